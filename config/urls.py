@@ -1,0 +1,21 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from tandem.core import views as core_views
+
+api_v1 = [
+    path("", include("tandem.org.api_urls")),
+    path("", include("tandem.security.api_urls")),
+]
+
+urlpatterns = [
+    path("", include("tandem.core.urls")),
+    path("org/", include("tandem.org.urls")),
+    path("auth/", include("tandem.security.urls")),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error

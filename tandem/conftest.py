@@ -1,0 +1,123 @@
+"""Shared fixtures: a small company with named people, used by every app's tests.
+
+Company (director)
+├── East region (east_manager)
+│   └── East sales (manager) ── owner, teammate, two_teams (also in Support)
+└── West region
+    └── West sales (sibling_manager) ── outsider
+Support (support) ── two_teams
+admin: administrator role; gone: deactivated rep of East sales
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tandem.core.access import Actor
+from tandem.org.models import Team, User
+from tandem.org.tests.factories import TeamFactory, UserFactory, join
+
+
+@dataclass
+class World:
+    company: Team
+    east: Team
+    east_sales: Team
+    west: Team
+    west_sales: Team
+    support_team: Team
+    admin: User
+    director: User
+    east_manager: User
+    manager: User
+    owner: User
+    teammate: User
+    two_teams: User
+    sibling_manager: User
+    outsider: User
+    support: User
+    gone: User
+
+    def actor(self, user: User) -> Actor:
+        return Actor.for_user(User.objects.get(pk=user.pk))
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    company = TeamFactory(name="Company")
+    east = TeamFactory(name="East region", parent=company)
+    east_sales = TeamFactory(name="East sales", parent=east)
+    west = TeamFactory(name="West region", parent=company)
+    west_sales = TeamFactory(name="West sales", parent=west)
+    support_team = TeamFactory(name="Support", parent=company)
+
+    admin = UserFactory(username="admin", display_name="Ada Admin", roles=["administrator"])
+    director = UserFactory(username="director", display_name="Dora Director", roles=["sales-director"])
+    east_manager = UserFactory(username="east_manager", display_name="Evan East", roles=["sales-manager"])
+    manager = UserFactory(
+        username="manager", display_name="Mia Manager", roles=["sales-manager"], manager=east_manager
+    )
+    owner = UserFactory(username="owner", display_name="王小明", roles=["sales-rep"], manager=manager)
+    teammate = UserFactory(
+        username="teammate", display_name="Tom Teammate", roles=["sales-rep"], manager=manager
+    )
+    two_teams = UserFactory(
+        username="two_teams", display_name="Tina Two", roles=["sales-rep"], manager=manager
+    )
+    sibling_manager = UserFactory(
+        username="sibling_manager", display_name="Sam Sibling", roles=["sales-manager"]
+    )
+    outsider = UserFactory(
+        username="outsider", display_name="Olga Outsider", roles=["sales-rep"], manager=sibling_manager
+    )
+    support = UserFactory(username="support", display_name="Sue Support", roles=["technical-support"])
+    gone = UserFactory(username="gone", display_name="Gary Gone", roles=["sales-rep"], is_active=False)
+
+    join(director, company)
+    join(east_manager, east)
+    join(manager, east_sales)
+    join(owner, east_sales)
+    join(teammate, east_sales)
+    join(two_teams, east_sales)
+    join(two_teams, support_team, primary=False)
+    join(sibling_manager, west_sales)
+    join(outsider, west_sales)
+    join(support, support_team)
+    join(gone, east_sales)
+    for team, leader in [
+        (company, director),
+        (east, east_manager),
+        (east_sales, manager),
+        (west_sales, sibling_manager),
+        (support_team, support),
+    ]:
+        team.leader = leader
+        team.save(update_fields=["leader"])
+    return World(
+        company=company,
+        east=east,
+        east_sales=east_sales,
+        west=west,
+        west_sales=west_sales,
+        support_team=support_team,
+        admin=admin,
+        director=director,
+        east_manager=east_manager,
+        manager=manager,
+        owner=owner,
+        teammate=teammate,
+        two_teams=two_teams,
+        sibling_manager=sibling_manager,
+        outsider=outsider,
+        support=support,
+        gone=gone,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Argon2 is slow on purpose; tests that are not about hashing use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

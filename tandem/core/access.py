@@ -1,0 +1,288 @@
+"""The one access policy (数据权限). Nothing else in Tandem decides who may see or change what.
+
+Vocabulary:
+
+- A **resource** is a kind of record ("team", "user", "deal", ...) registered here with how its
+  owner and owning team are found (``register_resource``).
+- A **role** grants, per resource, a set of actions and a data scope: own, team, subtree or all.
+  A person may hold several roles; for each action the widest scope wins.
+- An **Actor** is built once per request from the person's roles and teams.
+
+Reads: ``visible(actor, resource, queryset)`` filters any queryset to what the actor may see;
+``get_visible_or_404`` fetches one record or raises ``Http404`` exactly as if it did not exist.
+Writes: ``can(actor, action, resource, obj)`` answers; ``require(...)`` raises ``PermissionDenied``.
+
+Later domains add ways to see a record besides the scope rule (record teams, pool membership)
+with ``register_visibility_extension``: they are unioned into ``visible`` here, so every list,
+detail, count, export and duplicate check sees them the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpRequest
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from tandem.org.models import User
+
+M = TypeVar("M", bound=models.Model)
+
+OWN, TEAM, SUBTREE, ALL = "own", "team", "subtree", "all"
+SCOPE_RANK = {OWN: 1, TEAM: 2, SUBTREE: 3, ALL: 4}
+ACTIONS = ("view", "create", "edit", "delete", "import", "export", "assign", "manage")
+
+ScopeQ = Callable[["Actor", str], Q]
+VisibilityExtension = Callable[["Actor", str], Q | None]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How records of one kind relate to people and teams.
+
+    By default a record has ``owner`` and ``team`` foreign keys. Resources whose shape differs
+    (people, teams themselves) give ``scope_q`` instead.
+    """
+
+    name: str
+    label: str | Promise
+    owner_field: str | None = "owner"
+    team_field: str | None = "team"
+    scope_q: ScopeQ | None = None
+    actions: tuple[str, ...] = ACTIONS
+    extensions: list[VisibilityExtension] = field(default_factory=list)
+
+    def q_for(self, actor: Actor, scope: str) -> Q:
+        if self.scope_q is not None:
+            q = self.scope_q(actor, scope)
+        else:
+            q = Q(pk__in=[])
+            if self.owner_field:
+                q = Q(**{f"{self.owner_field}_id": actor.id})
+            if scope in (TEAM, SUBTREE) and self.team_field:
+                team_ids = actor.team_ids if scope == TEAM else actor.subtree_team_ids
+                q |= Q(**{f"{self.team_field}_id__in": sorted(team_ids)})
+        for extension in self.extensions:
+            extra = extension(actor, scope)
+            if extra is not None:
+                q |= extra
+        return q
+
+    def matches(self, actor: Actor, scope: str, obj: models.Model) -> bool | None:
+        """Decide in Python without a query, or ``None`` when a query is needed."""
+        if self.scope_q is not None:
+            return None
+        if self.owner_field and getattr(obj, f"{self.owner_field}_id", None) == actor.id:
+            return True
+        if scope in (TEAM, SUBTREE) and self.team_field:
+            team_ids = actor.team_ids if scope == TEAM else actor.subtree_team_ids
+            if getattr(obj, f"{self.team_field}_id", None) in team_ids:
+                return True
+        return None if self.extensions else False
+
+
+RESOURCES: dict[str, Resource] = {}
+
+
+def register_resource(resource: Resource) -> Resource:
+    RESOURCES[resource.name] = resource
+    return resource
+
+
+def register_visibility_extension(resource: str, extension: VisibilityExtension) -> None:
+    """Add another way to see records of ``resource`` (e.g. record-team membership)."""
+    RESOURCES[resource].extensions.append(extension)
+
+
+def resource_choices() -> list[tuple[str, str]]:
+    return [(r.name, str(r.label)) for r in RESOURCES.values()]
+
+
+class Actor:
+    """A person as the access policy sees them. Build with ``Actor.for_user`` (3 queries)."""
+
+    def __init__(
+        self,
+        *,
+        user: User | None,
+        grants: dict[str, dict[str, str]],
+        team_ids: frozenset[int],
+        team_paths: tuple[str, ...],
+        is_admin: bool,
+    ) -> None:
+        self.user = user
+        self.id: int | None = user.pk if user is not None else None
+        self.grants = grants
+        self.team_ids = team_ids
+        self.team_paths = team_paths
+        self.is_admin = is_admin
+
+    def __repr__(self) -> str:
+        return f"<Actor {self.user!r} admin={self.is_admin}>"
+
+    @classmethod
+    def anonymous(cls) -> Actor:
+        return cls(user=None, grants={}, team_ids=frozenset(), team_paths=(), is_admin=False)
+
+    @classmethod
+    def for_user(cls, user: Any) -> Actor:
+        from tandem.org.models import Membership, RoleGrant, Team
+
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return cls.anonymous()
+        is_admin = bool(user.is_superuser) or user.roles.filter(is_admin=True).exists()
+        grants: dict[str, dict[str, str]] = {}
+        for grant in RoleGrant.objects.filter(role__users=user).only("resource", "actions", "scope"):
+            per_action = grants.setdefault(grant.resource, {})
+            for action in grant.actions:
+                current = per_action.get(action)
+                if current is None or SCOPE_RANK[grant.scope] > SCOPE_RANK[current]:
+                    per_action[action] = grant.scope
+        team_ids = set(
+            Membership.objects.filter(user=user, team__deleted_at__isnull=True).values_list(
+                "team_id", flat=True
+            )
+        )
+        team_ids |= set(Team.objects.filter(leader=user).values_list("id", flat=True))
+        paths = tuple(Team.objects.filter(pk__in=team_ids).values_list("path", flat=True))
+        return cls(
+            user=user, grants=grants, team_ids=frozenset(team_ids), team_paths=paths, is_admin=is_admin
+        )
+
+    @cached_property
+    def subtree_team_ids(self) -> frozenset[int]:
+        """Every team at or below one of the actor's teams: one indexed prefix query per team."""
+        from tandem.org.models import Team
+
+        if not self.team_paths:
+            return frozenset()
+        q = Q()
+        for path in self.team_paths:
+            q |= Q(path__startswith=path)
+        return frozenset(Team.objects.filter(q).values_list("id", flat=True))
+
+    def scope_for(self, resource: str, action: str = "view") -> str | None:
+        if self.user is None:
+            return None
+        if self.is_admin:
+            return ALL
+        return self.grants.get(resource, {}).get(action)
+
+    def has(self, resource: str, action: str = "view") -> bool:
+        return self.scope_for(resource, action) is not None
+
+
+def visible(
+    actor: Actor, resource: str, queryset: models.QuerySet[M], action: str = "view"
+) -> models.QuerySet[M]:
+    """``queryset`` narrowed to the records the actor may ``action`` (view by default)."""
+    scope = actor.scope_for(resource, action)
+    if scope is None:
+        return queryset.none()
+    if scope == ALL:
+        return queryset
+    return queryset.filter(RESOURCES[resource].q_for(actor, scope))
+
+
+def can(actor: Actor, action: str, resource: str, obj: models.Model | None = None) -> bool:
+    """May the actor ``action`` this record (or records of this kind, when ``obj`` is None)?"""
+    scope = actor.scope_for(resource, action)
+    if scope is None:
+        return False
+    if obj is None or scope == ALL:
+        return True
+    spec = RESOURCES[resource]
+    decided = spec.matches(actor, scope, obj)
+    if decided is not None:
+        return decided
+    if obj.pk is None:
+        return False
+    manager = type(obj)._base_manager
+    return manager.filter(pk=obj.pk).filter(spec.q_for(actor, scope)).exists()
+
+
+def require(actor: Actor, action: str, resource: str, obj: models.Model | None = None) -> None:
+    if not can(actor, action, resource, obj):
+        raise PermissionDenied
+
+
+def require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied
+
+
+def get_visible_or_404(actor: Actor, resource: str, queryset: models.QuerySet[M], **lookup: Any) -> M:
+    """One record the actor may see; missing and not visible answer the same 404."""
+    try:
+        return visible(actor, resource, queryset).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def get_actor(request: HttpRequest) -> Actor:
+    """The request's actor, built once per request and person."""
+    user = getattr(request, "user", None)
+    cached: Actor | None = getattr(request, "_tandem_actor", None)
+    if cached is not None and cached.id == getattr(user, "pk", None):
+        return cached
+    actor = Actor.for_user(user)
+    request._tandem_actor = actor  # type: ignore[attr-defined]
+    return actor
+
+
+# --- Resources of the organisation itself ---------------------------------------------------
+
+
+def _membership_exists(user_ref: str, team_ids: frozenset[int]) -> Exists:
+    from tandem.org.models import Membership
+
+    return Exists(Membership.objects.filter(user_id=OuterRef(user_ref), team_id__in=sorted(team_ids)))
+
+
+def _user_scope(actor: Actor, scope: str) -> Q:
+    me = Q(pk=actor.id)
+    if scope == OWN:
+        return me
+    team_ids = actor.team_ids if scope == TEAM else actor.subtree_team_ids
+    return me | Q(_membership_exists("pk", team_ids))
+
+
+def _team_scope(actor: Actor, scope: str) -> Q:
+    team_ids = actor.subtree_team_ids if scope == SUBTREE else actor.team_ids
+    return Q(pk__in=sorted(team_ids))
+
+
+def _position_scope(actor: Actor, scope: str) -> Q:
+    from tandem.org.models import User
+
+    mine = Q(Exists(User.objects.filter(pk=actor.id, position=OuterRef("pk"))))
+    if scope == OWN:
+        return mine
+    team_ids = actor.team_ids if scope == TEAM else actor.subtree_team_ids
+    holders = User.objects.filter(position=OuterRef("pk")).filter(_membership_exists("pk", team_ids))
+    return mine | Q(Exists(holders))
+
+
+def _role_scope(actor: Actor, scope: str) -> Q:
+    from tandem.org.models import User
+
+    return Q(Exists(User.roles.through.objects.filter(user_id=actor.id or 0, role_id=OuterRef("pk"))))
+
+
+def _register_org_resources() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    register_resource(Resource("user", _("people"), scope_q=_user_scope))
+    register_resource(Resource("team", _("teams"), scope_q=_team_scope))
+    register_resource(Resource("position", _("positions"), scope_q=_position_scope))
+    register_resource(Resource("role", _("roles"), scope_q=_role_scope))
+
+
+_register_org_resources()

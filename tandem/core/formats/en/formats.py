@@ -1,0 +1,12 @@
+DATE_FORMAT = "M j, Y"
+SHORT_DATE_FORMAT = "M j"
+DATETIME_FORMAT = "M j, Y H:i"
+SHORT_DATETIME_FORMAT = "M j, H:i"
+MONTH_DAY_FORMAT = "M j"
+TIME_FORMAT = "H:i"
+FIRST_DAY_OF_WEEK = 1
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d"]
+DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]

@@ -1,0 +1,43 @@
+"""Phone numbers: accept what people type, store E.164, show a readable grouping.
+
+``+86 138 0013 8000``, ``13800138000`` and ``(021) 6234-5678`` are all accepted; numbers without
+a country code are read as Chinese numbers unless another default region is given.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "CN"
+
+
+def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
+    """E.164 (``+8613800138000``), or None when the text is not a possible phone number."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(value: str) -> str:
+    """Readable grouping: national style for Chinese numbers, international otherwise."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return value
+    if number.country_code == 86:
+        national = str(number.national_number)
+        if len(national) == 11 and national.startswith("1"):
+            return f"+86 {national[:3]} {national[3:7]} {national[7:]}"
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+from django.http import Http404
+
+from tandem.conftest import World
+from tandem.core import access
+from tandem.org.models import Team, User
+
+
+def names(qs) -> set[str]:
+    return {str(o) for o in qs}
+
+
+def test_it_lets_a_rep_see_only_their_own_teams(world: World) -> None:
+    actor = world.actor(world.owner)
+    assert names(access.visible(actor, "team", Team.objects.all())) == {"East sales"}
+
+
+def test_it_lets_a_manager_see_their_subtree_but_not_a_sibling_team(world: World) -> None:
+    actor = world.actor(world.east_manager)
+    assert names(access.visible(actor, "team", Team.objects.all())) == {"East region", "East sales"}
+
+
+def test_it_lets_a_person_in_two_teams_see_both(world: World) -> None:
+    actor = world.actor(world.two_teams)
+    assert names(access.visible(actor, "team", Team.objects.all())) == {"East sales", "Support"}
+
+
+def test_it_gives_a_deactivated_person_nothing(world: World) -> None:
+    actor = world.actor(world.gone)
+    assert actor.user is None
+    assert not access.visible(actor, "team", Team.objects.all()).exists()
+    assert not access.visible(actor, "user", User.objects.all()).exists()
+
+
+def test_it_answers_404_for_an_invisible_team_like_a_missing_one(world: World) -> None:
+    actor = world.actor(world.outsider)
+    with pytest.raises(Http404):
+        access.get_visible_or_404(actor, "team", Team.objects.all(), pk=world.east_sales.pk)
+    with pytest.raises(Http404):
+        access.get_visible_or_404(actor, "team", Team.objects.all(), pk=999999)
+
+
+def test_it_lets_an_administrator_see_and_manage_everything(world: World) -> None:
+    actor = world.actor(world.admin)
+    assert access.visible(actor, "team", Team.objects.all()).count() == Team.objects.count()
+    assert access.can(actor, "manage", "team", world.west_sales)
+
+
+def test_it_refuses_a_rep_managing_their_own_team(world: World) -> None:
+    actor = world.actor(world.owner)
+    assert access.can(actor, "view", "team", world.east_sales)
+    assert not access.can(actor, "manage", "team", world.east_sales)

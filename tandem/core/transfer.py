@@ -1,0 +1,43 @@
+"""Registry of what a person can own, so a transfer (在职/离职继承) moves all of it.
+
+Each app registers its ownership fields once (in ``AppConfig.ready``)::
+
+    transfer.register("deals.Deal", field="owner", label=_("deals"))
+
+``tandem.org.services.person_transfer`` walks the registry; nothing a person owns is orphaned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import models
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class Ownership:
+    model_label: str
+    field: str
+    label: str | Promise
+
+    @property
+    def model(self) -> type[models.Model]:
+        return apps.get_model(self.model_label)
+
+    @property
+    def key(self) -> str:
+        return f"{self.model_label}.{self.field}"
+
+
+REGISTRY: dict[str, Ownership] = {}
+
+
+def register(model_label: str, *, field: str, label: str | Promise) -> None:
+    ownership = Ownership(model_label=model_label, field=field, label=label)
+    REGISTRY[ownership.key] = ownership
+
+
+def registered() -> list[Ownership]:
+    return list(REGISTRY.values())

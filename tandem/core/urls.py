@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("language/", views.set_language, name="set-language"),
+    path("recycle-bin/", views.recycle_bin, name="recycle-bin"),
+    path("recycle-bin/<str:kind>/<int:pk>/restore/", views.recycle_restore, name="recycle-restore"),
+    path("recycle-bin/<str:kind>/<int:pk>/purge/", views.recycle_purge, name="recycle-purge"),
+    path("healthz", views.healthz, name="healthz"),
+]

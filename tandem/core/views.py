@@ -1,0 +1,125 @@
+"""Shell pages: home, language switch, recycle bin, error pages, health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import access, recycle
+from .services import record_purge, record_restore
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    from tandem.org.selectors import person_home_context
+
+    actor = access.get_actor(request)
+    return render(request, "core/home.html", person_home_context(actor=actor))
+
+
+@login_not_required
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch language; remembered on the person (and in a cookie before sign-in)."""
+    from django.conf import settings
+
+    from tandem.org.services import profile_update
+
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    if request.user.is_authenticated:
+        profile_update(actor=access.get_actor(request), data={"language": language})
+    translation.activate(language)
+    response = HttpResponseRedirect(next_url)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+    )
+    return response
+
+
+def recycle_bin(request: HttpRequest) -> HttpResponse:
+    """Deleted records the person may restore (their delete scope), newest first, per kind."""
+    actor = access.get_actor(request)
+    groups = []
+    for entry in recycle.REGISTRY.values():
+        if not actor.has(entry.resource, "delete"):
+            continue
+        qs = access.visible(
+            actor, entry.resource, entry.model._base_manager.filter(deleted_at__isnull=False), "delete"
+        )
+        items = list(qs.select_related("deleted_by").order_by("-deleted_at")[:100])
+        groups.append({"key": entry.key, "label": entry.label, "items": items})
+    if not groups:
+        raise Http404
+    return render(request, "core/recycle_bin.html", {"groups": groups})
+
+
+def _binned(request: HttpRequest, kind: str, pk: int) -> Any:
+    actor = access.get_actor(request)
+    entry = recycle.get(kind)
+    if entry is None:
+        raise Http404
+    qs = entry.model._base_manager.filter(deleted_at__isnull=False)
+    return actor, access.get_visible_or_404(actor, entry.resource, qs, pk=pk)
+
+
+@require_POST
+def recycle_restore(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    actor, obj = _binned(request, kind, pk)
+    record_restore(actor=actor, obj=obj)
+    messages.success(request, _("%(name)s was restored.") % {"name": obj})
+    return redirect("core:recycle-bin")
+
+
+@require_POST
+def recycle_purge(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    actor, obj = _binned(request, kind, pk)
+    if not actor.is_admin:
+        raise PermissionDenied
+    name = str(obj)
+    record_purge(actor=actor, obj=obj)
+    messages.success(request, _("%(name)s was deleted for good.") % {"name": name})
+    return redirect("core:recycle-bin")
+
+
+@login_not_required
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return render(request, "404.html", status=404)
+
+
+@login_not_required
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": _("Something went wrong on our side. It has been logged.")}, status=500
+        )
+    # No context processors: the failure may be in one of them.
+    template = loader.get_template("500.html")
+    return HttpResponse(template.render({"request_path": request.path}), status=500)
