@@ -86,6 +86,11 @@ INSTALLED_APPS = [
     "tandem.core",
     "tandem.org",
     "tandem.security",
+    "tandem.customers",
+    "tandem.leads",
+    "tandem.deals",
+    "tandem.activities",
+    "tandem.imports",
 ]
 
 MIDDLEWARE = [
@@ -165,7 +170,12 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    # Public pools: return customers by rule and remind owners (daily; idempotent per day).
+    "pool-reclaim": {"task": "tandem.customers.tasks.reclaim_pools", "schedule": 3600.0},
+    # Follow-ups due today: one in-app reminder per record and day.
+    "follow-up-reminders": {"task": "tandem.activities.tasks.remind_follow_ups", "schedule": 3600.0},
+}
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "org.User"
@@ -194,6 +204,12 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "tandem.security.lockout.lockout_response"
 AXES_VERBOSE = False
+# Behind a reverse proxy every request comes from the proxy's address: say how many trusted proxies
+# append to X-Forwarded-For so lockout counts the real client (a client cannot forge the last hops).
+TANDEM_PROXY_COUNT = env_int("TANDEM_PROXY_COUNT", 0)
+if TANDEM_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TANDEM_PROXY_COUNT must be 0 (no proxy) or the number of trusted proxies.")
+AXES_CLIENT_IP_CALLABLE = "tandem.security.lockout.client_ip"
 AXES_ENABLED = env_bool("TANDEM_LOCKOUT_ENABLED", True)
 
 # --- Security headers -----------------------------------------------------------------------

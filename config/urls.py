@@ -6,12 +6,18 @@ from tandem.core import views as core_views
 api_v1 = [
     path("", include("tandem.org.api_urls")),
     path("", include("tandem.security.api_urls")),
+    path("", include("tandem.imports.api_urls")),
+    path("", include("tandem.customers.api_urls")),
+    path("", include("tandem.deals.api_urls")),
+    path("", include("tandem.leads.api_urls")),
+    path("", include("tandem.activities.api_urls")),
 ]
 
 urlpatterns = [
     path("", include("tandem.core.urls")),
     path("org/", include("tandem.org.urls")),
     path("auth/", include("tandem.security.urls")),
+    path("imports/", include("tandem.imports.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -79,3 +79,32 @@
       status === 404 ? (messages.msgNotFound || "Not found") : (messages.msgError || "Something went wrong"), "danger");
   });
 })();
+
+/* Bulk selection: a form[data-bulk] holding row checkboxes input[name=ids][data-bulk-row], a header
+   checkbox [data-bulk-all], and a bar [data-bulk-bar] (hidden until something is selected) with a
+   [data-bulk-count] element. Works without Alpine; the bar's buttons submit the same form. */
+(function () {
+  "use strict";
+  function refresh(form) {
+    var rows = form.querySelectorAll("input[data-bulk-row]");
+    var checked = form.querySelectorAll("input[data-bulk-row]:checked").length;
+    var bar = form.querySelector("[data-bulk-bar]");
+    var counter = form.querySelector("[data-bulk-count]");
+    var all = form.querySelector("[data-bulk-all]");
+    if (bar) { bar.hidden = checked === 0; }
+    if (counter) { counter.textContent = String(checked); }
+    if (all) { all.checked = checked > 0 && checked === rows.length; all.indeterminate = checked > 0 && checked < rows.length; }
+  }
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    var form = target.closest && target.closest("form[data-bulk]");
+    if (!form) { return; }
+    if (target.hasAttribute("data-bulk-all")) {
+      form.querySelectorAll("input[data-bulk-row]").forEach(function (box) { box.checked = target.checked; });
+    }
+    refresh(form);
+  });
+  function init(root) { (root || document).querySelectorAll("form[data-bulk]").forEach(refresh); }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.body.addEventListener("htmx:afterSwap", function (event) { init(event.target); });
+})();

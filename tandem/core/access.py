@@ -40,7 +40,7 @@ SCOPE_RANK = {OWN: 1, TEAM: 2, SUBTREE: 3, ALL: 4}
 ACTIONS = ("view", "create", "edit", "delete", "import", "export", "assign", "manage")
 
 ScopeQ = Callable[["Actor", str], Q]
-VisibilityExtension = Callable[["Actor", str], Q | None]
+VisibilityExtension = Callable[["Actor", str, str], Q | None]
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Resource:
     actions: tuple[str, ...] = ACTIONS
     extensions: list[VisibilityExtension] = field(default_factory=list)
 
-    def q_for(self, actor: Actor, scope: str) -> Q:
+    def q_for(self, actor: Actor, scope: str, action: str = "view") -> Q:
         if self.scope_q is not None:
             q = self.scope_q(actor, scope)
         else:
@@ -70,7 +70,7 @@ class Resource:
                 team_ids = actor.team_ids if scope == TEAM else actor.subtree_team_ids
                 q |= Q(**{f"{self.team_field}_id__in": sorted(team_ids)})
         for extension in self.extensions:
-            extra = extension(actor, scope)
+            extra = extension(actor, action, scope)
             if extra is not None:
                 q |= extra
         return q
@@ -168,6 +168,18 @@ class Actor:
             q |= Q(path__startswith=path)
         return frozenset(Team.objects.filter(q).values_list("id", flat=True))
 
+    @cached_property
+    def lineage_team_ids(self) -> frozenset[int]:
+        """The actor's teams and every team above them (from the materialised paths, no query)."""
+        return frozenset(int(part) for path in self.team_paths for part in path.strip("/").split("/") if part)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Cache a per-request fact about the actor (e.g. their pools) for other apps' extensions."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
     def scope_for(self, resource: str, action: str = "view") -> str | None:
         if self.user is None:
             return None
@@ -188,7 +200,7 @@ def visible(
         return queryset.none()
     if scope == ALL:
         return queryset
-    return queryset.filter(RESOURCES[resource].q_for(actor, scope))
+    return queryset.filter(RESOURCES[resource].q_for(actor, scope, action))
 
 
 def can(actor: Actor, action: str, resource: str, obj: models.Model | None = None) -> bool:
@@ -205,7 +217,7 @@ def can(actor: Actor, action: str, resource: str, obj: models.Model | None = Non
     if obj.pk is None:
         return False
     manager = type(obj)._base_manager
-    return manager.filter(pk=obj.pk).filter(spec.q_for(actor, scope)).exists()
+    return manager.filter(pk=obj.pk).filter(spec.q_for(actor, scope, action)).exists()
 
 
 def require(actor: Actor, action: str, resource: str, obj: models.Model | None = None) -> None:

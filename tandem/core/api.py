@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from django.db import models
 from django.utils import translation
 from django.utils.translation import trans_real
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -62,6 +63,21 @@ def _activate_language(request: Request) -> None:
     request.LANGUAGE_CODE = language
 
 
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Documents ``Authorization: Token <key>`` (tandem.security) in the OpenAPI schema."""
+
+    target_class = "tandem.security.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "API token: `Authorization: Token <key>`.",
+        }
+
+
 class LanguageMixin:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         _activate_language(request)
@@ -96,9 +112,16 @@ class ResourcePermission(BasePermission):
         if actor.user is None:
             return False
         # Reading a record still needs the view grant; a record out of scope then answers 404.
-        return actor.has(view.resource, "view") and actor.has(
-            view.resource, self._policy_action(request, view)
-        )
+        if not actor.has(view.resource, "view"):
+            return False
+        if actor.has(view.resource, self._policy_action(request, view)):
+            return True
+        # A write to one record the caller may not make: a record they cannot see answers 404
+        # exactly like a missing one (get_object raises it); one they can see answers 403.
+        lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+        if lookup in getattr(view, "kwargs", {}):
+            view.get_object()
+        return False
 
     def has_object_permission(self, request: Request, view: Any, obj: models.Model) -> bool:
         return access.can(access.get_actor(request), self._policy_action(request, view), view.resource, obj)

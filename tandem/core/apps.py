@@ -6,3 +6,17 @@ class CoreConfig(AppConfig):
     name = "tandem.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from . import nav
+
+        nav.register(
+            nav.NavItem(
+                _("Administration"),
+                _("Recycle bin"),
+                "core:recycle-bin",
+                "bi-trash",
+                order=990,
+                admin_only=True,
+            )
+        )

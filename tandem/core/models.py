@@ -96,3 +96,62 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_repr} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Tag(models.Model):
+    """A free label people put on accounts, contacts, leads and deals."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    color = models.CharField(_("colour"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Notification(models.Model):
+    """An in-app notification to one person (assignments, pool reminders, mentions, ...)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=30)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SavedView(models.Model):
+    """A named list view: filters, sort and columns as a query string, for one person or shared."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    resource = models.CharField(_("list"), max_length=50)
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    is_shared = models.BooleanField(_("shared with everyone"), default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["order", "name", "id"]
+        indexes = [models.Index(fields=["resource", "owner"], name="savedview_resource_owner")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -86,6 +86,22 @@ def _field_errors(exc: DjangoValidationError) -> dict[str, Any]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    from .errors import DuplicateFound, VersionConflict
+
+    if isinstance(exc, VersionConflict):
+        return Response(
+            {"detail": str(exc), "version": exc.version, "current": exc.current},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DuplicateFound):
+        return Response(
+            {
+                "duplicates": [str(m) for m in exc.messages],
+                "matches": exc.matches,
+                "blocking": exc.blocking,
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_field_errors(exc))
     elif isinstance(exc, Http404):

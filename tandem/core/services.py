@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import access, history, recycle
 from .models import HistoryAction
@@ -42,10 +44,28 @@ def record_restore(*, actor: access.Actor, obj: Any) -> None:
 
 @transaction.atomic
 def record_purge(*, actor: access.Actor, obj: Any) -> None:
-    """Delete for good. Administrators only; the history keeps a PURGE entry with the record's name."""
+    """Delete for good. Administrators only; the history keeps a PURGE entry with the record's name.
+
+    A record that others still point at with ``PROTECT``/``RESTRICT`` (e.g. a team whose sub-teams
+    are in the bin too) is refused with a ``ValidationError`` naming them, never a crash; the
+    surrounding transaction rolls the PURGE entry back.
+    """
     if not actor.is_admin:
         raise PermissionDenied
     if obj.deleted_at is None:
         raise PermissionDenied
     history.record(actor=actor.user, obj=obj, action=HistoryAction.PURGE)
-    obj.delete()
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        blockers = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        names = sorted({str(o) for o in blockers})
+        refs = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
+        raise ValidationError(
+            _(
+                "%(name)s cannot be deleted for good while other records still refer to it: "
+                "%(refs)s. Restore it, or delete those records first."
+            )
+            % {"name": obj, "refs": refs}
+        ) from exc

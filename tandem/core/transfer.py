@@ -21,6 +21,7 @@ class Ownership:
     model_label: str
     field: str
     label: str | Promise
+    team_field: str | None = None
 
     @property
     def model(self) -> type[models.Model]:
@@ -34,8 +35,9 @@ class Ownership:
 REGISTRY: dict[str, Ownership] = {}
 
 
-def register(model_label: str, *, field: str, label: str | Promise) -> None:
-    ownership = Ownership(model_label=model_label, field=field, label=label)
+def register(model_label: str, *, field: str, label: str | Promise, team_field: str | None = None) -> None:
+    """``team_field``: also set the record's owning team to the successor's primary team."""
+    ownership = Ownership(model_label=model_label, field=field, label=label, team_field=team_field)
     REGISTRY[ownership.key] = ownership
 
 

@@ -11,4 +11,6 @@ urlpatterns = [
     path("recycle-bin/<str:kind>/<int:pk>/restore/", views.recycle_restore, name="recycle-restore"),
     path("recycle-bin/<str:kind>/<int:pk>/purge/", views.recycle_purge, name="recycle-purge"),
     path("healthz", views.healthz, name="healthz"),
+    path("views/save/", views.saved_view_save, name="saved-view-save"),
+    path("views/<int:pk>/delete/", views.saved_view_remove, name="saved-view-delete"),
 ]

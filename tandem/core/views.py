@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -95,7 +95,12 @@ def recycle_purge(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if not actor.is_admin:
         raise PermissionDenied
     name = str(obj)
-    record_purge(actor=actor, obj=obj)
+    try:
+        record_purge(actor=actor, obj=obj)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("core:recycle-bin")
     messages.success(request, _("%(name)s was deleted for good.") % {"name": name})
     return redirect("core:recycle-bin")
 
@@ -123,3 +128,50 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # No context processors: the failure may be in one of them.
     template = loader.get_template("500.html")
     return HttpResponse(template.render({"request_path": request.path}), status=500)
+
+
+@require_POST
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    """Save the list's current filters, sort and columns as a named view (a tab on the list)."""
+    from django.core.exceptions import ValidationError
+
+    from .listing import saved_view_create
+
+    actor = access.get_actor(request)
+    back = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "/"
+    try:
+        view = saved_view_create(
+            actor=actor,
+            resource=request.POST.get("resource", ""),
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+            is_shared=request.POST.get("is_shared") == "on",
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return HttpResponseRedirect(back)
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    path = back.split("?", 1)[0]
+    return HttpResponseRedirect(f"{path}?{view.query}" if view.query else path)
+
+
+@require_POST
+def saved_view_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    from .listing import saved_view_delete
+    from .models import SavedView
+
+    actor = access.get_actor(request)
+    view = SavedView.objects.filter(pk=pk, owner=actor.user).first() if actor.user else None
+    if view is None and actor.is_admin:
+        view = SavedView.objects.filter(pk=pk).first()
+    if view is None:
+        raise Http404
+    saved_view_delete(actor=actor, view=view)
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    back = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "/"
+    return HttpResponseRedirect(back.split("?", 1)[0])

@@ -50,6 +50,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "position": (VIEW, "all"),
         "role": (VIEW, "all"),
         "product": (VIEW, "all"),
+        "pool": (VIEW, "own"),
         **{r: ([*WORK, "import"], "all") for r in CRM_RESOURCES},
     },
     MANAGER: {
@@ -58,6 +59,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "position": (VIEW, "all"),
         "role": (VIEW, "all"),
         "product": (VIEW, "all"),
+        "pool": (VIEW, "own"),
         **{r: ([*WORK, "import"], "subtree") for r in CRM_RESOURCES},
     },
     REP: {
@@ -66,6 +68,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "position": (VIEW, "all"),
         "role": (VIEW, "own"),
         "product": (VIEW, "all"),
+        "pool": (VIEW, "own"),
         **dict.fromkeys(CRM_RESOURCES, (OWN_WORK, "own")),
     },
     ACCOUNT_MANAGER: {
@@ -74,6 +77,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "position": (VIEW, "all"),
         "role": (VIEW, "own"),
         "product": (VIEW, "all"),
+        "pool": (VIEW, "own"),
         **dict.fromkeys(CRM_RESOURCES, (OWN_WORK, "own")),
         "account": ([*OWN_WORK], "team"),
     },
@@ -83,6 +87,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "position": (VIEW, "all"),
         "role": (VIEW, "own"),
         "product": (VIEW, "all"),
+        "pool": (VIEW, "own"),
         "account": (VIEW, "team"),
         "contact": (VIEW, "team"),
         "activity": (OWN_WORK, "own"),

@@ -53,6 +53,8 @@ def team_create(
     *, actor: Actor, name: str, parent: Team | None = None, leader: User | None = None, description: str = ""
 ) -> Team:
     access.require(actor, "manage", "team")
+    if parent is not None:
+        access.require(actor, "manage", "team", parent)
     name = _clean_name(name)
     if parent is not None and parent.depth + 1 >= MAX_TEAM_DEPTH:
         raise ValidationError(
@@ -89,6 +91,8 @@ def team_update(
     team.description = description.strip()
     team.leader = leader
     if (parent.pk if parent else None) != team.parent_id:
+        if parent is not None:
+            access.require(actor, "manage", "team", parent)
         if parent is not None and parent.path.startswith(team.path):
             raise ValidationError(
                 {"parent": [_("A team cannot be moved under itself or one of its sub-teams.")]}
@@ -322,6 +326,16 @@ def user_update(*, actor: Actor, user: User, data: Mapping[str, Any]) -> User:
     return user
 
 
+def _reporting_line(person: User) -> set[int]:
+    """The person and everyone they report to, directly or not."""
+    seen: set[int] = set()
+    current: User | None = person
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        current = current.manager
+    return seen
+
+
 def _reports_to(person: User, boss: User) -> bool:
     """Does ``person`` (directly or not) report to ``boss``? Also true when they are the same."""
     seen: set[int] = set()
@@ -373,17 +387,26 @@ def person_transfer(
     if not target.is_active:
         raise ValidationError({"target": [_("The successor must be an active person.")]})
     counts: dict[str, int] = {}
+    target_team_id = (
+        Membership.objects.filter(user=target, is_primary=True).values_list("team_id", flat=True).first()
+    )
     for ownership in transfer.registered():
         model = ownership.model
         manager = model._base_manager
         ids = list(manager.filter(**{ownership.field: source}).values_list("pk", flat=True))
         if model is User:
-            ids = [pk for pk in ids if pk != target.pk]
+            # Nobody becomes their own manager, and nobody above the successor in the reporting
+            # line moves under them (that would close a circle): those keep their manager.
+            above = _reporting_line(target)
+            ids = [pk for pk in ids if pk not in above]
         if not ids:
             continue
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]
-            manager.filter(pk__in=chunk).update(**{ownership.field: target})
+            values: dict[str, Any] = {ownership.field: target}
+            if ownership.team_field:
+                values[f"{ownership.team_field}_id"] = target_team_id
+            manager.filter(pk__in=chunk).update(**values)
             history.record_many_by_ids(
                 actor=actor.user,
                 model=model,
@@ -448,13 +471,17 @@ def _clean_grants(grants: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[li
         if resource not in access.RESOURCES:
             errors.append(_("Unknown resource: %(name)s") % {"name": resource})
             continue
-        actions = [a for a in grant.get("actions", []) if a]
-        unknown = [a for a in actions if a not in access.ACTIONS]
+        raw_actions = grant.get("actions", []) if isinstance(grant, Mapping) else None
+        if not isinstance(raw_actions, list | tuple):
+            errors.append(_("Unknown action: %(name)s") % {"name": str(raw_actions)})
+            continue
+        actions = [a for a in raw_actions if a]
+        unknown = [str(a) for a in actions if not isinstance(a, str) or a not in access.ACTIONS]
         if unknown:
             errors.append(_("Unknown action: %(name)s") % {"name": ", ".join(unknown)})
             continue
         scope = grant.get("scope") or Scope.OWN
-        if scope not in Scope.values:
+        if not isinstance(scope, str) or scope not in Scope.values:
             errors.append(_("Unknown data scope: %(name)s") % {"name": scope})
             continue
         if actions:
@@ -465,7 +492,10 @@ def _clean_grants(grants: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[li
 
 
 def _write_grants(role: Role, grants: Mapping[str, tuple[list[str], str]]) -> None:
-    RoleGrant.objects.filter(role=role).exclude(resource__in=list(grants)).delete()
+    # Grants on resources no app has registered yet wait for that app (see roles.py): keep them.
+    RoleGrant.objects.filter(role=role, resource__in=list(access.RESOURCES)).exclude(
+        resource__in=list(grants)
+    ).delete()
     for resource, (actions, scope) in grants.items():
         RoleGrant.objects.update_or_create(
             role=role, resource=resource, defaults={"actions": actions, "scope": scope}
@@ -565,5 +595,9 @@ def role_sync_builtin(*, reset: bool = False) -> list[Role]:
         )
         if created or reset:
             _write_grants(role, BUILTIN_GRANTS.get(code, {}))
+        if reset and role.is_admin != (code == ADMIN):
+            # An administrator may have unticked "administrator" on the built-in role; reset restores it.
+            role.is_admin = code == ADMIN
+            role.save(update_fields=["is_admin"])
         roles.append(role)
     return roles

@@ -1,0 +1,323 @@
+"""Synthetic company at scale for the benchmarks: people in a team tree, accounts, contacts, deals, follow-ups.
+
+On PostgreSQL rows go in with COPY (explicit ids, sequences reset afterwards); on SQLite with
+bulk_create (use small sizes there). Deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import random
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from tandem.activities.models import Activity
+from tandem.customers import normalize
+from tandem.customers.models import Account, AccountLevel, Contact, DuplicateKey, Lifecycle
+from tandem.deals.models import Deal, DealStageHistory, Pipeline, Stage
+from tandem.org.models import Membership, Role, Team, User
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉"
+CITIES = ["上海", "北京", "深圳", "广州", "杭州", "南京", "苏州", "成都", "武汉", "西安", "厦门", "青岛"]
+WORDS = "华信达通宏泰鑫源盛恒瑞丰嘉成兴隆安康德利天祥云海金汇博远创新科联合众智达"
+INDUSTRIES = ["制造", "零售", "金融", "教育", "医疗", "物流", "能源", "软件", "地产", "餐饮"]
+SUFFIXES = ["科技有限公司", "贸易有限公司", "实业股份有限公司", "信息技术有限公司", "集团有限公司"]
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return list(model._meta.concrete_fields)
+
+
+def insert_rows(model: type[models.Model], rows: Iterable[dict[str, Any]], *, batch: int = 5000) -> int:
+    """Insert dicts keyed by attname (``owner_id``), ids included; defaults filled from the model."""
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        return 0
+    pk_name = model._meta.pk.attname
+    fields = [f for f in _columns(model) if f.attname != pk_name or pk_name in first]
+    rows = itertools.chain([first], iterator)
+    now = timezone.now()
+
+    def complete(row: dict[str, Any]) -> list[Any]:
+        values = []
+        for f in fields:
+            if f.attname in row:
+                values.append(row[f.attname])
+            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                values.append(now)
+            elif f.has_default():
+                values.append(f.get_default())
+            elif f.null:
+                values.append(None)
+            else:
+                values.append("")
+        return values
+
+    count = 0
+    if _is_postgres():
+        table = model._meta.db_table
+        cols = ", ".join(f'"{f.column}"' for f in fields)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            with raw.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(complete(row))
+                    count += 1
+        return count
+    chunk: list[models.Model] = []
+    for row in rows:
+        obj = model(**dict(zip([f.attname for f in fields], complete(row), strict=True)))
+        chunk.append(obj)
+        if len(chunk) >= batch:
+            model._base_manager.bulk_create(chunk)
+            count += len(chunk)
+            chunk = []
+    if chunk:
+        model._base_manager.bulk_create(chunk)
+        count += len(chunk)
+    return count
+
+
+def reset_sequences(*model_list: type[models.Model]) -> None:
+    if not _is_postgres():
+        return
+    with connection.cursor() as cursor:
+        for model in model_list:
+            table = model._meta.db_table
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), COALESCE(MAX(id), 1)) FROM \"{table}\""
+            )
+
+
+def _next_id(model: type[models.Model]) -> int:
+    last = model._base_manager.order_by("-id").values_list("id", flat=True).first()
+    return (last or 0) + 1
+
+
+def build_org(rng: random.Random, people: int) -> tuple[list[int], dict[int, int], list[int]]:
+    """A company of ``people``: regions of sales teams, ~10 people each. Returns user ids, user->team, manager ids."""
+    rep = Role.objects.get(code="sales-rep")
+    manager_role = Role.objects.get(code="sales-manager")
+    company = Team.objects.create(name="Bench Co.")
+    company.path = f"/{company.pk}/"
+    company.save(update_fields=["path"])
+    teams_needed = max(1, people // 10)
+    regions = []
+    for r in range(max(1, teams_needed // 6)):
+        region = Team.objects.create(name=f"Region {r + 1}", parent=company, depth=1)
+        region.path = f"{company.path}{region.pk}/"
+        region.save(update_fields=["path"])
+        regions.append(region)
+    teams = []
+    for t in range(teams_needed):
+        region = regions[t % len(regions)]
+        team = Team.objects.create(name=f"Sales {t + 1}", parent=region, depth=2)
+        team.path = f"{region.path}{team.pk}/"
+        team.save(update_fields=["path"])
+        teams.append(team)
+    user_ids: list[int] = []
+    user_team: dict[int, int] = {}
+    managers: list[int] = []
+    password = User().password  # unusable
+    # Region managers: members of the region team, so their subtree scope covers its sales teams.
+    for r, region in enumerate(regions):
+        boss = User.objects.create(
+            username=f"bench-region{r}", display_name=f"Region manager {r + 1}", password=password
+        )
+        boss.roles.add(manager_role)
+        Membership.objects.create(user=boss, team=region, is_primary=True)
+        region.leader = boss
+        region.save(update_fields=["leader"])
+    for i in range(people):
+        team = teams[i % len(teams)]
+        is_manager = i < len(teams)
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if i % 2 else "")
+        user = User.objects.create(
+            username=f"bench{i}", display_name=f"{name}{i}", password=password, language="zh-hans"
+        )
+        user.roles.add(manager_role if is_manager else rep)
+        Membership.objects.create(user=user, team=team, is_primary=True)
+        if is_manager:
+            team.leader = user
+            team.save(update_fields=["leader"])
+            managers.append(user.pk)
+        user_ids.append(user.pk)
+        user_team[user.pk] = team.pk
+    return user_ids, user_team, managers
+
+
+def _company_name(rng: random.Random, i: int) -> str:
+    return f"{rng.choice(CITIES)}{rng.choice(WORDS)}{rng.choice(WORDS)}{rng.choice(WORDS)}{rng.choice(SUFFIXES)}{i}"
+
+
+def generate(
+    *,
+    people: int = 300,
+    accounts: int = 100_000,
+    contacts_per_account: int = 3,
+    deals: int = 1_000_000,
+    activities: int = 3_000_000,
+    seed: int = 7,
+    log: Callable[[str], None] = print,
+) -> dict[str, int]:
+    rng = random.Random(seed)
+    now = timezone.now()
+    today = timezone.localdate()
+    with transaction.atomic():
+        user_ids, user_team, _managers = build_org(rng, people)
+    log(f"people: {len(user_ids)} in {len(set(user_team.values()))} teams")
+    pipeline = Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.first()
+    assert pipeline is not None
+    stages = list(Stage.objects.filter(pipeline=pipeline).order_by("order"))
+    levels: list[int | None] = [*AccountLevel.objects.values_list("id", flat=True)] or [None]
+
+    first_account = _next_id(Account)
+    account_ids = list(range(first_account, first_account + accounts))
+    account_owner: dict[int, int] = {}
+
+    def account_rows() -> Iterator[dict[str, Any]]:
+        for n, pk in enumerate(account_ids):
+            owner = rng.choice(user_ids)
+            account_owner[pk] = owner
+            name = _company_name(rng, n)
+            yield {
+                "id": pk,
+                "name": name,
+                "name_key": normalize.normalize_name(name),
+                "owner_id": owner,
+                "team_id": user_team[owner],
+                "level_id": rng.choice(levels),
+                "industry": rng.choice(INDUSTRIES),
+                "city": rng.choice(CITIES),
+                "phone": f"+86138{n:08d}",
+                "lifecycle": rng.choice(Lifecycle.values),
+                "country": "CN",
+                "last_follow_up_at": now - datetime.timedelta(days=rng.randint(0, 120)),
+                "owned_since": now - datetime.timedelta(days=rng.randint(30, 720)),
+                "version": 1,
+            }
+
+    with transaction.atomic():
+        n = insert_rows(Account, account_rows())
+    log(f"accounts: {n}")
+
+    # Materialised first: a COPY cannot run while the same connection streams a query.
+    account_keys = list(Account.objects.filter(pk__gte=first_account).values_list("pk", "name_key", "phone"))
+
+    def key_rows() -> Iterator[dict[str, Any]]:
+        for pk, key, phone in account_keys:
+            yield {"record_type": "account", "record_id": pk, "kind": "name", "value": key, "bucket": key[:2]}
+            yield {"record_type": "account", "record_id": pk, "kind": "phone", "value": phone, "bucket": ""}
+
+    with transaction.atomic():
+        n = insert_rows(DuplicateKey, key_rows())
+    log(f"duplicate keys: {n}")
+
+    first_contact = _next_id(Contact)
+
+    def contact_rows() -> Iterator[dict[str, Any]]:
+        pk = first_contact
+        for account in account_ids:
+            for _c in range(contacts_per_account):
+                owner = account_owner[account]
+                yield {
+                    "id": pk,
+                    "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+                    "account_id": account,
+                    "owner_id": owner,
+                    "team_id": user_team[owner],
+                    "mobile": f"+86139{pk:08d}",
+                    "version": 1,
+                }
+                pk += 1
+
+    with transaction.atomic():
+        n = insert_rows(Contact, contact_rows())
+    log(f"contacts: {n}")
+
+    first_deal = _next_id(Deal)
+    open_stages = [s for s in stages if s.kind == "open"]
+    closed_stages = [s for s in stages if s.kind != "open"]
+
+    def deal_rows() -> Iterator[dict[str, Any]]:
+        for i in range(deals):
+            account = account_ids[rng.randrange(accounts)]
+            owner = account_owner[account]
+            stage = rng.choice(open_stages) if rng.random() < 0.45 else rng.choice(closed_stages)
+            created = now - datetime.timedelta(days=rng.randint(0, 700))
+            closed = stage.kind != "open"
+            yield {
+                "id": first_deal + i,
+                "name": f"商机 {first_deal + i}",
+                "account_id": account,
+                "owner_id": owner,
+                "team_id": user_team[owner],
+                "pipeline_id": pipeline.pk,
+                "stage_id": stage.pk,
+                "status": stage.kind,
+                "amount": Decimal(rng.randint(1, 5000) * 100),
+                "currency": "CNY",
+                "expected_close_date": today + datetime.timedelta(days=rng.randint(-365, 365)),
+                "closed_on": (created + datetime.timedelta(days=rng.randint(5, 120))).date()
+                if closed
+                else None,
+                "lost_reason": "price" if stage.kind == "lost" else "",
+                "stage_entered_at": created,
+                "created_at": created,
+                "updated_at": created,
+                "version": 1,
+            }
+
+    with transaction.atomic():
+        n = insert_rows(Deal, deal_rows())
+    log(f"deals: {n}")
+
+    deal_stages = list(
+        Deal.objects.filter(pk__gte=first_deal).values_list("pk", "stage_id", "stage_entered_at")
+    )
+
+    def stage_rows() -> Iterator[dict[str, Any]]:
+        for pk, stage_id, entered in deal_stages:
+            yield {"deal_id": pk, "stage_id": stage_id, "entered_at": entered}
+
+    with transaction.atomic():
+        n = insert_rows(DealStageHistory, stage_rows())
+    log(f"stage history: {n}")
+
+    kinds = ["call", "visit", "email", "meeting", "message", "note"]
+
+    def activity_rows() -> Iterator[dict[str, Any]]:
+        for _i in range(activities):
+            account = account_ids[rng.randrange(accounts)]
+            owner = account_owner[account]
+            deal = first_deal + rng.randrange(deals) if rng.random() < 0.5 else None
+            yield {
+                "kind": rng.choice(kinds),
+                "subject": "跟进",
+                "content": "电话沟通需求，约下周拜访。",
+                "occurred_at": now - datetime.timedelta(minutes=rng.randint(0, 60 * 24 * 700)),
+                "author_id": owner,
+                "team_id": user_team[owner],
+                "account_id": account,
+                "deal_id": deal,
+            }
+
+    with transaction.atomic():
+        n = insert_rows(Activity, activity_rows())
+    log(f"follow-ups: {n}")
+    reset_sequences(Account, Contact, Deal, DealStageHistory, Activity, DuplicateKey)
+    if _is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return {"people": len(user_ids), "accounts": accounts, "deals": deals, "activities": activities}

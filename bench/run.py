@@ -1,0 +1,214 @@
+"""Benchmarks at scale: each query through Tandem's code path beside its floor (the same SQL, raw).
+
+Prints p50/p95 in milliseconds. Run ``tandem bench-data`` first (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Sum
+
+from tandem.activities.models import Activity
+from tandem.core import access, history
+from tandem.customers import dedupe
+from tandem.customers.models import Account, Contact
+from tandem.deals.models import Deal, Stage
+from tandem.org.models import Team, User
+
+TARGETS = {
+    "deal list (manager, subtree, stage, by close date, 50)": 50.0,
+    "board first page (all open stages)": 150.0,
+    "account page with timeline": 100.0,
+    "duplicate check": 30.0,
+}
+
+
+def _timed(fn: Callable[[], Any], runs: int) -> list[float]:
+    fn()  # warm up caches and the connection
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def _raw(qs: Any) -> Callable[[], Any]:
+    sql, params = qs.query.sql_with_params()
+
+    def run() -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    return run
+
+
+def _region_manager() -> User:
+    region = Team.objects.filter(depth=1, leader__isnull=False).order_by("id").first()
+    assert region is not None and region.leader is not None, "run tandem bench-data first"
+    return region.leader
+
+
+def deal_list(actor: access.Actor, stage: Stage) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    qs = (
+        access.visible(actor, "deal", Deal.objects.select_related("account", "owner", "stage"))
+        .filter(stage=stage)
+        .order_by("expected_close_date", "id")
+    )
+
+    def orm() -> Any:
+        page = list(qs[:50])
+        return page, qs.count()
+
+    page_raw = _raw(qs[:50])
+
+    def floor() -> Any:
+        page_raw()
+        with connection.cursor() as cursor:
+            sql, params = qs.order_by().query.sql_with_params()
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS sub", params)
+            return cursor.fetchone()
+
+    return orm, floor
+
+
+def board(actor: access.Actor, stages: list[Stage]) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    base = access.visible(actor, "deal", Deal.objects.all()).filter(stage__in=stages)
+
+    def orm() -> Any:
+        totals = list(base.values("stage_id").annotate(n=Count("id"), total=Sum("amount")).order_by())
+        columns = [
+            list(
+                base.filter(stage=s)
+                .select_related("account", "owner")
+                .order_by("expected_close_date", "id")[:20]
+            )
+            for s in stages
+        ]
+        return totals, columns
+
+    raws = [
+        _raw(
+            base.filter(stage=s).select_related("account", "owner").order_by("expected_close_date", "id")[:20]
+        )
+        for s in stages
+    ]
+    totals_raw = _raw(base.values("stage_id").annotate(n=Count("id"), total=Sum("amount")).order_by())
+
+    def floor() -> Any:
+        totals_raw()
+        return [r() for r in raws]
+
+    return orm, floor
+
+
+def account_page(actor: access.Actor, account_id: int) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    def orm() -> Any:
+        account = access.get_visible_or_404(
+            actor, "account", Account.objects.select_related("owner", "team", "level"), pk=account_id
+        )
+        contacts = list(Contact.objects.filter(account=account).order_by("name")[:20])
+        deals = list(
+            Deal.objects.filter(account=account).select_related("stage", "owner").order_by("-id")[:20]
+        )
+        follow_ups = list(
+            Activity.objects.filter(account=account)
+            .select_related("author", "deal")
+            .order_by("-occurred_at", "-id")[:30]
+        )
+        entries = list(history.entries_for(account)[:30])
+        return account, contacts, deals, follow_ups, entries
+
+    queries = [
+        Account.objects.filter(pk=account_id),
+        Contact.objects.filter(account_id=account_id).order_by("name")[:20],
+        Deal.objects.filter(account_id=account_id).order_by("-id")[:20],
+        Activity.objects.filter(account_id=account_id).order_by("-occurred_at", "-id")[:30],
+    ]
+    raws = [_raw(q) for q in queries]
+
+    def floor() -> Any:
+        return [r() for r in raws]
+
+    return orm, floor
+
+
+def duplicate_check(
+    actor: access.Actor, name: str, phone: str
+) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    values = {"name": name, "phone": phone}
+
+    def orm() -> Any:
+        return dedupe.find(actor=actor, record_type="account", values=values)
+
+    key = dedupe.normalize_name(name)
+
+    def floor() -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT record_type, record_id FROM customers_duplicatekey WHERE kind = 'name' AND value = %s "
+                "UNION ALL SELECT record_type, record_id FROM customers_duplicatekey WHERE kind = 'phone' AND value = %s "
+                "UNION ALL SELECT record_type, record_id FROM customers_duplicatekey WHERE bucket = %s LIMIT 500",
+                [key, phone, key[:2]],
+            )
+            return cursor.fetchall()
+
+    return orm, floor
+
+
+def run(runs: int = 30, out: Callable[[str], None] = print) -> list[dict[str, Any]]:
+    rng = random.Random(1)
+    manager = _region_manager()
+    actor = access.Actor.for_user(manager)
+    open_stages = list(Stage.objects.filter(kind="open", pipeline__is_default=True).order_by("order"))
+    sample_account = (
+        access.visible(actor, "account", Account.objects.all())
+        .order_by("id")
+        .values_list("pk", "name", "phone")[rng.randrange(1000)]
+    )
+    results = []
+    cases: list[tuple[str, tuple[Callable[[], Any], Callable[[], Any]]]] = [
+        ("deal list (manager, subtree, stage, by close date, 50)", deal_list(actor, open_stages[1])),
+        ("board first page (all open stages)", board(actor, open_stages)),
+        ("account page with timeline", account_page(actor, sample_account[0])),
+        ("duplicate check", duplicate_check(actor, sample_account[1], sample_account[2])),
+    ]
+    out(
+        f"deals: {Deal.objects.count():,}  accounts: {Account.objects.count():,}  follow-ups: {Activity.objects.count():,}"
+    )
+    out(
+        f"as {manager} (subtree of {len(actor.subtree_team_ids)} teams), {runs} runs each, database: {connection.vendor}"
+    )
+    out(f"{'case':58} {'p50 ms':>8} {'p95 ms':>8} {'floor p95':>10} {'ratio':>6} {'target':>7}")
+    for name, (orm, floor) in cases:
+        t = _timed(orm, runs)
+        f = _timed(floor, runs)
+        row: dict[str, Any] = {
+            "case": name,
+            "p50": statistics.median(t),
+            "p95": _pct(t, 95),
+            "floor_p95": _pct(f, 95),
+            "target": TARGETS.get(name),
+        }
+        row["ratio"] = row["p95"] / row["floor_p95"] if row["floor_p95"] else float("nan")
+        results.append(row)
+        out(
+            f"{name:58} {row['p50']:8.1f} {row['p95']:8.1f} {row['floor_p95']:10.1f} {row['ratio']:6.1f} "
+            f"{'≤' + str(int(row['target'])) if row['target'] else '':>7}"
+        )
+    return results

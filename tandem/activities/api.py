@@ -1,0 +1,112 @@
+"""REST API of follow-up records (跟进记录): list, log, read, edit, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tandem.core.export import Column
+from tandem.customers.api import ERRORS, EXPORT_PARAMETERS, CrmModelViewSet, person
+from tandem.customers.filters import visible_choices
+from tandem.customers.models import Account, Contact
+from tandem.deals.models import Deal
+from tandem.leads.models import Lead
+from tandem.org.models import User
+
+from . import services
+from .models import Activity, ActivityKind
+from .serializers import ActivityInputSerializer, ActivitySerializer, ActivityUpdateSerializer
+
+
+class ActivityFilter(django_filters.FilterSet):
+    account = django_filters.ModelChoiceFilter(
+        queryset=visible_choices("account", Account), field_name="account"
+    )
+    contact = django_filters.ModelChoiceFilter(
+        queryset=visible_choices("contact", Contact), field_name="contact"
+    )
+    lead = django_filters.ModelChoiceFilter(queryset=visible_choices("lead", Lead), field_name="lead")
+    deal = django_filters.ModelChoiceFilter(queryset=visible_choices("deal", Deal), field_name="deal")
+    author = django_filters.ModelChoiceFilter(queryset=visible_choices("user", User), field_name="author")
+    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
+    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+
+    class Meta:
+        model = Activity
+        fields: list[str] = []
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Follow-ups (跟进记录)", parameters=EXPORT_PARAMETERS),
+    retrieve=extend_schema(summary="One follow-up", responses={200: ActivitySerializer, 404: ERRORS[404]}),
+)
+class ActivityViewSet(CrmModelViewSet):
+    """Follow-ups the caller may see (their own, and their team's by data scope), newest first."""
+
+    resource = "activity"
+    serializer_class = ActivitySerializer
+    filterset_class = ActivityFilter
+    ordering_fields: ClassVar[list[str]] = ["occurred_at", "created_at", "id"]
+    ordering: ClassVar[list[str]] = ["-occurred_at", "-id"]
+    export_filename = "follow-ups"
+
+    def base_queryset(self) -> QuerySet[Activity]:
+        return Activity.objects.select_related("author", "account", "contact", "lead", "deal")
+
+    def export_columns(self) -> Sequence[Column]:
+        return [
+            (gettext_lazy("ID"), lambda a: a.pk),
+            (gettext_lazy("When"), lambda a: a.occurred_at),
+            (gettext_lazy("Kind"), lambda a: a.get_kind_display()),
+            (gettext_lazy("Subject"), lambda a: a.subject),
+            (gettext_lazy("Content"), lambda a: a.content),
+            (gettext_lazy("By"), lambda a: person(a.author)),
+            (gettext_lazy("Account"), lambda a: person(a.account)),
+            (gettext_lazy("Contact"), lambda a: person(a.contact)),
+            (gettext_lazy("Lead"), lambda a: person(a.lead)),
+            (gettext_lazy("Deal"), lambda a: person(a.deal)),
+            (gettext_lazy("Next follow-up"), lambda a: a.next_follow_up_on),
+        ]
+
+    @extend_schema(
+        summary="Log a follow-up",
+        request=ActivityInputSerializer,
+        responses={201: ActivitySerializer, 400: ERRORS[400], 403: ERRORS[403]},
+    )
+    def create(self, request: Request) -> Response:
+        data = self._input(ActivityInputSerializer)
+        activity = services.activity_create(actor=self.actor, data=data)
+        return self._output(activity, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Edit a follow-up",
+        request=ActivityUpdateSerializer,
+        responses={200: ActivitySerializer, **ERRORS},
+    )
+    def update(self, request: Request, pk: int | None = None, partial: bool = False) -> Response:
+        activity = self.get_object()
+        data = self._input(ActivityUpdateSerializer, partial=partial)
+        activity = services.activity_update(actor=self.actor, activity=activity, data=data)
+        return self._output(activity)
+
+    @extend_schema(
+        summary="Edit some of a follow-up's fields",
+        request=ActivityUpdateSerializer,
+        responses={200: ActivitySerializer, **ERRORS},
+    )
+    def partial_update(self, request: Request, pk: int | None = None) -> Response:
+        return self.update(request, pk, partial=True)
+
+    @extend_schema(summary="Move a follow-up to the recycle bin", responses={204: None, **ERRORS})
+    def destroy(self, request: Request, pk: int | None = None) -> Response:
+        services.activity_delete(actor=self.actor, activity=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

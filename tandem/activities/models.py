@@ -1,0 +1,83 @@
+"""Follow-up records (跟进记录): calls, visits, emails, meetings, messages and notes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tandem.core.models import SoftDeleteModel, TimeStampedModel
+
+ALIVE = Q(deleted_at__isnull=True)
+
+
+class ActivityKind(models.TextChoices):
+    CALL = "call", _("Call")
+    VISIT = "visit", _("Visit")
+    EMAIL = "email", _("Email")
+    MEETING = "meeting", _("Meeting")
+    MESSAGE = "message", _("Message")
+    NOTE = "note", _("Note")
+
+
+class Activity(SoftDeleteModel, TimeStampedModel):
+    """A follow-up on an account, contact, lead or deal (one or more of them)."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices, default=ActivityKind.CALL)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    content = models.TextField(_("content"), blank=True)
+    occurred_at = models.DateTimeField(_("when"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="activities"
+    )
+    team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    account = models.ForeignKey(
+        "customers.Account",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    lead = models.ForeignKey(
+        "leads.Lead",
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    deal = models.ForeignKey(
+        "deals.Deal",
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "-occurred_at", "-id"], name="activity_account", condition=ALIVE),
+            models.Index(fields=["deal", "-occurred_at", "-id"], name="activity_deal", condition=ALIVE),
+            models.Index(fields=["contact", "-occurred_at", "-id"], name="activity_contact", condition=ALIVE),
+            models.Index(fields=["lead", "-occurred_at", "-id"], name="activity_lead", condition=ALIVE),
+            models.Index(fields=["author", "-occurred_at", "-id"], name="activity_author", condition=ALIVE),
+            models.Index(fields=["team", "-occurred_at", "-id"], name="activity_team", condition=ALIVE),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or self.get_kind_display()

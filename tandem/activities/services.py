@@ -1,0 +1,160 @@
+"""Follow-up records (跟进记录): writing one updates the linked records' last and next follow-up."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tandem.core import access, history, notify
+from tandem.core.access import Actor
+from tandem.core.services import record_soft_delete
+from tandem.customers.models import Account, Contact
+from tandem.customers.services import primary_team_id
+from tandem.deals.models import Deal
+from tandem.leads.models import Lead
+
+from .models import Activity, ActivityKind
+
+LINKS = (
+    ("account", "account", Account),
+    ("contact", "contact", Contact),
+    ("lead", "lead", Lead),
+    ("deal", "deal", Deal),
+)
+
+
+def _linked(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    return [(resource, values[field]) for field, resource, _model in LINKS if values.get(field) is not None]
+
+
+@transaction.atomic
+def activity_create(*, actor: Actor, data: Mapping[str, Any]) -> Activity:
+    """Log a follow-up on records the actor may see. The account is filled in from the deal or contact."""
+    access.require(actor, "create", "activity")
+    errors: dict[str, list[str]] = {}
+    kind = data.get("kind") or ActivityKind.CALL
+    if kind not in ActivityKind.values:
+        errors["kind"] = [_("Choose a kind of follow-up.")]
+    subject = (data.get("subject") or "").strip()
+    content = (data.get("content") or "").strip()
+    if not subject and not content:
+        errors["content"] = [_("Write what happened.")]
+    occurred_at = data.get("occurred_at") or timezone.now()
+    if occurred_at > timezone.now() + datetime.timedelta(minutes=5):
+        errors["occurred_at"] = [
+            _("A follow-up cannot be in the future; plan it as the next follow-up instead.")
+        ]
+    next_on = data.get("next_follow_up_on")
+    if next_on is not None and next_on < timezone.localdate():
+        errors["next_follow_up_on"] = [_("The next follow-up must be today or later.")]
+    values = {field: data.get(field) for field, _r, _m in LINKS}
+    if values["deal"] is not None and values["account"] is None:
+        values["account"] = values["deal"].account
+    if values["contact"] is not None and values["account"] is None:
+        values["account"] = values["contact"].account
+    if not any(values.values()):
+        errors["account"] = [_("Link the follow-up to an account, contact, lead or deal.")]
+    for resource, obj in _linked(values):
+        if not access.can(actor, "view", resource, obj):
+            errors[resource] = [_("Select a valid choice.")]
+    if errors:
+        raise ValidationError(errors)
+    activity = Activity.objects.create(
+        kind=kind,
+        subject=subject[:200],
+        content=content,
+        occurred_at=occurred_at,
+        author=actor.user,
+        team_id=primary_team_id(actor.user),
+        next_follow_up_on=next_on,
+        **values,
+    )
+    touch_follow_ups(values, occurred_at, next_on)
+    history.record_create(actor=actor.user, obj=activity)
+    return activity
+
+
+def touch_follow_ups(
+    values: Mapping[str, Any], occurred_at: datetime.datetime, next_on: datetime.date | None
+) -> None:
+    """Set last follow-up (never backwards) and the next follow-up on every linked record."""
+    for field, _resource, model in LINKS:
+        obj = values.get(field)
+        if obj is None:
+            continue
+        qs = model._base_manager.filter(pk=obj.pk)
+        qs.filter(last_follow_up_at__lt=occurred_at).update(last_follow_up_at=occurred_at)
+        qs.filter(last_follow_up_at__isnull=True).update(last_follow_up_at=occurred_at)
+        if next_on is not None:
+            qs.update(next_follow_up_on=next_on)
+
+
+@transaction.atomic
+def activity_update(*, actor: Actor, activity: Activity, data: Mapping[str, Any]) -> Activity:
+    access.require(actor, "edit", "activity", activity)
+    before = history.snapshot(activity)
+    for field in ("kind", "subject", "content", "next_follow_up_on"):
+        if field in data:
+            setattr(
+                activity,
+                field,
+                data[field] if data[field] is not None or field == "next_follow_up_on" else "",
+            )
+    if not (activity.subject or activity.content):
+        raise ValidationError({"content": [_("Write what happened.")]})
+    if activity.kind not in ActivityKind.values:
+        raise ValidationError({"kind": [_("Choose a kind of follow-up.")]})
+    activity.save()
+    history.record_update(actor=actor.user, obj=activity, before=before)
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, actor: Actor, activity: Activity) -> None:
+    record_soft_delete(actor=actor, obj=activity)
+    # The linked records' last follow-up falls back to the latest remaining one.
+    for field, _resource, model in LINKS:
+        obj_id = getattr(activity, f"{field}_id")
+        if obj_id is None:
+            continue
+        latest = Activity.objects.filter(**{f"{field}_id": obj_id}).aggregate(m=Max("occurred_at"))["m"]
+        model._base_manager.filter(pk=obj_id).update(last_follow_up_at=latest)
+
+
+def remind_due_follow_ups(today: datetime.date | None = None) -> int:
+    """Notify owners of records whose next follow-up is today (once per record and day)."""
+    from django.utils import translation
+
+    from tandem.core.models import Notification
+
+    today = today or timezone.localdate()
+    sent = 0
+    for _field, _resource, model in LINKS:
+        if model is Contact or not hasattr(model, "owner"):
+            continue
+        rows = model.objects.filter(next_follow_up_on=today, owner__isnull=False).select_related("owner")[
+            :5000
+        ]
+        for obj in rows:
+            url = obj.get_absolute_url()
+            owner = obj.owner
+            if Notification.objects.filter(
+                recipient=owner, kind="follow_up_due", url=url, created_at__date=today
+            ).exists():
+                continue
+            with translation.override(owner.language):
+                notify.notify(
+                    recipient=owner,
+                    kind="follow_up_due",
+                    title=_("Follow up with %(name)s today") % {"name": obj},
+                    url=url,
+                )
+            sent += 1
+    return sent

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+
+@shared_task(name="tandem.activities.tasks.remind_follow_ups")
+def remind_follow_ups() -> int:
+    from .services import remind_due_follow_ups
+
+    return remind_due_follow_ups()

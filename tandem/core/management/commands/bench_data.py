@@ -1,0 +1,31 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    requires_system_checks: list[str] = []
+
+    help = "Generate a synthetic company for the benchmarks (PostgreSQL: COPY; see bench/README.md)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--people", type=int, default=300)
+        parser.add_argument("--accounts", type=int, default=100_000)
+        parser.add_argument("--contacts-per-account", type=int, default=3)
+        parser.add_argument("--deals", type=int, default=1_000_000)
+        parser.add_argument("--activities", type=int, default=3_000_000)
+        parser.add_argument("--seed", type=int, default=7)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from bench.generate import generate
+
+        result = generate(
+            people=options["people"],
+            accounts=options["accounts"],
+            contacts_per_account=options["contacts_per_account"],
+            deals=options["deals"],
+            activities=options["activities"],
+            seed=options["seed"],
+            log=lambda m: self.stdout.write(m),
+        )
+        self.stdout.write(self.style.SUCCESS(f"generated {result}"))

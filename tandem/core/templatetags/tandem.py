@@ -1,0 +1,99 @@
+"""Shared template filters: phone numbers, money, history rows, query strings."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.http import QueryDict
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tandem.core.phones import format_phone
+
+register = template.Library()
+
+CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "JPY": "¥", "GBP": "£", "SGD": "S$"}
+
+# History entries may record changes that are not model fields (set by services).
+EXTRA_CHANGE_LABELS = {
+    "roles": gettext_lazy("roles"),
+    "teams": gettext_lazy("teams"),
+    "grants": gettext_lazy("grants"),
+    "successor": gettext_lazy("successor"),
+    "owner": gettext_lazy("owner"),
+}
+
+
+@register.filter
+def phone(value: str | None) -> str:
+    """``+8613800138000`` as ``+86 138 0013 8000``."""
+    return format_phone(value or "")
+
+
+@register.filter
+def money(value: Any, currency: str = "CNY") -> str:
+    """``¥1,234,567.00``; an empty value stays empty."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    symbol = CURRENCY_SYMBOLS.get((currency or "CNY").upper(), f"{currency} ")
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{symbol}{number_format(abs(amount), decimal_pos=2, force_grouping=True)}"
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    if isinstance(value, list | tuple):
+        return ", ".join(_show(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_show(v)}" for k, v in value.items())
+    return str(value)
+
+
+# Bookkeeping fields that say nothing to a person reading a record's history.
+HIDDEN_CHANGE_FIELDS = {"path", "depth", "is_superuser", "is_staff", "date_joined", "last_login", "password"}
+
+
+@register.filter
+def history_changes(entry: Any, obj: models.Model | None = None) -> list[dict[str, str]]:
+    """An entry's changes as rows of field label, old and new display values."""
+    changes = getattr(entry, "changes", None) or {}
+    rows = []
+    for name, pair in changes.items():
+        if name in HIDDEN_CHANGE_FIELDS:
+            continue
+        old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        label: Any = EXTRA_CHANGE_LABELS.get(name, name.replace("_", " "))
+        if obj is not None:
+            with suppress(FieldDoesNotExist):
+                label = getattr(obj._meta.get_field(name), "verbose_name", label)
+        rows.append({"field": str(label), "old": _show(old), "new": _show(new)})
+    return rows
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: dict[str, Any], **params: Any) -> str:
+    """The current query string with ``params`` replaced (``None`` removes one), e.g. for sorting."""
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    for key, value in params.items():
+        if value is None or value == "":
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"

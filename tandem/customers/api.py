@@ -1,0 +1,559 @@
+"""REST API of customers: accounts (客户), contacts (联系人), public pools (公海), duplicate checks (查重).
+
+Reads go through the access policy (``ScopedViewSet.get_queryset`` is ``visible()``, and pool
+members see their pools' unowned customers through the pool extension); writes call
+``customers.services`` and ``customers.pools``. Every list exports as CSV or XLSX with the
+``export`` grant (``?format=csv|xlsx``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    IntegerField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tandem.core import access, history
+from tandem.core.api import ScopedViewSet, TandemAPIView
+from tandem.core.export import Column, ExportMixin
+from tandem.core.phones import format_phone
+
+from . import dedupe, pools, services
+from .filters import AccountFilter, ContactFilter
+from .models import Account, Contact, Pool, PoolMember
+from .serializers import (
+    AccountInputSerializer,
+    AccountSerializer,
+    AssignInputSerializer,
+    ContactInputSerializer,
+    ContactSerializer,
+    DuplicateCheckInputSerializer,
+    DuplicateCheckSerializer,
+    PoolSerializer,
+    ReclaimPreviewSerializer,
+    ReleaseInputSerializer,
+    TimelineSerializer,
+    history_changes,
+    is_masked,
+    mask_email,
+    mask_phone,
+    with_edit_flag,
+)
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: field messages."),
+    403: OpenApiResponse(description="The record is visible but the caller may not do this."),
+    404: OpenApiResponse(description="No such record, or the caller may not see it."),
+}
+CONFLICT = {409: OpenApiResponse(description="Stale version: the record changed; body has current values.")}
+EXPORT_PARAMETERS = [
+    OpenApiParameter(
+        "format",
+        str,
+        enum=["json", "csv", "xlsx"],
+        description="csv or xlsx: download every filtered row (needs the export grant).",
+    )
+]
+
+
+def tag_names(obj: Any) -> str:
+    return ", ".join(tag.name for tag in obj.tags.all())
+
+
+def person(obj: Any) -> str:
+    return str(obj) if obj is not None else ""
+
+
+class CrmViewSet(ScopedViewSet):
+    """Shared plumbing of the CRM viewsets: parse input, re-read output through the policy."""
+
+    lookup_value_converter = "int"
+
+    def _input(self, serializer_class: type[serializers.Serializer[Any]], **kwargs: Any) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _output(self, obj: Model, status_code: int = status.HTTP_200_OK) -> Response:
+        """The record as the list shows it: re-read through the policy, with its annotations."""
+        fresh = self.get_queryset().filter(pk=obj.pk).first() or obj
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+
+class CrmModelViewSet(
+    ExportMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    CrmViewSet,
+):
+    """A CRM record list with CSV/XLSX export."""
+
+
+# --- Accounts -------------------------------------------------------------------------------
+
+
+def _masked_phone(account: Account) -> str:
+    return mask_phone(account.phone) if is_masked(account, {}) else format_phone(account.phone)
+
+
+def _masked_email(account: Account) -> str:
+    return mask_email(account.email) if is_masked(account, {}) else account.email
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Accounts (客户)", parameters=EXPORT_PARAMETERS),
+    retrieve=extend_schema(summary="One account", responses={200: AccountSerializer, 404: ERRORS[404]}),
+)
+class AccountViewSet(CrmModelViewSet):
+    """Customer companies. ``?pool=<id>&in_pool=true`` lists a pool's unowned customers.
+
+    A pool customer's phone and email are masked for people who may not edit it, until claimed.
+    """
+
+    resource = "account"
+    serializer_class = AccountSerializer
+    filterset_class = AccountFilter
+    ordering_fields: ClassVar[list[str]] = [
+        "id",
+        "name",
+        "created_at",
+        "updated_at",
+        "last_follow_up_at",
+        "next_follow_up_on",
+        "owned_since",
+        "released_at",
+    ]
+    ordering: ClassVar[list[str]] = ["-id"]
+    action_permissions: ClassVar[dict[str, str]] = {
+        "claim": "view",
+        "release": "edit",
+        "assign": "view",
+        "timeline": "view",
+    }
+    export_filename = "accounts"
+
+    def base_queryset(self) -> QuerySet[Account]:
+        queryset = Account.objects.select_related("owner", "team", "level", "pool").prefetch_related("tags")
+        return with_edit_flag(self.actor, queryset, "account")
+
+    def export_columns(self) -> Sequence[Column]:
+        return [
+            (gettext_lazy("ID"), lambda a: a.pk),
+            (gettext_lazy("Name"), lambda a: a.name),
+            (gettext_lazy("Owner"), lambda a: person(a.owner)),
+            (gettext_lazy("Team"), lambda a: person(a.team)),
+            (gettext_lazy("Level"), lambda a: person(a.level)),
+            (gettext_lazy("Lifecycle stage"), lambda a: a.get_lifecycle_display()),
+            (gettext_lazy("Industry"), lambda a: a.industry),
+            (gettext_lazy("Source"), lambda a: a.get_source_display()),
+            (gettext_lazy("Channel"), lambda a: a.get_channel_display()),
+            (gettext_lazy("Phone"), _masked_phone),
+            (gettext_lazy("Email"), _masked_email),
+            (gettext_lazy("Website"), lambda a: a.website),
+            (gettext_lazy("Province / state"), lambda a: a.province),
+            (gettext_lazy("City"), lambda a: a.city),
+            (gettext_lazy("Public pool"), lambda a: person(a.pool)),
+            (gettext_lazy("Tags"), tag_names),
+            (gettext_lazy("Last follow-up"), lambda a: a.last_follow_up_at),
+            (gettext_lazy("Next follow-up"), lambda a: a.next_follow_up_on),
+            (gettext_lazy("Created at"), lambda a: a.created_at),
+        ]
+
+    @extend_schema(
+        summary="Create an account",
+        description="Possible duplicates answer 400 with ``matches``; send ``confirm_duplicates`` "
+        "to save despite warnings (blocking matches always refuse).",
+        request=AccountInputSerializer,
+        responses={201: AccountSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+    )
+    def create(self, request: Request) -> Response:
+        data = self._input(AccountInputSerializer)
+        owner = data.pop("owner", None)
+        tags = data.pop("tags", None)
+        confirm = data.pop("confirm_duplicates", False)
+        data.pop("version", None)
+        account = services.account_create(
+            actor=self.actor, data=data, owner=owner, confirm_duplicates=confirm, tags=tags
+        )
+        return self._output(account, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Edit an account",
+        description="Send the ``version`` you read: a stale one answers 409 with the current values. "
+        "The owner changes through assign, claim and release.",
+        request=AccountInputSerializer,
+        responses={200: AccountSerializer, **ERRORS, **CONFLICT},
+    )
+    def update(self, request: Request, pk: int | None = None, partial: bool = False) -> Response:
+        account = self.get_object()
+        data = self._input(AccountInputSerializer, partial=partial)
+        for ignored in ("owner", "to_pool"):
+            data.pop(ignored, None)
+        tags = data.pop("tags", None)
+        confirm = data.pop("confirm_duplicates", False)
+        version = data.pop("version", None)
+        account = services.account_update(
+            actor=self.actor,
+            account=account,
+            data=data,
+            version=version,
+            confirm_duplicates=confirm,
+            tags=tags,
+        )
+        return self._output(account)
+
+    @extend_schema(
+        summary="Edit some of an account's fields",
+        request=AccountInputSerializer,
+        responses={200: AccountSerializer, **ERRORS, **CONFLICT},
+    )
+    def partial_update(self, request: Request, pk: int | None = None) -> Response:
+        return self.update(request, pk, partial=True)
+
+    @extend_schema(summary="Move an account to the recycle bin", responses={204: None, **ERRORS})
+    def destroy(self, request: Request, pk: int | None = None) -> Response:
+        services.account_delete(actor=self.actor, account=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Claim a customer from the public pool (领取)",
+        request=None,
+        responses={200: AccountSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: int | None = None) -> Response:
+        account = pools.account_claim(actor=self.actor, account=self.get_object())
+        return self._output(account)
+
+    @extend_schema(
+        summary="Return a customer to the public pool",
+        request=ReleaseInputSerializer,
+        responses={200: AccountSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk: int | None = None) -> Response:
+        account = self.get_object()
+        data = self._input(ReleaseInputSerializer)
+        account = pools.account_release(
+            actor=self.actor, account=account, reason=data["reason"], pool=data.get("pool")
+        )
+        return self._output(account)
+
+    @extend_schema(
+        summary="Assign a customer to someone",
+        description="Needs the assign grant on the customer, or pool administration for a pool customer.",
+        request=AssignInputSerializer,
+        responses={200: AccountSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: int | None = None) -> Response:
+        account = self.get_object()
+        data = self._input(AssignInputSerializer)
+        account = pools.account_assign(
+            actor=self.actor, account=account, owner=data["owner"], reason=data["reason"]
+        )
+        return self._output(account)
+
+    @extend_schema(
+        summary="The account's timeline",
+        description="Follow-ups, stage changes of its deals and history entries, newest first. "
+        "Pass ``next`` back as ``before`` for the following page.",
+        parameters=[
+            OpenApiParameter("before", str, description="Cursor from the previous page's ``next``."),
+            OpenApiParameter("limit", int, description="Entries per page, 1 to 200 (default 50)."),
+        ],
+        responses={200: TimelineSerializer, 400: ERRORS[400], 404: ERRORS[404]},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def timeline(self, request: Request, pk: int | None = None) -> Response:
+        account = self.get_object()
+        limit = _limit(request)
+        cursor = _cursor(request)
+        masked = is_masked(account, self.get_serializer_context())
+        items = timeline_items(actor=self.actor, account=account, before=cursor, limit=limit, masked=masked)
+        next_cursor = None
+        if len(items) > limit:
+            items = items[:limit]
+            last = items[-1]
+            next_cursor = f"{last['at'].isoformat()}|{last['kind']}|{last['id']}"
+        return Response({"next": next_cursor, "results": items})
+
+
+# --- Timeline -------------------------------------------------------------------------------
+
+# Entries at the same instant are ordered by kind, then id (all descending) so a cursor is exact.
+KIND_RANK = {"history": 0, "stage_change": 1, "follow_up": 2}
+Cursor = tuple[datetime.datetime, int, int]
+
+
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "50")
+    try:
+        limit = int(raw)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 200:
+        raise exceptions.ValidationError({"limit": [_("Enter a whole number from 1 to 200.")]})
+    return limit
+
+
+def _cursor(request: Request) -> Cursor | None:
+    raw = request.query_params.get("before")
+    if not raw:
+        return None
+    parts = raw.split("|")
+    at = parse_datetime(parts[0]) if len(parts) == 3 else None
+    if at is None or parts[1] not in KIND_RANK or not parts[2].isdigit():
+        raise exceptions.ValidationError({"before": [_("Use the next value of the previous page.")]})
+    return at, KIND_RANK[parts[1]], int(parts[2])
+
+
+def _before(cursor: Cursor | None, kind: str, at_field: str) -> Q:
+    if cursor is None:
+        return Q()
+    at, rank, pk = cursor
+    older = Q(**{f"{at_field}__lt": at})
+    mine = KIND_RANK[kind]
+    if mine < rank:
+        return older | Q(**{at_field: at})
+    if mine == rank:
+        return older | Q(**{at_field: at, "pk__lt": pk})
+    return older
+
+
+def timeline_items(
+    *, actor: access.Actor, account: Account, before: Cursor | None, limit: int, masked: bool
+) -> list[dict[str, Any]]:
+    """Up to ``limit + 1`` entries older than ``before``: three bounded queries, merged in Python.
+
+    Follow-ups and deals are read through the access policy like anywhere else; history entries
+    belong to the account itself, which the caller may see.
+    """
+    from tandem.activities.models import Activity
+    from tandem.deals.models import Deal, DealStageHistory
+
+    take = limit + 1
+    items: list[dict[str, Any]] = []
+    activities = (
+        access.visible(actor, "activity", Activity.objects.filter(account=account))
+        .filter(_before(before, "follow_up", "occurred_at"))
+        .select_related("author")
+        .order_by("-occurred_at", "-id")[:take]
+    )
+    for activity in activities:
+        items.append(
+            {
+                "kind": "follow_up",
+                "id": activity.pk,
+                "at": activity.occurred_at,
+                "actor": activity.author_id,
+                "actor_name": person(activity.author),
+                "title": activity.subject or activity.get_kind_display(),
+                "text": activity.content,
+                "deal": activity.deal_id,
+            }
+        )
+    deals = access.visible(actor, "deal", Deal.objects.filter(account=account)).values("pk")
+    stays = (
+        DealStageHistory.objects.filter(deal_id__in=deals)
+        .filter(_before(before, "stage_change", "entered_at"))
+        .select_related("deal", "stage", "actor")
+        .order_by("-entered_at", "-id")[:take]
+    )
+    for stay in stays:
+        items.append(
+            {
+                "kind": "stage_change",
+                "id": stay.pk,
+                "at": stay.entered_at,
+                "actor": stay.actor_id,
+                "actor_name": person(stay.actor) if stay.actor_id else None,
+                "title": _("%(deal)s entered %(stage)s") % {"deal": stay.deal.name, "stage": stay.stage.name},
+                "text": "",
+                "deal": stay.deal_id,
+            }
+        )
+    entries = (
+        history.entries_for(account).filter(_before(before, "history", "at")).order_by("-at", "-id")[:take]
+    )
+    for entry in entries:
+        items.append(
+            {
+                "kind": "history",
+                "id": entry.pk,
+                "at": entry.at,
+                "actor": entry.actor_id,
+                "actor_name": person(entry.actor) if entry.actor_id else None,
+                "title": str(entry.get_action_display()),
+                "text": entry.message,
+                "changes": history_changes(entry, masked),
+            }
+        )
+    items.sort(key=lambda item: (item["at"], KIND_RANK[item["kind"]], item["id"]), reverse=True)
+    return items[:take]
+
+
+# --- Contacts -------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Contacts (联系人)", parameters=EXPORT_PARAMETERS),
+    retrieve=extend_schema(summary="One contact", responses={200: ContactSerializer, 404: ERRORS[404]}),
+)
+class ContactViewSet(CrmModelViewSet):
+    resource = "contact"
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    ordering_fields: ClassVar[list[str]] = ["id", "name", "created_at", "updated_at", "last_follow_up_at"]
+    ordering: ClassVar[list[str]] = ["-id"]
+    export_filename = "contacts"
+
+    def base_queryset(self) -> QuerySet[Contact]:
+        return Contact.objects.select_related("account", "owner").prefetch_related("tags")
+
+    def export_columns(self) -> Sequence[Column]:
+        return [
+            (gettext_lazy("ID"), lambda c: c.pk),
+            (gettext_lazy("Name"), lambda c: c.name),
+            (gettext_lazy("Account"), lambda c: person(c.account)),
+            (gettext_lazy("Job title"), lambda c: c.title),
+            (gettext_lazy("Mobile"), lambda c: format_phone(c.mobile)),
+            (gettext_lazy("Office phone"), lambda c: format_phone(c.phone)),
+            (gettext_lazy("Email"), lambda c: c.email),
+            (gettext_lazy("WeChat id"), lambda c: c.wechat),
+            (gettext_lazy("Owner"), lambda c: person(c.owner)),
+            (gettext_lazy("Tags"), tag_names),
+            (gettext_lazy("Last follow-up"), lambda c: c.last_follow_up_at),
+            (gettext_lazy("Created at"), lambda c: c.created_at),
+        ]
+
+    @extend_schema(
+        summary="Create a contact",
+        request=ContactInputSerializer,
+        responses={201: ContactSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+    )
+    def create(self, request: Request) -> Response:
+        data = self._input(ContactInputSerializer)
+        owner = data.pop("owner", None)
+        confirm = data.pop("confirm_duplicates", False)
+        data.pop("version", None)
+        contact = services.contact_create(
+            actor=self.actor, data=data, owner=owner, confirm_duplicates=confirm
+        )
+        return self._output(contact, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Edit a contact",
+        request=ContactInputSerializer,
+        responses={200: ContactSerializer, **ERRORS, **CONFLICT},
+    )
+    def update(self, request: Request, pk: int | None = None, partial: bool = False) -> Response:
+        contact = self.get_object()
+        data = self._input(ContactInputSerializer, partial=partial)
+        data.pop("owner", None)
+        confirm = data.pop("confirm_duplicates", False)
+        version = data.pop("version", None)
+        contact = services.contact_update(
+            actor=self.actor, contact=contact, data=data, version=version, confirm_duplicates=confirm
+        )
+        return self._output(contact)
+
+    @extend_schema(
+        summary="Edit some of a contact's fields",
+        request=ContactInputSerializer,
+        responses={200: ContactSerializer, **ERRORS, **CONFLICT},
+    )
+    def partial_update(self, request: Request, pk: int | None = None) -> Response:
+        return self.update(request, pk, partial=True)
+
+    @extend_schema(summary="Move a contact to the recycle bin", responses={204: None, **ERRORS})
+    def destroy(self, request: Request, pk: int | None = None) -> Response:
+        services.contact_delete(actor=self.actor, contact=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Pools ----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Public pools (公海) I belong to"),
+    retrieve=extend_schema(summary="One public pool", responses={200: PoolSerializer, 404: ERRORS[404]}),
+)
+class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CrmViewSet):
+    """Pools the person belongs to (administrators: all). Their customers: ``accounts/?pool=<id>``."""
+
+    resource = "pool"
+    serializer_class = PoolSerializer
+    ordering_fields: ClassVar[list[str]] = ["name", "id"]
+    ordering: ClassVar[list[str]] = ["name", "id"]
+    action_permissions: ClassVar[dict[str, str]] = {"reclaim_preview": "view"}
+
+    def base_queryset(self) -> QuerySet[Pool]:
+        actor = self.actor
+        unowned = Account.objects.filter(pool=OuterRef("pk"), owner__isnull=True)
+        counted = unowned.order_by().values("pool").annotate(n=Count("pk")).values("n")
+        queryset = Pool.objects.prefetch_related("teams").annotate(
+            customer_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+        )
+        if actor.is_admin:
+            return queryset.annotate(is_pool_admin=Value(True, output_field=BooleanField()))
+        admins = PoolMember.objects.filter(pool=OuterRef("pk"), user_id=actor.id or 0, is_admin=True)
+        return queryset.annotate(is_pool_admin=Exists(admins))
+
+    @extend_schema(
+        summary="What the next reclaim run returns to the pool, and who gets reminded",
+        responses={200: ReclaimPreviewSerializer, 403: ERRORS[403], 404: ERRORS[404]},
+    )
+    @action(
+        detail=True, methods=["get"], url_path="reclaim-preview", filter_backends=[], pagination_class=None
+    )
+    def reclaim_preview(self, request: Request, pk: int | None = None) -> Response:
+        preview = pools.reclaim_preview(actor=self.actor, pool=self.get_object())
+        return Response(ReclaimPreviewSerializer(preview).data)
+
+
+# --- Duplicate check ------------------------------------------------------------------------
+
+
+class DuplicateCheckView(TandemAPIView):
+    """Possible duplicates of a record about to be saved (查重).
+
+    A match the caller may not see is reported by its existence and its owner's name only.
+    """
+
+    @extend_schema(
+        summary="Check for duplicates",
+        request=DuplicateCheckInputSerializer,
+        responses={200: DuplicateCheckSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = DuplicateCheckInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        record_type = values.pop("record_type")
+        exclude_id = values.pop("exclude_id", None)
+        if not self.actor.has(record_type, "view"):
+            raise exceptions.PermissionDenied
+        matches = dedupe.find(actor=self.actor, record_type=record_type, values=values, exclude_id=exclude_id)
+        return Response(DuplicateCheckSerializer({"matches": matches}).data)

@@ -1,0 +1,113 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+
+def pool_ids_for(actor: Any) -> frozenset[int]:
+    """Pools the actor belongs to: named members, or people in a member team or below it."""
+    from .models import Pool, PoolMember
+
+    def compute() -> frozenset[int]:
+        if actor.id is None:
+            return frozenset()
+        named = PoolMember.objects.filter(user_id=actor.id, pool=OuterRef("pk"))
+        by_team = Pool.teams.through.objects.filter(
+            pool=OuterRef("pk"), team_id__in=sorted(actor.lineage_team_ids)
+        )
+        return frozenset(
+            Pool.objects.filter(is_active=True)
+            .filter(Exists(named) | Exists(by_team))
+            .values_list("pk", flat=True)
+        )
+
+    result: frozenset[int] = actor.memo("pool_ids", compute)
+    return result
+
+
+def _pool_visibility(actor: Any, action: str, scope: str) -> Q | None:
+    """Pool members see (only see) the unowned customers of their pools."""
+    if action != "view":
+        return None
+    pools = pool_ids_for(actor)
+    if not pools:
+        return None
+    return Q(owner__isnull=True, pool_id__in=sorted(pools))
+
+
+def _ensure_defaults(sender: AppConfig, **kwargs: Any) -> None:
+    from .dedupe import ensure_default_rules
+    from .models import AccountLevel
+
+    ensure_default_rules()
+    if not AccountLevel.objects.exists():
+        for order, (code, name) in enumerate([("A", "A"), ("B", "B"), ("C", "C")]):
+            AccountLevel.objects.create(code=code, name=name, order=order)
+
+
+class CustomersConfig(AppConfig):
+    name = "tandem.customers"
+    label = "customers"
+    verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from tandem.core import access, nav, recycle, transfer
+
+        post_migrate.connect(_ensure_defaults, sender=self)
+
+        # Register the Celery tasks now: the embedded scheduler (no worker, so no autodiscovery)
+        # looks them up by name in settings.CELERY_BEAT_SCHEDULE.
+        from . import tasks  # noqa: F401
+
+        access.register_resource(access.Resource("account", _("accounts")))
+        access.register_resource(access.Resource("contact", _("contacts")))
+        access.register_resource(
+            access.Resource(
+                "pool",
+                _("public pools"),
+                owner_field=None,
+                team_field=None,
+                scope_q=lambda a, s: Q(pk__in=sorted(pool_ids_for(a))),
+            )
+        )
+        access.register_visibility_extension("account", _pool_visibility)
+        transfer.register("customers.Account", field="owner", label=_("accounts"), team_field="team")
+        transfer.register("customers.Contact", field="owner", label=_("contacts"), team_field="team")
+        recycle.register("customers.Account", resource="account", label=_("accounts"))
+        recycle.register("customers.Contact", resource="contact", label=_("contacts"))
+
+        crm = _("Customers")
+        nav.register(
+            nav.NavItem(
+                crm, _("Accounts"), "customers:account-list", "bi-building", order=110, resource="account"
+            )
+        )
+        nav.register(
+            nav.NavItem(
+                crm,
+                _("Contacts"),
+                "customers:contact-list",
+                "bi-person-lines-fill",
+                order=120,
+                resource="contact",
+            )
+        )
+        nav.register(
+            nav.NavItem(
+                crm, _("Public pool"), "customers:pool-list", "bi-water", order=150, resource="account"
+            )
+        )
+        nav.register(
+            nav.NavItem(
+                crm,
+                _("Duplicates"),
+                "customers:duplicates",
+                "bi-intersect",
+                order=170,
+                resource="account",
+                action="edit",
+            )
+        )

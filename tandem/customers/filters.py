@@ -1,0 +1,178 @@
+"""Query filters of the customers API (accounts and contacts), shared helpers for the CRM filters.
+
+An invalid value answers 400 with a field message. Filters that name a record (owner, team,
+pool, account) offer only records the caller may see: an invisible one is refused exactly like a
+missing one. ``team`` means the team and every team below it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from tandem.core import access
+from tandem.core.models import Tag
+from tandem.core.phones import normalize_phone
+from tandem.org.filters import StrictBooleanFilter
+from tandem.org.models import Team, User
+
+from .models import Account, AccountLevel, Channel, Contact, Lifecycle, Pool, Source
+
+
+def visible_choices(resource: str, model: type[Model]) -> Callable[[HttpRequest | None], QuerySet[Any]]:
+    def queryset(request: HttpRequest | None) -> QuerySet[Any]:
+        if request is None:
+            return model._default_manager.none()
+        return access.visible(access.get_actor(request), resource, model._default_manager.all())
+
+    return queryset
+
+
+def filter_team_subtree(queryset: QuerySet[Any], name: str, value: Team) -> QuerySet[Any]:
+    """Records of the team or any team below it (an indexed prefix on the materialised path)."""
+    subtree = Team.objects.filter(path__startswith=value.path).values("pk")
+    return queryset.filter(team_id__in=subtree)
+
+
+class TagChoiceField(forms.Field):
+    """A tag by id or by name."""
+
+    default_error_messages = {"invalid": _("No tag with this id or name.")}
+
+    def to_python(self, value: Any) -> Tag | None:
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        tag = Tag.objects.filter(pk=int(text)).first() if text.isdigit() else None
+        if tag is None:
+            tag = Tag.objects.filter(name=text).first()
+        if tag is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return tag
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class TagFilter(django_filters.Filter):
+    field_class = TagChoiceField
+
+    def filter(self, qs: QuerySet[Any], value: Tag | None) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        through: Any = qs.model._meta.get_field("tags").remote_field.through
+        fk = f"{qs.model._meta.model_name}_id"
+        return qs.filter(pk__in=through.objects.filter(tag_id=value.pk).values(fk))
+
+
+class LevelChoiceField(forms.Field):
+    """An account level by id or by code (A, B, C ...)."""
+
+    default_error_messages = {"invalid": _("No account level with this id or code.")}
+
+    def to_python(self, value: Any) -> AccountLevel | None:
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        level = AccountLevel.objects.filter(pk=int(text)).first() if text.isdigit() else None
+        if level is None:
+            level = AccountLevel.objects.filter(code__iexact=text).first()
+        if level is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return level
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class LevelFilter(django_filters.Filter):
+    field_class = LevelChoiceField
+
+    def filter(self, qs: QuerySet[Any], value: AccountLevel | None) -> QuerySet[Any]:
+        return qs if value is None else qs.filter(level_id=value.pk)
+
+
+def search(
+    queryset: QuerySet[Any], value: str, text_fields: tuple[str, ...], phone_fields: tuple[str, ...]
+) -> QuerySet[Any]:
+    """Name contains ``value``; or a phone field contains it, when it reads as a phone number."""
+    value = value.strip()
+    if not value:
+        return queryset
+    q = Q()
+    for field in text_fields:
+        q |= Q(**{f"{field}__icontains": value})
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) >= 4:
+        # Stored numbers are E.164 (+8613800138000); match the typed digits (without a leading 0).
+        # A fragment matches as typed (less a trunk 0); a whole number also in its E.164 form.
+        needles = {digits.lstrip("0") or digits}
+        normalized = normalize_phone(value) if len(digits) >= 7 else None
+        if normalized:
+            needles.add(normalized.lstrip("+"))
+        for field in phone_fields:
+            for needle in sorted(needles):
+                q |= Q(**{f"{field}__contains": needle})
+    return queryset.filter(q)
+
+
+def start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class AccountFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("Search name or phone"))
+    owner = django_filters.ModelChoiceFilter(queryset=visible_choices("user", User), field_name="owner")
+    team = django_filters.ModelChoiceFilter(
+        queryset=visible_choices("team", Team), method=filter_team_subtree, label=_("Team and sub-teams")
+    )
+    level = LevelFilter(label=_("Level (id or code)"))
+    lifecycle = django_filters.ChoiceFilter(choices=Lifecycle.choices)
+    industry = django_filters.CharFilter(field_name="industry", lookup_expr="iexact", max_length=100)
+    source = django_filters.ChoiceFilter(choices=Source.choices)
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    pool = django_filters.ModelChoiceFilter(queryset=visible_choices("pool", Pool), field_name="pool")
+    in_pool = StrictBooleanFilter(field_name="owner", lookup_expr="isnull", label=_("In the pool"))
+    tag = TagFilter(label=_("Tag (id or name)"))
+    last_follow_up_before = django_filters.DateFilter(
+        method="filter_last_follow_up_before",
+        label=_("Last follow-up before this date (or never)"),
+    )
+    next_follow_up_before = django_filters.DateFilter(
+        field_name="next_follow_up_on", lookup_expr="lte", label=_("Next follow-up on or before")
+    )
+
+    class Meta:
+        model = Account
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
+        return search(queryset, value, ("name",), ("phone",))
+
+    def filter_last_follow_up_before(
+        self, queryset: QuerySet[Account], name: str, value: datetime.date
+    ) -> QuerySet[Account]:
+        return queryset.filter(Q(last_follow_up_at__lt=start_of(value)) | Q(last_follow_up_at__isnull=True))
+
+
+class ContactFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("Search name, phone or email"))
+    account = django_filters.ModelChoiceFilter(
+        queryset=visible_choices("account", Account), field_name="account"
+    )
+    owner = django_filters.ModelChoiceFilter(queryset=visible_choices("user", User), field_name="owner")
+    tag = TagFilter(label=_("Tag (id or name)"))
+
+    class Meta:
+        model = Contact
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
+        return search(queryset, value, ("name", "email"), ("mobile", "phone"))

@@ -1,0 +1,413 @@
+"""Public pools (公海): claim, release, assign, and the reclaim rules with their preview.
+
+Reclaim is decided by one function, ``reclaim_candidates``, used by both the preview and the
+scheduled run, so the preview lists exactly what the next run will do and why. A run is
+idempotent: its ``run_key`` (the day) is unique per account in ``PoolEvent``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from tandem.core import access, history, notify
+from tandem.core.access import Actor
+from tandem.core.models import HistoryAction
+from tandem.org.models import User
+
+from .apps import pool_ids_for
+from .models import Account, Lifecycle, Pool, PoolEvent, PoolMember
+from .services import primary_team_id
+
+
+def is_pool_admin(actor: Actor, pool: Pool) -> bool:
+    if actor.is_admin:
+        return True
+    return PoolMember.objects.filter(pool=pool, user_id=actor.id or 0, is_admin=True).exists()
+
+
+def _event(
+    account: Account,
+    kind: str,
+    actor: Actor | None,
+    *,
+    to_owner: Any = None,
+    reason: str = "",
+    from_owner: Any = None,
+    run_key: str = "",
+) -> PoolEvent:
+    return PoolEvent(
+        account=account,
+        pool_id=account.pool_id,
+        kind=kind,
+        actor=actor.user if actor else None,
+        from_owner=from_owner,
+        to_owner=to_owner,
+        reason=reason[:300],
+        at=timezone.now(),
+        run_key=run_key,
+    )
+
+
+def _owned_count(user: User) -> int:
+    return Account.objects.filter(owner=user).count()
+
+
+@transaction.atomic
+def account_claim(*, actor: Actor, account: Account) -> Account:
+    """Take a customer from the pool. Limits and the cool-down are checked; the first claim wins."""
+    user = actor.user
+    if user is None:
+        raise PermissionDenied
+    pool = account.pool
+    # Membership first: a non-member learns nothing about the customer, not even that it is owned.
+    if pool is None or (pool.pk not in pool_ids_for(actor) and not actor.is_admin):
+        raise PermissionDenied
+    if account.owner_id is not None:
+        raise ValidationError(_("This customer has been claimed already."))
+    if not pool.is_active:
+        raise ValidationError(_("This pool is closed."))
+    now = timezone.now()
+    if pool.max_owned_per_person and _owned_count(user) >= pool.max_owned_per_person:
+        raise ValidationError(
+            _("You own %(n)d customers, the most this pool allows. Release one first.")
+            % {"n": pool.max_owned_per_person}
+        )
+    if pool.daily_claim_limit:
+        start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        today = PoolEvent.objects.filter(actor=user, kind=PoolEvent.Kind.CLAIM, at__gte=start).count()
+        if today >= pool.daily_claim_limit:
+            raise ValidationError(
+                _("You have claimed %(n)d customers today, the daily limit. Try again tomorrow.")
+                % {"n": pool.daily_claim_limit}
+            )
+    if pool.cooldown_days and account.previous_owner_id == user.pk and account.released_at:
+        until = account.released_at + datetime.timedelta(days=pool.cooldown_days)
+        if until > now:
+            raise ValidationError(
+                _("You released this customer recently; you may claim it again after %(date)s.")
+                % {"date": timezone.localtime(until).date().isoformat()}
+            )
+    team_id = primary_team_id(user)
+    claimed = Account.objects.filter(pk=account.pk, owner__isnull=True).update(
+        owner=user, team_id=team_id, owned_since=now, last_follow_up_at=None, updated_at=now
+    )
+    if not claimed:
+        raise ValidationError(_("Someone else claimed this customer a moment ago."))
+    account.refresh_from_db()
+    _event(account, PoolEvent.Kind.CLAIM, actor, to_owner=user).save()
+    history.record(
+        actor=user,
+        obj=account,
+        action=HistoryAction.UPDATE,
+        changes={"owner": [None, str(user)]},
+        message=_("claimed"),
+    )
+    return account
+
+
+@transaction.atomic
+def account_release(*, actor: Actor, account: Account, reason: str, pool: Pool | None = None) -> Account:
+    """Give a customer back to the pool, with a reason."""
+    access.require(actor, "edit", "account", account)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the customer goes back to the pool.")]})
+    target_pool = pool or account.pool
+    if target_pool is None:
+        raise ValidationError({"pool": [_("Choose the pool the customer goes to.")]})
+    if account.owner_id is None:
+        raise ValidationError(_("This customer is in the pool already."))
+    previous = account.owner
+    now = timezone.now()
+    Account.objects.filter(pk=account.pk).update(
+        owner=None,
+        team=None,
+        pool=target_pool,
+        previous_owner=previous,
+        released_at=now,
+        owned_since=None,
+        updated_at=now,
+    )
+    account.refresh_from_db()
+    _event(account, PoolEvent.Kind.RELEASE, actor, from_owner=previous, reason=reason).save()
+    history.record(
+        actor=actor.user,
+        obj=account,
+        action=HistoryAction.UPDATE,
+        changes={"owner": [str(previous), None]},
+        message=reason,
+    )
+    return account
+
+
+@transaction.atomic
+def account_assign(*, actor: Actor, account: Account, owner: User, reason: str = "") -> Account:
+    """A manager (assign grant) or pool administrator gives a customer to someone."""
+    in_pool = account.owner_id is None
+    allowed = access.can(actor, "assign", "account", account) or (
+        in_pool and account.pool is not None and is_pool_admin(actor, account.pool)
+    )
+    if not allowed:
+        raise PermissionDenied
+    if not owner.is_active:
+        raise ValidationError({"owner": [_("The owner must be an active person.")]})
+    previous = account.owner
+    if previous is not None and previous.pk == owner.pk:
+        return account
+    now = timezone.now()
+    Account.objects.filter(pk=account.pk).update(
+        owner=owner,
+        team_id=primary_team_id(owner),
+        owned_since=now,
+        updated_at=now,
+        previous_owner=previous if previous is not None else account.previous_owner,
+    )
+    account.refresh_from_db()
+    _event(account, PoolEvent.Kind.ASSIGN, actor, from_owner=previous, to_owner=owner, reason=reason).save()
+    history.record(
+        actor=actor.user,
+        obj=account,
+        action=HistoryAction.UPDATE,
+        changes={"owner": [str(previous) if previous else None, str(owner)]},
+        message=reason,
+    )
+    with translation.override(owner.language):
+        notify.notify(
+            recipient=owner,
+            kind="account_assigned",
+            title=_("%(who)s assigned you the customer %(name)s") % {"who": actor.user, "name": account.name},
+            body=reason,
+            url=account.get_absolute_url(),
+        )
+    return account
+
+
+# --- Reclaim rules --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    account_id: int
+    account_name: str
+    owner_id: int
+    owner_name: str
+    reason: str
+    due: datetime.datetime
+
+
+def next_run_at(now: datetime.datetime | None = None) -> datetime.datetime:
+    """The scheduled reclaim runs every hour (settings.CELERY_BEAT_SCHEDULE["pool-reclaim"])."""
+    local = timezone.localtime(now or timezone.now())
+    return local.replace(minute=0, second=0, microsecond=0) + datetime.timedelta(hours=1)
+
+
+def _level_days(pool: Pool) -> dict[str, int]:
+    out = {}
+    for code, days in (pool.days_by_level or {}).items():
+        try:
+            out[str(code)] = int(days)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _owned_in_pool(pool: Pool) -> QuerySet[Account]:
+    qs = Account.objects.filter(pool=pool, owner__isnull=False)
+    from tandem.deals.models import Deal, DealStatus
+
+    if pool.exempt_with_open_deal:
+        qs = qs.exclude(Exists(Deal.objects.filter(account=OuterRef("pk"), status=DealStatus.OPEN)))
+    if pool.exempt_won_customers:
+        qs = qs.exclude(lifecycle__in=[Lifecycle.CUSTOMER, Lifecycle.LOYAL]).exclude(
+            Exists(Deal.objects.filter(account=OuterRef("pk"), status=DealStatus.WON))
+        )
+    return qs
+
+
+def reclaim_candidates(pool: Pool, at: datetime.datetime, *, within_days: int = 0) -> list[Candidate]:
+    """Owned customers of ``pool`` that the rules return to it at ``at`` (or ``within_days`` after), and why."""
+    from tandem.deals.models import Deal, DealStatus
+
+    horizon = at + datetime.timedelta(days=within_days)
+    found: dict[int, Candidate] = {}
+    base = _owned_in_pool(pool).select_related("owner", "level")
+
+    def add(rows: QuerySet[Account], reason_for: Any, due_for: Any) -> None:
+        for account in rows[:5000]:
+            if account.pk not in found:
+                found[account.pk] = Candidate(
+                    account_id=account.pk,
+                    account_name=account.name,
+                    owner_id=account.owner_id or 0,
+                    owner_name=str(account.owner),
+                    reason=reason_for(account),
+                    due=due_for(account),
+                )
+
+    level_days = _level_days(pool)
+    default_days = pool.days_without_follow_up
+    if default_days or level_days:
+        q = Q()
+        per_level = []
+        for code, days in level_days.items():
+            if days:
+                per_level.append((Q(level__code=code), days))
+        others = ~Q(level__code__in=list(level_days)) | Q(level__isnull=True)
+        if default_days:
+            per_level.append((others, default_days))
+        for cond, days in per_level:
+            cutoff = horizon - datetime.timedelta(days=days)
+            q |= cond & (
+                Q(last_follow_up_at__lt=cutoff)
+                | (
+                    Q(last_follow_up_at__isnull=True)
+                    & (Q(owned_since__lt=cutoff) | Q(owned_since__isnull=True, created_at__lt=cutoff))
+                )
+            )
+
+        def days_for(a: Account) -> int:
+            return level_days.get(a.level.code, default_days) if a.level else default_days
+
+        def since(a: Account) -> datetime.datetime:
+            return a.last_follow_up_at or a.owned_since or a.created_at
+
+        add(
+            base.filter(q),
+            lambda a: (
+                _("No follow-up for %(days)d days (the limit is %(limit)d).")
+                % {"days": (at - since(a)).days, "limit": days_for(a)}
+            ),
+            lambda a: since(a) + datetime.timedelta(days=days_for(a)),
+        )
+    if pool.days_without_open_deal:
+        cutoff = horizon - datetime.timedelta(days=pool.days_without_open_deal)
+        recent = Deal.objects.filter(account=OuterRef("pk")).filter(
+            Q(status=DealStatus.OPEN) | Q(created_at__gte=cutoff)
+        )
+        add(
+            base.filter(Q(owned_since__lt=cutoff) | Q(owned_since__isnull=True)).exclude(Exists(recent)),
+            lambda a: _("No open deal for %(days)d days.") % {"days": pool.days_without_open_deal},
+            lambda a: (a.owned_since or a.created_at) + datetime.timedelta(days=pool.days_without_open_deal),
+        )
+    if pool.days_without_won_deal:
+        cutoff = horizon - datetime.timedelta(days=pool.days_without_won_deal)
+        won = Deal.objects.filter(account=OuterRef("pk"), status=DealStatus.WON, closed_on__gte=cutoff.date())
+        add(
+            base.filter(Q(owned_since__lt=cutoff) | Q(owned_since__isnull=True)).exclude(Exists(won)),
+            lambda a: _("No won deal for %(days)d days.") % {"days": pool.days_without_won_deal},
+            lambda a: (a.owned_since or a.created_at) + datetime.timedelta(days=pool.days_without_won_deal),
+        )
+    return sorted(found.values(), key=lambda c: (c.due, c.account_id))
+
+
+def reclaim_preview(*, actor: Actor, pool: Pool, at: datetime.datetime | None = None) -> dict[str, Any]:
+    """What the next run will return to the pool (and who gets reminded), for a pool administrator."""
+    if not is_pool_admin(actor, pool):
+        raise PermissionDenied
+    run_at = at or next_run_at()
+    due = reclaim_candidates(pool, run_at)
+    soon = [
+        c
+        for c in reclaim_candidates(pool, run_at, within_days=pool.remind_days_before)
+        if c.account_id not in {d.account_id for d in due}
+    ]
+    return {"run_at": run_at, "due": due, "soon": soon}
+
+
+@transaction.atomic
+def reclaim_run(*, pool: Pool, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Return due customers to the pool and remind owners of those due soon. Idempotent per day."""
+    now = now or timezone.now()
+    run_key = timezone.localtime(now).date().isoformat()
+    reclaimed = reminded = 0
+    for candidate in reclaim_candidates(pool, now):
+        account = (
+            Account.objects.select_for_update()
+            .filter(pk=candidate.account_id, owner_id=candidate.owner_id)
+            .first()
+        )
+        if account is None:
+            continue
+        previous = account.owner
+        try:
+            with transaction.atomic():
+                _event(
+                    account,
+                    PoolEvent.Kind.RECLAIM,
+                    None,
+                    from_owner=previous,
+                    reason=candidate.reason,
+                    run_key=run_key,
+                ).save()
+        except IntegrityError:
+            continue
+        Account.objects.filter(pk=account.pk).update(
+            owner=None, team=None, previous_owner=previous, released_at=now, owned_since=None, updated_at=now
+        )
+        history.record(
+            actor=None,
+            obj=account,
+            action=HistoryAction.UPDATE,
+            changes={"owner": [str(previous), None]},
+            message=candidate.reason,
+        )
+        if previous is not None:
+            with translation.override(previous.language):
+                notify.notify(
+                    recipient=previous,
+                    kind="account_reclaimed",
+                    title=_("%(name)s returned to the pool") % {"name": account.name},
+                    body=candidate.reason,
+                    url=account.get_absolute_url(),
+                )
+        reclaimed += 1
+    if pool.remind_days_before:
+        due_ids = {c.account_id for c in reclaim_candidates(pool, now)}
+        for candidate in reclaim_candidates(pool, now, within_days=pool.remind_days_before):
+            if candidate.account_id in due_ids:
+                continue
+            account = Account.objects.filter(pk=candidate.account_id).select_related("owner").first()
+            if account is None or account.owner is None:
+                continue
+            try:
+                with transaction.atomic():
+                    # One reminder per due date, however many daily runs see it coming.
+                    remind_key = f"due-{timezone.localtime(candidate.due).date().isoformat()}"
+                    _event(
+                        account,
+                        PoolEvent.Kind.REMIND,
+                        None,
+                        to_owner=account.owner,
+                        reason=candidate.reason,
+                        run_key=remind_key,
+                    ).save()
+            except IntegrityError:
+                continue
+            with translation.override(account.owner.language):
+                notify.notify(
+                    recipient=account.owner,
+                    kind="account_reclaim_soon",
+                    title=_("%(name)s returns to the pool on %(date)s unless you follow up")
+                    % {"name": account.name, "date": timezone.localtime(candidate.due).date().isoformat()},
+                    body=candidate.reason,
+                    url=account.get_absolute_url(),
+                )
+            reminded += 1
+    return {"reclaimed": reclaimed, "reminded": reminded}
+
+
+def reclaim_all(now: datetime.datetime | None = None) -> dict[str, int]:
+    totals = {"reclaimed": 0, "reminded": 0}
+    for pool in Pool.objects.filter(is_active=True):
+        result = reclaim_run(pool=pool, now=now)
+        for key in totals:
+            totals[key] += result[key]
+    return totals

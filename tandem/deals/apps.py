@@ -1,0 +1,46 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+def _ensure_defaults(sender: AppConfig, **kwargs: Any) -> None:
+    from .services import ensure_default_pipeline
+
+    ensure_default_pipeline()
+
+
+class DealsConfig(AppConfig):
+    name = "tandem.deals"
+    label = "deals"
+    verbose_name = _("Deals")
+
+    def ready(self) -> None:
+        from django.db.models import Q
+        from django.db.models.signals import post_migrate
+
+        from tandem.core import access, nav, recycle, transfer
+
+        post_migrate.connect(_ensure_defaults, sender=self)
+        access.register_resource(access.Resource("deal", _("deals")))
+        access.register_resource(
+            access.Resource(
+                "product", _("products"), owner_field=None, team_field=None, scope_q=lambda a, s: Q()
+            )
+        )
+        transfer.register("deals.Deal", field="owner", label=_("deals"), team_field="team")
+        recycle.register("deals.Deal", resource="deal", label=_("deals"))
+        recycle.register("deals.Product", resource="product", label=_("products"))
+
+        crm = _("Customers")
+        nav.register(
+            nav.NavItem(crm, _("Deals"), "deals:deal-list", "bi-briefcase-fill", order=130, resource="deal")
+        )
+        nav.register(
+            nav.NavItem(crm, _("Pipeline board"), "deals:board", "bi-kanban", order=135, resource="deal")
+        )
+        nav.register(
+            nav.NavItem(
+                crm, _("Products"), "deals:product-list", "bi-box-seam", order=160, resource="product"
+            )
+        )

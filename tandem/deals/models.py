@@ -1,0 +1,262 @@
+"""Pipelines and stages (销售流程/阶段), deals (商机), products (产品) and line items."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from tandem.core.models import SoftDeleteModel, TimeStampedModel
+from tandem.customers.models import Channel, Source
+
+ALIVE = Q(deleted_at__isnull=True)
+
+
+class Pipeline(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=100)
+    is_default = models.BooleanField(_("default pipeline"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("pipeline")
+        verbose_name_plural = _("pipelines")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StageKind(models.TextChoices):
+    OPEN = "open", _("Open")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+class Stage(models.Model):
+    """A pipeline stage; ``required_fields`` names the deal fields that must be filled to enter it."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    probability = models.PositiveSmallIntegerField(
+        _("win probability (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    kind = models.CharField(_("kind"), max_length=4, choices=StageKind.choices, default=StageKind.OPEN)
+    required_fields = models.JSONField(_("fields required to enter"), default=list, blank=True)
+    guidance = models.TextField(_("stage guidance"), blank=True)
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["pipeline", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(SoftDeleteModel, TimeStampedModel):
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(_("code"), max_length=64, blank=True)
+    family = models.CharField(_("series / family"), max_length=100, blank=True)
+    list_price = models.DecimalField(_("list price"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    is_active = models.BooleanField(_("active"), default=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=~Q(code="") & ALIVE, name="product_code_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DealStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+class Deal(SoftDeleteModel, TimeStampedModel):
+    name = models.CharField(_("name"), max_length=200)
+    account = models.ForeignKey(
+        "customers.Account",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deals",
+    )
+    contacts = models.ManyToManyField(
+        "customers.Contact",
+        through="DealContact",
+        verbose_name=_("contacts"),
+        blank=True,
+        related_name="deals",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_deals",
+    )
+    team = models.ForeignKey(
+        "org.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pipeline = models.ForeignKey(
+        Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="deals"
+    )
+    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals")
+    status = models.CharField(_("status"), max_length=4, choices=DealStatus.choices, default=DealStatus.OPEN)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    probability = models.PositiveSmallIntegerField(
+        _("probability (%)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Leave empty to use the stage's probability."),
+    )
+    lost_reason = models.CharField(_("lost reason"), max_length=200, blank=True)
+    competitor = models.CharField(_("competitor"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)
+    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, null=True, blank=True)
+    decision_maker = models.CharField(_("decision maker"), max_length=120, blank=True)
+    next_step = models.CharField(_("next step"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    tags = models.ManyToManyField("core.Tag", verbose_name=_("tags"), blank=True, related_name="+")
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    stage_entered_at = models.DateTimeField(_("in this stage since"), null=True, blank=True)
+    last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        ordering = ["-id"]
+        indexes = [
+            # Manager's list: team subtree, stage filter, sorted by close date (keyset on id).
+            models.Index(
+                fields=["team", "stage", "expected_close_date", "id"],
+                name="deal_team_stage_close",
+                condition=ALIVE,
+            ),
+            models.Index(
+                fields=["owner", "stage", "expected_close_date", "id"],
+                name="deal_owner_stage_close",
+                condition=ALIVE,
+            ),
+            models.Index(
+                fields=["stage", "expected_close_date", "id"], name="deal_stage_close", condition=ALIVE
+            ),
+            models.Index(
+                fields=["team", "expected_close_date", "id"], name="deal_team_close", condition=ALIVE
+            ),
+            models.Index(fields=["account", "-id"], name="deal_account", condition=ALIVE),
+            models.Index(fields=["status", "closed_on"], name="deal_status_closed", condition=ALIVE),
+            models.Index(fields=["external_id"], name="deal_external_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("deals:deal-detail", args=[self.pk])
+
+    @property
+    def effective_probability(self) -> int:
+        return self.probability if self.probability is not None else self.stage.probability
+
+
+class ContactRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    INFLUENCER = "influencer", _("Influencer")
+    USER = "user", _("User")
+    TECHNICAL = "technical", _("Technical evaluator")
+    PURCHASING = "purchasing", _("Purchasing")
+    OTHER = "other", _("Other")
+
+
+class DealContact(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="deal_contacts")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="deal_roles")
+    role = models.CharField(_("role"), max_length=20, choices=ContactRole.choices, default=ContactRole.OTHER)
+
+    class Meta:
+        verbose_name = _("deal contact")
+        verbose_name_plural = _("deal contacts")
+        constraints = [models.UniqueConstraint(fields=["deal", "contact"], name="dealcontact_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} as {self.role} on {self.deal_id}"
+
+
+class DealStageHistory(models.Model):
+    """One stay of a deal in a stage: entered, left, and how long it stayed."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_history")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.BigIntegerField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("stage history")
+        verbose_name_plural = _("stage history")
+        ordering = ["-entered_at", "-id"]
+        indexes = [models.Index(fields=["deal", "-entered_at"], name="stagehistory_deal")]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id} in {self.stage_id}"
+
+
+class DealLine(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, default=Decimal("1"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2)
+    discount_percent = models.DecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, editable=False)
+
+    class Meta:
+        verbose_name = _("line item")
+        verbose_name_plural = _("line items")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} × {self.quantity}"

@@ -1,0 +1,527 @@
+"""Writes to deals: create, edit (versioned), move between stages with stage guidance, line items.
+
+Stage guidance: a stage lists the deal fields required to enter it; a move that leaves one
+empty is refused with the missing fields named. Status follows the stage's kind; a lost deal
+needs a lost reason; a won deal closes today and makes its account a customer.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tandem.core import access, history
+from tandem.core.access import Actor
+from tandem.core.errors import VersionConflict
+from tandem.core.models import HistoryAction
+from tandem.core.services import record_soft_delete
+from tandem.customers.models import Account, Contact
+from tandem.customers.services import account_promote_on_win, primary_team_id, resolve_owner
+from tandem.org.models import User
+
+from .models import (
+    Deal,
+    DealContact,
+    DealLine,
+    DealStageHistory,
+    DealStatus,
+    Pipeline,
+    Product,
+    Stage,
+    StageKind,
+)
+
+DEAL_FIELDS = (
+    "name",
+    "account",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "probability",
+    "lost_reason",
+    "competitor",
+    "source",
+    "channel",
+    "budget",
+    "decision_maker",
+    "next_step",
+    "description",
+    "external_id",
+    "next_follow_up_on",
+)
+
+# Fields a stage may require, with how to tell they are filled.
+REQUIRABLE_FIELDS = (
+    "amount",
+    "expected_close_date",
+    "budget",
+    "decision_maker",
+    "next_step",
+    "competitor",
+    "account",
+    "contacts",
+    "lines",
+    "source",
+)
+
+
+def requirable_field_label(name: str) -> str:
+    if name == "contacts":
+        return str(_("contacts"))
+    if name == "lines":
+        return str(_("products"))
+    field = Deal._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
+def _is_filled(deal: Deal, field: str) -> bool:
+    if field == "contacts":
+        return deal.pk is not None and deal.deal_contacts.exists()
+    if field == "lines":
+        return deal.pk is not None and deal.lines.exists()
+    value = getattr(deal, field if field != "account" else "account_id")
+    if field == "amount":
+        return value is not None and value > 0
+    return value not in (None, "")
+
+
+def missing_for_stage(deal: Deal, stage: Stage) -> list[str]:
+    return [f for f in stage.required_fields or [] if f in REQUIRABLE_FIELDS and not _is_filled(deal, f)]
+
+
+def _guard_stage(deal: Deal, stage: Stage) -> None:
+    missing = missing_for_stage(deal, stage)
+    if missing:
+        raise ValidationError(
+            {
+                "stage": [
+                    _("To enter “%(stage)s”, fill in: %(fields)s.")
+                    % {"stage": stage.name, "fields": ", ".join(requirable_field_label(f) for f in missing)}
+                ]
+            },
+            code="stage_requirements",
+        )
+    if stage.kind == StageKind.LOST and not (deal.lost_reason or "").strip():
+        raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]}, code="lost_reason")
+
+
+def _apply_stage(deal: Deal, stage: Stage, now: datetime.datetime) -> None:
+    previous_status = deal.status if deal.pk is not None else None
+    deal.stage = stage
+    deal.pipeline_id = stage.pipeline_id
+    deal.status = {
+        StageKind.OPEN: DealStatus.OPEN,
+        StageKind.WON: DealStatus.WON,
+        StageKind.LOST: DealStatus.LOST,
+    }[StageKind(stage.kind)]
+    deal.stage_entered_at = now
+    if deal.status == DealStatus.OPEN:
+        deal.closed_on = None
+    elif deal.closed_on is None or previous_status != deal.status:
+        # Won → Lost (or back) closes the deal again, today.
+        deal.closed_on = timezone.localdate(now)
+
+
+def _open_stage_history(deal: Deal, stage: Stage, actor: Actor | None, now: datetime.datetime) -> None:
+    DealStageHistory.objects.create(
+        deal=deal, stage=stage, entered_at=now, actor=actor.user if actor else None
+    )
+
+
+def _close_stage_history(deal: Deal, now: datetime.datetime) -> None:
+    current = DealStageHistory.objects.filter(deal=deal, left_at__isnull=True).order_by("-entered_at").first()
+    if current is not None:
+        current.left_at = now
+        current.duration_seconds = int((now - current.entered_at).total_seconds())
+        current.save(update_fields=["left_at", "duration_seconds"])
+
+
+def deal_snapshot(deal: Deal) -> dict[str, Any]:
+    data = history.snapshot(deal)
+    out = {
+        k: (str(v) if v is not None and not isinstance(v, int | str | bool) else v) for k, v in data.items()
+    }
+    out["version"] = deal.version
+    return out
+
+
+def _clean_values(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    values = {k: data[k] for k in DEAL_FIELDS if k in data}
+    errors: dict[str, list[str]] = {}
+    if "name" in values or creating:
+        values["name"] = (values.get("name") or "").strip()
+        if not values["name"]:
+            errors["name"] = [_("This field is required.")]
+    amount = values.get("amount")
+    if amount is not None:
+        try:
+            values["amount"] = Decimal(str(amount))
+        except ArithmeticError:
+            errors["amount"] = [_("Enter a number.")]
+        else:
+            if not values["amount"].is_finite():
+                errors["amount"] = [_("Enter a number.")]
+            elif values["amount"] < 0:
+                errors["amount"] = [_("The amount cannot be negative.")]
+    if values.get("amount") is None and "amount" in values:
+        values["amount"] = Decimal("0")
+    probability = values.get("probability")
+    if probability is not None:
+        try:
+            values["probability"] = int(probability)
+        except (TypeError, ValueError):
+            errors["probability"] = [_("Enter a percentage from 0 to 100.")]
+        else:
+            if not (0 <= values["probability"] <= 100):
+                errors["probability"] = [_("Enter a percentage from 0 to 100.")]
+    if "currency" in values and values["currency"] not in settings.CURRENCIES:
+        errors["currency"] = [_("Choose one of: %(list)s.") % {"list": ", ".join(settings.CURRENCIES)}]
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _require_visible(actor: Actor, resource: str, obj: Any, field: str) -> None:
+    if obj is not None and not access.can(actor, "view", resource, obj):
+        raise ValidationError({field: [_("Select a valid choice.")]})
+
+
+def default_pipeline() -> Pipeline | None:
+    return Pipeline.objects.filter(is_active=True).order_by("-is_default", "order", "id").first()
+
+
+@transaction.atomic
+def deal_create(
+    *,
+    actor: Actor,
+    data: Mapping[str, Any],
+    owner: User | None = None,
+    stage: Stage | None = None,
+    contacts: Sequence[tuple[Contact, str]] = (),
+    lines: Sequence[Mapping[str, Any]] = (),
+) -> Deal:
+    access.require(actor, "create", "deal")
+    values = _clean_values(data, creating=True)
+    _require_visible(actor, "account", values.get("account"), "account")
+    final_owner = resolve_owner(actor=actor, resource="deal", owner=owner)
+    if stage is None:
+        pipeline = data.get("pipeline") or default_pipeline()
+        if pipeline is None:
+            raise ValidationError({"pipeline": [_("Create a pipeline first.")]})
+        stage = (
+            pipeline.stages.filter(kind=StageKind.OPEN).order_by("order").first() or pipeline.stages.first()
+        )
+        if stage is None:
+            raise ValidationError({"stage": [_("This pipeline has no stages.")]})
+    values.setdefault("currency", settings.DEFAULT_CURRENCY)
+    now = timezone.now()
+    deal = Deal(**values, owner=final_owner, team_id=primary_team_id(final_owner), created_by=actor.user)
+    assert final_owner is not None
+    _apply_stage(deal, stage, now)
+    # Requirements of the first stage are checked after contacts and lines exist.
+    if stage.kind == StageKind.LOST and not deal.lost_reason:
+        raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
+    deal.save()
+    _set_contacts(actor, deal, contacts)
+    if lines:
+        _set_lines(deal, lines)
+    _guard_stage(deal, stage)
+    _open_stage_history(deal, stage, actor, now)
+    if deal.status == DealStatus.WON and deal.account is not None:
+        account_promote_on_win(actor=actor, account=deal.account)
+    history.record_create(actor=actor.user, obj=deal)
+    return deal
+
+
+def _set_contacts(actor: Actor, deal: Deal, contacts: Sequence[tuple[Contact, str]]) -> None:
+    for contact, role in contacts:
+        _require_visible(actor, "contact", contact, "contacts")
+        DealContact.objects.update_or_create(deal=deal, contact=contact, defaults={"role": role or "other"})
+
+
+def _set_lines(deal: Deal, lines: Sequence[Mapping[str, Any]]) -> None:
+    """Replace the deal's line items; the amount becomes their total."""
+    errors = []
+    rows = []
+    for index, line in enumerate(lines, start=1):
+        product = line.get("product")
+        if not isinstance(product, Product):
+            errors.append(_("Line %(n)d: choose a product.") % {"n": index})
+            continue
+        try:
+            quantity = Decimal(str(line.get("quantity", 1)))
+            unit_price = Decimal(str(line.get("unit_price", product.list_price)))
+            discount = Decimal(str(line.get("discount_percent", 0) or 0))
+        except ArithmeticError:
+            errors.append(_("Line %(n)d: enter numbers.") % {"n": index})
+            continue
+        if quantity <= 0 or unit_price < 0 or not (0 <= discount <= 100):
+            errors.append(
+                _("Line %(n)d: quantity above 0, price not negative, discount 0–100%%.") % {"n": index}
+            )
+            continue
+        amount = (quantity * unit_price * (Decimal(100) - discount) / Decimal(100)).quantize(Decimal("0.01"))
+        rows.append(
+            DealLine(
+                deal=deal,
+                product=product,
+                quantity=quantity,
+                unit_price=unit_price,
+                discount_percent=discount,
+                amount=amount,
+            )
+        )
+    if errors:
+        raise ValidationError({"lines": errors})
+    DealLine.objects.filter(deal=deal).delete()
+    DealLine.objects.bulk_create(rows)
+    if rows:
+        deal.amount = sum((r.amount for r in rows), Decimal("0"))
+        Deal.all_objects.filter(pk=deal.pk).update(amount=deal.amount)
+
+
+@transaction.atomic
+def deal_update(
+    *,
+    actor: Actor,
+    deal: Deal,
+    data: Mapping[str, Any],
+    version: int | None = None,
+    owner: User | None = None,
+    stage: Stage | None = None,
+    contacts: Sequence[tuple[Contact, str]] | None = None,
+    lines: Sequence[Mapping[str, Any]] | None = None,
+) -> Deal:
+    """Edit a deal. A stale ``version`` raises ``VersionConflict`` (409) with the current values."""
+    deal = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+    access.require(actor, "edit", "deal", deal)
+    if version is not None and version != deal.version:
+        raise VersionConflict(current=deal_snapshot(deal), version=deal.version)
+    before = history.snapshot(deal)
+    values = _clean_values(data, creating=False)
+    if "account" in values and values["account"] is not None and values["account"].pk != deal.account_id:
+        _require_visible(actor, "account", values["account"], "account")
+    for key, value in values.items():
+        setattr(deal, key, value)
+    if owner is not None and owner.pk != deal.owner_id:
+        if not access.can(actor, "assign", "deal", deal):
+            raise ValidationError({"owner": [_("You may not give records to someone else.")]})
+        if not owner.is_active:
+            raise ValidationError({"owner": [_("The owner must be an active person.")]})
+        deal.owner = owner
+        deal.team_id = primary_team_id(owner)
+    if contacts is not None:
+        DealContact.objects.filter(deal=deal).exclude(contact__in=[c for c, _r in contacts]).delete()
+        _set_contacts(actor, deal, contacts)
+    if lines is not None:
+        _set_lines(deal, lines)
+    now = timezone.now()
+    moved = stage is not None and stage.pk != deal.stage_id
+    previous_status = deal.status
+    if moved:
+        assert stage is not None
+        _guard_stage(deal, stage)
+        _close_stage_history(deal, now)
+        _apply_stage(deal, stage, now)
+    elif deal.stage.kind == StageKind.LOST and not (deal.lost_reason or "").strip():
+        raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
+    deal.version = F("version") + 1
+    deal.save()
+    deal.refresh_from_db(fields=["version"])
+    if moved:
+        assert stage is not None
+        _open_stage_history(deal, stage, actor, now)
+    if deal.status == DealStatus.WON and previous_status != DealStatus.WON and deal.account is not None:
+        account_promote_on_win(actor=actor, account=deal.account)
+    history.record_update(actor=actor.user, obj=deal, before=before)
+    return deal
+
+
+@transaction.atomic
+def deal_move(
+    *, actor: Actor, deal: Deal, stage: Stage, version: int | None = None, lost_reason: str = ""
+) -> Deal:
+    """Move a deal to another stage (the board's drag and drop, the API's move)."""
+    data: dict[str, Any] = {}
+    if lost_reason:
+        data["lost_reason"] = lost_reason
+    if stage.pipeline_id != deal.pipeline_id and not stage.pipeline.is_active:
+        raise ValidationError({"stage": [_("That pipeline is not active.")]})
+    return deal_update(actor=actor, deal=deal, data=data, version=version, stage=stage)
+
+
+@transaction.atomic
+def deal_delete(*, actor: Actor, deal: Deal) -> None:
+    record_soft_delete(actor=actor, obj=deal)
+
+
+def stage_durations(deal: Deal) -> list[dict[str, Any]]:
+    """Time spent per stage, the current stay counted up to now."""
+    now = timezone.now()
+    out: dict[int, dict[str, Any]] = {}
+    for row in DealStageHistory.objects.filter(deal=deal).select_related("stage").order_by("entered_at"):
+        seconds = row.duration_seconds if row.left_at else int((now - row.entered_at).total_seconds())
+        entry = out.setdefault(row.stage_id, {"stage": row.stage, "seconds": 0, "entered_at": row.entered_at})
+        entry["seconds"] += seconds or 0
+    return list(out.values())
+
+
+# --- Pipelines, stages and products (administrators) ---------------------------------------
+
+
+DEFAULT_STAGES = [
+    ("Qualification", 10, "open", []),
+    ("Needs analysis", 25, "open", []),
+    ("Proposal", 50, "open", ["amount", "budget"]),
+    ("Negotiation", 75, "open", ["amount", "expected_close_date", "decision_maker"]),
+    ("Won", 100, "won", ["amount"]),
+    ("Lost", 0, "lost", []),
+]
+
+
+def ensure_default_pipeline() -> None:
+    """A fresh installation gets one pipeline with sensible stages (renamed freely afterwards)."""
+    if Pipeline.objects.exists():
+        return
+    pipeline = Pipeline.objects.create(name="Sales", is_default=True)
+    for order, (name, probability, kind, required) in enumerate(DEFAULT_STAGES):
+        Stage.objects.create(
+            pipeline=pipeline,
+            name=name,
+            order=order,
+            probability=probability,
+            kind=kind,
+            required_fields=required,
+        )
+
+
+@transaction.atomic
+def product_save(*, actor: Actor, product: Product | None, data: Mapping[str, Any]) -> Product:
+    access.require(actor, "manage", "product")
+    creating = product is None
+    product = product or Product()
+    before = None if creating else history.snapshot(product)
+    errors: dict[str, list[str]] = {}
+    name = (data.get("name", product.name) or "").strip()
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    code = (data.get("code", product.code) or "").strip()
+    if code and Product.objects.filter(code=code).exclude(pk=product.pk).exists():
+        errors["code"] = [_("Another product has this code.")]
+    if errors:
+        raise ValidationError(errors)
+    product.name, product.code = name, code
+    for field in ("family", "list_price", "currency", "is_active", "description"):
+        if field in data:
+            setattr(product, field, data[field])
+    product.save()
+    if before is None:
+        history.record_create(actor=actor.user, obj=product)
+    else:
+        history.record_update(actor=actor.user, obj=product, before=before)
+    return product
+
+
+def account_deals_summary(account: Account) -> dict[str, Any]:
+    from django.db.models import Count, Sum
+
+    rows = Deal.objects.filter(account=account).values("status").annotate(n=Count("id"), total=Sum("amount"))
+    return {r["status"]: {"count": r["n"], "total": r["total"] or Decimal("0")} for r in rows}
+
+
+# --- Pipeline and stage administration (API: manage on "deal") -----------------------------
+
+
+@transaction.atomic
+def pipeline_save(*, actor: Actor, pipeline: Pipeline | None, data: Mapping[str, Any]) -> Pipeline:
+    """Create or edit a pipeline. Making one the default unsets the others."""
+    access.require(actor, "manage", "deal")
+    creating = pipeline is None
+    pipeline = pipeline or Pipeline()
+    before = None if creating else history.snapshot(pipeline)
+    name = (data.get("name", pipeline.name) or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("This field is required.")]})
+    pipeline.name = name
+    for field in ("is_default", "is_active", "order"):
+        if field in data:
+            setattr(pipeline, field, data[field])
+    if pipeline.is_default and not pipeline.is_active:
+        raise ValidationError({"is_active": [_("The default pipeline must be active.")]})
+    pipeline.save()
+    if pipeline.is_default:
+        Pipeline.objects.exclude(pk=pipeline.pk).filter(is_default=True).update(is_default=False)
+    if before is None:
+        history.record_create(actor=actor.user, obj=pipeline)
+    else:
+        history.record_update(actor=actor.user, obj=pipeline, before=before)
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_delete(*, actor: Actor, pipeline: Pipeline) -> None:
+    """Delete a pipeline with no deals (its stages go with it); one with deals is deactivated instead."""
+    access.require(actor, "manage", "deal")
+    if Deal.all_objects.filter(pipeline=pipeline).exists():
+        raise ValidationError(_("This pipeline has deals; make it inactive instead."))
+    history.record(actor=actor.user, obj=pipeline, action=HistoryAction.PURGE)
+    pipeline.delete()
+
+
+@transaction.atomic
+def stage_save(*, actor: Actor, stage: Stage | None, data: Mapping[str, Any]) -> Stage:
+    """Create or edit a stage; ``required_fields`` must name fields a stage may require."""
+    access.require(actor, "manage", "deal")
+    creating = stage is None
+    stage = stage or Stage()
+    before = None if creating else history.snapshot(stage)
+    errors: dict[str, list[str]] = {}
+    if "pipeline" in data:
+        if not creating and data["pipeline"].pk != stage.pipeline_id:
+            errors["pipeline"] = [_("A stage cannot move to another pipeline.")]
+        stage.pipeline = data["pipeline"]
+    elif creating:
+        errors["pipeline"] = [_("This field is required.")]
+    name = (data.get("name", stage.name) or "").strip()
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    required = data.get("required_fields", stage.required_fields) or []
+    unknown = [f for f in required if f not in REQUIRABLE_FIELDS]
+    if unknown:
+        errors["required_fields"] = [
+            _("A stage may require: %(fields)s.") % {"fields": ", ".join(REQUIRABLE_FIELDS)}
+        ]
+    kind = data.get("kind", stage.kind)
+    if kind not in StageKind.values:
+        errors["kind"] = [_("Choose open, won or lost.")]
+    if errors:
+        raise ValidationError(errors)
+    stage.name, stage.required_fields, stage.kind = name, list(required), kind
+    for field in ("order", "probability", "guidance"):
+        if field in data:
+            setattr(stage, field, data[field])
+    stage.save()
+    if before is None:
+        history.record_create(actor=actor.user, obj=stage)
+    else:
+        history.record_update(actor=actor.user, obj=stage, before=before)
+    return stage
+
+
+@transaction.atomic
+def stage_delete(*, actor: Actor, stage: Stage) -> None:
+    """Delete a stage no deal has ever been in."""
+    access.require(actor, "manage", "deal")
+    if Deal.all_objects.filter(stage=stage).exists() or DealStageHistory.objects.filter(stage=stage).exists():
+        raise ValidationError(_("Deals have been in this stage; rename it instead of deleting it."))
+    history.record(actor=actor.user, obj=stage, action=HistoryAction.PURGE)
+    stage.delete()

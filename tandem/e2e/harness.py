@@ -1,0 +1,119 @@
+"""Helpers for browser tests: sign in and out, switch language, take screenshots.
+
+Pages are driven the way a person drives them (fields, buttons, the language select), and
+elements are found by stable attributes (``name``, ``id``, form ``action``) rather than by
+visible text, so restyling a page or translating it does not break the tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.urls import reverse
+from playwright.sync_api import Locator, Page
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 375, "height": 812}
+LANGUAGES = ("en", "zh-hans")
+
+# Screenshots taken in this process, for the summary line at the end of the run.
+TAKEN: list[Path] = []
+
+
+class LiveServer(Protocol):
+    url: str
+
+
+def screenshot_dir() -> Path:
+    """``var/screenshots/`` (under TANDEM_VAR_DIR when that is set); created on first use."""
+    path = Path(settings.VAR_DIR) / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """Save the page as ``var/screenshots/<name>.png`` and return the path."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "page"
+    path = screenshot_dir() / f"{safe}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    TAKEN.append(path)
+    return path
+
+
+def url(live_server: LiveServer, name_or_path: str, *args: Any) -> str:
+    """An absolute URL on the live server from a URL name (``core:home``) or a path (``/org/``)."""
+    path = name_or_path if name_or_path.startswith("/") else reverse(name_or_path, args=args)
+    return f"{live_server.url}{path}"
+
+
+def visit(page: Page, live_server: LiveServer, name_or_path: str, *args: Any) -> int:
+    """Open a page by URL name or path and return its HTTP status (404 pages render too)."""
+    response = page.goto(url(live_server, name_or_path, *args))
+    assert response is not None, f"no response for {name_or_path}"
+    page.wait_for_load_state()
+    return response.status
+
+
+def _submit(form: Locator) -> Locator:
+    return form.locator('button[type="submit"], button:not([type]), input[type="submit"]').first
+
+
+def login(page: Page, live_server: LiveServer, username: str, password: str) -> None:
+    """Sign in through the login form; fails the test with the page's message when refused."""
+    page.goto(url(live_server, "auth:login"))
+    password_field = page.locator('input[name="password"]')
+    form = page.locator("form", has=password_field)
+    form.locator('input[name="username"]').fill(username)
+    password_field.fill(password)
+    with page.expect_navigation():
+        _submit(form).click()
+    if reverse("auth:login") in page.url:
+        message = page.locator("main, body").first.inner_text()
+        raise AssertionError(f"signing in as {username!r} failed; the page says:\n{message}")
+
+
+def logout(page: Page, live_server: LiveServer) -> None:
+    """Sign out with the person menu's "Sign out" button (a POST form)."""
+    form = page.locator(f'form[action="{reverse("auth:logout")}"]').first
+    button = _submit(form)
+    if not button.is_visible():
+        toggle = page.locator(".dropdown", has=form).locator('[data-bs-toggle="dropdown"]').first
+        if toggle.count():
+            toggle.click()
+    with page.expect_navigation():
+        if button.is_visible():
+            button.click()
+        else:  # a menu this helper does not know how to open: submit the form as the button would
+            form.evaluate("f => f.requestSubmit()")
+    page.wait_for_load_state()
+
+
+def switch_language(page: Page, code: str) -> None:
+    """Choose a language in the top bar's select (``en`` or ``zh-hans``); the page reloads in it."""
+    with page.expect_navigation():
+        page.select_option("#language-select", code)
+    page.wait_for_load_state()
+
+
+def each_language(page: Page) -> Iterator[str]:
+    """Show the current page in English, then in 简体中文 (via the language select), yielding the code."""
+    for code in LANGUAGES:
+        if page.locator("#language-select").input_value() != code:
+            switch_language(page, code)
+        yield code
+
+
+def has_horizontal_overflow(page: Page) -> bool:
+    """Does the page scroll sideways? (At 375 px it must not: reps use Tandem on their phones.)"""
+    return bool(page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth + 1"))

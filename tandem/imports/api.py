@@ -1,0 +1,161 @@
+"""REST API of imports (``/api/v1/imports/``): upload, map, dry run, commit, progress, row report.
+
+A job belongs to the person who uploaded it; anyone else gets 404. Uploading needs the
+``import`` grant on the kind of record (403 otherwise). Large files run in the background: the
+answer is then 202 and ``GET imports/{id}/`` shows the progress.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tandem.core.api import LanguageMixin, Pagination
+
+from . import selectors, services
+from .models import ImportJob, RowStatus
+from .serializers import (
+    ImportJobSerializer,
+    ImportRowSerializer,
+    MappingInputSerializer,
+    UploadInputSerializer,
+)
+
+_ERRORS = {
+    400: OpenApiResponse(description="Invalid input: field messages."),
+    403: OpenApiResponse(description="The caller may not import these records."),
+    404: OpenApiResponse(description="No such import, or not the caller's."),
+}
+
+
+class ImportJobViewSet(LanguageMixin, viewsets.GenericViewSet):
+    """Imports of the signed-in person (administrators: everyone's)."""
+
+    serializer_class = ImportJobSerializer
+    pagination_class = Pagination
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filter_backends: list[Any] = []
+    lookup_value_converter = "int"
+
+    def get_queryset(self) -> Any:
+        return selectors.job_list(actor=self.actor)
+
+    def _job(self, pk: Any) -> ImportJob:
+        try:
+            return selectors.job_get(actor=self.actor, pk=int(pk))
+        except (TypeError, ValueError) as exc:
+            raise exceptions.NotFound from exc
+
+    def _out(self, job: ImportJob, code: int = status.HTTP_200_OK) -> Response:
+        return Response(ImportJobSerializer(job).data, status=code)
+
+    @extend_schema(summary="Imports", responses={200: ImportJobSerializer(many=True)})
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        assert page is not None
+        return self.get_paginated_response(ImportJobSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Upload a file",
+        description="Multipart: `resource` (account, contact, lead, deal, product, activity), `file` "
+        "(.csv or .xlsx), `mode` (all | skip), `import_duplicates`. Answers with the file's columns "
+        "and a suggested mapping; nothing is imported yet.",
+        request={"multipart/form-data": UploadInputSerializer},
+        responses={201: ImportJobSerializer, 400: _ERRORS[400], 403: _ERRORS[403]},
+    )
+    def create(self, request: Request) -> Response:
+        data = UploadInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = services.job_create(
+            actor=self.actor, upload=data.validated_data.pop("file"), **data.validated_data
+        )
+        return self._out(job, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="One import: status, counts, progress",
+        responses={200: ImportJobSerializer, 404: _ERRORS[404]},
+    )
+    def retrieve(self, request: Request, pk: Any = None) -> Response:
+        return self._out(self._job(pk))
+
+    @extend_schema(
+        summary="Set the column mapping",
+        request=MappingInputSerializer,
+        responses={200: ImportJobSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["put", "patch"], url_path="mapping")
+    def mapping(self, request: Request, pk: Any = None) -> Response:
+        job = self._job(pk)
+        data = MappingInputSerializer(data=request.data, partial=request.method == "PATCH")
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        mapping = {
+            "columns": values.get("columns", job.mapping.get("columns", {})),
+            "values": values.get("values", job.mapping.get("values", {})),
+        }
+        job = services.job_set_mapping(
+            actor=self.actor,
+            job=job,
+            mapping=mapping,
+            mode=values.get("mode"),
+            import_duplicates=values.get("import_duplicates"),
+        )
+        return self._out(job)
+
+    def _started(self, job: ImportJob) -> Response:
+        code = status.HTTP_202_ACCEPTED if job.is_running else status.HTTP_200_OK
+        return self._out(job, code)
+
+    @extend_schema(
+        summary="Check every row (dry run)",
+        request=None,
+        responses={200: ImportJobSerializer, 202: ImportJobSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="dry-run")
+    def dry_run(self, request: Request, pk: Any = None) -> Response:
+        return self._started(services.job_dry_run(actor=self.actor, job=self._job(pk)))
+
+    @extend_schema(
+        summary="Import the file",
+        request=None,
+        responses={200: ImportJobSerializer, 202: ImportJobSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def commit(self, request: Request, pk: Any = None) -> Response:
+        return self._started(services.job_commit(actor=self.actor, job=self._job(pk)))
+
+    @extend_schema(
+        summary="Per-row results",
+        parameters=[
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=[*RowStatus.values, "problems"],
+                description="created, updated, skipped, error; `problems` = errors and warnings.",
+            )
+        ],
+        responses={200: ImportRowSerializer(many=True), 400: _ERRORS[400], 404: _ERRORS[404]},
+    )
+    @action(detail=True, methods=["get"])
+    def rows(self, request: Request, pk: Any = None) -> Response:
+        job = self._job(pk)
+        wanted = request.query_params.get("status") or None
+        if wanted is not None and wanted not in [*RowStatus.values, "problems"]:
+            raise exceptions.ValidationError(
+                {
+                    "status": [
+                        _("Use one of: %(list)s.") % {"list": ", ".join([*RowStatus.values, "problems"])}
+                    ]
+                }
+            )
+        page = self.paginate_queryset(selectors.job_rows(job=job, status=wanted))
+        assert page is not None
+        return self.get_paginated_response(ImportRowSerializer(page, many=True).data)

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportsConfig(AppConfig):
+    name = "tandem.imports"
+    label = "imports"
+    verbose_name = _("Imports")
+
+    def ready(self) -> None:
+        from tandem.core import nav
+
+        nav.register(
+            nav.NavItem(
+                _("Customers"),
+                _("Import"),
+                "imports:job-list",
+                "bi-upload",
+                order=180,
+                resource="account",
+                action="import",
+            )
+        )

@@ -1,0 +1,1385 @@
+"""The import engine: rows in batches, validated with the services' rules, written in bulk.
+
+One pass over the file, ``BATCH_SIZE`` rows at a time. For each batch:
+
+1. cells are read through the mapping (and the per-import value maps);
+2. references are resolved with one query per kind per batch (accounts, contacts, deals, leads,
+   external ids), or once per import (people, stages, products, levels);
+3. every row is checked with the same rules the services apply (``customers.services`` helpers:
+   ``_clean_phones``, ``normalize_name``, ``primary_team_id`` logic, ``resolve_owner`` logic; the
+   deal and lead value rules), plus duplicate checks against ``DuplicateKey`` (one ``IN`` query per
+   key kind) and against earlier rows of the same file;
+4. when writing, records are ``bulk_create``-d / ``bulk_update``-d with their duplicate keys,
+   side records (lifecycle transitions, stage history, line items) and history entries.
+
+A dry run is the same pass with step 4 left out, so a dry run and the import itself agree row for
+row. Queries per batch do not depend on the number of rows in it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import islice
+from pathlib import Path
+from typing import Any, cast
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, process
+
+from tandem.activities.models import Activity, ActivityKind
+from tandem.core import access, history
+from tandem.core.access import Actor
+from tandem.core.models import HistoryAction, HistoryEntry
+from tandem.customers import dedupe
+from tandem.customers.models import (
+    Account,
+    AccountLevel,
+    Contact,
+    DuplicateKey,
+    DuplicateRule,
+    Lifecycle,
+    LifecycleTransition,
+)
+from tandem.customers.normalize import name_prefix, normalize_name
+from tandem.customers.services import _clean_phones
+from tandem.deals.models import (
+    Deal,
+    DealLine,
+    DealStageHistory,
+    DealStatus,
+    Pipeline,
+    Product,
+    Stage,
+    StageKind,
+)
+from tandem.leads.models import Lead, LeadStatus
+from tandem.org.models import Membership, User
+
+from . import fields as F_
+from . import reading
+from .models import ImportJob, ImportRowResult, RowStatus
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+MODELS: dict[str, Any] = {
+    "account": Account,
+    "contact": Contact,
+    "lead": Lead,
+    "deal": Deal,
+    "product": Product,
+    "activity": Activity,
+}
+DEDUPE_TYPES = {"account", "contact", "lead"}
+# Which column a duplicate of each kind is reported on.
+DUP_FIELDS = {
+    "name": ("name", "company"),
+    "fuzzy": ("name", "company"),
+    "phone": ("phone", "mobile"),
+    "email": ("email", "email_alt"),
+    "domain": ("website", "email"),
+}
+
+
+def progress_key(job_id: int) -> str:
+    return f"imports:job:{job_id}:progress"
+
+
+@dataclass
+class Plan:
+    """One row on its way in: cells by field, parsed values, problems, and what will happen."""
+
+    number: int
+    cells: list[str]
+    raw: dict[str, str]
+    columns: dict[str, str]
+    values: dict[str, Any] = field(default_factory=dict)
+    messages: list[dict[str, str]] = field(default_factory=list)
+    match: Any = None  # the existing record an external id (or product code/name) points at
+    owner_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    obj: Any = None
+
+    @property
+    def failed(self) -> bool:
+        return any(m["level"] == "error" for m in self.messages)
+
+    def error(self, field_name: str | None, message: str) -> None:
+        self.messages.append({"column": self.column(field_name), "message": str(message), "level": "error"})
+
+    def warn(self, field_name: str | None, message: str) -> None:
+        self.messages.append({"column": self.column(field_name), "message": str(message), "level": "warning"})
+
+    def column(self, field_name: str | None) -> str:
+        if field_name is None:
+            return ""
+        return self.columns.get(field_name, "")
+
+    def given(self, name: str) -> bool:
+        return bool(self.raw.get(name, ""))
+
+
+@dataclass
+class Totals:
+    total: int = 0
+    valid: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    warnings: int = 0
+
+
+def _chunks(rows: Iterable[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
+    iterator = iter(rows)
+    while True:
+        chunk = list(islice(iterator, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _loose(text: str) -> str:
+    return F_.header_key(text)
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+class Importer:
+    """Runs one job's rows. ``write=False`` is a dry run: every check, nothing written."""
+
+    def __init__(self, job: ImportJob, actor: Actor) -> None:
+        self.job = job
+        self.actor = actor
+        self.resource = job.resource
+        self.model: Any = MODELS[job.resource]
+        self.targets = F_.field_map(job.resource)
+        columns: dict[str, str] = (job.mapping or {}).get("columns", {})
+        self.by_index: list[tuple[int, str, str]] = []
+        for index, header in enumerate(job.headers):
+            target = columns.get(header)
+            if target and target in self.targets:
+                self.by_index.append((index, header, target))
+        raw_maps: dict[str, dict[str, str]] = (job.mapping or {}).get("values", {})
+        self.value_maps = {
+            f: {F_.header_key(k): str(v) for k, v in m.items() if str(v).strip()}
+            for f, m in raw_maps.items()
+            if isinstance(m, dict)
+        }
+        self.message = f"import #{job.pk}"
+        self.now = timezone.now()
+        self.totals = Totals()
+        self.seen_external: dict[str, int] = {}
+        self.seen_keys: dict[tuple[str, str], int] = {}
+        self.seen_codes: dict[str, int] = {}
+        self.file_name_keys: set[str] = set()
+        self.parent_links: list[tuple[int, Plan]] = []
+        self.kept_errors: list[ImportRowResult] = []
+        self.can_create = actor.has(self.resource, "create") or (
+            self.resource == "product" and actor.has("product", "manage")
+        )
+        self.can_assign = actor.has(self.resource, "assign")
+        self._load_once()
+
+    # --- Things loaded once per import ------------------------------------------------------
+
+    def _load_once(self) -> None:
+        mapped = {t for _i, _h, t in self.by_index}
+        kinds = {self.targets[t].kind for t in mapped}
+        self.users_by_key: dict[str, list[tuple[int, str, bool]]] = defaultdict(list)
+        self.user_names: list[str] = []
+        if F_.OWNER in kinds:
+            for pk, username, display, active in User.objects.values_list(
+                "pk", "username", "display_name", "is_active"
+            ):
+                label = display or username
+                self.users_by_key[_squash(username)].append((pk, label, active))
+                if display and _squash(display) != _squash(username):
+                    self.users_by_key[_squash(display)].append((pk, label, active))
+                if active:
+                    self.user_names.append(label)
+        self.primary_team: dict[int, int] = dict(
+            Membership.objects.filter(is_primary=True, team__deleted_at__isnull=True).values_list(
+                "user_id", "team_id"
+            )
+        )
+        self.choice_lookups = {
+            t.name: F_.choice_lookup(t.choices) for t in self.targets.values() if t.choices is not None
+        }
+        self.pipelines: dict[str, Pipeline] = {}
+        self.default_pipeline: Pipeline | None = None
+        self.stages: dict[int, dict[str, Stage]] = defaultdict(dict)
+        if self.resource == "deal":
+            pipelines = list(Pipeline.objects.filter(is_active=True).order_by("-is_default", "order", "id"))
+            self.default_pipeline = pipelines[0] if pipelines else None
+            self.pipelines = {_squash(p.name): p for p in pipelines}
+            for stage in Stage.objects.filter(pipeline__in=pipelines).order_by("order", "id"):
+                self.stages[stage.pipeline_id].setdefault(_squash(stage.name), stage)
+        self.products: dict[str, list[Product]] = defaultdict(list)
+        self.product_codes: dict[str, Product] = {}
+        if self.resource in ("deal", "product"):
+            for product in Product.objects.all():
+                self.products[_loose(product.name)].append(product)
+                if product.code:
+                    self.product_codes[product.code.casefold()] = product
+        self.levels: dict[str, AccountLevel] = {}
+        if self.resource == "account":
+            for level in AccountLevel.objects.all():
+                self.levels[_squash(level.code)] = level
+                self.levels.setdefault(_squash(level.name), level)
+        self.rules: dict[str, DuplicateRule] = {}
+        if self.resource in DEDUPE_TYPES:
+            self.rules = {
+                r.kind: r for r in DuplicateRule.objects.filter(record_type=self.resource, is_active=True)
+            }
+
+    # --- Reading a batch ---------------------------------------------------------------------
+
+    def _plan(self, number: int, cells: list[str]) -> Plan:
+        raw: dict[str, str] = {}
+        columns: dict[str, str] = {}
+        for index, header, target in self.by_index:
+            text = cells[index].strip() if index < len(cells) else ""
+            value_map = self.value_maps.get(target)
+            if value_map and text:
+                text = value_map.get(F_.header_key(text), text)
+            raw[target] = text
+            columns[target] = header
+        return Plan(number=number, cells=cells, raw=raw, columns=columns)
+
+    def run_batch(self, rows: list[tuple[int, list[str]]], *, write: bool) -> list[ImportRowResult]:
+        plans = [self._plan(number, cells) for number, cells in rows]
+        self._match_existing(plans)
+        self._resolve_references(plans)
+        for plan in plans:
+            self._parse(plan)
+            if not plan.failed:
+                getattr(self, f"_check_{self.resource}")(plan)
+        if self.resource in DEDUPE_TYPES:
+            self._check_duplicates([p for p in plans if not p.failed])
+        if write:
+            good = [p for p in plans if not p.failed]
+            if good:
+                getattr(self, f"_write_{self.resource}")(good)
+        return self._results(plans, write=write)
+
+    def _results(self, plans: list[Plan], *, write: bool) -> list[ImportRowResult]:
+        out = []
+        for plan in plans:
+            self.totals.total += 1
+            warnings = sum(1 for m in plan.messages if m["level"] == "warning")
+            self.totals.warnings += 1 if warnings else 0
+            if plan.failed:
+                self.totals.failed += 1
+                status = RowStatus.ERROR
+                record_id = plan.match.pk if plan.match is not None else None
+            else:
+                self.totals.valid += 1
+                status = RowStatus.UPDATED if plan.match is not None else RowStatus.CREATED
+                if status == RowStatus.UPDATED:
+                    self.totals.updated += 1
+                else:
+                    self.totals.created += 1
+                target = plan.match if plan.match is not None else plan.obj
+                record_id = target.pk if target is not None else None
+            out.append(
+                ImportRowResult(
+                    job=self.job,
+                    row_number=plan.number,
+                    status=status,
+                    record_id=record_id,
+                    messages=plan.messages,
+                    values=plan.cells if plan.messages else [],
+                )
+            )
+        return out
+
+    # --- Existing records: external ids, product codes ----------------------------------------
+
+    def _match_existing(self, plans: list[Plan]) -> None:
+        if self.resource == "product":
+            self._match_products(plans)
+            return
+        if "external_id" not in self.targets:
+            return
+        ids = {p.raw.get("external_id", "") for p in plans} - {""}
+        for plan in plans:
+            ext = plan.raw.get("external_id", "")
+            if not ext:
+                continue
+            first = self.seen_external.get(ext)
+            if first is not None:
+                plan.error(
+                    "external_id",
+                    _("The external id “%(id)s” is also on row %(row)s of this file.")
+                    % {"id": ext, "row": first},
+                )
+            else:
+                self.seen_external[ext] = plan.number
+        if not ids:
+            return
+        existing: dict[str, list[Any]] = defaultdict(list)
+        for obj in self.model.objects.filter(external_id__in=sorted(ids)):
+            existing[obj.external_id].append(obj)
+        if not existing:
+            return
+        all_ids = [o.pk for objs in existing.values() for o in objs]
+        editable = set(
+            access.visible(
+                self.actor, self.resource, self.model.objects.filter(pk__in=all_ids), action="edit"
+            ).values_list("pk", flat=True)
+        )
+        for plan in plans:
+            ext = plan.raw.get("external_id", "")
+            matches = existing.get(ext, [])
+            if not matches or plan.failed:
+                continue
+            if len(matches) > 1:
+                plan.error(
+                    "external_id",
+                    _("Several records have the external id “%(id)s”; it must be unique.") % {"id": ext},
+                )
+            elif matches[0].pk not in editable:
+                plan.error(
+                    "external_id",
+                    _("A record with the external id “%(id)s” exists and you may not edit it.") % {"id": ext},
+                )
+            else:
+                plan.match = matches[0]
+
+    def _match_products(self, plans: list[Plan]) -> None:
+        """Products have no external id: a row updates the product with its code, else its name."""
+        for plan in plans:
+            code = plan.raw.get("code", "")
+            name = plan.raw.get("name", "")
+            key = ("code", code.casefold()) if code else ("name", _loose(name))
+            if not key[1]:
+                continue
+            first = self.seen_codes.get(f"{key[0]}:{key[1]}")
+            if first is not None:
+                plan.error(
+                    "code" if code else "name",
+                    _("The same product is also on row %(row)s of this file.") % {"row": first},
+                )
+                continue
+            self.seen_codes[f"{key[0]}:{key[1]}"] = plan.number
+            if code and code.casefold() in self.product_codes:
+                plan.match = self.product_codes[code.casefold()]
+            elif not code:
+                same = self.products.get(_loose(name), [])
+                if len(same) == 1:
+                    plan.match = same[0]
+
+    # --- References by name -------------------------------------------------------------------
+
+    def _resolve_references(self, plans: list[Plan]) -> None:
+        kinds = {self.targets[t].kind: t for _i, _h, t in self.by_index}
+        for kind, model, resource in (
+            (F_.ACCOUNT, Account, "account"),
+            (F_.CONTACT, Contact, "contact"),
+            (F_.LEAD, Lead, "lead"),
+            (F_.DEAL, Deal, "deal"),
+        ):
+            if kind in kinds:
+                self._resolve_named(plans, kinds[kind], model, resource)
+
+    def _resolve_named(self, plans: list[Plan], field_name: str, model: Any, resource: str) -> None:
+        """Records named in a column, among those the person may see: one query per batch.
+
+        Accounts match on the normalised name key (``Acme Corp`` finds ``ACME Corporation``) or
+        the external id; contacts, leads and deals on the name (any case) or the external id.
+        """
+        texts = {p.raw.get(field_name, "") for p in plans} - {""}
+        if not texts:
+            return
+        base = model.objects.all()
+        if resource == "account":
+            keys = {normalize_name(t) for t in texts} - {""}
+            query = Q(name_key__in=sorted(keys)) | Q(external_id__in=sorted(texts))
+        else:
+            query = Q(name_lower__in=sorted(t.casefold() for t in texts)) | Q(external_id__in=sorted(texts))
+            base = base.annotate(name_lower=Lower("name"))
+        found = list(
+            access.visible(self.actor, resource, base.filter(query)).values_list(
+                "pk", "name", "external_id", *(["name_key"] if resource == "account" else [])
+            )[:20000]
+        )
+        by_key: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        by_external: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for row in found:
+            pk, name, external = row[0], row[1], row[2]
+            key = row[3] if resource == "account" else name.casefold()
+            by_key[key].append((pk, name))
+            if external:
+                by_external[external].append((pk, name))
+        unresolved: list[Plan] = []
+        for plan in plans:
+            text = plan.raw.get(field_name, "")
+            if not text:
+                continue
+            key = normalize_name(text) if resource == "account" else text.casefold()
+            candidates = by_external.get(text) or by_key.get(key, [])
+            if len(candidates) > 1:
+                exact = [c for c in candidates if c[1].casefold() == text.casefold()]
+                candidates = exact if len(exact) == 1 else candidates
+            if len(candidates) == 1:
+                plan.extra[f"{field_name}_id"] = candidates[0][0]
+            elif len(candidates) > 1:
+                plan.error(
+                    field_name,
+                    _("Several records are called “%(name)s”; use their external id instead.")
+                    % {"name": text},
+                )
+            else:
+                unresolved.append(plan)
+        if unresolved:
+            self._suggest_named(unresolved, field_name, model, resource)
+
+    def _suggest_named(self, plans: list[Plan], field_name: str, model: Any, resource: str) -> None:
+        prefixes = sorted({plan.raw[field_name][:1].casefold() for plan in plans} - {""})[:50]
+        options: list[str] = []
+        if prefixes:
+            q = Q()
+            for prefix in prefixes:
+                q |= Q(name__istartswith=prefix)
+            options = list(
+                access.visible(self.actor, resource, model.objects.filter(q)).values_list("name", flat=True)[
+                    :2000
+                ]
+            )
+        for plan in plans:
+            text = plan.raw[field_name]
+            message = _("No %(kind)s called “%(name)s” that you can see.") % {
+                "kind": self.targets[field_name].title,
+                "name": text,
+            }
+            suggestion = F_.did_you_mean(text, options)
+            if suggestion:
+                message += " " + _("Did you mean “%(suggestion)s”?") % {"suggestion": suggestion}
+            plan.error(field_name, message)
+
+    def _owner(self, plan: Plan, field_name: str = "owner") -> int | None:
+        """The owner a row names, with the rules of ``resolve_owner`` (assign grant, active)."""
+        text = plan.raw.get(field_name, "")
+        if not text:
+            return None
+        found = self.users_by_key.get(_squash(text), [])
+        if not found:
+            message = _("No person called “%(name)s”. People are not created by an import.") % {"name": text}
+            suggestion = F_.did_you_mean(text, self.user_names)
+            if suggestion:
+                message += " " + _("Did you mean “%(suggestion)s”?") % {"suggestion": suggestion}
+            plan.error(field_name, message)
+            return None
+        if len({pk for pk, _l, _a in found}) > 1:
+            plan.error(
+                field_name, _("Several people are called “%(name)s”; use the username.") % {"name": text}
+            )
+            return None
+        pk, _label, active = found[0]
+        current = getattr(plan.match, "owner_id", None) if plan.match is not None else None
+        if pk in (self.actor.id, current):
+            return pk
+        if not self.can_assign:
+            plan.error(field_name, _("You may not give records to someone else."))
+            return None
+        if not active:
+            plan.error(field_name, _("The owner must be an active person."))
+            return None
+        return pk
+
+    # --- Cells to values ---------------------------------------------------------------------
+
+    def _parse(self, plan: Plan) -> None:
+        updating = plan.match is not None
+        for name, text in plan.raw.items():
+            target = self.targets[name]
+            if target.kind in F_.REFERENCE_KINDS:
+                continue
+            if not text:
+                if updating:
+                    continue  # a blank cell leaves an existing record's value alone
+                if target.kind in (F_.TEXT, F_.EMAIL, F_.PHONE):
+                    plan.values[name] = ""
+                continue
+            try:
+                plan.values[name] = self._cell(target, text)
+            except F_.CellError as exc:
+                plan.error(name, str(exc))
+        for name, text in plan.raw.items():
+            target = self.targets[name]
+            if target.required and not text and not updating:
+                plan.error(name, _("This field is required."))
+            value = plan.values.get(name)
+            if target.max_length and isinstance(value, str) and len(value) > target.max_length:
+                plan.error(
+                    name,
+                    _("At most %(n)d characters (this has %(m)d).")
+                    % {"n": target.max_length, "m": len(value)},
+                )
+        for name, target in self.targets.items():
+            if target.required and name not in plan.raw and not updating:
+                plan.error(None, _("The column for “%(field)s” is not mapped.") % {"field": target.title})
+        phone_fields = tuple(
+            n for n in ("phone", "mobile") if n in plan.values and self.targets[n].kind == F_.PHONE
+        )
+        for name, messages in _clean_phones(plan.values, phone_fields).items():
+            for message in messages:
+                plan.error(name, message)
+
+    def _cell(self, target: F_.TargetField, text: str) -> Any:
+        kind = target.kind
+        if kind == F_.TEXT:
+            return text
+        if kind == F_.EMAIL:
+            try:
+                validate_email(text)
+            except ValidationError as exc:
+                raise F_.CellError(_("Enter a valid email address.")) from exc
+            return text.lower() if text.isascii() else text
+        if kind == F_.PHONE:
+            return text
+        if kind == F_.DATE:
+            return F_.parse_date(text)
+        if kind == F_.DATETIME:
+            return F_.parse_datetime(text)
+        if kind == F_.DECIMAL:
+            return F_.parse_decimal(text)
+        if kind == F_.INT:
+            return F_.parse_int(text)
+        if kind == F_.BOOL:
+            return F_.parse_bool(text)
+        if kind == F_.CHOICE:
+            return F_.parse_choice(target, text, self.choice_lookups[target.name])
+        if kind == F_.COUNTRY:
+            return F_.parse_country(text)
+        if kind == F_.CURRENCY:
+            return F_.parse_currency(text)
+        raise F_.CellError(_("This column cannot be read."))
+
+    def _common(self, plan: Plan) -> None:
+        """Owner and create/edit rights, as the services decide them."""
+        if plan.match is None and not self.can_create:
+            plan.error(None, _("You may not create records of this kind."))
+        owner_id = self._owner(plan) if "owner" in self.targets else None
+        if plan.match is None:
+            plan.owner_id = owner_id or self.actor.id
+        else:
+            plan.owner_id = owner_id if owner_id is not None else getattr(plan.match, "owner_id", None)
+
+    # --- Per-resource rules (the services' rules, row by row) --------------------------------
+
+    def _check_account(self, plan: Plan) -> None:
+        self._common(plan)
+        level_text = plan.raw.get("level", "")
+        if level_text:
+            level = self.levels.get(_squash(level_text))
+            if level is None:
+                options = sorted({lv.name for lv in self.levels.values()})
+                plan.error(
+                    "level",
+                    _("“%(value)s” is not one of: %(options)s.")
+                    % {"value": level_text, "options": ", ".join(options)},
+                )
+            else:
+                plan.values["level_id"] = level.pk
+        if "name" in plan.values:
+            key = normalize_name(plan.values["name"])
+            self.file_name_keys.add(key)
+        if plan.raw.get("parent"):
+            self.parent_links.append((plan.number, plan))
+
+    def _check_contact(self, plan: Plan) -> None:
+        self._common(plan)
+        if "account_id" in plan.extra:
+            plan.values["account_id"] = plan.extra["account_id"]
+
+    def _check_lead(self, plan: Plan) -> None:
+        self._common(plan)
+        status = plan.values.get("status")
+        if plan.match is not None and plan.match.status == LeadStatus.CONVERTED:
+            plan.error(None, _("This lead has been converted; edit the account, contact or deal instead."))
+        if status == LeadStatus.CONVERTED:
+            plan.error("status", _("Convert the lead to mark it converted."))
+        reason = plan.values.get("unqualified_reason", getattr(plan.match, "unqualified_reason", ""))
+        if status == LeadStatus.UNQUALIFIED and not (reason or "").strip():
+            plan.error("unqualified_reason", _("Say why the lead is unqualified."))
+
+    def _check_deal(self, plan: Plan) -> None:
+        self._common(plan)
+        values = plan.values
+        if "account_id" in plan.extra:
+            values["account_id"] = plan.extra["account_id"]
+        if values.get("amount") is not None and values["amount"] < 0:
+            plan.error("amount", _("The amount cannot be negative."))
+        if values.get("budget") is not None and values["budget"] < 0:
+            plan.error("budget", _("The amount cannot be negative."))
+        probability = values.get("probability")
+        if probability is not None and not (0 <= probability <= 100):
+            plan.error("probability", _("Enter a percentage from 0 to 100."))
+        self._deal_stage(plan)
+        product_text = plan.raw.get("product", "")
+        if product_text:
+            self._deal_product(plan, product_text)
+        if plan.match is None and not (values.get("name") or "").strip():
+            # Exports of other systems often have no deal name: account and product name it.
+            parts = [plan.raw.get("account", ""), plan.raw.get("product", "")]
+            derived = " · ".join(p for p in parts if p)
+            if derived:
+                values["name"] = derived[:200]
+            else:
+                plan.error("name", _("This field is required."))
+
+    def _deal_stage(self, plan: Plan) -> None:
+        pipeline = self.default_pipeline
+        pipeline_text = plan.raw.get("pipeline", "")
+        if pipeline_text:
+            pipeline = self.pipelines.get(_squash(pipeline_text))
+            if pipeline is None:
+                message = _("No active pipeline called “%(name)s”.") % {"name": pipeline_text}
+                suggestion = F_.did_you_mean(pipeline_text, [p.name for p in self.pipelines.values()])
+                if suggestion:
+                    message += " " + _("Did you mean “%(suggestion)s”?") % {"suggestion": suggestion}
+                plan.error("pipeline", message)
+                return
+        elif plan.match is not None:
+            pipeline = next((p for p in self.pipelines.values() if p.pk == plan.match.pipeline_id), pipeline)
+        if pipeline is None:
+            plan.error("stage", _("Create a pipeline first."))
+            return
+        stages = self.stages.get(pipeline.pk, {})
+        stage_text = plan.raw.get("stage", "")
+        stage: Stage | None
+        if stage_text:
+            stage = stages.get(_squash(stage_text))
+            if stage is None:
+                message = _("No stage called “%(name)s” in the pipeline “%(pipeline)s”.") % {
+                    "name": stage_text,
+                    "pipeline": pipeline.name,
+                }
+                suggestion = F_.did_you_mean(stage_text, [s.name for s in stages.values()])
+                if suggestion:
+                    message += " " + _("Did you mean “%(suggestion)s”?") % {"suggestion": suggestion}
+                plan.error("stage", message)
+                return
+        elif plan.match is not None:
+            return
+        else:
+            opens = [s for s in stages.values() if s.kind == StageKind.OPEN]
+            stage = opens[0] if opens else next(iter(stages.values()), None)
+            if stage is None:
+                plan.error("stage", _("This pipeline has no stages."))
+                return
+        plan.extra["stage"] = stage
+        values = plan.values
+        # Historical deals: stage guidance is not applied; status and close date follow the kind.
+        if stage.kind == StageKind.OPEN:
+            if values.get("closed_on") is not None:
+                values.setdefault("expected_close_date", values["closed_on"])
+            values["closed_on"] = None
+        elif values.get("closed_on") is None and getattr(plan.match, "closed_on", None) is None:
+            values["closed_on"] = values.get("expected_close_date") or timezone.localdate(self.now)
+        if stage.kind == StageKind.LOST:
+            current = getattr(plan.match, "lost_reason", "") if plan.match is not None else ""
+            if not (values.get("lost_reason") or current or "").strip():
+                values["lost_reason"] = _("imported")
+
+    def _deal_product(self, plan: Plan, text: str) -> None:
+        product = self.product_codes.get(text.casefold())
+        if product is None:
+            same = self.products.get(_loose(text), [])
+            if len(same) == 1:
+                product = same[0]
+                if product.name != text:
+                    plan.warn("product", _("Read as the product “%(name)s”.") % {"name": product.name})
+        if product is None:
+            names = sorted({p.name for ps in self.products.values() for p in ps})
+            message = _("No product called “%(name)s”.") % {"name": text}
+            suggestion = F_.did_you_mean(text, names)
+            if suggestion:
+                message += " " + _("Did you mean “%(suggestion)s”?") % {"suggestion": suggestion}
+            plan.error("product", message)
+            return
+        plan.extra["product"] = product
+
+    def _check_product(self, plan: Plan) -> None:
+        if plan.match is None and not self.can_create:
+            plan.error(None, _("You may not create records of this kind."))
+        code = plan.values.get("code", "")
+        if code:
+            other = self.product_codes.get(code.casefold())
+            if other is not None and (plan.match is None or other.pk != plan.match.pk):
+                plan.error("code", _("Another product has this code."))
+        price = plan.values.get("list_price")
+        if price is not None and price < 0:
+            plan.error("list_price", _("The amount cannot be negative."))
+
+    def _check_activity(self, plan: Plan) -> None:
+        if not self.can_create:
+            plan.error(None, _("You may not create records of this kind."))
+        values = plan.values
+        for link in ("account", "contact", "lead", "deal"):
+            if f"{link}_id" in plan.extra:
+                values[f"{link}_id"] = plan.extra[f"{link}_id"]
+        values["kind"] = values.get("kind") or ActivityKind.CALL
+        if not (values.get("subject") or values.get("content")):
+            plan.error("content" if "content" in plan.columns else "subject", _("Write what happened."))
+        occurred = values.get("occurred_at") or self.now
+        values["occurred_at"] = occurred
+        if occurred > self.now + datetime.timedelta(minutes=5):
+            plan.error(
+                "occurred_at",
+                _("A follow-up cannot be in the future; plan it as the next follow-up instead."),
+            )
+        next_on = values.get("next_follow_up_on")
+        if next_on is not None and next_on < timezone.localdate(self.now):
+            plan.error("next_follow_up_on", _("The next follow-up must be today or later."))
+        if not any(values.get(f"{link}_id") for link in ("account", "contact", "lead", "deal")):
+            plan.error(None, _("Link the follow-up to an account, contact, lead or deal."))
+
+    # --- Duplicates (查重): the database and earlier rows of the file ---------------------------
+
+    def _check_duplicates(self, plans: list[Plan]) -> None:
+        if not self.rules or not plans:
+            return
+        record_type = self.resource
+        targets = dedupe.COMPARE_WITH[record_type]
+        keys_of: dict[int, list[tuple[str, str]]] = {}
+        for plan in plans:
+            merged = {}
+            if plan.match is not None:
+                merged = {
+                    f: getattr(plan.match, f, "")
+                    for f in ("name", "company", "phone", "mobile", "email", "email_alt", "website")
+                }
+            merged.update(plan.values)
+            keys_of[id(plan)] = dedupe.keys_from_values(record_type, merged)
+        by_kind: dict[str, set[str]] = defaultdict(set)
+        for keys in keys_of.values():
+            for kind, value in keys:
+                if kind in self.rules:
+                    by_kind[kind].add(value)
+        hits_by_value: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+        for kind, values in by_kind.items():
+            for rt, rid, value in DuplicateKey.objects.filter(
+                kind=kind, value__in=sorted(values), record_type__in=targets
+            ).values_list("record_type", "record_id", "value"):
+                hits_by_value[(kind, value)].append((rt, rid))
+        fuzzy = self.rules.get("fuzzy")
+        bucket_rows: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+        if fuzzy is not None:
+            buckets = {
+                name_prefix(v)
+                for k, v in (kv for ks in keys_of.values() for kv in ks)
+                if k == "name" and len(v) >= 2
+            }
+            if buckets:
+                for rt, rid, value, bucket in DuplicateKey.objects.filter(
+                    kind="name", bucket__in=sorted(buckets), record_type__in=targets
+                ).values_list("record_type", "record_id", "value", "bucket")[:50000]:
+                    bucket_rows[bucket].append((rt, rid, value))
+        found: dict[int, dict[tuple[str, int], tuple[str, int]]] = {}
+        for plan in plans:
+            hits: dict[tuple[str, int], tuple[str, int]] = {}
+            own = (record_type, plan.match.pk) if plan.match is not None else None
+            for kind, value in keys_of[id(plan)]:
+                for hit in hits_by_value.get((kind, value), []):
+                    if hit != own:
+                        hits.setdefault(hit, (kind, 100))
+            name_key = next((v for k, v in keys_of[id(plan)] if k == "name"), "")
+            if fuzzy is not None and len(name_key) >= 2:
+                candidates = bucket_rows.get(name_prefix(name_key), [])
+                if candidates:
+                    for _match, score, index in process.extract(
+                        name_key,
+                        [c[2] for c in candidates],
+                        scorer=fuzz.ratio,
+                        score_cutoff=fuzzy.threshold,
+                        limit=5,
+                    ):
+                        rt, rid, _v = candidates[index]
+                        if (rt, rid) != own and (rt, rid) not in hits:
+                            hits[(rt, rid)] = ("fuzzy", int(score))
+            if hits:
+                found[id(plan)] = hits
+        described = self._describe(found)
+        for plan in plans:
+            for (rt, rid), (kind, _score) in found.get(id(plan), {}).items():
+                info = described.get((rt, rid))
+                if info is None:
+                    continue
+                rule = self.rules.get(kind)
+                action = rule.action if rule is not None and rt == record_type else "warn"
+                if info["visible"]:
+                    text = _("A record like this exists: “%(name)s” (owner: %(owner)s).") % {
+                        "name": info["name"],
+                        "owner": info["owner"] or "—",
+                    }
+                else:
+                    text = _("A record like this exists (owner: %(owner)s).") % {
+                        "owner": info["owner"] or "—"
+                    }
+                self._duplicate(plan, kind, action, text)
+            self._in_file(plan, keys_of[id(plan)])
+
+    def _describe(
+        self, found: dict[int, dict[tuple[str, int], tuple[str, int]]]
+    ) -> dict[tuple[str, int], dict[str, Any]]:
+        by_type: dict[str, set[int]] = defaultdict(set)
+        for hits in found.values():
+            for rt, rid in hits:
+                by_type[rt].add(rid)
+        out: dict[tuple[str, int], dict[str, Any]] = {}
+        for rt, ids in by_type.items():
+            model: Any = MODELS[rt]
+            base = model.objects.filter(pk__in=sorted(ids))
+            visible_ids = set(access.visible(self.actor, rt, base).values_list("pk", flat=True))
+            for pk, name, owner in base.values_list("pk", "name", "owner__display_name"):
+                out[(rt, pk)] = {"name": name, "owner": owner or "", "visible": pk in visible_ids}
+        return out
+
+    def _duplicate(self, plan: Plan, kind: str, action: str, text: str) -> None:
+        column = next((f for f in DUP_FIELDS.get(kind, ()) if f in plan.columns), None)
+        if action == "block":
+            plan.error(column, text)
+        elif self.job.import_duplicates:
+            plan.warn(column, text + " " + _("Imported anyway, as you asked."))
+        else:
+            plan.error(column, text + " " + _("Tick “Import possible duplicates” to import it anyway."))
+
+    def _in_file(self, plan: Plan, keys: list[tuple[str, str]]) -> None:
+        if plan.failed:
+            return
+        for kind, value in keys:
+            if kind not in self.rules:
+                continue
+            first = self.seen_keys.get((kind, value))
+            if first is not None:
+                rule = self.rules[kind]
+                text = _("Row %(row)s of this file has the same %(kind)s.") % {
+                    "row": first,
+                    "kind": rule.get_kind_display(),
+                }
+                self._duplicate(plan, kind, rule.action, text)
+        if not plan.failed:
+            for kind, value in keys:
+                self.seen_keys.setdefault((kind, value), plan.number)
+
+    # --- Writing in bulk ---------------------------------------------------------------------
+
+    def _split(self, plans: list[Plan]) -> tuple[list[Plan], list[Plan]]:
+        return [p for p in plans if p.match is None], [p for p in plans if p.match is not None]
+
+    def _team_of(self, owner_id: int | None) -> int | None:
+        return self.primary_team.get(owner_id) if owner_id is not None else None
+
+    def _record_created(self, objs: list[Any]) -> None:
+        history.record_many(
+            actor=self.actor.user, objs=objs, action=HistoryAction.CREATE, message=self.message
+        )
+
+    def _apply_update(self, plan: Plan, skip: frozenset[str]) -> tuple[dict[str, list[Any]], set[str]]:
+        """Set the row's values on its record: the changes (for history) and the columns touched."""
+        obj = plan.match
+        changes: dict[str, list[Any]] = {}
+        touched: set[str] = set()
+        for name, new in plan.values.items():
+            if name in skip:
+                continue
+            attname = self._attname(name)
+            old = getattr(obj, attname)
+            if old != new:
+                changes[name.removesuffix("_id")] = [_display(old), _display(new)]
+                setattr(obj, attname, new)
+                touched.add(attname)
+        if plan.owner_id is not None and plan.owner_id != getattr(obj, "owner_id", plan.owner_id):
+            changes["owner"] = [obj.owner_id, plan.owner_id]
+            obj.owner_id = plan.owner_id
+            obj.team_id = self._team_of(plan.owner_id)
+            touched |= {"owner_id", "team_id"}
+        return changes, touched
+
+    def _bulk_update(
+        self, plans: list[Plan], skip: frozenset[str] = frozenset(), extra: tuple[str, ...] = ()
+    ) -> list[Any]:
+        """Write the rows' changes to their records in one ``bulk_update``, with history entries."""
+        changed: list[Any] = []
+        entries: list[HistoryEntry] = []
+        update_fields: set[str] = set()
+        content_type = _content_type(self.model)
+        concrete = {f.attname for f in self.model._meta.concrete_fields}
+        for plan in plans:
+            changes, touched = self._apply_update(plan, skip)
+            if not changes:
+                continue
+            update_fields |= touched
+            plan.match.updated_at = self.now
+            if "version" in concrete:
+                plan.match.version = (plan.match.version or 0) + 1
+            changed.append(plan.match)
+            entries.append(
+                HistoryEntry(
+                    content_type=content_type,
+                    object_id=plan.match.pk,
+                    object_repr=str(plan.match)[:300],
+                    action=HistoryAction.UPDATE,
+                    actor=self.actor.user,
+                    at=self.now,
+                    changes=changes,
+                    message=self.message,
+                )
+            )
+        if changed:
+            update_fields |= {"updated_at", *extra}
+            if "version" in concrete:
+                update_fields.add("version")
+            self.model._base_manager.bulk_update(changed, sorted(update_fields & concrete), batch_size=500)
+            HistoryEntry.objects.bulk_create(entries, batch_size=1000)
+        return changed
+
+    def _attname(self, name: str) -> str:
+        try:
+            return str(self.model._meta.get_field(name).attname)
+        except Exception:
+            return name
+
+    def _write_account(self, plans: list[Plan]) -> None:
+        new, old = self._split(plans)
+        objs = []
+        for plan in new:
+            values = {k: v for k, v in plan.values.items() if k not in ("lifecycle",)}
+            obj = Account(
+                **values,
+                owner_id=plan.owner_id,
+                team_id=self._team_of(plan.owner_id),
+                created_by=self.actor.user,
+                owned_since=self.now if plan.owner_id else None,
+                lifecycle=plan.values.get("lifecycle") or Lifecycle.LEAD,
+            )
+            obj.name_key = normalize_name(obj.name)
+            plan.obj = obj
+            objs.append(obj)
+        Account.objects.bulk_create(objs, batch_size=1000)
+        LifecycleTransition.objects.bulk_create(
+            [
+                LifecycleTransition(account=o, to_stage=o.lifecycle, at=self.now, actor=self.actor.user)
+                for o in objs
+            ],
+            batch_size=1000,
+        )
+        for plan in old:
+            plan.extra["lifecycle_before"] = plan.match.lifecycle
+        for plan in old:
+            if "name" in plan.values:
+                plan.values["name_key"] = normalize_name(plan.values["name"])
+        changed = self._bulk_update(old) if old else []
+        transitions = [
+            LifecycleTransition(
+                account=p.match,
+                from_stage=p.extra["lifecycle_before"],
+                to_stage=p.match.lifecycle,
+                at=self.now,
+                actor=self.actor.user,
+            )
+            for p in old
+            if p.match.lifecycle != p.extra["lifecycle_before"]
+        ]
+        LifecycleTransition.objects.bulk_create(transitions)
+        dedupe.refresh_keys_bulk("account", [*objs, *changed])
+        self._record_created(objs)
+
+    def _write_contact(self, plans: list[Plan]) -> None:
+        new, old = self._split(plans)
+        objs = []
+        for plan in new:
+            obj = Contact(
+                **plan.values,
+                owner_id=plan.owner_id,
+                team_id=self._team_of(plan.owner_id),
+                created_by=self.actor.user,
+            )
+            plan.obj = obj
+            objs.append(obj)
+        Contact.objects.bulk_create(objs, batch_size=1000)
+        changed = self._bulk_update(old) if old else []
+        dedupe.refresh_keys_bulk("contact", [*objs, *changed])
+        self._record_created(objs)
+
+    def _write_lead(self, plans: list[Plan]) -> None:
+        new, old = self._split(plans)
+        objs = []
+        for plan in new:
+            obj = Lead(
+                **plan.values,
+                owner_id=plan.owner_id,
+                team_id=self._team_of(plan.owner_id),
+                created_by=self.actor.user,
+            )
+            plan.obj = obj
+            objs.append(obj)
+        Lead.objects.bulk_create(objs, batch_size=1000)
+        changed = self._bulk_update(old) if old else []
+        dedupe.refresh_keys_bulk("lead", [*objs, *changed])
+        self._record_created(objs)
+
+    def _write_deal(self, plans: list[Plan]) -> None:
+        new, old = self._split(plans)
+        objs: list[Deal] = []
+        for plan in new:
+            stage: Stage = plan.extra["stage"]
+            values = {k: v for k, v in plan.values.items() if k not in ("stage_entered_at",)}
+            values.setdefault("currency", settings.DEFAULT_CURRENCY)
+            if values.get("amount") is None:
+                values["amount"] = Decimal("0")
+            obj = Deal(
+                **values,
+                owner_id=cast(int, plan.owner_id),
+                team_id=self._team_of(plan.owner_id),
+                created_by=self.actor.user,
+                pipeline_id=stage.pipeline_id,
+                stage=stage,
+                status=_status_of(stage),
+                stage_entered_at=plan.values.get("stage_entered_at") or self.now,
+            )
+            plan.obj = obj
+            objs.append(obj)
+        Deal.objects.bulk_create(objs, batch_size=1000)
+        DealStageHistory.objects.bulk_create(
+            [
+                DealStageHistory(
+                    deal=o, stage=o.stage, entered_at=o.stage_entered_at or self.now, actor=self.actor.user
+                )
+                for o in objs
+            ],
+            batch_size=1000,
+        )
+        moved: list[Plan] = []
+        for plan in old:
+            new_stage: Stage | None = plan.extra.get("stage")
+            plan.extra["status_before"] = plan.match.status
+            if new_stage is not None and new_stage.pk != plan.match.stage_id:
+                plan.values["stage_id"] = new_stage.pk
+                plan.values["pipeline_id"] = new_stage.pipeline_id
+                plan.values["status"] = _status_of(new_stage)
+                plan.values["stage_entered_at"] = plan.values.get("stage_entered_at") or self.now
+                moved.append(plan)
+        if old:
+            self._bulk_update(old)
+        if moved:
+            self._move_stage_history(moved)
+        self._write_lines([p for p in plans if "product" in p.extra])
+        self._promote_won(plans)
+        self._record_created(objs)
+
+    def _move_stage_history(self, moved: list[Plan]) -> None:
+        ids = [p.match.pk for p in moved]
+        open_rows = list(DealStageHistory.objects.filter(deal_id__in=ids, left_at__isnull=True))
+        for row in open_rows:
+            row.left_at = self.now
+            row.duration_seconds = max(0, int((self.now - row.entered_at).total_seconds()))
+        DealStageHistory.objects.bulk_update(open_rows, ["left_at", "duration_seconds"], batch_size=500)
+        DealStageHistory.objects.bulk_create(
+            [
+                DealStageHistory(
+                    deal_id=p.match.pk,
+                    stage_id=p.values["stage_id"],
+                    entered_at=p.values["stage_entered_at"],
+                    actor=self.actor.user,
+                )
+                for p in moved
+            ]
+        )
+
+    def _write_lines(self, plans: list[Plan]) -> None:
+        """One line item per row: the product at the row's amount (or its list price)."""
+        if not plans:
+            return
+        deals = [(p, p.obj if p.obj is not None else p.match) for p in plans]
+        DealLine.objects.filter(deal_id__in=[d.pk for p, d in deals if p.match is not None]).delete()
+        lines = []
+        retotal: list[Deal] = []
+        for plan, deal in deals:
+            product: Product = plan.extra["product"]
+            given = plan.values.get("amount")
+            price = given if given is not None else product.list_price
+            lines.append(
+                DealLine(
+                    deal_id=deal.pk,
+                    product=product,
+                    quantity=Decimal("1"),
+                    unit_price=price,
+                    discount_percent=Decimal("0"),
+                    amount=price,
+                )
+            )
+            if deal.amount != price:
+                deal.amount = price
+                retotal.append(deal)
+        DealLine.objects.bulk_create(lines, batch_size=1000)
+        if retotal:
+            Deal.all_objects.bulk_update(retotal, ["amount"], batch_size=500)
+
+    def _promote_won(self, plans: list[Plan]) -> None:
+        """A won deal makes its account a customer (as ``account_promote_on_win``), in bulk."""
+        account_ids = set()
+        for plan in plans:
+            deal = plan.obj if plan.obj is not None else plan.match
+            if (
+                deal.status == DealStatus.WON
+                and deal.account_id
+                and plan.extra.get("status_before") != DealStatus.WON
+            ):
+                account_ids.add(deal.account_id)
+        if not account_ids:
+            return
+        promote = list(
+            Account.all_objects.filter(
+                pk__in=sorted(account_ids),
+                lifecycle__in=[Lifecycle.LEAD, Lifecycle.PROSPECT, Lifecycle.CHURNED],
+            ).values_list("pk", "lifecycle")
+        )
+        if not promote:
+            return
+        LifecycleTransition.objects.bulk_create(
+            [
+                LifecycleTransition(
+                    account_id=pk,
+                    from_stage=stage,
+                    to_stage=Lifecycle.CUSTOMER,
+                    at=self.now,
+                    actor=self.actor.user,
+                )
+                for pk, stage in promote
+            ]
+        )
+        Account.all_objects.filter(pk__in=[pk for pk, _s in promote]).update(lifecycle=Lifecycle.CUSTOMER)
+
+    def _write_product(self, plans: list[Plan]) -> None:
+        new, old = self._split(plans)
+        objs = []
+        for plan in new:
+            values = dict(plan.values)
+            values.setdefault("currency", settings.DEFAULT_CURRENCY)
+            if values.get("list_price") is None:
+                values.pop("list_price", None)
+            if values.get("is_active") is None:
+                values.pop("is_active", None)
+            obj = Product(**values)
+            plan.obj = obj
+            objs.append(obj)
+        Product.objects.bulk_create(objs, batch_size=1000)
+        for obj in objs:
+            self.products[_loose(obj.name)].append(obj)
+            if obj.code:
+                self.product_codes[obj.code.casefold()] = obj
+        if old:
+            self._bulk_update(old)
+        self._record_created(objs)
+
+    def _write_activity(self, plans: list[Plan]) -> None:
+        objs = []
+        for plan in plans:
+            values = dict(plan.values)
+            values["subject"] = (values.get("subject") or "")[:200]
+            values["content"] = values.get("content") or ""
+            obj = Activity(**values, author=self.actor.user, team_id=self._team_of(self.actor.id))
+            plan.obj = obj
+            objs.append(obj)
+        Activity.objects.bulk_create(objs, batch_size=1000)
+        for link, model in (("account", Account), ("contact", Contact), ("lead", Lead), ("deal", Deal)):
+            self._touch(objs, link, model)
+        self._record_created(objs)
+
+    def _touch(self, objs: list[Activity], link: str, model: Any) -> None:
+        """Last follow-up (never backwards) and next follow-up, as ``touch_follow_ups`` sets them."""
+        latest: dict[int, Any] = {}
+        next_on: dict[int, Any] = {}
+        for obj in objs:
+            pk = getattr(obj, f"{link}_id")
+            if pk is None:
+                continue
+            if pk not in latest or latest[pk] < obj.occurred_at:
+                latest[pk] = obj.occurred_at
+            if obj.next_follow_up_on is not None:
+                next_on[pk] = obj.next_follow_up_on
+        if not latest:
+            return
+        records: list[Any] = list(
+            model._base_manager.filter(pk__in=sorted(latest)).only(
+                "pk", "last_follow_up_at", "next_follow_up_on"
+            )
+        )
+        changed = []
+        for record in records:
+            dirty = False
+            when = latest[record.pk]
+            if record.last_follow_up_at is None or record.last_follow_up_at < when:
+                record.last_follow_up_at = when
+                dirty = True
+            if record.pk in next_on:
+                record.next_follow_up_on = next_on[record.pk]
+                dirty = True
+            if dirty:
+                changed.append(record)
+        if changed:
+            model._base_manager.bulk_update(
+                changed, ["last_follow_up_at", "next_follow_up_on"], batch_size=500
+            )
+
+    # --- After the last batch -----------------------------------------------------------------
+
+    def link_parents(self, *, write: bool) -> list[tuple[int, dict[str, str]]]:
+        """Accounts' parents, named in the file: resolved once every row is in (they may come later).
+
+        An unknown parent is a warning on the row, not an error: the account itself is fine.
+        """
+        if not self.parent_links:
+            return []
+        texts = {p.raw["parent"] for _n, p in self.parent_links}
+        keys = {normalize_name(t) for t in texts}
+        known: dict[str, list[int]] = defaultdict(list)
+        for pk, key in access.visible(
+            self.actor, "account", Account.objects.filter(name_key__in=sorted(keys))
+        ).values_list("pk", "name_key"):
+            known[key].append(pk)
+        warnings: list[tuple[int, dict[str, str]]] = []
+        updates: list[Account] = []
+        for number, plan in self.parent_links:
+            if plan.failed:
+                continue
+            key = normalize_name(plan.raw["parent"])
+            ids = known.get(key, [])
+            record = plan.obj if plan.obj is not None else plan.match
+            if not ids and not (not write and key in self.file_name_keys):
+                message = {
+                    "column": plan.column("parent"),
+                    "message": _("No account called “%(name)s”; the parent was left empty.")
+                    % {"name": plan.raw["parent"]},
+                    "level": "warning",
+                }
+                warnings.append((number, message))
+            elif ids and write and record is not None and ids[0] != record.pk:
+                record.parent_id = ids[0]
+                updates.append(record)
+        if updates:
+            Account.all_objects.bulk_update(updates, ["parent_id"], batch_size=500)
+        return warnings
+
+
+def _status_of(stage: Stage) -> str:
+    return {StageKind.OPEN: DealStatus.OPEN, StageKind.WON: DealStatus.WON, StageKind.LOST: DealStatus.LOST}[
+        StageKind(stage.kind)
+    ]
+
+
+def _content_type(model: type[models.Model]) -> Any:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(model, for_concrete_model=True)
+
+
+# --- Running a job ----------------------------------------------------------------------------
+
+
+def _save_progress(job: ImportJob, importer: Importer, *, persist: bool) -> None:
+    totals = importer.totals
+    job.progress = totals.total
+    cache.set(progress_key(job.pk), totals.total, timeout=3600)
+    if persist:
+        ImportJob.objects.filter(pk=job.pk).update(progress=totals.total)
+
+
+def store_totals(job: ImportJob, totals: Totals) -> None:
+    job.total_rows = totals.total
+    job.valid_rows = totals.valid
+    job.created_count = totals.created
+    job.updated_count = totals.updated
+    job.skipped_count = totals.skipped
+    job.failed_count = totals.failed
+    job.warning_count = totals.warnings
+    job.progress = totals.total
+
+
+def _add_warnings(job: ImportJob, warnings: list[tuple[int, dict[str, str]]]) -> None:
+    if not warnings:
+        return
+    by_row: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for number, message in warnings:
+        by_row[number].append(message)
+    rows = list(ImportRowResult.objects.filter(job=job, row_number__in=sorted(by_row)))
+    for row in rows:
+        row.messages = [*row.messages, *by_row[row.row_number]]
+    ImportRowResult.objects.bulk_update(rows, ["messages"], batch_size=500)
+
+
+def execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
+    """Check (and, with ``commit``, write) every row of the job's file. Results replace earlier ones.
+
+    Skip mode writes batch by batch, each in its own transaction, leaving bad rows out.
+    All-or-nothing mode writes inside one transaction that is rolled back as soon as the end is
+    reached with any bad row, so either every row is in or none is.
+    """
+    path = Path(job.file.path)
+    info = reading.FileInfo(format=job.format, encoding=job.encoding, delimiter=job.delimiter)
+    ImportRowResult.objects.filter(job=job).delete()
+    importer = Importer(job, actor)
+    rows = reading.iter_rows(path, info)
+    all_or_nothing = commit and job.mode == "all"
+    if not all_or_nothing:
+        for chunk in _chunks(rows, BATCH_SIZE):
+            with transaction.atomic():
+                results = importer.run_batch(chunk, write=commit)
+                ImportRowResult.objects.bulk_create(results, batch_size=1000)
+            _save_progress(job, importer, persist=True)
+        warnings = importer.link_parents(write=commit)
+        _add_warnings(job, warnings)
+        importer.totals.warnings += len({n for n, _m in warnings})
+        return importer.totals
+    failed = False
+    with transaction.atomic():
+        for chunk in _chunks(rows, BATCH_SIZE):
+            results = importer.run_batch(chunk, write=not failed)
+            bad = [r for r in results if r.status == RowStatus.ERROR]
+            if bad:
+                failed = True
+                importer.kept_errors.extend(bad)
+            if not failed:
+                ImportRowResult.objects.bulk_create(results, batch_size=1000)
+            _save_progress(job, importer, persist=False)
+        if not failed:
+            warnings = importer.link_parents(write=True)
+            _add_warnings(job, warnings)
+            importer.totals.warnings += len({n for n, _m in warnings})
+        else:
+            transaction.set_rollback(True)
+    if failed:
+        ImportRowResult.objects.bulk_create(importer.kept_errors, batch_size=1000)
+        totals = importer.totals
+        totals.skipped = totals.valid
+        totals.created = totals.updated = 0
+    return importer.totals

@@ -1,0 +1,685 @@
+"""What each kind of record can take from a file: target fields, how a cell is read, synonyms.
+
+``FIELDS[resource]`` lists the target fields in the order the mapping screen shows them.
+``suggest_mapping`` matches a file's headers against field names, their labels in English AND
+Chinese, and a table of synonyms other systems use (``sales_agent``, ``负责人``, ``deal_stage`` …).
+Parsers turn a cell's text into a value or raise ``CellError`` with a message for the person.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rapidfuzz import fuzz, process, utils
+
+from tandem.activities.models import Activity, ActivityKind
+from tandem.customers.models import Account, Channel, CompanySize, Contact, Lifecycle, Source
+from tandem.deals.models import Deal, Product
+from tandem.leads.models import Lead, LeadStatus
+
+# Kinds of target fields: how a cell becomes a value.
+TEXT, EMAIL, PHONE, DATE, DATETIME, DECIMAL, INT, BOOL, CHOICE, COUNTRY, CURRENCY = (
+    "text",
+    "email",
+    "phone",
+    "date",
+    "datetime",
+    "decimal",
+    "int",
+    "bool",
+    "choice",
+    "country",
+    "currency",
+)
+# References to other records, resolved by name (one query per batch, or one per import).
+OWNER, ACCOUNT, CONTACT, LEAD, DEAL, STAGE, PIPELINE, PRODUCT, LEVEL, PARENT = (
+    "owner",
+    "account",
+    "contact",
+    "lead",
+    "deal",
+    "stage",
+    "pipeline",
+    "product",
+    "level",
+    "parent",
+)
+REFERENCE_KINDS = {OWNER, ACCOUNT, CONTACT, LEAD, DEAL, STAGE, PIPELINE, PRODUCT, LEVEL, PARENT}
+# Fields whose unresolved values the mapping screen offers to translate (value maps).
+VALUE_MAP_KINDS = {OWNER, STAGE, CHOICE, PRODUCT, LEVEL, PIPELINE}
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; ``str(exc)`` is the message for the person."""
+
+
+@dataclass(frozen=True)
+class TargetField:
+    name: str
+    kind: str = TEXT
+    label: str | Promise = ""
+    required: bool = False
+    choices: type[models.TextChoices] | None = None
+    synonyms: tuple[str, ...] = ()
+    max_length: int | None = None
+
+    @property
+    def title(self) -> str:
+        return str(self.label or self.name)
+
+
+def _model_label(model: type[models.Model], name: str) -> str | Promise:
+    try:
+        return model._meta.get_field(name).verbose_name  # type: ignore[union-attr]
+    except Exception:
+        return name
+
+
+def _max_length(model: type[models.Model], name: str) -> int | None:
+    try:
+        return getattr(model._meta.get_field(name), "max_length", None)
+    except Exception:
+        return None
+
+
+def _f(
+    model: type[models.Model],
+    name: str,
+    kind: str = TEXT,
+    *,
+    required: bool = False,
+    choices: type[models.TextChoices] | None = None,
+    synonyms: tuple[str, ...] = (),
+    label: str | Promise | None = None,
+) -> TargetField:
+    max_length = _max_length(model, name) if kind in (TEXT, EMAIL, PHONE) else None
+    return TargetField(
+        name=name,
+        kind=kind,
+        label=label if label is not None else _model_label(model, name),
+        required=required,
+        choices=choices,
+        synonyms=synonyms,
+        max_length=max_length,
+    )
+
+
+S_EXTERNAL = ("id", "external id", "外部编号", "外部id", "编号", "record id", "原系统编号")
+S_OWNER = (
+    "owner",
+    "sales_agent",
+    "sales agent",
+    "sales rep",
+    "salesperson",
+    "assigned to",
+    "负责人",
+    "销售",
+    "销售代表",
+    "所有者",
+    "归属人",
+)
+S_ACCOUNT = (
+    "account",
+    "company",
+    "account name",
+    "company name",
+    "customer",
+    "客户",
+    "客户名称",
+    "公司名称",
+    "公司",
+    "企业名称",
+)
+S_PHONE = ("phone", "telephone", "tel", "电话", "座机", "办公电话", "联系电话")
+S_MOBILE = ("mobile", "cell", "cellphone", "手机", "手机号", "手机号码")
+S_EMAIL = ("email", "e-mail", "mail", "邮箱", "电子邮件", "电子邮箱")
+S_WEBSITE = ("website", "web", "url", "site", "网站", "官网", "网址")
+S_NOTES = ("notes", "note", "remarks", "备注", "说明")
+S_NEXT = ("next follow-up", "next follow up", "下次跟进", "下次跟进日期")
+
+
+def _account_fields() -> list[TargetField]:
+    m = Account
+    return [
+        _f(
+            m,
+            "name",
+            required=True,
+            synonyms=(
+                "company",
+                "account",
+                "account name",
+                "company name",
+                "customer",
+                "customer name",
+                "客户",
+                "客户名称",
+                "公司名称",
+                "公司",
+                "企业名称",
+            ),
+        ),
+        _f(m, "external_id", synonyms=(*S_EXTERNAL, "account_id", "account id", "客户编号")),
+        _f(m, "owner", OWNER, synonyms=S_OWNER),
+        _f(
+            m,
+            "level",
+            LEVEL,
+            synonyms=("level", "grade", "rating", "tier", "级别", "等级", "客户级别", "客户等级"),
+        ),
+        _f(m, "lifecycle", CHOICE, choices=Lifecycle, synonyms=("lifecycle", "生命周期", "客户阶段")),
+        _f(m, "industry", synonyms=("industry", "sector", "行业", "所属行业")),
+        _f(
+            m,
+            "size",
+            CHOICE,
+            choices=CompanySize,
+            synonyms=("size", "employees", "employee count", "company size", "员工人数", "规模", "人员规模"),
+        ),
+        _f(m, "source", CHOICE, choices=Source, synonyms=("source", "lead source", "来源", "客户来源")),
+        _f(m, "channel", CHOICE, choices=Channel, synonyms=("channel", "渠道", "销售渠道")),
+        _f(m, "country", COUNTRY, synonyms=("country", "office_location", "国家", "国家/地区")),
+        _f(m, "province", synonyms=("state", "province", "省", "省份")),
+        _f(m, "city", synonyms=("city", "城市", "市")),
+        _f(m, "district", synonyms=("district", "区", "区县")),
+        _f(m, "street", synonyms=("address", "street", "地址", "详细地址", "街道")),
+        _f(m, "postal_code", synonyms=("zip", "zip code", "postcode", "邮编", "邮政编码")),
+        _f(m, "phone", PHONE, synonyms=S_PHONE),
+        _f(m, "email", EMAIL, synonyms=S_EMAIL),
+        _f(m, "website", synonyms=S_WEBSITE),
+        _f(
+            m,
+            "parent",
+            PARENT,
+            synonyms=(
+                "parent",
+                "subsidiary_of",
+                "subsidiary of",
+                "parent company",
+                "上级客户",
+                "母公司",
+                "总公司",
+            ),
+        ),
+        _f(m, "description", synonyms=("description", "notes", "描述", "备注", "简介")),
+        _f(m, "next_follow_up_on", DATE, synonyms=S_NEXT),
+    ]
+
+
+def _contact_fields() -> list[TargetField]:
+    m = Contact
+    return [
+        _f(
+            m,
+            "name",
+            required=True,
+            synonyms=("name", "full name", "contact", "contact name", "姓名", "联系人", "联系人姓名"),
+        ),
+        _f(m, "external_id", synonyms=(*S_EXTERNAL, "contact_id", "contact id", "联系人编号")),
+        _f(m, "account", ACCOUNT, synonyms=S_ACCOUNT),
+        _f(m, "owner", OWNER, synonyms=S_OWNER),
+        _f(m, "title", synonyms=("title", "job title", "position", "职位", "职务", "头衔")),
+        _f(m, "mobile", PHONE, synonyms=S_MOBILE),
+        _f(m, "phone", PHONE, synonyms=S_PHONE),
+        _f(m, "email", EMAIL, synonyms=S_EMAIL),
+        _f(m, "email_alt", EMAIL, synonyms=("other email", "email 2", "备用邮箱")),
+        _f(m, "wechat", synonyms=("wechat", "weixin", "微信", "微信号")),
+        _f(m, "birthday", DATE, synonyms=("birthday", "birth date", "date of birth", "生日", "出生日期")),
+        _f(m, "notes", synonyms=S_NOTES),
+        _f(m, "next_follow_up_on", DATE, synonyms=S_NEXT),
+    ]
+
+
+def _lead_fields() -> list[TargetField]:
+    m = Lead
+    return [
+        _f(m, "name", required=True, synonyms=("name", "full name", "contact name", "姓名", "联系人")),
+        _f(m, "external_id", synonyms=(*S_EXTERNAL, "lead_id", "lead id", "线索编号")),
+        _f(
+            m,
+            "company",
+            synonyms=(
+                "company",
+                "company name",
+                "account",
+                "organisation",
+                "organization",
+                "公司",
+                "公司名称",
+                "企业",
+                "企业名称",
+                "单位",
+            ),
+        ),
+        _f(m, "owner", OWNER, synonyms=S_OWNER),
+        _f(m, "title", synonyms=("title", "job title", "职位", "职务")),
+        _f(m, "mobile", PHONE, synonyms=S_MOBILE),
+        _f(m, "phone", PHONE, synonyms=S_PHONE),
+        _f(m, "email", EMAIL, synonyms=S_EMAIL),
+        _f(m, "wechat", synonyms=("wechat", "微信", "微信号")),
+        _f(m, "website", synonyms=S_WEBSITE),
+        _f(m, "industry", synonyms=("industry", "sector", "行业")),
+        _f(m, "province", synonyms=("state", "province", "省", "省份")),
+        _f(m, "city", synonyms=("city", "城市")),
+        _f(m, "source", CHOICE, choices=Source, synonyms=("source", "lead source", "来源", "线索来源")),
+        _f(m, "channel", CHOICE, choices=Channel, synonyms=("channel", "渠道")),
+        _f(m, "status", CHOICE, choices=LeadStatus, synonyms=("status", "lead status", "状态", "线索状态")),
+        _f(m, "unqualified_reason", synonyms=("unqualified reason", "无效原因")),
+        _f(m, "notes", synonyms=S_NOTES),
+        _f(m, "next_follow_up_on", DATE, synonyms=S_NEXT),
+    ]
+
+
+def _deal_fields() -> list[TargetField]:
+    m = Deal
+    return [
+        _f(
+            m,
+            "name",
+            synonyms=("name", "deal", "deal name", "opportunity", "opportunity name", "商机", "商机名称"),
+        ),
+        _f(
+            m,
+            "external_id",
+            synonyms=(*S_EXTERNAL, "opportunity_id", "opportunity id", "deal_id", "deal id", "商机编号"),
+        ),
+        _f(m, "account", ACCOUNT, synonyms=S_ACCOUNT),
+        _f(m, "owner", OWNER, synonyms=S_OWNER),
+        _f(m, "pipeline", PIPELINE, synonyms=("pipeline", "销售流程")),
+        _f(
+            m,
+            "stage",
+            STAGE,
+            synonyms=("stage", "deal_stage", "deal stage", "sales stage", "阶段", "销售阶段", "商机阶段"),
+        ),
+        _f(
+            m,
+            "amount",
+            DECIMAL,
+            synonyms=(
+                "amount",
+                "close_value",
+                "close value",
+                "value",
+                "deal value",
+                "金额",
+                "商机金额",
+                "成交金额",
+            ),
+        ),
+        _f(m, "currency", CURRENCY, synonyms=("currency", "币种", "货币")),
+        _f(
+            m,
+            "product",
+            PRODUCT,
+            label=gettext_lazy("product"),
+            synonyms=("product", "product name", "产品", "产品名称"),
+        ),
+        _f(
+            m,
+            "expected_close_date",
+            DATE,
+            synonyms=("expected close", "expected close date", "预计成交日期", "预计成交"),
+        ),
+        _f(
+            m,
+            "closed_on",
+            DATE,
+            synonyms=("close_date", "close date", "closed date", "closed", "成交日期", "关闭日期"),
+        ),
+        _f(
+            m,
+            "stage_entered_at",
+            DATETIME,
+            synonyms=("engage_date", "engage date", "engaged", "engaged on", "开始日期"),
+        ),
+        _f(m, "probability", INT, synonyms=("probability", "win probability", "概率", "赢率")),
+        _f(m, "lost_reason", synonyms=("lost reason", "loss reason", "输单原因", "丢单原因")),
+        _f(m, "competitor", synonyms=("competitor", "竞争对手")),
+        _f(m, "source", CHOICE, choices=Source, synonyms=("source", "来源")),
+        _f(m, "channel", CHOICE, choices=Channel, synonyms=("channel", "渠道")),
+        _f(m, "budget", DECIMAL, synonyms=("budget", "预算")),
+        _f(m, "decision_maker", synonyms=("decision maker", "决策人")),
+        _f(m, "next_step", synonyms=("next step", "下一步")),
+        _f(m, "description", synonyms=("description", "notes", "描述", "备注")),
+        _f(m, "next_follow_up_on", DATE, synonyms=S_NEXT),
+    ]
+
+
+def _product_fields() -> list[TargetField]:
+    m = Product
+    return [
+        _f(m, "name", required=True, synonyms=("name", "product", "product name", "产品", "产品名称")),
+        _f(m, "code", synonyms=("code", "sku", "product code", "item code", "编码", "产品编码", "货号")),
+        _f(m, "family", synonyms=("family", "series", "product line", "系列", "产品系列")),
+        _f(
+            m,
+            "list_price",
+            DECIMAL,
+            synonyms=(
+                "price",
+                "list price",
+                "sales_price",
+                "sales price",
+                "unit price",
+                "价格",
+                "单价",
+                "售价",
+                "标准价",
+            ),
+        ),
+        _f(m, "currency", CURRENCY, synonyms=("currency", "币种")),
+        _f(m, "is_active", BOOL, synonyms=("active", "enabled", "启用", "是否启用")),
+        _f(m, "description", synonyms=("description", "描述", "说明")),
+    ]
+
+
+def _activity_fields() -> list[TargetField]:
+    m = Activity
+    return [
+        _f(
+            m,
+            "kind",
+            CHOICE,
+            choices=ActivityKind,
+            synonyms=("kind", "type", "activity type", "类型", "跟进方式", "方式"),
+        ),
+        _f(m, "subject", synonyms=("subject", "title", "主题", "标题")),
+        _f(
+            m, "content", synonyms=("content", "notes", "details", "body", "内容", "跟进内容", "详情", "备注")
+        ),
+        _f(
+            m,
+            "occurred_at",
+            DATETIME,
+            synonyms=("date", "when", "time", "occurred at", "日期", "时间", "跟进时间"),
+        ),
+        _f(m, "account", ACCOUNT, synonyms=S_ACCOUNT),
+        _f(m, "contact", CONTACT, synonyms=("contact", "contact name", "联系人")),
+        _f(m, "lead", LEAD, synonyms=("lead", "线索")),
+        _f(m, "deal", DEAL, synonyms=("deal", "opportunity", "商机")),
+        _f(m, "next_follow_up_on", DATE, synonyms=S_NEXT),
+    ]
+
+
+_BUILDERS = {
+    "account": _account_fields,
+    "contact": _contact_fields,
+    "lead": _lead_fields,
+    "deal": _deal_fields,
+    "product": _product_fields,
+    "activity": _activity_fields,
+}
+_CACHE: dict[str, list[TargetField]] = {}
+
+
+def fields_for(resource: str) -> list[TargetField]:
+    if resource not in _CACHE:
+        _CACHE[resource] = _BUILDERS[resource]()
+    return _CACHE[resource]
+
+
+def field_map(resource: str) -> dict[str, TargetField]:
+    return {f.name: f for f in fields_for(resource)}
+
+
+# --- Suggesting a mapping -------------------------------------------------------------------
+
+_SQUASH = re.compile(r"[\s_\-./:：()（）#*]+")
+
+
+def header_key(text: str) -> str:
+    """Case, width, space, underscore and punctuation insensitive key of a header or label."""
+    return _SQUASH.sub("", unicodedata.normalize("NFKC", str(text)).casefold())
+
+
+def _candidates(target: TargetField) -> tuple[set[str], set[str], set[str]]:
+    labels: set[str] = set()
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            labels.add(header_key(str(target.label)))
+    return {header_key(target.name)}, labels, {header_key(s) for s in target.synonyms}
+
+
+def suggest_mapping(resource: str, headers: list[str]) -> dict[str, str]:
+    """``{header: field}`` for the headers we recognise; each field is used once.
+
+    Exact field names win over labels (English or Chinese), which win over synonyms.
+    """
+    targets = fields_for(resource)
+    keyed = [(h, header_key(h)) for h in headers]
+    sets = [(t, _candidates(t)) for t in targets]
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for tier in range(3):
+        for header, key in keyed:
+            if header in out or not key:
+                continue
+            for target, candidates in sets:
+                if target.name in used:
+                    continue
+                if key in candidates[tier]:
+                    out[header] = target.name
+                    used.add(target.name)
+                    break
+    return out
+
+
+# --- Reading cells --------------------------------------------------------------------------
+
+_DATE_PATTERNS = [
+    (re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"), ("y", "m", "d")),
+    (re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"), ("y", "m", "d")),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), ("m", "d", "y")),
+    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), ("y", "m", "d")),
+]
+_TIME = re.compile(r"^(?P<date>.+?)[ T]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?$")
+
+
+def date_message() -> str:
+    return _("Enter a date such as 2026-11-26, 2026/11/26, 11/26/2026 or 2026年11月26日.")
+
+
+def parse_date(text: str) -> datetime.date:
+    value = unicodedata.normalize("NFKC", text).strip()
+    match_time = _TIME.match(value)
+    if match_time:
+        value = match_time.group("date").strip()
+    for pattern, order in _DATE_PATTERNS:
+        match = pattern.match(value)
+        if match:
+            parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
+            try:
+                return datetime.date(parts["y"], parts["m"], parts["d"])
+            except ValueError as exc:
+                raise CellError(_("This date does not exist.")) from exc
+    raise CellError(date_message())
+
+
+def parse_datetime(text: str) -> datetime.datetime:
+    value = unicodedata.normalize("NFKC", text).strip()
+    match_time = _TIME.match(value)
+    hour = minute = second = 0
+    if match_time:
+        value = match_time.group("date").strip()
+        hour, minute = int(match_time.group("h")), int(match_time.group("mi"))
+        second = int(match_time.group("s") or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            raise CellError(_("Enter a time such as 14:30."))
+    day = parse_date(value)
+    naive = datetime.datetime(day.year, day.month, day.day, hour, minute, second)
+    return timezone.make_aware(naive, timezone.get_current_timezone())
+
+
+_MONEY_NOISE = re.compile(r"[\s,，¥￥$€£]|元|rmb|cny|usd|eur", re.IGNORECASE)
+
+
+def parse_decimal(text: str) -> Decimal:
+    value = _MONEY_NOISE.sub("", unicodedata.normalize("NFKC", text))
+    negative = value.startswith("(") and value.endswith(")")
+    value = value.strip("()")
+    try:
+        number = Decimal(value)
+    except InvalidOperation as exc:
+        raise CellError(_("Enter a number, e.g. 12,500.00 or ¥12,500.")) from exc
+    if not number.is_finite():
+        raise CellError(_("Enter a number, e.g. 12,500.00 or ¥12,500."))
+    number = -number if negative else number
+    if abs(number) >= Decimal("1e12"):
+        raise CellError(_("This number is too large."))
+    return number.quantize(Decimal("0.01"))
+
+
+def parse_int(text: str) -> int:
+    value = unicodedata.normalize("NFKC", text).strip().rstrip("%")
+    number = parse_decimal(value)
+    if number != number.to_integral_value():
+        raise CellError(_("Enter a whole number."))
+    return int(number)
+
+
+_TRUE = {"1", "true", "yes", "y", "是", "对", "启用", "有效", "active", "on", "x", "✓"}
+_FALSE = {"0", "false", "no", "n", "否", "不", "停用", "无效", "inactive", "off"}
+
+
+def parse_bool(text: str) -> bool:
+    value = unicodedata.normalize("NFKC", text).strip().casefold()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise CellError(_("Enter yes or no (是/否)."))
+
+
+def choice_lookup(choices: type[models.TextChoices]) -> dict[str, str]:
+    """Every way a person may write a choice: its value, its label in English or Chinese."""
+    lookup: dict[str, str] = {}
+    for value, label in choices.choices:
+        lookup[header_key(value)] = value
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                lookup[header_key(str(label))] = value
+    return lookup
+
+
+_SIZE_BOUNDS = [(10, "1-10"), (50, "11-50"), (200, "51-200"), (1000, "201-1000"), (5000, "1001-5000")]
+
+
+def size_from_count(text: str) -> str | None:
+    """An employee count (``2822``) read as the company-size bracket it falls in."""
+    try:
+        count = parse_int(text)
+    except CellError:
+        return None
+    if count < 0:
+        return None
+    for bound, value in _SIZE_BOUNDS:
+        if count <= bound:
+            return value
+    return "5000+"
+
+
+def did_you_mean(text: str, options: list[str], cutoff: int = 70) -> str:
+    """The closest option, for "did you mean …" messages (empty when nothing is close)."""
+    if not options or not text:
+        return ""
+    best = process.extractOne(
+        text, options, scorer=fuzz.WRatio, processor=utils.default_process, score_cutoff=cutoff
+    )
+    return str(best[0]) if best else ""
+
+
+def parse_choice(target: TargetField, text: str, lookup: dict[str, str]) -> str:
+    found = lookup.get(header_key(text))
+    if found is not None:
+        return found
+    if target.name == "size":
+        size = size_from_count(text)
+        if size is not None:
+            return size
+    assert target.choices is not None
+    options = [str(label) for _v, label in target.choices.choices]
+    suggestion = did_you_mean(text, options)
+    message = _("“%(value)s” is not one of: %(options)s.") % {"value": text, "options": ", ".join(options)}
+    if suggestion:
+        message += " " + _("Did you mean “%(suggestion)s”?") % {"suggestion": suggestion}
+    raise CellError(message)
+
+
+# Country names people write, English and Chinese, to ISO 3166 codes (plus any two-letter code).
+COUNTRIES: dict[str, str] = {
+    "china": "CN", "中国": "CN", "中国大陆": "CN", "prc": "CN", "united states": "US", "usa": "US",
+    "us": "US", "america": "US", "美国": "US", "united kingdom": "GB", "uk": "GB", "great britain": "GB",
+    "england": "GB", "英国": "GB", "japan": "JP", "日本": "JP", "korea": "KR", "south korea": "KR",
+    "republic of korea": "KR", "韩国": "KR", "germany": "DE", "德国": "DE", "france": "FR", "法国": "FR",
+    "italy": "IT", "意大利": "IT", "spain": "ES", "西班牙": "ES", "canada": "CA", "加拿大": "CA",
+    "australia": "AU", "澳大利亚": "AU", "brazil": "BR", "巴西": "BR", "india": "IN", "印度": "IN",
+    "russia": "RU", "俄罗斯": "RU", "singapore": "SG", "新加坡": "SG", "hong kong": "HK", "香港": "HK",
+    "中国香港": "HK", "taiwan": "TW", "台湾": "TW", "中国台湾": "TW", "macao": "MO", "macau": "MO",
+    "澳门": "MO", "philippines": "PH", "菲律宾": "PH", "kenya": "KE", "肯尼亚": "KE", "norway": "NO",
+    "挪威": "NO", "jordan": "JO", "约旦": "JO", "panama": "PA", "巴拿马": "PA", "belgium": "BE",
+    "比利时": "BE", "poland": "PL", "波兰": "PL", "romania": "RO", "罗马尼亚": "RO", "netherlands": "NL",
+    "荷兰": "NL", "sweden": "SE", "瑞典": "SE", "switzerland": "CH", "瑞士": "CH", "mexico": "MX",
+    "墨西哥": "MX", "indonesia": "ID", "印度尼西亚": "ID", "malaysia": "MY", "马来西亚": "MY",
+    "thailand": "TH", "泰国": "TH", "vietnam": "VN", "viet nam": "VN", "越南": "VN",
+    "new zealand": "NZ", "新西兰": "NZ", "united arab emirates": "AE", "uae": "AE", "阿联酋": "AE",
+    "saudi arabia": "SA", "沙特阿拉伯": "SA", "south africa": "ZA", "南非": "ZA", "turkey": "TR",
+    "土耳其": "TR", "israel": "IL", "以色列": "IL", "egypt": "EG", "埃及": "EG", "argentina": "AR",
+    "阿根廷": "AR", "chile": "CL", "智利": "CL", "ireland": "IE", "爱尔兰": "IE", "portugal": "PT",
+    "葡萄牙": "PT", "austria": "AT", "奥地利": "AT", "denmark": "DK", "丹麦": "DK", "finland": "FI",
+    "芬兰": "FI", "nigeria": "NG", "尼日利亚": "NG", "pakistan": "PK", "巴基斯坦": "PK",
+}  # fmt: skip
+
+
+def parse_country(text: str) -> str:
+    value = unicodedata.normalize("NFKC", text).strip()
+    if len(value) == 2 and value.isascii() and value.isalpha():
+        return value.upper()
+    code = COUNTRIES.get(value.casefold())
+    if code:
+        return code
+    message = _("Enter a country name or a two-letter code such as CN or US.")
+    suggestion = did_you_mean(value.casefold(), list(COUNTRIES), cutoff=80)
+    if suggestion:
+        message += " " + _("Did you mean “%(suggestion)s”?") % {
+            "suggestion": f"{suggestion.title()} ({COUNTRIES[suggestion]})"
+        }
+    raise CellError(message)
+
+
+def parse_currency(text: str) -> str:
+    value = text.strip().upper()
+    aliases = {
+        "¥": "CNY",
+        "￥": "CNY",
+        "RMB": "CNY",
+        "人民币": "CNY",
+        "$": "USD",
+        "美元": "USD",
+        "€": "EUR",
+        "欧元": "EUR",
+    }
+    value = aliases.get(value, value)
+    if value not in settings.CURRENCIES:
+        raise CellError(_("Choose one of: %(list)s.") % {"list": ", ".join(settings.CURRENCIES)})
+    return value
+
+
+@dataclass
+class Cell:
+    """One mapped cell of a row: the header it came from and its (value-mapped) text."""
+
+    column: str
+    text: str
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,85 @@
+"""``tandem import <resource> <file> [--mapping FILE] [--dry-run] [--mode all|skip] [--user USERNAME]``
+
+The same service as the web and the API: the file's columns are mapped (the suggestion, or the
+JSON ``--mapping``), every row is checked, and unless ``--dry-run`` the file is imported. The
+per-row report and the counts are printed; the exit status is 1 when any row has an error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tandem.core.access import Actor
+from tandem.imports import selectors, services
+from tandem.imports.cli import command_user
+from tandem.imports.models import ImportMode, ImportResource, ImportStatus
+
+
+def _messages(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+class Command(BaseCommand):
+    help = "Import accounts, contacts, leads, deals, products or follow-ups from a CSV or XLSX file."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("resource", choices=ImportResource.values)
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--mapping", type=Path, help='JSON: {"columns": {"column": "field"}, "values": {...}}'
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Check every row; write nothing.")
+        parser.add_argument("--mode", choices=ImportMode.values, default=ImportMode.ALL)
+        parser.add_argument("--user", help="Username of the person importing (default: the only superuser).")
+        parser.add_argument(
+            "--import-duplicates", action="store_true", help="Import rows that only look like duplicates."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"No file at {path}.")
+        actor = Actor.for_user(command_user(options["user"]))
+        try:
+            with path.open("rb") as handle:
+                job = services.job_create(
+                    actor=actor,
+                    resource=options["resource"],
+                    upload=File(handle, name=path.name),
+                    mode=options["mode"],
+                    import_duplicates=options["import_duplicates"],
+                )
+            mapping = services.mapping_from_file(options["mapping"]) if options["mapping"] else job.mapping
+            job = services.job_set_mapping(actor=actor, job=job, mapping=mapping)
+            self.stdout.write(f"Import #{job.pk}: {job.total_rows} rows; columns:")
+            for header in job.headers:
+                self.stdout.write(f"  {header} -> {job.mapping['columns'].get(header, '(not imported)')}")
+            if options["dry_run"]:
+                job = services.job_dry_run(actor=actor, job=job, background=False)
+            else:
+                job = services.job_commit(actor=actor, job=job, background=False)
+        except PermissionDenied as exc:
+            raise CommandError("This person may not import these records.") from exc
+        except ValidationError as exc:
+            raise CommandError(_messages(exc)) from exc
+        for row in selectors.job_rows(job=job, status="problems").iterator():
+            for message in row.messages:
+                column = f" [{message['column']}]" if message.get("column") else ""
+                self.stdout.write(f"row {row.row_number}{column} {message['level']}: {message['message']}")
+        verb = "would be " if options["dry_run"] else ""
+        self.stdout.write(
+            f"rows {job.total_rows}, valid {job.valid_rows}, {verb}created {job.created_count}, "
+            f"{verb}updated {job.updated_count}, skipped {job.skipped_count}, failed {job.failed_count}, "
+            f"warnings {job.warning_count}"
+        )
+        if job.error:
+            self.stderr.write(job.error)
+        if job.status == ImportStatus.FAILED or job.failed_count:
+            raise SystemExit(1)

@@ -1,0 +1,157 @@
+"""Imports (导入): an uploaded file, how its columns map to fields, and what happened to each row."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from tandem.core.models import TimeStampedModel
+
+
+class ImportResource(models.TextChoices):
+    ACCOUNT = "account", _("Accounts")
+    CONTACT = "contact", _("Contacts")
+    LEAD = "lead", _("Leads")
+    DEAL = "deal", _("Deals")
+    PRODUCT = "product", _("Products")
+    ACTIVITY = "activity", _("Follow-ups")
+
+
+class ImportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+class ImportMode(models.TextChoices):
+    ALL = "all", _("All or nothing: any bad row stops the import")
+    SKIP = "skip", _("Skip bad rows and import the rest")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    MAPPED = "mapped", _("Mapped")
+    VALIDATING = "validating", _("Checking")
+    VALIDATED = "validated", _("Checked")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(TimeStampedModel):
+    """One file being imported. ``mapping`` is ``{"columns": {header: field}, "values": {field: {from: to}}}``."""
+
+    resource = models.CharField(_("records"), max_length=20, choices=ImportResource.choices)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    format = models.CharField(_("format"), max_length=4, choices=ImportFormat.choices)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    delimiter = models.CharField(_("delimiter"), max_length=1, blank=True)
+    headers = models.JSONField(_("columns"), default=list, blank=True)
+    mapping = models.JSONField(_("mapping"), default=dict, blank=True)
+    mode = models.CharField(_("mode"), max_length=4, choices=ImportMode.choices, default=ImportMode.ALL)
+    import_duplicates = models.BooleanField(_("import possible duplicates"), default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    committed = models.BooleanField(_("written"), default=False)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    warning_count = models.PositiveIntegerField(_("warnings"), default=0)
+    progress = models.PositiveIntegerField(_("rows done"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.CASCADE,
+        related_name="import_jobs",
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["created_by", "-id"], name="importjob_creator")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.original_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:job-detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, int(self.progress * 100 / self.total_rows))
+
+
+class RowStatus(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+    SKIPPED = "skipped", _("Skipped")
+    ERROR = "error", _("Error")
+
+
+class ImportRowResult(models.Model):
+    """What happened (or, in a dry run, would happen) to one row of the file.
+
+    ``messages`` is a list of ``{"column", "message", "level"}`` (level: error or warning);
+    ``row_number`` counts as the file does, the header being row 1.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField(_("row"))
+    status = models.CharField(_("status"), max_length=8, choices=RowStatus.choices)
+    record_id = models.BigIntegerField(_("record"), null=True, blank=True)
+    messages = models.JSONField(_("messages"), default=list, blank=True)
+    values = models.JSONField(_("cells"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("import row")
+        verbose_name_plural = _("import rows")
+        ordering = ["job", "row_number"]
+        indexes = [
+            models.Index(fields=["job", "row_number"], name="importrow_job_row"),
+            models.Index(fields=["job", "status", "row_number"], name="importrow_job_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.job_id} row {self.row_number}: {self.status}"
+
+
+class SavedMapping(TimeStampedModel):
+    """A named column mapping people reuse for files from the same system."""
+
+    name = models.CharField(_("name"), max_length=100)
+    resource = models.CharField(_("records"), max_length=20, choices=ImportResource.choices)
+    mapping = models.JSONField(_("mapping"), default=dict)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_mappings",
+    )
+    shared = models.BooleanField(_("shared with everyone"), default=False)
+
+    class Meta:
+        verbose_name = _("saved mapping")
+        verbose_name_plural = _("saved mappings")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "resource", "name"], name="savedmapping_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,116 @@
+"""API shapes of imports: jobs, row results, and the inputs of upload and mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .fields import fields_for
+from .models import ImportJob, ImportMode, ImportResource, ImportRowResult
+from .services import job_progress
+
+
+class UploadInputSerializer(serializers.Serializer[Any]):
+    resource = serializers.ChoiceField(choices=ImportResource.choices)
+    file = serializers.FileField()
+    mode = serializers.ChoiceField(choices=ImportMode.choices, default=ImportMode.ALL)
+    import_duplicates = serializers.BooleanField(default=False)
+
+
+class MappingInputSerializer(serializers.Serializer[Any]):
+    columns = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        help_text=_("File column → target field; an empty field leaves the column out."),
+    )
+    values = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+        required=False,
+        help_text=_('Per field, cell text → the value to use (e.g. stage: {"Won": "Closed Won"}).'),
+    )
+    mode = serializers.ChoiceField(choices=ImportMode.choices, required=False)
+    import_duplicates = serializers.BooleanField(required=False)
+
+
+class CountsSerializer(serializers.Serializer[Any]):
+    total = serializers.IntegerField()
+    valid = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    warnings = serializers.IntegerField()
+
+
+class TargetFieldSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    required = serializers.BooleanField()  # type: ignore[assignment]
+
+
+class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
+    counts = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+    targets = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.display_name", read_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "resource",
+            "original_name",
+            "format",
+            "encoding",
+            "headers",
+            "mapping",
+            "mode",
+            "import_duplicates",
+            "status",
+            "committed",
+            "counts",
+            "progress",
+            "error",
+            "targets",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(CountsSerializer)
+    def get_counts(self, job: ImportJob) -> dict[str, int]:
+        return {
+            "total": job.total_rows,
+            "valid": job.valid_rows,
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "skipped": job.skipped_count,
+            "failed": job.failed_count,
+            "warnings": job.warning_count,
+        }
+
+    def get_progress(self, job: ImportJob) -> int:
+        return job_progress(job)
+
+    @extend_schema_field(TargetFieldSerializer(many=True))
+    def get_targets(self, job: ImportJob) -> list[dict[str, Any]]:
+        return [{"name": f.name, "label": f.title, "required": f.required} for f in fields_for(job.resource)]
+
+
+class RowMessageSerializer(serializers.Serializer[Any]):
+    column = serializers.CharField()
+    message = serializers.CharField()
+    level = serializers.ChoiceField(choices=["error", "warning"])
+
+
+class ImportRowSerializer(serializers.ModelSerializer[ImportRowResult]):
+    messages = RowMessageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ImportRowResult
+        fields = ["row_number", "status", "record_id", "messages"]
+        read_only_fields = fields

@@ -1,0 +1,366 @@
+"""Imports: upload a file, map its columns, check it (dry run), import it; saved mappings.
+
+Every interface (web, API, ``tandem import``) calls these functions. The person needs the
+``import`` grant on the resource (``tandem.core.access``). Rows are checked and written by
+``imports.engine`` with the services' own rules; see there for batching.
+
+Large files (more than ``BACKGROUND_ROWS`` rows) run in the background: a Celery task when a
+broker is configured; in the embedded default (``CELERY_TASK_ALWAYS_EAGER``, no Redis) the task
+runs in a thread of the web process, so the request returns at once and the page polls progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from tandem.core import access
+from tandem.core.access import Actor
+from tandem.org.models import User
+
+from . import engine, reading
+from .fields import field_map, suggest_mapping
+from .models import (
+    ImportJob,
+    ImportMode,
+    ImportResource,
+    ImportRowResult,
+    ImportStatus,
+    RowStatus,
+    SavedMapping,
+)
+
+logger = logging.getLogger(__name__)
+
+BACKGROUND_ROWS = 2000
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+
+
+def _require_import(actor: Actor, resource: str) -> None:
+    if resource not in ImportResource.values:
+        raise ValidationError({"resource": [_("Choose what the file holds.")]})
+    access.require(actor, "import", resource)
+
+
+def _require_job(actor: Actor, job: ImportJob) -> None:
+    if not (actor.is_admin or job.created_by_id == actor.id):
+        raise PermissionDenied
+    access.require(actor, "import", job.resource)
+
+
+def _check_mode(mode: str) -> str:
+    if mode not in ImportMode.values:
+        raise ValidationError({"mode": [_("Choose all-or-nothing or skip bad rows.")]})
+    return mode
+
+
+@transaction.atomic
+def job_create(
+    *,
+    actor: Actor,
+    resource: str,
+    upload: File[Any],
+    mode: str = ImportMode.ALL,
+    import_duplicates: bool = False,
+) -> ImportJob:
+    """Store an uploaded file, read its columns and suggest a mapping. Nothing is imported yet."""
+    _require_import(actor, resource)
+    _check_mode(mode)
+    name = Path(upload.name or "import.csv").name
+    try:
+        fmt = reading.format_of(name)
+    except reading.UnreadableFile as exc:
+        raise ValidationError({"file": [str(exc)]}) from exc
+    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": [_("The file is larger than 100 MB; split it into smaller files.")]})
+    job = ImportJob(
+        resource=resource,
+        original_name=name[:255],
+        format=fmt,
+        mode=mode,
+        import_duplicates=import_duplicates,
+        created_by=actor.user,
+    )
+    job.file.save(name, upload, save=False)
+    path = Path(job.file.path)
+    try:
+        info = reading.inspect(path, name)
+        headers = reading.read_headers(path, info)
+        total = reading.count_rows(path, info)
+    except reading.UnreadableFile as exc:
+        job.file.delete(save=False)
+        raise ValidationError({"file": [str(exc)]}) from exc
+    except Exception as exc:  # a CSV with broken quoting, a damaged workbook
+        job.file.delete(save=False)
+        logger.info("unreadable import file %s: %s", name, exc)
+        raise ValidationError({"file": [_("This file cannot be read as CSV or Excel.")]}) from exc
+    if len(set(headers)) != len(headers) or any(not h for h in headers):
+        job.file.delete(save=False)
+        raise ValidationError({"file": [_("Every column needs its own, non-empty name in the first row.")]})
+    job.encoding, job.delimiter = info.encoding, info.delimiter
+    job.headers = headers
+    job.total_rows = total
+    job.mapping = {"columns": suggest_mapping(resource, headers), "values": {}}
+    job.save()
+    return job
+
+
+def validate_mapping(resource: str, headers: list[str], mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """A clean ``{"columns": {header: field}, "values": {field: {from: to}}}`` or field errors."""
+    targets = field_map(resource)
+    columns_in = mapping.get("columns", {})
+    values_in = mapping.get("values", {}) or {}
+    errors: list[str] = []
+    if not isinstance(columns_in, Mapping) or not isinstance(values_in, Mapping):
+        raise ValidationError(
+            {"mapping": [_("Give columns as {column: field} and value maps as {field: {from: to}}.")]}
+        )
+    columns: dict[str, str] = {}
+    used: dict[str, str] = {}
+    for header, target in columns_in.items():
+        if not target:
+            continue
+        if header not in headers:
+            errors.append(_("The file has no column “%(column)s”.") % {"column": header})
+            continue
+        if target not in targets:
+            errors.append(_("“%(field)s” is not a field you can import into.") % {"field": target})
+            continue
+        if target in used:
+            errors.append(
+                _("“%(field)s” is mapped from both “%(a)s” and “%(b)s”.")
+                % {"field": targets[target].title, "a": used[target], "b": header}
+            )
+            continue
+        used[target] = header
+        columns[str(header)] = str(target)
+    for name, target in targets.items():
+        if target.required and name not in used:
+            errors.append(_("Map a column to “%(field)s”: it is required.") % {"field": target.title})
+    values: dict[str, dict[str, str]] = {}
+    for name, pairs in values_in.items():
+        if name not in targets or not isinstance(pairs, Mapping):
+            continue
+        cleaned = {
+            str(k).strip(): str(v).strip() for k, v in pairs.items() if str(k).strip() and str(v).strip()
+        }
+        if cleaned:
+            values[name] = cleaned
+    if errors:
+        raise ValidationError({"mapping": errors})
+    return {"columns": columns, "values": values}
+
+
+@transaction.atomic
+def job_set_mapping(
+    *,
+    actor: Actor,
+    job: ImportJob,
+    mapping: Mapping[str, Any],
+    mode: str | None = None,
+    import_duplicates: bool | None = None,
+) -> ImportJob:
+    """Save the column mapping (and value maps). Earlier check results no longer apply."""
+    _require_job(actor, job)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.is_running:
+        raise ValidationError(_("This import is running; wait for it to finish."))
+    if job.committed:
+        raise ValidationError(_("This file has been imported already; upload it again to import it again."))
+    job.mapping = validate_mapping(job.resource, job.headers, mapping)
+    if mode is not None:
+        job.mode = _check_mode(mode)
+    if import_duplicates is not None:
+        job.import_duplicates = import_duplicates
+    job.status = ImportStatus.MAPPED
+    job.save()
+    ImportRowResult.objects.filter(job=job).delete()
+    return job
+
+
+def _start(actor: Actor, job: ImportJob, *, commit: bool, background: bool = True) -> ImportJob:
+    _require_job(actor, job)
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.is_running:
+            raise ValidationError(_("This import is running; wait for it to finish."))
+        if locked.committed:
+            raise ValidationError(
+                _("This file has been imported already; upload it again to import it again.")
+            )
+        if locked.status == ImportStatus.UPLOADED:
+            locked.mapping = validate_mapping(locked.resource, locked.headers, locked.mapping)
+        locked.status = ImportStatus.IMPORTING if commit else ImportStatus.VALIDATING
+        locked.progress = 0
+        locked.error = ""
+        locked.started_at = timezone.now()
+        locked.finished_at = None
+        locked.save()
+    cache.set(engine.progress_key(locked.pk), 0, timeout=3600)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if background and locked.total_rows > BACKGROUND_ROWS:
+        _in_background(locked.pk, commit=commit, language=language)
+        return locked
+    run_job(job_id=locked.pk, commit=commit, language=language)
+    locked.refresh_from_db()
+    return locked
+
+
+def job_dry_run(*, actor: Actor, job: ImportJob, background: bool = True) -> ImportJob:
+    """Check every row with the import's rules; report per row; write nothing."""
+    return _start(actor, job, commit=False, background=background)
+
+
+def job_commit(*, actor: Actor, job: ImportJob, background: bool = True) -> ImportJob:
+    """Import the file: rows are checked again and written (all-or-nothing or skipping bad rows)."""
+    return _start(actor, job, commit=True, background=background)
+
+
+def _in_background(job_id: int, *, commit: bool, language: str) -> None:
+    from .tasks import run_import
+
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        # No broker (embedded default): a thread, so the request returns and the page polls.
+        def target() -> None:
+            try:
+                run_job(job_id=job_id, commit=commit, language=language)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=target, name=f"import-{job_id}", daemon=True)
+        transaction.on_commit(thread.start)
+    else:
+        transaction.on_commit(lambda: run_import.delay(job_id, commit, language))
+
+
+def run_job(*, job_id: int, commit: bool, language: str = "en") -> None:
+    """Run a started job to the end (the Celery task and the thread call this). Idempotent per start."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status not in (ImportStatus.VALIDATING, ImportStatus.IMPORTING):
+        return
+    user = User.objects.get(pk=job.created_by_id)
+    actor = Actor.for_user(user)
+    with translation.override(language):
+        try:
+            if not actor.has(job.resource, "import"):
+                raise PermissionDenied
+            totals = engine.execute(job, actor, commit=commit)
+        except Exception as exc:
+            logger.exception("import #%s failed", job_id)
+            job.status = ImportStatus.FAILED
+            job.error = (
+                _("You may not import these records.")
+                if isinstance(exc, PermissionDenied)
+                else _("The import stopped with an unexpected error; nothing was written. (%(error)s)")
+                % {"error": exc.__class__.__name__}
+            )
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+            return
+        engine.store_totals(job, totals)
+        job.finished_at = timezone.now()
+        if not commit:
+            job.status = ImportStatus.VALIDATED
+        elif job.mode == ImportMode.ALL and totals.failed:
+            job.status = ImportStatus.FAILED
+            job.error = _("Nothing was imported: %(n)d rows have problems. Fix them and import again.") % {
+                "n": totals.failed
+            }
+        else:
+            job.status = ImportStatus.DONE
+            job.committed = True
+        job.save()
+    cache.delete(engine.progress_key(job_id))
+
+
+def job_progress(job: ImportJob) -> int:
+    """Rows done so far: live from the cache while running (the database sees it at the end)."""
+    if job.is_running:
+        live = cache.get(engine.progress_key(job.pk))
+        if isinstance(live, int):
+            return live
+    return job.progress
+
+
+# --- Saved mappings ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def saved_mapping_save(
+    *, actor: Actor, name: str, resource: str, mapping: Mapping[str, Any], shared: bool = False
+) -> SavedMapping:
+    """Save (or replace) the person's named mapping for a kind of record."""
+    _require_import(actor, resource)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("This field is required.")]})
+    if len(name) > 100:
+        raise ValidationError({"name": [_("At most %(n)d characters.") % {"n": 100}]})
+    columns = {str(k): str(v) for k, v in (mapping.get("columns") or {}).items() if v}
+    unknown = [v for v in columns.values() if v not in field_map(resource)]
+    if unknown:
+        raise ValidationError(
+            {"mapping": [_("“%(field)s” is not a field you can import into.") % {"field": unknown[0]}]}
+        )
+    clean = {"columns": columns, "values": dict(mapping.get("values") or {})}
+    saved, _created = SavedMapping.objects.update_or_create(
+        owner=actor.user, resource=resource, name=name, defaults={"mapping": clean, "shared": shared}
+    )
+    return saved
+
+
+def saved_mapping_apply(*, actor: Actor, job: ImportJob, saved: SavedMapping) -> dict[str, Any]:
+    """The saved mapping, kept to the columns this file has (the rest is dropped)."""
+    _require_job(actor, job)
+    if saved.resource != job.resource:
+        raise ValidationError({"saved": [_("That mapping is for another kind of record.")]})
+    columns = {h: f for h, f in saved.mapping.get("columns", {}).items() if h in job.headers}
+    return {"columns": columns, "values": saved.mapping.get("values", {})}
+
+
+# --- Reports ----------------------------------------------------------------------------------
+
+
+def error_rows_csv(*, actor: Actor, job: ImportJob) -> bytes:
+    """The rows that failed, as they were in the file, with a last column saying why.
+
+    Fix them in a spreadsheet and import this file again.
+    """
+    _require_job(actor, job)
+    headers = [*job.headers, _("Problems")]
+    rows: list[list[str]] = []
+    for result in ImportRowResult.objects.filter(job=job, status=RowStatus.ERROR).order_by("row_number"):
+        problems = "; ".join(
+            f"{m['column']}: {m['message']}" if m.get("column") else m["message"] for m in result.messages
+        )
+        cells = list(result.values) + [""] * (len(job.headers) - len(result.values))
+        rows.append([*cells[: len(job.headers)], problems])
+    return reading.csv_bytes(headers, rows)
+
+
+def mapping_from_file(path: Path) -> dict[str, Any]:
+    """A mapping given to ``tandem import --mapping``: ``{"columns": {...}, "values": {...}}`` or just columns."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        raise ValidationError(
+            {"mapping": [_("The mapping file is not valid JSON: %(error)s") % {"error": exc}]}
+        ) from exc
+    if not isinstance(data, dict):
+        raise ValidationError({"mapping": [_("The mapping file must hold a JSON object.")]})
+    if "columns" not in data:
+        data = {"columns": data, "values": {}}
+    return data

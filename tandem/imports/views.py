@@ -1,0 +1,249 @@
+"""Import screens: upload → map columns → check (dry run) → import → result; and past imports.
+
+Views parse input, call ``imports.services`` (writes) or ``imports.selectors`` (reads) and render.
+A job someone else started answers 404; a missing import grant answers 403 with nothing changed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tandem.core import access
+
+from . import reading, selectors, services
+from .fields import VALUE_MAP_KINDS, fields_for
+from .forms import SaveMappingForm, UploadForm
+from .models import ImportJob, ImportResource, ImportStatus
+
+PAGE_SIZE = 50
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [m for messages_ in exc.message_dict.values() for m in messages_]
+    return list(exc.messages)
+
+
+def _may_import_anything(request: HttpRequest) -> bool:
+    actor = access.get_actor(request)
+    return any(access.can(actor, "import", r) for r in ImportResource.values)
+
+
+def job_list(request: HttpRequest) -> HttpResponse:
+    actor = access.get_actor(request)
+    if not _may_import_anything(request):
+        raise PermissionDenied
+    form = UploadForm(request.POST or None, request.FILES or None, actor=actor)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                job = services.job_create(
+                    actor=actor,
+                    resource=form.cleaned_data["resource"],
+                    upload=form.cleaned_data["file"],
+                    mode=form.cleaned_data["mode"],
+                    import_duplicates=form.cleaned_data["import_duplicates"],
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc.messages)
+            else:
+                return redirect("imports:job-mapping", pk=job.pk)
+        status = 400
+    jobs = Paginator(selectors.job_list(actor=actor), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "imports/job_list.html", {"form": form, "jobs": jobs}, status=status)
+
+
+def _value_map_text(pairs: dict[str, str]) -> str:
+    return "\n".join(f"{k} = {v}" for k, v in pairs.items())
+
+
+def _parse_value_map(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in (text or "").splitlines():
+        if "=" in line:
+            left, right = line.split("=", 1)
+            if left.strip() and right.strip():
+                out[left.strip()] = right.strip()
+    return out
+
+
+def _mapping_from_post(job: ImportJob, data: Any) -> dict[str, Any]:
+    columns = {header: data.get(f"col-{index}", "") for index, header in enumerate(job.headers)}
+    values = {}
+    for target in fields_for(job.resource):
+        if target.kind in VALUE_MAP_KINDS and f"values-{target.name}" in data:
+            pairs = _parse_value_map(data.get(f"values-{target.name}", ""))
+            if pairs:
+                values[target.name] = pairs
+    return {"columns": columns, "values": values}
+
+
+def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    if job.committed or job.is_running:
+        return redirect(job)
+    mapping = job.mapping
+    errors: list[str] = []
+    save_form = SaveMappingForm(prefix="save")
+    status = 200
+    saved_id = request.GET.get("saved")
+    if request.method == "GET" and saved_id and saved_id.isdigit():
+        saved = selectors.saved_mappings(actor=actor, resource=job.resource).filter(pk=int(saved_id)).first()
+        if saved is not None:
+            mapping = services.saved_mapping_apply(actor=actor, job=job, saved=saved)
+            messages.info(request, _("Mapping “%(name)s” loaded. Check it and go on.") % {"name": saved.name})
+    if request.method == "POST":
+        mapping = _mapping_from_post(job, request.POST)
+        action = request.POST.get("action", "check")
+        try:
+            if action == "save-mapping":
+                save_form = SaveMappingForm(request.POST, prefix="save")
+                if save_form.is_valid():
+                    services.saved_mapping_save(
+                        actor=actor,
+                        name=save_form.cleaned_data["name"],
+                        resource=job.resource,
+                        mapping=mapping,
+                        shared=save_form.cleaned_data["shared"],
+                    )
+                    messages.success(request, _("Mapping saved."))
+                    job.mapping = services.validate_mapping(job.resource, job.headers, mapping)
+                    return redirect("imports:job-mapping", pk=job.pk)
+                status = 400
+            else:
+                job = services.job_set_mapping(
+                    actor=actor,
+                    job=job,
+                    mapping=mapping,
+                    mode=request.POST.get("mode") or job.mode,
+                    import_duplicates=request.POST.get("import_duplicates") == "on",
+                )
+                job = services.job_dry_run(actor=actor, job=job)
+                return redirect(job)
+        except ValidationError as exc:
+            errors = _errors(exc)
+            status = 400
+    preview: list[list[str]] = []
+    try:
+        info = reading.FileInfo(format=job.format, encoding=job.encoding, delimiter=job.delimiter)
+        preview = reading.preview(Path(job.file.path), info)
+    except (OSError, reading.UnreadableFile):
+        errors.append(_("The uploaded file can no longer be read; upload it again."))
+    targets = fields_for(job.resource)
+    columns = mapping.get("columns", {})
+    rows = []
+    for index, header in enumerate(job.headers):
+        rows.append(
+            {
+                "index": index,
+                "header": header,
+                "selected": columns.get(header, ""),
+                "samples": [r[index] for r in preview if index < len(r) and r[index]][:3],
+            }
+        )
+    value_maps = [
+        {
+            "field": t,
+            "text": _value_map_text(mapping.get("values", {}).get(t.name, {})),
+        }
+        for t in targets
+        if t.kind in VALUE_MAP_KINDS and t.name in columns.values()
+    ]
+    context = {
+        "job": job,
+        "rows": rows,
+        "targets": targets,
+        "preview": preview,
+        "value_maps": value_maps,
+        "errors": errors,
+        "save_form": save_form,
+        "saved_mappings": selectors.saved_mappings(actor=actor, resource=job.resource),
+        "modes": job._meta.get_field("mode").choices,
+    }
+    return render(request, "imports/job_mapping.html", context, status=status)
+
+
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    if job.status == ImportStatus.UPLOADED:
+        return redirect("imports:job-mapping", pk=job.pk)
+    shown = request.GET.get("show", "problems")
+    if shown not in ("problems", "error", "created", "updated"):
+        shown = "problems"
+    page = Paginator(selectors.job_rows(job=job, status=shown), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "job": job,
+        "page": page,
+        "shown": shown,
+        "progress": services.job_progress(job),
+        "dry": not job.committed and job.status == ImportStatus.VALIDATED,
+    }
+    return render(request, "imports/job_detail.html", context)
+
+
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar (htmx polls it every second); when the job ends, the page reloads."""
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    response = render(
+        request, "imports/partials/_progress.html", {"job": job, "progress": services.job_progress(job)}
+    )
+    if not job.is_running:
+        response["HX-Redirect"] = reverse("imports:job-detail", args=[job.pk])
+    return response
+
+
+@require_POST
+def job_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    try:
+        services.job_dry_run(actor=actor, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+    return redirect("imports:job-detail", pk=job.pk)
+
+
+@require_POST
+def job_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    try:
+        job = services.job_commit(actor=actor, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+        return redirect("imports:job-detail", pk=job.pk)
+    if job.status == ImportStatus.DONE:
+        messages.success(
+            request,
+            _("Imported: %(created)d created, %(updated)d updated, %(failed)d rows left out.")
+            % {"created": job.created_count, "updated": job.updated_count, "failed": job.failed_count},
+        )
+    return redirect("imports:job-detail", pk=job.pk)
+
+
+def job_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    content = services.error_rows_csv(actor=actor, job=job)
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    stem = Path(job.original_name).stem or "import"
+    response["Content-Disposition"] = f'attachment; filename="{stem}-errors.csv"'
+    return response

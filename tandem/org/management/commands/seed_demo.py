@@ -1,0 +1,48 @@
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tandem.org.demo import COMPANY, print_demo_logins, seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        f"Add the demo company {COMPANY!r} (about 30 people, teams, positions, roles). Safe to re-run: "
+        "only what is missing is created."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the database already has people (superusers made by hand do not count).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            result = seed_demo(if_empty=options["if_empty"])
+        except (ImproperlyConfigured, ValidationError) as exc:
+            raise CommandError(f"The demo company was not added: {exc}") from exc
+        totals = result.totals
+        if result.skipped:
+            self.stdout.write(
+                f"The database already has people ({totals['people']}); the demo company was not added. "
+                "Run `tandem seed-demo` without --if-empty to add it anyway."
+            )
+        else:
+            created = result.created
+            if any(created.values()):
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"{COMPANY}: added {created['people']} people, {created['teams']} teams "
+                        f"and {created['positions']} positions."
+                    )
+                )
+            else:
+                self.stdout.write(f"{COMPANY} is complete already: nothing added.")
+        self.stdout.write(
+            f"In the database now: people {totals['people']} active + {totals['deactivated']} deactivated, "
+            f"teams {totals['teams']}, positions {totals['positions']}, transfers {totals['transfers']}."
+        )
+        print_demo_logins(self.stdout)

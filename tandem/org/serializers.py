@@ -1,0 +1,416 @@
+"""API representations of the organisation: output serializers and input serializers.
+
+Output serializers render records read through the access policy. Input serializers only parse
+and check shapes; the rules (names, cycles, depth, successors) live in ``org.services``.
+
+References are given by id and resolved through the access policy: a record the caller may not
+see gives the same "does not exist" error as a missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tandem.core import access
+from tandem.core.models import HistoryEntry
+
+from .models import Membership, PersonTransfer, Position, Role, Scope, Team, User
+
+# --- References ----------------------------------------------------------------------------
+
+
+def _actor(context: Mapping[str, Any]) -> access.Actor:
+    request = context.get("request")
+    if request is None:
+        return access.Actor.anonymous()
+    return access.get_actor(request)
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by id, resolved among the records the caller may see."""
+
+    def __init__(self, *, resource: str, queryset: QuerySet[Any], **kwargs: Any) -> None:
+        self.resource = resource
+        super().__init__(queryset=queryset, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset = super().get_queryset()
+        assert queryset is not None
+        return access.visible(_actor(self.context), self.resource, queryset)
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+class RoleRefField(serializers.RelatedField):
+    """A role by id (a number) or by code (a string), among the roles the caller may see."""
+
+    default_error_messages = {
+        "does_not_exist": _('Invalid pk "{pk_value}" - object does not exist.'),
+        "incorrect_type": _("Incorrect type. Expected pk value, received {data_type}."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=Role.objects.all(), **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return access.visible(_actor(self.context), "role", Role.objects.all())
+
+    def to_internal_value(self, data: Any) -> Role:
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        lookup = {"pk": data} if isinstance(data, int) else {"code": data}
+        try:
+            role: Role = self.get_queryset().get(**lookup)
+        except Role.DoesNotExist:
+            self.fail("does_not_exist", pk_value=data)
+        return role
+
+    def to_representation(self, value: Any) -> str:
+        return str(value.code)
+
+
+def user_ref(**kwargs: Any) -> VisibleRelatedField:
+    return VisibleRelatedField(resource="user", queryset=User.objects.all(), **kwargs)
+
+
+def team_ref(**kwargs: Any) -> VisibleRelatedField:
+    return VisibleRelatedField(resource="team", queryset=Team.objects.all(), **kwargs)
+
+
+def position_ref(**kwargs: Any) -> VisibleRelatedField:
+    return VisibleRelatedField(resource="position", queryset=Position.objects.all(), **kwargs)
+
+
+# --- People --------------------------------------------------------------------------------
+
+
+class TeamLinkSerializer(serializers.Serializer[Membership]):
+    id = serializers.IntegerField(source="team_id")
+    name = serializers.CharField(source="team.name")
+    is_primary = serializers.BooleanField()
+
+
+def _visible_ref(obj: Model, name: str) -> Any:
+    """The related record, or None when the view annotated it as invisible to the caller."""
+    if not getattr(obj, f"{name}_visible", True):
+        return None
+    return getattr(obj, name)
+
+
+class UserSerializer(serializers.ModelSerializer[User]):
+    """A person. Teams, roles, manager and position the caller may not see are left out."""
+
+    manager = serializers.SerializerMethodField()
+    manager_name = serializers.SerializerMethodField()
+    position = serializers.SerializerMethodField()
+    position_title = serializers.SerializerMethodField()
+    teams = serializers.SerializerMethodField()
+    roles = serializers.SerializerMethodField()
+    initials = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "email",
+            "phone",
+            "language",
+            "time_zone",
+            "is_active",
+            "manager",
+            "manager_name",
+            "position",
+            "position_title",
+            "teams",
+            "roles",
+            "initials",
+        ]
+        read_only_fields = fields
+
+    def get_manager(self, obj: User) -> int | None:
+        manager = _visible_ref(obj, "manager")
+        return manager.pk if manager is not None else None
+
+    def get_manager_name(self, obj: User) -> str | None:
+        manager = _visible_ref(obj, "manager")
+        return str(manager) if manager is not None else None
+
+    def get_position(self, obj: User) -> int | None:
+        position = _visible_ref(obj, "position")
+        return position.pk if position is not None else None
+
+    def get_position_title(self, obj: User) -> str | None:
+        position = _visible_ref(obj, "position")
+        return position.title if position is not None else None
+
+    @extend_schema_field(TeamLinkSerializer(many=True))
+    def get_teams(self, obj: User) -> list[dict[str, Any]]:
+        memberships = getattr(obj, "visible_memberships", None)
+        if memberships is None:
+            memberships = obj.memberships.filter(team__deleted_at__isnull=True).select_related("team")
+        ordered = sorted(memberships, key=lambda m: (not m.is_primary, m.team.name, m.team_id))
+        return [{"id": m.team_id, "name": m.team.name, "is_primary": m.is_primary} for m in ordered]
+
+    def get_roles(self, obj: User) -> list[str]:
+        roles = getattr(obj, "visible_roles", None)
+        if roles is None:
+            roles = list(obj.roles.all())
+        return sorted(role.code for role in roles)
+
+
+class MeSerializer(UserSerializer):
+    """The signed-in person, with their effective grants ``{resource: {action: scope}}``."""
+
+    is_admin = serializers.SerializerMethodField()
+    grants = serializers.SerializerMethodField()
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "is_admin", "grants"]
+        read_only_fields = fields
+
+    def get_is_admin(self, obj: User) -> bool:
+        return _actor(self.context).is_admin
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": {"type": "string", "enum": list(Scope.values)},
+            },
+        }
+    )
+    def get_grants(self, obj: User) -> dict[str, dict[str, str]]:
+        actor = _actor(self.context)
+        names = sorted({*access.RESOURCES, *actor.grants})
+        grants: dict[str, dict[str, str]] = {}
+        for name in names:
+            spec = access.RESOURCES.get(name)
+            actions = spec.actions if spec is not None else access.ACTIONS
+            per_action = {}
+            for action in actions:
+                scope = actor.scope_for(name, action)
+                if scope is not None:
+                    per_action[action] = scope
+            if per_action:
+                grants[name] = per_action
+        return grants
+
+
+class ProfileInputSerializer(serializers.Serializer[User]):
+    """What a person may change about themselves. Values are checked by ``profile_update``."""
+
+    display_name = serializers.CharField(required=False, max_length=150)
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    language = serializers.CharField(required=False, max_length=10)
+    time_zone = serializers.CharField(required=False, max_length=64)
+
+
+class UserUpdateInputSerializer(ProfileInputSerializer):
+    """An administrator's edit of a person. ``teams`` replaces the person's teams."""
+
+    display_name = serializers.CharField(max_length=150)
+    manager = user_ref(required=False, allow_null=True)
+    position = position_ref(required=False, allow_null=True)
+    roles = serializers.ListField(child=RoleRefField(), required=False)
+    teams = serializers.ListField(child=team_ref(), required=False)
+    primary_team = team_ref(required=False, allow_null=True)
+
+
+class UserCreateInputSerializer(UserUpdateInputSerializer):
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    language = serializers.CharField(required=False, max_length=10, default="en")
+    time_zone = serializers.CharField(required=False, max_length=64, default="Asia/Shanghai")
+    password = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, max_length=128, style={"input_type": "password"}
+    )
+
+
+class DeactivateInputSerializer(serializers.Serializer[User]):
+    successor = user_ref()
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class TransferInputSerializer(serializers.Serializer[User]):
+    target = user_ref()
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class PersonTransferSerializer(serializers.ModelSerializer[PersonTransfer]):
+    source_name = serializers.CharField(source="source.__str__", read_only=True)
+    target_name = serializers.CharField(source="target.__str__", read_only=True)
+    counts = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = PersonTransfer
+        fields = [
+            "id",
+            "kind",
+            "source",
+            "source_name",
+            "target",
+            "target_name",
+            "actor",
+            "reason",
+            "counts",
+            "at",
+        ]
+        read_only_fields = fields
+
+
+# --- Teams ---------------------------------------------------------------------------------
+
+
+class TeamSerializer(serializers.ModelSerializer[Team]):
+    leader_name = serializers.SerializerMethodField()
+    head_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Team
+        fields = [
+            "id",
+            "name",
+            "description",
+            "parent",
+            "leader",
+            "leader_name",
+            "path",
+            "depth",
+            "head_count",
+        ]
+        read_only_fields = fields
+
+    def get_leader_name(self, obj: Team) -> str | None:
+        return str(obj.leader) if obj.leader_id else None
+
+
+class TeamInputSerializer(serializers.Serializer[Team]):
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(required=False, allow_blank=True)
+    parent = team_ref(required=False, allow_null=True)  # type: ignore[assignment]
+    leader = user_ref(required=False, allow_null=True)
+
+
+# --- Positions -----------------------------------------------------------------------------
+
+
+class PositionSerializer(serializers.ModelSerializer[Position]):
+    holder_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Position
+        fields = [
+            "id",
+            "title",
+            "summary",
+            "responsibilities",
+            "required_skills",
+            "performance_standards",
+            "reports_to",
+            "holder_count",
+        ]
+        read_only_fields = fields
+
+
+class PositionInputSerializer(serializers.Serializer[Position]):
+    title = serializers.CharField(max_length=120)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    responsibilities = serializers.CharField(required=False, allow_blank=True)
+    required_skills = serializers.CharField(required=False, allow_blank=True)
+    performance_standards = serializers.CharField(required=False, allow_blank=True)
+    reports_to = position_ref(required=False, allow_null=True)
+
+
+# --- Roles ---------------------------------------------------------------------------------
+
+
+class GrantSerializer(serializers.Serializer[Any]):
+    resource = serializers.CharField(max_length=50)
+    actions = serializers.ListField(child=serializers.ChoiceField(choices=list(access.ACTIONS)))
+    scope = serializers.ChoiceField(choices=Scope.choices)
+
+
+class RoleSerializer(serializers.ModelSerializer[Role]):
+    name = serializers.CharField(source="display_name", read_only=True)
+    grants = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Role
+        fields = ["id", "code", "name", "description", "is_admin", "is_builtin", "grants"]
+        read_only_fields = fields
+
+    @extend_schema_field(GrantSerializer(many=True))
+    def get_grants(self, obj: Role) -> list[dict[str, Any]]:
+        grants = sorted(obj.grants.all(), key=lambda g: g.resource)
+        return [{"resource": g.resource, "actions": list(g.actions), "scope": g.scope} for g in grants]
+
+
+class RoleInputSerializer(serializers.Serializer[Role]):
+    """A role's name, description, administrator flag and grants (the same shape as read)."""
+
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True)
+    is_admin = serializers.BooleanField(required=False)
+    grants = GrantSerializer(many=True, required=False)
+
+    def validate_grants(self, value: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        grants: dict[str, dict[str, Any]] = {}
+        for grant in value:
+            if grant["resource"] in grants:
+                raise serializers.ValidationError(
+                    _("%(resource)s is listed twice: give each resource once.")
+                    % {"resource": grant["resource"]}
+                )
+            grants[grant["resource"]] = {"actions": grant["actions"], "scope": grant["scope"]}
+        return grants
+
+
+class RoleCreateInputSerializer(RoleInputSerializer):
+    code = serializers.CharField(required=False, allow_blank=True, max_length=50)
+
+
+# --- History -------------------------------------------------------------------------------
+
+
+class HistoryEntrySerializer(serializers.ModelSerializer[HistoryEntry]):
+    action_label = serializers.CharField(source="get_action_display", read_only=True)
+    actor_name = serializers.SerializerMethodField()
+    changes = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = HistoryEntry
+        fields = ["id", "at", "action", "action_label", "actor", "actor_name", "changes", "message"]
+        read_only_fields = fields
+
+    def get_actor_name(self, obj: HistoryEntry) -> str | None:
+        return str(obj.actor) if obj.actor_id else None
+
+
+__all__ = [
+    "DeactivateInputSerializer",
+    "GrantSerializer",
+    "HistoryEntrySerializer",
+    "MeSerializer",
+    "PersonTransferSerializer",
+    "PositionInputSerializer",
+    "PositionSerializer",
+    "ProfileInputSerializer",
+    "RoleCreateInputSerializer",
+    "RoleInputSerializer",
+    "RoleSerializer",
+    "TeamInputSerializer",
+    "TeamSerializer",
+    "TransferInputSerializer",
+    "UserCreateInputSerializer",
+    "UserSerializer",
+    "UserUpdateInputSerializer",
+]
