@@ -27,6 +27,7 @@ TARGETS = {
     "account page with timeline": 100.0,
     "duplicate check": 30.0,
 }
+IMPORT_TARGET_ROWS_PER_SECOND = 10_000
 
 
 def _timed(fn: Callable[[], Any], runs: int) -> list[float]:
@@ -171,6 +172,26 @@ def duplicate_check(
     return orm, floor
 
 
+def import_case(out: Callable[[str], None], rows: int = 50_000) -> dict[str, Any]:
+    """Accounts through the import engine (commit, duplicate checking on) beside COPY of the same rows."""
+    from bench import import_bench
+
+    figures = import_bench.run(rows=rows, out=lambda _m: None)
+    row: dict[str, Any] = {
+        "case": "import accounts (rows/s)",
+        "rows_per_s": figures["commit_rps"],
+        "dry_run_rows_per_s": figures["dry_run_rps"],
+        "floor_rows_per_s": figures["copy_rps"],
+        "target": IMPORT_TARGET_ROWS_PER_SECOND,
+    }
+    out(f"{'case':58} {'rows/s':>8} {'dry run':>8} {'COPY floor':>10} {'':>6} {'target':>7}")
+    out(
+        f"{row['case']:58} {row['rows_per_s']:8,.0f} {row['dry_run_rows_per_s']:8,.0f} "
+        f"{row['floor_rows_per_s']:10,.0f} {'':>6} {'≥' + str(row['target']):>7}"
+    )
+    return row
+
+
 def run(runs: int = 30, out: Callable[[str], None] = print) -> list[dict[str, Any]]:
     rng = random.Random(1)
     manager = _region_manager()
@@ -211,4 +232,5 @@ def run(runs: int = 30, out: Callable[[str], None] = print) -> list[dict[str, An
             f"{name:58} {row['p50']:8.1f} {row['p95']:8.1f} {row['floor_p95']:10.1f} {row['ratio']:6.1f} "
             f"{'≤' + str(int(row['target'])) if row['target'] else '':>7}"
         )
+    results.append(import_case(out))
     return results

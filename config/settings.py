@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "tandem.deals",
     "tandem.activities",
     "tandem.imports",
+    "tandem.search",
 ]
 
 MIDDLEWARE = [

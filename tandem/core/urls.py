@@ -13,4 +13,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("views/save/", views.saved_view_save, name="saved-view-save"),
     path("views/<int:pk>/delete/", views.saved_view_remove, name="saved-view-delete"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/menu/", views.notifications_menu, name="notifications-menu"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
 ]

@@ -22,9 +22,11 @@ from .services import record_purge, record_restore
 
 def home(request: HttpRequest) -> HttpResponse:
     from tandem.org.selectors import person_home_context
+    from tandem.search.home import person_day_context
 
     actor = access.get_actor(request)
-    return render(request, "core/home.html", person_home_context(actor=actor))
+    context = {**person_home_context(actor=actor), **person_day_context(actor=actor)}
+    return render(request, "core/home.html", context)
 
 
 @login_not_required
@@ -175,3 +177,66 @@ def saved_view_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = "/"
     return HttpResponseRedirect(back.split("?", 1)[0])
+
+
+# --- Notifications --------------------------------------------------------------------------
+
+NOTIFICATION_LIMIT = 100
+NOTIFICATION_MENU_LIMIT = 8
+
+
+def _my_notifications(request: HttpRequest) -> Any:
+    from .models import Notification
+
+    return Notification.objects.filter(recipient_id=request.user.pk)
+
+
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The person's notifications, newest first (the latest ``NOTIFICATION_LIMIT``)."""
+    unread_only = request.GET.get("unread") == "1"
+    qs = _my_notifications(request)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    items = list(qs.order_by("-created_at", "-id")[:NOTIFICATION_LIMIT])
+    return render(
+        request,
+        "core/notifications.html",
+        {"items": items, "unread_only": unread_only, "limit": NOTIFICATION_LIMIT},
+    )
+
+
+def notifications_menu(request: HttpRequest) -> HttpResponse:
+    """The bell's dropdown (loaded by htmx when it opens): the latest few notifications."""
+    items = list(_my_notifications(request).order_by("-created_at", "-id")[:NOTIFICATION_MENU_LIMIT])
+    return render(request, "core/partials/_notifications_menu.html", {"items": items})
+
+
+def _safe(request: HttpRequest, url: str, default: str) -> str:
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return url
+    return default
+
+
+@require_POST
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read and go where it points (or back to the list)."""
+    from django.utils import timezone
+
+    item = _my_notifications(request).filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    if item.read_at is None:
+        _my_notifications(request).filter(pk=pk).update(read_at=timezone.now())
+    if request.POST.get("stay") == "1":
+        return HttpResponseRedirect(_safe(request, request.POST.get("next", ""), "/notifications/"))
+    return HttpResponseRedirect(_safe(request, item.url, "/notifications/"))
+
+
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    from django.utils import timezone
+
+    count = _my_notifications(request).filter(read_at__isnull=True).update(read_at=timezone.now())
+    if count:
+        messages.success(request, _("All notifications marked read."))
+    return HttpResponseRedirect(_safe(request, request.POST.get("next", ""), "/notifications/"))

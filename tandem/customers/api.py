@@ -34,7 +34,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tandem.core import access, history
+from tandem.core import access
 from tandem.core.api import ScopedViewSet, TandemAPIView
 from tandem.core.export import Column, ExportMixin
 from tandem.core.phones import format_phone
@@ -394,9 +394,9 @@ def timeline_items(
                 "deal": stay.deal_id,
             }
         )
-    entries = (
-        history.entries_for(account).filter(_before(before, "history", "at")).order_by("-at", "-id")[:take]
-    )
+    from .selectors import account_history  # includes the history of accounts merged into it
+
+    entries = account_history(account).filter(_before(before, "history", "at")).order_by("-at", "-id")[:take]
     for entry in entries:
         items.append(
             {

@@ -104,12 +104,40 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").casefold().strip()
 
 
+# A name is normalised several times on its way in (checks, duplicate keys, the stored key):
+# pure function, bounded memo.
+_MEMO: dict[str, str] = {}
+_MEMO_SIZE = 200_000
+
+
 def normalize_name(name: str) -> str:
     """A company or person name reduced to what identifies it.
 
     Idempotent: stripping a region or a suffix can expose another (``中国北京华为``), so the
     reduction repeats until nothing changes; a stored key normalises to itself.
     """
+    try:
+        return _MEMO[name]
+    except (KeyError, TypeError):
+        pass
+    text = _normalize_name(name)
+    if isinstance(name, str):
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[name] = text
+        _MEMO[text] = text
+    return text
+
+
+def clear_memos() -> None:
+    """Forget memoised names and phones (benchmarks measure cold runs)."""
+    from tandem.core import phones
+
+    _MEMO.clear()
+    phones._MEMO.clear()
+
+
+def _normalize_name(name: str) -> str:
     text = _normalize_once(name)
     for _round in range(10):  # every real change shortens the text; the bound is a safety net
         again = _normalize_once(text)

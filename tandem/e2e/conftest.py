@@ -99,7 +99,15 @@ def page(new_page: Callable[..., Any]) -> Any:
 
 @pytest.fixture
 def demo_company(live_server: Any) -> None:
-    """The demo company of `tandem seed-demo` (logins in tandem.org.demo.DEMO_LOGINS)."""
+    """The demo company of `tandem seed-demo` (logins in tandem.org.demo.DEMO_LOGINS), without its CRM."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--no-crm", stdout=StringIO())
+
+
+@pytest.fixture
+def demo_crm(live_server: Any) -> None:
+    """The demo company with its year of CRM (accounts, pools, deals, follow-ups): `tandem seed-demo`."""
     from django.core.management import call_command
 
     call_command("seed_demo", stdout=StringIO())

@@ -117,3 +117,33 @@ def each_language(page: Page) -> Iterator[str]:
 def has_horizontal_overflow(page: Page) -> bool:
     """Does the page scroll sideways? (At 375 px it must not: reps use Tandem on their phones.)"""
     return bool(page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth + 1"))
+
+
+def toast_texts(page: Page) -> list[str]:
+    """The texts of the toasts on screen now (server messages and htmx/JS ones alike)."""
+    return [text.strip() for text in page.locator("#toasts .toast").all_inner_texts()]
+
+
+def wait_for_toast(page: Page, level: str = "", timeout: float = 10_000) -> str:
+    """Wait for a toast (``success`` or ``danger``, or any) and return its text."""
+    selector = f"#toasts .toast.text-bg-{level}" if level else "#toasts .toast"
+    toast = page.locator(selector).last
+    toast.wait_for(state="visible", timeout=timeout)
+    return toast.inner_text().strip()
+
+
+def drag_and_drop(page: Page, source: Locator, target: Locator, *, steps: int = 12) -> None:
+    """Drag ``source`` onto ``target`` the way a person does: press, move in steps, release.
+
+    SortableJS (the pipeline board) needs the intermediate moves; ``Locator.drag_to`` jumps.
+    """
+    source.hover()  # also settles the page after a full-page screenshot, which breaks a drag otherwise
+    start = source.bounding_box()
+    assert start is not None, "the element to drag is not on screen"
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + min(start["height"] / 2, 24))
+    page.mouse.down()
+    end = target.bounding_box()
+    assert end is not None, "the drop target is not on screen"
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + min(end["height"] / 2, 40), steps=steps)
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + min(end["height"] / 2, 40) + 2, steps=2)
+    page.mouse.up()

@@ -19,6 +19,7 @@ row. Queries per batch do not depend on the number of rows in it.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -26,13 +27,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -143,6 +144,16 @@ class Totals:
     warnings: int = 0
 
 
+class RowResult(NamedTuple):
+    """What happened to one row; stored as an ``ImportRowResult`` (by COPY on PostgreSQL)."""
+
+    row_number: int
+    status: str
+    record_id: int | None
+    messages: list[dict[str, str]]
+    values: list[str]
+
+
 def _chunks(rows: Iterable[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
     iterator = iter(rows)
     while True:
@@ -199,7 +210,13 @@ class Importer:
         self.seen_codes: dict[str, int] = {}
         self.file_name_keys: set[str] = set()
         self.parent_links: list[tuple[int, Plan]] = []
-        self.kept_errors: list[ImportRowResult] = []
+        self.kept_errors: list[RowResult] = []
+        # PostgreSQL: new accounts, their keys, lifecycle rows, history and row results go in by COPY.
+        self.copy = _can_copy()
+        # Fuzzy-name candidates by bucket, fetched once per import and kept up to date with the
+        # rows this import writes (so a bucket is not read again for every batch).
+        self.bucket_rows: dict[str, list[tuple[str, int, str]]] = {}
+        self._attnames: dict[str, str] = {}
         self.can_create = actor.has(self.resource, "create") or (
             self.resource == "product" and actor.has("product", "manage")
         )
@@ -272,7 +289,7 @@ class Importer:
             columns[target] = header
         return Plan(number=number, cells=cells, raw=raw, columns=columns)
 
-    def run_batch(self, rows: list[tuple[int, list[str]]], *, write: bool) -> list[ImportRowResult]:
+    def run_batch(self, rows: list[tuple[int, list[str]]], *, write: bool) -> list[RowResult]:
         plans = [self._plan(number, cells) for number, cells in rows]
         self._match_existing(plans)
         self._resolve_references(plans)
@@ -288,35 +305,29 @@ class Importer:
                 getattr(self, f"_write_{self.resource}")(good)
         return self._results(plans, write=write)
 
-    def _results(self, plans: list[Plan], *, write: bool) -> list[ImportRowResult]:
+    def _results(self, plans: list[Plan], *, write: bool) -> list[RowResult]:
         out = []
+        totals = self.totals
         for plan in plans:
-            self.totals.total += 1
-            warnings = sum(1 for m in plan.messages if m["level"] == "warning")
-            self.totals.warnings += 1 if warnings else 0
+            totals.total += 1
+            messages = plan.messages
+            if messages and any(m["level"] == "warning" for m in messages):
+                totals.warnings += 1
             if plan.failed:
-                self.totals.failed += 1
+                totals.failed += 1
                 status = RowStatus.ERROR
                 record_id = plan.match.pk if plan.match is not None else None
             else:
-                self.totals.valid += 1
-                status = RowStatus.UPDATED if plan.match is not None else RowStatus.CREATED
-                if status == RowStatus.UPDATED:
-                    self.totals.updated += 1
+                totals.valid += 1
+                if plan.match is not None:
+                    status = RowStatus.UPDATED
+                    totals.updated += 1
                 else:
-                    self.totals.created += 1
+                    status = RowStatus.CREATED
+                    totals.created += 1
                 target = plan.match if plan.match is not None else plan.obj
                 record_id = target.pk if target is not None else None
-            out.append(
-                ImportRowResult(
-                    job=self.job,
-                    row_number=plan.number,
-                    status=status,
-                    record_id=record_id,
-                    messages=plan.messages,
-                    values=plan.cells if plan.messages else [],
-                )
-            )
+            out.append(RowResult(plan.number, status, record_id, messages, plan.cells if messages else []))
         return out
 
     # --- Existing records: external ids, product codes ----------------------------------------
@@ -778,7 +789,7 @@ class Importer:
                     for f in ("name", "company", "phone", "mobile", "email", "email_alt", "website")
                 }
             merged.update(plan.values)
-            keys_of[id(plan)] = dedupe.keys_from_values(record_type, merged)
+            keys_of[id(plan)] = plan.extra["dup_keys"] = dedupe.keys_from_values(record_type, merged)
         by_kind: dict[str, set[str]] = defaultdict(set)
         for keys in keys_of.values():
             for kind, value in keys:
@@ -791,18 +802,20 @@ class Importer:
             ).values_list("record_type", "record_id", "value"):
                 hits_by_value[(kind, value)].append((rt, rid))
         fuzzy = self.rules.get("fuzzy")
-        bucket_rows: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+        bucket_rows = self.bucket_rows
         if fuzzy is not None:
             buckets = {
                 name_prefix(v)
                 for k, v in (kv for ks in keys_of.values() for kv in ks)
                 if k == "name" and len(v) >= 2
-            }
+            } - bucket_rows.keys()
             if buckets:
+                fetched: dict[str, list[tuple[str, int, str]]] = {b: [] for b in buckets}
                 for rt, rid, value, bucket in DuplicateKey.objects.filter(
                     kind="name", bucket__in=sorted(buckets), record_type__in=targets
                 ).values_list("record_type", "record_id", "value", "bucket")[:50000]:
-                    bucket_rows[bucket].append((rt, rid, value))
+                    fetched[bucket].append((rt, rid, value))
+                bucket_rows.update(fetched)
         found: dict[int, dict[tuple[str, int], tuple[str, int]]] = {}
         for plan in plans:
             hits: dict[tuple[str, int], tuple[str, int]] = {}
@@ -964,34 +977,45 @@ class Importer:
 
     def _attname(self, name: str) -> str:
         try:
-            return str(self.model._meta.get_field(name).attname)
+            return self._attnames[name]
+        except KeyError:
+            pass
+        try:
+            attname = str(self.model._meta.get_field(name).attname)
         except Exception:
-            return name
+            attname = name
+        self._attnames[name] = attname
+        return attname
 
     def _write_account(self, plans: list[Plan]) -> None:
         new, old = self._split(plans)
-        objs = []
-        for plan in new:
-            values = {k: v for k, v in plan.values.items() if k not in ("lifecycle",)}
-            obj = Account(
-                **values,
-                owner_id=plan.owner_id,
-                team_id=self._team_of(plan.owner_id),
-                created_by=self.actor.user,
-                owned_since=self.now if plan.owner_id else None,
-                lifecycle=plan.values.get("lifecycle") or Lifecycle.LEAD,
+        if self.copy:
+            self._copy_accounts(new)
+        else:
+            objs = []
+            for plan in new:
+                values = {k: v for k, v in plan.values.items() if k not in ("lifecycle",)}
+                obj = Account(
+                    **values,
+                    owner_id=plan.owner_id,
+                    team_id=self._team_of(plan.owner_id),
+                    created_by=self.actor.user,
+                    owned_since=self.now if plan.owner_id else None,
+                    lifecycle=plan.values.get("lifecycle") or Lifecycle.LEAD,
+                )
+                obj.name_key = normalize_name(obj.name)
+                plan.obj = obj
+                objs.append(obj)
+            Account.objects.bulk_create(objs, batch_size=1000)
+            LifecycleTransition.objects.bulk_create(
+                [
+                    LifecycleTransition(account=o, to_stage=o.lifecycle, at=self.now, actor=self.actor.user)
+                    for o in objs
+                ],
+                batch_size=1000,
             )
-            obj.name_key = normalize_name(obj.name)
-            plan.obj = obj
-            objs.append(obj)
-        Account.objects.bulk_create(objs, batch_size=1000)
-        LifecycleTransition.objects.bulk_create(
-            [
-                LifecycleTransition(account=o, to_stage=o.lifecycle, at=self.now, actor=self.actor.user)
-                for o in objs
-            ],
-            batch_size=1000,
-        )
+            dedupe.refresh_keys_bulk("account", objs)
+            self._record_created(objs)
         for plan in old:
             plan.extra["lifecycle_before"] = plan.match.lifecycle
         for plan in old:
@@ -1010,8 +1034,108 @@ class Importer:
             if p.match.lifecycle != p.extra["lifecycle_before"]
         ]
         LifecycleTransition.objects.bulk_create(transitions)
-        dedupe.refresh_keys_bulk("account", [*objs, *changed])
-        self._record_created(objs)
+        if changed:
+            dedupe.refresh_keys_bulk("account", changed)
+        self._note_new_keys(new, changed)
+
+    def _copy_accounts(self, plans: list[Plan]) -> None:
+        """New accounts by COPY (PostgreSQL): ids reserved from the table's sequence, rows as tuples.
+
+        Writes what the ORM path writes (the account with the model's defaults, its lifecycle
+        transition, duplicate keys and a history entry), without a model instance per row.
+        """
+        if not plans:
+            return
+        fields = _concrete(Account)
+        defaults = {f.attname: f.get_default() for f in fields}
+        actor_id = self.actor.id
+        now = self.now
+        ids = _reserve_ids(Account, len(plans))
+        rows: list[tuple[Any, ...]] = []
+        attnames = [f.attname for f in fields]
+        for plan, pk in zip(plans, ids, strict=True):
+            row = dict(defaults)
+            for name, value in plan.values.items():
+                row[self._attname(name)] = value
+            owner_id = plan.owner_id
+            row.update(
+                id=pk,
+                name_key=normalize_name(plan.values["name"]),
+                owner_id=owner_id,
+                team_id=self._team_of(owner_id),
+                created_by_id=actor_id,
+                owned_since=now if owner_id else None,
+                lifecycle=plan.values.get("lifecycle") or Lifecycle.LEAD,
+                created_at=now,
+                updated_at=now,
+            )
+            rows.append(tuple(row[a] for a in attnames))
+            plan.obj = _Written(pk=pk, name=plan.values["name"], lifecycle=row["lifecycle"])
+        _copy_rows(Account, attnames, rows)
+        _copy_rows(
+            LifecycleTransition,
+            ["account_id", "from_stage", "to_stage", "at", "actor_id"],
+            [(p.obj.pk, "", p.obj.lifecycle, now, actor_id) for p in plans],
+        )
+        self._copy_keys("account", plans)
+        self._copy_history(Account, plans)
+
+    def _copy_keys(self, record_type: str, plans: list[Plan]) -> None:
+        """Duplicate keys of new records, as ``dedupe.key_rows`` makes them (keys from the check)."""
+        rows = []
+        for plan in plans:
+            keys = plan.extra.get("dup_keys")
+            if keys is None:
+                keys = dedupe.keys_from_values(record_type, plan.values)
+            for kind, value in keys:
+                rows.append(
+                    (
+                        record_type,
+                        plan.obj.pk,
+                        kind,
+                        value[:200],
+                        name_prefix(value) if kind == "name" else "",
+                    )
+                )
+        _copy_rows(DuplicateKey, ["record_type", "record_id", "kind", "value", "bucket"], rows)
+
+    def _copy_history(self, model: Any, plans: list[Plan]) -> None:
+        """ "Created" history entries, as ``history.record_many`` writes them."""
+        content_type = _content_type(model).pk
+        message = self.message[:500]
+        _copy_rows(
+            HistoryEntry,
+            ["content_type_id", "object_id", "object_repr", "action", "actor_id", "at", "changes", "message"],
+            [
+                (
+                    content_type,
+                    p.obj.pk,
+                    str(p.obj.name)[:300],
+                    HistoryAction.CREATE,
+                    self.actor.id,
+                    self.now,
+                    "{}",
+                    message,
+                )
+                for p in plans
+            ],
+        )
+
+    def _note_new_keys(self, new: list[Plan], changed: list[Any]) -> None:
+        """Keep the cached fuzzy-name buckets in step with what this batch wrote."""
+        if changed:
+            self.bucket_rows.clear()  # a renamed record: read its buckets again
+            return
+        if not self.bucket_rows:
+            return
+        for plan in new:
+            if plan.obj is None:
+                continue
+            for kind, value in plan.extra.get("dup_keys", ()):
+                if kind == "name":
+                    cached = self.bucket_rows.get(name_prefix(value))
+                    if cached is not None:
+                        cached.append((self.resource, plan.obj.pk, value[:200]))
 
     def _write_contact(self, plans: list[Plan]) -> None:
         new, old = self._split(plans)
@@ -1028,6 +1152,7 @@ class Importer:
         Contact.objects.bulk_create(objs, batch_size=1000)
         changed = self._bulk_update(old) if old else []
         dedupe.refresh_keys_bulk("contact", [*objs, *changed])
+        self._note_new_keys(new, changed)
         self._record_created(objs)
 
     def _write_lead(self, plans: list[Plan]) -> None:
@@ -1045,6 +1170,7 @@ class Importer:
         Lead.objects.bulk_create(objs, batch_size=1000)
         changed = self._bulk_update(old) if old else []
         dedupe.refresh_keys_bulk("lead", [*objs, *changed])
+        self._note_new_keys(new, changed)
         self._record_created(objs)
 
     def _write_deal(self, plans: list[Plan]) -> None:
@@ -1284,11 +1410,56 @@ class Importer:
                 }
                 warnings.append((number, message))
             elif ids and write and record is not None and ids[0] != record.pk:
-                record.parent_id = ids[0]
-                updates.append(record)
+                if isinstance(record, Account):
+                    record.parent_id = ids[0]
+                    updates.append(record)
+                else:  # written by COPY: no instance to update
+                    updates.append(Account(pk=record.pk, parent_id=ids[0]))
         if updates:
             Account.all_objects.bulk_update(updates, ["parent_id"], batch_size=500)
         return warnings
+
+
+class _Written(NamedTuple):
+    """A record written by COPY: what the rest of the import reads back (its id, name, stage)."""
+
+    pk: int
+    name: str
+    lifecycle: str
+
+
+def _can_copy() -> bool:
+    return connection.vendor == "postgresql"
+
+
+_CONCRETE: dict[Any, list[Any]] = {}
+
+
+def _concrete(model: Any) -> list[Any]:
+    if model not in _CONCRETE:
+        _CONCRETE[model] = list(model._meta.concrete_fields)
+    return _CONCRETE[model]
+
+
+def _reserve_ids(model: Any, count: int) -> list[int]:
+    """``count`` ids from the table's own sequence, in one query (so rows can be COPY-ed with ids)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _copy_rows(model: Any, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """COPY ``rows`` (tuples in the order of ``columns``, by attname) into the model's table."""
+    names = {f.attname: f.column for f in _concrete(model)}
+    cols = ", ".join(connection.ops.quote_name(names[c]) for c in columns)
+    with connection.cursor() as cursor:
+        raw: Any = cursor.cursor
+        with raw.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def _status_of(stage: Stage) -> str:
@@ -1312,6 +1483,42 @@ def _save_progress(job: ImportJob, importer: Importer, *, persist: bool) -> None
     cache.set(progress_key(job.pk), totals.total, timeout=3600)
     if persist:
         ImportJob.objects.filter(pk=job.pk).update(progress=totals.total)
+
+
+def _save_results(job: ImportJob, results: list[RowResult]) -> None:
+    if not results:
+        return
+    if _can_copy():
+        _copy_rows(
+            ImportRowResult,
+            ["job_id", "row_number", "status", "record_id", "messages", "values"],
+            (
+                (
+                    job.pk,
+                    r.row_number,
+                    r.status,
+                    r.record_id,
+                    json.dumps(r.messages, ensure_ascii=False) if r.messages else "[]",
+                    json.dumps(r.values, ensure_ascii=False) if r.values else "[]",
+                )
+                for r in results
+            ),
+        )
+        return
+    ImportRowResult.objects.bulk_create(
+        [
+            ImportRowResult(
+                job=job,
+                row_number=r.row_number,
+                status=r.status,
+                record_id=r.record_id,
+                messages=r.messages,
+                values=r.values,
+            )
+            for r in results
+        ],
+        batch_size=1000,
+    )
 
 
 def store_totals(job: ImportJob, totals: Totals) -> None:
@@ -1354,7 +1561,7 @@ def execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
         for chunk in _chunks(rows, BATCH_SIZE):
             with transaction.atomic():
                 results = importer.run_batch(chunk, write=commit)
-                ImportRowResult.objects.bulk_create(results, batch_size=1000)
+                _save_results(job, results)
             _save_progress(job, importer, persist=True)
         warnings = importer.link_parents(write=commit)
         _add_warnings(job, warnings)
@@ -1369,7 +1576,7 @@ def execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
                 failed = True
                 importer.kept_errors.extend(bad)
             if not failed:
-                ImportRowResult.objects.bulk_create(results, batch_size=1000)
+                _save_results(job, results)
             _save_progress(job, importer, persist=False)
         if not failed:
             warnings = importer.link_parents(write=True)
@@ -1378,7 +1585,7 @@ def execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
         else:
             transaction.set_rollback(True)
     if failed:
-        ImportRowResult.objects.bulk_create(importer.kept_errors, batch_size=1000)
+        _save_results(job, importer.kept_errors)
         totals = importer.totals
         totals.skipped = totals.valid
         totals.created = totals.updated = 0

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tandem.activities.models import Activity
 from tandem.conftest import World
 from tandem.core.models import HistoryEntry
 from tandem.customers.models import Account, Contact, DuplicateKey
@@ -337,11 +338,21 @@ def test_it_imports_products_and_follow_ups(world: World, tmp_path: Path) -> Non
         "activity",
         write_csv(
             tmp_path / "f.csv",
-            [["客户", "类型", "内容", "日期"], ["Visited Ltd", "拜访", "Demo", "2025-03-01 10:30"]],
+            [["客户", "类型", "内容", "日期"], ["Visited Ltd", "电报", "Demo", "2025-03-01 10:30"]],
         ),
         mode="skip",
     )
-    assert job.failed_count == 1  # 拜访 is not a kind: the person is told the choices
+    assert job.failed_count == 1  # 电报 is not a kind: the person is told the choices
+    job = run(
+        admin,
+        "activity",
+        write_csv(
+            tmp_path / "f1.csv",
+            [["客户", "类型", "内容", "日期"], ["Visited Ltd", "拜访", "Demo", "2025-03-01"]],
+        ),
+    )
+    assert job.created_count == 1  # a kind by its Chinese label
+    assert Activity.objects.filter(kind="visit").count() == 1
     job = run(
         admin,
         "activity",
@@ -350,7 +361,7 @@ def test_it_imports_products_and_follow_ups(world: World, tmp_path: Path) -> Non
             [["客户", "类型", "内容", "日期"], ["Visited Ltd", "Visit", "Demo", "2025年3月1日"]],
         ),
     )
-    assert job.created_count == 1
+    assert job.created_count == 1 and Activity.objects.count() == 2
     account.refresh_from_db()
     assert account.last_follow_up_at is not None and account.last_follow_up_at.year == 2025
 

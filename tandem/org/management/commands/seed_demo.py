@@ -8,8 +8,9 @@ from tandem.org.demo import COMPANY, print_demo_logins, seed_demo
 
 class Command(BaseCommand):
     help = (
-        f"Add the demo company {COMPANY!r} (about 30 people, teams, positions, roles). Safe to re-run: "
-        "only what is missing is created."
+        f"Add the demo company {COMPANY!r} (about 30 people, teams, positions, roles) and a year of its "
+        "CRM (accounts, contacts, leads, deals, follow-ups, public pools). Safe to re-run: only what is "
+        "missing is created."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -17,6 +18,11 @@ class Command(BaseCommand):
             "--if-empty",
             action="store_true",
             help="Do nothing when the database already has people (superusers made by hand do not count).",
+        )
+        parser.add_argument(
+            "--no-crm",
+            action="store_true",
+            help="Only the organisation: people, teams and positions, without customers, deals and follow-ups.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -45,4 +51,16 @@ class Command(BaseCommand):
             f"In the database now: people {totals['people']} active + {totals['deactivated']} deactivated, "
             f"teams {totals['teams']}, positions {totals['positions']}, transfers {totals['transfers']}."
         )
+        if not result.skipped and not options["no_crm"]:
+            self._seed_crm()
         print_demo_logins(self.stdout)
+
+    def _seed_crm(self) -> None:
+        from tandem.customers.demo import seed_crm
+
+        try:
+            crm = seed_crm()
+        except (ImproperlyConfigured, ValidationError) as exc:
+            raise CommandError(f"The demo CRM was not added: {exc}") from exc
+        for line in crm.summary_lines():
+            self.stdout.write(line)

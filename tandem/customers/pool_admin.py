@@ -1,0 +1,133 @@
+"""Administering public pools (公海): create a pool, edit its rules, manage its members.
+
+Administrators create pools; a pool's administrators (``PoolMember.is_admin``) edit its rules
+and members. Every change is recorded in history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tandem.core import access, history
+from tandem.core.access import Actor
+from tandem.core.models import HistoryAction
+from tandem.org.models import Team, User
+
+from .models import AccountLevel, Pool, PoolMember
+from .pools import is_pool_admin
+
+RULE_FIELDS = (
+    "name",
+    "description",
+    "is_active",
+    "days_without_follow_up",
+    "days_by_level",
+    "days_without_open_deal",
+    "days_without_won_deal",
+    "exempt_with_open_deal",
+    "exempt_won_customers",
+    "remind_days_before",
+    "max_owned_per_person",
+    "daily_claim_limit",
+    "cooldown_days",
+)
+
+
+def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    values = {k: data[k] for k in RULE_FIELDS if k in data}
+    errors: dict[str, list[str]] = {}
+    if "name" in values:
+        values["name"] = (values["name"] or "").strip()
+        if not values["name"]:
+            errors["name"] = [_("This field is required.")]
+    if "days_by_level" in values:
+        raw = values["days_by_level"] or {}
+        codes = set(AccountLevel.objects.values_list("code", flat=True))
+        cleaned: dict[str, int] = {}
+        for code, days in dict(raw).items():
+            if code not in codes:
+                errors["days_by_level"] = [_("Unknown account level %(code)s.") % {"code": code}]
+                break
+            if days in (None, ""):
+                continue
+            if not isinstance(days, int) or days < 0:
+                errors["days_by_level"] = [_("Days must be whole numbers, 0 or more.")]
+                break
+            cleaned[str(code)] = days
+        values["days_by_level"] = cleaned
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+@transaction.atomic
+def pool_create(*, actor: Actor, data: Mapping[str, Any], teams: Iterable[Team] = ()) -> Pool:
+    access.require_admin(actor)
+    values = _clean({"name": "", **data})
+    pool = Pool.objects.create(**values)
+    pool.teams.set(list(teams))
+    history.record_create(actor=actor.user, obj=pool)
+    return pool
+
+
+@transaction.atomic
+def pool_update(
+    *, actor: Actor, pool: Pool, data: Mapping[str, Any], teams: Iterable[Team] | None = None
+) -> Pool:
+    """Edit a pool's rules (pool administrators). Member teams change by administrators only."""
+    pool = Pool.objects.select_for_update().get(pk=pool.pk)
+    if not is_pool_admin(actor, pool):
+        raise PermissionDenied
+    before = history.snapshot(pool)
+    values = _clean(data)
+    for key, value in values.items():
+        setattr(pool, key, value)
+    pool.save()
+    if teams is not None and actor.is_admin:
+        old = sorted(t.name for t in pool.teams.all())
+        pool.teams.set(list(teams))
+        new = sorted(t.name for t in pool.teams.all())
+        if old != new:
+            history.record(
+                actor=actor.user, obj=pool, action=HistoryAction.UPDATE, changes={"teams": [old, new]}
+            )
+    history.record_update(actor=actor.user, obj=pool, before=before)
+    return pool
+
+
+@transaction.atomic
+def pool_member_set(*, actor: Actor, pool: Pool, user: User, is_admin: bool = False) -> PoolMember:
+    """Add a named member (or change whether they administer the pool)."""
+    if not is_pool_admin(actor, pool):
+        raise PermissionDenied
+    if not user.is_active:
+        raise ValidationError({"user": [_("Choose an active person.")]})
+    member, created = PoolMember.objects.get_or_create(pool=pool, user=user, defaults={"is_admin": is_admin})
+    if not created and member.is_admin != is_admin:
+        member.is_admin = is_admin
+        member.save(update_fields=["is_admin"])
+    elif not created:
+        return member
+    history.record(
+        actor=actor.user,
+        obj=pool,
+        action=HistoryAction.UPDATE,
+        changes={"members": [None, f"{user} ({_('pool administrator') if is_admin else _('member')})"]},
+    )
+    return member
+
+
+@transaction.atomic
+def pool_member_remove(*, actor: Actor, pool: Pool, user: User) -> None:
+    if not is_pool_admin(actor, pool):
+        raise PermissionDenied
+    deleted, _rows = PoolMember.objects.filter(pool=pool, user=user).delete()
+    if deleted:
+        history.record(
+            actor=actor.user, obj=pool, action=HistoryAction.UPDATE, changes={"members": [str(user), None]}
+        )

@@ -1,0 +1,660 @@
+"""The deals web UI: list, board and its move endpoint, deal page, deal form, products, pipelines.
+
+Each page is tried as the owner, a teammate, the manager above and an outsider; denied posts
+also assert that nothing changed; the list and the board keep a flat query count.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tandem.activities.models import Activity
+from tandem.conftest import World
+from tandem.customers.tests.factories import AccountFactory, ContactFactory
+from tandem.deals.models import Deal, DealContact, DealLine, DealStatus, Pipeline, Product, Stage
+from tandem.deals.tests.factories import DealFactory, ProductFactory, pipeline, stage_named
+from tandem.org.models import User
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _deal(world: World, **kwargs: Any) -> Deal:
+    kwargs.setdefault("owner", world.owner)
+    deal: Deal = DealFactory(**kwargs)
+    return deal
+
+
+def _move(client: Client, deal: Deal, stage: Stage, **data: Any) -> Any:
+    return client.post(
+        reverse("deals:deal-move", args=[deal.pk]),
+        {"stage": stage.pk, "version": deal.version, **data},
+        HTTP_ACCEPT="application/json",
+    )
+
+
+# --- List -----------------------------------------------------------------------------------
+
+
+def test_it_lists_the_deals_each_person_may_see(world: World) -> None:
+    deal = _deal(world, name="Owner deal")
+    for user, sees in [
+        (world.owner, True),
+        (world.teammate, False),
+        (world.manager, True),
+        (world.outsider, False),
+    ]:
+        response = _client(user).get(reverse("deals:deal-list"))
+        assert response.status_code == 200
+        assert (deal.name in response.content.decode()) is sees, user
+
+
+def test_it_filters_the_list_with_the_api_filterset_and_shows_chips(world: World) -> None:
+    _deal(world, name="Alpha", amount=Decimal("500"))
+    _deal(world, name="Beta", amount=Decimal("50000"))
+    response = _client(world.owner).get(reverse("deals:deal-list"), {"amount_min": "1000"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Beta" in body and "Alpha" not in body
+    assert "filter-chip" in body
+
+
+def test_it_answers_400_with_a_message_for_a_bad_filter_value(world: World) -> None:
+    response = _client(world.owner).get(reverse("deals:deal-list"), {"amount_min": "lots"})
+    assert response.status_code == 400
+    assert "alert-danger" in response.content.decode()
+
+
+def test_it_marks_overdue_and_stale_deals_with_text_not_colour_alone(world: World) -> None:
+    deal = _deal(
+        world, name="Late one", expected_close_date=timezone.localdate() - datetime.timedelta(days=3)
+    )
+    Deal.objects.filter(pk=deal.pk).update(created_at=timezone.now() - datetime.timedelta(days=30))
+    body = _client(world.owner).get(reverse("deals:deal-list")).content.decode()
+    assert "Overdue" in body and "bi-alarm" in body
+    assert "Stale" in body and "bi-hourglass-split" in body
+
+
+def _list_queries(client: Client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("deals:deal-list"), {"cols": "name,account,stage,amount,owner,team"})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_it_lists_deals_with_a_query_count_that_does_not_grow_with_rows(world: World) -> None:
+    client = _client(world.manager)
+    for _ in range(5):
+        _deal(world, account=AccountFactory(owner=world.owner))
+    few = _list_queries(client)
+    for _ in range(45):
+        _deal(world, account=AccountFactory(owner=world.owner))
+    assert _list_queries(client) == few
+
+
+def test_it_shows_an_empty_state_that_offers_the_first_deal(world: World) -> None:
+    body = _client(world.owner).get(reverse("deals:deal-list")).content.decode()
+    assert "Create the first deal" in body
+
+
+# --- Bulk actions ---------------------------------------------------------------------------
+
+
+def test_it_assigns_selected_deals_in_bulk_for_a_manager(world: World) -> None:
+    deals = [_deal(world), _deal(world)]
+    response = _client(world.manager).post(
+        reverse("deals:deal-bulk"),
+        {"action": "assign", "ids": [d.pk for d in deals], "owner": world.teammate.pk},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert set(Deal.objects.filter(pk__in=[d.pk for d in deals]).values_list("owner", flat=True)) == {
+        world.teammate.pk
+    }
+    assert "2 deals assigned." in response.content.decode()
+
+
+def test_it_refuses_a_bulk_assign_by_a_rep_and_changes_nothing(world: World) -> None:
+    deal = _deal(world)
+    response = _client(world.owner).post(
+        reverse("deals:deal-bulk"),
+        {"action": "assign", "ids": [deal.pk], "owner": world.teammate.pk},
+        follow=True,
+    )
+    assert "1 deal refused" in response.content.decode()
+    deal.refresh_from_db()
+    assert deal.owner == world.owner and deal.version == 1
+
+
+def test_it_counts_and_lists_stage_guidance_refusals_of_a_bulk_move(world: World) -> None:
+    ready = _deal(world, name="Ready", budget=Decimal("1000"))
+    unready = _deal(world, name="Unready")
+    response = _client(world.owner).post(
+        reverse("deals:deal-bulk"),
+        {"action": "stage", "ids": [ready.pk, unready.pk], "stage": stage_named("Proposal").pk},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "1 deal moved." in body
+    assert "1 deal refused:" in body and "Unready" in body and "budget" in body
+    assert Deal.objects.get(pk=ready.pk).stage == stage_named("Proposal")
+    assert Deal.objects.get(pk=unready.pk).stage == stage_named("Qualification")
+
+
+def test_it_does_not_touch_invisible_deals_in_a_bulk_delete(world: World) -> None:
+    theirs = _deal(world, owner=world.outsider)
+    _client(world.manager).post(reverse("deals:deal-bulk"), {"action": "delete", "ids": [theirs.pk]})
+    assert Deal.objects.filter(pk=theirs.pk).exists()
+
+
+def test_it_refuses_a_bulk_delete_by_a_rep(world: World) -> None:
+    deal = _deal(world)
+    _client(world.owner).post(reverse("deals:deal-bulk"), {"action": "delete", "ids": [deal.pk]})
+    assert Deal.objects.filter(pk=deal.pk).exists()
+
+
+# --- Board ----------------------------------------------------------------------------------
+
+
+def test_it_shows_the_board_with_a_column_per_open_stage_and_its_count_and_total(world: World) -> None:
+    _deal(world, name="One", amount=Decimal("1000"))
+    _deal(world, name="Two", amount=Decimal("2500"))
+    response = _client(world.owner).get(reverse("deals:board"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "One" in body and "Two" in body
+    assert "2 deals" in body and "¥3,500.00" in body
+    assert f'data-stage="{stage_named("Won").pk}"' in body
+    assert "js/board.js" in body and "Sortable.min.js" in body
+
+
+def test_it_hides_deals_an_outsider_may_not_see_from_the_board(world: World) -> None:
+    _deal(world, name="Secret deal")
+    body = _client(world.outsider).get(reverse("deals:board")).content.decode()
+    assert "Secret deal" not in body
+
+
+def _board_queries(client: Client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("deals:board"))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_it_draws_the_board_with_a_query_count_that_does_not_grow_with_deals(world: World) -> None:
+    client = _client(world.manager)
+    for i in range(5):
+        _deal(
+            world,
+            account=AccountFactory(owner=world.owner),
+            stage=stage_named("Qualification" if i % 2 else "Proposal"),
+        )
+    few = _board_queries(client)
+    for i in range(55):
+        _deal(
+            world,
+            account=AccountFactory(owner=world.owner),
+            stage=stage_named("Qualification" if i % 2 else "Proposal"),
+        )
+    assert _board_queries(client) == few
+
+
+def test_it_pages_a_column_with_load_more(world: World) -> None:
+    for i in range(25):
+        _deal(
+            world, name=f"Card {i:02d}", expected_close_date=timezone.localdate() + datetime.timedelta(days=i)
+        )
+    client = _client(world.owner)
+    body = client.get(reverse("deals:board")).content.decode()
+    assert body.count('class="board-card ') == 20
+    assert "Load more" in body
+    stage = stage_named("Qualification")
+    more = client.get(reverse("deals:board-column", args=[stage.pk]), {"offset": 20}).content.decode()
+    assert more.count('class="board-card ') == 5
+    assert "Card 24" in more and "Load more" not in more
+
+
+def test_it_filters_the_board_with_the_same_filterset(world: World) -> None:
+    _deal(world, name="Mine")
+    _deal(world, name="Teammate's", owner=world.teammate)
+    body = _client(world.manager).get(reverse("deals:board"), {"owner": world.teammate.pk}).content.decode()
+    assert "Teammate&#x27;s" in body and ">Mine<" not in body
+
+
+# --- Move endpoint --------------------------------------------------------------------------
+
+
+def test_it_moves_a_dropped_card_and_returns_both_column_totals(world: World) -> None:
+    deal = _deal(world, amount=Decimal("4000"), budget=Decimal("5000"))
+    response = _move(_client(world.owner), deal, stage_named("Proposal"))
+    assert response.status_code == 200
+    data = response.json()
+    deal.refresh_from_db()
+    assert deal.stage == stage_named("Proposal") and data["version"] == deal.version == 2
+    assert data["columns"][str(stage_named("Proposal").pk)]["count"] == 1
+    assert data["columns"][str(stage_named("Qualification").pk)]["count"] == 0
+    assert data["columns"][str(stage_named("Proposal").pk)]["total"] == "¥4,000.00"
+
+
+def test_it_refuses_a_move_that_misses_required_fields_and_names_them(world: World) -> None:
+    deal = _deal(world)
+    response = _move(_client(world.owner), deal, stage_named("Proposal"))
+    assert response.status_code == 400
+    assert "budget" in response.json()["message"]
+    deal.refresh_from_db()
+    assert deal.stage == stage_named("Qualification") and deal.version == 1
+
+
+def test_it_answers_409_to_a_move_with_a_stale_version(world: World) -> None:
+    deal = _deal(world)
+    Deal.objects.filter(pk=deal.pk).update(version=5)
+    response = _move(_client(world.owner), deal, stage_named("Needs analysis"))
+    assert response.status_code == 409
+    assert Deal.objects.get(pk=deal.pk).stage == stage_named("Qualification")
+
+
+def test_it_answers_404_to_an_outsiders_move_and_changes_nothing(world: World) -> None:
+    deal = _deal(world)
+    response = _move(_client(world.outsider), deal, stage_named("Needs analysis"))
+    assert response.status_code == 404
+    deal.refresh_from_db()
+    assert deal.stage == stage_named("Qualification") and deal.version == 1
+
+
+def test_it_answers_404_to_a_teammates_move(world: World) -> None:
+    deal = _deal(world)
+    assert _move(_client(world.teammate), deal, stage_named("Needs analysis")).status_code == 404
+
+
+def test_it_needs_a_lost_reason_to_drop_a_card_on_lost(world: World) -> None:
+    deal = _deal(world)
+    client = _client(world.owner)
+    refused = _move(client, deal, stage_named("Lost"))
+    assert refused.status_code == 400 and refused.json()["needs_lost_reason"] is True
+    done = _move(client, deal, stage_named("Lost"), lost_reason="Price too high")
+    assert done.status_code == 200 and done.json()["closed"] is True
+    deal.refresh_from_db()
+    assert deal.status == DealStatus.LOST and deal.lost_reason == "Price too high"
+
+
+def test_it_moves_from_the_keyboard_menu_without_javascript(world: World) -> None:
+    deal = _deal(world)
+    response = _client(world.owner).post(
+        reverse("deals:deal-move", args=[deal.pk]),
+        {"stage": stage_named("Needs analysis").pk, "version": deal.version, "next": reverse("deals:board")},
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("deals:board")
+    assert Deal.objects.get(pk=deal.pk).stage == stage_named("Needs analysis")
+
+
+# --- Deal page ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("owner", 200), ("teammate", 404), ("manager", 200), ("outsider", 404)]
+)
+def test_it_shows_the_deal_page_to_those_who_may_see_the_deal(world: World, who: str, status: int) -> None:
+    deal = _deal(world, name="Visible deal")
+    response = _client(getattr(world, who)).get(deal.get_absolute_url())
+    assert response.status_code == status
+
+
+def test_it_shows_progress_next_stages_lines_contacts_and_timeline(world: World) -> None:
+    account = AccountFactory(owner=world.owner)
+    contact = ContactFactory(account=account, name="Li Lei")
+    deal = _deal(world, account=account, name="Full deal")
+    DealContact.objects.create(deal=deal, contact=contact, role="decision_maker")
+    product = ProductFactory(name="Widget")
+    DealLine.objects.create(
+        deal=deal, product=product, quantity=2, unit_price=Decimal("50"), amount=Decimal("100")
+    )
+    Activity.objects.create(
+        deal=deal, account=account, author=world.owner, subject="Called them", occurred_at=timezone.now()
+    )
+    body = _client(world.owner).get(deal.get_absolute_url()).content.decode()
+    assert 'aria-current="step"' in body
+    assert "Needs analysis" in body and "needs" in body  # next stages with what they require
+    assert "Li Lei" in body and "Decision maker" in body
+    assert "Widget" in body and "¥100.00" in body
+    assert "Called them" in body
+    assert "Log a follow-up" in body
+
+
+def test_it_logs_a_follow_up_from_the_deal_page(world: World) -> None:
+    deal = _deal(world)
+    response = _client(world.owner).post(
+        reverse("deals:deal-follow-up", args=[deal.pk]), {"kind": "call", "content": "Discussed pricing"}
+    )
+    assert response.status_code == 302
+    activity = Activity.objects.get(deal=deal)
+    assert activity.content == "Discussed pricing" and activity.author == world.owner
+    deal.refresh_from_db()
+    assert deal.last_follow_up_at is not None
+
+
+def test_it_logs_a_follow_up_in_place_with_htmx(world: World) -> None:
+    deal = _deal(world)
+    response = _client(world.owner).post(
+        reverse("deals:deal-follow-up", args=[deal.pk]),
+        {"kind": "visit", "content": "Visited the plant"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "tandem:toast" in response["HX-Trigger"]
+    assert "Visited the plant" in response.content.decode()
+
+
+def test_it_shows_follow_up_errors_inline_and_logs_nothing(world: World) -> None:
+    deal = _deal(world)
+    response = _client(world.owner).post(reverse("deals:deal-follow-up", args=[deal.pk]), {"kind": "call"})
+    assert response.status_code == 400
+    assert "Write what happened." in response.content.decode()
+    assert not Activity.objects.exists()
+
+
+def test_it_refuses_an_outsiders_follow_up_with_404(world: World) -> None:
+    deal = _deal(world)
+    response = _client(world.outsider).post(
+        reverse("deals:deal-follow-up", args=[deal.pk]), {"kind": "call", "content": "Sneaky"}
+    )
+    assert response.status_code == 404
+    assert not Activity.objects.exists()
+
+
+def test_it_shows_stage_guidance_inline_with_a_link_to_edit(world: World) -> None:
+    deal = _deal(world)
+    response = _client(world.owner).post(
+        reverse("deals:deal-stage", args=[deal.pk]), {"stage": stage_named("Proposal").pk, "version": 1}
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "budget" in body and reverse("deals:deal-edit", args=[deal.pk]) in body
+    assert Deal.objects.get(pk=deal.pk).stage == stage_named("Qualification")
+
+
+def test_it_moves_the_stage_from_the_deal_page(world: World) -> None:
+    deal = _deal(world)
+    response = _client(world.owner).post(
+        reverse("deals:deal-stage", args=[deal.pk]), {"stage": stage_named("Needs analysis").pk, "version": 1}
+    )
+    assert response.status_code == 302
+    assert Deal.objects.get(pk=deal.pk).stage == stage_named("Needs analysis")
+
+
+def test_it_marks_a_deal_lost_only_with_a_reason(world: World) -> None:
+    deal = _deal(world)
+    client = _client(world.owner)
+    url = reverse("deals:deal-close", args=[deal.pk])
+    refused = client.post(url, {"outcome": "lost", "version": 1})
+    assert refused.status_code == 400 and "Say why the deal was lost." in refused.content.decode()
+    assert Deal.objects.get(pk=deal.pk).status == DealStatus.OPEN
+    client.post(url, {"outcome": "lost", "version": 1, "lost_reason": "No budget"})
+    assert Deal.objects.get(pk=deal.pk).status == DealStatus.LOST
+
+
+def test_it_lets_a_manager_reassign_but_not_a_rep(world: World) -> None:
+    deal = _deal(world)
+    url = reverse("deals:deal-reassign", args=[deal.pk])
+    assert _client(world.owner).post(url, {"owner": world.teammate.pk}).status_code == 403
+    assert Deal.objects.get(pk=deal.pk).owner == world.owner
+    assert _client(world.manager).post(url, {"owner": world.teammate.pk}).status_code == 302
+    assert Deal.objects.get(pk=deal.pk).owner == world.teammate
+
+
+def test_it_lets_a_manager_delete_but_not_the_rep(world: World) -> None:
+    deal = _deal(world)
+    url = reverse("deals:deal-delete", args=[deal.pk])
+    assert _client(world.owner).post(url).status_code == 403
+    assert Deal.objects.filter(pk=deal.pk).exists()
+    assert _client(world.outsider).post(url).status_code == 404
+    assert _client(world.manager).post(url).status_code == 302
+    assert not Deal.objects.filter(pk=deal.pk).exists()
+
+
+# --- Deal form ------------------------------------------------------------------------------
+
+
+def _form_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": "New deal",
+        "stage": stage_named("Qualification").pk,
+        "amount": "1000",
+        "currency": "CNY",
+        "contacts-TOTAL_FORMS": "0",
+        "contacts-INITIAL_FORMS": "0",
+        "lines-TOTAL_FORMS": "0",
+        "lines-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_it_creates_a_deal_with_line_items_whose_total_is_the_amount(world: World) -> None:
+    account = AccountFactory(owner=world.owner)
+    contact = ContactFactory(account=account)
+    product = ProductFactory(list_price=Decimal("300"))
+    client = _client(world.owner)
+    assert client.get(reverse("deals:deal-create")).status_code == 200
+    response = client.post(
+        reverse("deals:deal-create"),
+        _form_data(
+            account=account.pk,
+            **{
+                "contacts-TOTAL_FORMS": "1",
+                "contacts-0-contact": contact.pk,
+                "contacts-0-role": "influencer",
+                "lines-TOTAL_FORMS": "2",
+                "lines-0-product": product.pk,
+                "lines-0-quantity": "2",
+                "lines-0-discount_percent": "10",
+                "lines-1-product": "",
+            },
+        ),
+    )
+    assert response.status_code == 302
+    deal = Deal.objects.get(name="New deal")
+    assert deal.owner == world.owner and deal.account == account
+    assert deal.amount == Decimal("540.00")
+    assert deal.deal_contacts.get().role == "influencer"
+
+
+def test_it_shows_form_errors_for_bad_input_and_creates_nothing(world: World) -> None:
+    response = _client(world.owner).post(
+        reverse("deals:deal-create"), _form_data(name="", amount="-5", probability="150")
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "is-invalid" in body
+    assert not Deal.objects.exists()
+
+
+def test_it_refuses_an_account_the_person_may_not_see(world: World) -> None:
+    theirs = AccountFactory(owner=world.outsider)
+    response = _client(world.owner).post(reverse("deals:deal-create"), _form_data(account=theirs.pk))
+    assert response.status_code == 400
+    assert not Deal.objects.exists()
+
+
+def test_it_refuses_the_form_to_people_without_the_deal_grant(world: World) -> None:
+    assert _client(world.support).get(reverse("deals:deal-create")).status_code == 403
+    response = _client(world.support).post(reverse("deals:deal-create"), _form_data())
+    assert response.status_code == 403
+    assert not Deal.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("owner", 200), ("teammate", 404), ("manager", 200), ("outsider", 404)]
+)
+def test_it_opens_the_edit_form_for_those_who_may_edit(world: World, who: str, status: int) -> None:
+    deal = _deal(world)
+    assert _client(getattr(world, who)).get(reverse("deals:deal-edit", args=[deal.pk])).status_code == status
+
+
+def test_it_shows_both_versions_on_a_conflicting_edit(world: World) -> None:
+    deal = _deal(world, name="Original")
+    Deal.objects.filter(pk=deal.pk).update(name="Changed by someone", version=2)
+    response = _client(world.owner).post(
+        reverse("deals:deal-edit", args=[deal.pk]), _form_data(name="My name", version=1)
+    )
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "My name" in body and "Changed by someone" in body
+    assert 'name="version" value="2"' in body  # "keep mine" resubmits with the current version
+    assert Deal.objects.get(pk=deal.pk).name == "Changed by someone"
+
+
+def test_it_shows_stage_guidance_errors_inline_on_the_form(world: World) -> None:
+    deal = _deal(world)
+    response = _client(world.owner).post(
+        reverse("deals:deal-edit", args=[deal.pk]),
+        _form_data(name=deal.name, version=1, stage=stage_named("Proposal").pk),
+    )
+    assert response.status_code == 400
+    assert "budget" in response.content.decode()
+    assert Deal.objects.get(pk=deal.pk).stage == stage_named("Qualification")
+
+
+def test_it_offers_the_chosen_accounts_contacts(world: World) -> None:
+    account = AccountFactory(owner=world.owner)
+    ContactFactory(account=account, name="Han Meimei")
+    client = _client(world.owner)
+    body = client.get(reverse("deals:deal-form-contacts"), {"account": account.pk}).content.decode()
+    assert "Han Meimei" in body
+    theirs = AccountFactory(owner=world.outsider)
+    ContactFactory(account=theirs, name="Hidden person")
+    assert (
+        "Hidden person"
+        not in client.get(reverse("deals:deal-form-contacts"), {"account": theirs.pk}).content.decode()
+    )
+
+
+def test_it_searches_only_visible_accounts(world: World) -> None:
+    AccountFactory(owner=world.owner, name="Acme Mine")
+    AccountFactory(owner=world.outsider, name="Acme Theirs")
+    body = _client(world.owner).get(reverse("deals:account-search"), {"q": "Acme"}).content.decode()
+    assert "Acme Mine" in body and "Acme Theirs" not in body
+
+
+# --- Products -------------------------------------------------------------------------------
+
+
+def test_it_lists_and_searches_products(world: World) -> None:
+    ProductFactory(name="Server", family="Hardware")
+    ProductFactory(name="Licence", family="Software")
+    client = _client(world.owner)
+    body = client.get(reverse("deals:product-list"), {"family": "hardware"}).content.decode()
+    assert "Server" in body and "Licence" not in body
+    assert "Licence" in client.get(reverse("deals:product-list"), {"q": "lic"}).content.decode()
+
+
+def test_it_lets_an_administrator_create_and_deactivate_a_product(world: World) -> None:
+    client = _client(world.admin)
+    response = client.post(
+        reverse("deals:product-create"),
+        {"name": "Gadget", "code": "G-1", "list_price": "99.50", "currency": "CNY", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    product = Product.objects.get(code="G-1")
+    client.post(reverse("deals:product-toggle", args=[product.pk]))
+    product.refresh_from_db()
+    assert product.is_active is False
+
+
+def test_it_refuses_product_changes_to_a_rep(world: World) -> None:
+    product = ProductFactory(name="Fixed")
+    client = _client(world.owner)
+    assert client.get(reverse("deals:product-create")).status_code == 403
+    assert (
+        client.post(reverse("deals:product-edit", args=[product.pk]), {"name": "Hacked"}).status_code == 403
+    )
+    assert client.post(reverse("deals:product-toggle", args=[product.pk])).status_code == 403
+    product.refresh_from_db()
+    assert product.name == "Fixed" and product.is_active
+
+
+def test_it_shows_product_form_errors(world: World) -> None:
+    ProductFactory(code="DUP")
+    response = _client(world.admin).post(
+        reverse("deals:product-create"), {"name": "", "code": "DUP", "list_price": "x", "currency": "CNY"}
+    )
+    assert response.status_code == 400
+    assert Product.objects.count() == 1
+
+
+# --- Pipelines and stages -------------------------------------------------------------------
+
+
+def test_it_keeps_pipeline_administration_to_administrators(world: World) -> None:
+    pipeline()
+    for user in (world.owner, world.manager):
+        client = _client(user)
+        assert client.get(reverse("deals:pipeline-list")).status_code == 403
+        assert (
+            client.post(reverse("deals:pipeline-create"), {"name": "Sneaky", "order": 1}).status_code == 403
+        )
+    assert not Pipeline.objects.filter(name="Sneaky").exists()
+    assert _client(world.admin).get(reverse("deals:pipeline-list")).status_code == 200
+
+
+def test_it_creates_a_pipeline_with_default_stages(world: World) -> None:
+    pipeline()
+    response = _client(world.admin).post(
+        reverse("deals:pipeline-create"), {"name": "Renewals", "order": 2, "is_active": "on"}
+    )
+    assert response.status_code == 302
+    created = Pipeline.objects.get(name="Renewals")
+    assert created.stages.count() == 6
+
+
+def test_it_adds_a_stage_with_required_fields_and_reorders_it(world: World) -> None:
+    default = pipeline()
+    client = _client(world.admin)
+    response = client.post(
+        reverse("deals:stage-create", args=[default.pk]),
+        {
+            "name": "Demo",
+            "kind": "open",
+            "probability": 40,
+            "order": 9,
+            "required_fields": ["contacts", "next_step"],
+            "guidance": "Show the product.",
+        },
+    )
+    assert response.status_code == 302
+    stage = Stage.objects.get(name="Demo")
+    assert stage.required_fields == ["contacts", "next_step"]
+    client.post(reverse("deals:stage-reorder", args=[stage.pk]), {"direction": "up"})
+    names = list(default.stages.order_by("order").values_list("name", flat=True))
+    assert names.index("Demo") == len(names) - 2
+
+
+def test_it_shows_stage_form_errors(world: World) -> None:
+    default = pipeline()
+    response = _client(world.admin).post(
+        reverse("deals:stage-create", args=[default.pk]),
+        {"name": "", "kind": "maybe", "probability": 150, "order": 0},
+    )
+    assert response.status_code == 400
+    assert not Stage.objects.filter(probability=150).exists()
+
+
+def test_it_answers_json_errors_the_board_can_read(world: World) -> None:
+    deal = _deal(world)
+    response = _client(world.owner).post(
+        reverse("deals:deal-move", args=[deal.pk]), {"stage": "nope"}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 400
+    assert json.loads(response.content)["message"]
