@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "tandem.activities",
     "tandem.imports",
     "tandem.search",
+    "tandem.assignment",
 ]
 
 MIDDLEWARE = [

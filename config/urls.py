@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("tandem.deals.api_urls")),
     path("", include("tandem.leads.api_urls")),
     path("", include("tandem.activities.api_urls")),
+    path("", include("tandem.assignment.api_urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("follow-ups/", include("tandem.activities.urls")),
     path("search/", include("tandem.search.urls")),
     path("deals/", include("tandem.deals.urls")),
+    path("assignment/", include("tandem.assignment.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

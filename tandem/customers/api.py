@@ -389,7 +389,8 @@ def timeline_items(
                 "at": stay.entered_at,
                 "actor": stay.actor_id,
                 "actor_name": person(stay.actor) if stay.actor_id else None,
-                "title": _("%(deal)s entered %(stage)s") % {"deal": stay.deal.name, "stage": stay.stage.name},
+                "title": _("%(deal)s entered %(stage)s")
+                % {"deal": stay.deal.name, "stage": _(stay.stage.name)},
                 "text": "",
                 "deal": stay.deal_id,
             }

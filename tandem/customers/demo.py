@@ -59,20 +59,28 @@ class ProductSpec:
 
 
 PRODUCTS: list[ProductSpec] = [
-    ProductSpec("CRM-STD", "Tandem CRM 标准版（年） / Standard (yearly)", "CRM 套件 / CRM suite", 12_000, ""),
     ProductSpec(
-        "CRM-PRO", "Tandem CRM 专业版（年） / Professional (yearly)", "CRM 套件 / CRM suite", 36_000, ""
+        "CRM-STD", "CRM 标准版 / Standard", "CRM 套件 / CRM suite", 12_000, "每用户每年 / per user, yearly"
     ),
     ProductSpec(
-        "CRM-ENT", "Tandem CRM 企业版（年） / Enterprise (yearly)", "CRM 套件 / CRM suite", 98_000, ""
+        "CRM-PRO",
+        "CRM 专业版 / Professional",
+        "CRM 套件 / CRM suite",
+        36_000,
+        "每用户每年 / per user, yearly",
     ),
-    ProductSpec("SVC-IMPL", "实施服务（人天） / Implementation (day)", "服务 / Services", 3_000, ""),
+    ProductSpec(
+        "CRM-ENT", "CRM 企业版 / Enterprise", "CRM 套件 / CRM suite", 98_000, "每用户每年 / per user, yearly"
+    ),
+    ProductSpec("SVC-IMPL", "实施服务 / Implementation", "服务 / Services", 3_000, "按人天 / per person-day"),
     ProductSpec("SVC-MIGR", "数据迁移 / Data migration", "服务 / Services", 20_000, ""),
-    ProductSpec("SVC-TRAIN", "现场培训（场） / On-site training", "服务 / Services", 8_000, ""),
-    ProductSpec("INT-DING", "钉钉集成 / DingTalk integration", "集成 / Integrations", 15_000, ""),
-    ProductSpec("INT-WECOM", "企业微信集成 / WeCom integration", "集成 / Integrations", 15_000, ""),
+    ProductSpec("SVC-TRAIN", "现场培训 / On-site training", "服务 / Services", 8_000, "每场 / per session"),
+    ProductSpec("INT-DING", "钉钉集成 / DingTalk", "集成 / Integrations", 15_000, ""),
+    ProductSpec("INT-WECOM", "企业微信集成 / WeCom", "集成 / Integrations", 15_000, ""),
     ProductSpec("INT-API", "开放 API 扩展包 / API add-on", "集成 / Integrations", 24_000, ""),
-    ProductSpec("HW-CHECKIN", "外勤签到终端 / Field check-in device", "硬件 / Hardware", 2_000, ""),
+    ProductSpec(
+        "HW-CHECKIN", "外勤签到终端 / Check-in device", "硬件 / Hardware", 2_000, "每台 / per device"
+    ),
 ]
 SUITE = ["CRM-STD", "CRM-PRO", "CRM-ENT"]
 ADD_ONS = ["SVC-IMPL", "SVC-MIGR", "SVC-TRAIN", "INT-DING", "INT-WECOM", "INT-API", "HW-CHECKIN"]
@@ -127,14 +135,14 @@ POOLS = [
     PoolSpec(
         "华东公海",
         "华东大区",
-        ("li.zhiqiang",),
+        ("li.zhiqiang", "manager", "sun.li"),
         "华东大区的公海：上海、江苏、浙江、安徽的未分配客户。A 类 90 天、B 类 45 天、C 类 20 天未跟进自动回收。\n"
         "East China's public pool. Customers return after 90 (A), 45 (B) or 20 (C) days without a follow-up.",
     ),
     PoolSpec(
         "华南公海",
         "华南大区",
-        ("huang.jun",),
+        ("huang.jun", "lin.fang", "luo.bin"),
         "华南大区的公海：广东、福建、广西、海南的未分配客户。\n"
         "South China's public pool: unowned customers in Guangdong, Fujian, Guangxi and Hainan.",
     ),
@@ -567,14 +575,24 @@ class _Builder:
         return self._actors[username]
 
     def moment(self, days_ago: int, *, hour: int | None = None, weekdays: bool = True) -> datetime.datetime:
-        """A working-hours moment ``days_ago`` days before today (weekends move to the Friday before)."""
+        """A working-hours moment ``days_ago`` days before today (weekends move to the Friday before).
+
+        Never in the future: today's moments fall between 9:00 and now, or on the working day
+        before when the day has not started yet.
+        """
         day = self.today - datetime.timedelta(days=max(days_ago, 0))
         while weekdays and day.weekday() >= 5 and day < self.today:
             day -= datetime.timedelta(days=1)
         h = hour if hour is not None else self.rng.randint(9, 17)
+        minute = self.rng.randrange(0, 60, 5)
+        latest = timezone.localtime(self.real_now) - datetime.timedelta(minutes=10)
+        if day == latest.date() and (h, minute) >= (latest.hour, latest.minute):
+            if latest.hour > 9:
+                h, minute = self.rng.randint(9, latest.hour - 1), self.rng.randrange(0, 60, 5)
+            else:
+                day -= datetime.timedelta(days=3 if day.weekday() == 0 else 1)
         at = timezone.make_aware(
-            datetime.datetime.combine(day, datetime.time(h, self.rng.randrange(0, 60, 5))),
-            timezone.get_current_timezone(),
+            datetime.datetime.combine(day, datetime.time(h, minute)), timezone.get_current_timezone()
         )
         return min(at, self.real_now - datetime.timedelta(minutes=10))
 
@@ -1177,7 +1195,7 @@ class _Builder:
         contacts = self.contacts_of.get(account.pk, [])
         roles = ["decision_maker", "influencer", "technical", "purchasing"]
         suite_name = lines[0]["product"].name
-        label = suite_name.split(" / ")[0].replace("Tandem ", "") if chinese else suite_name.split(" / ")[-1]
+        label = suite_name.split(" / ")[0] if chinese else "CRM " + suite_name.split(" / ")[-1]
         data: dict[str, Any] = {
             "name": f"{account.name} · {label}"[:200],
             "account": account,

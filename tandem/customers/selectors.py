@@ -67,11 +67,15 @@ def is_stale(account: Account, cutoff: datetime.datetime | None = None) -> bool:
 def address_lines(account: Account, language: str) -> list[str]:
     """The address per locale: China province → city → district → street; elsewhere street first."""
     if (account.country or "CN").upper() == "CN":
-        joined = "".join(p for p in (account.province, account.city, account.district) if p)
+        # Municipalities (上海市, 北京市 …) are their own province: say it once.
+        parts = [account.province, account.city, account.district]
+        if parts[0] and parts[1] and parts[0].rstrip("市") == parts[1].rstrip("市"):
+            parts[1] = ""
+        joined = "".join(p for p in parts if p)
         if language.startswith("zh"):
             line = joined + account.street
             return [line] if line else []
-        region = ", ".join(p for p in (account.province, account.city, account.district) if p)
+        region = ", ".join(p for p in parts if p)
         return [p for p in (region, account.street, account.postal_code) if p]
     locality = " ".join(p for p in (account.city, account.province, account.postal_code) if p)
     return [p for p in (account.street, account.district, locality, account.country.upper()) if p]

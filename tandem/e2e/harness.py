@@ -135,15 +135,30 @@ def wait_for_toast(page: Page, level: str = "", timeout: float = 10_000) -> str:
 def drag_and_drop(page: Page, source: Locator, target: Locator, *, steps: int = 12) -> None:
     """Drag ``source`` onto ``target`` the way a person does: press, move in steps, release.
 
-    SortableJS (the pipeline board) needs the intermediate moves; ``Locator.drag_to`` jumps.
+    SortableJS (the pipeline board) needs the intermediate moves; ``Locator.drag_to`` jumps. The
+    drop point is a spot of the target that is on screen and not covered (by the sticky top bar
+    or a toast).
     """
     source.hover()  # also settles the page after a full-page screenshot, which breaks a drag otherwise
     start = source.bounding_box()
-    assert start is not None, "the element to drag is not on screen"
+    end = target.bounding_box()
+    viewport = page.viewport_size
+    assert start is not None and end is not None and viewport is not None, "drag: not on screen"
+    top, bottom = max(end["y"], 0), min(end["y"] + end["height"], viewport["height"])
+    x = end["x"] + end["width"] / 2
+    spots = [top + (bottom - top) * f for f in (0.5, 0.3, 0.7, 0.15, 0.85)]
+    handle = target.element_handle()
+    drop = next(
+        (
+            y
+            for y in spots
+            if page.evaluate("([el, x, y]) => el.contains(document.elementFromPoint(x, y))", [handle, x, y])
+        ),
+        None,
+    )
+    assert drop is not None, "drag: the drop target is covered or off screen"
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + min(start["height"] / 2, 24))
     page.mouse.down()
-    end = target.bounding_box()
-    assert end is not None, "the drop target is not on screen"
-    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + min(end["height"] / 2, 40), steps=steps)
-    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + min(end["height"] / 2, 40) + 2, steps=2)
+    page.mouse.move(x, drop, steps=steps)
+    page.mouse.move(x, drop + 2, steps=2)
     page.mouse.up()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from contextlib import suppress
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -10,7 +11,8 @@ from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import QueryDict
-from django.utils.formats import number_format
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -64,8 +66,35 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _show_value(field: Any, value: Any) -> str:
+    """A stored value as a person reads it: choice labels, local dates and times."""
+    if field is not None and value not in (None, ""):
+        choices = dict(getattr(field, "flatchoices", None) or [])
+        if not isinstance(value, list | dict) and value in choices:  # merge entries hold lists
+            return str(choices[value])
+        if isinstance(field, models.DateTimeField) and isinstance(value, str):
+            with suppress(ValueError):
+                moment = datetime.datetime.fromisoformat(value)
+                if timezone.is_aware(moment):
+                    moment = timezone.localtime(moment)
+                return date_format(moment, "SHORT_DATETIME_FORMAT")
+        if isinstance(field, models.DateField) and isinstance(value, str):
+            with suppress(ValueError):
+                return date_format(datetime.date.fromisoformat(value), "DATE_FORMAT")
+    return _show(value)
+
+
 # Bookkeeping fields that say nothing to a person reading a record's history.
-HIDDEN_CHANGE_FIELDS = {"path", "depth", "is_superuser", "is_staff", "date_joined", "last_login", "password"}
+HIDDEN_CHANGE_FIELDS = {
+    "path",
+    "depth",
+    "is_superuser",
+    "is_staff",
+    "date_joined",
+    "last_login",
+    "password",
+    "name_key",
+}
 
 
 @register.filter
@@ -78,10 +107,12 @@ def history_changes(entry: Any, obj: models.Model | None = None) -> list[dict[st
             continue
         old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
         label: Any = EXTRA_CHANGE_LABELS.get(name, name.replace("_", " "))
+        field = None
         if obj is not None:
             with suppress(FieldDoesNotExist):
-                label = getattr(obj._meta.get_field(name), "verbose_name", label)
-        rows.append({"field": str(label), "old": _show(old), "new": _show(new)})
+                field = obj._meta.get_field(name)
+                label = getattr(field, "verbose_name", label)
+        rows.append({"field": str(label), "old": _show_value(field, old), "new": _show_value(field, new)})
     return rows
 
 
