@@ -59,7 +59,10 @@ messages: install-dev
 	@echo "Now translate the new entries in tandem/*/locale/zh_Hans/LC_MESSAGES/django.po"
 
 bench: install-dev
-	$(TANDEM) bench --help
+	@test -n "$$DATABASE_URL" || { echo "make bench needs DATABASE_URL pointing at a PostgreSQL database of its own (see bench/README.md)"; exit 2; }
+	$(TANDEM) migrate -v0
+	$(TANDEM) bench-data --if-empty
+	$(TANDEM) bench --runs 30
 
 clean:
 	rm -rf $(VENV) var/staticfiles

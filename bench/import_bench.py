@@ -379,7 +379,8 @@ def run(rows: int = 50_000, seed: int = 11, out: Callable[[str], None] = print) 
     for label, key in (("dry run", "dry_run"), ("commit ", "commit")):
         out(
             f"  {label} : {result[key + '_s']:7.2f} s  {result[key + '_rps']:9,.0f} rows/s"
-            f"  (this process's CPU: {result[key + '_cpu_s']:.2f} s)  {result[key]}"
+            f"  (this process's CPU: {result[key + '_cpu_s']:.2f} s, {result[key + '_cpu_s'] / rows * 1e6:.0f} µs/row)"
+            f"  {result[key]}"
         )
     out(
         f"  COPY    : {result['copy_s']:7.2f} s  {result['copy_rps']:9,.0f} rows/s  (floor: the rows into a scratch table)"

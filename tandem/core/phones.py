@@ -6,6 +6,8 @@ a country code are read as Chinese numbers unless another default region is give
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 DEFAULT_REGION = "CN"
@@ -35,10 +37,20 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
     return result
 
 
+# A Chinese mobile as people usually write it (13800138000, +86 138 0013 8000, +8613800138000):
+# its E.164 form is plain. 179xx is left to phonenumbers (it can be a carrier prefix); so is
+# anything else.
+_CN_MOBILE = re.compile(r"(?:\+86 ?)?(1[3-9]\d) ?(\d{4}) ?(\d{4})", re.ASCII)
+
+
 def _normalize_phone(raw: str, region: str) -> str | None:
     text = (raw or "").strip()
     if not text:
         return None
+    if region == DEFAULT_REGION:
+        mobile = _CN_MOBILE.fullmatch(text)
+        if mobile is not None and mobile.group(1) != "179":
+            return "+86" + "".join(mobile.groups())
     if text.startswith("00"):
         text = "+" + text[2:]
     try:

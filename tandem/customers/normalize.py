@@ -137,8 +137,16 @@ def clear_memos() -> None:
     phones._MEMO.clear()
 
 
+# A once-normalised name of plain letters, digits and common Chinese characters, not starting
+# with a region, is already what a second pass would give (nothing left to fold or strip).
+_SETTLED = re.compile(r"[a-z0-9\u4e00-\u9fff]*")
+_REGION_PREFIXES = tuple(_CN_REGIONS)
+
+
 def _normalize_name(name: str) -> str:
     text = _normalize_once(name)
+    if _SETTLED.fullmatch(text) is not None and not text.startswith(_REGION_PREFIXES):
+        return text
     for _round in range(10):  # every real change shortens the text; the bound is a safety net
         again = _normalize_once(text)
         if again == text:

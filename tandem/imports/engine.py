@@ -21,9 +21,10 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -95,30 +96,57 @@ DUP_FIELDS = {
 }
 
 
+# Kinds whose cell text is the value as it stands (phones are cleaned after, with the services' rule).
+_AS_TEXT = frozenset({F_.TEXT, F_.PHONE})
+_BLANK_AS_EMPTY = frozenset({F_.TEXT, F_.EMAIL, F_.PHONE})
+# An address Django's ``validate_email`` certainly accepts (dot-atom user, LDH labels, letters TLD);
+# anything else goes through the validator itself.
+_PLAIN_EMAIL = re.compile(
+    r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+    re.IGNORECASE | re.ASCII,
+)
+
+
 def progress_key(job_id: int) -> str:
     return f"imports:job:{job_id}:progress"
 
 
-@dataclass
 class Plan:
-    """One row on its way in: cells by field, parsed values, problems, and what will happen."""
+    """One row on its way in: cells by field, parsed values, problems, and what will happen.
 
-    number: int
-    cells: list[str]
-    raw: dict[str, str]
-    columns: dict[str, str]
-    values: dict[str, Any] = field(default_factory=dict)
-    messages: list[dict[str, str]] = field(default_factory=list)
-    match: Any = None  # the existing record an external id (or product code/name) points at
-    owner_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    obj: Any = None
+    A plain class with slots (one per row, so cheap to make); ``failed`` is kept up to date by
+    ``error`` rather than worked out again from the messages each time it is asked.
+    """
 
-    @property
-    def failed(self) -> bool:
-        return any(m["level"] == "error" for m in self.messages)
+    __slots__ = (
+        "cells",
+        "columns",
+        "extra",
+        "failed",
+        "match",
+        "messages",
+        "number",
+        "obj",
+        "owner_id",
+        "raw",
+        "values",
+    )
+
+    def __init__(self, number: int, cells: list[str], raw: dict[str, str], columns: dict[str, str]) -> None:
+        self.number = number
+        self.cells = cells
+        self.raw = raw
+        self.columns = columns  # shared by every row of the import: read, never written
+        self.values: dict[str, Any] = {}
+        self.messages: list[dict[str, str]] = []
+        self.match: Any = None  # the existing record an external id (or product code/name) points at
+        self.owner_id: int | None = None
+        self.extra: dict[str, Any] = {}
+        self.obj: Any = None
+        self.failed = False
 
     def error(self, field_name: str | None, message: str) -> None:
+        self.failed = True
         self.messages.append({"column": self.column(field_name), "message": str(message), "level": "error"})
 
     def warn(self, field_name: str | None, message: str) -> None:
@@ -196,12 +224,34 @@ class Importer:
             target = columns.get(header)
             if target and target in self.targets:
                 self.by_index.append((index, header, target))
+        # Every row maps the same columns: one shared field -> header dict, and the cells to read
+        # as (index, field, value map) tuples, worked out once.
+        self.columns: dict[str, str] = {target: header for _i, header, target in self.by_index}
+        self.raw_order: list[str] = list(dict.fromkeys(t for _i, _h, t in self.by_index))
         raw_maps: dict[str, dict[str, str]] = (job.mapping or {}).get("values", {})
         self.value_maps = {
             f: {F_.header_key(k): str(v) for k, v in m.items() if str(v).strip()}
             for f, m in raw_maps.items()
             if isinstance(m, dict)
         }
+        self.cell_readers: list[tuple[int, str, dict[str, str] | None]] = [
+            (index, target, self.value_maps.get(target) or None) for index, _h, target in self.by_index
+        ]
+        self.parse_order: list[tuple[str, F_.TargetField, str, bool]] = [
+            (name, self.targets[name], self.targets[name].kind, self.targets[name].kind in F_.REFERENCE_KINDS)
+            for name in self.raw_order
+        ]
+        self.checked_lengths: list[tuple[str, bool, int]] = [
+            (name, bool(self.targets[name].required), self.targets[name].max_length or 0)
+            for name in self.raw_order
+            if self.targets[name].required or self.targets[name].max_length
+        ]
+        self.unmapped_required: list[F_.TargetField] = [
+            t for name, t in self.targets.items() if t.required and name not in self.columns
+        ]
+        self.phone_fields: tuple[str, ...] = tuple(
+            n for n in ("phone", "mobile") if n in self.columns and self.targets[n].kind == F_.PHONE
+        )
         self.message = f"import #{job.pk}"
         self.now = timezone.now()
         self.totals = Totals()
@@ -216,6 +266,7 @@ class Importer:
         # Fuzzy-name candidates by bucket, fetched once per import and kept up to date with the
         # rows this import writes (so a bucket is not read again for every batch).
         self.bucket_rows: dict[str, list[tuple[str, int, str]]] = {}
+        self.bucket_values: dict[str, list[str]] = {}
         self._attnames: dict[str, str] = {}
         self.can_create = actor.has(self.resource, "create") or (
             self.resource == "product" and actor.has("product", "manage")
@@ -279,15 +330,14 @@ class Importer:
 
     def _plan(self, number: int, cells: list[str]) -> Plan:
         raw: dict[str, str] = {}
-        columns: dict[str, str] = {}
-        for index, header, target in self.by_index:
-            text = cells[index].strip() if index < len(cells) else ""
-            value_map = self.value_maps.get(target)
-            if value_map and text:
-                text = value_map.get(F_.header_key(text), text)
+        size = len(cells)
+        header_key = F_.header_key
+        for index, target, value_map in self.cell_readers:
+            text = cells[index].strip() if index < size else ""
+            if value_map is not None and text:
+                text = value_map.get(header_key(text), text)
             raw[target] = text
-            columns[target] = header
-        return Plan(number=number, cells=cells, raw=raw, columns=columns)
+        return Plan(number, cells, raw, self.columns)
 
     def run_batch(self, rows: list[tuple[int, list[str]]], *, write: bool) -> list[RowResult]:
         plans = [self._plan(number, cells) for number, cells in rows]
@@ -528,46 +578,50 @@ class Importer:
 
     def _parse(self, plan: Plan) -> None:
         updating = plan.match is not None
-        for name, text in plan.raw.items():
-            target = self.targets[name]
-            if target.kind in F_.REFERENCE_KINDS:
+        raw = plan.raw
+        values = plan.values
+        for name, target, kind, is_reference in self.parse_order:
+            if is_reference:
                 continue
+            text = raw[name]
             if not text:
                 if updating:
                     continue  # a blank cell leaves an existing record's value alone
-                if target.kind in (F_.TEXT, F_.EMAIL, F_.PHONE):
-                    plan.values[name] = ""
+                if kind in _BLANK_AS_EMPTY:
+                    values[name] = ""
+                continue
+            if kind in _AS_TEXT:
+                values[name] = text
                 continue
             try:
-                plan.values[name] = self._cell(target, text)
+                values[name] = self._cell(target, text)
             except F_.CellError as exc:
                 plan.error(name, str(exc))
-        for name, text in plan.raw.items():
-            target = self.targets[name]
-            if target.required and not text and not updating:
+        for name, required, max_length in self.checked_lengths:
+            if required and not updating and not raw[name]:
                 plan.error(name, _("This field is required."))
-            value = plan.values.get(name)
-            if target.max_length and isinstance(value, str) and len(value) > target.max_length:
+            value = values.get(name)
+            if max_length and isinstance(value, str) and len(value) > max_length:
                 plan.error(
                     name,
-                    _("At most %(n)d characters (this has %(m)d).")
-                    % {"n": target.max_length, "m": len(value)},
+                    _("At most %(n)d characters (this has %(m)d).") % {"n": max_length, "m": len(value)},
                 )
-        for name, target in self.targets.items():
-            if target.required and name not in plan.raw and not updating:
+        if not updating:
+            for target in self.unmapped_required:
                 plan.error(None, _("The column for “%(field)s” is not mapped.") % {"field": target.title})
-        phone_fields = tuple(
-            n for n in ("phone", "mobile") if n in plan.values and self.targets[n].kind == F_.PHONE
-        )
-        for name, messages in _clean_phones(plan.values, phone_fields).items():
-            for message in messages:
-                plan.error(name, message)
+        phone_fields = self.phone_fields
+        if phone_fields:
+            for name, messages in _clean_phones(values, phone_fields).items():
+                for message in messages:
+                    plan.error(name, message)
 
     def _cell(self, target: F_.TargetField, text: str) -> Any:
         kind = target.kind
         if kind == F_.TEXT:
             return text
         if kind == F_.EMAIL:
+            if len(text) <= 254 and _PLAIN_EMAIL.fullmatch(text) is not None:
+                return text.lower()  # plainly valid: the validator would accept it
             try:
                 validate_email(text)
             except ValidationError as exc:
@@ -795,12 +849,7 @@ class Importer:
             for kind, value in keys:
                 if kind in self.rules:
                     by_kind[kind].add(value)
-        hits_by_value: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
-        for kind, values in by_kind.items():
-            for rt, rid, value in DuplicateKey.objects.filter(
-                kind=kind, value__in=sorted(values), record_type__in=targets
-            ).values_list("record_type", "record_id", "value"):
-                hits_by_value[(kind, value)].append((rt, rid))
+        hits_by_value = _key_hits(by_kind, targets)
         fuzzy = self.rules.get("fuzzy")
         bucket_rows = self.bucket_rows
         if fuzzy is not None:
@@ -816,22 +865,29 @@ class Importer:
                 ).values_list("record_type", "record_id", "value", "bucket")[:50000]:
                     fetched[bucket].append((rt, rid, value))
                 bucket_rows.update(fetched)
+                # The names alone, side by side with the rows, for the scorer (kept in step too).
+                self.bucket_values.update({b: [c[2] for c in rows] for b, rows in fetched.items()})
+        bucket_values = self.bucket_values
+        extract = process.extract
+        ratio = fuzz.ratio
         found: dict[int, dict[tuple[str, int], tuple[str, int]]] = {}
         for plan in plans:
             hits: dict[tuple[str, int], tuple[str, int]] = {}
             own = (record_type, plan.match.pk) if plan.match is not None else None
-            for kind, value in keys_of[id(plan)]:
-                for hit in hits_by_value.get((kind, value), []):
+            keys = keys_of[id(plan)]
+            for key in keys:
+                for hit in hits_by_value.get(key, ()):
                     if hit != own:
-                        hits.setdefault(hit, (kind, 100))
-            name_key = next((v for k, v in keys_of[id(plan)] if k == "name"), "")
+                        hits.setdefault(hit, (key[0], 100))
+            name_key = keys[0][1] if keys and keys[0][0] == "name" else ""
             if fuzzy is not None and len(name_key) >= 2:
-                candidates = bucket_rows.get(name_prefix(name_key), [])
+                bucket = name_key[:2]  # name_prefix
+                candidates = bucket_rows.get(bucket, [])
                 if candidates:
-                    for _match, score, index in process.extract(
+                    for _match, score, index in extract(
                         name_key,
-                        [c[2] for c in candidates],
-                        scorer=fuzz.ratio,
+                        bucket_values[bucket],
+                        scorer=ratio,
                         score_cutoff=fuzzy.threshold,
                         limit=5,
                     ):
@@ -1047,30 +1103,44 @@ class Importer:
         if not plans:
             return
         fields = _concrete(Account)
-        defaults = {f.attname: f.get_default() for f in fields}
+        attnames = [f.attname for f in fields]
+        position = {a: i for i, a in enumerate(attnames)}
+        template = [f.get_default() for f in fields]
         actor_id = self.actor.id
         now = self.now
+        lead = Lifecycle.LEAD
+        team_of = self.primary_team.get
+        for name, value in (("created_by_id", actor_id), ("created_at", now), ("updated_at", now)):
+            template[position[name]] = value
+        at_id, at_name_key, at_owner, at_team = (
+            position["id"],
+            position["name_key"],
+            position["owner_id"],
+            position["team_id"],
+        )
+        at_since, at_lifecycle = position["owned_since"], position["lifecycle"]
+        slots: dict[str, int] = {}
         ids = _reserve_ids(Account, len(plans))
         rows: list[tuple[Any, ...]] = []
-        attnames = [f.attname for f in fields]
         for plan, pk in zip(plans, ids, strict=True):
-            row = dict(defaults)
-            for name, value in plan.values.items():
-                row[self._attname(name)] = value
+            row = template.copy()
+            values = plan.values
+            for name, value in values.items():
+                slot = slots.get(name)
+                if slot is None:
+                    slot = slots[name] = position.get(self._attname(name), -1)
+                if slot >= 0:  # a value with no column of its own is not written (as before)
+                    row[slot] = value
             owner_id = plan.owner_id
-            row.update(
-                id=pk,
-                name_key=normalize_name(plan.values["name"]),
-                owner_id=owner_id,
-                team_id=self._team_of(owner_id),
-                created_by_id=actor_id,
-                owned_since=now if owner_id else None,
-                lifecycle=plan.values.get("lifecycle") or Lifecycle.LEAD,
-                created_at=now,
-                updated_at=now,
-            )
-            rows.append(tuple(row[a] for a in attnames))
-            plan.obj = _Written(pk=pk, name=plan.values["name"], lifecycle=row["lifecycle"])
+            lifecycle = values.get("lifecycle") or lead
+            row[at_id] = pk
+            row[at_name_key] = normalize_name(values["name"])
+            row[at_owner] = owner_id
+            row[at_team] = team_of(owner_id) if owner_id is not None else None
+            row[at_since] = now if owner_id else None
+            row[at_lifecycle] = lifecycle
+            rows.append(tuple(row))
+            plan.obj = _Written(pk=pk, name=values["name"], lifecycle=lifecycle)
         _copy_rows(Account, attnames, rows)
         _copy_rows(
             LifecycleTransition,
@@ -1125,6 +1195,7 @@ class Importer:
         """Keep the cached fuzzy-name buckets in step with what this batch wrote."""
         if changed:
             self.bucket_rows.clear()  # a renamed record: read its buckets again
+            self.bucket_values.clear()
             return
         if not self.bucket_rows:
             return
@@ -1133,9 +1204,11 @@ class Importer:
                 continue
             for kind, value in plan.extra.get("dup_keys", ()):
                 if kind == "name":
-                    cached = self.bucket_rows.get(name_prefix(value))
+                    bucket = name_prefix(value)
+                    cached = self.bucket_rows.get(bucket)
                     if cached is not None:
                         cached.append((self.resource, plan.obj.pk, value[:200]))
+                        self.bucket_values[bucket].append(value[:200])
 
     def _write_contact(self, plans: list[Plan]) -> None:
         new, old = self._split(plans)
@@ -1428,6 +1501,46 @@ class _Written(NamedTuple):
     lifecycle: str
 
 
+def _key_hits(
+    by_kind: dict[str, set[str]], targets: tuple[str, ...]
+) -> dict[tuple[str, str], list[tuple[str, int]]]:
+    """Records of ``targets`` types holding any of the keys: ``(kind, value) -> [(type, id)]``.
+
+    PostgreSQL: one query for every kind, the keys passed as two arrays (no thousands of
+    parameters to send and plan); elsewhere one ``IN`` query per kind.
+    """
+    hits: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+    if not by_kind:
+        return hits
+    if _can_copy():
+        kinds: list[str] = []
+        values: list[str] = []
+        for kind, kind_values in by_kind.items():
+            for value in sorted(kind_values):
+                kinds.append(kind)
+                values.append(value)
+        table = connection.ops.quote_name(DuplicateKey._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.kind, d.value, d.record_type, d.record_id FROM {table} d"  # noqa: S608 (the model's own table name)
+                " JOIN unnest(%s::text[], %s::text[]) AS q(kind, value)"
+                " ON d.kind = q.kind AND d.value = q.value"
+                " WHERE d.record_type = ANY(%s::text[]) ORDER BY d.id",
+                [kinds, values, list(targets)],
+            )
+            for kind, value, rt, rid in cursor.fetchall():
+                hits[(kind, value)].append((rt, rid))
+        return hits
+    for kind, kind_values in by_kind.items():
+        for rt, rid, value in (
+            DuplicateKey.objects.filter(kind=kind, value__in=sorted(kind_values), record_type__in=targets)
+            .order_by("pk")
+            .values_list("record_type", "record_id", "value")
+        ):
+            hits[(kind, value)].append((rt, rid))
+    return hits
+
+
 def _can_copy() -> bool:
     return connection.vendor == "postgresql"
 
@@ -1562,7 +1675,7 @@ def execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
             with transaction.atomic():
                 results = importer.run_batch(chunk, write=commit)
                 _save_results(job, results)
-            _save_progress(job, importer, persist=True)
+                _save_progress(job, importer, persist=True)  # in the batch's transaction: one commit
         warnings = importer.link_parents(write=commit)
         _add_warnings(job, warnings)
         importer.totals.warnings += len({n for n, _m in warnings})

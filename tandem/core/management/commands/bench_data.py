@@ -15,9 +15,15 @@ class Command(BaseCommand):
         parser.add_argument("--deals", type=int, default=1_000_000)
         parser.add_argument("--activities", type=int, default=3_000_000)
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when the database has deals.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from bench.generate import generate
+        from tandem.deals.models import Deal
+
+        if options["if_empty"] and Deal.objects.exists():
+            self.stdout.write("The database has deals already: nothing generated.")
+            return
 
         result = generate(
             people=options["people"],
