@@ -43,17 +43,24 @@ _DIGITS = re.compile(r"\d")
 
 
 def mask_phone(value: str) -> str:
-    """``+8613800138000`` -> ``+86 138****8000``: the first three and last four digits stay."""
+    """``+8613800138000`` -> ``+86 138****8000``; ``+862162345678`` -> ``+86 21 ****5678``.
+
+    The country code and the last four digits stay; so does the first group (a mobile prefix or
+    an area code) when the number is long enough that at least four digits remain hidden.
+    """
     if not value:
         return ""
-    shown = format_phone(value)
-    prefix = ""
-    if shown.startswith("+86 "):
-        prefix, shown = "+86 ", shown[4:]
-    digits = _DIGITS.findall(shown)
+    groups = format_phone(value).split()
+    prefix = groups.pop(0) + " " if groups and groups[0].startswith("+") else ""
+    digits = "".join(_DIGITS.findall("".join(groups)))
     if len(digits) <= 7:
         return prefix + "*" * len(digits)
-    return prefix + "".join(digits[:3]) + "****" + "".join(digits[-4:])
+    head = "".join(_DIGITS.findall(groups[0])) if len(groups) > 1 else digits[:3]
+    if len(digits) - len(head) - 4 < 4:
+        return f"{prefix}****{digits[-4:]}"
+    if len(digits) == 11 and digits.startswith("1"):  # a Chinese mobile: 138****8000
+        return f"{prefix}{digits[:3]}****{digits[-4:]}"
+    return f"{prefix}{head} ****{digits[-4:]}"
 
 
 def mask_email(value: str) -> str:
