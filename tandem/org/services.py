@@ -439,6 +439,8 @@ def user_deactivate(*, actor: Actor, user: User, successor: User | None, reason:
         )
     if actor.user is not None and user.pk == actor.user.pk:
         raise ValidationError(_("You cannot deactivate yourself."))
+    if not user.is_active:
+        raise ValidationError(_("This person is deactivated already."))
     record = person_transfer(
         actor=actor, source=user, target=successor, reason=reason, kind=PersonTransfer.Kind.DEPARTURE
     )
@@ -446,6 +448,10 @@ def user_deactivate(*, actor: Actor, user: User, successor: User | None, reason:
     user.is_active = False
     user.deactivated_at = timezone.now()
     user.save(update_fields=["is_active", "deactivated_at"])
+    # Their API tokens stop working for good (sign-in already refuses inactive people).
+    from tandem.security.models import ApiToken
+
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=user.deactivated_at)
     history.record_update(actor=actor.user, obj=user, before=before)
     return record
 
@@ -545,6 +551,18 @@ def role_update(
     access.require(actor, "manage", "role", role)
     before = history.snapshot(role)
     before_grants = _grants_summary(role)
+    from .roles import ADMIN
+
+    if role.is_builtin and role.code == ADMIN and not is_admin:
+        raise ValidationError(
+            {
+                "is_admin": [
+                    _(
+                        "The built-in Administrator role always administers: it keeps everyone from being locked out."
+                    )
+                ]
+            }
+        )
     role.name = _clean_name(name, max_length=100)
     role.description = description.strip()
     role.is_admin = is_admin

@@ -840,7 +840,7 @@ def test_it_keeps_an_administrators_edit_on_sync_and_undoes_it_on_reset(admin: A
 
 def test_it_restores_the_administrator_flag_on_reset(admin: Actor) -> None:
     role = Role.objects.get(code="administrator")
-    services.role_update(actor=admin, role=role, name=role.name, is_admin=False)
+    Role.objects.filter(pk=role.pk).update(is_admin=False)  # e.g. edited in the database by hand
     services.role_sync_builtin()
     role.refresh_from_db()
     assert not role.is_admin  # a plain sync keeps the administrator's edit
@@ -857,3 +857,28 @@ def test_it_recreates_a_missing_builtin_role_on_sync(db: None) -> None:
     rep = Role.objects.get(code=REP)
     assert rep.is_builtin
     assert grants_of(rep) == {r: (a, s) for r, (a, s) in BUILTIN_GRANTS[REP].items()}
+
+
+def test_it_revokes_a_deactivated_persons_api_tokens(world: World) -> None:
+    from tandem.security.models import ApiToken, hash_key
+
+    token = ApiToken.objects.create(user=world.teammate, name="laptop", prefix="abc", key_hash=hash_key("k1"))
+    services.user_deactivate(actor=world.actor(world.admin), user=world.teammate, successor=world.manager)
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_it_refuses_to_deactivate_someone_already_deactivated(world: World) -> None:
+    transfers = PersonTransfer.objects.count()
+    with pytest.raises(ValidationError):
+        services.user_deactivate(actor=world.actor(world.admin), user=world.gone, successor=world.manager)
+    assert PersonTransfer.objects.count() == transfers
+
+
+def test_it_keeps_the_builtin_administrator_role_administering(world: World) -> None:
+    role = Role.objects.get(code="administrator")
+    with pytest.raises(ValidationError) as caught:
+        services.role_update(actor=world.actor(world.admin), role=role, name=role.name, is_admin=False)
+    assert "is_admin" in caught.value.message_dict
+    role.refresh_from_db()
+    assert role.is_admin
