@@ -11,6 +11,7 @@ current values beside the person's.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -416,56 +417,77 @@ def _account_initial(account: Account) -> dict[str, Any]:
     return initial
 
 
+def _save_with_feedback(
+    form: Any,
+    context: dict[str, Any],
+    save: Callable[[], Any],
+    on_conflict: Callable[[VersionConflict], None],
+) -> tuple[Any, int]:
+    """Run a service save; duplicates, version conflicts and rule errors become feedback on the form.
+
+    Returns the saved record (or None) and the status to answer with: 400 for bad input or
+    duplicates to confirm, 409 for a record changed by someone else (``on_conflict`` fills the page).
+    """
+    try:
+        return save(), 200
+    except DuplicateFound as exc:
+        context.update(_duplicates_context(exc))
+        form.add_error(None, exc.messages)
+        return None, 400
+    except VersionConflict as exc:
+        on_conflict(exc)
+        return None, 409
+    except ValidationError as exc:
+        _errors_onto(form, exc)
+        return None, 400
+
+
 def _account_form_page(
     request: HttpRequest, actor: Actor, account: Account | None, form: AccountForm
 ) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "account": account}
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        data = form.service_data()
-        confirm = form.cleaned_data.get("confirm_duplicates", False)
-        try:
-            if account is None:
-                saved = services.account_create(
-                    actor=actor,
-                    data=data,
-                    owner=form.cleaned_data.get("owner"),
-                    confirm_duplicates=confirm,
-                    tags=list(form.cleaned_data["tags"]),
-                )
-            else:
-                saved = services.account_update(
-                    actor=actor,
-                    account=account,
-                    data=data,
-                    version=form.cleaned_data.get("version"),
-                    confirm_duplicates=confirm,
-                    tags=list(form.cleaned_data["tags"]),
-                )
-        except DuplicateFound as exc:
-            context.update(_duplicates_context(exc))
-            form.add_error(None, exc.messages)
-            status = 400
-        except VersionConflict as exc:
-            assert account is not None
-            current = Account.objects.select_related("level", "parent", "pool").get(pk=account.pk)
-            context["conflict"] = {"rows": _conflict_rows(form, current), "version": exc.version}
-            context["form"] = _rebind_with_version(
-                AccountForm, request, exc.version, actor=actor, account=current
+    if request.method != "POST":
+        return render(request, "customers/account_form.html", context)
+    if not form.is_valid():
+        return render(request, "customers/account_form.html", context, status=400)
+    data = form.service_data()
+    confirm = form.cleaned_data.get("confirm_duplicates", False)
+    tags = list(form.cleaned_data["tags"])
+
+    def save() -> Account:
+        if account is None:
+            return services.account_create(
+                actor=actor,
+                data=data,
+                owner=form.cleaned_data.get("owner"),
+                confirm_duplicates=confirm,
+                tags=tags,
             )
-            status = 409
-        except ValidationError as exc:
-            _errors_onto(form, exc)
-            status = 400
-        else:
-            if account is None:
-                messages.success(request, _("Account %(name)s was created.") % {"name": saved.name})
-            else:
-                messages.success(request, _("Changes to %(name)s were saved.") % {"name": saved.name})
-            return redirect(saved)
-    elif request.method == "POST":
-        status = 400
-    return render(request, "customers/account_form.html", context, status=status)
+        return services.account_update(
+            actor=actor,
+            account=account,
+            data=data,
+            version=form.cleaned_data.get("version"),
+            confirm_duplicates=confirm,
+            tags=tags,
+        )
+
+    def on_conflict(exc: VersionConflict) -> None:
+        assert account is not None
+        current = Account.objects.select_related("level", "parent", "pool").get(pk=account.pk)
+        context["conflict"] = {"rows": _conflict_rows(form, current), "version": exc.version}
+        context["form"] = _rebind_with_version(
+            AccountForm, request, exc.version, actor=actor, account=current
+        )
+
+    saved, status = _save_with_feedback(form, context, save, on_conflict)
+    if saved is None:
+        return render(request, "customers/account_form.html", context, status=status)
+    if account is None:
+        messages.success(request, _("Account %(name)s was created.") % {"name": saved.name})
+    else:
+        messages.success(request, _("Changes to %(name)s were saved.") % {"name": saved.name})
+    return redirect(saved)
 
 
 def account_create(request: HttpRequest) -> HttpResponse:
@@ -674,47 +696,42 @@ def _contact_form_page(
     request: HttpRequest, actor: Actor, contact: Contact | None, form: ContactForm
 ) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "contact": contact}
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        data = form.service_data()
-        confirm = form.cleaned_data.get("confirm_duplicates", False)
-        try:
-            if contact is None:
-                saved = services.contact_create(
-                    actor=actor, data=data, owner=form.cleaned_data.get("owner"), confirm_duplicates=confirm
-                )
-            else:
-                saved = services.contact_update(
-                    actor=actor,
-                    contact=contact,
-                    data=data,
-                    version=form.cleaned_data.get("version"),
-                    confirm_duplicates=confirm,
-                )
-        except DuplicateFound as exc:
-            context.update(_duplicates_context(exc))
-            form.add_error(None, exc.messages)
-            status = 400
-        except VersionConflict as exc:
-            assert contact is not None
-            current = Contact.objects.select_related("account").get(pk=contact.pk)
-            context["conflict"] = {"rows": _conflict_rows(form, current), "version": exc.version}
-            context["form"] = _rebind_with_version(
-                ContactForm, request, exc.version, actor=actor, contact=current
+    if request.method != "POST":
+        return render(request, "customers/contact_form.html", context)
+    if not form.is_valid():
+        return render(request, "customers/contact_form.html", context, status=400)
+    data = form.service_data()
+    confirm = form.cleaned_data.get("confirm_duplicates", False)
+
+    def save() -> Contact:
+        if contact is None:
+            return services.contact_create(
+                actor=actor, data=data, owner=form.cleaned_data.get("owner"), confirm_duplicates=confirm
             )
-            status = 409
-        except ValidationError as exc:
-            _errors_onto(form, exc)
-            status = 400
-        else:
-            if contact is None:
-                messages.success(request, _("Contact %(name)s was added.") % {"name": saved.name})
-            else:
-                messages.success(request, _("Changes to %(name)s were saved.") % {"name": saved.name})
-            return redirect(saved)
-    elif request.method == "POST":
-        status = 400
-    return render(request, "customers/contact_form.html", context, status=status)
+        return services.contact_update(
+            actor=actor,
+            contact=contact,
+            data=data,
+            version=form.cleaned_data.get("version"),
+            confirm_duplicates=confirm,
+        )
+
+    def on_conflict(exc: VersionConflict) -> None:
+        assert contact is not None
+        current = Contact.objects.select_related("account").get(pk=contact.pk)
+        context["conflict"] = {"rows": _conflict_rows(form, current), "version": exc.version}
+        context["form"] = _rebind_with_version(
+            ContactForm, request, exc.version, actor=actor, contact=current
+        )
+
+    saved, status = _save_with_feedback(form, context, save, on_conflict)
+    if saved is None:
+        return render(request, "customers/contact_form.html", context, status=status)
+    if contact is None:
+        messages.success(request, _("Contact %(name)s was added.") % {"name": saved.name})
+    else:
+        messages.success(request, _("Changes to %(name)s were saved.") % {"name": saved.name})
+    return redirect(saved)
 
 
 def contact_create(request: HttpRequest) -> HttpResponse:
