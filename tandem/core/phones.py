@@ -59,7 +59,21 @@ def _normalize_phone(raw: str, region: str) -> str | None:
         return None
     if not phonenumbers.is_possible_number(number):
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    result = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # Odd input (dialling prefixes, a kept leading zero) can give an E.164 form that reads back
+    # differently; store the form that reads back as itself, so normalising is idempotent.
+    for _ in range(3):
+        try:
+            again = phonenumbers.parse(result, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_possible_number(again):
+            return None
+        settled = phonenumbers.format_number(again, phonenumbers.PhoneNumberFormat.E164)
+        if settled == result:
+            return result
+        result = settled
+    return None
 
 
 def format_phone(value: str) -> str:
