@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from .models import Notification
@@ -14,12 +13,6 @@ def notify(*, recipient: Any, kind: str, title: str, body: str = "", url: str = 
     return Notification.objects.create(
         recipient=recipient, kind=kind, title=title[:200], body=body, url=url[:300]
     )
-
-
-def notify_many(rows: Iterable[Notification]) -> int:
-    rows = list(rows)
-    Notification.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
 
 
 def unread_count(user: Any) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -334,10 +334,3 @@ def contact_update(
 @transaction.atomic
 def contact_delete(*, actor: Actor, contact: Contact) -> None:
     record_soft_delete(actor=actor, obj=contact)
-
-
-def require_visible_account(actor: Actor, account_id: int) -> Account:
-    account = access.visible(actor, "account", Account.objects.all()).filter(pk=account_id).first()
-    if account is None:
-        raise PermissionDenied
-    return account

@@ -24,7 +24,7 @@ from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
 from tandem.core.models import HistoryAction
 from tandem.core.services import record_soft_delete
-from tandem.customers.models import Account, Contact
+from tandem.customers.models import Contact
 from tandem.customers.services import account_promote_on_win, primary_team_id, resolve_owner
 from tandem.org.models import User
 
@@ -429,13 +429,6 @@ def product_save(*, actor: Actor, product: Product | None, data: Mapping[str, An
     else:
         history.record_update(actor=actor.user, obj=product, before=before)
     return product
-
-
-def account_deals_summary(account: Account) -> dict[str, Any]:
-    from django.db.models import Count, Sum
-
-    rows = Deal.objects.filter(account=account).values("status").annotate(n=Count("id"), total=Sum("amount"))
-    return {r["status"]: {"count": r["n"], "total": r["total"] or Decimal("0")} for r in rows}
 
 
 # --- Pipeline and stage administration (API: manage on "deal") -----------------------------

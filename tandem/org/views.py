@@ -8,6 +8,7 @@ back onto the form as inline errors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -70,6 +71,33 @@ def _posted(request: HttpRequest) -> Any:
 
 def _invalid(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     return render(request, template, context, status=400)
+
+
+def _form_page(
+    request: HttpRequest,
+    *,
+    form: Any,
+    template: str,
+    context: dict[str, Any],
+    save: Callable[[], Any],
+    success: Callable[[Any], str],
+    on_error: Callable[[], None] | None = None,
+) -> HttpResponse:
+    """A create or edit page: GET shows the form; POST saves through ``save`` (one service call)
+    and redirects to the record, or shows the form again with the service's errors inline (400)."""
+    if request.method != "POST":
+        return render(request, template, context)
+    if form.is_valid():
+        try:
+            saved = save()
+        except ValidationError as exc:
+            if on_error is not None:
+                on_error()
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, success(saved))
+            return redirect(saved)
+    return _invalid(request, template, context)
 
 
 def transfer_counts(counts: dict[str, int]) -> list[dict[str, Any]]:
@@ -403,24 +431,25 @@ def team_create(request: HttpRequest) -> HttpResponse:
     access.require(actor, "manage", "team")
     initial = {"parent": request.GET.get("parent")} if request.GET.get("parent", "").isdigit() else {}
     form = TeamForm(_posted(request), actor=actor, initial=initial)
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                team = services.team_create(
-                    actor=actor,
-                    name=data["name"],
-                    parent=data["parent"],
-                    leader=data["leader"],
-                    description=data["description"],
-                )
-            except ValidationError as exc:
-                _form_errors_from(form, exc)
-            else:
-                messages.success(request, _("Team %(name)s was created.") % {"name": team})
-                return redirect(team)
-        return _invalid(request, "org/team_form.html", {"form": form, "team": None})
-    return render(request, "org/team_form.html", {"form": form, "team": None})
+
+    def save() -> Team:
+        data = form.cleaned_data
+        return services.team_create(
+            actor=actor,
+            name=data["name"],
+            parent=data["parent"],
+            leader=data["leader"],
+            description=data["description"],
+        )
+
+    return _form_page(
+        request,
+        form=form,
+        template="org/team_form.html",
+        context={"form": form, "team": None},
+        save=save,
+        success=lambda team: _("Team %(name)s was created.") % {"name": team},
+    )
 
 
 def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -434,26 +463,27 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "leader": team.leader_id,
     }
     form = TeamForm(_posted(request), actor=actor, team=team, initial=initial)
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.team_update(
-                    actor=actor,
-                    team=team,
-                    name=data["name"],
-                    parent=data["parent"],
-                    leader=data["leader"],
-                    description=data["description"],
-                )
-            except ValidationError as exc:
-                team.refresh_from_db()
-                _form_errors_from(form, exc)
-            else:
-                messages.success(request, _("Changes to team %(name)s were saved.") % {"name": team})
-                return redirect(team)
-        return _invalid(request, "org/team_form.html", {"form": form, "team": team})
-    return render(request, "org/team_form.html", {"form": form, "team": team})
+
+    def save() -> Team:
+        data = form.cleaned_data
+        return services.team_update(
+            actor=actor,
+            team=team,
+            name=data["name"],
+            parent=data["parent"],
+            leader=data["leader"],
+            description=data["description"],
+        )
+
+    return _form_page(
+        request,
+        form=form,
+        template="org/team_form.html",
+        context={"form": form, "team": team},
+        save=save,
+        success=lambda saved: _("Changes to team %(name)s were saved.") % {"name": saved},
+        on_error=team.refresh_from_db,
+    )
 
 
 @require_POST
@@ -589,17 +619,14 @@ def position_create(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
     access.require(actor, "manage", "position")
     form = PositionForm(_posted(request), actor=actor)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                position = services.position_create(actor=actor, data=_position_data(form))
-            except ValidationError as exc:
-                _form_errors_from(form, exc)
-            else:
-                messages.success(request, _("Position %(name)s was created.") % {"name": position})
-                return redirect(position)
-        return _invalid(request, "org/position_form.html", {"form": form, "position": None})
-    return render(request, "org/position_form.html", {"form": form, "position": None})
+    return _form_page(
+        request,
+        form=form,
+        template="org/position_form.html",
+        context={"form": form, "position": None},
+        save=lambda: services.position_create(actor=actor, data=_position_data(form)),
+        success=lambda position: _("Position %(name)s was created.") % {"name": position},
+    )
 
 
 def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -615,18 +642,15 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "reports_to": position.reports_to_id,
     }
     form = PositionForm(_posted(request), actor=actor, position=position, initial=initial)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.position_update(actor=actor, position=position, data=_position_data(form))
-            except ValidationError as exc:
-                position.refresh_from_db()
-                _form_errors_from(form, exc)
-            else:
-                messages.success(request, _("Changes to position %(name)s were saved.") % {"name": position})
-                return redirect(position)
-        return _invalid(request, "org/position_form.html", {"form": form, "position": position})
-    return render(request, "org/position_form.html", {"form": form, "position": position})
+    return _form_page(
+        request,
+        form=form,
+        template="org/position_form.html",
+        context={"form": form, "position": position},
+        save=lambda: services.position_update(actor=actor, position=position, data=_position_data(form)),
+        success=lambda saved: _("Changes to position %(name)s were saved.") % {"name": saved},
+        on_error=position.refresh_from_db,
+    )
 
 
 @require_POST
