@@ -263,10 +263,15 @@ class Importer:
         self.kept_errors: list[RowResult] = []
         # PostgreSQL: new accounts, their keys, lifecycle rows, history and row results go in by COPY.
         self.copy = _can_copy()
-        # Fuzzy-name candidates by bucket, fetched once per import and kept up to date with the
-        # rows this import writes (so a bucket is not read again for every batch).
+        # Fuzzy-name candidates by bucket among the records already there, fetched once per import
+        # (so a bucket is not read again for every batch). The file's own earlier rows are
+        # candidates too, by row number, in ``file_names``: the same in a dry run and an import.
         self.bucket_rows: dict[str, list[tuple[str, int, str]]] = {}
         self.bucket_values: dict[str, list[str]] = {}
+        self.file_names: dict[str, tuple[list[str], list[int]]] = {}
+        # Records this import created: found again in the database by a later batch they are not
+        # "records like this that exist" (their rows are reported as rows of this file).
+        self.written_ids: set[int] = set()
         self._attnames: dict[str, str] = {}
         self.can_create = actor.has(self.resource, "create") or (
             self.resource == "product" and actor.has("product", "manage")
@@ -353,6 +358,7 @@ class Importer:
             good = [p for p in plans if not p.failed]
             if good:
                 getattr(self, f"_write_{self.resource}")(good)
+                self.written_ids.update(p.obj.pk for p in good if p.match is None and p.obj is not None)
         return self._results(plans, write=write)
 
     def _results(self, plans: list[Plan], *, write: bool) -> list[RowResult]:
@@ -860,10 +866,12 @@ class Importer:
             } - bucket_rows.keys()
             if buckets:
                 fetched: dict[str, list[tuple[str, int, str]]] = {b: [] for b in buckets}
+                written = self.written_ids
                 for rt, rid, value, bucket in DuplicateKey.objects.filter(
                     kind="name", bucket__in=sorted(buckets), record_type__in=targets
                 ).values_list("record_type", "record_id", "value", "bucket")[:50000]:
-                    fetched[bucket].append((rt, rid, value))
+                    if rt != record_type or rid not in written:
+                        fetched[bucket].append((rt, rid, value))
                 bucket_rows.update(fetched)
                 # The names alone, side by side with the rows, for the scorer (kept in step too).
                 self.bucket_values.update({b: [c[2] for c in rows] for b, rows in fetched.items()})
@@ -871,13 +879,14 @@ class Importer:
         extract = process.extract
         ratio = fuzz.ratio
         found: dict[int, dict[tuple[str, int], tuple[str, int]]] = {}
+        written = self.written_ids
         for plan in plans:
             hits: dict[tuple[str, int], tuple[str, int]] = {}
             own = (record_type, plan.match.pk) if plan.match is not None else None
             keys = keys_of[id(plan)]
             for key in keys:
                 for hit in hits_by_value.get(key, ()):
-                    if hit != own:
+                    if hit != own and (hit[0] != record_type or hit[1] not in written):
                         hits.setdefault(hit, (key[0], 100))
             name_key = keys[0][1] if keys and keys[0][0] == "name" else ""
             if fuzzy is not None and len(name_key) >= 2:
@@ -914,7 +923,7 @@ class Importer:
                         "owner": info["owner"] or "—"
                     }
                 self._duplicate(plan, kind, action, text)
-            self._in_file(plan, keys_of[id(plan)])
+            self._in_file(plan, keys_of[id(plan)], fuzzy)
 
     def _describe(
         self, found: dict[int, dict[tuple[str, int], tuple[str, int]]]
@@ -941,7 +950,8 @@ class Importer:
         else:
             plan.error(column, text + " " + _("Tick “Import possible duplicates” to import it anyway."))
 
-    def _in_file(self, plan: Plan, keys: list[tuple[str, str]]) -> None:
+    def _in_file(self, plan: Plan, keys: list[tuple[str, str]], fuzzy: DuplicateRule | None) -> None:
+        """Duplicates among the file's earlier rows: the same key, or (fuzzy rule) a similar name."""
         if plan.failed:
             return
         for kind, value in keys:
@@ -950,14 +960,35 @@ class Importer:
             first = self.seen_keys.get((kind, value))
             if first is not None:
                 rule = self.rules[kind]
-                text = _("Row %(row)s of this file has the same %(kind)s.") % {
+                text = _("Like row %(row)s of this file: %(kind)s.") % {
                     "row": first,
                     "kind": rule.get_kind_display(),
                 }
                 self._duplicate(plan, kind, rule.action, text)
+        name_key = keys[0][1] if keys and keys[0][0] == "name" else ""
+        similar = fuzzy is not None and len(name_key) >= 2
+        if similar and fuzzy is not None and not plan.failed:
+            earlier = self.file_names.get(name_key[:2])  # name_prefix
+            exact_reported = "name" in self.rules  # an equal name was reported just above
+            if earlier is not None:
+                for value, score, index in process.extract(
+                    name_key, earlier[0], scorer=fuzz.ratio, score_cutoff=fuzzy.threshold, limit=2
+                ):
+                    if exact_reported and value == name_key:
+                        continue
+                    text = _("Like row %(row)s of this file: similar name (%(score)s%% alike).") % {
+                        "row": earlier[1][index],
+                        "score": int(score),
+                    }
+                    self._duplicate(plan, "fuzzy", fuzzy.action, text)
+                    break
         if not plan.failed:
             for kind, value in keys:
                 self.seen_keys.setdefault((kind, value), plan.number)
+            if similar:
+                names, rows = self.file_names.setdefault(name_key[:2], ([], []))
+                names.append(name_key[:200])
+                rows.append(plan.number)
 
     # --- Writing in bulk ---------------------------------------------------------------------
 
@@ -1092,7 +1123,6 @@ class Importer:
         LifecycleTransition.objects.bulk_create(transitions)
         if changed:
             dedupe.refresh_keys_bulk("account", changed)
-        self._note_new_keys(new, changed)
 
     def _copy_accounts(self, plans: list[Plan]) -> None:
         """New accounts by COPY (PostgreSQL): ids reserved from the table's sequence, rows as tuples.
@@ -1191,25 +1221,6 @@ class Importer:
             ],
         )
 
-    def _note_new_keys(self, new: list[Plan], changed: list[Any]) -> None:
-        """Keep the cached fuzzy-name buckets in step with what this batch wrote."""
-        if changed:
-            self.bucket_rows.clear()  # a renamed record: read its buckets again
-            self.bucket_values.clear()
-            return
-        if not self.bucket_rows:
-            return
-        for plan in new:
-            if plan.obj is None:
-                continue
-            for kind, value in plan.extra.get("dup_keys", ()):
-                if kind == "name":
-                    bucket = name_prefix(value)
-                    cached = self.bucket_rows.get(bucket)
-                    if cached is not None:
-                        cached.append((self.resource, plan.obj.pk, value[:200]))
-                        self.bucket_values[bucket].append(value[:200])
-
     def _write_contact(self, plans: list[Plan]) -> None:
         new, old = self._split(plans)
         objs = []
@@ -1225,7 +1236,6 @@ class Importer:
         Contact.objects.bulk_create(objs, batch_size=1000)
         changed = self._bulk_update(old) if old else []
         dedupe.refresh_keys_bulk("contact", [*objs, *changed])
-        self._note_new_keys(new, changed)
         self._record_created(objs)
 
     def _write_lead(self, plans: list[Plan]) -> None:
@@ -1243,7 +1253,6 @@ class Importer:
         Lead.objects.bulk_create(objs, batch_size=1000)
         changed = self._bulk_update(old) if old else []
         dedupe.refresh_keys_bulk("lead", [*objs, *changed])
-        self._note_new_keys(new, changed)
         self._record_created(objs)
 
     def _write_deal(self, plans: list[Plan]) -> None:
@@ -1507,7 +1516,11 @@ def _key_hits(
     """Records of ``targets`` types holding any of the keys: ``(kind, value) -> [(type, id)]``.
 
     PostgreSQL: one query for every kind, the keys passed as two arrays (no thousands of
-    parameters to send and plan); elsewhere one ``IN`` query per kind.
+    parameters to send and plan), each key looked up on its own in the (kind, value) index. The
+    lateral subquery with ``OFFSET 0`` keeps it that way: as a plain join against ``unnest`` the
+    planner turned to a hash join over the whole table once the table had grown during an import
+    (ten times slower), and ``value = ANY(array)`` per kind was four times slower still.
+    Elsewhere one ``IN`` query per kind.
     """
     hits: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
     if not by_kind:
@@ -1520,12 +1533,16 @@ def _key_hits(
                 kinds.append(kind)
                 values.append(value)
         table = connection.ops.quote_name(DuplicateKey._meta.db_table)
+        sql = (
+            "SELECT d.kind, d.value, d.record_type, d.record_id"  # noqa: S608 (the model's own table name)
+            " FROM unnest(%s::text[], %s::text[]) AS q(kind, value)"
+            f" CROSS JOIN LATERAL (SELECT * FROM {table} d"
+            " WHERE d.kind = q.kind AND d.value = q.value AND d.record_type = ANY(%s::text[]) OFFSET 0) d"
+            " ORDER BY d.id"
+        )
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT d.kind, d.value, d.record_type, d.record_id FROM {table} d"  # noqa: S608 (the model's own table name)
-                " JOIN unnest(%s::text[], %s::text[]) AS q(kind, value)"
-                " ON d.kind = q.kind AND d.value = q.value"
-                " WHERE d.record_type = ANY(%s::text[]) ORDER BY d.id",
+                sql,  # the model's own table name, no input
                 [kinds, values, list(targets)],
             )
             for kind, value, rt, rid in cursor.fetchall():

@@ -262,7 +262,7 @@ def test_it_reports_duplicates_in_the_file_and_against_the_database(world: World
     against_db = messages_of(job.pk, 2)[0]
     assert against_db["column"] == "name" and "Olga Outsider" in against_db["message"]
     assert "Existing Trading" not in against_db["message"]  # out of scope: existence and owner only
-    assert "Row 3" in messages_of(job.pk, 4)[0]["message"]
+    assert "Like row 3 of this file" in messages_of(job.pk, 4)[0]["message"]
     assert "Tick" in messages_of(job.pk, 5)[0]["message"]  # a warning-level duplicate, not ticked
     assert list(Account.objects.filter(owner=world.manager).values_list("name", flat=True)) == ["Fresh Ltd"]
 
@@ -273,6 +273,36 @@ def test_it_imports_warning_duplicates_when_asked(world: World, tmp_path: Path) 
     job = run(world.actor(world.manager), "account", path, import_duplicates=True)
     assert job.created_count == 1
     assert messages_of(job.pk, 2)[0]["level"] == "warning"
+
+
+def test_a_dry_run_and_the_import_agree_on_similar_names_across_batches(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows written by an earlier batch are rows of this file, not "records like this that exist"."""
+    from tandem.imports import engine
+
+    monkeypatch.setattr(engine, "BATCH_SIZE", 2)
+    path = write_csv(
+        tmp_path / "a.csv",
+        [
+            ["name", "phone"],
+            ["Brightwater Logistics", "13800138001"],
+            ["Unrelated Foods", "13800138002"],
+            ["Brightwater Logistic", "13800138003"],  # similar to row 2, in the next batch
+            ["Other Goods", "13800138001"],  # the same phone as row 2
+        ],
+    )
+    actor = world.actor(world.manager)
+    dry = run(actor, "account", path, commit=False, import_duplicates=True)
+    dry_messages = {n: messages_of(dry.pk, n) for n in (4, 5)}
+    job = run(actor, "account", path, import_duplicates=True)
+    assert job.created_count == 4 and job.warning_count == dry.warning_count == 2
+    for n in (4, 5):
+        assert messages_of(job.pk, n) == dry_messages[n]
+    assert "Like row 2 of this file: similar name" in dry_messages[4][0]["message"]
+    assert dry_messages[4][0]["level"] == "warning" and dry_messages[4][0]["column"] == "name"
+    assert "Like row 2 of this file: same phone" in dry_messages[5][0]["message"]
+    assert len(dry_messages[5]) == 1  # not also "a record like this exists" once row 2 is written
 
 
 # --- Access --------------------------------------------------------------------------------------
