@@ -77,14 +77,25 @@ class HistoryEntry(models.Model):
     ``object_repr`` keeps the record's name so the entry still reads well after a purge.
     """
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    # The log is written a row per record on imports and transfers: no database foreign-key check
+    # and no index of their own on these columns (history_object_at leads with the content type;
+    # nothing looks entries up by actor or time alone). See docs/decisions/0006.
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     object_id = models.BigIntegerField()
     object_repr = models.CharField(max_length=300, blank=True)
     action = models.CharField(max_length=16, choices=HistoryAction.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField()
     changes = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=500, blank=True)
 

@@ -130,7 +130,7 @@ class Account(SoftDeleteModel, TimeStampedModel):
     """A customer company (客户). Unowned accounts sit in their pool."""
 
     name = models.CharField(_("name"), max_length=200)
-    name_key = models.CharField(max_length=200, editable=False, db_index=True)
+    name_key = models.CharField(max_length=200, editable=False)  # indexed in Meta (no LIKE index)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -188,22 +188,25 @@ class Account(SoftDeleteModel, TimeStampedModel):
         related_name="accounts",
     )
     owned_since = models.DateTimeField(_("owned since"), null=True, blank=True)
-    previous_owner = models.ForeignKey(
+    previous_owner = models.ForeignKey(  # read from the account itself, never searched by
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        db_index=False,
     )
     released_at = models.DateTimeField(_("returned to the pool at"), null=True, blank=True)
-    created_by = models.ForeignKey(
+    created_by = models.ForeignKey(  # an audit column: see docs/decisions/0006
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        db_constraint=False,
+        db_index=False,
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -219,6 +222,7 @@ class Account(SoftDeleteModel, TimeStampedModel):
             models.Index(fields=["pool", "owner"], name="account_pool_owner", condition=ALIVE),
             models.Index(fields=["external_id"], name="account_external_id"),
             models.Index(fields=["next_follow_up_on"], name="account_next_follow", condition=ALIVE),
+            models.Index(fields=["name_key"], name="account_name_key"),
         ]
 
     def __str__(self) -> str:
@@ -233,12 +237,19 @@ class Account(SoftDeleteModel, TimeStampedModel):
 
 
 class LifecycleTransition(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="lifecycle_transitions")
+    account = models.ForeignKey(  # indexed by lifecycle_account_at
+        Account, on_delete=models.CASCADE, related_name="lifecycle_transitions", db_index=False
+    )
     from_stage = models.CharField(max_length=10, choices=Lifecycle.choices, blank=True)
     to_stage = models.CharField(max_length=10, choices=Lifecycle.choices)
     at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    actor = models.ForeignKey(  # an audit column: see docs/decisions/0006
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:

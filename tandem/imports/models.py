@@ -111,7 +111,9 @@ class ImportRowResult(models.Model):
     ``row_number`` counts as the file does, the header being row 1.
     """
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    job = models.ForeignKey(  # indexed by importrow_job_row
+        ImportJob, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     row_number = models.PositiveIntegerField(_("row"))
     status = models.CharField(_("status"), max_length=8, choices=RowStatus.choices)
     record_id = models.BigIntegerField(_("record"), null=True, blank=True)

@@ -259,12 +259,22 @@ def run_job(*, job_id: int, commit: bool, language: str = "en") -> None:
         except Exception as exc:
             logger.exception("import #%s failed", job_id)
             job.status = ImportStatus.FAILED
-            job.error = (
-                _("You may not import these records.")
-                if isinstance(exc, PermissionDenied)
-                else _("The import stopped with an unexpected error; nothing was written. (%(error)s)")
-                % {"error": exc.__class__.__name__}
-            )
+            # Skip mode commits batch by batch: what was committed before the error stays, and
+            # the progress saved with it says how far that was.
+            kept = 0
+            if commit and job.mode == ImportMode.SKIP:
+                kept = ImportJob.objects.filter(pk=job.pk).values_list("progress", flat=True).first() or 0
+            if isinstance(exc, PermissionDenied):
+                job.error = _("You may not import these records.")
+            elif kept:
+                job.error = _(
+                    "The import stopped with an unexpected error after row %(row)s: the rows up to it "
+                    "were imported, the later ones were not. (%(error)s)"
+                ) % {"row": kept + 1, "error": exc.__class__.__name__}
+            else:
+                job.error = _(
+                    "The import stopped with an unexpected error; nothing was written. (%(error)s)"
+                ) % {"error": exc.__class__.__name__}
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "error", "finished_at", "updated_at"])
             return
