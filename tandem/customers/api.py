@@ -351,12 +351,13 @@ def timeline_items(
     belong to the account itself, which the caller may see.
     """
     from tandem.activities.models import Activity
+    from tandem.activities.selectors import on_record
     from tandem.deals.models import Deal, DealStageHistory
 
     take = limit + 1
     items: list[dict[str, Any]] = []
     activities = (
-        access.visible(actor, "activity", Activity.objects.filter(account=account))
+        on_record(actor, Activity.objects.filter(account=account), masked=masked)
         .filter(_before(before, "follow_up", "occurred_at"))
         .select_related("author")
         .order_by("-occurred_at", "-id")[:take]

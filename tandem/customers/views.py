@@ -667,12 +667,17 @@ def _contact_or_404(actor: Actor, pk: int) -> Contact:
 
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from tandem.activities.models import Activity
+    from tandem.activities.selectors import on_record
 
     actor = access.get_actor(request)
     contact = _contact_or_404(actor, pk)
     account_visible = contact.account is not None and access.can(actor, "view", "account", contact.account)
     follow_ups = list(
-        access.visible(actor, "activity", Activity.objects.filter(contact=contact))
+        on_record(
+            actor,
+            Activity.objects.filter(contact=contact),
+            masked=contact.account is not None and selectors.masked(contact.account),
+        )
         .select_related("author")
         .order_by("-occurred_at", "-id")[:TIMELINE_LIMIT]
     )

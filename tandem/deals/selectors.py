@@ -17,6 +17,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from tandem.activities.models import Activity
+from tandem.activities.selectors import on_record
 from tandem.core import access, history
 from tandem.core.access import Actor
 
@@ -113,13 +114,14 @@ def open_stage_ids(stages: Sequence[Stage]) -> list[int]:
 
 
 def deal_timeline(actor: Actor, deal: Deal, limit: int = TIMELINE_LIMIT) -> list[dict[str, Any]]:
-    """Follow-ups (as the policy lets the actor see them), stage moves and history, newest first.
+    """Follow-ups (every one on the deal: ``activities.selectors.on_record``), stage moves and
+    history, newest first.
 
     Three bounded queries merged in Python; the caller has already decided the deal is visible.
     """
     items: list[dict[str, Any]] = []
     follow_ups = (
-        access.visible(actor, "activity", Activity.objects.filter(deal=deal))
+        on_record(actor, Activity.objects.filter(deal=deal))
         .select_related("author")
         .order_by("-occurred_at", "-id")[:limit]
     )

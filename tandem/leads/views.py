@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from tandem.activities.models import Activity
+from tandem.activities.selectors import on_record
 from tandem.core import access, history
 from tandem.core.errors import DuplicateFound, VersionConflict
 from tandem.core.listing import Column, list_context
@@ -205,9 +206,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = access.get_actor(request)
     lead = _lead_or_404(request, pk)
     activities = list(
-        access.visible(actor, "activity", Activity.objects.filter(lead=lead).select_related("author"))[
-            :TIMELINE_LIMIT
-        ]
+        on_record(actor, Activity.objects.filter(lead=lead).select_related("author"))[:TIMELINE_LIMIT]
     )
     can_edit = access.can(actor, "edit", "lead", lead)
     converted = lead.status == LeadStatus.CONVERTED
