@@ -6,12 +6,7 @@ People come from the ``world`` fixture (tandem/conftest.py): ``owner`` owns the 
 
 from __future__ import annotations
 
-import os
-from importlib import import_module
-from typing import Any
-
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from tandem.activities.tests.factories import ActivityFactory
@@ -19,20 +14,10 @@ from tandem.conftest import World
 from tandem.customers.tests.factories import AccountFactory
 from tandem.deals.tests.factories import DealFactory
 from tandem.leads.tests.factories import LeadFactory
-from tandem.org.models import User
+
+from .test_views import _real_urls, client_for  # noqa: F401 (_real_urls: an autouse fixture)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _real_urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = import_module(os.environ["DJANGO_SETTINGS_MODULE"]).ROOT_URLCONF
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_owner_sees_every_follow_up_on_their_account_deal_and_lead(world: World) -> None:
