@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from tandem.conftest import World
 from tandem.core.models import HistoryEntry
@@ -141,13 +142,14 @@ def test_a_failing_write_stops_the_import_and_says_so(
 
     monkeypatch.setattr(engine.Importer, "_write_account", failing)
     good = [ROWS[0], ROWS[1], ROWS[2], ROWS[5], ROWS[6]]
-    job = run(
-        world.actor(world.manager),
-        "account",
-        write_csv(tmp_path / "a.csv", good),
-        mode=mode,
-        import_duplicates=True,
-    )
+    with translation.override("en"):  # the job's messages are in the language it was started in
+        job = run(
+            world.actor(world.manager),
+            "account",
+            write_csv(tmp_path / "a.csv", good),
+            mode=mode,
+            import_duplicates=True,
+        )
     assert job.status == ImportStatus.FAILED and "RuntimeError" in job.error
     # Skip mode keeps the batch committed before the failure, and says so; all-or-nothing keeps nothing.
     if mode == "skip":
