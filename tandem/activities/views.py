@@ -25,12 +25,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from tandem.core import access, history
+from tandem.core import access, history, webforms
 from tandem.core.listing import Column, list_context
 from tandem.customers.models import Account, Contact
 from tandem.deals.models import Deal
@@ -44,27 +43,6 @@ from .forms import LINK_FIELDS, LINK_TYPES, FollowUpEditForm, QuickFollowUpForm
 from .models import Activity
 
 LINK_MODELS: dict[str, Any] = {"account": Account, "contact": Contact, "lead": Lead, "deal": Deal}
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
-
-
-def _errors_onto(form: Any, exc: ValidationError) -> None:
-    """A service's ValidationError on the form; errors about hidden link fields go on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            shown = field in form.fields and field not in LINK_FIELDS
-            form.add_error(field if shown else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 _CSS_ID = re.compile(r"#[A-Za-z][\w-]{0,80}")
@@ -110,13 +88,13 @@ def quick_create(request: HttpRequest) -> HttpResponse:
             try:
                 activity = services.activity_create(actor=actor, data=data)
             except ValidationError as exc:
-                _errors_onto(form, exc)
-    htmx = _is_htmx(request)
+                webforms.errors_onto(form, exc, on_top=LINK_FIELDS)
+    htmx = webforms.is_htmx(request)
     if activity is not None:
         text = _("Follow-up logged.")
         if not htmx:
             messages.success(request, text)
-            return redirect(_safe_next(request, reverse("activities:activity-list")))
+            return redirect(webforms.safe_next(request, reverse("activities:activity-list")))
         activity = Activity.objects.select_related("author").get(pk=activity.pk)
         response = render(request, "activities/partials/_timeline_item.html", {"activity": activity})
         response["HX-Trigger"] = toast_header(text)
@@ -128,7 +106,7 @@ def quick_create(request: HttpRequest) -> HttpResponse:
         "timeline_target": target if _CSS_ID.fullmatch(target) else "",
         "variant": "modal" if request.POST.get("variant") == "modal" else "",
         "record_label": (request.POST.get("record_label") or "")[:200],
-        "next_url": _safe_next(request, ""),
+        "next_url": webforms.safe_next(request, ""),
     }
     if htmx:
         response = render(request, "activities/partials/_quick_followup.html", context, status=400)
@@ -249,7 +227,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         "can_see_others": can_see_others,
     }
     template = (
-        "activities/partials/_activity_table.html" if _is_htmx(request) else "activities/activity_list.html"
+        "activities/partials/_activity_table.html"
+        if webforms.is_htmx(request)
+        else "activities/activity_list.html"
     )
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
@@ -287,22 +267,22 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "content": activity.content,
         "next_follow_up_on": activity.next_follow_up_on,
     }
-    form = FollowUpEditForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = FollowUpEditForm(webforms.posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.activity_update(actor=actor, activity=activity, data=form.cleaned_data)
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            webforms.errors_onto(form, exc, on_top=LINK_FIELDS)
         else:
             messages.success(request, _("Follow-up saved."))
-            return redirect(_safe_next(request, _back_url(activity)))
+            return redirect(webforms.safe_next(request, _back_url(activity)))
     context = {
         "form": form,
         "activity": activity,
         "can_delete": access.can(actor, "delete", "activity", activity),
         "history": list(history.entries_for(activity)[:50]),
         "history_object": activity,
-        "next_url": _safe_next(request, ""),
+        "next_url": webforms.safe_next(request, ""),
         "back_url": _back_url(activity),
     }
     return render(request, "activities/activity_form.html", context, status=400 if form.errors else 200)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from tandem.core import access
+from tandem.core import access, webforms
 from tandem.core.access import Actor
 
 from . import services
@@ -68,7 +68,7 @@ def _members_initial(rule: AssignmentRule | None) -> list[dict[str, Any]]:
 
 
 def _rule_form(request: HttpRequest, actor: Actor, rule: AssignmentRule | None) -> HttpResponse:
-    posted = request.POST if request.method == "POST" else None
+    posted = webforms.posted(request)
     form = RuleForm(posted, rule=rule)
     formset = MemberFormSet(posted, initial=_members_initial(rule), prefix="members")
     status = 200

@@ -203,6 +203,23 @@ def visible(
     return queryset.filter(RESOURCES[resource].q_for(actor, scope, action))
 
 
+def visible_on_record(
+    actor: Actor, resource: str, queryset: models.QuerySet[M], *, strict: bool = False
+) -> models.QuerySet[M]:
+    """``queryset`` as shown on the page of one record the caller has already found visible.
+
+    A record's timeline belongs to the record: whoever may view records of ``resource`` at all sees
+    every one on it (the owner of an account sees the follow-ups support logged there). ``strict``
+    keeps the ordinary scope instead (a masked pool customer: notes can hold what the mask hides).
+    Lists of ``resource`` are not pages of a record and use ``visible``.
+    """
+    if strict:
+        return visible(actor, resource, queryset)
+    if actor.scope_for(resource, "view") is None:
+        return queryset.none()
+    return queryset
+
+
 def can(actor: Actor, action: str, resource: str, obj: models.Model | None = None) -> bool:
     """May the actor ``action`` this record (or records of this kind, when ``obj`` is None)?"""
     scope = actor.scope_for(resource, action)

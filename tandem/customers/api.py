@@ -351,13 +351,12 @@ def timeline_items(
     belong to the account itself, which the caller may see.
     """
     from tandem.activities.models import Activity
-    from tandem.activities.selectors import on_record
     from tandem.deals.models import Deal, DealStageHistory
 
     take = limit + 1
     items: list[dict[str, Any]] = []
     activities = (
-        on_record(actor, Activity.objects.filter(account=account), masked=masked)
+        access.visible_on_record(actor, "activity", Activity.objects.filter(account=account), strict=masked)
         .filter(_before(before, "follow_up", "occurred_at"))
         .select_related("author")
         .order_by("-occurred_at", "-id")[:take]

@@ -23,12 +23,11 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from tandem.core import access, history
+from tandem.core import access, history, webforms
 from tandem.core.access import Actor
 from tandem.core.errors import DuplicateFound, VersionConflict
 from tandem.core.listing import Column, list_context
@@ -95,32 +94,8 @@ POOL_COLUMNS = [
 # --- Helpers --------------------------------------------------------------------------------
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
-
-
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
-
-
 def _toast(text: str, level: str = "success") -> str:
     return json.dumps({"tandem:toast": {"value": text, "level": level}})
-
-
-def _errors_onto(form: Any, exc: ValidationError) -> None:
-    """A service's ValidationError on the form: field messages inline, the rest on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _record_url(record_type: str, pk: int) -> str:
@@ -260,7 +235,9 @@ def account_list(request: HttpRequest) -> HttpResponse:
     )
     context["bulk_actions"] = context["can_assign"] or context["can_tag"] or context["can_delete"]
     template = (
-        "customers/partials/_account_table.html" if _is_htmx(request) else "customers/account_list.html"
+        "customers/partials/_account_table.html"
+        if webforms.is_htmx(request)
+        else "customers/account_list.html"
     )
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
@@ -271,7 +248,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 def account_bulk(request: HttpRequest) -> HttpResponse:
     """Assign (= transfer), tag or delete the selected accounts: one service call per record."""
     actor = access.get_actor(request)
-    back = _safe_next(request, reverse("customers:account-list"))
+    back = webforms.safe_next(request, reverse("customers:account-list"))
     form = BulkForm(request.POST, actor=actor)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -438,7 +415,7 @@ def _save_with_feedback(
         on_conflict(exc)
         return None, 409
     except ValidationError as exc:
-        _errors_onto(form, exc)
+        webforms.errors_onto(form, exc)
         return None, 400
 
 
@@ -493,7 +470,9 @@ def _account_form_page(
 def account_create(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
     access.require(actor, "create", "account")
-    form = AccountForm(_posted(request), actor=actor, initial={"lifecycle": Lifecycle.LEAD, "country": "CN"})
+    form = AccountForm(
+        webforms.posted(request), actor=actor, initial={"lifecycle": Lifecycle.LEAD, "country": "CN"}
+    )
     return _account_form_page(request, actor, None, form)
 
 
@@ -501,7 +480,9 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = access.get_actor(request)
     account = selectors.account_for_page(actor, pk)
     access.require(actor, "edit", "account", account)
-    form = AccountForm(_posted(request), actor=actor, account=account, initial=_account_initial(account))
+    form = AccountForm(
+        webforms.posted(request), actor=actor, account=account, initial=_account_initial(account)
+    )
     return _account_form_page(request, actor, account, form)
 
 
@@ -510,7 +491,7 @@ def account_claim(request: HttpRequest, pk: int) -> HttpResponse:
     """Claim a pool customer. From the pool list (htmx) the row goes away and a toast says why/what."""
     actor = access.get_actor(request)
     account = selectors.account_for_page(actor, pk)
-    htmx = _is_htmx(request)
+    htmx = webforms.is_htmx(request)
     try:
         pools.account_claim(actor=actor, account=account)
     except ValidationError as exc:
@@ -535,7 +516,7 @@ def account_release(request: HttpRequest, pk: int) -> HttpResponse:
     actor = access.get_actor(request)
     account = selectors.account_for_page(actor, pk)
     access.require(actor, "edit", "account", account)
-    form = ReleaseForm(_posted(request), actor=actor)
+    form = ReleaseForm(webforms.posted(request), actor=actor)
     status = 200
     if request.method == "POST":
         status = 400
@@ -548,7 +529,7 @@ def account_release(request: HttpRequest, pk: int) -> HttpResponse:
                     pool=form.cleaned_data.get("pool"),
                 )
             except ValidationError as exc:
-                _errors_onto(form, exc)
+                webforms.errors_onto(form, exc)
             else:
                 messages.success(
                     request, _("%(name)s went back to the public pool.") % {"name": account.name}
@@ -572,7 +553,7 @@ def account_assign(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not (access.can(actor, "assign", "account", account) or in_pool_admin):
         raise PermissionDenied
-    form = AssignForm(_posted(request), actor=actor)
+    form = AssignForm(webforms.posted(request), actor=actor)
     status = 200
     if request.method == "POST":
         status = 400
@@ -585,7 +566,7 @@ def account_assign(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as exc:
-                _errors_onto(form, exc)
+                webforms.errors_onto(form, exc)
             else:
                 messages.success(
                     request,
@@ -654,7 +635,9 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         }
     )
     template = (
-        "customers/partials/_contact_table.html" if _is_htmx(request) else "customers/contact_list.html"
+        "customers/partials/_contact_table.html"
+        if webforms.is_htmx(request)
+        else "customers/contact_list.html"
     )
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
@@ -667,16 +650,16 @@ def _contact_or_404(actor: Actor, pk: int) -> Contact:
 
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from tandem.activities.models import Activity
-    from tandem.activities.selectors import on_record
 
     actor = access.get_actor(request)
     contact = _contact_or_404(actor, pk)
     account_visible = contact.account is not None and access.can(actor, "view", "account", contact.account)
     follow_ups = list(
-        on_record(
+        access.visible_on_record(
             actor,
+            "activity",
             Activity.objects.filter(contact=contact),
-            masked=contact.account is not None and selectors.masked(contact.account),
+            strict=contact.account is not None and selectors.masked(contact.account),
         )
         .select_related("author")
         .order_by("-occurred_at", "-id")[:TIMELINE_LIMIT]
@@ -746,7 +729,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
     account_id = request.GET.get("account", "")
     if account_id.isdigit() and selectors.visible_accounts(actor).filter(pk=int(account_id)).exists():
         initial["account"] = int(account_id)
-    form = ContactForm(_posted(request), actor=actor, initial=initial)
+    form = ContactForm(webforms.posted(request), actor=actor, initial=initial)
     return _contact_form_page(request, actor, None, form)
 
 
@@ -776,7 +759,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "phone": format_phone(contact.phone),
         }
     )
-    form = ContactForm(_posted(request), actor=actor, contact=contact, initial=initial)
+    form = ContactForm(webforms.posted(request), actor=actor, contact=contact, initial=initial)
     return _contact_form_page(request, actor, contact, form)
 
 
@@ -830,7 +813,9 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["assignable_people"] = list(active_people(actor))
         context["preview"] = pools.reclaim_preview(actor=actor, pool=pool)
         context["remind_days"] = pool.remind_days_before
-    template = "customers/partials/_pool_table.html" if _is_htmx(request) else "customers/pool_detail.html"
+    template = (
+        "customers/partials/_pool_table.html" if webforms.is_htmx(request) else "customers/pool_detail.html"
+    )
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -839,7 +824,7 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def pool_create(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
     access.require_admin(actor)
-    form = PoolForm(_posted(request), actor=actor)
+    form = PoolForm(webforms.posted(request), actor=actor)
     status = 200
     if request.method == "POST":
         status = 400
@@ -849,7 +834,7 @@ def pool_create(request: HttpRequest) -> HttpResponse:
                     actor=actor, data=form.service_data(), teams=form.cleaned_data.get("teams") or []
                 )
             except ValidationError as exc:
-                _errors_onto(form, exc)
+                webforms.errors_onto(form, exc)
             else:
                 messages.success(request, _("Public pool %(name)s was created.") % {"name": pool.name})
                 return redirect(pool)
@@ -866,7 +851,7 @@ def _pool_admin_or_403(request: HttpRequest, pk: int) -> tuple[Actor, Pool]:
 
 def pool_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor, pool = _pool_admin_or_403(request, pk)
-    form = PoolForm(_posted(request), actor=actor, pool=pool)
+    form = PoolForm(webforms.posted(request), actor=actor, pool=pool)
     status = 200
     if request.method == "POST":
         status = 400
@@ -879,7 +864,7 @@ def pool_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     teams=form.cleaned_data.get("teams") if "teams" in form.fields else None,
                 )
             except ValidationError as exc:
-                _errors_onto(form, exc)
+                webforms.errors_onto(form, exc)
             else:
                 messages.success(request, _("The rules of %(name)s were saved.") % {"name": pool.name})
                 return redirect(pool)
@@ -888,7 +873,7 @@ def pool_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def pool_members(request: HttpRequest, pk: int) -> HttpResponse:
     actor, pool = _pool_admin_or_403(request, pk)
-    form = PoolMemberForm(_posted(request), actor=actor)
+    form = PoolMemberForm(webforms.posted(request), actor=actor)
     status = 200
     if request.method == "POST":
         status = 400
@@ -901,7 +886,7 @@ def pool_members(request: HttpRequest, pk: int) -> HttpResponse:
                     is_admin=form.cleaned_data["is_admin"],
                 )
             except ValidationError as exc:
-                _errors_onto(form, exc)
+                webforms.errors_onto(form, exc)
             else:
                 messages.success(
                     request, _("%(name)s is a member of the pool.") % {"name": form.cleaned_data["user"]}

@@ -17,7 +17,6 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from tandem.activities.models import Activity
-from tandem.activities.selectors import on_record
 from tandem.core import access, history
 from tandem.core.access import Actor
 
@@ -114,14 +113,14 @@ def open_stage_ids(stages: Sequence[Stage]) -> list[int]:
 
 
 def deal_timeline(actor: Actor, deal: Deal, limit: int = TIMELINE_LIMIT) -> list[dict[str, Any]]:
-    """Follow-ups (every one on the deal: ``activities.selectors.on_record``), stage moves and
+    """Follow-ups (every one on the deal: ``access.visible_on_record``), stage moves and
     history, newest first.
 
     Three bounded queries merged in Python; the caller has already decided the deal is visible.
     """
     items: list[dict[str, Any]] = []
     follow_ups = (
-        on_record(actor, Activity.objects.filter(deal=deal))
+        access.visible_on_record(actor, "activity", Activity.objects.filter(deal=deal))
         .select_related("author")
         .order_by("-occurred_at", "-id")[:limit]
     )

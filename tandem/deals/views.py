@@ -25,13 +25,12 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tandem.activities import services as activity_services
-from tandem.core import access
+from tandem.core import access, webforms
 from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
 from tandem.core.listing import Column, list_context
@@ -65,43 +64,14 @@ from .models import Deal, DealContact, DealLine, DealStatus, Pipeline, Product, 
 # --- Helpers --------------------------------------------------------------------------------
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
-
-
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
-
-
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
-def _errors_onto(form: Any, exc: ValidationError, extra: dict[str, list[str]] | None = None) -> None:
-    """A service's ValidationError onto the form: field messages inline, others on top (or in ``extra``)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        if extra is not None and field in extra:
-            extra[field].extend(errors)
-        elif field in form.fields:
-            form.add_error(field, errors)
-        else:
-            form.add_error(None, errors)
 
 
 def _messages_of(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [m for errors in exc.message_dict.values() for m in errors]
     return list(exc.messages)
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
 
 
 def _toast(response: HttpResponse, text: str, level: str = "success") -> HttpResponse:
@@ -222,7 +192,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
 def deal_bulk(request: HttpRequest) -> HttpResponse:
     """Assign, move or delete the selected deals, one service call each; refusals are listed."""
     actor = access.get_actor(request)
-    back = _safe_next(request, reverse("deals:deal-list"))
+    back = webforms.safe_next(request, reverse("deals:deal-list"))
     form = BulkForm(request.POST, actor=actor)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -408,7 +378,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
     actor = access.get_actor(request)
     deal = _deal_or_404(actor, pk)
     as_json = _wants_json(request)
-    back = _safe_next(request, reverse("deals:board") + f"?pipeline={deal.pipeline_id}")
+    back = webforms.safe_next(request, reverse("deals:board") + f"?pipeline={deal.pipeline_id}")
     form = MoveForm(request.POST)
     if not form.is_valid():
         message = _("Choose a stage to move the deal to.")
@@ -539,7 +509,7 @@ def _detail_answer(
     request: HttpRequest, actor: Actor, deal: Deal, *, ok: str = "", error: bool = False, **extra: Any
 ) -> HttpResponse:
     """After an action on the deal page: htmx gets the page (swapped in place), others a redirect."""
-    if _is_htmx(request):
+    if webforms.is_htmx(request):
         fresh = _deal_or_404(actor, deal.pk)
         response = render(request, "deals/deal_detail.html", _detail_context(request, actor, fresh, **extra))
         return _toast(response, ok) if ok else response
@@ -611,7 +581,7 @@ def deal_close(request: HttpRequest, pk: int) -> HttpResponse:
             lost_reason=form.cleaned_data.get("lost_reason") or "",
         )
     except ValidationError as exc:
-        _errors_onto(form, exc)
+        webforms.errors_onto(form, exc)
         return _detail_answer(request, actor, deal, error=True, close_form=form, close_open=outcome)
     except VersionConflict:
         form.add_error(None, _("This deal was changed by someone else; it is shown as it is now. Try again."))
@@ -631,7 +601,7 @@ def deal_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             activity_services.activity_create(actor=actor, data=data)
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            webforms.errors_onto(form, exc)
         else:
             return _detail_answer(request, actor, deal, ok=_("Follow-up logged."))
     return _detail_answer(request, actor, deal, error=True, follow_up_form=form)
@@ -653,7 +623,7 @@ def deal_reassign(request: HttpRequest, pk: int) -> HttpResponse:
                 version=form.cleaned_data.get("version"),
             )
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            webforms.errors_onto(form, exc)
         except VersionConflict:
             form.add_error(
                 None, _("This deal was changed by someone else; it is shown as it is now. Try again.")
@@ -772,7 +742,7 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
             }
             for line in deal.lines.order_by("id")
         ]
-    data = _posted(request)
+    data = webforms.posted(request)
     form = DealForm(data, actor=actor, deal=deal, can_assign=can_assign, initial=initial)
     _wire_account_select(form)
     account = _chosen_account(actor, form)
@@ -820,7 +790,7 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
                 messages.success(request, _("Changes to %(name)s were saved.") % {"name": saved.name})
             return redirect(saved)
         except ValidationError as exc:
-            _errors_onto(form, exc, extra_errors)
+            webforms.errors_onto(form, exc, extra=extra_errors)
         except VersionConflict as exc:
             assert deal is not None
             current = Deal.objects.select_related("owner", "account", "stage").get(pk=deal.pk)
@@ -933,21 +903,17 @@ def _product_form(request: HttpRequest, product: Product | None) -> HttpResponse
     initial: dict[str, Any] = {"currency": settings.DEFAULT_CURRENCY, "is_active": True}
     if product is not None:
         initial = {f: getattr(product, f) for f in ProductForm.base_fields}
-    form = ProductForm(_posted(request), initial=initial)
-    context = {"form": form, "product": product}
-    if request.method != "POST":
-        return render(request, "deals/product_form.html", context)
-    if form.is_valid():
-        try:
-            saved = services.product_save(actor=actor, product=product, data=dict(form.cleaned_data))
-        except ValidationError as exc:
-            if product is not None:
-                product.refresh_from_db()
-            _errors_onto(form, exc)
-        else:
-            messages.success(request, _("Product %(name)s was saved.") % {"name": saved.name})
-            return redirect("deals:product-list")
-    return render(request, "deals/product_form.html", context, status=400)
+    form = ProductForm(webforms.posted(request), initial=initial)
+    return webforms.form_page(
+        request,
+        form=form,
+        template="deals/product_form.html",
+        context={"form": form, "product": product},
+        on_error=product.refresh_from_db if product is not None else None,
+        save=lambda: services.product_save(actor=actor, product=product, data=dict(form.cleaned_data)),
+        success=lambda saved: _("Product %(name)s was saved.") % {"name": saved.name},
+        done="deals:product-list",
+    )
 
 
 def product_create(request: HttpRequest) -> HttpResponse:
@@ -972,7 +938,7 @@ def product_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     services.product_save(actor=actor, product=product, data={"is_active": active})
     text = _("%(name)s is offered again.") if active else _("%(name)s is no longer offered on new deals.")
     messages.success(request, text % {"name": product.name})
-    return redirect(_safe_next(request, reverse("deals:product-list")))
+    return redirect(webforms.safe_next(request, reverse("deals:product-list")))
 
 
 # --- Pipelines and stages (administrators) -----------------------------------------------------
@@ -1015,36 +981,37 @@ def _pipeline_form(request: HttpRequest, pipeline: Pipeline | None) -> HttpRespo
     initial: dict[str, Any] = {"is_active": True, "order": Pipeline.objects.count()}
     if pipeline is not None:
         initial = {f: getattr(pipeline, f) for f in PipelineForm.base_fields}
-    form = PipelineForm(_posted(request), initial=initial)
-    context = {"form": form, "pipeline": pipeline}
-    if request.method != "POST":
-        return render(request, "deals/pipeline_form.html", context)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                saved = services.pipeline_save(actor=actor, pipeline=pipeline, data=dict(form.cleaned_data))
-                if pipeline is None:
-                    for order, (name, probability, kind, required) in enumerate(services.DEFAULT_STAGES):
-                        services.stage_save(
-                            actor=actor,
-                            stage=None,
-                            data={
-                                "pipeline": saved,
-                                "name": default_stage_names().get(name, name),
-                                "order": order,
-                                "probability": probability,
-                                "kind": kind,
-                                "required_fields": required,
-                            },
-                        )
-        except ValidationError as exc:
-            if pipeline is not None:
-                pipeline.refresh_from_db()
-            _errors_onto(form, exc)
-        else:
-            messages.success(request, _("Pipeline %(name)s was saved.") % {"name": saved.name})
-            return redirect("deals:pipeline-list")
-    return render(request, "deals/pipeline_form.html", context, status=400)
+    form = PipelineForm(webforms.posted(request), initial=initial)
+
+    @transaction.atomic
+    def save() -> Pipeline:
+        saved = services.pipeline_save(actor=actor, pipeline=pipeline, data=dict(form.cleaned_data))
+        if pipeline is None:  # a new pipeline starts with the default stages, named in this language
+            for order, (name, probability, kind, required) in enumerate(services.DEFAULT_STAGES):
+                services.stage_save(
+                    actor=actor,
+                    stage=None,
+                    data={
+                        "pipeline": saved,
+                        "name": default_stage_names().get(name, name),
+                        "order": order,
+                        "probability": probability,
+                        "kind": kind,
+                        "required_fields": required,
+                    },
+                )
+        return saved
+
+    return webforms.form_page(
+        request,
+        form=form,
+        template="deals/pipeline_form.html",
+        context={"form": form, "pipeline": pipeline},
+        on_error=pipeline.refresh_from_db if pipeline is not None else None,
+        save=save,
+        success=lambda saved: _("Pipeline %(name)s was saved.") % {"name": saved.name},
+        done="deals:pipeline-list",
+    )
 
 
 def pipeline_create(request: HttpRequest) -> HttpResponse:
@@ -1091,22 +1058,19 @@ def _stage_form(request: HttpRequest, pipeline: Pipeline, stage: Stage | None) -
         initial: dict[str, Any] = {"order": (last.order + 1) if last else 0, "kind": StageKind.OPEN}
     else:
         initial = {f: getattr(stage, f) for f in StageForm.base_fields}
-    form = StageForm(_posted(request), initial=initial)
-    context = {"form": form, "stage": stage, "pipeline": pipeline}
-    if request.method != "POST":
-        return render(request, "deals/stage_form.html", context)
-    if form.is_valid():
-        data = {**form.cleaned_data, "pipeline": pipeline}
-        try:
-            saved = services.stage_save(actor=actor, stage=stage, data=data)
-        except ValidationError as exc:
-            if stage is not None:
-                stage.refresh_from_db()
-            _errors_onto(form, exc)
-        else:
-            messages.success(request, _("Stage %(name)s was saved.") % {"name": saved.name})
-            return redirect("deals:pipeline-list")
-    return render(request, "deals/stage_form.html", context, status=400)
+    form = StageForm(webforms.posted(request), initial=initial)
+    return webforms.form_page(
+        request,
+        form=form,
+        template="deals/stage_form.html",
+        context={"form": form, "stage": stage, "pipeline": pipeline},
+        on_error=stage.refresh_from_db if stage is not None else None,
+        save=lambda: services.stage_save(
+            actor=actor, stage=stage, data={**form.cleaned_data, "pipeline": pipeline}
+        ),
+        success=lambda saved: _("Stage %(name)s was saved.") % {"name": saved.name},
+        done="deals:pipeline-list",
+    )
 
 
 def stage_create(request: HttpRequest, pipeline_pk: int) -> HttpResponse:

@@ -1238,11 +1238,12 @@ class Importer:
             ],
         )
 
-    def _write_contact(self, plans: list[Plan]) -> None:
+    def _write_owned(self, plans: list[Plan]) -> None:
+        """Contacts and leads: new ones in bulk with their owner's team, the rest updated, keys kept."""
         new, old = self._split(plans)
         objs = []
         for plan in new:
-            obj = Contact(
+            obj = self.model(
                 **plan.values,
                 owner_id=plan.owner_id,
                 team_id=self._team_of(plan.owner_id),
@@ -1250,27 +1251,13 @@ class Importer:
             )
             plan.obj = obj
             objs.append(obj)
-        Contact.objects.bulk_create(objs, batch_size=1000)
+        self.model.objects.bulk_create(objs, batch_size=1000)
         changed = self._bulk_update(old) if old else []
-        dedupe.refresh_keys_bulk("contact", [*objs, *changed])
+        dedupe.refresh_keys_bulk(self.resource, [*objs, *changed])
         self._record_created(objs)
 
-    def _write_lead(self, plans: list[Plan]) -> None:
-        new, old = self._split(plans)
-        objs = []
-        for plan in new:
-            obj = Lead(
-                **plan.values,
-                owner_id=plan.owner_id,
-                team_id=self._team_of(plan.owner_id),
-                created_by=self.actor.user,
-            )
-            plan.obj = obj
-            objs.append(obj)
-        Lead.objects.bulk_create(objs, batch_size=1000)
-        changed = self._bulk_update(old) if old else []
-        dedupe.refresh_keys_bulk("lead", [*objs, *changed])
-        self._record_created(objs)
+    _write_contact = _write_owned
+    _write_lead = _write_owned
 
     def _write_deal(self, plans: list[Plan]) -> None:
         new, old = self._split(plans)

@@ -22,8 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from tandem.activities.models import Activity
-from tandem.activities.selectors import on_record
-from tandem.core import access, history
+from tandem.core import access, history, webforms
 from tandem.core.errors import DuplicateFound, VersionConflict
 from tandem.core.listing import Column, list_context
 from tandem.customers.models import Account
@@ -54,20 +53,6 @@ COLUMNS = [
 
 
 # --- Helpers --------------------------------------------------------------------------------
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
-
-
-def _errors_onto(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            if field == "duplicates":
-                continue
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def duplicate_rows(exc: DuplicateFound) -> list[dict[str, Any]]:
@@ -137,7 +122,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "statuses": [(v, label) for v, label in LeadStatus.choices if v != LeadStatus.CONVERTED],
         "filtered": bool(result.chips),
     }
-    template = "leads/partials/_lead_table.html" if _is_htmx(request) else "leads/lead_list.html"
+    template = "leads/partials/_lead_table.html" if webforms.is_htmx(request) else "leads/lead_list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -206,7 +191,9 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = access.get_actor(request)
     lead = _lead_or_404(request, pk)
     activities = list(
-        on_record(actor, Activity.objects.filter(lead=lead).select_related("author"))[:TIMELINE_LIMIT]
+        access.visible_on_record(
+            actor, "activity", Activity.objects.filter(lead=lead).select_related("author")
+        )[:TIMELINE_LIMIT]
     )
     can_edit = access.can(actor, "edit", "lead", lead)
     converted = lead.status == LeadStatus.CONVERTED
@@ -242,7 +229,7 @@ def _save_lead(request: HttpRequest, lead: Lead | None) -> HttpResponse:
         initial = {name: getattr(lead, name) for name in LEAD_FORM_FIELDS}
         initial["version"] = lead.version
         initial["owner"] = lead.owner_id
-    form = LeadForm(request.POST if request.method == "POST" else None, initial=initial, actor=actor)
+    form = LeadForm(webforms.posted(request), initial=initial, actor=actor)
     context: dict[str, Any] = {"form": form, "lead": lead}
     status = 200
     if request.method == "POST":
@@ -276,7 +263,7 @@ def _save_lead(request: HttpRequest, lead: Lead | None) -> HttpResponse:
                 context["duplicates_blocking"] = exc.blocking
                 form.add_error(None, exc.messages)
             except ValidationError as exc:
-                _errors_onto(form, exc)
+                webforms.errors_onto(form, exc, skip={"duplicates"})
     return render(request, "leads/lead_form.html", context, status=status)
 
 
@@ -351,7 +338,7 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This lead has been converted already."))
         return redirect(lead.get_absolute_url())
     initial = {"deal_name": lead.company or lead.name}
-    form = ConvertForm(request.POST if request.method == "POST" else None, initial=initial, actor=actor)
+    form = ConvertForm(webforms.posted(request), initial=initial, actor=actor)
     context: dict[str, Any] = {"form": form, "lead": lead}
     status = 200
     if request.method == "POST":
@@ -375,7 +362,7 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
                 context["duplicates_blocking"] = exc.blocking
                 form.add_error(None, exc.messages)
             except ValidationError as exc:
-                _errors_onto(form, exc)
+                webforms.errors_onto(form, exc, skip={"duplicates"})
             else:
                 account = result["account"]
                 messages.success(

@@ -8,7 +8,6 @@ back onto the form as inline errors.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -22,7 +21,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tandem.core import access, history, transfer
+from tandem.core import access, history, transfer, webforms
 from tandem.core.access import Actor
 from tandem.core.phones import format_phone
 
@@ -50,54 +49,8 @@ HISTORY_LIMIT = 50
 # --- Helpers --------------------------------------------------------------------------------
 
 
-def _form_errors_from(form: Any, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: field messages inline, the rest on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _is_partial(request: HttpRequest) -> bool:
-    """An htmx request for a fragment (not a history restore, which needs the whole page)."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
-
-
-def _posted(request: HttpRequest) -> Any:
-    """The POST data on a POST (even when empty, so the form is bound and says what is missing)."""
-    return request.POST if request.method == "POST" else None
-
-
 def _invalid(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     return render(request, template, context, status=400)
-
-
-def _form_page(
-    request: HttpRequest,
-    *,
-    form: Any,
-    template: str,
-    context: dict[str, Any],
-    save: Callable[[], Any],
-    success: Callable[[Any], str],
-    on_error: Callable[[], None] | None = None,
-) -> HttpResponse:
-    """A create or edit page: GET shows the form; POST saves through ``save`` (one service call)
-    and redirects to the record, or shows the form again with the service's errors inline (400)."""
-    if request.method != "POST":
-        return render(request, template, context)
-    if form.is_valid():
-        try:
-            saved = save()
-        except ValidationError as exc:
-            if on_error is not None:
-                on_error()
-            _form_errors_from(form, exc)
-        else:
-            messages.success(request, success(saved))
-            return redirect(saved)
-    return _invalid(request, template, context)
 
 
 def transfer_counts(counts: dict[str, int]) -> list[dict[str, Any]]:
@@ -180,7 +133,7 @@ def people(request: HttpRequest) -> HttpResponse:
         "filtered": bool(filters.get("q") or filters.get("team") or filters.get("inactive")),
         "can_manage": access.can(actor, "manage", "user"),
     }
-    template = "org/partials/_people_table.html" if _is_partial(request) else "org/people.html"
+    template = "org/partials/_people_table.html" if webforms.is_htmx(request) else "org/people.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -244,7 +197,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
     access.require(actor, "manage", "user")
     form = PersonForm(
-        _posted(request), actor=actor, initial={"language": "zh-hans", "time_zone": "Asia/Shanghai"}
+        webforms.posted(request), actor=actor, initial={"language": "zh-hans", "time_zone": "Asia/Shanghai"}
     )
     if request.method == "POST":
         if form.is_valid():
@@ -266,7 +219,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
                     primary_team=data["primary_team"],
                 )
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                webforms.errors_onto(form, exc)
             else:
                 messages.success(request, _("%(name)s was added.") % {"name": person})
                 return redirect(person)
@@ -278,7 +231,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = access.get_actor(request)
     person = _person_or_404(actor, pk)
     access.require(actor, "manage", "user", person)
-    form = PersonForm(_posted(request), actor=actor, person=person, initial=_person_initial(person))
+    form = PersonForm(webforms.posted(request), actor=actor, person=person, initial=_person_initial(person))
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
@@ -306,7 +259,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     )
             except ValidationError as exc:
                 person.refresh_from_db()
-                _form_errors_from(form, exc)
+                webforms.errors_onto(form, exc)
             else:
                 messages.success(request, _("Changes to %(name)s were saved.") % {"name": person})
                 return redirect(person)
@@ -319,7 +272,7 @@ def person_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     actor = access.get_actor(request)
     person = _person_or_404(actor, pk)
     access.require(actor, "manage", "user", person)
-    form = TransferForm(_posted(request), actor=actor, person=person)
+    form = TransferForm(webforms.posted(request), actor=actor, person=person)
     context = {"form": form, "person": person, "departure": False}
     if request.method == "POST":
         if form.is_valid():
@@ -331,7 +284,7 @@ def person_transfer(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                webforms.errors_onto(form, exc)
             else:
                 messages.success(
                     request,
@@ -351,7 +304,7 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     if not person.is_active:
         messages.info(request, _("%(name)s is already deactivated.") % {"name": person})
         return redirect(person)
-    form = DeactivateForm(_posted(request), actor=actor, person=person)
+    form = DeactivateForm(webforms.posted(request), actor=actor, person=person)
     context = {"form": form, "person": person, "departure": True}
     if request.method == "POST":
         if form.is_valid():
@@ -364,7 +317,7 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as exc:
                 person.refresh_from_db()
-                _form_errors_from(form, exc)
+                webforms.errors_onto(form, exc)
             else:
                 messages.success(
                     request,
@@ -430,7 +383,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
     access.require(actor, "manage", "team")
     initial = {"parent": request.GET.get("parent")} if request.GET.get("parent", "").isdigit() else {}
-    form = TeamForm(_posted(request), actor=actor, initial=initial)
+    form = TeamForm(webforms.posted(request), actor=actor, initial=initial)
 
     def save() -> Team:
         data = form.cleaned_data
@@ -442,7 +395,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
             description=data["description"],
         )
 
-    return _form_page(
+    return webforms.form_page(
         request,
         form=form,
         template="org/team_form.html",
@@ -462,7 +415,7 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "parent": team.parent_id,
         "leader": team.leader_id,
     }
-    form = TeamForm(_posted(request), actor=actor, team=team, initial=initial)
+    form = TeamForm(webforms.posted(request), actor=actor, team=team, initial=initial)
 
     def save() -> Team:
         data = form.cleaned_data
@@ -475,7 +428,7 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
             description=data["description"],
         )
 
-    return _form_page(
+    return webforms.form_page(
         request,
         form=form,
         template="org/team_form.html",
@@ -519,7 +472,7 @@ def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.membership_set(actor=actor, user=person, teams=[*teams, team], primary=primary)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            webforms.errors_onto(form, exc)
         else:
             messages.success(request, _("%(person)s joined %(team)s.") % {"person": person, "team": team})
             return redirect(team)
@@ -618,8 +571,8 @@ def _position_data(form: PositionForm) -> dict[str, Any]:
 def position_create(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
     access.require(actor, "manage", "position")
-    form = PositionForm(_posted(request), actor=actor)
-    return _form_page(
+    form = PositionForm(webforms.posted(request), actor=actor)
+    return webforms.form_page(
         request,
         form=form,
         template="org/position_form.html",
@@ -641,8 +594,8 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "performance_standards": position.performance_standards,
         "reports_to": position.reports_to_id,
     }
-    form = PositionForm(_posted(request), actor=actor, position=position, initial=initial)
-    return _form_page(
+    form = PositionForm(webforms.posted(request), actor=actor, position=position, initial=initial)
+    return webforms.form_page(
         request,
         form=form,
         template="org/position_form.html",
@@ -691,7 +644,7 @@ def _role_form_context(
 def role_create(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
     access.require(actor, "manage", "role")
-    form = RoleForm(_posted(request))
+    form = RoleForm(webforms.posted(request))
     if request.method == "POST":
         grants = grants_from_post(request.POST)
         if form.is_valid():
@@ -706,7 +659,7 @@ def role_create(request: HttpRequest) -> HttpResponse:
                     grants=grants,
                 )
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                webforms.errors_onto(form, exc)
             else:
                 messages.success(request, _("Role %(name)s was created.") % {"name": role})
                 return redirect("org:role-edit", pk=role.pk)
@@ -719,7 +672,7 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
     role = access.get_visible_or_404(actor, "role", Role.objects.all(), pk=pk)
     access.require(actor, "manage", "role", role)
     initial = {"name": role.name, "description": role.description, "is_admin": role.is_admin}
-    form = RoleForm(_posted(request), role=role, initial=initial)
+    form = RoleForm(webforms.posted(request), role=role, initial=initial)
     if request.method == "POST":
         grants = grants_from_post(request.POST)
         if form.is_valid():
@@ -735,7 +688,7 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as exc:
                 role.refresh_from_db()
-                _form_errors_from(form, exc)
+                webforms.errors_onto(form, exc)
             else:
                 messages.success(request, _("Role %(name)s was saved.") % {"name": role})
                 return redirect("org:roles")
