@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -97,12 +97,18 @@ def cell_text(value: Any) -> str:
         if value.is_integer():
             return str(int(value))
         return format(Decimal(repr(value)), "f")
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()
+
+
+def _without_nul(lines: Iterable[str]) -> Iterator[str]:
+    """Lines with NUL characters dropped: no database text holds one, and PostgreSQL refuses them."""
+    for line in lines:
+        yield line.replace("\x00", "") if "\x00" in line else line
 
 
 def _csv_rows(path: Path, info: FileInfo) -> Iterator[list[str]]:
     with path.open("r", encoding=info.encoding or "utf-8-sig", newline="") as handle:
-        for row in csv.reader(handle, delimiter=info.delimiter or ","):
+        for row in csv.reader(_without_nul(handle), delimiter=info.delimiter or ","):
             yield [cell.strip() for cell in row]
 
 

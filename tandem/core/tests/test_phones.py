@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tandem.core.phones import format_phone, normalize_phone
+from tandem.core.phones import _cn_fast, _parse_phone, format_phone, normalize_phone
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,38 @@ def test_it_is_idempotent_on_its_own_output(raw: str) -> None:
 @given(st.text())
 def test_it_formats_arbitrary_text_without_raising(raw: str) -> None:
     assert isinstance(format_phone(raw), str)
+
+
+LANDLINE_FORMATS = ("({area}) {a}-{b}", "({area}){a}{b}", "{area}-{a}{b}", "{area} {a} {b}", "{area}-{a}-{b}")
+
+
+def test_it_reads_plain_chinese_landlines_as_phonenumbers_does_for_every_area_code() -> None:
+    # The fast path must never disagree with the library it stands in for.
+    checked = 0
+    for area in range(10, 1000):
+        for a, b in (("623", "4567"), ("6234", "5678"), ("800", "0001"), ("2999", "9999")):
+            for shape in LANDLINE_FORMATS:
+                text = shape.format(area=f"0{area}", a=a, b=b)
+                fast = _cn_fast(text)
+                assert fast is not None, text
+                assert fast == _parse_phone(text, "CN"), text
+                checked += 1
+    assert checked == 990 * 4 * len(LANDLINE_FORMATS)
+
+
+def test_it_reads_plain_chinese_mobiles_as_phonenumbers_does() -> None:
+    for prefix in range(130, 200):
+        for shape in ("{p}{a}{b}", "+86 {p} {a} {b}", "+86{p}{a}{b}", "{p} {a} {b}"):
+            text = shape.format(p=prefix, a="0013", b="8000")
+            fast = _cn_fast(text)
+            if prefix == 179:
+                assert fast is None
+            else:
+                assert fast == _parse_phone(text, "CN"), text
+
+
+@pytest.mark.parametrize(
+    "raw", ["021-6234567890", "(021 6234-5678", "0-21-62345678", "021623456", "(0) 6234-5678"]
+)
+def test_it_leaves_other_shapes_to_phonenumbers(raw: str) -> None:
+    assert _cn_fast(raw) is None

@@ -267,6 +267,25 @@ def test_it_reports_duplicates_in_the_file_and_against_the_database(world: World
     assert list(Account.objects.filter(owner=world.manager).values_list("name", flat=True)) == ["Fresh Ltd"]
 
 
+def test_it_finds_duplicates_whose_keys_hold_quotes_and_chinese_text(world: World, tmp_path: Path) -> None:
+    AccountFactory(name="星辰科技", owner=world.manager)
+    AccountFactory(name="Somewhere", owner=world.manager, email="o'brien+x@example.com")
+    path = write_csv(
+        tmp_path / "a.csv", [["name", "email"], ["星辰科技", ""], ["Elsewhere", "O'Brien+x@example.com"]]
+    )
+    job = run(world.actor(world.manager), "account", path, mode="skip", commit=False)
+    assert "星辰科技" in messages_of(job.pk, 2)[0]["message"]
+    assert "Somewhere" in messages_of(job.pk, 3)[0]["message"]
+
+
+def test_it_drops_nul_characters_from_cells_rather_than_failing(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("name,website\nNul\x00 Trading,https://nul\x00.example.cn/\n", encoding="utf-8")
+    job = run(world.actor(world.manager), "account", path)
+    assert job.status == ImportStatus.DONE and job.created_count == 1
+    assert Account.objects.get(owner=world.manager).name == "Nul Trading"
+
+
 def test_it_imports_warning_duplicates_when_asked(world: World, tmp_path: Path) -> None:
     AccountFactory(name="Somewhere", owner=world.manager, email="hello@shared.example")
     path = write_csv(tmp_path / "a.csv", [["name", "email"], ["Elsewhere", "hello@shared.example"]])
