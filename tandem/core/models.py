@@ -37,7 +37,7 @@ class SoftDeleteModel(models.Model):
     """A business record that goes to the recycle bin when deleted (see core.recycle)."""
 
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
-    deleted_by = models.ForeignKey(
+    deleted_by = models.ForeignKey(  # an audit column, never searched by: see docs/decisions/0006
         settings.AUTH_USER_MODEL,
         verbose_name=_("deleted by"),
         null=True,
@@ -45,6 +45,8 @@ class SoftDeleteModel(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     objects: ClassVar[Any] = AliveManager()

@@ -131,24 +131,34 @@ class Account(SoftDeleteModel, TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=200)
     name_key = models.CharField(max_length=200, editable=False)  # indexed in Meta (no LIKE index)
-    owner = models.ForeignKey(
+    # Foreign keys are indexed only where the account pages and lists look them up (see Meta and
+    # docs/decisions/0007): every index costs each imported or created account an index entry.
+    owner = models.ForeignKey(  # indexed by account_owner_follow
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="owned_accounts",
+        db_index=False,
     )
-    team = models.ForeignKey(
-        "org.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    team = models.ForeignKey(  # indexed by account_team_id
+        "org.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
-    level = models.ForeignKey(
+    level = models.ForeignKey(  # filtered on beside the scope, never on its own
         AccountLevel,
         verbose_name=_("level"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     size = models.CharField(_("size"), max_length=10, choices=CompanySize.choices, blank=True)
@@ -167,25 +177,27 @@ class Account(SoftDeleteModel, TimeStampedModel):
     lifecycle = models.CharField(
         _("lifecycle stage"), max_length=10, choices=Lifecycle.choices, default=Lifecycle.LEAD
     )
-    parent = models.ForeignKey(
+    parent = models.ForeignKey(  # indexed by account_parent (only accounts that have one)
         "self",
         verbose_name=_("parent account"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="children",
+        db_index=False,
     )
     description = models.TextField(_("description"), blank=True)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
     next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
-    pool = models.ForeignKey(
+    pool = models.ForeignKey(  # indexed by account_pool_owner (only accounts in a pool)
         Pool,
         verbose_name=_("public pool"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="accounts",
+        db_index=False,
     )
     owned_since = models.DateTimeField(_("owned since"), null=True, blank=True)
     previous_owner = models.ForeignKey(  # read from the account itself, never searched by
@@ -219,10 +231,19 @@ class Account(SoftDeleteModel, TimeStampedModel):
                 fields=["owner", "-last_follow_up_at"], name="account_owner_follow", condition=ALIVE
             ),
             models.Index(fields=["team", "-id"], name="account_team_id", condition=ALIVE),
-            models.Index(fields=["pool", "owner"], name="account_pool_owner", condition=ALIVE),
+            models.Index(
+                fields=["pool", "owner"],
+                name="account_in_pool",
+                condition=ALIVE & Q(pool__isnull=False),
+            ),
             models.Index(fields=["external_id"], name="account_external_id"),
-            models.Index(fields=["next_follow_up_on"], name="account_next_follow", condition=ALIVE),
+            models.Index(
+                fields=["next_follow_up_on"],
+                name="account_next_follow_due",
+                condition=ALIVE & Q(next_follow_up_on__isnull=False),
+            ),
             models.Index(fields=["name_key"], name="account_name_key"),
+            models.Index(fields=["parent"], name="account_parent", condition=Q(parent__isnull=False)),
         ]
 
     def __str__(self) -> str:

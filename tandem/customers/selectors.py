@@ -22,7 +22,16 @@ from tandem.core import access
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction, HistoryEntry
 
-from .models import Account, Contact, DuplicateKey, DuplicateRule, Pool, PoolMember
+from .models import (
+    Account,
+    Contact,
+    DuplicateKey,
+    DuplicateRule,
+    Lifecycle,
+    LifecycleTransition,
+    Pool,
+    PoolMember,
+)
 from .serializers import is_masked, with_edit_flag
 
 STALE_DAYS = 30
@@ -42,7 +51,7 @@ def account_queryset(actor: Actor) -> QuerySet[Account]:
 
 def account_for_page(actor: Actor, pk: int) -> Account:
     """One visible account (404 otherwise) with its header's relations."""
-    queryset = account_queryset(actor).select_related("parent")
+    queryset = account_queryset(actor).select_related("parent", "created_by")
     return access.get_visible_or_404(actor, "account", queryset, pk=pk)
 
 
@@ -86,6 +95,38 @@ def website_url(value: str) -> str:
     if not value:
         return ""
     return value if value.startswith(("http://", "https://")) else f"https://{value}"
+
+
+@dataclass(frozen=True)
+class LifecycleStep:
+    """A lifecycle stage the account entered: when, and by whose hand (None: by the system)."""
+
+    stage: str
+    at: datetime.datetime
+    actor: Any
+
+    @property
+    def label(self) -> str:
+        return str(Lifecycle(self.stage).label) if self.stage in Lifecycle.values else self.stage
+
+
+def lifecycle_history(account: Account, limit: int = 10) -> list[LifecycleStep]:
+    """The stages the account has been in, newest first (at most ``limit``).
+
+    Transitions are rows; the stage an account was created in is not (docs/decisions/0007): it is
+    the first transition's ``from_stage`` (or the current stage, if it never moved), entered at
+    ``created_at``. Accounts from before that decision have a creation row (``from_stage`` blank).
+    """
+    rows = list(
+        LifecycleTransition.objects.filter(account=account)
+        .select_related("actor")
+        .order_by("-at", "-id")[: limit + 1]
+    )
+    steps = [LifecycleStep(row.to_stage, row.at, row.actor) for row in rows[:limit]]
+    if len(rows) <= limit and (not rows or rows[-1].from_stage):
+        first = rows[-1].from_stage if rows else account.lifecycle
+        steps.append(LifecycleStep(first, account.created_at, account.created_by))
+    return steps[:limit]
 
 
 def merged_account_ids(account: Account, depth: int = 5) -> list[int]:

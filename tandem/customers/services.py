@@ -173,9 +173,7 @@ def account_create(
     account.save()
     if tags:
         account.tags.set(tags)
-    LifecycleTransition.objects.create(
-        account=account, to_stage=account.lifecycle, at=timezone.now(), actor=actor.user
-    )
+    # The stage it starts in needs no transition row: see selectors.lifecycle_history.
     dedupe.refresh_keys("account", account)
     history.record_create(actor=actor.user, obj=account)
     return account

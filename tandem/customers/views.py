@@ -334,6 +334,7 @@ def _account_page_context(request: HttpRequest, actor: Actor, account: Account) 
         "can_release": can_edit and not in_pool,
         "can_follow_up": actor.has("activity", "create"),
         "lifecycle_form": LifecycleForm(initial={"stage": account.lifecycle}, auto_id="lifecycle_%s"),
+        "lifecycle_history": selectors.lifecycle_history(account),
         "lifecycles": Lifecycle.choices,
     }
 

@@ -1111,13 +1111,6 @@ class Importer:
                 plan.obj = obj
                 objs.append(obj)
             Account.objects.bulk_create(objs, batch_size=1000)
-            LifecycleTransition.objects.bulk_create(
-                [
-                    LifecycleTransition(account=o, to_stage=o.lifecycle, at=self.now, actor=self.actor.user)
-                    for o in objs
-                ],
-                batch_size=1000,
-            )
             dedupe.refresh_keys_bulk("account", objs)
             self._record_created(objs)
         for plan in old:
@@ -1144,8 +1137,9 @@ class Importer:
     def _copy_accounts(self, plans: list[Plan]) -> None:
         """New accounts by COPY (PostgreSQL): ids reserved from the table's sequence, rows as tuples.
 
-        Writes what the ORM path writes (the account with the model's defaults, its lifecycle
-        transition, duplicate keys and a history entry), without a model instance per row.
+        Writes what the ORM path writes (the account with the model's defaults, its duplicate keys
+        and a history entry), without a model instance per row. The stage it starts in needs no
+        lifecycle transition row (``selectors.lifecycle_history``).
         """
         if not plans:
             return
@@ -1189,11 +1183,6 @@ class Importer:
             rows.append(tuple(row))
             plan.obj = _Written(pk=pk, name=values["name"], lifecycle=lifecycle)
         _copy_rows(Account, attnames, rows)
-        _copy_rows(
-            LifecycleTransition,
-            ["account_id", "from_stage", "to_stage", "at", "actor_id"],
-            [(p.obj.pk, "", p.obj.lifecycle, now, actor_id) for p in plans],
-        )
         self._copy_keys("account", plans)
         self._copy_history(Account, plans)
 

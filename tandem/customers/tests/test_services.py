@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from tandem.conftest import World
 from tandem.core.errors import DuplicateFound, VersionConflict
 from tandem.core.history import entries_for
 from tandem.core.models import HistoryAction
-from tandem.customers import dedupe, services
+from tandem.customers import dedupe, selectors, services
 from tandem.customers.models import (
     Account,
     Contact,
@@ -39,7 +42,10 @@ def test_it_creates_an_account_owned_by_the_actor_in_their_primary_team(world: W
     assert account.name_key == "星辰科技"
     assert account.lifecycle == Lifecycle.LEAD
     assert entries_for(account).filter(action=HistoryAction.CREATE).count() == 1
-    assert LifecycleTransition.objects.filter(account=account, to_stage=Lifecycle.LEAD).count() == 1
+    assert not LifecycleTransition.objects.filter(account=account).exists()  # the start is implied
+    assert [(s.stage, s.at, s.actor) for s in selectors.lifecycle_history(account)] == [
+        (Lifecycle.LEAD, account.created_at, world.owner)
+    ]
 
 
 def test_it_normalises_the_phone_and_stores_duplicate_keys(world: World) -> None:
@@ -173,12 +179,35 @@ def test_it_records_every_lifecycle_transition(world: World) -> None:
         .values_list("from_stage", "to_stage", "actor")
     )
     assert steps == [
-        ("", Lifecycle.LEAD, world.owner.pk),
         (Lifecycle.LEAD, Lifecycle.PROSPECT, world.owner.pk),
         (Lifecycle.PROSPECT, Lifecycle.CUSTOMER, world.owner.pk),
     ]
     account.refresh_from_db()
     assert account.lifecycle == Lifecycle.CUSTOMER
+    history = selectors.lifecycle_history(account)
+    assert [s.stage for s in history] == [Lifecycle.CUSTOMER, Lifecycle.PROSPECT, Lifecycle.LEAD]
+    assert history[-1].at == account.created_at
+
+
+def test_lifecycle_history_reads_a_creation_row_from_before_it_was_implied(world: World) -> None:
+    account = AccountFactory(owner=world.owner, lifecycle=Lifecycle.PROSPECT)
+    LifecycleTransition.objects.create(account=account, to_stage=Lifecycle.LEAD, at=account.created_at)
+    LifecycleTransition.objects.create(
+        account=account, from_stage=Lifecycle.LEAD, to_stage=Lifecycle.PROSPECT, at=timezone.now()
+    )
+    assert [s.stage for s in selectors.lifecycle_history(account)] == [Lifecycle.PROSPECT, Lifecycle.LEAD]
+
+
+def test_lifecycle_history_is_bounded_and_leaves_out_the_start_when_cut(world: World) -> None:
+    account = AccountFactory(owner=world.owner)
+    stages = [Lifecycle.PROSPECT, Lifecycle.CUSTOMER] * 3
+    before = Lifecycle.LEAD
+    for n, stage in enumerate(stages):
+        at = timezone.now() + datetime.timedelta(minutes=n)
+        LifecycleTransition.objects.create(account=account, from_stage=before, to_stage=stage, at=at)
+        before = stage
+    assert len(selectors.lifecycle_history(account, limit=4)) == 4
+    assert selectors.lifecycle_history(account, limit=10)[-1].stage == Lifecycle.LEAD
 
 
 def test_it_records_nothing_when_the_lifecycle_does_not_change(world: World) -> None:

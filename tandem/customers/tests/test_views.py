@@ -217,6 +217,20 @@ def test_the_account_page_shows_timeline_related_records_and_address_per_locale(
     assert "上海市浦东新区世纪大道100号" in body  # a municipality is named once
 
 
+def test_the_account_page_shows_the_lifecycle_stages_with_dates_in_both_languages(world: World) -> None:
+    client = as_(world.owner)
+    client.post(url("account-create"), {"name": "Lifecycle Test Co", "lifecycle": "lead"})
+    account = Account.objects.get(name="Lifecycle Test Co")
+    client.post(url("account-lifecycle", account.pk), {"stage": "prospect"})
+    body = client.get(url("account-detail", account.pk)).content.decode()
+    history = body[body.index("lifecycle-history") :]
+    assert history.index("Prospect") < history.index("Lead")  # newest first
+    client.post(reverse("core:set-language"), {"language": "zh-hans", "next": "/"})
+    body = client.get(url("account-detail", account.pk)).content.decode()
+    history = body[body.index("lifecycle-history") :]
+    assert history.index("潜在客户") < history.index("线索")
+
+
 def test_the_timeline_pages_with_older_entries(world: World) -> None:
     account = AccountFactory(owner=world.owner)
     for _ in range(55):
