@@ -155,15 +155,24 @@ def _normalize_name(name: str) -> str:
     return text
 
 
+# The same lists as tuples, so one ``endswith`` / ``startswith`` call says whether any can match
+# (most names need no stripping of one kind or another: the loops below are then skipped).
+_EN_ENDINGS = tuple(" " + suffix for suffix in _EN_SUFFIXES)
+_CN_ENDINGS = tuple(_CN_SUFFIXES)
+
+
 def _normalize_once(name: str) -> str:
     text = _fold(name)
-    text = _BRACKETS.sub(" ", text)  # (北京), (Shanghai) branch or region marks
+    if "(" in text or "（" in text or "【" in text or "[" in text:
+        text = _BRACKETS.sub(" ", text)  # (北京), (Shanghai) branch or region marks
     words = _NON_WORD.sub(" ", text).split()
     # Strip English legal suffixes at the end, repeatedly ("acme co ltd").
     changed = True
     while changed and words:
         changed = False
         joined = " ".join(words)
+        if not joined.endswith(_EN_ENDINGS):
+            break  # no suffix to strip (a name that *is* a suffix is kept as it is)
         for suffix in _EN_SUFFIXES:
             if joined == suffix:
                 break
@@ -175,15 +184,18 @@ def _normalize_once(name: str) -> str:
     changed = True
     while changed and text:
         changed = False
+        if not text.endswith(_CN_ENDINGS):
+            break
         for suffix in _CN_SUFFIXES:
             if text.endswith(suffix) and len(text) > len(suffix):
                 text = text[: -len(suffix)]
                 changed = True
                 break
-    for region in _CN_REGIONS:
-        if text.startswith(region) and len(text) > len(region) + 1:
-            text = text[len(region) :]
-            break
+    if text.startswith(_REGION_PREFIXES):
+        for region in _CN_REGIONS:
+            if text.startswith(region) and len(text) > len(region) + 1:
+                text = text[len(region) :]
+                break
     return text
 
 
@@ -192,18 +204,32 @@ def normalize_email(email: str) -> str:
     return value if "@" in value else ""
 
 
+# A plain web address (scheme optional, letters/digits/hyphens host, then nothing or a path):
+# its host is what ``urlsplit`` would find, without the cost of it. Anything else goes to it.
+_PLAIN_SITE = re.compile(
+    r"(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:[/?#]\S*)?",
+    re.ASCII,
+)
+
+
 def website_domain(website: str) -> str:
     value = _fold(website)
     if not value:
         return ""
+    plain = _PLAIN_SITE.fullmatch(value)
+    host = plain.group(1) if plain is not None else _host(value)
+    host = host.removeprefix("www.")
+    return host if "." in host else ""
+
+
+def _host(value: str) -> str:
+    """The host ``urlsplit`` finds in a folded web address ("" if none)."""
     if "//" not in value:
         value = "//" + value
     try:
-        host = urlsplit(value).hostname or ""
+        return urlsplit(value).hostname or ""
     except ValueError:  # e.g. an unbalanced "[" reads as a broken IPv6 address
         return ""
-    host = host.removeprefix("www.")
-    return host if "." in host else ""
 
 
 def email_domain(email: str) -> str:

@@ -74,7 +74,7 @@ from tandem.leads.models import Lead, LeadStatus
 from tandem.org.models import Membership, User
 
 from . import fields as F_
-from . import reading
+from . import reading, statements
 from .models import ImportJob, ImportRowResult, RowStatus
 
 logger = logging.getLogger(__name__)
@@ -1094,7 +1094,10 @@ class Importer:
     def _write_account(self, plans: list[Plan]) -> None:
         new, old = self._split(plans)
         if self.copy:
-            self._copy_accounts(new)
+            if new:
+                sql, params = self.account_statement(new)
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
         else:
             objs = []
             for plan in new:
@@ -1134,98 +1137,87 @@ class Importer:
         if changed:
             dedupe.refresh_keys_bulk("account", changed)
 
-    def _copy_accounts(self, plans: list[Plan]) -> None:
-        """New accounts by COPY (PostgreSQL): ids reserved from the table's sequence, rows as tuples.
+    def account_statement(
+        self, plans: list[Plan], *, batch: list[Plan] | None = None
+    ) -> tuple[str, list[Any]]:
+        """New accounts as one statement (PostgreSQL): the accounts, their duplicate keys and their
+        "created" history entries — and, given the whole ``batch``, its row results (counted into
+        the totals, as ``results`` does) and the job's progress.
 
-        Writes what the ORM path writes (the account with the model's defaults, its duplicate keys
-        and a history entry), without a model instance per row. The stage it starts in needs no
-        lifecycle transition row (``selectors.lifecycle_history``).
+        Writes what the ORM path writes, without a model instance per row: ids are reserved from
+        the table's sequence first, so the rows, the keys and the results can name them. The
+        rows travel as JSON arrays in one parameter per table (``statements``).
         """
-        if not plans:
-            return
         fields = _concrete(Account)
-        attnames = [f.attname for f in fields]
-        position = {a: i for i, a in enumerate(attnames)}
-        template = [f.get_default() for f in fields]
-        actor_id = self.actor.id
-        now = self.now
+        now = statements.json_value(self.now)
+        defaults = {f.attname: statements.json_value(f.get_default()) for f in fields}
+        defaults.update(created_by_id=self.actor.id, created_at=now, updated_at=now)
+        # Each row carries the columns that differ from row to row; the others are the defaults,
+        # sent once. Those are the fixed few, then the columns of whatever values the rows hold.
+        extra: list[tuple[str, str, Any]] = [("name", "name", "")]  # (value name, attname, default)
+        taken = {*statements.ACCOUNT_ROW_START, "name"}
+        names_seen = {"name"}
+        for plan in plans:
+            for name in plan.values:
+                if name not in names_seen:
+                    names_seen.add(name)
+                    attname = self._attname(name)
+                    if attname in defaults and attname not in taken:
+                        taken.add(attname)
+                        extra.append((name, attname, defaults[attname]))
         lead = Lifecycle.LEAD
         team_of = self.primary_team.get
-        for name, value in (("created_by_id", actor_id), ("created_at", now), ("updated_at", now)):
-            template[position[name]] = value
-        at_id, at_name_key, at_owner, at_team = (
-            position["id"],
-            position["name_key"],
-            position["owner_id"],
-            position["team_id"],
-        )
-        at_since, at_lifecycle = position["owned_since"], position["lifecycle"]
-        slots: dict[str, int] = {}
-        ids = _reserve_ids(Account, len(plans))
-        rows: list[tuple[Any, ...]] = []
+        json_value = statements.json_value
+        ids = _reserve_ids(Account, len(plans)) if plans else []
+        rows: list[list[Any]] = []
+        keys: list[list[Any]] = []
         for plan, pk in zip(plans, ids, strict=True):
-            row = template.copy()
             values = plan.values
-            for name, value in values.items():
-                slot = slots.get(name)
-                if slot is None:
-                    slot = slots[name] = position.get(self._attname(name), -1)
-                if slot >= 0:  # a value with no column of its own is not written (as before)
-                    row[slot] = value
             owner_id = plan.owner_id
             lifecycle = values.get("lifecycle") or lead
-            row[at_id] = pk
-            row[at_name_key] = normalize_name(values["name"])
-            row[at_owner] = owner_id
-            row[at_team] = team_of(owner_id) if owner_id is not None else None
-            row[at_since] = now if owner_id else None
-            row[at_lifecycle] = lifecycle
-            rows.append(tuple(row))
+            row: list[Any] = [  # in the order of statements.ACCOUNT_ROW_START
+                pk,
+                normalize_name(values["name"]),
+                owner_id,
+                team_of(owner_id) if owner_id is not None else None,
+                now if owner_id else None,
+                lifecycle,
+            ]
+            for name, _attname, default in extra:
+                value = values.get(name, default)
+                row.append(
+                    value if value is None or type(value) is str or type(value) is int else json_value(value)
+                )
+            rows.append(row)
             plan.obj = _Written(pk=pk, name=values["name"], lifecycle=lifecycle)
-        _copy_rows(Account, attnames, rows)
-        self._copy_keys("account", plans)
-        self._copy_history(Account, plans)
-
-    def _copy_keys(self, record_type: str, plans: list[Plan]) -> None:
-        """Duplicate keys of new records, as ``dedupe.key_rows`` makes them (keys from the check)."""
-        rows = []
-        for plan in plans:
-            keys = plan.extra.get("dup_keys")
-            if keys is None:
-                keys = dedupe.keys_from_values(record_type, plan.values)
-            for kind, value in keys:
-                rows.append(
-                    (
-                        record_type,
-                        plan.obj.pk,
-                        kind,
-                        value[:200],
-                        name_prefix(value) if kind == "name" else "",
-                    )
-                )
-        _copy_rows(DuplicateKey, ["record_type", "record_id", "kind", "value", "bucket"], rows)
-
-    def _copy_history(self, model: Any, plans: list[Plan]) -> None:
-        """ "Created" history entries, as ``history.record_many`` writes them."""
-        content_type = _content_type(model).pk
-        message = self.message[:500]
-        _copy_rows(
-            HistoryEntry,
-            ["content_type_id", "object_id", "object_repr", "action", "actor_id", "at", "changes", "message"],
-            [
-                (
-                    content_type,
-                    p.obj.pk,
-                    str(p.obj.name)[:300],
-                    HistoryAction.CREATE,
-                    self.actor.id,
-                    self.now,
-                    "{}",
-                    message,
-                )
-                for p in plans
-            ],
+            found = plan.extra.get("dup_keys")
+            if found is None:
+                found = dedupe.keys_from_values("account", values)
+            for kind, value in found:
+                keys.append([pk, kind, value[:200], name_prefix(value) if kind == "name" else ""])
+        results = self.results(batch) if batch is not None else None
+        sql = statements.account_batch_sql(
+            tuple(attname for _name, attname, _d in extra), with_results=results is not None
         )
+        params: list[Any] = [
+            statements.dumps(rows),
+            statements.dumps([defaults[f.attname] for f in fields]),
+            _content_type(Account).pk,
+            HistoryAction.CREATE,
+            self.actor.id,
+            now,
+            self.message[:500],
+            statements.dumps(keys),
+        ]
+        if results is not None:
+            params += [
+                self.job.pk,
+                statements.dumps(
+                    [[r.row_number, r.status, r.record_id, r.messages, r.values] for r in results]
+                ),
+            ]
+            params += [self.totals.total, self.job.pk]
+        return sql, params
 
     def _write_owned(self, plans: list[Plan]) -> None:
         """Contacts and leads: new ones in bulk with their owner's team, the rest updated, keys kept."""
@@ -1798,10 +1790,45 @@ def execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
     return importer.totals
 
 
+def _execute_skip_sent(job: ImportJob, importer: Importer, rows: Iterable[tuple[int, list[str]]]) -> Totals:
+    """Skip mode for accounts on PostgreSQL: each checked batch is one statement, sent on a
+    connection of its own while the next batch is checked (``statements.Sender``).
+
+    A batch that updates existing accounts (external ids) is written through the ORM on this
+    connection instead, after the batch in flight has finished, so batches land in file order.
+    """
+    sender = statements.Sender()
+    try:
+        for chunk in _chunks(rows, BATCH_SIZE):
+            plans = importer.check_batch(chunk)
+            good = [p for p in plans if not p.failed]
+            if any(p.match is not None for p in good):
+                sender.collect()
+                with transaction.atomic():
+                    importer.write_batch(plans)
+                    _save_results(job, importer.results(plans))
+                    _save_progress(job, importer, persist=True)
+                continue
+            sql, params = importer.account_statement(good, batch=plans)
+            importer.written_ids.update(p.obj.pk for p in good)
+            sender.send(sql, params)
+            _save_progress(job, importer, persist=False)
+    except BaseException:
+        sender.abandon()  # the batch in flight lands or fails on its own; its progress says which
+        raise
+    sender.finish()
+    warnings = importer.link_parents(write=True)
+    _add_warnings(job, warnings)
+    importer.totals.warnings += len({n for n, _m in warnings})
+    return importer.totals
+
+
 def _execute_skip_pipelined(
     job: ImportJob, importer: Importer, rows: Iterable[tuple[int, list[str]]]
 ) -> Totals:
     """Skip mode with a writer: each checked batch is written and committed by the writer."""
+    if importer.resource == "account":
+        return _execute_skip_sent(job, importer, rows)
 
     def write(plans: list[Plan]) -> None:
         with transaction.atomic():

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from tandem.customers import normalize as N
 from tandem.customers.normalize import (
     email_domain,
     name_prefix,
@@ -94,3 +95,60 @@ def test_it_finds_the_domain_of_a_website() -> None:
 def test_it_normalises_phones_to_one_key() -> None:
     assert phone_key("+86 138 0013 8000") == phone_key("13800138000") != ""
     assert phone_key("call me") == ""
+
+
+# Web addresses as they turn up in exports: schemes, www, ports, users, paths, odd characters.
+SITE_TEXT = st.builds(
+    lambda scheme, www, labels, tail: f"{scheme}{www}{'.'.join(labels)}{tail}",
+    st.sampled_from(["", "http://", "https://", "HTTPS://", "//", "ftp://", "https:/"]),
+    st.sampled_from(["", "www.", "WWW.", "ww."]),
+    st.lists(st.from_regex(r"\A[a-zA-Z0-9_-]{0,12}\Z"), min_size=1, max_size=4),
+    st.sampled_from(["", "/", "/cn/", "?q=1", "#top", ":8080", ".", "/a b", "@x.com", "\\a", " "]),
+)
+
+
+@given(st.one_of(SITE_TEXT, st.text(max_size=40)))
+@settings(max_examples=500, deadline=None)
+@example("www.com")
+@example("https://example.com.")
+def test_plain_web_addresses_read_as_urlsplit_reads_them(text: str) -> None:
+    host = N._host(N._fold(text)).removeprefix("www.")
+    assert website_domain(text) == (host if "." in host else "")
+
+
+def _reference_once(name: str) -> str:
+    """One reduction step written plainly (every suffix and region tried in turn): the oracle
+    for the shortcuts in ``normalize._normalize_once``."""
+    words = N._NON_WORD.sub(" ", N._BRACKETS.sub(" ", N._fold(name))).split()
+    changed = True
+    while changed and words:
+        changed = False
+        joined = " ".join(words)
+        for suffix in N._EN_SUFFIXES:
+            if joined == suffix:
+                break
+            if joined.endswith(" " + suffix):
+                words, changed = joined[: -len(suffix) - 1].split(), True
+                break
+    text = "".join(words)
+    changed = True
+    while changed and text:
+        changed = False
+        for suffix in N._CN_SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text, changed = text[: -len(suffix)], True
+                break
+    for region in N._CN_REGIONS:
+        if text.startswith(region) and len(text) > len(region) + 1:
+            return text[len(region) :]
+    return text
+
+
+@given(NAME_TEXT)
+@settings(max_examples=500, deadline=None)
+@example("Pte Ltd")
+@example("acme pte ltd")
+@example("北京（分公司）有限公司")
+@example("【上海】 ACME co., ltd")
+def test_each_reduction_step_matches_the_plain_reading(name: str) -> None:
+    assert N._normalize_once(name) == _reference_once(name)

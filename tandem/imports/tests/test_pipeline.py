@@ -126,21 +126,69 @@ def test_all_or_nothing_with_good_rows_writes_them_all(
     assert ImportRowResult.objects.filter(job=job, status="created").count() == 4
 
 
+def test_a_batch_the_database_refuses_stops_the_import_and_says_how_far_it_got(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Skip mode sends each batch of new accounts as one statement on a connection of its own; a
+    # batch the server refuses (here: the second one names a person who does not exist) is left
+    # out whole, the ones before it stay, and nothing after it is sent.
+    monkeypatch.setattr(engine, "BATCH_SIZE", 2)
+    original = engine.Importer.account_statement
+    calls = {"n": 0}
+
+    def spoiled(self: engine.Importer, plans: list[engine.Plan], **kwargs: Any) -> tuple[str, list[Any]]:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            for plan in plans:
+                plan.owner_id = 999_999_999
+        return original(self, plans, **kwargs)
+
+    monkeypatch.setattr(engine.Importer, "account_statement", spoiled)
+    good = [ROWS[0], ROWS[1], ROWS[2], ROWS[5], ROWS[6]]
+    with translation.override("en"):
+        job = run(
+            world.actor(world.manager),
+            "account",
+            write_csv(tmp_path / "a.csv", good),
+            mode="skip",
+            import_duplicates=True,
+        )
+    assert job.status == ImportStatus.FAILED and "WriteFailed" in job.error
+    assert "after row 3" in job.error
+    assert sorted(Account.objects.values_list("name", flat=True)) == sorted([ROWS[1][0], ROWS[2][0]])
+    assert ImportRowResult.objects.filter(job=job, status="created").count() == 2
+    assert HistoryEntry.objects.filter(message=f"import #{job.pk}").count() == 2
+    assert calls["n"] == 2  # nothing sent after the refused batch
+
+
 @pytest.mark.parametrize("mode", ["skip", "all"])
 def test_a_failing_write_stops_the_import_and_says_so(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     monkeypatch.setattr(engine, "BATCH_SIZE", 2)
-    original = engine.Importer._write_account
     calls = {"n": 0}
+    if mode == "skip":  # new accounts go in as one statement a batch
+        original_statement = engine.Importer.account_statement
 
-    def failing(self: engine.Importer, plans: list[engine.Plan]) -> None:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("disk full")
-        original(self, plans)
+        def failing_statement(
+            self: engine.Importer, plans: list[engine.Plan], **kwargs: Any
+        ) -> tuple[str, list[Any]]:
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise RuntimeError("disk full")
+            return original_statement(self, plans, **kwargs)
 
-    monkeypatch.setattr(engine.Importer, "_write_account", failing)
+        monkeypatch.setattr(engine.Importer, "account_statement", failing_statement)
+    else:
+        original = engine.Importer._write_account
+
+        def failing(self: engine.Importer, plans: list[engine.Plan]) -> None:
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise RuntimeError("disk full")
+            original(self, plans)
+
+        monkeypatch.setattr(engine.Importer, "_write_account", failing)
     good = [ROWS[0], ROWS[1], ROWS[2], ROWS[5], ROWS[6]]
     with translation.override("en"):  # the job's messages are in the language it was started in
         job = run(
