@@ -23,7 +23,6 @@ from tandem.core.access import Actor
 from .models import DuplicateKey, DuplicateRule
 from .normalize import (
     FREE_MAIL_DOMAINS,
-    email_domain,
     name_prefix,
     normalize_email,
     normalize_name,
@@ -59,28 +58,37 @@ def ensure_default_rules() -> None:
 
 
 def keys_from_values(record_type: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(kind, value) keys of a record, from its field values."""
+    """(kind, value) keys of a record, from its field values (blank values give no key)."""
     keys: list[tuple[str, str]] = []
-    name_field = "company" if record_type == "lead" else "name"
+    get = values.get
     if record_type != "contact":
-        name = normalize_name(str(values.get(name_field) or ""))
+        raw = get("company" if record_type == "lead" else "name")
+        name = normalize_name(str(raw)) if raw else ""
         if name:
             keys.append(("name", name))
     for field in ("phone", "mobile"):
-        key = phone_key(str(values.get(field) or ""))
-        if key:
-            keys.append(("phone", key))
+        raw = get(field)
+        if raw:
+            key = phone_key(str(raw))
+            if key:
+                keys.append(("phone", key))
+    email = ""
     for field in ("email", "email_alt"):
-        key = normalize_email(str(values.get(field) or ""))
-        if key:
-            keys.append(("email", key))
-    domain = website_domain(str(values.get("website") or ""))
-    if not domain and record_type != "contact":
-        maybe = email_domain(str(values.get("email") or ""))
+        raw = get(field)
+        if raw:
+            key = normalize_email(str(raw))
+            if key:
+                keys.append(("email", key))
+                if field == "email":
+                    email = key
+    raw = get("website")
+    domain = website_domain(str(raw)) if raw else ""
+    if not domain and record_type != "contact" and email:
+        maybe = email.rsplit("@", 1)[1]
         domain = "" if maybe in FREE_MAIL_DOMAINS else maybe
     if domain:
         keys.append(("domain", domain))
-    return list(dict.fromkeys(keys))
+    return list(dict.fromkeys(keys)) if len(keys) > 1 else keys
 
 
 def _values_of(obj: Any) -> dict[str, Any]:

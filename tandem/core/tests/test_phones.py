@@ -96,17 +96,6 @@ def test_it_reads_plain_chinese_landlines_as_phonenumbers_does_for_every_area_co
     assert checked == 990 * 4 * len(LANDLINE_FORMATS)
 
 
-def test_it_reads_plain_chinese_mobiles_as_phonenumbers_does() -> None:
-    for prefix in range(130, 200):
-        for shape in ("{p}{a}{b}", "+86 {p} {a} {b}", "+86{p}{a}{b}", "{p} {a} {b}"):
-            text = shape.format(p=prefix, a="0013", b="8000")
-            fast = _cn_fast(text)
-            if prefix == 179:
-                assert fast is None
-            else:
-                assert fast == _parse_phone(text, "CN"), text
-
-
 @pytest.mark.parametrize(
     "raw", ["021-6234567890", "(021 6234-5678", "0-21-62345678", "021623456", "(0) 6234-5678"]
 )

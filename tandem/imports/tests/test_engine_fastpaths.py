@@ -100,3 +100,16 @@ def test_it_takes_an_address_as_plain_only_when_the_validator_accepts_it(address
 def test_it_takes_common_addresses_the_fast_way() -> None:
     for address in ("sales1@c1.example.cn", "First.Last+tag@Mail.Example.COM", "a_b-c@x-y.io"):
         assert _PLAIN_EMAIL.fullmatch(address) is not None
+
+
+def test_an_import_collects_garbage_less_often_and_restores_the_threshold_after() -> None:
+    import gc
+
+    from tandem.imports import engine
+
+    before = gc.get_threshold()
+    with engine._fewer_collections():
+        with engine._fewer_collections():  # two imports at once
+            assert gc.get_threshold()[0] >= 50_000
+        assert gc.get_threshold()[0] >= 50_000
+    assert gc.get_threshold() == before
