@@ -281,6 +281,15 @@ class Importer:
         self.written_ids: set[int] = set()
         self.account_ids = _IdBlock(Account)
         self._attnames: dict[str, str] = {}
+        # Messages repeated row after row, translated once (the language is the job's throughout).
+        self.texts = {
+            "exists_named": _("A record like this exists: “%(name)s” (owner: %(owner)s)."),
+            "exists": _("A record like this exists (owner: %(owner)s)."),
+            "anyway": _("Imported anyway, as you asked."),
+            "tick": _("Tick “Import possible duplicates” to import it anyway."),
+            "like_row": _("Like row %(row)s of this file: %(kind)s."),
+            "like_row_similar": _("Like row %(row)s of this file: similar name (%(score)s%% alike)."),
+        }
         self.can_create = actor.has(self.resource, "create") or (
             self.resource == "product" and actor.has("product", "manage")
         )
@@ -338,6 +347,7 @@ class Importer:
             self.rules = {
                 r.kind: r for r in DuplicateRule.objects.filter(record_type=self.resource, is_active=True)
             }
+        self.kind_labels = {kind: str(rule.get_kind_display()) for kind, rule in self.rules.items()}
 
     # --- Reading a batch ---------------------------------------------------------------------
 
@@ -934,14 +944,12 @@ class Importer:
                 rule = self.rules.get(kind)
                 action = rule.action if rule is not None and rt == record_type else "warn"
                 if info["visible"]:
-                    text = _("A record like this exists: “%(name)s” (owner: %(owner)s).") % {
+                    text = self.texts["exists_named"] % {
                         "name": info["name"],
                         "owner": info["owner"] or "—",
                     }
                 else:
-                    text = _("A record like this exists (owner: %(owner)s).") % {
-                        "owner": info["owner"] or "—"
-                    }
+                    text = self.texts["exists"] % {"owner": info["owner"] or "—"}
                 self._duplicate(plan, kind, action, text)
             self._in_file(plan, keys_of[id(plan)], fuzzy)
 
@@ -966,9 +974,9 @@ class Importer:
         if action == "block":
             plan.error(column, text)
         elif self.job.import_duplicates:
-            plan.warn(column, text + " " + _("Imported anyway, as you asked."))
+            plan.warn(column, text + " " + self.texts["anyway"])
         else:
-            plan.error(column, text + " " + _("Tick “Import possible duplicates” to import it anyway."))
+            plan.error(column, text + " " + self.texts["tick"])
 
     def _in_file(self, plan: Plan, keys: list[tuple[str, str]], fuzzy: DuplicateRule | None) -> None:
         """Duplicates among the file's earlier rows: the same key, or (fuzzy rule) a similar name."""
@@ -980,10 +988,7 @@ class Importer:
             first = self.seen_keys.get((kind, value))
             if first is not None:
                 rule = self.rules[kind]
-                text = _("Like row %(row)s of this file: %(kind)s.") % {
-                    "row": first,
-                    "kind": rule.get_kind_display(),
-                }
+                text = self.texts["like_row"] % {"row": first, "kind": self.kind_labels[kind]}
                 self._duplicate(plan, kind, rule.action, text)
         name_key = keys[0][1] if keys and keys[0][0] == "name" else ""
         similar = fuzzy is not None and len(name_key) >= 2
@@ -996,7 +1001,7 @@ class Importer:
                 ):
                     if exact_reported and value == name_key:
                         continue
-                    text = _("Like row %(row)s of this file: similar name (%(score)s%% alike).") % {
+                    text = self.texts["like_row_similar"] % {
                         "row": earlier[1][index],
                         "score": int(score),
                     }
@@ -1099,8 +1104,8 @@ class Importer:
         if self.copy:
             if new:
                 sql, params = self.account_statement(new)
-                with connection.cursor() as cursor:
-                    cursor.execute(sql, params)
+                with connection.cursor() as cursor:  # JSON as text here, not as bytes (bytea)
+                    cursor.execute(sql, [p.decode() if isinstance(p, bytes) else p for p in params])
         else:
             objs = []
             for plan in new:

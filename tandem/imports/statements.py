@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import datetime
 import functools
-import json
 import select
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 # Field types read from a JSON element as text and cast; anything not listed is text.
@@ -58,8 +58,10 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
-def dumps(rows: Sequence[Any]) -> str:
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=json_value)
+def dumps(rows: Sequence[Any]) -> bytes:
+    """JSON (UTF-8) of rows of plain values; orjson: an import's batches are megabytes of it, and
+    the standard library's encoder spent ten times as long on them."""
+    return orjson.dumps(rows, default=json_value)
 
 
 def _read(field: Any, source: str) -> str:
@@ -137,8 +139,8 @@ def dollar_params(sql: str) -> bytes:
 
 
 def text_param(value: Any) -> bytes | None:
-    if value is None:
-        return None
+    if value is None or isinstance(value, bytes):
+        return value
     if isinstance(value, datetime.datetime):
         return value.isoformat().encode()
     return str(value).encode()
