@@ -24,8 +24,6 @@ from .models import Deal, DealStageHistory, DealStatus, Pipeline, Stage, StageKi
 
 STALE_DAYS = 14
 CARDS_PER_COLUMN = 20
-# "Load more" reaches at most this deep into one column (bounded like every list).
-MAX_COLUMN_OFFSET = 10_000
 TIMELINE_LIMIT = 30
 
 
@@ -96,16 +94,47 @@ def board_cards(deals: QuerySet[Deal], stage_ids: Sequence[int]) -> dict[int, li
     return cards
 
 
-def column_page(deals: QuerySet[Deal], stage: Stage, offset: int) -> tuple[list[Deal], bool]:
-    """One more page of a column's cards after ``offset`` and whether there are more still."""
-    offset = max(0, min(offset, MAX_COLUMN_OFFSET))
-    rows = list(
-        deals.filter(stage=stage)
-        .select_related("owner", "account")
-        .order_by(*_card_order())[offset : offset + CARDS_PER_COLUMN + 1]
-    )
-    more = len(rows) > CARDS_PER_COLUMN and offset + CARDS_PER_COLUMN < MAX_COLUMN_OFFSET
-    return mark(rows[:CARDS_PER_COLUMN]), more
+CardCursor = tuple[datetime.date | None, int]
+
+
+def card_cursor(deal: Deal) -> str:
+    """Where a column's next page starts: after this card (close date, then id; no date last)."""
+    day = deal.expected_close_date.isoformat() if deal.expected_close_date else "-"
+    return f"{day}_{deal.pk}"
+
+
+def parse_card_cursor(raw: str) -> CardCursor | None:
+    """The cursor ``card_cursor`` wrote, or None for anything else."""
+    day, _sep, pk = (raw or "").partition("_")
+    try:
+        return (None if day == "-" else datetime.date.fromisoformat(day)), int(pk)
+    except ValueError:
+        return None
+
+
+def column_page(deals: QuerySet[Deal], stage: Stage, after: CardCursor) -> tuple[list[Deal], str]:
+    """The cards of a column that come after ``after``, and the cursor of the page after them
+    ("" when there is none).
+
+    Keyset paging: a card moved or added while someone reads the column is neither skipped nor
+    shown twice, as an offset would. At most three index range reads (the same close date after
+    the card, later dates, no date), each stopping after a page; as fast deep in a column as at
+    its top.
+    """
+    day, pk = after
+    base = deals.filter(stage=stage).select_related("owner", "account")
+    want = CARDS_PER_COLUMN + 1
+    rows: list[Deal] = []
+    if day is not None:
+        rows += base.filter(expected_close_date=day, id__gt=pk).order_by("id")[:want]
+        if len(rows) < want:
+            rows += base.filter(expected_close_date__gt=day).order_by(*_card_order())[: want - len(rows)]
+        if len(rows) < want:
+            rows += base.filter(expected_close_date__isnull=True).order_by("id")[: want - len(rows)]
+    else:
+        rows += base.filter(expected_close_date__isnull=True, id__gt=pk).order_by("id")[:want]
+    cards = mark(rows[:CARDS_PER_COLUMN])
+    return cards, card_cursor(cards[-1]) if len(rows) > CARDS_PER_COLUMN else ""
 
 
 def open_stage_ids(stages: Sequence[Stage]) -> list[int]:

@@ -21,7 +21,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -252,7 +252,7 @@ def deal_bulk(request: HttpRequest) -> HttpResponse:
 def _board_filter_params(params: QueryDict) -> QueryDict:
     """The board's filters: everything but pipeline and stage (the board itself picks those)."""
     copy = params.copy()
-    for key in ("pipeline", "stage", "status", "offset", "page", "sort", "cols"):
+    for key in ("pipeline", "stage", "status", "after", "page", "sort", "cols"):
         copy.pop(key, None)
     return copy
 
@@ -310,7 +310,11 @@ def board(request: HttpRequest) -> HttpResponse:
             "cards": cards.get(stage.pk, []),
             "count": totals[stage.pk]["count"],
             "header": headers[str(stage.pk)],
-            "more": totals[stage.pk]["count"] > selectors.CARDS_PER_COLUMN,
+            "after": (
+                selectors.card_cursor(cards[stage.pk][-1])
+                if totals[stage.pk]["count"] > selectors.CARDS_PER_COLUMN and cards.get(stage.pk)
+                else ""
+            ),
         }
         for stage in stages
         if stage.kind == StageKind.OPEN
@@ -325,7 +329,6 @@ def board(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "filter_form": filterset.form,
         "filter_query": filter_query,
-        "per_column": selectors.CARDS_PER_COLUMN,
         "can_create": actor.has("deal", "create"),
         "can_edit": actor.has("deal", "edit"),
         "can_manage": actor.has("deal", "manage"),
@@ -344,18 +347,15 @@ def board_column(request: HttpRequest, stage_pk: int) -> HttpResponse:
     stage = Stage.objects.select_related("pipeline").filter(pk=stage_pk).first()
     if stage is None:
         raise Http404
-    try:
-        offset = int(request.GET.get("offset") or selectors.CARDS_PER_COLUMN)
-    except ValueError:
-        offset = selectors.CARDS_PER_COLUMN
+    after = selectors.parse_card_cursor(request.GET.get("after", ""))
+    if after is None:
+        return HttpResponseBadRequest(_("This link to more cards is not valid; reload the board."))
     _filterset, deals = _board_deals(request, actor, stage.pipeline, request.GET)
-    cards, more = selectors.column_page(deals, stage, offset)
-    next_offset = max(0, min(offset, selectors.MAX_COLUMN_OFFSET)) + selectors.CARDS_PER_COLUMN
+    cards, next_after = selectors.column_page(deals, stage, after)
     context = {
         "stage": stage,
         "cards": cards,
-        "more": more,
-        "next_offset": next_offset,
+        "after": next_after,
         "filter_query": _board_filter_params(request.GET).urlencode(),
         "stages": selectors.board_stages(stage.pipeline),
         "can_edit": actor.has("deal", "edit"),

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from django.db import connection
@@ -21,6 +23,7 @@ from django.utils import timezone
 from tandem.activities.models import Activity
 from tandem.conftest import World
 from tandem.customers.tests.factories import AccountFactory, ContactFactory
+from tandem.deals import selectors
 from tandem.deals.models import Deal, DealContact, DealLine, DealStatus, Pipeline, Product, Stage
 from tandem.deals.tests.factories import DealFactory, ProductFactory, pipeline, stage_named
 from tandem.org.models import User
@@ -212,6 +215,9 @@ def test_it_draws_the_board_with_a_query_count_that_does_not_grow_with_deals(wor
     assert _board_queries(client) == few
 
 
+LOAD_MORE = re.compile(r'board-more" hx-get="[^"]*\?after=([^"&]+)')
+
+
 def test_it_pages_a_column_with_load_more(world: World) -> None:
     for i in range(25):
         _deal(
@@ -222,9 +228,43 @@ def test_it_pages_a_column_with_load_more(world: World) -> None:
     assert body.count('class="board-card ') == 20
     assert "Load more" in body
     stage = stage_named("Qualification")
-    more = client.get(reverse("deals:board-column", args=[stage.pk]), {"offset": 20}).content.decode()
+    after = LOAD_MORE.search(body)
+    assert after is not None
+    more = client.get(
+        reverse("deals:board-column", args=[stage.pk]), {"after": unquote(after.group(1))}
+    ).content.decode()
     assert more.count('class="board-card ') == 5
-    assert "Card 24" in more and "Load more" not in more
+    assert "Card 24" in more and "Card 19" not in more and "Load more" not in more
+
+
+def test_load_more_neither_skips_nor_repeats_cards_moved_meanwhile(world: World) -> None:
+    today = timezone.localdate()
+    deals = [
+        _deal(world, name=f"Card {i:02d}", expected_close_date=today if i < 30 else None) for i in range(45)
+    ]
+    client = _client(world.owner)
+    stage = stage_named("Qualification")
+    url = reverse("deals:board-column", args=[stage.pk])
+    first = selectors.card_cursor(deals[19])  # after the board's first 20 cards
+    # Meanwhile two of the first page's cards move out of the column.
+    Deal.objects.filter(pk__in=[deals[0].pk, deals[1].pk]).update(stage=stage_named("Proposal"))
+    seen: list[str] = []
+    after = first
+    for _page in range(5):
+        if not after:
+            break
+        response = client.get(url, {"after": after})
+        page = response.content.decode()
+        seen += re.findall(r'aria-label="(Card \d\d)"', page)
+        found = LOAD_MORE.search(page)
+        after = unquote(found.group(1)) if found else ""
+    assert seen == [f"Card {i:02d}" for i in range(20, 45)]  # dated cards by id, then undated
+
+
+def test_a_bad_load_more_link_answers_400(world: World) -> None:
+    stage = stage_named("Qualification")
+    response = _client(world.owner).get(reverse("deals:board-column", args=[stage.pk]), {"after": "soon"})
+    assert response.status_code == 400
 
 
 def test_it_filters_the_board_with_the_same_filterset(world: World) -> None:
