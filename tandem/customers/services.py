@@ -85,6 +85,16 @@ def _clean_phones(values: dict[str, Any], fields: tuple[str, ...]) -> dict[str, 
     return errors
 
 
+def _clean_country(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """A two-letter country code (ISO 3166), upper case; blank means unknown."""
+    if "country" not in values:
+        return
+    code = str(values.get("country") or "").strip().upper()
+    if code and not (len(code) == 2 and code.isascii() and code.isalpha()):
+        errors["country"] = [_("Enter a two-letter country code such as CN or US.")]
+    values["country"] = code
+
+
 def _require_name(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
     if "name" in values:
         values["name"] = (values.get("name") or "").strip()
@@ -153,6 +163,7 @@ def account_create(
     access.require(actor, "create", "account")
     values = {k: data[k] for k in ACCOUNT_FIELDS if k in data}
     errors = _clean_phones(values, ("phone",))
+    _clean_country(values, errors)
     values.setdefault("name", "")
     _require_name(values, errors)
     if errors:
@@ -196,6 +207,7 @@ def account_update(
     before = history.snapshot(account)
     values = {k: data[k] for k in ACCOUNT_FIELDS if k in data}
     errors = _clean_phones(values, ("phone",))
+    _clean_country(values, errors)
     _require_name(values, errors)
     if "parent" in values and values["parent"] is not None and values["parent"].pk == account.pk:
         errors["parent"] = [_("An account cannot be its own parent.")]

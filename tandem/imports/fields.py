@@ -270,6 +270,7 @@ def _lead_fields() -> list[TargetField]:
         _f(m, "wechat", synonyms=("wechat", "微信", "微信号")),
         _f(m, "website", synonyms=S_WEBSITE),
         _f(m, "industry", synonyms=("industry", "sector", "行业")),
+        _f(m, "country", COUNTRY, synonyms=("country", "国家", "国家/地区")),
         _f(m, "province", synonyms=("state", "province", "省", "省份")),
         _f(m, "city", synonyms=("city", "城市")),
         _f(m, "source", CHOICE, choices=Source, synonyms=("source", "lead source", "来源", "线索来源")),

@@ -35,6 +35,7 @@ LEAD_FORM_FIELDS = (
     "wechat",
     "website",
     "industry",
+    "country",
     "province",
     "city",
     "source",
@@ -65,6 +66,9 @@ class LeadForm(TablerForm):
     wechat = forms.CharField(label=_("WeChat id"), max_length=64, required=False)
     website = forms.CharField(label=_("Website"), max_length=200, required=False)
     industry = forms.CharField(label=_("Industry"), max_length=100, required=False)
+    country = forms.CharField(
+        label=_("Country code"), max_length=2, required=False, help_text=_("Two letters, e.g. CN, US, DE.")
+    )
     province = forms.CharField(label=_("Province / state"), max_length=50, required=False)
     city = forms.CharField(label=_("City"), max_length=50, required=False)
     source = forms.ChoiceField(label=_("Source"), choices=[("", "—"), *Source.choices], required=False)

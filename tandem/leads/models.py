@@ -32,6 +32,7 @@ class Lead(SoftDeleteModel, TimeStampedModel):
     wechat = models.CharField(_("WeChat id"), max_length=64, blank=True)
     website = models.CharField(_("website"), max_length=200, blank=True)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, default="CN")
     province = models.CharField(_("province / state"), max_length=50, blank=True)
     city = models.CharField(_("city"), max_length=50, blank=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)

@@ -32,6 +32,7 @@ class LeadSerializer(serializers.ModelSerializer[Lead]):
             "wechat",
             "website",
             "industry",
+            "country",
             "province",
             "city",
             "source",
@@ -72,6 +73,7 @@ class LeadInputSerializer(serializers.Serializer[Lead]):
     website = serializers.CharField(max_length=200, required=False, allow_blank=True)
     industry = serializers.CharField(max_length=100, required=False, allow_blank=True)
     province = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
     city = serializers.CharField(max_length=50, required=False, allow_blank=True)
     source = serializers.ChoiceField(choices=Source.choices, required=False, allow_blank=True)  # type: ignore[assignment]
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)

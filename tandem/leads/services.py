@@ -25,6 +25,7 @@ from tandem.core.services import record_soft_delete
 from tandem.customers import dedupe
 from tandem.customers.models import Account, Lifecycle
 from tandem.customers.services import (
+    _clean_country,
     _clean_phones,
     account_create,
     check_duplicates,
@@ -48,6 +49,7 @@ LEAD_FIELDS = (
     "wechat",
     "website",
     "industry",
+    "country",
     "province",
     "city",
     "source",
@@ -63,6 +65,7 @@ LEAD_FIELDS = (
 def _values(data: Mapping[str, Any], *, creating: bool, current_reason: str = "") -> dict[str, Any]:
     values = {k: data[k] for k in LEAD_FIELDS if k in data}
     errors = _clean_phones(values, ("mobile", "phone"))
+    _clean_country(values, errors)
     if creating or "name" in values:
         values["name"] = (values.get("name") or "").strip()
         if not values["name"]:
@@ -177,6 +180,7 @@ def lead_convert(
                 "email": lead.email,
                 "website": lead.website,
                 "industry": lead.industry,
+                "country": lead.country,
                 "province": lead.province,
                 "city": lead.city,
                 "source": lead.source,

@@ -223,7 +223,7 @@ def _save_lead(request: HttpRequest, lead: Lead | None) -> HttpResponse:
     actor = access.get_actor(request)
     if lead is None:
         access.require(actor, "create", "lead")
-        initial: dict[str, Any] = {"status": LeadStatus.NEW}
+        initial: dict[str, Any] = {"status": LeadStatus.NEW, "country": "CN"}
     else:
         access.require(actor, "edit", "lead", lead)
         initial = {name: getattr(lead, name) for name in LEAD_FORM_FIELDS}

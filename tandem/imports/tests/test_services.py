@@ -358,15 +358,15 @@ def test_it_imports_leads_with_the_lead_rules(world: World, tmp_path: Path) -> N
     path = write_csv(
         tmp_path / "leads.csv",
         [
-            ["姓名", "公司", "状态", "来源"],
-            ["张三", "华光", "unqualified", "web"],
-            ["李四", "星河", "Contacted", "Website"],
+            ["姓名", "公司", "状态", "来源", "国家"],
+            ["张三", "华光", "unqualified", "web", ""],
+            ["李四", "星河", "Contacted", "Website", "德国"],
         ],
     )
     job = run(world.actor(world.manager), "lead", path, mode="skip")
     assert "unqualified" in messages_of(job.pk, 2)[0]["message"]
     lead = Lead.objects.get()
-    assert (lead.name, lead.status, lead.source) == ("李四", "contacted", "web")
+    assert (lead.name, lead.status, lead.source, lead.country) == ("李四", "contacted", "web", "DE")
 
 
 def test_it_imports_products_and_follow_ups(world: World, tmp_path: Path) -> None:

@@ -63,6 +63,14 @@ def test_it_creates_a_lead_owned_by_the_caller(world: World) -> None:
     assert body["status"] == "new"
 
 
+def test_it_keeps_a_lead_country_as_an_upper_case_code_and_refuses_anything_else(world: World) -> None:
+    body = make_lead(world.owner, company="Acme GmbH", country="de")
+    assert body["country"] == "DE"
+    response = as_(world.owner).post("/api/v1/leads/", {"name": "Hans", "country": "D1"}, format="json")
+    assert response.status_code == 400 and "country" in response.json()
+    assert not Lead.objects.filter(name="Hans").exists()
+
+
 def test_it_shows_a_lead_to_its_owner_and_manager_but_not_a_teammate_or_outsider(world: World) -> None:
     lead_id = make_lead(world.owner)["id"]
     assert lead_id in ids(as_(world.owner).get(LEADS))

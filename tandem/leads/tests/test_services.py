@@ -176,6 +176,12 @@ def test_it_converts_a_lead_into_an_account_a_contact_and_a_deal(world: World) -
     assert entries_for(account).filter(message__contains="converted").exists()
 
 
+def test_the_account_a_lead_becomes_takes_its_country(world: World) -> None:
+    lead = LeadFactory(owner=world.owner, company="Hamburg Logistics GmbH", country="DE", city="Hamburg")
+    account = services.lead_convert(actor=world.actor(world.owner), lead=lead)["account"]
+    assert (account.country, account.city) == ("DE", "Hamburg")
+
+
 def test_it_converts_without_a_deal_unless_asked(world: World) -> None:
     lead = LeadFactory(owner=world.owner)
     result = services.lead_convert(actor=world.actor(world.owner), lead=lead)
