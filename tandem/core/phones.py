@@ -17,16 +17,17 @@ DEFAULT_REGION = "CN"
 # (the raw cell, then the stored E.164 value). Pure function, bounded memo.
 _MEMO: dict[str, str | None] = {}
 _MEMO_SIZE = 200_000
+_UNSEEN = object()  # a memo miss (None is a remembered answer: not a phone number)
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
     """E.164 (``+8613800138000``), or None when the text is not a possible phone number."""
     if region != DEFAULT_REGION:
         return _normalize_phone(raw, region)
-    try:
-        return _MEMO[raw]
-    except (KeyError, TypeError):
-        pass
+    if isinstance(raw, str):
+        known = _MEMO.get(raw, _UNSEEN)
+        if known is not _UNSEEN:
+            return known  # type: ignore[return-value]
     result = _normalize_phone(raw, region)
     if isinstance(raw, str):
         if len(_MEMO) >= _MEMO_SIZE:

@@ -116,10 +116,10 @@ def normalize_name(name: str) -> str:
     Idempotent: stripping a region or a suffix can expose another (``中国北京华为``), so the
     reduction repeats until nothing changes; a stored key normalises to itself.
     """
-    try:
-        return _MEMO[name]
-    except (KeyError, TypeError):
-        pass
+    if isinstance(name, str):
+        known = _MEMO.get(name)
+        if known is not None:
+            return known
     text = _normalize_name(name)
     if isinstance(name, str):
         if len(_MEMO) >= _MEMO_SIZE:
