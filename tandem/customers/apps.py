@@ -36,10 +36,14 @@ def _pool_visibility(actor: Any, action: str, scope: str) -> Q | None:
     return Q(owner__isnull=True, pool_id__in=sorted(pools))
 
 
-def _ensure_defaults(sender: AppConfig, **kwargs: Any) -> None:
+def _ensure_defaults(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    from tandem.core.migrating import fully_migrated
+
     from .dedupe import ensure_default_rules
     from .models import AccountLevel
 
+    if not fully_migrated(sender.label, using):
+        return
     ensure_default_rules()
     if not AccountLevel.objects.exists():
         for order, (code, name) in enumerate([("A", "A"), ("B", "B"), ("C", "C")]):

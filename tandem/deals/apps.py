@@ -4,10 +4,13 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def _ensure_defaults(sender: AppConfig, **kwargs: Any) -> None:
+def _ensure_defaults(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    from tandem.core.migrating import fully_migrated
+
     from .services import ensure_default_pipeline
 
-    ensure_default_pipeline()
+    if fully_migrated(sender.label, using):
+        ensure_default_pipeline()
 
 
 class DealsConfig(AppConfig):

@@ -5,10 +5,13 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def _ensure_builtin_roles(sender: AppConfig, **kwargs: Any) -> None:
+def _ensure_builtin_roles(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    from tandem.core.migrating import fully_migrated
+
     from .services import role_sync_builtin
 
-    role_sync_builtin()
+    if fully_migrated(sender.label, using):
+        role_sync_builtin()
 
 
 class OrgConfig(AppConfig):
