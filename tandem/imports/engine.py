@@ -1151,7 +1151,7 @@ class Importer:
             dedupe.refresh_keys_bulk("account", changed)
 
     def account_statement(
-        self, plans: list[Plan], *, batch: list[Plan] | None = None
+        self, plans: list[Plan], *, batch: list[Plan] | None = None, more_ids: int = 0
     ) -> tuple[str, list[Any]]:
         """New accounts as one statement (PostgreSQL): the accounts, their duplicate keys and their
         "created" history entries — and, given the whole ``batch``, its row results (counted into
@@ -1197,7 +1197,7 @@ class Importer:
         json_value = statements.json_value
         ids = self.account_ids.take(len(plans))
         rows: list[list[Any]] = []
-        keys: list[list[Any]] = []
+        keys: list[tuple[int, str, str, str]] = []
         for plan, pk in zip(plans, ids, strict=True):
             values = plan.values
             owner_id = plan.owner_id
@@ -1214,12 +1214,12 @@ class Importer:
             for at in converted:  # dates and numbers as JSON carries them
                 row[at] = json_value(row[at])
             rows.append(row)
-            plan.obj = _Written(pk=pk, name=values["name"], lifecycle=lifecycle)
+            plan.obj = _Written(pk, values["name"], lifecycle)
             found = plan.extra.get("dup_keys")
             if found is None:
                 found = dedupe.keys_from_values("account", values)
-            for kind, value in found:
-                keys.append([pk, kind, value[:200], name_prefix(value) if kind == "name" else ""])
+            # The bucket is name_prefix(value): the first two characters of a name key.
+            keys += [(pk, kind, value[:200], value[:2] if kind == "name" else "") for kind, value in found]
         results = self.results(batch) if batch is not None else None
         sql = statements.account_batch_sql(
             tuple(attname for _name, attname, _d in extra), with_results=results is not None
@@ -1242,6 +1242,7 @@ class Importer:
                 ),
             ]
             params += [self.totals.total, self.job.pk]
+        params += [Account._meta.db_table, more_ids]
         return sql, params
 
     def _write_owned(self, plans: list[Plan]) -> None:
@@ -1586,6 +1587,15 @@ class _IdBlock:
         taken, self.ids = self.ids[:count], self.ids[count:]
         return taken
 
+    def add(self, answer: str | None) -> None:
+        """Ids a batch's statement reserved on the way (comma-separated text, or nothing)."""
+        if answer:
+            self.ids += [int(pk) for pk in answer.split(",")]
+
+    def wanted(self, batch: int) -> int:
+        """How many more ids to ask for so that three batches' worth are at hand."""
+        return max(0, 3 * batch - len(self.ids))
+
 
 def _batch_size() -> int:
     return BATCH_SIZE if _can_copy() else min(BATCH_SIZE, SQLITE_BATCH_SIZE)
@@ -1875,20 +1885,23 @@ def _execute_skip_sent(job: ImportJob, importer: Importer, rows: Iterable[tuple[
     connection instead, after the batch in flight has finished, so batches land in file order.
     """
     sender = statements.Sender()
+    size = _batch_size()
     try:
-        for chunk in _chunks(rows, _batch_size()):
+        for chunk in _chunks(rows, size):
             plans = importer.check_batch(chunk)
             good = [p for p in plans if not p.failed]
             if any(p.match is not None for p in good):
-                sender.collect()
+                importer.account_ids.add(sender.collect())
                 with transaction.atomic():
                     importer.write_batch(plans)
                     _save_results(job, importer.results(plans))
                     _save_progress(job, importer, persist=True)
                 continue
-            sql, params = importer.account_statement(good, batch=plans)
+            sql, params = importer.account_statement(
+                good, batch=plans, more_ids=importer.account_ids.wanted(size)
+            )
             importer.written_ids.update(p.obj.pk for p in good)
-            sender.send(sql, params)
+            importer.account_ids.add(sender.send(sql, params))
             _save_progress(job, importer, persist=False)
     except BaseException:
         sender.abandon()  # the batch in flight lands or fails on its own; its progress says which

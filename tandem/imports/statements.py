@@ -89,7 +89,8 @@ def account_batch_sql(extra: tuple[str, ...], *, with_results: bool) -> str:
     columns), every column's default (a JSON array by concrete field, for the columns the rows
     leave out); the history entries' content type, action, actor, time and message; the duplicate
     keys ([id, kind, value, bucket]); then, ``with_results``, the job and its row results ([row,
-    status, record id, messages, cells]), the progress and the job again.
+    status, record id, messages, cells]), the progress and the job again; last, the accounts table
+    and how many more ids to reserve from its sequence (the statement's answer: them, comma-separated).
     """
     from tandem.core.models import HistoryEntry
     from tandem.customers.models import Account, DuplicateKey
@@ -124,7 +125,12 @@ def account_batch_sql(extra: tuple[str, ...], *, with_results: bool) -> str:
             " FROM jsonb_array_elements(%s::jsonb) AS t(r))"
             f", progress AS (UPDATE {quote(ImportJob._meta.db_table)} SET progress = %s WHERE id = %s)"
         )
-    sql.append(" SELECT 1")
+    # What the statement answers: more ids for the batches to come (``Importer.account_ids``), so
+    # reserving them costs the checking side no round trip of its own.
+    sql.append(
+        " SELECT array_to_string(ARRAY(SELECT nextval(pg_get_serial_sequence(%s, 'id'))"
+        " FROM generate_series(1, %s)), ',')"
+    )
     return "".join(sql)
 
 
@@ -161,24 +167,28 @@ class Sender:
         self.pgconn: Any = raw.pgconn
         self.pending = False
 
-    def send(self, sql: str, params: Sequence[Any]) -> None:
-        self.collect()
+    def send(self, sql: str, params: Sequence[Any]) -> str | None:
+        """Send ``sql``; returns what the statement before it answered (see ``collect``)."""
+        answer = self.collect()
         self.pgconn.send_query_params(dollar_params(sql), [text_param(p) for p in params])
         self.pending = True
+        return answer
 
-    def collect(self) -> None:
-        """Wait for the statement in flight, if any; raise ``WriteFailed`` if it failed."""
+    def collect(self) -> str | None:
+        """Wait for the statement in flight, if any, and return the first value it answered (text);
+        raise ``WriteFailed`` if it failed."""
         if not self.pending:
-            return
+            return None
         self.pending = False
-        error = self._results()
+        error, answer = self._results()
         if error:
             raise WriteFailed(error)
+        return answer
 
-    def finish(self) -> None:
+    def finish(self) -> str | None:
         """Collect the last statement (raising ``WriteFailed`` if it failed); close the connection."""
         try:
-            self.collect()
+            return self.collect()
         finally:
             self.close()
 
@@ -195,7 +205,7 @@ class Sender:
     def close(self) -> None:
         self.wrapper.close()
 
-    def _results(self) -> str:
+    def _results(self) -> tuple[str, str | None]:
         from psycopg import pq
 
         pgconn = self.pgconn
@@ -205,6 +215,7 @@ class Sender:
                 break
             select.select([pgconn.socket], [], [], 1.0)
         error = ""
+        answer: str | None = None
         ok = (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK, pq.ExecStatus.EMPTY_QUERY)
         while True:
             result = pgconn.get_result()
@@ -212,4 +223,7 @@ class Sender:
                 break
             if result.status not in ok and not error:
                 error = (result.error_message or b"").decode(errors="replace").strip()
-        return error
+            elif result.status == pq.ExecStatus.TUPLES_OK and result.ntuples and answer is None:
+                value = result.get_value(0, 0)
+                answer = value.decode() if value is not None else None
+        return error, answer

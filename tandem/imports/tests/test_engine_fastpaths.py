@@ -113,3 +113,18 @@ def test_an_import_collects_garbage_less_often_and_restores_the_threshold_after(
             assert gc.get_threshold()[0] >= 50_000
         assert gc.get_threshold()[0] >= 50_000
     assert gc.get_threshold() == before
+
+
+def test_ids_reserved_on_the_way_are_taken_in_order_and_asked_for_three_batches_ahead() -> None:
+    from tandem.customers.models import Account
+    from tandem.imports import engine
+
+    block = engine._IdBlock(Account)
+    block.add("7,8,9,10")
+    block.add(None)
+    block.add("")
+    assert block.wanted(2) == 2  # six wanted at hand, four there
+    assert block.take(3) == [7, 8, 9]
+    assert block.wanted(2) == 5
+    block.add("11")
+    assert block.take(2) == [10, 11]
