@@ -7,10 +7,11 @@ One pass over the file, ``BATCH_SIZE`` rows at a time. For each batch:
    external ids), or once per import (people, stages, products, levels);
 3. every row is checked with the same rules the services apply (``customers.services`` helpers:
    ``_clean_phones``, ``normalize_name``, ``primary_team_id`` logic, ``resolve_owner`` logic; the
-   deal and lead value rules), plus duplicate checks against ``DuplicateKey`` (one ``IN`` query per
-   key kind) and against earlier rows of the same file;
+   deal and lead value rules), plus duplicate checks against ``DuplicateKey`` (one query a batch)
+   and against earlier rows of the same file;
 4. when writing, records are ``bulk_create``-d / ``bulk_update``-d with their duplicate keys,
-   side records (lifecycle transitions, stage history, line items) and history entries.
+   side records (lifecycle transitions, stage history, line items) and history entries; on
+   PostgreSQL new accounts go in as one statement a batch (``statements``).
 
 A dry run is the same pass with step 4 left out, so a dry run and the import itself agree row for
 row. Queries per batch do not depend on the number of rows in it.
@@ -273,7 +274,8 @@ class Importer:
         self.file_name_keys: set[str] = set()
         self.parent_links: list[tuple[int, Plan]] = []
         self.kept_errors: list[RowResult] = []
-        # PostgreSQL: new accounts, their keys, lifecycle rows, history and row results go in by COPY.
+        # PostgreSQL: new accounts go in by one statement a batch (``account_statement``), row
+        # results by COPY.
         self.copy = _can_copy()
         # Fuzzy-name candidates by bucket among the records already there, fetched once per import
         # (so a bucket is not read again for every batch). The file's own earlier rows are
@@ -1162,8 +1164,8 @@ class Importer:
         rows travel as JSON arrays in one parameter per table (``statements``).
         """
         fields = _concrete(Account)
-        now = statements.json_value(self.now)
-        defaults = {f.attname: statements.json_value(f.get_default()) for f in fields}
+        now = self.now
+        defaults = {f.attname: f.get_default() for f in fields}
         defaults.update(created_by_id=self.actor.id, created_at=now, updated_at=now)
         # Each row carries the columns that differ from row to row; the others are the defaults,
         # sent once. Those are the fixed few, then the columns of whatever values the rows hold.
@@ -1179,22 +1181,8 @@ class Importer:
                         taken.add(attname)
                         extra.append((name, attname, defaults[attname]))
         extra_values = [(name, default) for name, _attname, default in extra]
-        plain = (
-            models.CharField,
-            models.TextField,
-            models.ForeignKey,
-            models.IntegerField,
-            models.BooleanField,
-        )
-        start = len(statements.ACCOUNT_ROW_START)
-        converted = [
-            start + i
-            for i, (_n, attname, _d) in enumerate(extra)
-            if not isinstance(Account._meta.get_field(attname), plain)
-        ]
         lead = Lifecycle.LEAD
         team_of = self.primary_team.get
-        json_value = statements.json_value
         ids = self.account_ids.take(len(plans))
         rows: list[list[Any]] = []
         keys: list[tuple[int, str, str, str]] = []
@@ -1211,8 +1199,6 @@ class Importer:
                 lifecycle,
             ]
             row += [values.get(name, default) for name, default in extra_values]
-            for at in converted:  # dates and numbers as JSON carries them
-                row[at] = json_value(row[at])
             rows.append(row)
             plan.obj = _Written(pk, values["name"], lifecycle)
             found = plan.extra.get("dup_keys")
@@ -1848,9 +1834,7 @@ def _execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
                 results = importer.run_batch(chunk, write=commit)
                 _save_results(job, results)
                 _save_progress(job, importer, persist=True)  # in the batch's transaction: one commit
-        warnings = importer.link_parents(write=commit)
-        _add_warnings(job, warnings)
-        importer.totals.warnings += len({n for n, _m in warnings})
+        _link_parents(job, importer, write=commit)
         return importer.totals
     failed = False
     with transaction.atomic():
@@ -1864,9 +1848,7 @@ def _execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
                 _save_results(job, results)
             _save_progress(job, importer, persist=False)
         if not failed:
-            warnings = importer.link_parents(write=True)
-            _add_warnings(job, warnings)
-            importer.totals.warnings += len({n for n, _m in warnings})
+            _link_parents(job, importer, write=True)
         else:
             transaction.set_rollback(True)
     if failed:
@@ -1875,6 +1857,21 @@ def _execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
         totals.skipped = totals.valid
         totals.created = totals.updated = 0
     return importer.totals
+
+
+def _write_committed(job: ImportJob, importer: Importer, plans: list[Plan]) -> None:
+    """Skip mode: a checked batch written with its row results and progress, in one transaction."""
+    with transaction.atomic():
+        importer.write_batch(plans)
+        _save_results(job, importer.results(plans))
+        _save_progress(job, importer, persist=True)
+
+
+def _link_parents(job: ImportJob, importer: Importer, *, write: bool) -> None:
+    """After the last batch: parents named by rows of the file, their warnings onto those rows."""
+    warnings = importer.link_parents(write=write)
+    _add_warnings(job, warnings)
+    importer.totals.warnings += len({n for n, _m in warnings})
 
 
 def _execute_skip_sent(job: ImportJob, importer: Importer, rows: Iterable[tuple[int, list[str]]]) -> Totals:
@@ -1892,10 +1889,7 @@ def _execute_skip_sent(job: ImportJob, importer: Importer, rows: Iterable[tuple[
             good = [p for p in plans if not p.failed]
             if any(p.match is not None for p in good):
                 importer.account_ids.add(sender.collect())
-                with transaction.atomic():
-                    importer.write_batch(plans)
-                    _save_results(job, importer.results(plans))
-                    _save_progress(job, importer, persist=True)
+                _write_committed(job, importer, plans)
                 continue
             sql, params = importer.account_statement(
                 good, batch=plans, more_ids=importer.account_ids.wanted(size)
@@ -1907,9 +1901,7 @@ def _execute_skip_sent(job: ImportJob, importer: Importer, rows: Iterable[tuple[
         sender.abandon()  # the batch in flight lands or fails on its own; its progress says which
         raise
     sender.finish()
-    warnings = importer.link_parents(write=True)
-    _add_warnings(job, warnings)
-    importer.totals.warnings += len({n for n, _m in warnings})
+    _link_parents(job, importer, write=True)
     return importer.totals
 
 
@@ -1920,22 +1912,14 @@ def _execute_skip_pipelined(
     if importer.resource == "account":
         return _execute_skip_sent(job, importer, rows)
 
-    def write(plans: list[Plan]) -> None:
-        with transaction.atomic():
-            importer.write_batch(plans)
-            _save_results(job, importer.results(plans))
-            _save_progress(job, importer, persist=True)
-
     writer = _Writer(single_transaction=False)
     try:
         for chunk in _chunks(rows, _batch_size()):
             plans = importer.check_batch(chunk)
-            writer.submit(functools.partial(write, plans))
+            writer.submit(functools.partial(_write_committed, job, importer, plans))
     finally:
         writer.finish()
-    warnings = importer.link_parents(write=True)
-    _add_warnings(job, warnings)
-    importer.totals.warnings += len({n for n, _m in warnings})
+    _link_parents(job, importer, write=True)
     return importer.totals
 
 
@@ -1949,11 +1933,6 @@ def _execute_all_pipelined(
         importer.write_batch(plans)
         _save_results(job, importer.results(plans))
         _save_progress(job, importer, persist=False)
-
-    def finish_links() -> None:
-        warnings = importer.link_parents(write=True)
-        _add_warnings(job, warnings)
-        importer.totals.warnings += len({n for n, _m in warnings})
 
     writer: _Writer | None = _Writer(single_transaction=True)
     try:
@@ -1971,7 +1950,7 @@ def _execute_all_pipelined(
             importer.kept_errors.extend(r for r in results if r.status == RowStatus.ERROR)
             _save_progress(job, importer, persist=False)
         if writer is not None:
-            writer.submit(finish_links)
+            writer.submit(functools.partial(_link_parents, job, importer, write=True))
     except BaseException:
         if writer is not None:
             writer.finish(rollback=True)

@@ -18,7 +18,6 @@ import datetime
 import functools
 import select
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -47,34 +46,23 @@ class WriteFailed(Exception):
     """The database refused a batch sent earlier; nothing of that batch was written."""
 
 
-def json_value(value: Any) -> Any:
-    """A value as JSON can carry it and PostgreSQL reads it back (ISO dates, exact decimals)."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return str(value)
-
-
 def dumps(rows: Sequence[Any]) -> bytes:
-    """JSON (UTF-8) of rows of plain values; orjson: an import's batches are megabytes of it, and
-    the standard library's encoder spent ten times as long on them."""
-    return orjson.dumps(rows, default=json_value)
+    """JSON (UTF-8) of rows of values; orjson: an import's batches are megabytes of it, and the
+    standard library's encoder spent ten times as long on them. Dates and times go as ISO 8601
+    (orjson's own), anything else it lacks (decimals) as text, exact: PostgreSQL casts them back."""
+    return orjson.dumps(rows, default=str)
 
 
-def _read(field: Any, source: str) -> str:
-    """How to read ``field`` from the JSON element ``source`` (``e->3``): cast from text, except
-    text itself (the column's own length check applies) and JSON (taken as it stands)."""
+def _read(field: Any, array: str, index: int) -> str:
+    """How to read ``field`` from position ``index`` of the JSON array ``array``: cast from text,
+    except text itself (the column's own length check applies) and JSON (taken as it stands)."""
     kind = field.get_internal_type()
     if kind == "JSONField":
-        return source
+        return f"{array}->{index}"
     if isinstance(field, models.ForeignKey):
         kind = field.target_field.get_internal_type()
     cast = _CASTS.get(kind)
-    text = source.replace("->", "->>", 1)
-    return f"({text})::{cast}" if cast else text
+    return f"({array}->>{index})::{cast}" if cast else f"{array}->>{index}"
 
 
 # The columns every new account's row starts with, in this order (``Importer.account_statement``).
@@ -103,7 +91,7 @@ def account_batch_sql(extra: tuple[str, ...], *, with_results: bool) -> str:
     for index, field in enumerate(Account._meta.concrete_fields):
         columns.append(quote(str(field.column)))
         at = in_row.get(field.attname)
-        reads.append(_read(field, f"e->{at}" if at is not None else f"c.d->{index}"))
+        reads.append(_read(field, "e", at) if at is not None else _read(field, "c.d", index))
     at_id, at_name = in_row["id"], in_row["name"]
     accounts, history = quote(Account._meta.db_table), quote(HistoryEntry._meta.db_table)
     keys, results = quote(DuplicateKey._meta.db_table), quote(ImportRowResult._meta.db_table)

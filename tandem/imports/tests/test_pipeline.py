@@ -7,12 +7,13 @@ open transaction.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 
 from tandem.conftest import World
 from tandem.core.models import HistoryEntry
@@ -204,3 +205,22 @@ def test_a_failing_write_stops_the_import_and_says_so(
         assert Account.objects.count() == 2 and "after row 3" in job.error  # row 1 is the header
     else:
         assert Account.objects.count() == 0 and "nothing was written" in job.error
+
+
+def test_sent_accounts_keep_dates_levels_and_defaults_as_the_form_would(world: World, tmp_path: Path) -> None:
+    # The statement path carries only the columns that vary; dates travel as JSON text.
+    later = (timezone.localdate() + datetime.timedelta(days=9)).isoformat()
+    path = write_csv(
+        tmp_path / "a.csv",
+        [
+            ["name", "level", "next follow-up", "city"],
+            ["Dated Co", "A", later, "杭州"],
+            ["Plain Co", "", "", ""],
+        ],
+    )
+    job = run(world.actor(world.manager), "account", path, mode="skip")
+    assert job.status == ImportStatus.DONE and job.created_count == 2
+    dated, plain = Account.objects.get(name="Dated Co"), Account.objects.get(name="Plain Co")
+    assert (dated.next_follow_up_on.isoformat(), dated.level.code, dated.city) == (later, "A", "杭州")
+    assert (plain.next_follow_up_on, plain.level, plain.country, plain.version) == (None, None, "CN", 1)
+    assert dated.created_by == world.manager and dated.owner == world.manager
