@@ -5,6 +5,7 @@ Prints p50/p95 in milliseconds. Run ``tandem bench-data`` first (see bench/READM
 
 from __future__ import annotations
 
+import datetime
 import random
 import statistics
 import time
@@ -12,13 +13,19 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Sum
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tandem.activities.models import Activity
 from tandem.core import access, history
+from tandem.core.listing import list_context
 from tandem.customers import dedupe
 from tandem.customers.models import Account, Contact
-from tandem.deals.models import Deal, Stage
+from tandem.deals import selectors
+from tandem.deals.filters import DealFilter
+from tandem.deals.models import Deal, Pipeline, Stage
+from tandem.deals.views import deal_columns
 from tandem.org.models import Team, User
 
 TARGETS = {
@@ -65,57 +72,60 @@ def _region_manager() -> User:
     return region.leader
 
 
-def deal_list(actor: access.Actor, stage: Stage) -> tuple[Callable[[], Any], Callable[[], Any]]:
-    qs = (
-        access.visible(actor, "deal", Deal.objects.select_related("account", "owner", "stage"))
-        .filter(stage=stage)
-        .order_by("expected_close_date", "id")
-    )
-
-    def orm() -> Any:
-        page = list(qs[:50])
-        return page, qs.count()
-
-    page_raw = _raw(qs[:50])
+def _replayed(orm: Callable[[], Any]) -> Callable[[], Any]:
+    """The floor of a multi-query page: the very SQL ``orm`` sends, sent raw."""
+    with CaptureQueriesContext(connection) as ctx:
+        orm()
+    statements = [q["sql"] for q in ctx.captured_queries]
 
     def floor() -> Any:
-        page_raw()
         with connection.cursor() as cursor:
-            sql, params = qs.order_by().query.sql_with_params()
-            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS sub", params)
-            return cursor.fetchone()
+            for sql in statements:
+                cursor.execute(sql)
+                cursor.fetchall()
 
-    return orm, floor
+    return floor
 
 
-def board(actor: access.Actor, stages: list[Stage]) -> tuple[Callable[[], Any], Callable[[], Any]]:
-    base = access.visible(actor, "deal", Deal.objects.all()).filter(stage__in=stages)
+def deal_list(manager: User, stage: Stage) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """The deals list as its view reads it (``core.listing.list_context``): filtered by stage,
+    sorted by expected close date, a page of 50 and the list's count (pre-aggregated where the
+    filters allow, else a count bounded at 10,001 rows), the person's saved views."""
+    request = RequestFactory().get("/deals/", {"stage": stage.pk, "sort": "expected_close_date"})
+    request.user = manager
 
     def orm() -> Any:
-        totals = list(base.values("stage_id").annotate(n=Count("id"), total=Sum("amount")).order_by())
-        columns = [
-            list(
-                base.filter(stage=s)
-                .select_related("account", "owner")
-                .order_by("expected_close_date", "id")[:20]
-            )
-            for s in stages
-        ]
-        return totals, columns
-
-    raws = [
-        _raw(
-            base.filter(stage=s).select_related("account", "owner").order_by("expected_close_date", "id")[:20]
+        actor = access.get_actor(request)
+        result = list_context(
+            request,
+            resource="deal",
+            queryset=selectors.deal_queryset(actor),
+            filterset_class=DealFilter,
+            columns=deal_columns(),
+            default_sort="-created_at",
+            prepare=selectors.mark,
+            count=lambda filterset: selectors.deal_count(actor, filterset),
         )
-        for s in stages
-    ]
-    totals_raw = _raw(base.values("stage_id").annotate(n=Count("id"), total=Sum("amount")).order_by())
+        return result.rows, result.page_obj.paginator.count
 
-    def floor() -> Any:
-        totals_raw()
-        return [r() for r in raws]
+    return orm, _replayed(orm)
 
-    return orm, floor
+
+def board(
+    actor: access.Actor, pipeline: Pipeline, stages: list[Stage], filters: dict[str, str] | None = None
+) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """The board's first page as the board view reads it: column totals (pre-aggregated unless a
+    filter needs the deals) and the first 20 cards of every open column."""
+    open_ids = [s.pk for s in stages]
+
+    def orm() -> Any:
+        deals = selectors.deal_queryset(actor).filter(pipeline=pipeline).order_by()
+        filterset = DealFilter(filters or {}, queryset=deals)
+        totals = selectors.board_totals(actor, filterset.qs, open_ids, filterset)
+        cards = selectors.board_cards(filterset.qs, open_ids)
+        return totals, cards
+
+    return orm, _replayed(orm)
 
 
 def account_page(actor: access.Actor, account_id: int) -> tuple[Callable[[], Any], Callable[[], Any]]:
@@ -196,7 +206,13 @@ def run(runs: int = 30, out: Callable[[str], None] = print) -> list[dict[str, An
     rng = random.Random(1)
     manager = _region_manager()
     actor = access.Actor.for_user(manager)
-    open_stages = list(Stage.objects.filter(kind="open", pipeline__is_default=True).order_by("order"))
+    default = Pipeline.objects.get(is_default=True)
+    today = timezone.localdate()
+    quarter = {
+        "expected_close_date_after": today.isoformat(),
+        "expected_close_date_before": (today + datetime.timedelta(days=90)).isoformat(),
+    }
+    open_stages = list(Stage.objects.filter(kind="open", pipeline=default).order_by("order"))
     sample_account = (
         access.visible(actor, "account", Account.objects.all())
         .order_by("id")
@@ -204,8 +220,13 @@ def run(runs: int = 30, out: Callable[[str], None] = print) -> list[dict[str, An
     )
     results = []
     cases: list[tuple[str, tuple[Callable[[], Any], Callable[[], Any]]]] = [
-        ("deal list (manager, subtree, stage, by close date, 50)", deal_list(actor, open_stages[1])),
-        ("board first page (all open stages)", board(actor, open_stages)),
+        ("deal list (manager, subtree, stage, by close date, 50)", deal_list(manager, open_stages[1])),
+        ("board first page (all open stages)", board(actor, default, open_stages)),
+        ("board, closing in 90 days (totals from deals)", board(actor, default, open_stages, quarter)),
+        (
+            "board, name contains 商机 1 (totals from deals)",
+            board(actor, default, open_stages, {"q": "商机 1"}),
+        ),
         ("account page with timeline", account_page(actor, sample_account[0])),
         ("duplicate check", duplicate_check(actor, sample_account[1], sample_account[2])),
     ]

@@ -177,6 +177,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "pool-reclaim": {"task": "tandem.customers.tasks.reclaim_pools", "schedule": 3600.0},
     # Follow-ups due today: one in-app reminder per record and day.
     "follow-up-reminders": {"task": "tandem.activities.tasks.remind_follow_ups", "schedule": 3600.0},
+    # Board totals: fold the deltas the deal triggers append (exact either way; keeps reads small).
+    "deal-totals-compact": {"task": "tandem.deals.tasks.compact_stage_totals", "schedule": 300.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------

@@ -203,6 +203,23 @@ def visible(
     return queryset.filter(RESOURCES[resource].q_for(actor, scope, action))
 
 
+def visible_summary(
+    actor: Actor, resource: str, queryset: models.QuerySet[M], action: str = "view"
+) -> models.QuerySet[M] | None:
+    """``visible`` for a summary of ``resource``: a table whose rows each stand for records of
+    one owner and one owning team (the board's pre-aggregated totals), with the resource's owner
+    and team fields under the same names.
+
+    None when the resource's visibility depends on more than a record's owner and team (a
+    visibility extension such as record teams, or its own scope rule): a summary cannot tell
+    which of its records those reach, so the caller reads the records themselves.
+    """
+    definition = RESOURCES[resource]
+    if definition.scope_q is not None or definition.extensions:
+        return None
+    return visible(actor, resource, queryset, action)
+
+
 def visible_on_record(
     actor: Actor, resource: str, queryset: models.QuerySet[M], *, strict: bool = False
 ) -> models.QuerySet[M]:

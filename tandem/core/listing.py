@@ -32,15 +32,24 @@ PER_PAGE = 50
 
 
 class BoundedPaginator(Paginator):
-    """A paginator that counts at most ``MAX_ROWS`` rows (one ``LIMIT``ed count)."""
+    """A paginator that counts at most ``MAX_ROWS`` rows (one ``LIMIT``ed count), or takes the
+    count from the caller when it has a cheaper one (``known_count``, e.g. pre-aggregated)."""
 
-    def __init__(self, object_list: Any, per_page: int, max_rows: int = MAX_ROWS) -> None:
+    def __init__(
+        self, object_list: Any, per_page: int, max_rows: int = MAX_ROWS, known_count: int | None = None
+    ) -> None:
         super().__init__(object_list, per_page)
         self.max_rows = max_rows
+        self.known_count = known_count
 
     @cached_property
     def count(self) -> int:
-        return int(self.object_list[: self.max_rows + 1].count())  # type: ignore[attr-defined]
+        if self.known_count is not None:
+            return min(self.known_count, self.max_rows + 1)
+        # Without the list's ORDER BY: any max_rows + 1 rows will do for a count, and keeping it
+        # makes PostgreSQL sort every matching row first (22,000 for a manager's stage at a
+        # million deals: 48 ms instead of about 20).
+        return int(self.object_list.order_by()[: self.max_rows + 1].count())  # type: ignore[attr-defined]
 
     @property
     def is_capped(self) -> bool:
@@ -153,15 +162,20 @@ def list_context(
     default_sort: str,
     per_page: int = PER_PAGE,
     prepare: Callable[[list[Any]], list[Any]] | None = None,
+    count: Callable[[Any], int | None] | None = None,
 ) -> ListResult:
     """Filter, sort and page ``queryset`` (already scoped by the access policy) for a list page.
 
+    ``count``, given the valid filterset, may answer the number of rows more cheaply than
+    counting them (the deals list reads pre-aggregated totals), or None to count as usual.
     Raises ``ValidationError`` when a filter value is invalid; list views show the form errors.
     """
     actor = access.get_actor(request)
     params = request.GET
     filterset = filterset_class(params, queryset=queryset, request=request)
-    qs = queryset.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
+    valid = not filterset.is_bound or filterset.is_valid()
+    qs = filterset.qs if valid else queryset.none()
+    known_count = count(filterset) if count is not None and valid else None
     sortable = {c.key: c.sort for c in columns if c.sort}
     sort = params.get("sort") or default_sort
     key = sort.lstrip("-")
@@ -172,7 +186,7 @@ def list_context(
     qs = qs.order_by(f"{direction}{order}", f"{direction}id")
     wanted = [c for c in params.get("cols", "").split(",") if c]
     shown = [c for c in columns if c.key in wanted] if wanted else [c for c in columns if c.default]
-    paginator = BoundedPaginator(qs, per_page)
+    paginator = BoundedPaginator(qs, per_page, known_count=known_count)
     try:
         page_obj = paginator.page(params.get("page") or 1)
     except (EmptyPage, PageNotAnInteger):

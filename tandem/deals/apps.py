@@ -1,16 +1,19 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.db import connections
 from django.utils.translation import gettext_lazy as _
 
 
 def _ensure_defaults(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     from tandem.core.migrating import fully_migrated
 
+    from . import totals
     from .services import ensure_default_pipeline
 
     if fully_migrated(sender.label, using):
         ensure_default_pipeline()
+        totals.ensure_triggers(connections[using])
 
 
 class DealsConfig(AppConfig):

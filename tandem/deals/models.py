@@ -192,6 +192,49 @@ class Deal(SoftDeleteModel, TimeStampedModel):
         return self.probability if self.probability is not None else self.stage.probability
 
 
+class DealStageTotal(models.Model):
+    """Count and amount of the live deals of one stage, owner, team and currency: the board's
+    column headers without reading the deals (docs/decisions/0009).
+
+    Written only by database triggers on the deals table, never by Python: every path that
+    changes a deal (services, imports, merges, transfers, the recycle bin, a team deleted, raw
+    SQL) keeps it true. The triggers append deltas (+1 / -1 and the amount); ``compact`` folds
+    them into one row per key on a schedule. A reader sums the rows of its key, so totals are
+    exact between compactions too, and writers never wait for each other on a counter row.
+
+    ``owner`` and ``team`` carry the deal's own values so that the access policy filters this
+    table exactly as it filters deals (``access.visible_summary``).
+    """
+
+    stage = models.ForeignKey(
+        Stage, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    team = models.ForeignKey(
+        "org.Team",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    currency = models.CharField(max_length=3)
+    deals = models.BigIntegerField()
+    amount = models.DecimalField(max_digits=20, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["stage", "owner"], name="deal_stage_total_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.stage_id}/{self.owner_id}/{self.team_id}/{self.currency}: {self.deals}"
+
+
 class ContactRole(models.TextChoices):
     DECISION_MAKER = "decision_maker", _("Decision maker")
     INFLUENCER = "influencer", _("Influencer")

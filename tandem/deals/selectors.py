@@ -1,8 +1,9 @@
 """Reads of the deals web UI: the board's columns and cards, markers, the deal page's timeline.
 
 Every read starts from the access policy (``access.visible``); the board costs a constant number
-of queries however many deals a column holds: one aggregate for every column's count and total,
-one windowed query for the first cards of every column.
+of queries however many deals a column holds: one aggregate for every column's count and total
+(over the pre-aggregated ``DealStageTotal`` where the filters allow, docs/decisions/0009), and one
+bounded query for the first cards of each column.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
+from django_filters.constants import EMPTY_VALUES
 
 from tandem.activities.models import Activity
 from tandem.core import access, history
 from tandem.core.access import Actor
 
-from .models import Deal, DealStageHistory, DealStatus, Pipeline, Stage, StageKind
+from .models import Deal, DealStageHistory, DealStageTotal, DealStatus, Pipeline, Stage, StageKind
 
 STALE_DAYS = 14
 CARDS_PER_COLUMN = 20
@@ -59,38 +60,126 @@ def board_stages(pipeline: Pipeline) -> list[Stage]:
     return list(pipeline.stages.order_by("order", "id"))
 
 
+# What a card shows (deals/partials/_board_card.html) and ``mark`` reads; no other join. Six
+# joined tables cost PostgreSQL 4–6 ms to plan per column at a million deals, more than the read.
+CARD_FIELDS = (
+    "name",
+    "account__name",
+    "owner__display_name",
+    "owner__username",
+    "stage",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "status",
+    "last_follow_up_at",
+    "created_at",
+    "version",
+)
+
+
+def _cards(deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    return deals.select_related(None).select_related("owner", "account").only(*CARD_FIELDS)
+
+
 def _card_order() -> list[Any]:
     return [F("expected_close_date").asc(nulls_last=True), F("id").asc()]
 
 
-def column_totals(deals: QuerySet[Deal], stage_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """Count and total amount per stage (per currency), in one aggregate query."""
+# Filters the pre-aggregated totals can answer: their rows carry owner, team and stage (and the
+# stage its pipeline). The board picks its own pipeline and stages, so it leaves those two out.
+BOARD_SUMMARY_FILTERS = ("owner", "team")
+LIST_SUMMARY_FILTERS = ("owner", "team", "stage", "pipeline")
+
+
+def _totals(rows: Iterable[Any], stage_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     totals: dict[int, dict[str, Any]] = {pk: {"count": 0, "totals": {}} for pk in stage_ids}
-    rows = (
-        deals.filter(stage_id__in=list(stage_ids))
-        .order_by()
-        .values("stage_id", "currency")
-        .annotate(n=Count("id"), total=Sum("amount"))
-    )
     for row in rows:
+        if not row["n"] and not row["total"]:
+            continue
         entry = totals.setdefault(row["stage_id"], {"count": 0, "totals": {}})
         entry["count"] += row["n"]
         entry["totals"][row["currency"]] = row["total"] or Decimal("0")
     return totals
 
 
-def board_cards(deals: QuerySet[Deal], stage_ids: Sequence[int]) -> dict[int, list[Deal]]:
-    """The first ``CARDS_PER_COLUMN`` cards of every column, in one windowed query."""
-    ranked = (
+def column_totals(deals: QuerySet[Deal], stage_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Count and total amount per stage (per currency) of ``deals``, in one aggregate query."""
+    rows = (
         deals.filter(stage_id__in=list(stage_ids))
-        .select_related("owner", "account")
-        .annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=_card_order()))
-        .filter(rank__lte=CARDS_PER_COLUMN)
-        .order_by("stage_id", "rank")
+        .order_by()
+        .values("stage_id", "currency")
+        .annotate(n=Count("id"), total=Sum("amount"))
     )
-    cards: dict[int, list[Deal]] = {pk: [] for pk in stage_ids}
-    for deal in mark(ranked):
-        cards.setdefault(deal.stage_id, []).append(deal)
+    return _totals(rows, stage_ids)
+
+
+def stage_totals_summary(
+    actor: Actor, filterset: Any = None, filters: Sequence[str] = BOARD_SUMMARY_FILTERS
+) -> QuerySet[DealStageTotal] | None:
+    """The pre-aggregated totals rows the actor may see under ``filterset``, or None when they
+    cannot answer: a filter other than ``filters`` is set (or the filters are invalid), or deals
+    are visible by more than their owner and team (``access.visible_summary``)."""
+    cleaned: dict[str, Any] = {}
+    if filterset is not None:
+        if not filterset.is_valid():
+            return None
+        cleaned = filterset.form.cleaned_data
+        if any(value not in EMPTY_VALUES for name, value in cleaned.items() if name not in filters):
+            return None
+    summary = access.visible_summary(actor, "deal", DealStageTotal.objects.all())
+    if summary is None:
+        return None
+    for name in filters:
+        value = cleaned.get(name)
+        if value in EMPTY_VALUES:
+            continue
+        if name == "pipeline":
+            summary = summary.filter(stage__pipeline=value)
+        else:  # the deal filter itself: owner, stage, team (with its sub-teams)
+            summary = filterset.filters[name].filter(summary, value)
+    return summary
+
+
+def deal_count(actor: Actor, filterset: Any) -> int | None:
+    """How many deals the deals list shows, from the pre-aggregated totals (a few hundred rows
+    instead of up to 10,001 deals), or None when its filters need the deals themselves."""
+    summary = stage_totals_summary(actor, filterset, LIST_SUMMARY_FILTERS)
+    if summary is None:
+        return None
+    return int(summary.aggregate(n=Sum("deals"))["n"] or 0)
+
+
+def board_totals(
+    actor: Actor, deals: QuerySet[Deal], stage_ids: Sequence[int], filterset: Any = None
+) -> dict[int, dict[str, Any]]:
+    """``column_totals`` of the board's ``deals`` (visible, filtered by ``filterset``), read from
+    the pre-aggregated totals when they can answer: a few thousand summary rows instead of every
+    deal in the columns (a region manager's board at a million deals reads ~90,000 otherwise)."""
+    summary = stage_totals_summary(actor, filterset)
+    if summary is None:
+        return column_totals(deals, stage_ids)
+    rows = (
+        summary.filter(stage_id__in=list(stage_ids))
+        .order_by()
+        .values("stage_id", "currency")
+        .annotate(n=Sum("deals"), total=Sum("amount"))
+    )
+    return _totals(rows, stage_ids)
+
+
+def board_cards(deals: QuerySet[Deal], stage_ids: Sequence[int]) -> dict[int, list[Deal]]:
+    """The first ``CARDS_PER_COLUMN`` cards of every column: one query a column, each an index
+    range read on (stage, close date, id) that stops at the page's end.
+
+    Not one windowed query over all columns: ``ROW_NUMBER() OVER (PARTITION BY stage)`` has to
+    number every visible deal of every column before it can keep twenty, about 90,000 rows and
+    over a second for a region manager at a million deals (measured, bench/README.md).
+    """
+    cards: dict[int, list[Deal]] = {}
+    for pk in stage_ids:
+        column = _cards(deals.filter(stage_id=pk)).order_by(*_card_order())
+        cards[pk] = mark(column[:CARDS_PER_COLUMN])
     return cards
 
 
@@ -122,7 +211,7 @@ def column_page(deals: QuerySet[Deal], stage: Stage, after: CardCursor) -> tuple
     its top.
     """
     day, pk = after
-    base = deals.filter(stage=stage).select_related("owner", "account")
+    base = _cards(deals.filter(stage=stage))
     want = CARDS_PER_COLUMN + 1
     rows: list[Deal] = []
     if day is not None:

@@ -153,6 +153,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         columns=deal_columns(),
         default_sort="-created_at",
         prepare=selectors.mark,
+        count=lambda filterset: selectors.deal_count(actor, filterset),
     )
     _style_filter_form(result.filterset.form)
     context = result.as_context()
@@ -301,7 +302,7 @@ def board(request: HttpRequest) -> HttpResponse:
     open_ids = selectors.open_stage_ids(stages)
     filterset, deals = _board_deals(request, actor, pipeline, request.GET)
     _style_filter_form(filterset.form)
-    totals = selectors.column_totals(deals, open_ids)
+    totals = selectors.board_totals(actor, deals, open_ids, filterset)
     cards = selectors.board_cards(deals, open_ids)
     headers = _column_headers(totals)
     columns = [
@@ -427,8 +428,8 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, text)
         return redirect(back)
     params = QueryDict(request.POST.get("board_query", ""), mutable=False)
-    _filterset, deals = _board_deals(request, actor, deal.pipeline, params)
-    totals = selectors.column_totals(deals, sorted({from_stage_id, stage.pk}))
+    filterset, deals = _board_deals(request, actor, deal.pipeline, params)
+    totals = selectors.board_totals(actor, deals, sorted({from_stage_id, stage.pk}), filterset)
     return JsonResponse(
         {
             "ok": True,
