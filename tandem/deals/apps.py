@@ -27,6 +27,10 @@ class DealsConfig(AppConfig):
 
         from tandem.core import access, nav, recycle, transfer
 
+        # Register the Celery tasks now: the embedded scheduler (no worker, so no autodiscovery)
+        # looks them up by name.
+        from . import tasks  # noqa: F401
+
         post_migrate.connect(_ensure_defaults, sender=self)
         access.register_resource(access.Resource("deal", _("deals")))
         access.register_resource(

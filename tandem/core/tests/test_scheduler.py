@@ -99,3 +99,12 @@ def test_it_logs_a_failing_task_and_carries_on_with_the_others(
 def test_it_runs_nothing_without_a_schedule(settings: Any) -> None:
     settings.CELERY_BEAT_SCHEDULE = {}
     assert scheduler.run_due({}) == []
+
+
+def test_every_scheduled_job_names_a_task_the_embedded_scheduler_can_find() -> None:
+    """No worker runs autodiscovery in the embedded default: each app registers its tasks in ready()."""
+    from django.conf import settings as django_settings
+
+    schedule = django_settings.CELERY_BEAT_SCHEDULE
+    assert "deal-totals-compact" in schedule
+    assert [e["task"] for e in schedule.values() if e["task"] not in app.tasks] == []
