@@ -99,7 +99,7 @@ def deal_list(manager: User, stage: Stage) -> tuple[Callable[[], Any], Callable[
         result = list_context(
             request,
             resource="deal",
-            queryset=selectors.deal_queryset(actor),
+            queryset=selectors.deal_list_queryset(actor),
             filterset_class=DealFilter,
             columns=deal_columns(),
             default_sort="-created_at",

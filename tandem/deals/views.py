@@ -148,7 +148,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     result = list_context(
         request,
         resource="deal",
-        queryset=selectors.deal_queryset(actor),
+        queryset=selectors.deal_list_queryset(actor),
         filterset_class=DealFilter,
         columns=deal_columns(),
         default_sort="-created_at",
