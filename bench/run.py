@@ -19,13 +19,12 @@ from django.utils import timezone
 
 from tandem.activities.models import Activity
 from tandem.core import access, history
-from tandem.core.listing import list_context
 from tandem.customers import dedupe
 from tandem.customers.models import Account, Contact
 from tandem.deals import selectors
 from tandem.deals.filters import DealFilter
 from tandem.deals.models import Deal, Pipeline, Stage
-from tandem.deals.views import deal_columns
+from tandem.deals.views import deal_list_result
 from tandem.org.models import Team, User
 
 TARGETS = {
@@ -88,24 +87,14 @@ def _replayed(orm: Callable[[], Any]) -> Callable[[], Any]:
 
 
 def deal_list(manager: User, stage: Stage) -> tuple[Callable[[], Any], Callable[[], Any]]:
-    """The deals list as its view reads it (``core.listing.list_context``): filtered by stage,
+    """The deals list as its view reads it (``deals.views.deal_list_result``): filtered by stage,
     sorted by expected close date, a page of 50 and the list's count (pre-aggregated where the
     filters allow, else a count bounded at 10,001 rows), the person's saved views."""
     request = RequestFactory().get("/deals/", {"stage": stage.pk, "sort": "expected_close_date"})
     request.user = manager
 
     def orm() -> Any:
-        actor = access.get_actor(request)
-        result = list_context(
-            request,
-            resource="deal",
-            queryset=selectors.deal_list_queryset(actor),
-            filterset_class=DealFilter,
-            columns=deal_columns(),
-            default_sort="-created_at",
-            prepare=selectors.mark,
-            count=lambda filterset: selectors.deal_count(actor, filterset),
-        )
+        result = deal_list_result(request, access.get_actor(request))
         return result.rows, result.page_obj.paginator.count
 
     return orm, _replayed(orm)

@@ -33,7 +33,7 @@ from tandem.activities import services as activity_services
 from tandem.core import access, webforms
 from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
-from tandem.core.listing import Column, list_context
+from tandem.core.listing import Column, ListResult, list_context
 from tandem.core.templatetags.tandem import money
 from tandem.customers.models import Account
 
@@ -141,11 +141,9 @@ def deal_columns() -> list[Column]:
     ]
 
 
-def deal_list(request: HttpRequest) -> HttpResponse:
-    actor = access.get_actor(request)
-    if not actor.has("deal", "view"):
-        raise PermissionDenied
-    result = list_context(
+def deal_list_result(request: HttpRequest, actor: Actor) -> ListResult:
+    """The deals list's rows, count and filters for this request (the page and the benchmark)."""
+    return list_context(
         request,
         resource="deal",
         queryset=selectors.deal_list_queryset(actor),
@@ -155,6 +153,13 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         prepare=selectors.mark,
         count=lambda filterset: selectors.deal_count(actor, filterset),
     )
+
+
+def deal_list(request: HttpRequest) -> HttpResponse:
+    actor = access.get_actor(request)
+    if not actor.has("deal", "view"):
+        raise PermissionDenied
+    result = deal_list_result(request, actor)
     _style_filter_form(result.filterset.form)
     context = result.as_context()
     context.update(
