@@ -122,11 +122,19 @@ BOARD_SUMMARY_FILTERS = ("owner", "team")
 LIST_SUMMARY_FILTERS = ("owner", "team", "stage", "pipeline")
 
 
-def _totals(rows: Iterable[Any], stage_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+def _per_stage(rows: QuerySet[Any], count: Any, stage_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Count and total amount per stage (per currency) of ``rows`` (deals, or their pre-aggregated
+    totals), in one aggregate query."""
     totals: dict[int, dict[str, Any]] = {pk: {"count": 0, "totals": {}} for pk in stage_ids}
-    for row in rows:
+    grouped = (
+        rows.filter(stage_id__in=list(stage_ids))
+        .order_by()
+        .values("stage_id", "currency")
+        .annotate(n=count, total=Sum("amount"))
+    )
+    for row in grouped:
         if not row["n"] and not row["total"]:
-            continue
+            continue  # pre-aggregated deltas of a currency that has left the column net to nothing
         entry = totals.setdefault(row["stage_id"], {"count": 0, "totals": {}})
         entry["count"] += row["n"]
         entry["totals"][row["currency"]] = row["total"] or Decimal("0")
@@ -135,13 +143,7 @@ def _totals(rows: Iterable[Any], stage_ids: Sequence[int]) -> dict[int, dict[str
 
 def column_totals(deals: QuerySet[Deal], stage_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """Count and total amount per stage (per currency) of ``deals``, in one aggregate query."""
-    rows = (
-        deals.filter(stage_id__in=list(stage_ids))
-        .order_by()
-        .values("stage_id", "currency")
-        .annotate(n=Count("id"), total=Sum("amount"))
-    )
-    return _totals(rows, stage_ids)
+    return _per_stage(deals, Count("id"), stage_ids)
 
 
 def stage_totals_summary(
@@ -189,13 +191,7 @@ def board_totals(
     summary = stage_totals_summary(actor, filterset)
     if summary is None:
         return column_totals(deals, stage_ids)
-    rows = (
-        summary.filter(stage_id__in=list(stage_ids))
-        .order_by()
-        .values("stage_id", "currency")
-        .annotate(n=Sum("deals"), total=Sum("amount"))
-    )
-    return _totals(rows, stage_ids)
+    return _per_stage(summary, Sum("deals"), stage_ids)
 
 
 def board_cards(deals: QuerySet[Deal], stage_ids: Sequence[int]) -> dict[int, list[Deal]]:

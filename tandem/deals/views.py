@@ -313,12 +313,11 @@ def board(request: HttpRequest) -> HttpResponse:
     columns = [
         {
             "stage": stage,
-            "cards": cards.get(stage.pk, []),
-            "count": totals[stage.pk]["count"],
+            "cards": cards[stage.pk],
             "header": headers[str(stage.pk)],
             "after": (
                 selectors.card_cursor(cards[stage.pk][-1])
-                if totals[stage.pk]["count"] > selectors.CARDS_PER_COLUMN and cards.get(stage.pk)
+                if totals[stage.pk]["count"] > len(cards[stage.pk]) > 0
                 else ""
             ),
         }
