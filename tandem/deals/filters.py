@@ -26,15 +26,24 @@ def _stages(request: Any) -> QuerySet[Stage]:
 
 class DealFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("Name contains"))
-    owner = django_filters.ModelChoiceFilter(queryset=visible_choices("user", User), field_name="owner")
-    team = django_filters.ModelChoiceFilter(
-        queryset=visible_choices("team", Team), method=filter_team_subtree, label=_("Team and sub-teams")
+    owner = django_filters.ModelChoiceFilter(
+        queryset=visible_choices("user", User), field_name="owner", empty_label=_("All owners")
     )
-    stage = django_filters.ModelChoiceFilter(queryset=_stages, field_name="stage")
-    status = django_filters.ChoiceFilter(choices=DealStatus.choices)
-    pipeline = django_filters.ModelChoiceFilter(queryset=Pipeline.objects.all(), field_name="pipeline")
+    team = django_filters.ModelChoiceFilter(
+        queryset=visible_choices("team", Team),
+        method=filter_team_subtree,
+        label=_("Team and sub-teams"),
+        empty_label=_("All teams"),
+    )
+    stage = django_filters.ModelChoiceFilter(
+        queryset=_stages, field_name="stage", empty_label=_("All stages")
+    )
+    status = django_filters.ChoiceFilter(choices=DealStatus.choices, empty_label=_("All statuses"))
+    pipeline = django_filters.ModelChoiceFilter(
+        queryset=Pipeline.objects.all(), field_name="pipeline", empty_label=_("All pipelines")
+    )
     account = django_filters.ModelChoiceFilter(
-        queryset=visible_choices("account", Account), field_name="account"
+        queryset=visible_choices("account", Account), field_name="account", empty_label=_("All accounts")
     )
     expected_close_date_after = django_filters.DateFilter(field_name="expected_close_date", lookup_expr="gte")
     expected_close_date_before = django_filters.DateFilter(

@@ -160,7 +160,9 @@ class DealForm(TablerForm):
         self.fields["stage"].widget.choices = stage_choices(pipelines)
         if can_assign:
             self.fields["owner"].queryset = active_people(actor)  # type: ignore[attr-defined]
-            self.fields["owner"].help_text = _("Empty: you.") if deal is None else ""
+            if deal is None:
+                self.fields["owner"].empty_label = _("Me")  # type: ignore[attr-defined]
+                self.fields["owner"].help_text = _("Empty: you.")
         else:
             del self.fields["owner"]
         if deal is None:

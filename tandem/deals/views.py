@@ -98,7 +98,7 @@ def _style_filter_form(form: Any) -> None:
         if name in ("amount_min", "amount_max"):
             widget.attrs["inputmode"] = "decimal"
     if "stage" in form.fields:
-        form.fields["stage"].widget.choices = [("", "—"), *stage_choices(active_pipelines())]
+        form.fields["stage"].widget.choices = [("", _("All stages")), *stage_choices(active_pipelines())]
     if "q" in form.fields:
         form.fields["q"].widget.attrs.update(
             {"type": "search", "placeholder": _("Deal name"), "autocomplete": "off"}

@@ -89,6 +89,7 @@ class LeadForm(TablerForm):
         super().__init__(*args, **kwargs)
         if actor.has("lead", "assign"):
             self.fields["owner"].queryset = assignable_people(actor)  # type: ignore[attr-defined]
+            self.fields["owner"].empty_label = _("Me")  # type: ignore[attr-defined]
             self.fields["owner"].help_text = _("Leave empty to keep it with you.")
         else:
             del self.fields["owner"]

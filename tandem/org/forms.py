@@ -52,6 +52,20 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{obj.display_name} ({obj.username})"
 
 
+BLANK_DASHES = "---------"  # Django's empty choice on a select; the forms show a plain dash instead
+
+
+def _quiet_empty_choice(field: forms.Field) -> None:
+    """An optional select's empty choice reads "—", as everywhere else in the interface."""
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == BLANK_DASHES:
+            field.empty_label = "—"
+    elif isinstance(field, forms.ChoiceField):
+        choices = list(field.choices)
+        if choices and choices[0] == ("", BLANK_DASHES):
+            field.choices = [("", "—"), *choices[1:]]
+
+
 class TablerForm(forms.Form):
     """Gives every widget Tabler's classes, so templates only lay fields out."""
 
@@ -65,6 +79,7 @@ class TablerForm(forms.Form):
                 widget.attrs.setdefault("class", "form-select")
             else:
                 widget.attrs.setdefault("class", "form-control")
+            _quiet_empty_choice(field)
 
     def full_clean(self) -> None:
         super().full_clean()

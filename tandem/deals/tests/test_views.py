@@ -76,6 +76,17 @@ def test_it_filters_the_list_with_the_api_filterset_and_shows_chips(world: World
     assert "filter-chip" in body
 
 
+def test_its_filters_offer_all_owners_and_stages_in_the_persons_language(world: World) -> None:
+    client = _client(world.manager)
+    for url in (reverse("deals:deal-list"), reverse("deals:board")):
+        body = client.get(url).content.decode()
+        assert "---------" not in body, url
+        assert ">All owners</option>" in body, url
+    User.objects.filter(pk=world.manager.pk).update(language="zh-hans")
+    body = _client(world.manager).get(reverse("deals:deal-list")).content.decode()
+    assert ">全部负责人</option>" in body and ">全部阶段</option>" in body
+
+
 def test_it_answers_400_with_a_message_for_a_bad_filter_value(world: World) -> None:
     response = _client(world.owner).get(reverse("deals:deal-list"), {"amount_min": "lots"})
     assert response.status_code == 400

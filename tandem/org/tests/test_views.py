@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django import forms as django_forms
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from tandem.conftest import World
 from tandem.core.models import HistoryEntry
+from tandem.org.forms import TablerForm
 from tandem.org.models import Membership, PersonTransfer, Position, Role, RoleGrant, Team, User
 from tandem.org.tests.factories import PositionFactory, TeamFactory, UserFactory, join
 
@@ -777,3 +779,15 @@ def test_it_refuses_the_transfers_log_to_non_administrators(client: Client, worl
 def test_it_shows_the_recycle_bin_in_the_administrators_navigation(client: Client, world: World) -> None:
     assert reverse("core:recycle-bin") in html(as_(client, world.admin).get(reverse("org:chart")))
     assert reverse("core:recycle-bin") not in html(as_(client, world.owner).get(reverse("org:chart")))
+
+
+def test_an_optional_select_offers_a_plain_dash_not_djangos_dashes(world: World) -> None:
+    class Sample(TablerForm):
+        team = django_forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+        size = django_forms.ChoiceField(choices=[("", "---------"), ("s", "Small")], required=False)
+        kept = django_forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="Any")
+
+    html = str(Sample())
+    assert "---------" not in html
+    assert html.count('<option value="" selected>—</option>') == 2
+    assert '<option value="" selected>Any</option>' in html

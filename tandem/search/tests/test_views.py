@@ -155,6 +155,18 @@ def test_it_opens_a_notification_marks_it_read_and_follows_its_link(world: World
     assert item.read_at is not None
 
 
+def test_it_says_how_long_ago_a_notification_came_in_words(world: World) -> None:
+    """A fresh notification reads "now", not "0 minutes"; an older one "2 hours ago"."""
+    fresh = notify(recipient=world.owner, kind="test", title="Fresh")
+    older = notify(recipient=world.owner, kind="test", title="Older")
+    assert fresh is not None and older is not None
+    Notification.objects.filter(pk=older.pk).update(created_at=timezone.now() - datetime.timedelta(hours=2))
+    body = client_for(world.owner).get("/notifications/").content.decode()
+    assert "0\xa0minutes" not in body and "0 minutes" not in body
+    assert ">now</time>" in body
+    assert "2\xa0hours ago" in body
+
+
 def test_it_does_not_follow_an_off_site_link(world: World) -> None:
     item = notify(recipient=world.owner, kind="test", title="Go", url="https://evil.example/")
     assert item is not None
