@@ -61,7 +61,7 @@ def _quiet_empty_choice(field: forms.Field) -> None:
         if field.empty_label == BLANK_DASHES:
             field.empty_label = "—"
     elif isinstance(field, forms.ChoiceField):
-        choices = list(field.choices)
+        choices: list[Any] = list(field.choices)  # type: ignore[arg-type]
         if choices and choices[0] == ("", BLANK_DASHES):
             field.choices = [("", "—"), *choices[1:]]
 
