@@ -390,7 +390,7 @@ def timeline_items(
                 "actor": stay.actor_id,
                 "actor_name": person(stay.actor) if stay.actor_id else None,
                 "title": _("%(deal)s entered %(stage)s")
-                % {"deal": stay.deal.name, "stage": _(stay.stage.name)},
+                % {"deal": stay.deal.name, "stage": stay.stage.display_name},
                 "text": "",
                 "deal": stay.deal_id,
             }

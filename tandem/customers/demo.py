@@ -12,7 +12,8 @@ bulk-created for speed, then every record's last and next follow-up is set from 
 
 What it builds (deterministic; the numbers are approximate):
 
-- ~10 products in four families; the default pipeline and a second one, 渠道合作 / Partner deals
+- ~10 products in four families; the default pipeline and a second one, 渠道合作 (Partner deals
+  in English)
 - two public pools, 华东公海 (East China) and 华南公海 (South China), with reclaim rules
   (A 90 / B 45 / C 20 days, reminder 3 days before, at most 200 owned, 20 claims a day,
   7 days' cool-down) holding ~40 unowned customers; a few owned customers due back soon
@@ -85,7 +86,14 @@ PRODUCTS: list[ProductSpec] = [
 SUITE = ["CRM-STD", "CRM-PRO", "CRM-ENT"]
 ADD_ONS = ["SVC-IMPL", "SVC-MIGR", "SVC-TRAIN", "INT-DING", "INT-WECOM", "INT-API", "HW-CHECKIN"]
 
-PARTNER_PIPELINE = "渠道合作 / Partner deals"
+
+def _in_two_languages(text: str) -> tuple[str, dict[str, str]]:
+    """A demo name written "中文 / English": the Chinese name, and its name in each language."""
+    chinese, _sep, english = text.partition(" / ")
+    return chinese, {"zh-hans": chinese, "en": english or chinese}
+
+
+PARTNER_PIPELINE = "渠道合作 / Partner deals"  # "中文 / English": the name and its names (core.naming)
 PARTNER_STAGES: list[tuple[str, int, str, list[str], str]] = [
     (
         "伙伴报备 / Registered",
@@ -633,16 +641,21 @@ class _Builder:
             self.created["products"] += 1
         self.products = {p.code: p for p in Product.objects.filter(code__in=[s.code for s in PRODUCTS])}
 
-        partner = Pipeline.objects.filter(name=PARTNER_PIPELINE).first()
+        pipeline_name, pipeline_names = _in_two_languages(PARTNER_PIPELINE)
+        partner = Pipeline.objects.filter(name__in=[pipeline_name, PARTNER_PIPELINE]).first()
         if partner is None:
-            partner = pipeline_save(actor=admin, pipeline=None, data={"name": PARTNER_PIPELINE, "order": 1})
-            for order, (name, probability, kind, required, guidance) in enumerate(PARTNER_STAGES):
+            partner = pipeline_save(
+                actor=admin, pipeline=None, data={"name": pipeline_name, "names": pipeline_names, "order": 1}
+            )
+            for order, (both, probability, kind, required, guidance) in enumerate(PARTNER_STAGES):
+                name, names = _in_two_languages(both)
                 stage_save(
                     actor=admin,
                     stage=None,
                     data={
                         "pipeline": partner,
                         "name": name,
+                        "names": names,
                         "order": order,
                         "probability": probability,
                         "kind": kind,

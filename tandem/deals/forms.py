@@ -16,10 +16,11 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tandem.activities.models import ActivityKind
-from tandem.core import access
+from tandem.core import access, naming
 from tandem.core.access import Actor
 from tandem.customers.models import Account, Channel, Contact, Source
 from tandem.org.forms import PersonChoiceField, TablerForm, active_people
@@ -65,12 +66,15 @@ def stage_choices(pipelines: Iterable[Pipeline], *, include_closed: bool = True)
     groups: list[tuple[Any, Any]] = []
     for pipeline in pipelines:
         stages = [
-            (s.pk, f"{s.name} · {s.get_kind_display()}" if s.kind != StageKind.OPEN else s.name)
+            (
+                s.pk,
+                f"{s.display_name} · {s.get_kind_display()}" if s.kind != StageKind.OPEN else s.display_name,
+            )
             for s in pipeline.stages.all()
             if include_closed or s.kind == StageKind.OPEN
         ]
         if stages:
-            groups.append((pipeline.name, stages))
+            groups.append((pipeline.display_name, stages))
     return groups
 
 
@@ -394,19 +398,53 @@ class ProductFilterForm(TablerForm):
         )
 
 
-class PipelineForm(TablerForm):
+class NamedForm(TablerForm):
+    """A ``name`` and, optionally, the name in each interface language (``core.naming``),
+    gathered into ``cleaned_data["names"]``; the initial ``names`` fill those fields."""
+
     name = forms.CharField(label=_("Name"), max_length=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = self.initial.get("names") or {}
+        for code in naming.language_codes():
+            field = forms.CharField(
+                label=naming.language_label(code),
+                max_length=naming.NAME_MAX_LENGTH,
+                required=False,
+                initial=names.get(code, ""),
+            )
+            field.widget.attrs.update({"class": "form-control", "lang": code})
+            self.fields[self.name_field(code)] = field
+
+    @staticmethod
+    def name_field(code: str) -> str:
+        return "name_" + code.replace("-", "_")
+
+    def language_fields(self) -> list[Any]:
+        return [self[self.name_field(code)] for code in naming.language_codes()]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["names"] = {
+            code: text
+            for code in naming.language_codes()
+            if (text := (cleaned.pop(self.name_field(code), "") or "").strip())
+        }
+        return cleaned
+
+
+class PipelineForm(NamedForm):
     order = forms.IntegerField(label=_("Order"), min_value=0, max_value=32767, initial=0)
     is_default = forms.BooleanField(label=_("Default pipeline for new deals"), required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
 
 def requirable_choices() -> list[tuple[str, str]]:
-    return [(f, requirable_field_label(f)) for f in REQUIRABLE_FIELDS]
+    return [(f, capfirst(requirable_field_label(f))) for f in REQUIRABLE_FIELDS]
 
 
-class StageForm(TablerForm):
-    name = forms.CharField(label=_("Name"), max_length=100)
+class StageForm(NamedForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=StageKind.choices)
     probability = forms.IntegerField(label=_("Win probability (%)"), min_value=0, max_value=100, initial=0)
     order = forms.IntegerField(label=_("Order"), min_value=0, max_value=32767, initial=0)

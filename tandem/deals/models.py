@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tandem.core import naming
 from tandem.core.models import SoftDeleteModel, TimeStampedModel
 from tandem.customers.models import Channel, Source
 
@@ -19,6 +20,7 @@ ALIVE = Q(deleted_at__isnull=True)
 
 class Pipeline(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
+    names = models.JSONField(_("name in other languages"), default=dict, blank=True)
     is_default = models.BooleanField(_("default pipeline"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -29,7 +31,12 @@ class Pipeline(TimeStampedModel):
         ordering = ["order", "id"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.name  # history keeps this, the same for readers of every language
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (``core.naming``)."""
+        return naming.localized(self.name, self.names)
 
 
 class StageKind(models.TextChoices):
@@ -43,6 +50,7 @@ class Stage(models.Model):
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(_("name"), max_length=100)
+    names = models.JSONField(_("name in other languages"), default=dict, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     probability = models.PositiveSmallIntegerField(
         _("win probability (%)"), default=0, validators=[MaxValueValidator(100)]
@@ -57,7 +65,12 @@ class Stage(models.Model):
         ordering = ["pipeline", "order", "id"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.name  # history keeps this, the same for readers of every language
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (``core.naming``)."""
+        return naming.localized(self.name, self.names)
 
 
 class Product(SoftDeleteModel, TimeStampedModel):

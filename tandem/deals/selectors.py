@@ -44,6 +44,7 @@ LIST_FIELDS = (
     "owner__username",
     "team__name",
     "stage__name",
+    "stage__names",
     "stage__probability",
     "status",
     "amount",

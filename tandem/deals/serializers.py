@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -49,9 +50,24 @@ def stage_ref(**kwargs: Any) -> VisibleStageField:
 
 # --- Pipelines and stages -------------------------------------------------------------------
 
+DISPLAY_NAME_HELP = _("The name in the language of the request (Accept-Language or the person's own).")
+
+
+class NamesField(serializers.DictField):
+    """``names``: the name in other interface languages, e.g. ``{"en": "Proposal", "zh-hans": "方案报价"}``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text",
+            _("The name in other interface languages: language code (en, zh-hans) to name."),
+        )
+        super().__init__(child=serializers.CharField(max_length=100, allow_blank=True), **kwargs)
+
 
 class StageSerializer(serializers.ModelSerializer[Stage]):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    display_name = serializers.CharField(read_only=True, help_text=DISPLAY_NAME_HELP)
+    names = NamesField(read_only=True)
 
     class Meta:
         model = Stage
@@ -59,6 +75,8 @@ class StageSerializer(serializers.ModelSerializer[Stage]):
             "id",
             "pipeline",
             "name",
+            "names",
+            "display_name",
             "order",
             "probability",
             "kind",
@@ -71,15 +89,18 @@ class StageSerializer(serializers.ModelSerializer[Stage]):
 
 class PipelineSerializer(serializers.ModelSerializer[Pipeline]):
     stages = StageSerializer(many=True, read_only=True)
+    display_name = serializers.CharField(read_only=True, help_text=DISPLAY_NAME_HELP)
+    names = NamesField(read_only=True)
 
     class Meta:
         model = Pipeline
-        fields = ["id", "name", "is_default", "is_active", "order", "stages"]
+        fields = ["id", "name", "names", "display_name", "is_default", "is_active", "order", "stages"]
         read_only_fields = fields
 
 
 class PipelineInputSerializer(serializers.Serializer[Pipeline]):
     name = serializers.CharField(max_length=100)
+    names = NamesField(required=False)
     is_default = serializers.BooleanField(required=False)
     is_active = serializers.BooleanField(required=False)
     order = serializers.IntegerField(required=False, min_value=0, max_value=32767)
@@ -88,6 +109,7 @@ class PipelineInputSerializer(serializers.Serializer[Pipeline]):
 class StageInputSerializer(serializers.Serializer[Stage]):
     pipeline = serializers.PrimaryKeyRelatedField(queryset=Pipeline.objects.all())
     name = serializers.CharField(max_length=100)
+    names = NamesField(required=False)
     order = serializers.IntegerField(required=False, min_value=0, max_value=32767)
     probability = serializers.IntegerField(required=False, min_value=0, max_value=100)
     kind = serializers.ChoiceField(choices=StageKind.choices, required=False)
@@ -155,8 +177,12 @@ class DealSerializer(serializers.ModelSerializer[Deal]):
     account_name = serializers.SerializerMethodField()
     owner_name = serializers.CharField(source="owner.__str__", read_only=True)
     team_name = serializers.SerializerMethodField()
-    pipeline_name = serializers.CharField(source="pipeline.name", read_only=True)
-    stage_name = serializers.CharField(source="stage.name", read_only=True)
+    pipeline_name = serializers.CharField(
+        source="pipeline.display_name", read_only=True, help_text=DISPLAY_NAME_HELP
+    )
+    stage_name = serializers.CharField(
+        source="stage.display_name", read_only=True, help_text=DISPLAY_NAME_HELP
+    )
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     effective_probability = serializers.IntegerField(read_only=True)
     contacts = DealContactSerializer(source="deal_contacts", many=True, read_only=True)

@@ -18,8 +18,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from tandem.core import access, history
+from tandem.core import access, history, naming
 from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
 from tandem.core.models import HistoryAction
@@ -105,7 +106,10 @@ def _guard_stage(deal: Deal, stage: Stage) -> None:
             {
                 "stage": [
                     _("To enter “%(stage)s”, fill in: %(fields)s.")
-                    % {"stage": stage.name, "fields": ", ".join(requirable_field_label(f) for f in missing)}
+                    % {
+                        "stage": stage.display_name,
+                        "fields": ", ".join(requirable_field_label(f) for f in missing),
+                    }
                 ]
             },
             code="stage_requirements",
@@ -378,6 +382,8 @@ def stage_durations(deal: Deal) -> list[dict[str, Any]]:
 # --- Pipelines, stages and products (administrators) ---------------------------------------
 
 
+# Stored in English; shown in each person's language by the catalogues (core.naming.localized).
+DEFAULT_PIPELINE_NAME = gettext_noop("Sales")
 DEFAULT_STAGES = [
     ("Qualification", 10, "open", []),
     ("Needs analysis", 25, "open", []),
@@ -392,7 +398,7 @@ def ensure_default_pipeline() -> None:
     """A fresh installation gets one pipeline with sensible stages (renamed freely afterwards)."""
     if Pipeline.objects.exists():
         return
-    pipeline = Pipeline.objects.create(name="Sales", is_default=True)
+    pipeline = Pipeline.objects.create(name=DEFAULT_PIPELINE_NAME, is_default=True)
     for order, (name, probability, kind, required) in enumerate(DEFAULT_STAGES):
         Stage.objects.create(
             pipeline=pipeline,
@@ -442,9 +448,16 @@ def pipeline_save(*, actor: Actor, pipeline: Pipeline | None, data: Mapping[str,
     pipeline = pipeline or Pipeline()
     before = None if creating else history.snapshot(pipeline)
     name = (data.get("name", pipeline.name) or "").strip()
+    errors: dict[str, list[str]] = {}
     if not name:
-        raise ValidationError({"name": [_("This field is required.")]})
-    pipeline.name = name
+        errors["name"] = [_("This field is required.")]
+    try:
+        names = naming.clean_names(data["names"]) if "names" in data else pipeline.names
+    except ValidationError as exc:
+        errors["names"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    pipeline.name, pipeline.names = name, names
     for field in ("is_default", "is_active", "order"):
         if field in data:
             setattr(pipeline, field, data[field])
@@ -487,6 +500,12 @@ def stage_save(*, actor: Actor, stage: Stage | None, data: Mapping[str, Any]) ->
     name = (data.get("name", stage.name) or "").strip()
     if not name:
         errors["name"] = [_("This field is required.")]
+    names = stage.names
+    if "names" in data:
+        try:
+            names = naming.clean_names(data["names"])
+        except ValidationError as exc:
+            errors["names"] = exc.messages
     required = data.get("required_fields", stage.required_fields) or []
     unknown = [f for f in required if f not in REQUIRABLE_FIELDS]
     if unknown:
@@ -498,7 +517,7 @@ def stage_save(*, actor: Actor, stage: Stage | None, data: Mapping[str, Any]) ->
         errors["kind"] = [_("Choose open, won or lost.")]
     if errors:
         raise ValidationError(errors)
-    stage.name, stage.required_fields, stage.kind = name, list(required), kind
+    stage.name, stage.names, stage.required_fields, stage.kind = name, names, list(required), kind
     for field in ("order", "probability", "guidance"):
         if field in data:
             setattr(stage, field, data[field])

@@ -30,7 +30,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tandem.activities import services as activity_services
-from tandem.core import access, webforms
+from tandem.core import access, naming, webforms
 from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
 from tandem.core.listing import Column, ListResult, list_context
@@ -427,7 +427,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
         if as_json:
             return JsonResponse({"message": _("You may not move this deal.")}, status=403)
         raise
-    text = _("%(name)s moved to %(stage)s.") % {"name": deal.name, "stage": _(stage.name)}
+    text = _("%(name)s moved to %(stage)s.") % {"name": deal.name, "stage": stage.display_name}
     if not as_json:
         messages.success(request, text)
         return redirect(back)
@@ -561,7 +561,7 @@ def deal_stage(request: HttpRequest, pk: int) -> HttpResponse:
             error=True,
             move_errors=[_("This deal was changed by someone else; it is shown as it is now. Try again.")],
         )
-    return _detail_answer(request, actor, deal, ok=_("Moved to %(stage)s.") % {"stage": _(stage.name)})
+    return _detail_answer(request, actor, deal, ok=_("Moved to %(stage)s.") % {"stage": stage.display_name})
 
 
 @require_POST
@@ -985,7 +985,7 @@ def _pipeline_form(request: HttpRequest, pipeline: Pipeline | None) -> HttpRespo
     _require_manage(actor)
     initial: dict[str, Any] = {"is_active": True, "order": Pipeline.objects.count()}
     if pipeline is not None:
-        initial = {f: getattr(pipeline, f) for f in PipelineForm.base_fields}
+        initial = {**{f: getattr(pipeline, f) for f in PipelineForm.base_fields}, "names": pipeline.names}
     form = PipelineForm(webforms.posted(request), initial=initial)
 
     @transaction.atomic
@@ -999,6 +999,9 @@ def _pipeline_form(request: HttpRequest, pipeline: Pipeline | None) -> HttpRespo
                     data={
                         "pipeline": saved,
                         "name": default_stage_names().get(name, name),
+                        "names": {
+                            code: naming.localized(name, None, code) for code in naming.language_codes()
+                        },
                         "order": order,
                         "probability": probability,
                         "kind": kind,
@@ -1014,7 +1017,7 @@ def _pipeline_form(request: HttpRequest, pipeline: Pipeline | None) -> HttpRespo
         context={"form": form, "pipeline": pipeline},
         on_error=pipeline.refresh_from_db if pipeline is not None else None,
         save=save,
-        success=lambda saved: _("Pipeline %(name)s was saved.") % {"name": saved.name},
+        success=lambda saved: _("Pipeline %(name)s was saved.") % {"name": saved.display_name},
         done="deals:pipeline-list",
     )
 
@@ -1044,7 +1047,7 @@ def pipeline_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Pipeline %(name)s was deleted.") % {"name": pipeline.name})
+        messages.success(request, _("Pipeline %(name)s was deleted.") % {"name": pipeline.display_name})
     return redirect("deals:pipeline-list")
 
 
@@ -1062,7 +1065,7 @@ def _stage_form(request: HttpRequest, pipeline: Pipeline, stage: Stage | None) -
         last = pipeline.stages.order_by("-order").first()
         initial: dict[str, Any] = {"order": (last.order + 1) if last else 0, "kind": StageKind.OPEN}
     else:
-        initial = {f: getattr(stage, f) for f in StageForm.base_fields}
+        initial = {**{f: getattr(stage, f) for f in StageForm.base_fields}, "names": stage.names}
     form = StageForm(webforms.posted(request), initial=initial)
     return webforms.form_page(
         request,
@@ -1073,7 +1076,7 @@ def _stage_form(request: HttpRequest, pipeline: Pipeline, stage: Stage | None) -
         save=lambda: services.stage_save(
             actor=actor, stage=stage, data={**form.cleaned_data, "pipeline": pipeline}
         ),
-        success=lambda saved: _("Stage %(name)s was saved.") % {"name": saved.name},
+        success=lambda saved: _("Stage %(name)s was saved.") % {"name": saved.display_name},
         done="deals:pipeline-list",
     )
 
@@ -1115,5 +1118,5 @@ def stage_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Stage %(name)s was deleted.") % {"name": stage.name})
+        messages.success(request, _("Stage %(name)s was deleted.") % {"name": stage.display_name})
     return redirect("deals:pipeline-list")

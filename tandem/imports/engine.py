@@ -48,7 +48,7 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
 from tandem.activities.models import Activity, ActivityKind
-from tandem.core import access, history
+from tandem.core import access, history, naming
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction, HistoryEntry
 from tandem.customers import dedupe
@@ -334,9 +334,19 @@ class Importer:
         if self.resource == "deal":
             pipelines = list(Pipeline.objects.filter(is_active=True).order_by("-is_default", "order", "id"))
             self.default_pipeline = pipelines[0] if pipelines else None
-            self.pipelines = {_squash(p.name): p for p in pipelines}
-            for stage in Stage.objects.filter(pipeline__in=pipelines).order_by("order", "id"):
+            # By any of their names, in every language (a file may come from a Chinese or an
+            # English export); a pipeline's own name wins over another's translation.
+            for pipeline in pipelines:
+                self.pipelines.setdefault(_squash(pipeline.name), pipeline)
+            for pipeline in pipelines:
+                for name in naming.every_name(pipeline.name, pipeline.names):
+                    self.pipelines.setdefault(_squash(name), pipeline)
+            stages = list(Stage.objects.filter(pipeline__in=pipelines).order_by("order", "id"))
+            for stage in stages:
                 self.stages[stage.pipeline_id].setdefault(_squash(stage.name), stage)
+            for stage in stages:
+                for name in naming.every_name(stage.name, stage.names):
+                    self.stages[stage.pipeline_id].setdefault(_squash(name), stage)
         self.products: dict[str, list[Product]] = defaultdict(list)
         self.product_codes: dict[str, Product] = {}
         if self.resource in ("deal", "product"):
@@ -770,7 +780,9 @@ class Importer:
             pipeline = self.pipelines.get(_squash(pipeline_text))
             if pipeline is None:
                 message = _("No active pipeline called “%(name)s”.") % {"name": pipeline_text}
-                suggestion = F_.did_you_mean(pipeline_text, [p.name for p in self.pipelines.values()])
+                suggestion = F_.did_you_mean(
+                    pipeline_text, sorted({p.display_name for p in self.pipelines.values()})
+                )
                 if suggestion:
                     message += " " + _("Did you mean “%(suggestion)s”?") % {"suggestion": suggestion}
                 plan.error("pipeline", message)
@@ -788,9 +800,9 @@ class Importer:
             if stage is None:
                 message = _("No stage called “%(name)s” in the pipeline “%(pipeline)s”.") % {
                     "name": stage_text,
-                    "pipeline": pipeline.name,
+                    "pipeline": pipeline.display_name,
                 }
-                suggestion = F_.did_you_mean(stage_text, [s.name for s in stages.values()])
+                suggestion = F_.did_you_mean(stage_text, sorted({s.display_name for s in stages.values()}))
                 if suggestion:
                     message += " " + _("Did you mean “%(suggestion)s”?") % {"suggestion": suggestion}
                 plan.error("stage", message)

@@ -105,7 +105,7 @@ class UnqualifyForm(TablerForm):
 
 class StageChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.pipeline.name} · {obj.name}"
+        return f"{obj.pipeline.display_name} · {obj.display_name}"
 
 
 class ConvertForm(TablerForm):

@@ -96,7 +96,7 @@ KINDS: list[Kind] = [
         lambda: Deal.objects.select_related("account", "stage"),
         ("name",),
         (),
-        lambda d: _join(d.account.name if d.account_id else "", d.stage.name),
+        lambda d: _join(d.account.name if d.account_id else "", d.stage.display_name),
     ),
 ]
 

@@ -411,6 +411,44 @@ def test_only_deal_administrators_change_pipelines_and_stages(world: World) -> N
     assert not Stage.objects.filter(pipeline_id=new_id).exists()
 
 
+def test_pipelines_and_stages_carry_a_name_per_language_and_answer_in_the_requests(world: World) -> None:
+    created = as_(world.admin).post(
+        PIPELINES, {"name": "渠道合作", "names": {"en": "Partner deals", "zh-hans": ""}}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["names"] == {"en": "Partner deals"}
+    new_id = created.json()["id"]
+    stage = as_(world.admin).post(
+        STAGES, {"pipeline": new_id, "name": "联合方案", "names": {"en": "Joint proposal"}}, format="json"
+    )
+    assert stage.status_code == 201, stage.json()
+    deal = DealFactory(owner=world.owner, pipeline_id=new_id, stage_id=stage.json()["id"])
+    english = as_(world.owner).get(url(deal), HTTP_ACCEPT_LANGUAGE="en").json()
+    assert (english["pipeline_name"], english["stage_name"]) == ("Partner deals", "Joint proposal")
+    User.objects.filter(pk=world.owner.pk).update(language="zh-hans")
+    chinese = as_(world.owner).get(url(deal)).json()
+    assert (chinese["pipeline_name"], chinese["stage_name"]) == ("渠道合作", "联合方案")
+    listed = as_(world.owner).get(f"{STAGES}{stage.json()['id']}/").json()
+    assert listed["display_name"] == "联合方案" and listed["names"] == {"en": "Joint proposal"}
+
+
+def test_it_refuses_names_in_an_unknown_language_and_changes_nothing(world: World) -> None:
+    stage = stage_named("Proposal")
+    before = (stage.name, stage.names)
+    answer = as_(world.admin).patch(
+        f"{STAGES}{stage.pk}/", {"names": {"fr": "Proposition", "en": "x" * 101}}, format="json"
+    )
+    assert answer.status_code == 400
+    assert "names" in answer.json()
+    stage.refresh_from_db()
+    assert (stage.name, stage.names) == before
+    answer = as_(world.admin).patch(f"{STAGES}{stage.pk}/", {"names": {"fr": "Proposition"}}, format="json")
+    assert answer.status_code == 400
+    assert "“fr” is not a language of Tandem" in str(answer.json()["names"])
+    stage.refresh_from_db()
+    assert (stage.name, stage.names) == before
+
+
 def test_it_refuses_to_delete_a_pipeline_with_deals(world: World) -> None:
     DealFactory(owner=world.owner)
     response = as_(world.admin).delete(f"{PIPELINES}{pipeline().pk}/")

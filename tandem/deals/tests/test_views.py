@@ -672,6 +672,64 @@ def test_it_creates_a_pipeline_with_default_stages(world: World) -> None:
     assert created.stages.count() == 6
 
 
+def test_a_new_pipelines_default_stages_have_their_name_in_each_language(world: World) -> None:
+    User.objects.filter(pk=world.admin.pk).update(language="zh-hans")
+    response = _client(world.admin).post(
+        reverse("deals:pipeline-create"),
+        {"name": "续约", "name_en": "Renewals", "order": 2, "is_active": "on"},
+    )
+    assert response.status_code == 302
+    created = Pipeline.objects.get(name="续约")
+    assert created.names == {"en": "Renewals"}
+    first = created.stages.order_by("order").first()
+    assert first is not None
+    assert (first.name, first.names) == ("初步接洽", {"en": "Qualification", "zh-hans": "初步接洽"})
+
+
+def test_it_names_a_stage_in_each_language_and_each_person_reads_their_own(world: World) -> None:
+    default = pipeline()
+    client = _client(world.admin)
+    form = client.get(reverse("deals:stage-create", args=[default.pk])).content.decode()
+    assert 'name="name_en"' in form and 'name="name_zh_hans"' in form and 'lang="zh-hans"' in form
+    response = client.post(
+        reverse("deals:stage-create", args=[default.pk]),
+        {
+            "name": "Demo",
+            "name_en": "",
+            "name_zh_hans": "产品演示",
+            "kind": "open",
+            "probability": 40,
+            "order": 2,
+        },
+    )
+    assert response.status_code == 302
+    stage = Stage.objects.get(name="Demo")
+    assert stage.names == {"zh-hans": "产品演示"}
+    edit = client.get(reverse("deals:stage-edit", args=[stage.pk])).content.decode()
+    assert 'value="产品演示"' in edit
+    _deal(world, name="Shown deal", stage=stage)
+    english = _client(world.owner).get(reverse("deals:board")).content.decode()
+    assert ">Demo</h2>" in english and ">Proposal</h2>" in english
+    User.objects.filter(pk=world.owner.pk).update(language="zh-hans")
+    chinese = _client(world.owner).get(reverse("deals:board")).content.decode()
+    assert ">产品演示</h2>" in chinese and ">方案报价</h2>" in chinese
+    listed = _client(world.owner).get(reverse("deals:deal-list")).content.decode()
+    assert ">产品演示</td>" in listed
+
+
+def test_a_stage_name_too_long_in_another_language_is_refused_inline(world: World) -> None:
+    stage = stage_named("Proposal")
+    response = _client(world.admin).post(
+        reverse("deals:stage-edit", args=[stage.pk]),
+        {"name": "Proposal", "name_zh_hans": "方" * 101, "kind": "open", "probability": 50, "order": 2},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'name="name_zh_hans"' in body and "invalid-feedback" in body
+    stage.refresh_from_db()
+    assert stage.names == {}
+
+
 def test_it_adds_a_stage_with_required_fields_and_reorders_it(world: World) -> None:
     default = pipeline()
     client = _client(world.admin)

@@ -14,7 +14,7 @@ from tandem.conftest import World
 from tandem.core.models import HistoryEntry
 from tandem.customers.models import Account, Contact, DuplicateKey
 from tandem.customers.tests.factories import AccountFactory, distinct_name
-from tandem.deals.models import Deal, DealLine, Product
+from tandem.deals.models import Deal, DealLine, Pipeline, Product, Stage
 from tandem.imports import services
 from tandem.imports.fields import suggest_mapping
 from tandem.imports.models import ImportRowResult, ImportStatus
@@ -241,6 +241,29 @@ def test_it_finds_accounts_by_normalised_name_and_stages_through_a_value_map(
     acme.refresh_from_db()
     assert acme.lifecycle == "customer"
     assert "Did you mean “ACME Corporation”?" in messages_of(job.pk, 4)[0]["message"]
+
+
+def test_it_finds_pipelines_and_stages_by_their_name_in_any_language(world: World, tmp_path: Path) -> None:
+    partner = Pipeline.objects.create(name="渠道合作", names={"en": "Partner deals"}, order=3)
+    Stage.objects.create(pipeline=partner, name="联合方案", names={"en": "Joint proposal"}, probability=40)
+    AccountFactory(name="Acme Corporation", owner=world.owner)
+    path = write_csv(
+        tmp_path / "deals.csv",
+        [
+            ["external id", "name", "account", "pipeline", "stage"],
+            ["P1", "Built-in stage in Chinese", "Acme Corporation", "", "方案报价"],
+            ["P2", "Custom stage in English", "Acme Corporation", "Partner deals", "Joint proposal"],
+            ["P3", "Custom stage in Chinese", "Acme Corporation", "渠道合作", "联合方案"],
+            ["P4", "No such stage", "Acme Corporation", "Partner deals", "Joint proposa"],
+        ],
+    )
+    job = run(world.actor(world.manager), "deal", path, mode="skip")
+    assert Deal.objects.get(external_id="P1").stage.name == "Proposal"
+    assert Deal.objects.get(external_id="P2").stage.name == "联合方案"
+    assert Deal.objects.get(external_id="P3").stage.pipeline == partner
+    assert not Deal.objects.filter(external_id="P4").exists()
+    message = messages_of(job.pk, 5)[0]["message"]
+    assert "Did you mean “Joint proposal”?" in message and "“Partner deals”" in message
 
 
 # --- Duplicates ----------------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""Names that administrators give configuration records, in each interface language.
+
+A pipeline or a stage has one ``name`` (what its creator typed) and ``names``: the same name
+in other interface languages, ``{"en": "Proposal", "zh-hans": "方案报价"}``. Everyone sees the
+name in their own language when it has one, else the plain name, translated by the catalogues
+when it is one of Tandem's built-in names (the default stages are created as "Proposal" and
+read "方案报价" in Chinese without any ``names``). See decisions/0010-names-in-two-languages.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+NAME_MAX_LENGTH = 100
+
+
+def language_codes() -> list[str]:
+    return [code for code, _label in settings.LANGUAGES]
+
+
+def language_label(code: str) -> str:
+    """A language's own name ("English", "简体中文"), as the language menu shows it."""
+    return dict(settings.LANGUAGES).get(code, code)
+
+
+def localized(name: str, names: Mapping[str, str] | None, language: str | None = None) -> str:
+    """The name to show in ``language`` (default: the active one)."""
+    code = (language or translation.get_language() or settings.LANGUAGE_CODE).lower()
+    if names:
+        own = names.get(code)
+        if own:
+            return own
+    if not name:
+        return name
+    if language is None or code == (translation.get_language() or "").lower():
+        return gettext(name)
+    with translation.override(code):
+        return gettext(name)
+
+
+def every_name(name: str, names: Mapping[str, str] | None) -> list[str]:
+    """Every name a record goes by, in any language: what an import may call it."""
+    found = [name, *(names or {}).values()]
+    found += [localized(name, None, code) for code in language_codes()]
+    return list(dict.fromkeys(n for n in found if n))
+
+
+def clean_names(value: Any, *, max_length: int = NAME_MAX_LENGTH) -> dict[str, str]:
+    """``names`` as given to a service: language code to text; blank names are dropped.
+
+    Raises ``ValidationError`` with one message per problem (an unknown language, a name that
+    is not text or is too long).
+    """
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            _('Give the names as language code and name, e.g. {"en": "Proposal", "zh-hans": "方案报价"}.')
+        )
+    codes = language_codes()
+    cleaned: dict[str, str] = {}
+    errors: list[str] = []
+    for code, text in value.items():
+        if code not in codes:
+            errors.append(
+                str(
+                    _("“%(code)s” is not a language of Tandem; use %(codes)s.")
+                    % {"code": code, "codes": ", ".join(codes)}
+                )
+            )
+            continue
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            errors.append(
+                str(_("The name in %(language)s must be text.") % {"language": language_label(code)})
+            )
+            continue
+        text = text.strip()
+        if len(text) > max_length:
+            errors.append(
+                str(
+                    _("The name in %(language)s has %(m)d characters; at most %(n)d.")
+                    % {"language": language_label(code), "m": len(text), "n": max_length}
+                )
+            )
+        elif text:
+            cleaned[code] = text
+    if errors:
+        raise ValidationError(errors)
+    return cleaned

@@ -1,0 +1,61 @@
+"""core.naming: a configuration record's name in each interface language."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tandem.core import naming
+
+
+def test_it_shows_the_name_given_for_the_active_language() -> None:
+    names = {"en": "Joint proposal", "zh-hans": "联合方案"}
+    with translation.override("zh-hans"):
+        assert naming.localized("联合方案", names) == "联合方案"
+    with translation.override("en"):
+        assert naming.localized("联合方案", names) == "Joint proposal"
+    assert naming.localized("联合方案", names, "en") == "Joint proposal"
+
+
+def test_without_a_name_for_the_language_it_falls_back_to_the_catalogue_then_the_name() -> None:
+    with translation.override("zh-hans"):
+        assert naming.localized("Proposal", {}) == "方案报价"  # a built-in stage name
+        assert naming.localized("Renewals", {"en": "Renewals"}) == "Renewals"  # nothing in Chinese
+    assert naming.localized("Proposal", None, "zh-hans") == "方案报价"
+    assert naming.localized("", None) == ""
+
+
+def test_every_name_covers_the_record_in_each_language() -> None:
+    assert set(naming.every_name("Proposal", {})) == {"Proposal", "方案报价"}
+    assert naming.every_name("联合方案", {"en": "Joint proposal"}) == ["联合方案", "Joint proposal"]
+
+
+def test_clean_names_keeps_known_languages_and_drops_blank_names() -> None:
+    assert naming.clean_names({"en": " Renewals ", "zh-hans": ""}) == {"en": "Renewals"}
+    assert naming.clean_names(None) == {}
+    assert naming.clean_names({"zh-hans": None}) == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ({"fr": "Renouvellements"}, "“fr” is not a language of Tandem"),
+        ({"en": 7}, "The name in English must be text."),
+        ({"en": "x" * 101}, "has 101 characters; at most 100"),
+        (["en", "Renewals"], "Give the names as language code and name"),
+    ],
+)
+def test_clean_names_says_what_is_wrong(value: object, fragment: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        naming.clean_names(value)
+    assert any(fragment in message for message in caught.value.messages)
+
+
+@given(st.dictionaries(st.sampled_from(["en", "zh-hans"]), st.text(max_size=100)))
+def test_cleaned_names_are_stripped_non_empty_and_clean_again_to_themselves(value: dict[str, str]) -> None:
+    cleaned = naming.clean_names(value)
+    assert all(text and text == text.strip() for text in cleaned.values())
+    assert naming.clean_names(cleaned) == cleaned
