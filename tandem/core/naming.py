@@ -30,14 +30,19 @@ def language_label(code: str) -> str:
     return dict(settings.LANGUAGES).get(code, code)
 
 
-def localized(name: str, names: Mapping[str, str] | None, language: str | None = None) -> str:
-    """The name to show in ``language`` (default: the active one)."""
+def localized(
+    name: str, names: Mapping[str, str] | None, language: str | None = None, *, catalogue: bool = True
+) -> str:
+    """The name to show in ``language`` (default: the active one).
+
+    ``catalogue=False`` for proper names (products): no translation of ``name`` by the catalogues.
+    """
     code = (language or translation.get_language() or settings.LANGUAGE_CODE).lower()
     if names:
         own = names.get(code)
         if own:
             return own
-    if not name:
+    if not name or not catalogue:
         return name
     if language is None or code == (translation.get_language() or "").lower():
         return gettext(name)
@@ -45,10 +50,11 @@ def localized(name: str, names: Mapping[str, str] | None, language: str | None =
         return gettext(name)
 
 
-def every_name(name: str, names: Mapping[str, str] | None) -> list[str]:
+def every_name(name: str, names: Mapping[str, str] | None, *, catalogue: bool = True) -> list[str]:
     """Every name a record goes by, in any language: what an import may call it."""
     found = [name, *(names or {}).values()]
-    found += [localized(name, None, code) for code in language_codes()]
+    if catalogue:
+        found += [localized(name, None, code) for code in language_codes()]
     return list(dict.fromkeys(n for n in found if n))
 
 

@@ -61,23 +61,33 @@ class ProductSpec:
 
 PRODUCTS: list[ProductSpec] = [
     ProductSpec(
-        "CRM-STD", "CRM 标准版 / Standard", "CRM 套件 / CRM suite", 12_000, "每用户每年 / per user, yearly"
+        "CRM-STD",
+        "CRM 标准版 / CRM Standard",
+        "CRM 套件 / CRM suite",
+        12_000,
+        "每用户每年 / per user, yearly",
     ),
     ProductSpec(
         "CRM-PRO",
-        "CRM 专业版 / Professional",
+        "CRM 专业版 / CRM Professional",
         "CRM 套件 / CRM suite",
         36_000,
         "每用户每年 / per user, yearly",
     ),
     ProductSpec(
-        "CRM-ENT", "CRM 企业版 / Enterprise", "CRM 套件 / CRM suite", 98_000, "每用户每年 / per user, yearly"
+        "CRM-ENT",
+        "CRM 企业版 / CRM Enterprise",
+        "CRM 套件 / CRM suite",
+        98_000,
+        "每用户每年 / per user, yearly",
     ),
-    ProductSpec("SVC-IMPL", "实施服务 / Implementation", "服务 / Services", 3_000, "按人天 / per person-day"),
+    ProductSpec(
+        "SVC-IMPL", "实施服务 / Implementation services", "服务 / Services", 3_000, "按人天 / per person-day"
+    ),
     ProductSpec("SVC-MIGR", "数据迁移 / Data migration", "服务 / Services", 20_000, ""),
     ProductSpec("SVC-TRAIN", "现场培训 / On-site training", "服务 / Services", 8_000, "每场 / per session"),
-    ProductSpec("INT-DING", "钉钉集成 / DingTalk", "集成 / Integrations", 15_000, ""),
-    ProductSpec("INT-WECOM", "企业微信集成 / WeCom", "集成 / Integrations", 15_000, ""),
+    ProductSpec("INT-DING", "钉钉集成 / DingTalk integration", "集成 / Integrations", 15_000, ""),
+    ProductSpec("INT-WECOM", "企业微信集成 / WeCom integration", "集成 / Integrations", 15_000, ""),
     ProductSpec("INT-API", "开放 API 扩展包 / API add-on", "集成 / Integrations", 24_000, ""),
     ProductSpec(
         "HW-CHECKIN", "外勤签到终端 / Check-in device", "硬件 / Hardware", 2_000, "每台 / per device"
@@ -626,11 +636,13 @@ class _Builder:
         for spec in PRODUCTS:
             if spec.code in existing:
                 continue
+            name, names = _in_two_languages(spec.name)
             product_save(
                 actor=admin,
                 product=None,
                 data={
-                    "name": spec.name,
+                    "name": name,
+                    "names": names,
                     "code": spec.code,
                     "family": spec.family,
                     "list_price": Decimal(spec.price),
@@ -1207,8 +1219,8 @@ class _Builder:
         lines = self._lines(chinese)
         contacts = self.contacts_of.get(account.pk, [])
         roles = ["decision_maker", "influencer", "technical", "purchasing"]
-        suite_name = lines[0]["product"].name
-        label = suite_name.split(" / ")[0] if chinese else "CRM " + suite_name.split(" / ")[-1]
+        suite = lines[0]["product"]
+        label = suite.name if chinese else suite.names.get("en", suite.name)
         data: dict[str, Any] = {
             "name": f"{account.name} · {label}"[:200],
             "account": account,

@@ -197,7 +197,7 @@ class ProductViewSet(CrmModelViewSet):
     def export_columns(self) -> Sequence[Column]:
         return [
             (gettext_lazy("ID"), lambda p: p.pk),
-            (gettext_lazy("Name"), lambda p: p.name),
+            (gettext_lazy("Name"), lambda p: p.display_name),
             (gettext_lazy("Code"), lambda p: p.code),
             (gettext_lazy("Series / family"), lambda p: p.family),
             (gettext_lazy("List price"), lambda p: p.list_price),

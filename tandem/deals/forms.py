@@ -249,7 +249,7 @@ class DealLineForm(TablerForm):
         field.queryset = Product.objects.all()  # type: ignore[attr-defined]
         field.widget.choices = [
             ("", "—"),
-            *((p.pk, f"{p.name} ({p.code})" if p.code else p.name) for p in products),
+            *((p.pk, f"{p.display_name} ({p.code})" if p.code else p.display_name) for p in products),
         ]
         for name in ("quantity", "unit_price", "discount_percent"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "class": "form-control num"})
@@ -366,8 +366,46 @@ class BulkForm(forms.Form):
         return data
 
 
-class ProductForm(TablerForm):
+class NamedForm(TablerForm):
+    """A ``name`` and, optionally, the name in each interface language (``core.naming``),
+    gathered into ``cleaned_data["names"]``; the initial ``names`` fill those fields."""
+
+    name = forms.CharField(label=_("Name"), max_length=naming.NAME_MAX_LENGTH)
+    name_max_length = naming.NAME_MAX_LENGTH
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = self.initial.get("names") or {}
+        for code in naming.language_codes():
+            field = forms.CharField(
+                label=naming.language_label(code),
+                max_length=self.name_max_length,
+                required=False,
+                initial=names.get(code, ""),
+            )
+            field.widget.attrs.update({"class": "form-control", "lang": code})
+            self.fields[self.name_field(code)] = field
+
+    @staticmethod
+    def name_field(code: str) -> str:
+        return "name_" + code.replace("-", "_")
+
+    def language_fields(self) -> list[Any]:
+        return [self[self.name_field(code)] for code in naming.language_codes()]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["names"] = {
+            code: text
+            for code in naming.language_codes()
+            if (text := (cleaned.pop(self.name_field(code), "") or "").strip())
+        }
+        return cleaned
+
+
+class ProductForm(NamedForm):
     name = forms.CharField(label=_("Name"), max_length=200)
+    name_max_length = 200
     code = forms.CharField(label=_("Code"), max_length=64, required=False)
     family = forms.CharField(label=_("Series / family"), max_length=100, required=False)
     list_price = forms.DecimalField(
@@ -396,42 +434,6 @@ class ProductFilterForm(TablerForm):
         self.fields["q"].widget.attrs.update(
             {"type": "search", "placeholder": _("Name or code"), "autocomplete": "off"}
         )
-
-
-class NamedForm(TablerForm):
-    """A ``name`` and, optionally, the name in each interface language (``core.naming``),
-    gathered into ``cleaned_data["names"]``; the initial ``names`` fill those fields."""
-
-    name = forms.CharField(label=_("Name"), max_length=100)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        names = self.initial.get("names") or {}
-        for code in naming.language_codes():
-            field = forms.CharField(
-                label=naming.language_label(code),
-                max_length=naming.NAME_MAX_LENGTH,
-                required=False,
-                initial=names.get(code, ""),
-            )
-            field.widget.attrs.update({"class": "form-control", "lang": code})
-            self.fields[self.name_field(code)] = field
-
-    @staticmethod
-    def name_field(code: str) -> str:
-        return "name_" + code.replace("-", "_")
-
-    def language_fields(self) -> list[Any]:
-        return [self[self.name_field(code)] for code in naming.language_codes()]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        cleaned["names"] = {
-            code: text
-            for code in naming.language_codes()
-            if (text := (cleaned.pop(self.name_field(code), "") or "").strip())
-        }
-        return cleaned
 
 
 class PipelineForm(NamedForm):

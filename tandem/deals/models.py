@@ -75,6 +75,7 @@ class Stage(models.Model):
 
 class Product(SoftDeleteModel, TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
+    names = models.JSONField(_("name in other languages"), default=dict, blank=True)
     code = models.CharField(_("code"), max_length=64, blank=True)
     family = models.CharField(_("series / family"), max_length=100, blank=True)
     list_price = models.DecimalField(_("list price"), max_digits=14, decimal_places=2, default=Decimal("0"))
@@ -93,7 +94,12 @@ class Product(SoftDeleteModel, TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.name  # history keeps this, the same for readers of every language
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language; a product's own name is never translated by the catalogues."""
+        return naming.localized(self.name, self.names, catalogue=False)
 
 
 class DealStatus(models.TextChoices):

@@ -56,12 +56,12 @@ DISPLAY_NAME_HELP = _("The name in the language of the request (Accept-Language 
 class NamesField(serializers.DictField):
     """``names``: the name in other interface languages, e.g. ``{"en": "Proposal", "zh-hans": "方案报价"}``."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, max_length: int = 100, **kwargs: Any) -> None:
         kwargs.setdefault(
             "help_text",
             _("The name in other interface languages: language code (en, zh-hans) to name."),
         )
-        super().__init__(child=serializers.CharField(max_length=100, allow_blank=True), **kwargs)
+        super().__init__(child=serializers.CharField(max_length=max_length, allow_blank=True), **kwargs)
 
 
 class StageSerializer(serializers.ModelSerializer[Stage]):
@@ -123,11 +123,16 @@ class StageInputSerializer(serializers.Serializer[Stage]):
 
 
 class ProductSerializer(serializers.ModelSerializer[Product]):
+    names = NamesField(read_only=True, max_length=200)
+    display_name = serializers.CharField(read_only=True, help_text=DISPLAY_NAME_HELP)
+
     class Meta:
         model = Product
         fields = [
             "id",
             "name",
+            "names",
+            "display_name",
             "code",
             "family",
             "list_price",
@@ -142,6 +147,7 @@ class ProductSerializer(serializers.ModelSerializer[Product]):
 
 class ProductInputSerializer(serializers.Serializer[Product]):
     name = serializers.CharField(max_length=200)
+    names = NamesField(required=False, max_length=200)
     code = serializers.CharField(max_length=64, required=False, allow_blank=True)
     family = serializers.CharField(max_length=100, required=False, allow_blank=True)
     list_price = serializers.DecimalField(
@@ -165,7 +171,9 @@ class DealContactSerializer(serializers.ModelSerializer[DealContact]):
 
 
 class DealLineSerializer(serializers.ModelSerializer[DealLine]):
-    product_name = serializers.CharField(source="product.name", read_only=True)
+    product_name = serializers.CharField(
+        source="product.display_name", read_only=True, help_text=DISPLAY_NAME_HELP
+    )
 
     class Meta:
         model = DealLine

@@ -410,6 +410,9 @@ def ensure_default_pipeline() -> None:
         )
 
 
+PRODUCT_NAME_MAX_LENGTH = 200
+
+
 @transaction.atomic
 def product_save(*, actor: Actor, product: Product | None, data: Mapping[str, Any]) -> Product:
     access.require(actor, "manage", "product")
@@ -420,12 +423,18 @@ def product_save(*, actor: Actor, product: Product | None, data: Mapping[str, An
     name = (data.get("name", product.name) or "").strip()
     if not name:
         errors["name"] = [_("This field is required.")]
+    names = product.names
+    if "names" in data:
+        try:
+            names = naming.clean_names(data["names"], max_length=PRODUCT_NAME_MAX_LENGTH)
+        except ValidationError as exc:
+            errors["names"] = exc.messages
     code = (data.get("code", product.code) or "").strip()
     if code and Product.objects.filter(code=code).exclude(pk=product.pk).exists():
         errors["code"] = [_("Another product has this code.")]
     if errors:
         raise ValidationError(errors)
-    product.name, product.code = name, code
+    product.name, product.names, product.code = name, names, code
     for field in ("family", "list_price", "currency", "is_active", "description"):
         if field in data:
             setattr(product, field, data[field])

@@ -907,7 +907,7 @@ def _product_form(request: HttpRequest, product: Product | None) -> HttpResponse
     access.require(actor, "manage", "product")
     initial: dict[str, Any] = {"currency": settings.DEFAULT_CURRENCY, "is_active": True}
     if product is not None:
-        initial = {f: getattr(product, f) for f in ProductForm.base_fields}
+        initial = {**{f: getattr(product, f) for f in ProductForm.base_fields}, "names": product.names}
     form = ProductForm(webforms.posted(request), initial=initial)
     return webforms.form_page(
         request,
@@ -942,7 +942,7 @@ def product_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     active = not product.is_active
     services.product_save(actor=actor, product=product, data={"is_active": active})
     text = _("%(name)s is offered again.") if active else _("%(name)s is no longer offered on new deals.")
-    messages.success(request, text % {"name": product.name})
+    messages.success(request, text % {"name": product.display_name})
     return redirect(webforms.safe_next(request, reverse("deals:product-list")))
 
 

@@ -350,8 +350,14 @@ class Importer:
         self.products: dict[str, list[Product]] = defaultdict(list)
         self.product_codes: dict[str, Product] = {}
         if self.resource in ("deal", "product"):
-            for product in Product.objects.all():
+            products = list(Product.objects.all())
+            for product in products:
                 self.products[_loose(product.name)].append(product)
+            for product in products:  # by its name in another language, unless that is another's name
+                for name in naming.every_name(product.name, product.names, catalogue=False)[1:]:
+                    same = self.products[_loose(name)]
+                    if product not in same and not any(_loose(p.name) == _loose(name) for p in same):
+                        same.append(product)
                 if product.code:
                     self.product_codes[product.code.casefold()] = product
         self.levels: dict[str, AccountLevel] = {}
@@ -835,10 +841,12 @@ class Importer:
             same = self.products.get(_loose(text), [])
             if len(same) == 1:
                 product = same[0]
-                if product.name != text:
-                    plan.warn("product", _("Read as the product “%(name)s”.") % {"name": product.name})
+                if text not in naming.every_name(product.name, product.names, catalogue=False):
+                    plan.warn(
+                        "product", _("Read as the product “%(name)s”.") % {"name": product.display_name}
+                    )
         if product is None:
-            names = sorted({p.name for ps in self.products.values() for p in ps})
+            names = sorted({p.display_name for ps in self.products.values() for p in ps})
             message = _("No product called “%(name)s”.") % {"name": text}
             suggestion = F_.did_you_mean(text, names)
             if suggestion:

@@ -432,6 +432,26 @@ def test_pipelines_and_stages_carry_a_name_per_language_and_answer_in_the_reques
     assert listed["display_name"] == "联合方案" and listed["names"] == {"en": "Joint proposal"}
 
 
+def test_a_product_has_a_name_per_language_never_translated_by_the_catalogues(world: World) -> None:
+    created = as_(world.admin).post(
+        PRODUCTS, {"name": "Open", "names": {"zh-hans": "开放平台"}, "list_price": "10"}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    product = Product.objects.get(pk=created.json()["id"])
+    assert product.names == {"zh-hans": "开放平台"}
+    english = as_(world.admin).get(f"{PRODUCTS}{product.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["display_name"] == "Open"
+    chinese = as_(world.admin).get(f"{PRODUCTS}{product.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert chinese["display_name"] == "开放平台"
+    other = Product.objects.create(name="Open", list_price=1)
+    with translation.override("zh-hans"):
+        assert other.display_name == "Open"  # not the catalogue's 进行中 (a deal status)
+    bad = as_(world.admin).patch(f"{PRODUCTS}{product.pk}/", {"names": {"en": "x" * 201}}, format="json")
+    assert bad.status_code == 400
+    product.refresh_from_db()
+    assert product.names == {"zh-hans": "开放平台"}
+
+
 def test_it_refuses_names_in_an_unknown_language_and_changes_nothing(world: World) -> None:
     stage = stage_named("Proposal")
     before = (stage.name, stage.names)

@@ -717,6 +717,26 @@ def test_it_names_a_stage_in_each_language_and_each_person_reads_their_own(world
     assert ">产品演示</td>" in listed
 
 
+def test_a_product_named_in_each_language_reads_in_the_persons_own_on_the_deal(world: World) -> None:
+    client = _client(world.admin)
+    assert 'name="name_zh_hans"' in client.get(reverse("deals:product-create")).content.decode()
+    response = client.post(
+        reverse("deals:product-create"),
+        {"name": "CRM Standard", "name_zh_hans": "CRM 标准版", "list_price": "100", "currency": "CNY"},
+    )
+    assert response.status_code == 302
+    product = Product.objects.get(name="CRM Standard")
+    assert product.names == {"zh-hans": "CRM 标准版"}
+    deal = _deal(world, name="Licence deal")
+    DealLine.objects.create(
+        deal=deal, product=product, quantity=1, unit_price=Decimal("100"), amount=Decimal("100")
+    )
+    page = reverse("deals:deal-detail", args=[deal.pk])
+    assert ">CRM Standard" in _client(world.owner).get(page).content.decode()
+    User.objects.filter(pk=world.owner.pk).update(language="zh-hans")
+    assert ">CRM 标准版" in _client(world.owner).get(page).content.decode()
+
+
 def test_a_stage_name_too_long_in_another_language_is_refused_inline(world: World) -> None:
     stage = stage_named("Proposal")
     response = _client(world.admin).post(

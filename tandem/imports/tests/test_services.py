@@ -247,19 +247,29 @@ def test_it_finds_pipelines_and_stages_by_their_name_in_any_language(world: Worl
     partner = Pipeline.objects.create(name="渠道合作", names={"en": "Partner deals"}, order=3)
     Stage.objects.create(pipeline=partner, name="联合方案", names={"en": "Joint proposal"}, probability=40)
     AccountFactory(name="Acme Corporation", owner=world.owner)
+    suite = Product.objects.create(name="CRM 标准版", names={"en": "CRM Standard"}, list_price=100)
     path = write_csv(
         tmp_path / "deals.csv",
         [
-            ["external id", "name", "account", "pipeline", "stage"],
-            ["P1", "Built-in stage in Chinese", "Acme Corporation", "", "方案报价"],
-            ["P2", "Custom stage in English", "Acme Corporation", "Partner deals", "Joint proposal"],
-            ["P3", "Custom stage in Chinese", "Acme Corporation", "渠道合作", "联合方案"],
-            ["P4", "No such stage", "Acme Corporation", "Partner deals", "Joint proposa"],
+            ["external id", "name", "account", "pipeline", "stage", "product"],
+            ["P1", "Built-in stage in Chinese", "Acme Corporation", "", "方案报价", ""],
+            [
+                "P2",
+                "Custom stage in English",
+                "Acme Corporation",
+                "Partner deals",
+                "Joint proposal",
+                "CRM Standard",
+            ],
+            ["P3", "Custom stage in Chinese", "Acme Corporation", "渠道合作", "联合方案", "CRM 标准版"],
+            ["P4", "No such stage", "Acme Corporation", "Partner deals", "Joint proposa", ""],
         ],
     )
     job = run(world.actor(world.manager), "deal", path, mode="skip")
     assert Deal.objects.get(external_id="P1").stage.name == "Proposal"
-    assert Deal.objects.get(external_id="P2").stage.name == "联合方案"
+    english = Deal.objects.get(external_id="P2")
+    assert english.stage.name == "联合方案" and english.lines.get().product == suite
+    assert messages_of(job.pk, 3) == []  # read by its English name: nothing to warn about
     assert Deal.objects.get(external_id="P3").stage.pipeline == partner
     assert not Deal.objects.filter(external_id="P4").exists()
     message = messages_of(job.pk, 5)[0]["message"]
