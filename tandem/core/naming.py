@@ -1,10 +1,11 @@
 """Names that administrators give configuration records, in each interface language.
 
-A pipeline or a stage has one ``name`` (what its creator typed) and ``names``: the same name
-in other interface languages, ``{"en": "Proposal", "zh-hans": "方案报价"}``. Everyone sees the
-name in their own language when it has one, else the plain name, translated by the catalogues
-when it is one of Tandem's built-in names (the default stages are created as "Proposal" and
-read "方案报价" in Chinese without any ``names``). See decisions/0010-names-in-two-languages.md.
+A pipeline, a stage or a product has one ``name`` (what its creator typed) and ``names``: the
+same name in other interface languages, ``{"en": "Proposal", "zh-hans": "方案报价"}``. Everyone
+sees the name in their own language when it has one, else the plain name, translated by the
+catalogues when it is one of Tandem's built-in names (the default stages are created as
+"Proposal" and read "方案报价" in Chinese without any ``names``; products, being proper names,
+are never looked up in the catalogues). See decisions/0010-names-in-two-languages.md.
 """
 
 from __future__ import annotations
