@@ -656,6 +656,9 @@ class Importer:
                 values[name] = self._cell(target, text)
             except F_.CellError as exc:
                 plan.error(name, str(exc))
+            except F_.CellRead as read:
+                values[name] = read.value
+                plan.warn(name, str(read))
         for name, required, max_length in self.checked_lengths:
             if required and not updating and not raw[name]:
                 plan.error(name, _("This field is required."))

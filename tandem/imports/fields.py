@@ -64,6 +64,15 @@ class CellError(ValueError):
     """A cell that cannot be read; ``str(exc)`` is the message for the person."""
 
 
+class CellRead(Exception):
+    """A cell read as the catalogue entry it nearly spells (a typo such as "Philipines"): the row
+    goes in with ``value`` and a warning (``str(exc)``) saying how it was read."""
+
+    def __init__(self, value: Any, message: str) -> None:
+        super().__init__(message)
+        self.value = value
+
+
 @dataclass(frozen=True)
 class TargetField:
     name: str
@@ -650,6 +659,15 @@ def parse_country(text: str) -> str:
     code = COUNTRIES.get(value.casefold())
     if code:
         return code
+    close = process.extract(value.casefold(), list(COUNTRIES), scorer=fuzz.ratio, score_cutoff=90, limit=2)
+    if close and (
+        len(close) == 1 or close[1][1] < close[0][1] or COUNTRIES[close[1][0]] == COUNTRIES[close[0][0]]
+    ):
+        name = str(close[0][0])
+        raise CellRead(
+            COUNTRIES[name],
+            _("Read as “%(name)s” (%(code)s).") % {"name": name.title(), "code": COUNTRIES[name]},
+        )
     message = _("Enter a country name or a two-letter code such as CN or US.")
     suggestion = did_you_mean(value.casefold(), list(COUNTRIES), cutoff=80)
     if suggestion:

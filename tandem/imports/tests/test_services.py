@@ -276,6 +276,28 @@ def test_it_finds_pipelines_and_stages_by_their_name_in_any_language(world: Worl
     assert "Did you mean “Joint proposal”?" in message and "“Partner deals”" in message
 
 
+def test_it_reads_a_misspelt_country_with_a_warning_and_refuses_one_it_cannot_place(
+    world: World, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "accounts.csv",
+        [
+            ["account", "office_location"],
+            ["Bioholding", "Philipines"],
+            ["Cheese Corp", "Korea"],
+            ["Nowhere Ltd", "Atlantis"],
+        ],
+    )
+    job = run(world.actor(world.manager), "account", path, mode="skip")
+    assert Account.objects.get(name="Bioholding").country == "PH"
+    assert messages_of(job.pk, 2) == [
+        {"column": "office_location", "message": "Read as “Philippines” (PH).", "level": "warning"}
+    ]
+    assert Account.objects.get(name="Cheese Corp").country == "KR" and messages_of(job.pk, 3) == []
+    assert not Account.objects.filter(name="Nowhere Ltd").exists()
+    assert "Enter a country name" in messages_of(job.pk, 4)[0]["message"]
+
+
 # --- Duplicates ----------------------------------------------------------------------------------
 
 
