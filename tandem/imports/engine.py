@@ -396,10 +396,14 @@ class Importer:
         plans = [self._plan(number, cells) for number, cells in rows]
         self._match_existing(plans)
         self._resolve_references(plans)
+        check = getattr(self, f"_check_{self.resource}")
         for plan in plans:
             self._parse(plan)
-            if not plan.failed:
-                getattr(self, f"_check_{self.resource}")(plan)
+            # Every problem of a row at once (an unknown account, owner and stage on one row are
+            # three messages, not one per round of fixing), unless the row's own identity is in
+            # doubt: then what it would create or update is unknown.
+            if "identity" not in plan.extra:
+                check(plan)
         if self.resource in DEDUPE_TYPES:
             self._check_duplicates([p for p in plans if not p.failed])
         return plans
@@ -454,6 +458,7 @@ class Importer:
                 continue
             first = self.seen_external.get(ext)
             if first is not None:
+                plan.extra["identity"] = False
                 plan.error(
                     "external_id",
                     _("The external id “%(id)s” is also on row %(row)s of this file.")
@@ -480,11 +485,13 @@ class Importer:
             if not matches or plan.failed:
                 continue
             if len(matches) > 1:
+                plan.extra["identity"] = False
                 plan.error(
                     "external_id",
                     _("Several records have the external id “%(id)s”; it must be unique.") % {"id": ext},
                 )
             elif matches[0].pk not in editable:
+                plan.extra["identity"] = False
                 plan.error(
                     "external_id",
                     _("A record with the external id “%(id)s” exists and you may not edit it.") % {"id": ext},
@@ -502,6 +509,7 @@ class Importer:
                 continue
             first = self.seen_codes.get(f"{key[0]}:{key[1]}")
             if first is not None:
+                plan.extra["identity"] = False
                 plan.error(
                     "code" if code else "name",
                     _("The same product is also on row %(row)s of this file.") % {"row": first},
@@ -735,7 +743,7 @@ class Importer:
                 )
             else:
                 plan.values["level_id"] = level.pk
-        if "name" in plan.values:
+        if "name" in plan.values and not plan.failed:  # a parent the file itself brings in
             key = normalize_name(plan.values["name"])
             self.file_name_keys.add(key)
         if plan.raw.get("parent"):
@@ -890,7 +898,9 @@ class Importer:
         next_on = values.get("next_follow_up_on")
         if next_on is not None and next_on < timezone.localdate(self.now):
             plan.error("next_follow_up_on", _("The next follow-up must be today or later."))
-        if not any(values.get(f"{link}_id") for link in ("account", "contact", "lead", "deal")):
+        links = ("account", "contact", "lead", "deal")
+        if not any(values.get(f"{link}_id") or plan.raw.get(link) for link in links):
+            # (a link the row names but that was not found has its own message already)
             plan.error(None, _("Link the follow-up to an account, contact, lead or deal."))
 
     # --- Duplicates (查重): the database and earlier rows of the file ---------------------------

@@ -298,6 +298,40 @@ def test_it_reads_a_misspelt_country_with_a_warning_and_refuses_one_it_cannot_pl
     assert "Enter a country name" in messages_of(job.pk, 4)[0]["message"]
 
 
+def test_a_dry_run_reports_every_problem_of_a_row_at_once(world: World, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "deals.csv",
+        [
+            ["external id", "account", "sales_agent", "deal_stage", "close_value"],
+            ["M1", "Nosuch Corp", "Nobody Atall", "Engaging", "lots"],
+        ],
+    )
+    job = run(
+        world.actor(world.manager),
+        "deal",
+        path,
+        mode="skip",
+        columns={
+            "external id": "external_id",
+            "account": "account",
+            "sales_agent": "owner",
+            "deal_stage": "stage",
+            "close_value": "amount",
+        },
+        commit=False,
+    )
+    columns = sorted(m["column"] for m in messages_of(job.pk, 2))
+    assert columns == ["account", "close_value", "deal_stage", "sales_agent"]
+    assert not Deal.objects.filter(external_id="M1").exists()
+
+
+def test_a_follow_up_naming_an_unknown_account_is_told_only_that(world: World, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "f.csv", [["account", "subject"], ["Nosuch Corp", "Called"]])
+    job = run(world.actor(world.manager), "activity", path, mode="skip", commit=False)
+    messages = messages_of(job.pk, 2)
+    assert len(messages) == 1 and "Nosuch Corp" in messages[0]["message"]
+
+
 # --- Duplicates ----------------------------------------------------------------------------------
 
 
