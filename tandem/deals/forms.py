@@ -23,7 +23,7 @@ from tandem.activities.models import ActivityKind
 from tandem.core import access, naming
 from tandem.core.access import Actor
 from tandem.customers.models import Account, Channel, Contact, Source
-from tandem.org.forms import PersonChoiceField, TablerForm, active_people
+from tandem.org.forms import LanguageNamesForm, PersonChoiceField, TablerForm, active_people
 from tandem.org.models import User
 
 from .models import ContactRole, Deal, Pipeline, Product, Stage, StageKind
@@ -366,46 +366,15 @@ class BulkForm(forms.Form):
         return data
 
 
-class NamedForm(TablerForm):
-    """A ``name`` and, optionally, the name in each interface language (``core.naming``),
-    gathered into ``cleaned_data["names"]``; the initial ``names`` fill those fields."""
+class NamedForm(LanguageNamesForm):
+    """A ``name`` and, optionally, the name in each interface language (``core.naming``)."""
 
     name = forms.CharField(label=_("Name"), max_length=naming.NAME_MAX_LENGTH)
-    name_max_length = naming.NAME_MAX_LENGTH
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        names = self.initial.get("names") or {}
-        for code in naming.language_codes():
-            field = forms.CharField(
-                label=naming.language_label(code),
-                max_length=self.name_max_length,
-                required=False,
-                initial=names.get(code, ""),
-            )
-            field.widget.attrs.update({"class": "form-control", "lang": code})
-            self.fields[self.name_field(code)] = field
-
-    @staticmethod
-    def name_field(code: str) -> str:
-        return "name_" + code.replace("-", "_")
-
-    def language_fields(self) -> list[Any]:
-        return [self[self.name_field(code)] for code in naming.language_codes()]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        cleaned["names"] = {
-            code: text
-            for code in naming.language_codes()
-            if (text := (cleaned.pop(self.name_field(code), "") or "").strip())
-        }
-        return cleaned
 
 
 class ProductForm(NamedForm):
     name = forms.CharField(label=_("Name"), max_length=200)
-    name_max_length = 200
+    names_max_length = 200
     code = forms.CharField(label=_("Code"), max_length=64, required=False)
     family = forms.CharField(label=_("Series / family"), max_length=100, required=False)
     list_price = forms.DecimalField(

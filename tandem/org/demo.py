@@ -690,12 +690,15 @@ def _build(result: SeedResult) -> None:
 
     positions: dict[str, Position] = {}
     for p in POSITIONS:
-        position = Position.objects.filter(title=p.title).first()
+        # Written "中文 / English": the Chinese title, and the title in each language (core.naming).
+        chinese, _sep, english = p.title.partition(" / ")
+        position = Position.objects.filter(title__in=[chinese, p.title]).first()
         if position is None:
             position = services.position_create(
                 actor=actor,
                 data={
-                    "title": p.title,
+                    "title": chinese,
+                    "names": {"zh-hans": chinese, "en": english or chinese},
                     "summary": p.summary,
                     "responsibilities": p.responsibilities,
                     "required_skills": p.required_skills,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
 
 from tandem.core import access
+from tandem.org.forms import PositionChoiceField
 
 from .models import Membership, Position, Role, Team, User
 
@@ -73,6 +74,12 @@ class RoleChoiceField(filter_fields.ModelChoiceField):
         return role
 
 
+class PositionChoiceFilter(django_filters.ModelChoiceFilter):
+    """Positions offered by their title in the person's language."""
+
+    field_class = PositionChoiceField
+
+
 class RoleChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = RoleChoiceField
 
@@ -96,9 +103,7 @@ class UserFilter(django_filters.FilterSet):
     )
     is_active = StrictBooleanFilter(field_name="is_active")
     manager = django_filters.ModelChoiceFilter(queryset=_visible("user", User), field_name="manager")
-    position = django_filters.ModelChoiceFilter(
-        queryset=_visible("position", Position), field_name="position"
-    )
+    position = PositionChoiceFilter(queryset=_visible("position", Position), field_name="position")
     role = RoleChoiceFilter(
         queryset=_visible("role", Role), method="filter_role", label=_("Holds role (id or code)")
     )

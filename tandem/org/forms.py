@@ -15,7 +15,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from tandem.core import access
+from tandem.core import access, naming
 from tandem.core.access import Actor
 
 from .models import Action, Language, Position, Role, Scope, Team, User
@@ -163,11 +163,54 @@ class TeamForm(TablerForm):
         self.fields["leader"].queryset = active_people(actor)  # type: ignore[attr-defined]
 
 
-class PositionForm(TablerForm):
+class LanguageNamesForm(TablerForm):
+    """Optional fields for a record's name in each interface language (``core.naming``),
+    gathered into ``cleaned_data["names"]``; the initial ``names`` fill them. The template
+    lays them out with ``core/partials/_names_fields.html``."""
+
+    names_max_length = naming.NAME_MAX_LENGTH
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = self.initial.get("names") or {}
+        for code in naming.language_codes():
+            field = forms.CharField(
+                label=naming.language_label(code),
+                max_length=self.names_max_length,
+                required=False,
+                initial=names.get(code, ""),
+            )
+            field.widget.attrs.update({"class": "form-control", "lang": code})
+            self.fields[self.name_field(code)] = field
+
+    @staticmethod
+    def name_field(code: str) -> str:
+        return "name_" + code.replace("-", "_")
+
+    def language_fields(self) -> list[Any]:
+        return [self[self.name_field(code)] for code in naming.language_codes()]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["names"] = {
+            code: text
+            for code in naming.language_codes()
+            if (text := (cleaned.pop(self.name_field(code), "") or "").strip())
+        }
+        return cleaned
+
+
+class PositionChoiceField(forms.ModelChoiceField):
+    """Positions by their title in the person's language."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class PositionForm(LanguageNamesForm):
     title = forms.CharField(label=_("Title"), max_length=120)
-    reports_to = forms.ModelChoiceField(
-        label=_("Reports to"), queryset=Position.objects.none(), required=False
-    )
+    names_max_length = 120
+    reports_to = PositionChoiceField(label=_("Reports to"), queryset=Position.objects.none(), required=False)
     summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     responsibilities = forms.CharField(
         label=_("Responsibilities"),
@@ -208,7 +251,7 @@ class PersonForm(TablerForm):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
     manager = PersonChoiceField(label=_("Manager"), queryset=User.objects.none(), required=False)
-    position = forms.ModelChoiceField(label=_("Position"), queryset=Position.objects.none(), required=False)
+    position = PositionChoiceField(label=_("Position"), queryset=Position.objects.none(), required=False)
     roles = forms.ModelMultipleChoiceField(
         label=_("Roles"), queryset=Role.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )

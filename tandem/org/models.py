@@ -10,6 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tandem.core import naming
 from tandem.core.models import SoftDeleteModel, TimeStampedModel
 
 
@@ -138,6 +139,7 @@ class Position(SoftDeleteModel, TimeStampedModel):
     """A position (岗位) and its job description."""
 
     title = models.CharField(_("title"), max_length=120)
+    names = models.JSONField(_("title in other languages"), default=dict, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     responsibilities = models.TextField(_("responsibilities"), blank=True)
     required_skills = models.TextField(_("required skills"), blank=True)
@@ -159,7 +161,13 @@ class Position(SoftDeleteModel, TimeStampedModel):
         ordering = ["title", "id"]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title  # history keeps this, the same for readers of every language
+
+    @property
+    def display_name(self) -> str:
+        """The title in the active language (``core.naming``; a job title is not looked up in the
+        catalogues)."""
+        return naming.localized(self.title, self.names, catalogue=False)
 
     def get_absolute_url(self) -> str:
         return reverse("org:position-detail", args=[self.pk])

@@ -149,7 +149,7 @@ class UserSerializer(serializers.ModelSerializer[User]):
 
     def get_position_title(self, obj: User) -> str | None:
         position = _visible_ref(obj, "position")
-        return position.title if position is not None else None
+        return position.display_name if position is not None else None
 
     @extend_schema_field(TeamLinkSerializer(many=True))
     def get_teams(self, obj: User) -> list[dict[str, Any]]:
@@ -303,14 +303,22 @@ class TeamInputSerializer(serializers.Serializer[Team]):
 # --- Positions -----------------------------------------------------------------------------
 
 
+NAMES_HELP = _("The title in other interface languages: language code (en, zh-hans) to title.")
+DISPLAY_NAME_HELP = _("The title in the language of the request (Accept-Language or the person's own).")
+
+
 class PositionSerializer(serializers.ModelSerializer[Position]):
     holder_count = serializers.IntegerField(read_only=True, default=0)
+    names = serializers.DictField(child=serializers.CharField(), read_only=True, help_text=NAMES_HELP)
+    display_name = serializers.CharField(read_only=True, help_text=DISPLAY_NAME_HELP)
 
     class Meta:
         model = Position
         fields = [
             "id",
             "title",
+            "names",
+            "display_name",
             "summary",
             "responsibilities",
             "required_skills",
@@ -323,6 +331,9 @@ class PositionSerializer(serializers.ModelSerializer[Position]):
 
 class PositionInputSerializer(serializers.Serializer[Position]):
     title = serializers.CharField(max_length=120)
+    names = serializers.DictField(
+        child=serializers.CharField(max_length=120, allow_blank=True), required=False, help_text=NAMES_HELP
+    )
     summary = serializers.CharField(required=False, allow_blank=True)
     responsibilities = serializers.CharField(required=False, allow_blank=True)
     required_skills = serializers.CharField(required=False, allow_blank=True)

@@ -19,7 +19,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tandem.core import access, history, transfer
+from tandem.core import access, history, naming, transfer
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction
 from tandem.core.services import record_soft_delete
@@ -167,9 +167,17 @@ def membership_set(*, actor: Actor, user: User, teams: Iterable[Team], primary: 
 POSITION_FIELDS = ("title", "summary", "responsibilities", "required_skills", "performance_standards")
 
 
+POSITION_TITLE_MAX_LENGTH = 120
+
+
 def _position_values(data: Mapping[str, Any], position: Position | None) -> dict[str, Any]:
     values = {name: (data.get(name) or "").strip() for name in POSITION_FIELDS}
     values["title"] = _clean_name(values["title"], "title")
+    if "names" in data or position is None:
+        try:
+            values["names"] = naming.clean_names(data.get("names"), max_length=POSITION_TITLE_MAX_LENGTH)
+        except ValidationError as exc:
+            raise ValidationError({"names": exc.messages}) from exc
     reports_to = data.get("reports_to")
     if reports_to is not None and position is not None and reports_to.pk == position.pk:
         raise ValidationError({"reports_to": [_("A position cannot report to itself.")]})

@@ -578,7 +578,7 @@ def position_create(request: HttpRequest) -> HttpResponse:
         template="org/position_form.html",
         context={"form": form, "position": None},
         save=lambda: services.position_create(actor=actor, data=_position_data(form)),
-        success=lambda position: _("Position %(name)s was created.") % {"name": position},
+        success=lambda position: _("Position %(name)s was created.") % {"name": position.display_name},
     )
 
 
@@ -588,6 +588,7 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(actor, "manage", "position", position)
     initial = {
         "title": position.title,
+        "names": position.names,
         "summary": position.summary,
         "responsibilities": position.responsibilities,
         "required_skills": position.required_skills,
@@ -601,7 +602,7 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
         template="org/position_form.html",
         context={"form": form, "position": position},
         save=lambda: services.position_update(actor=actor, position=position, data=_position_data(form)),
-        success=lambda saved: _("Changes to position %(name)s were saved.") % {"name": saved},
+        success=lambda saved: _("Changes to position %(name)s were saved.") % {"name": saved.display_name},
         on_error=position.refresh_from_db,
     )
 

@@ -964,3 +964,28 @@ def test_it_has_no_delete_for_people(world: World) -> None:
     response = as_(world.admin).delete(f"{USERS}{world.owner.pk}/")
     assert response.status_code == 405
     assert User.objects.filter(pk=world.owner.pk, is_active=True).exists()
+
+
+def test_a_position_carries_its_title_in_each_language(world: World) -> None:
+    created = as_(world.admin).post(
+        POSITIONS, {"title": "客户经理", "names": {"en": "Account Manager"}}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["names"] == {"en": "Account Manager"}
+    position = Position.objects.get(pk=body["id"])
+    english = as_(world.admin).get(f"{POSITIONS}{position.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["display_name"] == "Account Manager" and english["title"] == "客户经理"
+    world.owner.position = position
+    world.owner.save()
+    assert as_(world.owner).get(ME, HTTP_ACCEPT_LANGUAGE="en").json()["position_title"] == "Account Manager"
+    kept = as_(world.admin).patch(
+        f"{POSITIONS}{position.pk}/", {"summary": "Keeps customers."}, format="json"
+    )
+    assert kept.status_code == 200 and kept.json()["names"] == {"en": "Account Manager"}
+    bad = as_(world.admin).patch(
+        f"{POSITIONS}{position.pk}/", {"names": {"de": "Kundenbetreuer"}}, format="json"
+    )
+    assert bad.status_code == 400 and "names" in bad.json()
+    position.refresh_from_db()
+    assert position.names == {"en": "Account Manager"}

@@ -116,10 +116,11 @@ def test_it_writes_job_descriptions_in_both_languages_with_reporting_lines(demo:
         for name in ("summary", "responsibilities", "required_skills", "performance_standards"):
             text = getattr(position, name)
             assert CJK.search(text) and LATIN.search(text), f"{position.title}: {name}"
-    director = Position.objects.get(title__contains="Sales Director")
-    assert director.reports_to is None
-    rep = Position.objects.get(title__contains="Sales Representative")
-    assert rep.reports_to is not None and "Sales Manager" in rep.reports_to.title
+    director = Position.objects.get(names__en="Sales Director")
+    assert director.reports_to is None and director.title == "销售总监"
+    rep = Position.objects.get(names__en="Sales Representative")
+    assert rep.reports_to is not None and rep.reports_to.names["en"] == "Sales Manager"
+    assert all(CJK.search(p.title) and LATIN.search(p.names["en"]) for p in Position.objects.all())
     assert Position.objects.filter(reports_to__isnull=False).count() == Position.objects.count() - 1
 
 

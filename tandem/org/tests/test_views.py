@@ -593,6 +593,32 @@ def test_it_lists_positions_with_holder_counts(client: Client, world: World) -> 
     assert reverse("org:position-create") not in body
 
 
+def test_a_position_titled_in_each_language_reads_in_each_persons_own(client: Client, world: World) -> None:
+    form = html(as_(client, world.admin).get(reverse("org:position-create")))
+    assert 'name="name_en"' in form and 'name="name_zh_hans"' in form
+    response = as_(client, world.admin).post(
+        reverse("org:position-create"), {"title": "销售代表", "name_en": "Sales Representative"}
+    )
+    assert response.status_code == 302
+    rep = Position.objects.get(title="销售代表")
+    assert rep.names == {"en": "Sales Representative"}
+    world.owner.position = rep
+    world.owner.save()
+    english = html(as_(client, world.owner).get(reverse("core:home")))
+    assert "Sales Representative" in english and "销售代表" not in english
+    User.objects.filter(pk=world.owner.pk).update(language="zh-hans")
+    chinese = html(as_(client, world.owner).get(reverse("core:home")))
+    assert "销售代表" in chinese and "Sales Representative" not in chinese
+    people = html(as_(client, world.admin).get(reverse("org:people")))
+    assert ">Sales Representative</a>" in people
+    too_long = as_(client, world.admin).post(
+        reverse("org:position-edit", args=[rep.pk]), {"title": "销售代表", "name_en": "x" * 121}
+    )
+    assert too_long.status_code == 400
+    rep.refresh_from_db()
+    assert rep.names == {"en": "Sales Representative"}
+
+
 def test_it_teaches_on_an_empty_position_list(client: Client, world: World) -> None:
     body = html(as_(client, world.admin).get(reverse("org:positions")))
     assert "No positions yet." in body and reverse("org:position-create") in body
