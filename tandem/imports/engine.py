@@ -28,9 +28,9 @@ import logging
 import queue
 import re
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -174,6 +174,9 @@ class Plan:
         return bool(self.raw.get(name, ""))
 
 
+PROBLEM_SUMMARY_SIZE = 10
+
+
 @dataclass
 class Totals:
     total: int = 0
@@ -183,6 +186,35 @@ class Totals:
     skipped: int = 0
     failed: int = 0
     warnings: int = 0
+    # Rows with a problem, by (level, column), and the first message of each as an example.
+    problem_rows: Counter[tuple[str, str]] = field(default_factory=Counter)
+    problem_examples: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def count_problems(self, plans: Iterable[Plan]) -> None:
+        rows, examples = self.problem_rows, self.problem_examples
+        for plan in plans:
+            if not plan.messages:
+                continue
+            seen: set[tuple[str, str]] = set()
+            for message in plan.messages:
+                key = (message["level"], message["column"])
+                if key not in seen:
+                    seen.add(key)
+                    rows[key] += 1
+                    examples.setdefault(key, message["message"])
+
+    def problem_summary(self) -> list[dict[str, Any]]:
+        """The most frequent problems, errors first: level, column, rows, an example message."""
+        ranked = sorted(self.problem_rows.items(), key=lambda kv: (kv[0][0] != "error", -kv[1], kv[0][1]))
+        return [
+            {
+                "level": level,
+                "column": column,
+                "rows": rows,
+                "example": self.problem_examples[(level, column)],
+            }
+            for (level, column), rows in ranked[:PROBLEM_SUMMARY_SIZE]
+        ]
 
 
 class RowResult(NamedTuple):
@@ -406,6 +438,7 @@ class Importer:
                 check(plan)
         if self.resource in DEDUPE_TYPES:
             self._check_duplicates([p for p in plans if not p.failed])
+        self.totals.count_problems(plans)
         return plans
 
     def write_batch(self, plans: list[Plan]) -> None:
@@ -1721,6 +1754,7 @@ def store_totals(job: ImportJob, totals: Totals) -> None:
     job.skipped_count = totals.skipped
     job.failed_count = totals.failed
     job.warning_count = totals.warnings
+    job.problems = totals.problem_summary()
     job.progress = totals.total
 
 
@@ -1904,7 +1938,12 @@ def _link_parents(job: ImportJob, importer: Importer, *, write: bool) -> None:
     """After the last batch: parents named by rows of the file, their warnings onto those rows."""
     warnings = importer.link_parents(write=write)
     _add_warnings(job, warnings)
-    importer.totals.warnings += len({n for n, _m in warnings})
+    totals = importer.totals
+    totals.warnings += len({n for n, _m in warnings})
+    for _number, message in warnings:  # one parent warning a row
+        key = ("warning", message["column"])
+        totals.problem_rows[key] += 1
+        totals.problem_examples.setdefault(key, message["message"])
 
 
 def _execute_skip_sent(job: ImportJob, importer: Importer, rows: Iterable[tuple[int, list[str]]]) -> Totals:

@@ -63,6 +63,9 @@ class ImportJob(TimeStampedModel):
     skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
     failed_count = models.PositiveIntegerField(_("failed"), default=0)
     warning_count = models.PositiveIntegerField(_("warnings"), default=0)
+    # The most frequent problems by column and level, with the first message of each as an example
+    # (engine.Totals.problem_summary): what to fix first in a large file.
+    problems = models.JSONField(_("most frequent problems"), default=list, blank=True)
     progress = models.PositiveIntegerField(_("rows done"), default=0)
     error = models.TextField(_("error"), blank=True)
     created_by = models.ForeignKey(

@@ -50,11 +50,19 @@ class TargetFieldSerializer(serializers.Serializer[Any]):
     required = serializers.BooleanField()  # type: ignore[assignment]
 
 
+class ProblemSerializer(serializers.Serializer[Any]):
+    level = serializers.ChoiceField(choices=["error", "warning"])
+    column = serializers.CharField(help_text=_("The file's column, or empty for the row as a whole."))
+    rows = serializers.IntegerField(help_text=_("How many rows have this problem."))
+    example = serializers.CharField(help_text=_("The first such message."))
+
+
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     counts = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
     targets = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.display_name", read_only=True)
+    problems = ProblemSerializer(many=True, read_only=True)
 
     class Meta:
         model = ImportJob
@@ -71,6 +79,7 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
             "status",
             "committed",
             "counts",
+            "problems",
             "progress",
             "error",
             "targets",

@@ -325,6 +325,29 @@ def test_a_dry_run_reports_every_problem_of_a_row_at_once(world: World, tmp_path
     assert not Deal.objects.filter(external_id="M1").exists()
 
 
+def test_it_sums_up_the_most_frequent_problems_errors_first(world: World, tmp_path: Path) -> None:
+    AccountFactory(name="Acme Corporation", owner=world.owner)
+    Product.objects.create(name="GTX Pro", list_price=100)
+    path = write_csv(
+        tmp_path / "deals.csv",
+        [
+            ["external id", "account", "deal_stage", "product"],
+            ["S1", "Nosuch Corp", "Engaging", "GTXPro"],
+            ["S2", "Nosuch Corp", "Won", "GTXPro"],
+            ["S3", "Acme Corporation", "Engaging", "GTX Pro"],
+        ],
+    )
+    job = run(world.actor(world.manager), "deal", path, mode="skip", commit=False)
+    assert [(p["level"], p["column"], p["rows"]) for p in job.problems] == [
+        ("error", "account", 2),
+        ("error", "deal_stage", 2),
+        ("warning", "product", 2),
+    ]
+    assert job.problems[0]["example"] == "No account called “Nosuch Corp” that you can see."
+    job.refresh_from_db()
+    assert len(job.problems) == 3
+
+
 def test_a_follow_up_naming_an_unknown_account_is_told_only_that(world: World, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "f.csv", [["account", "subject"], ["Nosuch Corp", "Called"]])
     job = run(world.actor(world.manager), "activity", path, mode="skip", commit=False)

@@ -73,3 +73,19 @@ def test_it_shows_inline_errors_for_a_bad_upload(world: World, client: Client) -
         {"resource": "account", "file": SimpleUploadedFile("a.pdf", b"x"), "mode": "all"},
     )
     assert response.status_code == 400 and b"Upload a .csv or .xlsx file." in response.content
+
+
+def test_the_result_page_sums_up_the_most_frequent_problems(world: World, client: Client) -> None:
+    login(client, world.manager)
+    rows = "".join(f"Firm {i},Atlantis\n" for i in range(3)) + ",Philipines\n"
+    upload = SimpleUploadedFile("b.csv", f"客户名称,国家\n{rows}".encode())
+    client.post(reverse("imports:job-list"), {"resource": "account", "file": upload, "mode": "skip"})
+    job = ImportJob.objects.get()
+    client.post(
+        reverse("imports:job-mapping", args=[job.pk]),
+        {"col-0": "name", "col-1": "country", "mode": "skip", "action": "check"},
+    )
+    report = client.get(reverse("imports:job-detail", args=[job.pk])).content.decode()
+    assert "Most frequent problems" in report
+    assert '<td class="num">3</td>' in report and "Enter a country name" in report
+    assert "This field is required." in report

@@ -73,6 +73,13 @@ class Command(BaseCommand):
             for message in row.messages:
                 column = f" [{message['column']}]" if message.get("column") else ""
                 self.stdout.write(f"row {row.row_number}{column} {message['level']}: {message['message']}")
+        if len(job.problems) > 1:
+            self.stdout.write("most frequent problems:")
+            for problem in job.problems:
+                column = f" [{problem['column']}]" if problem["column"] else ""
+                self.stdout.write(
+                    f"  {problem['rows']} rows{column} {problem['level']}, e.g. {problem['example']}"
+                )
         verb = "would be " if options["dry_run"] else ""
         self.stdout.write(
             f"rows {job.total_rows}, valid {job.valid_rows}, {verb}created {job.created_count}, "
