@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import django_filters
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
@@ -69,7 +69,7 @@ class ActivityViewSet(CrmModelViewSet):
             (gettext_lazy("Kind"), lambda a: a.get_kind_display()),
             (gettext_lazy("Subject"), lambda a: a.subject),
             (gettext_lazy("Content"), lambda a: a.content),
-            (gettext_lazy("By"), lambda a: person(a.author)),
+            (pgettext_lazy("follow-up author", "By"), lambda a: person(a.author)),
             (gettext_lazy("Account"), lambda a: person(a.account)),
             (gettext_lazy("Contact"), lambda a: person(a.contact)),
             (gettext_lazy("Lead"), lambda a: person(a.lead)),

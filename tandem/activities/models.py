@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tandem.core.models import SoftDeleteModel, TimeStampedModel
 
@@ -13,12 +14,14 @@ ALIVE = Q(deleted_at__isnull=True)
 
 
 class ActivityKind(models.TextChoices):
-    CALL = "call", _("Call")
-    VISIT = "visit", _("Visit")
-    EMAIL = "email", _("Email")
-    MEETING = "meeting", _("Meeting")
-    MESSAGE = "message", _("Message")
-    NOTE = "note", _("Note")
+    # In context: "Email" here is a kind of follow-up (邮件), elsewhere an address (邮箱); the apps'
+    # catalogues are merged, so one msgid has one translation everywhere.
+    CALL = "call", pgettext_lazy("follow-up kind", "Call")
+    VISIT = "visit", pgettext_lazy("follow-up kind", "Visit")
+    EMAIL = "email", pgettext_lazy("follow-up kind", "Email")
+    MEETING = "meeting", pgettext_lazy("follow-up kind", "Meeting")
+    MESSAGE = "message", pgettext_lazy("follow-up kind", "Message")
+    NOTE = "note", pgettext_lazy("follow-up kind", "Note")
 
 
 class Activity(SoftDeleteModel, TimeStampedModel):
@@ -29,7 +32,10 @@ class Activity(SoftDeleteModel, TimeStampedModel):
     content = models.TextField(_("content"), blank=True)
     occurred_at = models.DateTimeField(_("when"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="activities"
+        settings.AUTH_USER_MODEL,
+        verbose_name=pgettext_lazy("follow-up author", "by"),
+        on_delete=models.PROTECT,
+        related_name="activities",
     )
     team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     account = models.ForeignKey(

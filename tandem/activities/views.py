@@ -26,7 +26,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from tandem.core import access, history, webforms
@@ -140,7 +140,7 @@ COLUMNS = [
     Column("kind", gettext_lazy("Kind"), sort="kind"),
     Column("summary", gettext_lazy("What happened")),
     Column("record", gettext_lazy("About")),
-    Column("author", gettext_lazy("By"), sort="author__display_name"),
+    Column("author", pgettext_lazy("follow-up author", "By"), sort="author__display_name"),
     Column("next_follow_up_on", gettext_lazy("Next follow-up"), sort="next_follow_up_on"),
     Column("created_at", gettext_lazy("Logged"), sort="created_at", default=False),
 ]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tandem.core.models import TimeStampedModel
 
@@ -101,8 +102,8 @@ class ImportJob(TimeStampedModel):
 
 
 class RowStatus(models.TextChoices):
-    CREATED = "created", _("Created")
-    UPDATED = "updated", _("Updated")
+    CREATED = "created", pgettext_lazy("import rows", "Created")
+    UPDATED = "updated", pgettext_lazy("import rows", "Updated")
     SKIPPED = "skipped", _("Skipped")
     ERROR = "error", _("Error")
 

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import django_filters
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -67,7 +67,7 @@ class LeadViewSet(CrmModelViewSet):
     def export_columns(self) -> Sequence[Column]:
         return [
             (gettext_lazy("ID"), lambda lead: lead.pk),
-            (gettext_lazy("Name"), lambda lead: lead.name),
+            (pgettext_lazy("person", "Name"), lambda lead: lead.name),
             (gettext_lazy("Company"), lambda lead: lead.company),
             (gettext_lazy("Job title"), lambda lead: lead.title),
             (gettext_lazy("Mobile"), lambda lead: format_phone(lead.mobile)),

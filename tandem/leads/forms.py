@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tandem.core import access
 from tandem.core.access import Actor
@@ -53,7 +54,7 @@ def assignable_people(actor: Actor) -> Any:
 
 
 class LeadForm(TablerForm):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=120)
     company = forms.CharField(label=_("Company"), max_length=200, required=False)
     title = forms.CharField(label=_("Job title"), max_length=100, required=False)
     mobile = forms.CharField(

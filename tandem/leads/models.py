@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tandem.core.models import SoftDeleteModel, TimeStampedModel
 from tandem.customers.models import Channel, Source
@@ -23,7 +24,7 @@ class LeadStatus(models.TextChoices):
 
 
 class Lead(SoftDeleteModel, TimeStampedModel):
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=120)
     company = models.CharField(_("company"), max_length=200, blank=True)
     title = models.CharField(_("job title"), max_length=100, blank=True)
     mobile = models.CharField(_("mobile"), max_length=32, blank=True)

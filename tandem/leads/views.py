@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from tandem.activities.models import Activity
@@ -38,7 +38,7 @@ HISTORY_LIMIT = 50
 PEOPLE_LIMIT = 500
 
 COLUMNS = [
-    Column("name", gettext_lazy("Name"), sort="name"),
+    Column("name", pgettext_lazy("person", "Name"), sort="name"),
     Column("company", gettext_lazy("Company"), sort="company"),
     Column("status", gettext_lazy("Status"), sort="status"),
     Column("mobile", gettext_lazy("Mobile")),

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tandem.core import naming
 from tandem.core.models import SoftDeleteModel, TimeStampedModel
@@ -138,7 +139,7 @@ class Membership(models.Model):
 class Position(SoftDeleteModel, TimeStampedModel):
     """A position (岗位) and its job description."""
 
-    title = models.CharField(_("title"), max_length=120)
+    title = models.CharField(pgettext_lazy("position", "title"), max_length=120)
     names = models.JSONField(_("title in other languages"), default=dict, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     responsibilities = models.TextField(_("responsibilities"), blank=True)

@@ -121,6 +121,21 @@ def test_it_keeps_placeholders_in_translations(app: Path) -> None:
     assert not wrong, f"{app.name}: placeholders differ between msgid and msgstr:\n" + "\n".join(wrong)
 
 
+def test_a_msgid_reads_the_same_in_every_catalogue() -> None:
+    """Django merges the apps' catalogues into one, so a msgid translated two ways reads one way
+    everywhere (a follow-up's "Next: Dec 17" read 下一页, "next page"). Strings
+    that mean different things take a context (``pgettext`` / ``{% translate … context … %}``)."""
+    seen: dict[tuple[str | None, str, str | None], dict[str, object]] = {}
+    for app in APPS_WITH_CATALOGUE:
+        for entry in polib.pofile(str(catalogue(app))):
+            if entry.obsolete or not entry.msgid:
+                continue
+            value = entry.msgstr or tuple(sorted(entry.msgstr_plural.items()))
+            seen.setdefault((entry.msgctxt, entry.msgid, entry.msgid_plural), {})[app.name] = value
+    clashes = {key[1]: apps for key, apps in seen.items() if len(set(apps.values())) > 1}
+    assert not clashes, f"translate these the same in every app, or give them a context: {clashes}"
+
+
 def test_it_compiles_catalogues_that_gettext_can_load() -> None:
     compile_all()
     for app in APPS_WITH_CATALOGUE:
