@@ -191,7 +191,17 @@ class DealContactForm(TablerForm):
         self.fields["contact"].widget.choices = [("", "—"), *((c.pk, c.name) for c in qs[:CONTACT_OPTIONS])]
 
 
+def _style_delete(form: forms.Form) -> None:
+    """The formset's own "remove" checkbox is added after the form styled its fields."""
+    if "DELETE" in form.fields:
+        form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
+
 class BaseDealContactFormSet(forms.BaseFormSet):  # type: ignore[type-arg,unused-ignore]
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        _style_delete(form)
+
     def __init__(self, *args: Any, contacts: QuerySet[Contact] | None = None, **kwargs: Any) -> None:
         self.contacts = contacts
         super().__init__(*args, **kwargs)
@@ -256,6 +266,10 @@ class DealLineForm(TablerForm):
 
 
 class BaseDealLineFormSet(forms.BaseFormSet):  # type: ignore[type-arg,unused-ignore]
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        _style_delete(form)
+
     def __init__(self, *args: Any, products: list[Product] | None = None, **kwargs: Any) -> None:
         self.products = products
         super().__init__(*args, **kwargs)

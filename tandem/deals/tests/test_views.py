@@ -524,6 +524,12 @@ def test_it_creates_a_deal_with_line_items_whose_total_is_the_amount(world: Worl
     assert deal.deal_contacts.get().role == "influencer"
 
 
+def test_the_form_styles_the_remove_boxes_of_lines_and_contacts(world: World) -> None:
+    body = _client(world.owner).get(reverse("deals:deal-create")).content.decode()
+    boxes = re.findall(r'<input type="checkbox" name="[a-z]+-\d+-DELETE"[^>]*>', body)
+    assert boxes and all('class="form-check-input"' in box for box in boxes)
+
+
 def test_it_shows_form_errors_for_bad_input_and_creates_nothing(world: World) -> None:
     response = _client(world.owner).post(
         reverse("deals:deal-create"), _form_data(name="", amount="-5", probability="150")
