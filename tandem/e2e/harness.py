@@ -116,7 +116,11 @@ def each_language(page: Page) -> Iterator[str]:
 
 def has_horizontal_overflow(page: Page) -> bool:
     """Does the page scroll sideways? (At 375 px it must not: reps use Tandem on their phones.)"""
-    return bool(page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth + 1"))
+    # Not window.innerWidth: on a phone (is_mobile) the layout viewport grows to fit what overflows,
+    # so innerWidth grew with it and this never fired; the root's client width stays the screen's.
+    return bool(
+        page.evaluate("() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
+    )
 
 
 def toast_texts(page: Page) -> list[str]:

@@ -348,6 +348,10 @@ def test_it_shows_the_crm_pages_in_both_languages_at_desktop_and_phone_width(
         ("board", reverse("deals:board")),
         ("deal", reverse("deals:deal-detail", args=[deal.pk])),
         ("pool", reverse("customers:pool-detail", args=[pool.pk])),
+        ("deals", reverse("deals:deal-list")),
+        ("new-deal", reverse("deals:deal-create")),  # line items: a table of inputs and checkboxes
+        ("follow-ups", reverse("activities:activity-list")),
+        ("home", reverse("core:home")),  # notifications with long titles
     ]
     page = new_page(**viewport)
     width = viewport["width"]
@@ -361,4 +365,25 @@ def test_it_shows_the_crm_pages_in_both_languages_at_desktop_and_phone_width(
             if name != "board" and has_horizontal_overflow(page):  # the board scrolls sideways on purpose
                 overflow.append(f"{name} ({code})")
     assert overflow == [], f"these pages scroll sideways at {width} px: {', '.join(overflow)}"
+    assert page.errors == []
+
+
+def test_an_administrators_settings_pages_fit_a_phone(
+    new_page: Callable[..., Any], live_server: Any, demo_crm: None
+) -> None:
+    """Tables whose action column has a hidden header, and page headers with several buttons."""
+    page = new_page(**PHONE)
+    login(page, live_server, "admin", DEMO_PASSWORD)
+    overflow = []
+    for name in (
+        "deals:pipeline-list",
+        "deals:product-list",
+        "org:positions",
+        "org:people",
+        "customers:pool-list",
+    ):
+        assert visit(page, live_server, name) == 200, name
+        if has_horizontal_overflow(page):
+            overflow.append(name)
+    assert overflow == [], f"these pages scroll sideways at {PHONE['width']} px: {', '.join(overflow)}"
     assert page.errors == []
