@@ -71,6 +71,14 @@ def _region_manager() -> User:
     return region.leader
 
 
+def _everyone() -> User:
+    """Someone who sees every deal (a director's data scope): the first active administrator."""
+    found = User.objects.filter(is_superuser=True, is_active=True).order_by("id").first()
+    if found is None:
+        raise SystemExit("No administrator: run `tandem bench-data` (or the import benchmark) first.")
+    return found
+
+
 def _replayed(orm: Callable[[], Any]) -> Callable[[], Any]:
     """The floor of a multi-query page: the very SQL ``orm`` sends, sent raw."""
     with CaptureQueriesContext(connection) as ctx:
@@ -86,12 +94,12 @@ def _replayed(orm: Callable[[], Any]) -> Callable[[], Any]:
     return floor
 
 
-def deal_list(manager: User, stage: Stage) -> tuple[Callable[[], Any], Callable[[], Any]]:
-    """The deals list as its view reads it (``deals.views.deal_list_result``): filtered by stage,
-    sorted by expected close date, a page of 50 and the list's count (pre-aggregated where the
-    filters allow, else a count bounded at 10,001 rows), the person's saved views."""
-    request = RequestFactory().get("/deals/", {"stage": stage.pk, "sort": "expected_close_date"})
-    request.user = manager
+def deal_list(user: User, params: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """The deals list as its view reads it (``deals.views.deal_list_result``) with ``params``: a
+    page of 50 and the list's count (pre-aggregated where the filters allow, else a count bounded
+    at 10,001 rows), the person's saved views."""
+    request = RequestFactory().get("/deals/", params)
+    request.user = user
 
     def orm() -> Any:
         result = deal_list_result(request, access.get_actor(request))
@@ -209,7 +217,12 @@ def run(runs: int = 30, out: Callable[[str], None] = print) -> list[dict[str, An
     )
     results = []
     cases: list[tuple[str, tuple[Callable[[], Any], Callable[[], Any]]]] = [
-        ("deal list (manager, subtree, stage, by close date, 50)", deal_list(manager, open_stages[1])),
+        (
+            "deal list (manager, subtree, stage, by close date, 50)",
+            deal_list(manager, {"stage": open_stages[1].pk, "sort": "expected_close_date"}),
+        ),
+        ("deal list as it opens (manager, newest first)", deal_list(manager, {})),
+        ("deal list as it opens (scope all, newest first)", deal_list(_everyone(), {})),
         ("board first page (all open stages)", board(actor, default, open_stages)),
         ("board, closing in 90 days (totals from deals)", board(actor, default, open_stages, quarter)),
         (

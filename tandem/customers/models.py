@@ -231,6 +231,8 @@ class Account(SoftDeleteModel, TimeStampedModel):
                 fields=["owner", "-last_follow_up_at"], name="account_owner_follow", condition=ALIVE
             ),
             models.Index(fields=["team", "-id"], name="account_team_id", condition=ALIVE),
+            # Every list opens newest first (created_at, id descending): walked, not sorted (decision 0011).
+            models.Index(fields=["-created_at", "-id"], name="account_created", condition=ALIVE),
             models.Index(
                 fields=["pool", "owner"],
                 name="account_in_pool",
@@ -332,6 +334,8 @@ class Contact(SoftDeleteModel, TimeStampedModel):
             models.Index(fields=["account", "name"], name="contact_account_name", condition=ALIVE),
             models.Index(fields=["owner", "-id"], name="contact_owner", condition=ALIVE),
             models.Index(fields=["team", "-id"], name="contact_team", condition=ALIVE),
+            # Every list opens newest first (created_at, id descending): walked, not sorted (decision 0011).
+            models.Index(fields=["-created_at", "-id"], name="contact_created", condition=ALIVE),
             models.Index(fields=["external_id"], name="contact_external_id"),
         ]
 

@@ -196,6 +196,8 @@ class Deal(SoftDeleteModel, TimeStampedModel):
                 fields=["team", "expected_close_date", "id"], name="deal_team_close", condition=ALIVE
             ),
             models.Index(fields=["account", "-id"], name="deal_account", condition=ALIVE),
+            # Every list opens newest first (created_at, id descending): walked, not sorted (decision 0011).
+            models.Index(fields=["-created_at", "-id"], name="deal_created", condition=ALIVE),
             models.Index(fields=["status", "closed_on"], name="deal_status_closed", condition=ALIVE),
             models.Index(fields=["external_id"], name="deal_external_id"),
         ]

@@ -82,6 +82,8 @@ class Lead(SoftDeleteModel, TimeStampedModel):
             models.Index(fields=["owner", "status", "-id"], name="lead_owner_status", condition=ALIVE),
             models.Index(fields=["team", "status", "-id"], name="lead_team_status", condition=ALIVE),
             models.Index(fields=["status", "-id"], name="lead_status", condition=ALIVE),
+            # Every list opens newest first (created_at, id descending): walked, not sorted (decision 0011).
+            models.Index(fields=["-created_at", "-id"], name="lead_created", condition=ALIVE),
             models.Index(fields=["external_id"], name="lead_external_id"),
         ]
 
