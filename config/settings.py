@@ -315,6 +315,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("kind", "status", "resource") get names of their own,
+    # not a hash suffix (KindE2eEnum): what a client generator would otherwise call them.
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityKindEnum": "tandem.activities.models.ActivityKind",
+        "TransferKindEnum": "tandem.org.models.PersonTransfer.Kind",
+        "PoolEventKindEnum": "tandem.customers.models.PoolEvent.Kind",
+        # A stage's kind and a deal's status are the same set (a deal's status is its stage's kind).
+        "OpenWonLostEnum": "tandem.deals.models.DealStatus",
+        "LeadStatusEnum": "tandem.leads.models.LeadStatus",
+        "ImportStatusEnum": "tandem.imports.models.ImportStatus",
+        "ImportRowStatusEnum": "tandem.imports.models.RowStatus",
+        "ImportResourceEnum": "tandem.imports.models.ImportResource",
+        "AssignmentResourceEnum": "tandem.assignment.models.Resource",
+    },
 }
 
 LOGGING = {

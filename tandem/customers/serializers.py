@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db.models import BooleanField, Case, QuerySet, When
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from tandem.core import access
@@ -247,6 +247,7 @@ class ReleaseInputSerializer(serializers.Serializer[Account]):
     pool = pool_ref(required=False, allow_null=True)
 
 
+@extend_schema_serializer(component_name="AccountAssignInput")  # assignment has an AssignInput too
 class AssignInputSerializer(serializers.Serializer[Account]):
     owner = user_ref()
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

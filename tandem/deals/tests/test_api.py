@@ -490,9 +490,12 @@ def test_everyone_lists_products_and_only_administrators_change_them(world: Worl
 
 
 def test_the_openapi_schema_stays_valid(tmp_path: Any) -> None:
+    """Valid and without warnings: a warning meant, once, two request bodies under one name (one
+    endpoint documented with the other's body) and enums named by hash (KindE2eEnum)."""
     target = tmp_path / "schema.yaml"
-    call_command("spectacular", "--validate", "--file", str(target))
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     schema = target.read_text()
+    assert "AccountAssignInputRequest" in schema and "ActivityKindEnum" in schema
     for path in (
         "/api/v1/deals/{id}/move/",
         "/api/v1/accounts/{id}/timeline/",
