@@ -45,7 +45,12 @@ def format_of(name: str) -> str:
 
 
 def detect_encoding(path: Path) -> str:
-    """The first encoding that decodes the whole file (checked in chunks, so memory stays flat)."""
+    """The first encoding that decodes the whole file (checked in chunks, so memory stays flat).
+
+    A byte-order mark of UTF-16 (Excel's "Unicode Text" export, tab-separated) says it outright."""
+    with path.open("rb") as handle:
+        if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return "utf-16"
     for encoding in ENCODINGS:
         decoder_ok = True
         try:
@@ -71,10 +76,29 @@ def detect_delimiter(sample: str) -> str:
         return ","
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))  # not tab, newlines, form feed
+
+
+def _refuse_non_text(path: Path) -> None:
+    """A file named .csv that is not text (a workbook renamed, a PDF, a picture) reads as one column
+    of noise, and its report would only say the columns are not mapped: say what it is instead."""
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    if head.startswith(b"PK\x03\x04"):
+        raise UnreadableFile(_("This is an Excel workbook or another zip file: give it the .xlsx name."))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return  # UTF-16 text, NUL bytes and all
+    if head and sum(head.count(bytes([b])) for b in _CONTROL_BYTES) > len(head) // 10:
+        raise UnreadableFile(
+            _("This is not a text file: save or export it as CSV (or .xlsx) and upload that.")
+        )
+
+
 def inspect(path: Path, name: str) -> FileInfo:
     fmt = format_of(name)
     if fmt == "xlsx":
         return FileInfo(format="xlsx")
+    _refuse_non_text(path)
     encoding = detect_encoding(path)
     with path.open("r", encoding=encoding, newline="") as handle:
         sample = handle.read(SAMPLE_BYTES)

@@ -17,7 +17,7 @@ from tandem.customers.tests.factories import AccountFactory, distinct_name
 from tandem.deals.models import Deal, DealLine, Pipeline, Product, Stage
 from tandem.imports import services
 from tandem.imports.fields import suggest_mapping
-from tandem.imports.models import ImportRowResult, ImportStatus
+from tandem.imports.models import ImportJob, ImportRowResult, ImportStatus
 from tandem.leads.models import Lead
 
 from .helpers import run, upload, write_csv, write_xlsx
@@ -69,6 +69,36 @@ def test_it_reads_a_gb18030_csv_with_chinese_headers_and_semicolons(world: World
     assert account.phone == "+861062345678"
     assert account.industry == "制造"
     assert account.owner == world.manager
+
+
+def test_it_reads_excels_unicode_text_export_utf16_with_tabs(world: World, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "客户.txt",
+        [["客户名称", "电话"], ["上海测试有限公司", "021-6234 5678"]],
+        encoding="utf-16",
+        delimiter="\t",
+    )
+    job = run(world.actor(world.manager), "account", path)
+    assert (job.encoding, job.delimiter, job.status) == ("utf-16", "\t", ImportStatus.DONE)
+    assert Account.objects.get(name="上海测试有限公司").phone == "+862162345678"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (bytes(range(256)) * 20, "This is not a text file"),
+        (b"PK\x03\x04" + b"\x00" * 200, "This is an Excel workbook or another zip file"),
+    ],
+)
+def test_it_refuses_a_csv_that_is_not_text_and_says_what_it_is(
+    world: World, tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValidationError) as caught:
+        upload(world.actor(world.manager), "account", path)
+    assert any(message in text for text in caught.value.messages)
+    assert not ImportJob.objects.exists()
 
 
 def test_it_reads_the_first_sheet_of_an_xlsx_file(world: World, tmp_path: Path) -> None:
