@@ -11,7 +11,8 @@ concurrent assignments cannot both take the same round-robin turn).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,6 +155,12 @@ class Decision:
     rule: AssignmentRule | None
     member: AssignmentMember | None
     reason: str
+    # The reason again, in whatever language is active when called: the assignee is told in theirs.
+    explain: Callable[[], str] = dataclasses.field(default=lambda: "", compare=False, repr=False)
+
+    def reason_in(self, language: str | None) -> str:
+        with translation.override(language or "en"):
+            return self.explain() or self.reason
 
     @property
     def user(self) -> User | None:
@@ -219,19 +226,15 @@ def _pick(
     for rule in rules:
         if not rule.is_active or not rule_matches(rule, values):
             continue
-        why = _("matches rule “%(rule)s” (%(conditions)s)") % {
-            "rule": rule.name,
-            "conditions": describe_conditions(rule),
-        }
         members = [m for m in members_by_rule.get(rule.pk, ()) if m.is_active and m.user.is_active]
         if not members:
-            return Decision(rule, None, _("%(why)s, but the rule has no active members") % {"why": why})
+            return _decision(rule, None, "no members")
         room = [m for m in members if m.capacity == 0 or loads.get(m.user_id, 0) < m.capacity]
         if not room:
-            return Decision(rule, None, _("%(why)s, but every member is at capacity") % {"why": why})
+            return _decision(rule, None, "full")
         if rule.strategy == Strategy.LEAST_LOADED:
             chosen = min(room, key=lambda m: (loads.get(m.user_id, 0), m.user_id))
-            how = _("least loaded: %(n)s open") % {"n": loads.get(chosen.user_id, 0)}
+            return _decision(rule, chosen, "least loaded", loads.get(chosen.user_id, 0))
         else:
             last = pointers.get(rule.pk) or 0
             ordered = sorted(members, key=lambda m: m.pk)
@@ -239,9 +242,30 @@ def _pick(
             rotated = [m for m in ordered if m.pk > last] + [m for m in ordered if m.pk <= last]
             room_ids = {m.pk for m in room}
             chosen = next(m for m in rotated if m.pk in room_ids)
-            how = _("round robin")
-        return Decision(rule, chosen, f"{why}; {how}")
-    return Decision(None, None, _("no active rule matches"))
+            return _decision(rule, chosen, "round robin")
+    return _decision(None, None, "no rule")
+
+
+def _decision(
+    rule: AssignmentRule | None, member: AssignmentMember | None, outcome: str, load: int = 0
+) -> Decision:
+    """A decision with its reason, which can be told again in another language (``explain``)."""
+
+    def explain() -> str:
+        if rule is None:
+            return _("no active rule matches")
+        why = _("matches rule “%(rule)s” (%(conditions)s)") % {
+            "rule": rule.name,
+            "conditions": describe_conditions(rule),
+        }
+        if outcome == "no members":
+            return _("%(why)s, but the rule has no active members") % {"why": why}
+        if outcome == "full":
+            return _("%(why)s, but every member is at capacity") % {"why": why}
+        how = _("least loaded: %(n)s open") % {"n": load} if outcome == "least loaded" else _("round robin")
+        return f"{why}; {how}"
+
+    return Decision(rule, member, explain(), explain)
 
 
 def _active_rules(
@@ -378,13 +402,16 @@ def auto_assign(*, actor: Actor, record: Lead | Account) -> Result:
                         recipient=assignee,
                         kind="lead_assigned",
                         title=_("New lead assigned to you: %(name)s") % {"name": name},
-                        body=decision.reason,
+                        body=decision.reason_in(assignee.language),
                         url=record.get_absolute_url(),
                     )
             else:
                 from tandem.customers.pools import account_assign
 
-                account_assign(actor=acting, account=record, owner=assignee, reason=decision.reason)
+                # In the new owner's language: the same words go into their notification.
+                account_assign(
+                    actor=acting, account=record, owner=assignee, reason=decision.reason_in(assignee.language)
+                )
     except (ValidationError, DuplicateFound) as exc:
         messages = getattr(exc, "messages", None) or [str(exc)]
         return Result(record.pk, name, False, None, decision.rule, " ".join(str(m) for m in messages))

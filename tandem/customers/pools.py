@@ -8,7 +8,9 @@ idempotent: its ``run_key`` (the day) is unique per account in ``PoolEvent``.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -201,6 +203,13 @@ class Candidate:
     owner_name: str
     reason: str
     due: datetime.datetime
+    # The reason again, in whatever language is active when called: a notification is written in
+    # its recipient's language, while the run itself works in the site's.
+    explain: Callable[[], str] = field(default=lambda: "", compare=False, repr=False)
+
+    def reason_in(self, language: str | None) -> str:
+        with translation.override(language):
+            return self.explain() or self.reason
 
 
 def next_run_at(now: datetime.datetime | None = None) -> datetime.datetime:
@@ -250,6 +259,7 @@ def reclaim_candidates(pool: Pool, at: datetime.datetime, *, within_days: int = 
                     owner_name=str(account.owner),
                     reason=reason_for(account),
                     due=due_for(account),
+                    explain=functools.partial(reason_for, account),
                 )
 
     level_days = _level_days(pool)
@@ -365,7 +375,7 @@ def reclaim_run(*, pool: Pool, now: datetime.datetime | None = None) -> dict[str
                     recipient=previous,
                     kind="account_reclaimed",
                     title=_("%(name)s returned to the pool") % {"name": account.name},
-                    body=candidate.reason,
+                    body=candidate.reason_in(previous.language),
                     url=account.get_absolute_url(),
                 )
         reclaimed += 1
@@ -397,7 +407,7 @@ def reclaim_run(*, pool: Pool, now: datetime.datetime | None = None) -> dict[str
                     kind="account_reclaim_soon",
                     title=_("%(name)s returns to the pool on %(date)s unless you follow up")
                     % {"name": account.name, "date": timezone.localtime(candidate.due).date().isoformat()},
-                    body=candidate.reason,
+                    body=candidate.reason_in(account.owner.language),
                     url=account.get_absolute_url(),
                 )
             reminded += 1

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from tandem.assignment import services
 from tandem.assignment.models import AssignmentLog, AssignmentRule
@@ -127,6 +128,18 @@ def test_it_sets_owner_team_history_log_and_notifies_in_the_assignees_language(w
     note = Notification.objects.get(recipient=world.owner)
     assert note.title == "分配给你的新线索：张三"
     assert AssignmentLog.objects.get().assignee == world.owner
+
+
+def test_the_assignees_notification_gives_the_reason_in_their_language_too(world: Any) -> None:
+    """The reason was worked out in the assigning person's language and pasted into the body."""
+    world.owner.language = "zh-hans"
+    world.owner.save(update_fields=["language"])
+    make_rule(world, [(world.owner, 0)])
+    with translation.override("en"):
+        services.auto_assign(actor=world.actor(world.admin), record=LeadFactory(name="李四", company=""))
+    note = Notification.objects.get(recipient=world.owner)
+    assert "matches rule" not in note.body and "round robin" not in note.body, note.body
+    assert note.body
 
 
 def test_it_notifies_in_english_for_english_speakers(world: Any) -> None:

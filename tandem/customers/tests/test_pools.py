@@ -450,6 +450,22 @@ def test_it_reminds_an_owner_once_per_due_date(world: World, pool: Pool) -> None
     assert pools.reclaim_run(pool=pool, now=now + 10 * DAY)["reminded"] == 1
 
 
+def test_reminders_and_reclaims_read_wholly_in_the_owners_language(world: World, pool: Pool) -> None:
+    """The reason was worked out in the run's language and pasted into a Chinese notification."""
+    User.objects.filter(pk=world.owner.pk).update(language="zh-hans")
+    world.owner.refresh_from_db()
+    now = timezone.now()
+    soon = _followed_up(AccountFactory(owner=world.owner, pool=pool), 28, now=now)
+    gone = _followed_up(AccountFactory(owner=world.owner, pool=pool), 45, now=now)
+    with translation.override("en"):
+        pools.reclaim_run(pool=pool, now=now)
+    reminder = Notification.objects.get(recipient=world.owner, kind="account_reclaim_soon")
+    reclaimed = Notification.objects.get(recipient=world.owner, kind="account_reclaimed")
+    for note in (reminder, reclaimed):
+        assert "No follow-up" not in note.body and "天" in note.body, note.body
+    assert soon.name in reminder.title and gone.name in reclaimed.title
+
+
 def test_it_does_not_remind_when_the_pool_says_not_to(world: World, pool: Pool) -> None:
     pool.remind_days_before = 0
     pool.save()
