@@ -118,6 +118,14 @@ def world(db: None) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _names_read_afresh() -> None:
+    """core.naming keeps the names it read until the next request starts; a test starts afresh."""
+    from tandem.core import naming
+
+    naming.forget_loaded()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """Argon2 is slow on purpose; tests that are not about hashing use a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

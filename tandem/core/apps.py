@@ -8,7 +8,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import nav
+        from django.core.signals import request_started
+
+        from . import naming, nav
+
+        request_started.connect(naming.forget_loaded, dispatch_uid="naming-forget-loaded")
 
         nav.register(
             nav.NavItem(

@@ -103,3 +103,38 @@ def clean_names(value: Any, *, max_length: int = NAME_MAX_LENGTH) -> dict[str, s
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+# --- History: a name kept as it was, read in the reader's language ---------------------------
+
+# Models whose records go by a name per language (``names``), by model label: the field history
+# kept (``__str__``) and whether the catalogues translate it (built-in names).
+_NAMED: dict[str, tuple[str, bool]] = {}
+# Per request (cleared when one starts): model label -> stored name -> its names.
+_LOADED: dict[str, dict[str, Mapping[str, str]]] = {}
+
+
+def register(model_label: str, *, name_field: str = "name", catalogue: bool = True) -> None:
+    """Declare a model whose names history should show in the reader's language."""
+    _NAMED[model_label] = (name_field, catalogue)
+
+
+def forget_loaded(**_kwargs: Any) -> None:
+    _LOADED.clear()
+
+
+def in_history(model: Any, stored: str) -> str:
+    """A name history kept (say a deal's old stage), as this reader would call that record today:
+    its name in their language if a record still goes by the stored name, else the catalogue's
+    translation, else as stored. One query per model and request."""
+    entry = _NAMED.get((getattr(model, "_meta", None) and model._meta.label) or "")
+    if entry is None or not stored:
+        return stored
+    name_field, catalogue = entry
+    label = model._meta.label
+    if label not in _LOADED:
+        found: dict[str, Mapping[str, str]] = {}
+        for name, names in model._base_manager.values_list(name_field, "names"):
+            found.setdefault(name, names or {})
+        _LOADED[label] = found
+    return localized(stored, _LOADED[label].get(stored), catalogue=catalogue)

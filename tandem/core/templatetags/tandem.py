@@ -16,6 +16,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tandem.core import naming
 from tandem.core.phones import format_phone
 
 register = template.Library()
@@ -81,6 +82,8 @@ def _show_value(field: Any, value: Any) -> str:
         if isinstance(field, models.DateField) and isinstance(value, str):
             with suppress(ValueError):
                 return date_format(datetime.date.fromisoformat(value), "DATE_FORMAT")
+        if isinstance(field, models.ForeignKey) and isinstance(value, str):
+            return naming.in_history(field.related_model, value)  # a stage, in the reader's language
     return _show(value)
 
 

@@ -723,6 +723,22 @@ def test_it_names_a_stage_in_each_language_and_each_person_reads_their_own(world
     assert ">产品演示</td>" in listed
 
 
+def test_a_deals_history_shows_its_stages_in_the_readers_language(world: World) -> None:
+    custom = Stage.objects.create(
+        pipeline=pipeline(), name="联合方案", names={"en": "Joint proposal"}, order=3, probability=40
+    )
+    deal = _deal(world, name="History deal")
+    client = _client(world.owner)
+    assert _move(client, deal, custom).status_code == 200
+    page = reverse("deals:deal-detail", args=[deal.pk])
+    english = client.get(page).content.decode()
+    assert "Joint proposal" in english and "联合方案" not in english
+    User.objects.filter(pk=world.owner.pk).update(language="zh-hans")
+    chinese = _client(world.owner).get(page).content.decode()
+    assert "联合方案" in chinese and "Joint proposal" not in chinese
+    assert "初步接洽" in chinese and "Qualification" not in chinese  # the built-in stage it left
+
+
 def test_a_product_named_in_each_language_reads_in_the_persons_own_on_the_deal(world: World) -> None:
     client = _client(world.admin)
     assert 'name="name_zh_hans"' in client.get(reverse("deals:product-create")).content.decode()
