@@ -11,6 +11,7 @@ admin: administrator role; gone: deactivated rep of East sales
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,17 @@ def world(db: None) -> World:
         support=support,
         gone=gone,
     )
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test() -> Iterator[None]:
+    """A request in Chinese can leave Chinese active in the worker: the next test, whichever it is,
+    starts in the default language, so no test passes or fails by the order tests run in."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -49,7 +49,7 @@ def test_clean_names_keeps_known_languages_and_drops_blank_names() -> None:
     ],
 )
 def test_clean_names_says_what_is_wrong(value: object, fragment: str) -> None:
-    with pytest.raises(ValidationError) as caught:
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
         naming.clean_names(value)
     assert any(fragment in message for message in caught.value.messages)
 
