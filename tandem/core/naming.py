@@ -132,9 +132,10 @@ def in_history(model: Any, stored: str) -> str:
         return stored
     name_field, catalogue = entry
     label = model._meta.label
-    if label not in _LOADED:
-        found: dict[str, Mapping[str, str]] = {}
+    found = _LOADED.get(label)  # read once: another thread's request may clear the dict meanwhile
+    if found is None:
+        found = {}
         for name, names in model._base_manager.values_list(name_field, "names"):
             found.setdefault(name, names or {})
         _LOADED[label] = found
-    return localized(stored, _LOADED[label].get(stored), catalogue=catalogue)
+    return localized(stored, found.get(stored), catalogue=catalogue)

@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tandem.core import naming
+from tandem.deals.models import Pipeline, Stage
+from tandem.org.models import Team
 
 
 def test_it_shows_the_name_given_for_the_active_language() -> None:
@@ -59,3 +61,18 @@ def test_cleaned_names_are_stripped_non_empty_and_clean_again_to_themselves(valu
     cleaned = naming.clean_names(value)
     assert all(text and text == text.strip() for text in cleaned.values())
     assert naming.clean_names(cleaned) == cleaned
+
+
+@pytest.mark.django_db
+def test_history_shows_a_kept_name_in_the_readers_language() -> None:
+    pipeline = Pipeline.objects.create(name="渠道合作", names={"en": "Partner deals"})
+    Stage.objects.create(pipeline=pipeline, name="联合方案", names={"en": "Joint proposal"})
+    with translation.override("en"):
+        assert naming.in_history(Stage, "联合方案") == "Joint proposal"
+        assert naming.in_history(Pipeline, "渠道合作") == "Partner deals"
+        assert naming.in_history(Stage, "Renamed long ago") == "Renamed long ago"
+        assert naming.in_history(Team, "华东销售一部") == "华东销售一部"  # not a model with names
+    naming.forget_loaded()
+    with translation.override("zh-hans"):
+        assert naming.in_history(Stage, "联合方案") == "联合方案"
+        assert naming.in_history(Stage, "Proposal") == "方案报价"  # a built-in name, by the catalogue
