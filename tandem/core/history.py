@@ -24,6 +24,9 @@ from django.db import models
 from django.utils import timezone
 
 from .models import HistoryAction, HistoryEntry
+from .naming import Said
+
+Message = str | Said  # a Said is kept so that each reader gets it in their own language
 
 # Fields that change on every save and say nothing to a person.
 IGNORED_FIELDS = {
@@ -93,8 +96,14 @@ def diff(obj: models.Model, before: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def _entry(
-    *, actor: Any, obj: models.Model, action: str, changes: dict[str, Any] | None = None, message: str = ""
+    *,
+    actor: Any,
+    obj: models.Model,
+    action: str,
+    changes: dict[str, Any] | None = None,
+    message: Message = "",
 ) -> HistoryEntry:
+    text, said = _message(message)
     return HistoryEntry(
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=obj.pk,
@@ -103,26 +112,38 @@ def _entry(
         actor=actor if getattr(actor, "pk", None) else None,
         at=timezone.now(),
         changes=changes or {},
-        message=message[:500],
+        message=text,
+        message_said=said,
     )
 
 
+def _message(message: Message) -> tuple[str, dict[str, Any] | None]:
+    if isinstance(message, Said):
+        return message.text()[:500], message.as_json()
+    return message[:500], None
+
+
 def record(
-    *, actor: Any, obj: models.Model, action: str, changes: dict[str, Any] | None = None, message: str = ""
+    *,
+    actor: Any,
+    obj: models.Model,
+    action: str,
+    changes: dict[str, Any] | None = None,
+    message: Message = "",
 ) -> HistoryEntry:
     entry = _entry(actor=actor, obj=obj, action=action, changes=changes, message=message)
     entry.save()
     return entry
 
 
-def record_create(*, actor: Any, obj: models.Model, message: str = "") -> HistoryEntry:
+def record_create(*, actor: Any, obj: models.Model, message: Message = "") -> HistoryEntry:
     changes = {f.name: [None, _fk_display(obj, f, getattr(obj, f.attname))] for f in tracked_fields(obj)}
     changes = {k: v for k, v in changes.items() if v[1] not in (None, "", [], {})}
     return record(actor=actor, obj=obj, action=HistoryAction.CREATE, changes=changes, message=message)
 
 
 def record_update(
-    *, actor: Any, obj: models.Model, before: dict[str, Any], message: str = ""
+    *, actor: Any, obj: models.Model, before: dict[str, Any], message: Message = ""
 ) -> HistoryEntry | None:
     """Record the fields that changed since ``before``; nothing when nothing changed."""
     changes = diff(obj, before)

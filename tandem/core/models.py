@@ -100,6 +100,9 @@ class HistoryEntry(models.Model):
     at = models.DateTimeField()
     changes = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=500, blank=True)
+    # The message as msgid and parameters (core.naming.Said), when a system wrote it: each reader
+    # gets it in their language; ``message`` keeps it as written, for anything reading it raw.
+    message_said = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("history entry")
@@ -109,6 +112,15 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_repr} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def message_text(self) -> str:
+        """The message in the reader's language where it was kept so, else as written."""
+        if self.message_said:
+            from tandem.core.naming import render_said
+
+            return render_said(self.message_said, self.message)
+        return self.message
 
 
 class Tag(models.Model):

@@ -105,6 +105,44 @@ def clean_names(value: Any, *, max_length: int = NAME_MAX_LENGTH) -> dict[str, s
     return cleaned
 
 
+# --- Messages kept for later readers ---------------------------------------------------------
+
+
+class Said:
+    """A message a system writes down for people to read later (a history entry's note): kept as
+    its msgid and parameters, so each reader gets it in their own language.
+
+    The msgid must be marked for extraction where it is written: ``Said(gettext_noop("…"), …)``.
+    """
+
+    __slots__ = ("msgid", "params")
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        self.msgid = msgid
+        self.params = {k: v if isinstance(v, int | float) else str(v) for k, v in params.items()}
+
+    def text(self) -> str:
+        """The message in the active language."""
+        return render_said({"id": self.msgid, "params": self.params})
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.msgid, "params": self.params}
+
+
+def render_said(data: Any, fallback: str = "") -> str:
+    """A kept message (``Said.as_json()``) in the active language; ``fallback`` if it cannot be."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("id"), str):
+        return fallback
+    params = data.get("params") or {}
+    try:
+        return gettext(data["id"]) % params if params else gettext(data["id"])
+    except (KeyError, TypeError, ValueError):
+        return fallback or data["id"]
+
+
 # --- History: a name kept as it was, read in the reader's language ---------------------------
 
 # Models whose records go by a name per language (``names``), by model label: the field history

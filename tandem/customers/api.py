@@ -407,7 +407,7 @@ def timeline_items(
                 "actor": entry.actor_id,
                 "actor_name": person(entry.actor) if entry.actor_id else None,
                 "title": str(entry.get_action_display()),
-                "text": entry.message,
+                "text": entry.message_text,
                 "changes": history_changes(entry, masked),
             }
         )

@@ -8,8 +8,6 @@ idempotent: its ``run_key`` (the day) is unique per account in ``PoolEvent``.
 from __future__ import annotations
 
 import datetime
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +16,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tandem.core import access, history, notify
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction
+from tandem.core.naming import Said
 from tandem.org.models import User
 
 from .apps import pool_ids_for
@@ -110,7 +110,7 @@ def account_claim(*, actor: Actor, account: Account) -> Account:
         obj=account,
         action=HistoryAction.UPDATE,
         changes={"owner": [None, str(user)]},
-        message=_("claimed"),
+        message=Said(gettext_noop("claimed")),
     )
     return account
 
@@ -203,13 +203,15 @@ class Candidate:
     owner_name: str
     reason: str
     due: datetime.datetime
-    # The reason again, in whatever language is active when called: a notification is written in
-    # its recipient's language, while the run itself works in the site's.
-    explain: Callable[[], str] = field(default=lambda: "", compare=False, repr=False)
+    # The reason as msgid and parameters: a notification is written in its recipient's language,
+    # and history keeps it so that each reader gets theirs, while the run works in the site's.
+    said: Said | None = field(default=None, compare=False, repr=False)
 
     def reason_in(self, language: str | None) -> str:
+        if self.said is None:
+            return self.reason
         with translation.override(language):
-            return self.explain() or self.reason
+            return self.said.text()
 
 
 def next_run_at(now: datetime.datetime | None = None) -> datetime.datetime:
@@ -257,9 +259,9 @@ def reclaim_candidates(pool: Pool, at: datetime.datetime, *, within_days: int = 
                     account_name=account.name,
                     owner_id=account.owner_id or 0,
                     owner_name=str(account.owner),
-                    reason=reason_for(account),
+                    reason=str(said := reason_for(account)),
                     due=due_for(account),
-                    explain=functools.partial(reason_for, account),
+                    said=said,
                 )
 
     level_days = _level_days(pool)
@@ -291,9 +293,10 @@ def reclaim_candidates(pool: Pool, at: datetime.datetime, *, within_days: int = 
 
         add(
             base.filter(q),
-            lambda a: (
-                _("No follow-up for %(days)d days (the limit is %(limit)d).")
-                % {"days": (at - since(a)).days, "limit": days_for(a)}
+            lambda a: Said(
+                gettext_noop("No follow-up for %(days)d days (the limit is %(limit)d)."),
+                days=(at - since(a)).days,
+                limit=days_for(a),
             ),
             lambda a: since(a) + datetime.timedelta(days=days_for(a)),
         )
@@ -304,7 +307,7 @@ def reclaim_candidates(pool: Pool, at: datetime.datetime, *, within_days: int = 
         )
         add(
             base.filter(Q(owned_since__lt=cutoff) | Q(owned_since__isnull=True)).exclude(Exists(recent)),
-            lambda a: _("No open deal for %(days)d days.") % {"days": pool.days_without_open_deal},
+            lambda a: Said(gettext_noop("No open deal for %(days)d days."), days=pool.days_without_open_deal),
             lambda a: (a.owned_since or a.created_at) + datetime.timedelta(days=pool.days_without_open_deal),
         )
     if pool.days_without_won_deal:
@@ -312,7 +315,7 @@ def reclaim_candidates(pool: Pool, at: datetime.datetime, *, within_days: int = 
         won = Deal.objects.filter(account=OuterRef("pk"), status=DealStatus.WON, closed_on__gte=cutoff.date())
         add(
             base.filter(Q(owned_since__lt=cutoff) | Q(owned_since__isnull=True)).exclude(Exists(won)),
-            lambda a: _("No won deal for %(days)d days.") % {"days": pool.days_without_won_deal},
+            lambda a: Said(gettext_noop("No won deal for %(days)d days."), days=pool.days_without_won_deal),
             lambda a: (a.owned_since or a.created_at) + datetime.timedelta(days=pool.days_without_won_deal),
         )
     return sorted(found.values(), key=lambda c: (c.due, c.account_id))
@@ -367,7 +370,7 @@ def reclaim_run(*, pool: Pool, now: datetime.datetime | None = None) -> dict[str
             obj=account,
             action=HistoryAction.UPDATE,
             changes={"owner": [str(previous), None]},
-            message=candidate.reason,
+            message=candidate.said or candidate.reason,
         )
         if previous is not None:
             with translation.override(previous.language):

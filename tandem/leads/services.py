@@ -15,12 +15,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tandem.activities.models import Activity
 from tandem.core import access, history
 from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
 from tandem.core.models import HistoryAction
+from tandem.core.naming import Said
 from tandem.core.services import record_soft_delete
 from tandem.customers import dedupe
 from tandem.customers.models import Account, Lifecycle
@@ -237,11 +239,11 @@ def lead_convert(
     lead.converted_contact = contact
     lead.converted_deal = deal
     lead.save()
-    history.record_update(actor=actor.user, obj=lead, before=before, message=_("converted"))
+    history.record_update(actor=actor.user, obj=lead, before=before, message=Said(gettext_noop("converted")))
     history.record(
         actor=actor.user,
         obj=account,
         action=HistoryAction.EVENT,
-        message=_("Lead %(lead)s converted") % {"lead": lead},
+        message=Said(gettext_noop("Lead %(lead)s converted"), lead=lead),
     )
     return {"lead": lead, "account": account, "contact": contact, "deal": deal}

@@ -396,6 +396,9 @@ class HistoryEntrySerializer(serializers.ModelSerializer[HistoryEntry]):
     action_label = serializers.CharField(source="get_action_display", read_only=True)
     actor_name = serializers.SerializerMethodField()
     changes = serializers.JSONField(read_only=True)
+    message = serializers.CharField(
+        source="message_text", read_only=True, help_text=_("In the language of the request where it can be.")
+    )
 
     class Meta:
         model = HistoryEntry

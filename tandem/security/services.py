@@ -13,10 +13,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tandem.core import history
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction
+from tandem.core.naming import Said
 
 from .lockout import lockout_message
 from .models import TOKEN_PREFIX_LENGTH, ApiToken, hash_key, new_key
@@ -87,7 +89,7 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
         obj=token,
         action=HistoryAction.UPDATE,
         changes={"revoked_at": [None, token.revoked_at.isoformat()]},
-        message=_("API token revoked"),
+        message=Said(gettext_noop("API token revoked")),
     )
     return token
 

@@ -8,7 +8,8 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tandem.core import naming
+from tandem.core import history, naming
+from tandem.core.models import HistoryAction
 from tandem.deals.models import Pipeline, Stage
 from tandem.org.models import Team
 
@@ -76,3 +77,21 @@ def test_history_shows_a_kept_name_in_the_readers_language() -> None:
     with translation.override("zh-hans"):
         assert naming.in_history(Stage, "联合方案") == "联合方案"
         assert naming.in_history(Stage, "Proposal") == "方案报价"  # a built-in name, by the catalogue
+
+
+@pytest.mark.django_db
+def test_a_kept_message_reads_in_each_readers_language() -> None:
+    pipeline = Pipeline.objects.create(name="Renewals")
+    said = naming.Said("No open deal for %(days)d days.", days=30)  # a msgid the pools mark
+    with translation.override("en"):
+        entry = history.record(actor=None, obj=pipeline, action=HistoryAction.EVENT, message=said)
+    entry.refresh_from_db()
+    assert entry.message == "No open deal for 30 days."  # as written, for whatever reads it raw
+    with translation.override("zh-hans"):
+        assert entry.message_text == "已 30 天无进行中商机。"
+    plain = history.record(actor=None, obj=pipeline, action=HistoryAction.EVENT, message="typed by hand")
+    with translation.override("zh-hans"):
+        assert plain.message_text == "typed by hand"
+    assert naming.render_said({"id": "%(missing)s"}, "fallback") == "%(missing)s"
+    assert naming.render_said({"id": "Hello %(name)s", "params": {}}, "fallback") == "Hello %(name)s"
+    assert naming.render_said({"nonsense": 1}, "fallback") == "fallback"

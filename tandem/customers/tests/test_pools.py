@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from tandem.conftest import World
 from tandem.core import scheduler
 from tandem.core.history import entries_for
-from tandem.core.models import Notification
+from tandem.core.models import HistoryEntry, Notification
 from tandem.customers import pools
 from tandem.customers.models import Account, AccountLevel, Lifecycle, Pool, PoolEvent
 from tandem.customers.tests.factories import AccountFactory, PoolFactory
@@ -464,6 +464,12 @@ def test_reminders_and_reclaims_read_wholly_in_the_owners_language(world: World,
     for note in (reminder, reclaimed):
         assert "No follow-up" not in note.body and "天" in note.body, note.body
     assert soon.name in reminder.title and gone.name in reclaimed.title
+    # The account's history tells each reader why, in their language.
+    entry = HistoryEntry.objects.filter(object_id=gone.pk, message_said__isnull=False).get()
+    with translation.override("zh-hans"):
+        assert "天" in entry.message_text
+    with translation.override("en"):
+        assert entry.message_text.startswith("No follow-up for 45 days")
 
 
 def test_it_does_not_remind_when_the_pool_says_not_to(world: World, pool: Pool) -> None:
