@@ -37,7 +37,9 @@ class Activity(SoftDeleteModel, TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="activities",
     )
-    team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(
+        "org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("team")
+    )
     account = models.ForeignKey(
         "customers.Account",
         verbose_name=_("account"),

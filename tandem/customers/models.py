@@ -208,6 +208,7 @@ class Account(SoftDeleteModel, TimeStampedModel):
         related_name="+",
         editable=False,
         db_index=False,
+        verbose_name=_("previous owner"),
     )
     released_at = models.DateTimeField(_("returned to the pool at"), null=True, blank=True)
     created_by = models.ForeignKey(  # an audit column: see docs/decisions/0006
@@ -219,6 +220,7 @@ class Account(SoftDeleteModel, TimeStampedModel):
         editable=False,
         db_constraint=False,
         db_index=False,
+        verbose_name=_("created by"),
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -311,7 +313,9 @@ class Contact(SoftDeleteModel, TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="owned_contacts",
     )
-    team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(
+        "org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("team")
+    )
     tags = models.ManyToManyField("core.Tag", verbose_name=_("tags"), blank=True, related_name="+")
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
@@ -323,6 +327,7 @@ class Contact(SoftDeleteModel, TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        verbose_name=_("created by"),
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 

@@ -48,7 +48,9 @@ class StageKind(models.TextChoices):
 class Stage(models.Model):
     """A pipeline stage; ``required_fields`` names the deal fields that must be filled to enter it."""
 
-    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
+    pipeline = models.ForeignKey(
+        Pipeline, on_delete=models.CASCADE, related_name="stages", verbose_name=_("pipeline")
+    )
     name = models.CharField(_("name"), max_length=100)
     names = models.JSONField(_("name in other languages"), default=dict, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -170,6 +172,7 @@ class Deal(SoftDeleteModel, TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        verbose_name=_("created by"),
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 

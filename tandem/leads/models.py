@@ -49,20 +49,37 @@ class Lead(SoftDeleteModel, TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="owned_leads",
     )
-    team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(
+        "org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("team")
+    )
     tags = models.ManyToManyField("core.Tag", verbose_name=_("tags"), blank=True, related_name="+")
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
     next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
     converted_account = models.ForeignKey(
-        "customers.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="source_leads"
+        "customers.Account",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="source_leads",
+        verbose_name=_("converted account"),
     )
     converted_contact = models.ForeignKey(
-        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="source_leads"
+        "customers.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="source_leads",
+        verbose_name=_("converted contact"),
     )
     converted_deal = models.ForeignKey(
-        "deals.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="source_leads"
+        "deals.Deal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="source_leads",
+        verbose_name=_("converted deal"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,6 +88,7 @@ class Lead(SoftDeleteModel, TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        verbose_name=_("created by"),
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 

@@ -164,3 +164,31 @@ def test_it_knows_the_apps_that_hold_strings() -> None:
     names = {app.name for app in APPS}
     assert {"core", "org"} <= names
     assert (Path(APPS[0]).parent / "core" / "locale" / LANGUAGE / "LC_MESSAGES" / "django.po").exists()
+
+
+def test_every_field_a_records_history_shows_has_a_translatable_name() -> None:
+    """History labels a change by the field's verbose name; one Django derived from the attribute
+    ("converted account") read in English on a Chinese page."""
+    from django.apps import apps
+    from django.utils.functional import Promise
+
+    from tandem.core.history import tracked_fields
+    from tandem.core.templatetags.tandem import HIDDEN_CHANGE_FIELDS
+
+    untranslated = []
+    for label in (
+        "customers.Account",
+        "customers.Contact",
+        "customers.Pool",
+        "leads.Lead",
+        "deals.Deal",
+        "deals.Product",
+        "deals.Pipeline",
+        "deals.Stage",
+        "activities.Activity",
+    ):
+        model = apps.get_model(label)
+        for field in tracked_fields(model()):
+            if field.name not in HIDDEN_CHANGE_FIELDS and not isinstance(field.verbose_name, Promise):
+                untranslated.append(f"{label}.{field.name}")
+    assert untranslated == [], f"give these a verbose name marked for translation: {untranslated}"
