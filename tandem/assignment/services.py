@@ -11,8 +11,7 @@ concurrent assignments cannot both take the same round-robin turn).
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,13 +153,29 @@ def rule_delete(*, actor: Actor, rule: AssignmentRule) -> None:
 class Decision:
     rule: AssignmentRule | None
     member: AssignmentMember | None
-    reason: str
-    # The reason again, in whatever language is active when called: the assignee is told in theirs.
-    explain: Callable[[], str] = dataclasses.field(default=lambda: "", compare=False, repr=False)
+    outcome: str = "no rule"  # no members, full, least loaded, round robin
+    load: int = 0  # the chosen member's open records, for "least loaded"
+
+    @property
+    def reason(self) -> str:
+        """Why, in the active language (the assignee is told in theirs: ``reason_in``)."""
+        if self.rule is None:
+            return _("no active rule matches")
+        why = _("matches rule “%(rule)s” (%(conditions)s)") % {
+            "rule": self.rule.name,
+            "conditions": describe_conditions(self.rule),
+        }
+        if self.outcome == "no members":
+            return _("%(why)s, but the rule has no active members") % {"why": why}
+        if self.outcome == "full":
+            return _("%(why)s, but every member is at capacity") % {"why": why}
+        if self.outcome == "least loaded":
+            return f"{why}; " + _("least loaded: %(n)s open") % {"n": self.load}
+        return f"{why}; " + _("round robin")
 
     def reason_in(self, language: str | None) -> str:
         with translation.override(language or "en"):
-            return self.explain() or self.reason
+            return self.reason
 
     @property
     def user(self) -> User | None:
@@ -228,13 +243,13 @@ def _pick(
             continue
         members = [m for m in members_by_rule.get(rule.pk, ()) if m.is_active and m.user.is_active]
         if not members:
-            return _decision(rule, None, "no members")
+            return Decision(rule, None, "no members")
         room = [m for m in members if m.capacity == 0 or loads.get(m.user_id, 0) < m.capacity]
         if not room:
-            return _decision(rule, None, "full")
+            return Decision(rule, None, "full")
         if rule.strategy == Strategy.LEAST_LOADED:
             chosen = min(room, key=lambda m: (loads.get(m.user_id, 0), m.user_id))
-            return _decision(rule, chosen, "least loaded", loads.get(chosen.user_id, 0))
+            return Decision(rule, chosen, "least loaded", loads.get(chosen.user_id, 0))
         else:
             last = pointers.get(rule.pk) or 0
             ordered = sorted(members, key=lambda m: m.pk)
@@ -242,30 +257,8 @@ def _pick(
             rotated = [m for m in ordered if m.pk > last] + [m for m in ordered if m.pk <= last]
             room_ids = {m.pk for m in room}
             chosen = next(m for m in rotated if m.pk in room_ids)
-            return _decision(rule, chosen, "round robin")
-    return _decision(None, None, "no rule")
-
-
-def _decision(
-    rule: AssignmentRule | None, member: AssignmentMember | None, outcome: str, load: int = 0
-) -> Decision:
-    """A decision with its reason, which can be told again in another language (``explain``)."""
-
-    def explain() -> str:
-        if rule is None:
-            return _("no active rule matches")
-        why = _("matches rule “%(rule)s” (%(conditions)s)") % {
-            "rule": rule.name,
-            "conditions": describe_conditions(rule),
-        }
-        if outcome == "no members":
-            return _("%(why)s, but the rule has no active members") % {"why": why}
-        if outcome == "full":
-            return _("%(why)s, but every member is at capacity") % {"why": why}
-        how = _("least loaded: %(n)s open") % {"n": load} if outcome == "least loaded" else _("round robin")
-        return f"{why}; {how}"
-
-    return Decision(rule, member, explain(), explain)
+            return Decision(rule, chosen, "round robin")
+    return Decision(None, None)
 
 
 def _active_rules(

@@ -15,9 +15,10 @@ from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import trans_real
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -144,3 +145,14 @@ class ScopedViewSet(LanguageMixin, viewsets.GenericViewSet):
 
     def get_queryset(self) -> models.QuerySet[Any]:
         return access.visible(self.actor, self.resource, self.base_queryset())
+
+
+class NamesField(serializers.DictField):
+    """``names`` of a record named in each language (``core.naming``): language code to name,
+    e.g. ``{"en": "Proposal", "zh-hans": "方案报价"}``. The service checks the codes."""
+
+    def __init__(self, *, max_length: int = 100, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text", _("The name in other interface languages: language code (en, zh-hans) to name.")
+        )
+        super().__init__(child=serializers.CharField(max_length=max_length, allow_blank=True), **kwargs)

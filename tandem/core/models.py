@@ -9,6 +9,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tandem.core.naming import render_said
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -116,11 +118,7 @@ class HistoryEntry(models.Model):
     @property
     def message_text(self) -> str:
         """The message in the reader's language where it was kept so, else as written."""
-        if self.message_said:
-            from tandem.core.naming import render_said
-
-            return render_said(self.message_said, self.message)
-        return self.message
+        return render_said(self.message_said, self.message) if self.message_said else self.message
 
 
 class Tag(models.Model):

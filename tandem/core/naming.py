@@ -45,7 +45,7 @@ def localized(
             return own
     if not name or not catalogue:
         return name
-    if language is None or code == (translation.get_language() or "").lower():
+    if language is None:
         return gettext(name)
     with translation.override(code):
         return gettext(name)
@@ -105,6 +105,39 @@ def clean_names(value: Any, *, max_length: int = NAME_MAX_LENGTH) -> dict[str, s
     return cleaned
 
 
+def names_given(
+    data: Mapping[str, Any],
+    current: Mapping[str, str] | None,
+    errors: dict[str, list[str]],
+    *,
+    max_length: int = NAME_MAX_LENGTH,
+) -> dict[str, str]:
+    """A service's ``names``: ``data["names"]`` cleaned when given, else ``current`` kept. What
+    is wrong goes into ``errors["names"]``, for the service to raise with its other errors."""
+    if "names" in data:
+        try:
+            return clean_names(data["names"], max_length=max_length)
+        except ValidationError as exc:
+            errors["names"] = exc.messages
+    return dict(current or {})
+
+
+class NamedInLanguages:
+    """A model whose records go by a name per language: its own name field (``NAME_FIELD``) and
+    ``names``. ``display_name`` is the name in the active language; history shows a kept name
+    the same way (``in_history``). ``NAMES_FROM_CATALOGUE`` is False for proper names and titles
+    (products, positions), which the catalogues must never translate."""
+
+    NAME_FIELD = "name"
+    NAMES_FROM_CATALOGUE = True
+
+    @property
+    def display_name(self) -> str:
+        return localized(
+            getattr(self, self.NAME_FIELD), getattr(self, "names", None), catalogue=self.NAMES_FROM_CATALOGUE
+        )
+
+
 # --- Messages kept for later readers ---------------------------------------------------------
 
 
@@ -145,16 +178,8 @@ def render_said(data: Any, fallback: str = "") -> str:
 
 # --- History: a name kept as it was, read in the reader's language ---------------------------
 
-# Models whose records go by a name per language (``names``), by model label: the field history
-# kept (``__str__``) and whether the catalogues translate it (built-in names).
-_NAMED: dict[str, tuple[str, bool]] = {}
 # Per request (cleared when one starts): model label -> stored name -> its names.
 _LOADED: dict[str, dict[str, Mapping[str, str]]] = {}
-
-
-def register(model_label: str, *, name_field: str = "name", catalogue: bool = True) -> None:
-    """Declare a model whose names history should show in the reader's language."""
-    _NAMED[model_label] = (name_field, catalogue)
 
 
 def forget_loaded(**_kwargs: Any) -> None:
@@ -165,15 +190,13 @@ def in_history(model: Any, stored: str) -> str:
     """A name history kept (say a deal's old stage), as this reader would call that record today:
     its name in their language if a record still goes by the stored name, else the catalogue's
     translation, else as stored. One query per model and request."""
-    entry = _NAMED.get((getattr(model, "_meta", None) and model._meta.label) or "")
-    if entry is None or not stored:
+    if not stored or not (isinstance(model, type) and issubclass(model, NamedInLanguages)):
         return stored
-    name_field, catalogue = entry
-    label = model._meta.label
+    label = model._meta.label  # type: ignore[attr-defined]
     found = _LOADED.get(label)  # read once: another thread's request may clear the dict meanwhile
     if found is None:
         found = {}
-        for name, names in model._base_manager.values_list(name_field, "names"):
+        for name, names in model._base_manager.values_list(model.NAME_FIELD, "names"):  # type: ignore[attr-defined]
             found.setdefault(name, names or {})
         _LOADED[label] = found
-    return localized(stored, found.get(stored), catalogue=catalogue)
+    return localized(stored, found.get(stored), catalogue=model.NAMES_FROM_CATALOGUE)

@@ -44,6 +44,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from tandem.org.demo import in_two_languages
+
 DEMO_PREFIX = "DEMO-"  # external_id of every demo account, lead and deal: how a re-run finds them
 SEED = 2026
 
@@ -95,12 +97,6 @@ PRODUCTS: list[ProductSpec] = [
 ]
 SUITE = ["CRM-STD", "CRM-PRO", "CRM-ENT"]
 ADD_ONS = ["SVC-IMPL", "SVC-MIGR", "SVC-TRAIN", "INT-DING", "INT-WECOM", "INT-API", "HW-CHECKIN"]
-
-
-def _in_two_languages(text: str) -> tuple[str, dict[str, str]]:
-    """A demo name written "中文 / English": the Chinese name, and its name in each language."""
-    chinese, _sep, english = text.partition(" / ")
-    return chinese, {"zh-hans": chinese, "en": english or chinese}
 
 
 PARTNER_PIPELINE = "渠道合作 / Partner deals"  # "中文 / English": the name and its names (core.naming)
@@ -636,7 +632,7 @@ class _Builder:
         for spec in PRODUCTS:
             if spec.code in existing:
                 continue
-            name, names = _in_two_languages(spec.name)
+            name, names = in_two_languages(spec.name)
             product_save(
                 actor=admin,
                 product=None,
@@ -653,14 +649,14 @@ class _Builder:
             self.created["products"] += 1
         self.products = {p.code: p for p in Product.objects.filter(code__in=[s.code for s in PRODUCTS])}
 
-        pipeline_name, pipeline_names = _in_two_languages(PARTNER_PIPELINE)
+        pipeline_name, pipeline_names = in_two_languages(PARTNER_PIPELINE)
         partner = Pipeline.objects.filter(name__in=[pipeline_name, PARTNER_PIPELINE]).first()
         if partner is None:
             partner = pipeline_save(
                 actor=admin, pipeline=None, data={"name": pipeline_name, "names": pipeline_names, "order": 1}
             )
             for order, (both, probability, kind, required, guidance) in enumerate(PARTNER_STAGES):
-                name, names = _in_two_languages(both)
+                name, names = in_two_languages(both)
                 stage_save(
                     actor=admin,
                     stage=None,

@@ -8,7 +8,7 @@ idempotent: its ``run_key`` (the day) is unique per account in ``PoolEvent``.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -201,15 +201,17 @@ class Candidate:
     account_name: str
     owner_id: int
     owner_name: str
-    reason: str
-    due: datetime.datetime
     # The reason as msgid and parameters: a notification is written in its recipient's language,
     # and history keeps it so that each reader gets theirs, while the run works in the site's.
-    said: Said | None = field(default=None, compare=False, repr=False)
+    said: Said
+    due: datetime.datetime
+
+    @property
+    def reason(self) -> str:
+        """Why, in the active language."""
+        return self.said.text()
 
     def reason_in(self, language: str | None) -> str:
-        if self.said is None:
-            return self.reason
         with translation.override(language):
             return self.said.text()
 
@@ -259,9 +261,8 @@ def reclaim_candidates(pool: Pool, at: datetime.datetime, *, within_days: int = 
                     account_name=account.name,
                     owner_id=account.owner_id or 0,
                     owner_name=str(account.owner),
-                    reason=str(said := reason_for(account)),
+                    said=reason_for(account),
                     due=due_for(account),
-                    said=said,
                 )
 
     level_days = _level_days(pool)
@@ -370,7 +371,7 @@ def reclaim_run(*, pool: Pool, now: datetime.datetime | None = None) -> dict[str
             obj=account,
             action=HistoryAction.UPDATE,
             changes={"owner": [str(previous), None]},
-            message=candidate.said or candidate.reason,
+            message=candidate.said,
         )
         if previous is not None:
             with translation.override(previous.language):

@@ -25,16 +25,13 @@ class DealsConfig(AppConfig):
         from django.db.models import Q
         from django.db.models.signals import post_migrate
 
-        from tandem.core import access, naming, nav, recycle, transfer
+        from tandem.core import access, nav, recycle, transfer
 
         # Register the Celery tasks now: the embedded scheduler (no worker, so no autodiscovery)
         # looks them up by name.
         from . import tasks  # noqa: F401
 
         post_migrate.connect(_ensure_defaults, sender=self)
-        naming.register("deals.Pipeline")
-        naming.register("deals.Stage")
-        naming.register("deals.Product", catalogue=False)
         access.register_resource(access.Resource("deal", _("deals")))
         access.register_resource(
             access.Resource(

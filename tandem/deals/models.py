@@ -18,7 +18,7 @@ from tandem.customers.models import Channel, Source
 ALIVE = Q(deleted_at__isnull=True)
 
 
-class Pipeline(TimeStampedModel):
+class Pipeline(naming.NamedInLanguages, TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
     names = models.JSONField(_("name in other languages"), default=dict, blank=True)
     is_default = models.BooleanField(_("default pipeline"), default=False)
@@ -33,11 +33,6 @@ class Pipeline(TimeStampedModel):
     def __str__(self) -> str:
         return self.name  # history keeps this, the same for readers of every language
 
-    @property
-    def display_name(self) -> str:
-        """The name in the active language (``core.naming``)."""
-        return naming.localized(self.name, self.names)
-
 
 class StageKind(models.TextChoices):
     OPEN = "open", _("Open")
@@ -45,7 +40,7 @@ class StageKind(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
-class Stage(models.Model):
+class Stage(naming.NamedInLanguages, models.Model):
     """A pipeline stage; ``required_fields`` names the deal fields that must be filled to enter it."""
 
     pipeline = models.ForeignKey(
@@ -69,13 +64,9 @@ class Stage(models.Model):
     def __str__(self) -> str:
         return self.name  # history keeps this, the same for readers of every language
 
-    @property
-    def display_name(self) -> str:
-        """The name in the active language (``core.naming``)."""
-        return naming.localized(self.name, self.names)
 
-
-class Product(SoftDeleteModel, TimeStampedModel):
+class Product(naming.NamedInLanguages, SoftDeleteModel, TimeStampedModel):
+    NAMES_FROM_CATALOGUE = False  # a product's name is its own: never looked up in the catalogues
     name = models.CharField(_("name"), max_length=200)
     names = models.JSONField(_("name in other languages"), default=dict, blank=True)
     code = models.CharField(_("code"), max_length=64, blank=True)
@@ -97,11 +88,6 @@ class Product(SoftDeleteModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name  # history keeps this, the same for readers of every language
-
-    @property
-    def display_name(self) -> str:
-        """The name in the active language; a product's own name is never translated by the catalogues."""
-        return naming.localized(self.name, self.names, catalogue=False)
 
 
 class DealStatus(models.TextChoices):

@@ -17,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tandem.core.api import NamesField
 from tandem.customers.models import Channel, Source
 from tandem.customers.serializers import TagSerializer, account_ref, contact_ref, user_ref
 from tandem.org.serializers import _actor
@@ -51,17 +52,6 @@ def stage_ref(**kwargs: Any) -> VisibleStageField:
 # --- Pipelines and stages -------------------------------------------------------------------
 
 DISPLAY_NAME_HELP = _("The name in the language of the request (Accept-Language or the person's own).")
-
-
-class NamesField(serializers.DictField):
-    """``names``: the name in other interface languages, e.g. ``{"en": "Proposal", "zh-hans": "方案报价"}``."""
-
-    def __init__(self, *, max_length: int = 100, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "help_text",
-            _("The name in other interface languages: language code (en, zh-hans) to name."),
-        )
-        super().__init__(child=serializers.CharField(max_length=max_length, allow_blank=True), **kwargs)
 
 
 class StageSerializer(serializers.ModelSerializer[Stage]):

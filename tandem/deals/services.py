@@ -385,12 +385,12 @@ def stage_durations(deal: Deal) -> list[dict[str, Any]]:
 # Stored in English; shown in each person's language by the catalogues (core.naming.localized).
 DEFAULT_PIPELINE_NAME = gettext_noop("Sales")
 DEFAULT_STAGES = [
-    ("Qualification", 10, "open", []),
-    ("Needs analysis", 25, "open", []),
-    ("Proposal", 50, "open", ["amount", "budget"]),
-    ("Negotiation", 75, "open", ["amount", "expected_close_date", "decision_maker"]),
-    ("Won", 100, "won", ["amount"]),
-    ("Lost", 0, "lost", []),
+    (gettext_noop("Qualification"), 10, "open", []),
+    (gettext_noop("Needs analysis"), 25, "open", []),
+    (gettext_noop("Proposal"), 50, "open", ["amount", "budget"]),
+    (gettext_noop("Negotiation"), 75, "open", ["amount", "expected_close_date", "decision_maker"]),
+    (gettext_noop("Won"), 100, "won", ["amount"]),
+    (gettext_noop("Lost"), 0, "lost", []),
 ]
 
 
@@ -423,12 +423,7 @@ def product_save(*, actor: Actor, product: Product | None, data: Mapping[str, An
     name = (data.get("name", product.name) or "").strip()
     if not name:
         errors["name"] = [_("This field is required.")]
-    names = product.names
-    if "names" in data:
-        try:
-            names = naming.clean_names(data["names"], max_length=PRODUCT_NAME_MAX_LENGTH)
-        except ValidationError as exc:
-            errors["names"] = exc.messages
+    names = naming.names_given(data, product.names, errors, max_length=PRODUCT_NAME_MAX_LENGTH)
     code = (data.get("code", product.code) or "").strip()
     if code and Product.objects.filter(code=code).exclude(pk=product.pk).exists():
         errors["code"] = [_("Another product has this code.")]
@@ -460,10 +455,7 @@ def pipeline_save(*, actor: Actor, pipeline: Pipeline | None, data: Mapping[str,
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = [_("This field is required.")]
-    try:
-        names = naming.clean_names(data["names"]) if "names" in data else pipeline.names
-    except ValidationError as exc:
-        errors["names"] = exc.messages
+    names = naming.names_given(data, pipeline.names, errors)
     if errors:
         raise ValidationError(errors)
     pipeline.name, pipeline.names = name, names
@@ -509,12 +501,7 @@ def stage_save(*, actor: Actor, stage: Stage | None, data: Mapping[str, Any]) ->
     name = (data.get("name", stage.name) or "").strip()
     if not name:
         errors["name"] = [_("This field is required.")]
-    names = stage.names
-    if "names" in data:
-        try:
-            names = naming.clean_names(data["names"])
-        except ValidationError as exc:
-            errors["names"] = exc.messages
+    names = naming.names_given(data, stage.names, errors)
     required = data.get("required_fields", stage.required_fields) or []
     unknown = [f for f in required if f not in REQUIRABLE_FIELDS]
     if unknown:

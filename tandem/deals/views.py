@@ -907,7 +907,7 @@ def _product_form(request: HttpRequest, product: Product | None) -> HttpResponse
     access.require(actor, "manage", "product")
     initial: dict[str, Any] = {"currency": settings.DEFAULT_CURRENCY, "is_active": True}
     if product is not None:
-        initial = {**{f: getattr(product, f) for f in ProductForm.base_fields}, "names": product.names}
+        initial = ProductForm.initial_from(product)
     form = ProductForm(webforms.posted(request), initial=initial)
     return webforms.form_page(
         request,
@@ -968,24 +968,12 @@ def pipeline_list(request: HttpRequest) -> HttpResponse:
     return render(request, "deals/pipeline_list.html", {"pipelines": rows})
 
 
-def default_stage_names() -> dict[str, str]:
-    """The default stages' names in the person's language, for a new pipeline."""
-    return {
-        "Qualification": _("Qualification"),
-        "Needs analysis": _("Needs analysis"),
-        "Proposal": _("Proposal"),
-        "Negotiation": _("Negotiation"),
-        "Won": _("Won"),
-        "Lost": _("Lost"),
-    }
-
-
 def _pipeline_form(request: HttpRequest, pipeline: Pipeline | None) -> HttpResponse:
     actor = access.get_actor(request)
     _require_manage(actor)
     initial: dict[str, Any] = {"is_active": True, "order": Pipeline.objects.count()}
     if pipeline is not None:
-        initial = {**{f: getattr(pipeline, f) for f in PipelineForm.base_fields}, "names": pipeline.names}
+        initial = PipelineForm.initial_from(pipeline)
     form = PipelineForm(webforms.posted(request), initial=initial)
 
     @transaction.atomic
@@ -998,7 +986,7 @@ def _pipeline_form(request: HttpRequest, pipeline: Pipeline | None) -> HttpRespo
                     stage=None,
                     data={
                         "pipeline": saved,
-                        "name": default_stage_names().get(name, name),
+                        "name": naming.localized(name, None),
                         "names": {
                             code: naming.localized(name, None, code) for code in naming.language_codes()
                         },
@@ -1065,7 +1053,7 @@ def _stage_form(request: HttpRequest, pipeline: Pipeline, stage: Stage | None) -
         last = pipeline.stages.order_by("-order").first()
         initial: dict[str, Any] = {"order": (last.order + 1) if last else 0, "kind": StageKind.OPEN}
     else:
-        initial = {**{f: getattr(stage, f) for f in StageForm.base_fields}, "names": stage.names}
+        initial = StageForm.initial_from(stage)
     form = StageForm(webforms.posted(request), initial=initial)
     return webforms.form_page(
         request,

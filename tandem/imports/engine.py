@@ -191,17 +191,18 @@ class Totals:
     problem_examples: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def count_problems(self, plans: Iterable[Plan]) -> None:
-        rows, examples = self.problem_rows, self.problem_examples
         for plan in plans:
-            if not plan.messages:
-                continue
-            seen: set[tuple[str, str]] = set()
-            for message in plan.messages:
-                key = (message["level"], message["column"])
-                if key not in seen:
-                    seen.add(key)
-                    rows[key] += 1
-                    examples.setdefault(key, message["message"])
+            self.count_row_problems(plan.messages)
+
+    def count_row_problems(self, messages: Iterable[dict[str, str]]) -> None:
+        """One row's messages: each (level, column) counts once for the row."""
+        seen: set[tuple[str, str]] = set()
+        for message in messages:
+            key = (message["level"], message["column"])
+            if key not in seen:
+                seen.add(key)
+                self.problem_rows[key] += 1
+                self.problem_examples.setdefault(key, message["message"])
 
     def problem_summary(self) -> list[dict[str, Any]]:
         """The most frequent problems, errors first: level, column, rows, an example message."""
@@ -434,7 +435,7 @@ class Importer:
             # Every problem of a row at once (an unknown account, owner and stage on one row are
             # three messages, not one per round of fixing), unless the row's own identity is in
             # doubt: then what it would create or update is unknown.
-            if "identity" not in plan.extra:
+            if not plan.extra.get("identity_unknown"):
                 check(plan)
         if self.resource in DEDUPE_TYPES:
             self._check_duplicates([p for p in plans if not p.failed])
@@ -491,7 +492,7 @@ class Importer:
                 continue
             first = self.seen_external.get(ext)
             if first is not None:
-                plan.extra["identity"] = False
+                plan.extra["identity_unknown"] = True
                 plan.error(
                     "external_id",
                     _("The external id “%(id)s” is also on row %(row)s of this file.")
@@ -518,13 +519,13 @@ class Importer:
             if not matches or plan.failed:
                 continue
             if len(matches) > 1:
-                plan.extra["identity"] = False
+                plan.extra["identity_unknown"] = True
                 plan.error(
                     "external_id",
                     _("Several records have the external id “%(id)s”; it must be unique.") % {"id": ext},
                 )
             elif matches[0].pk not in editable:
-                plan.extra["identity"] = False
+                plan.extra["identity_unknown"] = True
                 plan.error(
                     "external_id",
                     _("A record with the external id “%(id)s” exists and you may not edit it.") % {"id": ext},
@@ -542,7 +543,7 @@ class Importer:
                 continue
             first = self.seen_codes.get(f"{key[0]}:{key[1]}")
             if first is not None:
-                plan.extra["identity"] = False
+                plan.extra["identity_unknown"] = True
                 plan.error(
                     "code" if code else "name",
                     _("The same product is also on row %(row)s of this file.") % {"row": first},
@@ -1941,9 +1942,7 @@ def _link_parents(job: ImportJob, importer: Importer, *, write: bool) -> None:
     totals = importer.totals
     totals.warnings += len({n for n, _m in warnings})
     for _number, message in warnings:  # one parent warning a row
-        key = ("warning", message["column"])
-        totals.problem_rows[key] += 1
-        totals.problem_examples.setdefault(key, message["message"])
+        totals.count_row_problems([message])
 
 
 def _execute_skip_sent(job: ImportJob, importer: Importer, rows: Iterable[tuple[int, list[str]]]) -> Totals:

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 
 ENCODINGS = ("utf-8-sig", "gb18030", "latin-1")
 SAMPLE_BYTES = 64 * 1024
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_CONTROL_BYTES = frozenset(b for b in range(32) if b not in (9, 10, 12, 13))  # not tab, newlines, form feed
 DELIMITERS = ",;\t|"
 
 
@@ -49,7 +51,7 @@ def detect_encoding(path: Path) -> str:
 
     A byte-order mark of UTF-16 (Excel's "Unicode Text" export, tab-separated) says it outright."""
     with path.open("rb") as handle:
-        if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+        if handle.read(2) in _UTF16_BOMS:
             return "utf-16"
     for encoding in ENCODINGS:
         decoder_ok = True
@@ -76,9 +78,6 @@ def detect_delimiter(sample: str) -> str:
         return ","
 
 
-_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))  # not tab, newlines, form feed
-
-
 def _refuse_non_text(path: Path) -> None:
     """A file named .csv that is not text (a workbook renamed, a PDF, a picture) reads as one column
     of noise, and its report would only say the columns are not mapped: say what it is instead."""
@@ -86,9 +85,9 @@ def _refuse_non_text(path: Path) -> None:
         head = handle.read(8192)
     if head.startswith(b"PK\x03\x04"):
         raise UnreadableFile(_("This is an Excel workbook or another zip file: give it the .xlsx name."))
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith(_UTF16_BOMS):
         return  # UTF-16 text, NUL bytes and all
-    if head and sum(head.count(bytes([b])) for b in _CONTROL_BYTES) > len(head) // 10:
+    if head and sum(byte in _CONTROL_BYTES for byte in head) > len(head) // 10:
         raise UnreadableFile(
             _("This is not a text file: save or export it as CSV (or .xlsx) and upload that.")
         )

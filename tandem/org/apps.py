@@ -20,9 +20,7 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from tandem.core import naming, nav, recycle, transfer
-
-        naming.register("org.Position", name_field="title", catalogue=False)
+        from tandem.core import nav, recycle, transfer
 
         transfer.register("org.Team", field="leader", label=_("teams led"))
         transfer.register("org.User", field="manager", label=_("direct reports"))

@@ -608,6 +608,13 @@ class SeedResult:
     totals: dict[str, int] = field(default_factory=dict)
 
 
+def in_two_languages(text: str) -> tuple[str, dict[str, str]]:
+    """A demo name written "中文 / English": the Chinese name, and its name in each language
+    (``core.naming``)."""
+    chinese, _sep, english = text.partition(" / ")
+    return chinese, {"zh-hans": chinese, "en": english or chinese}
+
+
 def database_has_people() -> bool:
     """True when anyone other than a superuser exists.
 
@@ -690,15 +697,14 @@ def _build(result: SeedResult) -> None:
 
     positions: dict[str, Position] = {}
     for p in POSITIONS:
-        # Written "中文 / English": the Chinese title, and the title in each language (core.naming).
-        chinese, _sep, english = p.title.partition(" / ")
+        chinese, names = in_two_languages(p.title)
         position = Position.objects.filter(title__in=[chinese, p.title]).first()
         if position is None:
             position = services.position_create(
                 actor=actor,
                 data={
                     "title": chinese,
-                    "names": {"zh-hans": chinese, "en": english or chinese},
+                    "names": names,
                     "summary": p.summary,
                     "responsibilities": p.responsibilities,
                     "required_skills": p.required_skills,

@@ -187,6 +187,11 @@ class LanguageNamesForm(TablerForm):
     def name_field(code: str) -> str:
         return "name_" + code.replace("-", "_")
 
+    @classmethod
+    def initial_from(cls, obj: Any) -> dict[str, Any]:
+        """The form filled from a record: its declared fields, and its names in each language."""
+        return {**{name: getattr(obj, name) for name in cls.base_fields}, "names": obj.names}
+
     def language_fields(self) -> list[Any]:
         return [self[self.name_field(code)] for code in naming.language_codes()]
 

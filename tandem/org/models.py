@@ -136,8 +136,11 @@ class Membership(models.Model):
         return f"{self.user} @ {self.team}"
 
 
-class Position(SoftDeleteModel, TimeStampedModel):
+class Position(naming.NamedInLanguages, SoftDeleteModel, TimeStampedModel):
     """A position (岗位) and its job description."""
+
+    NAME_FIELD = "title"
+    NAMES_FROM_CATALOGUE = False  # a job title, as the company writes it
 
     title = models.CharField(pgettext_lazy("position", "title"), max_length=120)
     names = models.JSONField(_("title in other languages"), default=dict, blank=True)
@@ -163,12 +166,6 @@ class Position(SoftDeleteModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title  # history keeps this, the same for readers of every language
-
-    @property
-    def display_name(self) -> str:
-        """The title in the active language (``core.naming``; a job title is not looked up in the
-        catalogues)."""
-        return naming.localized(self.title, self.names, catalogue=False)
 
     def get_absolute_url(self) -> str:
         return reverse("org:position-detail", args=[self.pk])

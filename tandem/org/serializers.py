@@ -19,6 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tandem.core import access
+from tandem.core.api import NamesField
 from tandem.core.models import HistoryEntry
 
 from .models import Membership, PersonTransfer, Position, Role, Scope, Team, User
@@ -309,7 +310,7 @@ DISPLAY_NAME_HELP = _("The title in the language of the request (Accept-Language
 
 class PositionSerializer(serializers.ModelSerializer[Position]):
     holder_count = serializers.IntegerField(read_only=True, default=0)
-    names = serializers.DictField(child=serializers.CharField(), read_only=True, help_text=NAMES_HELP)
+    names = NamesField(read_only=True, max_length=120, help_text=NAMES_HELP)
     display_name = serializers.CharField(read_only=True, help_text=DISPLAY_NAME_HELP)
 
     class Meta:
@@ -331,9 +332,7 @@ class PositionSerializer(serializers.ModelSerializer[Position]):
 
 class PositionInputSerializer(serializers.Serializer[Position]):
     title = serializers.CharField(max_length=120)
-    names = serializers.DictField(
-        child=serializers.CharField(max_length=120, allow_blank=True), required=False, help_text=NAMES_HELP
-    )
+    names = NamesField(required=False, max_length=120, help_text=NAMES_HELP)
     summary = serializers.CharField(required=False, allow_blank=True)
     responsibilities = serializers.CharField(required=False, allow_blank=True)
     required_skills = serializers.CharField(required=False, allow_blank=True)

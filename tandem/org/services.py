@@ -173,11 +173,11 @@ POSITION_TITLE_MAX_LENGTH = 120
 def _position_values(data: Mapping[str, Any], position: Position | None) -> dict[str, Any]:
     values = {name: (data.get(name) or "").strip() for name in POSITION_FIELDS}
     values["title"] = _clean_name(values["title"], "title")
-    if "names" in data or position is None:
-        try:
-            values["names"] = naming.clean_names(data.get("names"), max_length=POSITION_TITLE_MAX_LENGTH)
-        except ValidationError as exc:
-            raise ValidationError({"names": exc.messages}) from exc
+    errors: dict[str, list[str]] = {}
+    current = position.names if position is not None else {}
+    values["names"] = naming.names_given(data, current, errors, max_length=POSITION_TITLE_MAX_LENGTH)
+    if errors:
+        raise ValidationError(errors)
     reports_to = data.get("reports_to")
     if reports_to is not None and position is not None and reports_to.pk == position.pk:
         raise ValidationError({"reports_to": [_("A position cannot report to itself.")]})

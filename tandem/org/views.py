@@ -586,15 +586,7 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = access.get_actor(request)
     position = _position_or_404(actor, pk)
     access.require(actor, "manage", "position", position)
-    initial = {
-        "title": position.title,
-        "names": position.names,
-        "summary": position.summary,
-        "responsibilities": position.responsibilities,
-        "required_skills": position.required_skills,
-        "performance_standards": position.performance_standards,
-        "reports_to": position.reports_to_id,
-    }
+    initial = PositionForm.initial_from(position)
     form = PositionForm(webforms.posted(request), actor=actor, position=position, initial=initial)
     return webforms.form_page(
         request,
