@@ -1,8 +1,10 @@
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import IsAuthenticated
 
 from tandem.core import views as core_views
 
@@ -34,8 +36,20 @@ urlpatterns = [
     path("deals/", include("tandem.deals.urls")),
     path("assignment/", include("tandem.assignment.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # The schema describes every operation: for signed-in people and token holders (401 otherwise).
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
+    # Swagger UI is a page for people: anonymous visitors are sent to sign in first.
+    path(
+        "api/docs/",
+        login_required(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api-schema",
+                authentication_classes=[SessionAuthentication],
+                permission_classes=[IsAuthenticated],
+            )
+        ),
+        name="api-docs",
+    ),
 ]
 
 handler404 = core_views.page_not_found

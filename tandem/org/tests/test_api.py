@@ -924,15 +924,16 @@ def test_it_refuses_a_bad_profile_value_and_changes_nothing(world: World, payloa
 # --- OpenAPI ---------------------------------------------------------------------------------
 
 
-def test_it_serves_an_openapi_schema_with_the_organisation(api: APIClient, db: None) -> None:
-    response = api.get("/api/schema/", HTTP_ACCEPT="application/json")
+def test_it_serves_an_openapi_schema_with_the_organisation(world: World) -> None:
+    response = as_(world.owner).get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     text = response.content.decode()
     for path in ["/api/v1/users/", "/api/v1/teams/{id}/", "/api/v1/me/", "/api/v1/users/{id}/deactivate/"]:
         assert path in text
 
 
-def test_it_serves_swagger_ui_without_a_cdn_or_inline_script(api: APIClient, db: None) -> None:
+def test_it_serves_swagger_ui_without_a_cdn_or_inline_script(world: World) -> None:
+    api = as_(world.owner)
     response = api.get("/api/docs/")
     assert response.status_code == 200
     assert "script-src 'self'" in response["Content-Security-Policy"]
