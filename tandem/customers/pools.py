@@ -76,6 +76,12 @@ def account_claim(*, actor: Actor, account: Account) -> Account:
         raise ValidationError(_("This customer has been claimed already."))
     if not pool.is_active:
         raise ValidationError(_("This pool is closed."))
+    # One claim at a time per person: the limits below are counted and the claim written in this
+    # transaction, so parallel claims by the same person must not count the same "so far". The
+    # claimer's own row is the lock (FOR NO KEY UPDATE: rows that refer to the person, such as
+    # the pool event and history below, can still be written by others meanwhile). SQLite
+    # serialises write transactions already (BEGIN IMMEDIATE).
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk").first()
     now = timezone.now()
     if pool.max_owned_per_person and _owned_count(user) >= pool.max_owned_per_person:
         raise ValidationError(
