@@ -28,6 +28,7 @@ from tandem.org.filters import StrictBooleanFilter
 from tandem.org.models import Team, User
 
 from .models import Account, AccountLevel, Channel, Contact, Lifecycle, Pool, Source
+from .serializers import unmasked_q
 
 
 def visible_choices(resource: str, model: type[Model]) -> Callable[[HttpRequest | None], QuerySet[Any]]:
@@ -100,15 +101,25 @@ class LevelFilter(django_filters.Filter):
 
 
 def search(
-    queryset: QuerySet[Any], value: str, text_fields: tuple[str, ...], phone_fields: tuple[str, ...]
+    queryset: QuerySet[Any],
+    value: str,
+    text_fields: tuple[str, ...],
+    phone_fields: tuple[str, ...],
+    *,
+    revealed: Q | None = None,
 ) -> QuerySet[Any]:
-    """Name contains ``value``; or a phone field contains it, when it reads as a phone number."""
+    """Name contains ``value``; or a phone field contains it, when it reads as a phone number.
+
+    ``revealed`` limits the phone matches to the rows whose phones the reader sees in full (masked
+    ones are not searchable by their hidden digits: ``serializers.unmasked_q``).
+    """
     value = value.strip()
     if not value:
         return queryset
     q = Q()
     for field in text_fields:
         q |= Q(**{f"{field}__icontains": value})
+    phones = Q()
     digits = "".join(ch for ch in value if ch.isdigit())
     if len(digits) >= 4:
         # Stored numbers are E.164 (+8613800138000); match the typed digits (without a leading 0).
@@ -119,8 +130,15 @@ def search(
             needles.add(normalized.lstrip("+"))
         for field in phone_fields:
             for needle in sorted(needles):
-                q |= Q(**{f"{field}__contains": needle})
+                phones |= Q(**{f"{field}__contains": needle})
+    if phones:
+        q |= phones & revealed if revealed is not None else phones
     return queryset.filter(q)
+
+
+def account_search(queryset: QuerySet[Account], value: str, actor: access.Actor) -> QuerySet[Account]:
+    """Accounts by name, or by phone where the actor sees the phone unmasked."""
+    return search(queryset, value, ("name",), ("phone",), revealed=unmasked_q(actor))
 
 
 def start_of(day: datetime.date) -> datetime.datetime:
@@ -154,7 +172,8 @@ class AccountFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
-        return search(queryset, value, ("name",), ("phone",))
+        actor = access.get_actor(self.request) if self.request is not None else access.Actor.anonymous()
+        return account_search(queryset, value, actor)
 
     def filter_last_follow_up_before(
         self, queryset: QuerySet[Account], name: str, value: datetime.date

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import BooleanField, Case, QuerySet, When
+from django.db.models import BooleanField, Case, Q, QuerySet, When
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -92,6 +92,21 @@ def is_masked(obj: Account, context: Mapping[str, Any]) -> bool:
     if can_edit is None:
         can_edit = access.can(_actor(context), "edit", "account", obj)
     return not can_edit
+
+
+def unmasked_q(actor: access.Actor) -> Q:
+    """Accounts whose phone and email the actor sees in full: the condition ``is_masked`` negates.
+
+    Search matches contact details only on these, so a masked value cannot be guessed digit by
+    digit through search results.
+    """
+    scope = actor.scope_for("account", "edit")
+    if scope == access.ALL:
+        return Q()
+    owned = Q(owner__isnull=False)
+    if scope is None:
+        return owned
+    return owned | access.RESOURCES["account"].q_for(actor, scope, "edit")
 
 
 # --- References -----------------------------------------------------------------------------

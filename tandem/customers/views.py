@@ -37,7 +37,7 @@ from tandem.core.templatetags.tandem import history_changes
 from tandem.org.models import User
 
 from . import bulk, merge, pool_admin, pools, selectors, services
-from .filters import AccountFilter, ContactFilter, search
+from .filters import AccountFilter, ContactFilter, account_search
 from .forms import (
     AccountForm,
     AssignForm,
@@ -290,7 +290,7 @@ def account_options(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:100]
     rows: list[Account] = []
     if q:
-        rows = list(search(selectors.visible_accounts(actor), q, ("name",), ("phone",))[:20])
+        rows = list(account_search(selectors.visible_accounts(actor), q, actor)[:20])
     return render(request, "customers/partials/_account_options.html", {"rows": rows, "q": q})
 
 

@@ -2,7 +2,8 @@
 
 Every kind starts from ``access.visible`` and is bounded (``PER_KIND`` rows, newest first), so a
 search costs one query per kind however large the tables are. Phone numbers are matched by their
-digits (``customers.filters.search``: ``(021) 6234-5678`` finds ``+862162345678``).
+digits (``customers.filters.search``: ``(021) 6234-5678`` finds ``+862162345678``), except where
+the reader sees them masked (a pool customer): those are shown masked and not matched by phone.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,7 @@ from tandem.core.access import Actor
 from tandem.core.phones import format_phone
 from tandem.customers.filters import search
 from tandem.customers.models import Account, Contact
+from tandem.customers.serializers import is_masked, mask_phone, unmasked_q, with_edit_flag
 from tandem.deals.models import Deal
 from tandem.leads.models import Lead
 
@@ -51,14 +53,21 @@ class Kind:
     key: str
     label: str | Promise
     icon: str
-    queryset: Callable[[], QuerySet[Any]]
+    queryset: Callable[[Actor], QuerySet[Any]]
     text_fields: tuple[str, ...]
     phone_fields: tuple[str, ...]
     subtitle: Callable[[Any], str]
+    # The rows whose phones the actor sees in full; only these match by phone (None: all rows).
+    revealed: Callable[[Actor], Q] | None = None
 
 
 def _join(*parts: Any) -> str:
     return " · ".join(str(p) for p in parts if p)
+
+
+def _account_phone(account: Account) -> str:
+    """As the account's page shows it: masked for a pool customer the reader may not edit."""
+    return mask_phone(account.phone) if is_masked(account, {}) else format_phone(account.phone)
 
 
 KINDS: list[Kind] = [
@@ -66,16 +75,17 @@ KINDS: list[Kind] = [
         "account",
         _("Accounts"),
         "bi-building",
-        lambda: Account.objects.select_related("owner"),
+        lambda actor: with_edit_flag(actor, Account.objects.select_related("owner"), "account"),
         ("name",),
         ("phone",),
-        lambda a: _join(a.city, format_phone(a.phone), a.owner.display_name if a.owner_id else ""),
+        lambda a: _join(a.city, _account_phone(a), a.owner.display_name if a.owner_id else ""),
+        revealed=unmasked_q,
     ),
     Kind(
         "contact",
         _("Contacts"),
         "bi-person",
-        lambda: Contact.objects.select_related("account"),
+        lambda _actor: Contact.objects.select_related("account"),
         ("name", "email"),
         ("mobile", "phone"),
         lambda c: _join(c.account.name if c.account_id else "", format_phone(c.mobile or c.phone), c.email),
@@ -84,7 +94,7 @@ KINDS: list[Kind] = [
         "lead",
         _("Leads"),
         "bi-funnel",
-        lambda: Lead.objects.all(),
+        lambda _actor: Lead.objects.all(),
         ("name", "company"),
         ("mobile", "phone"),
         lambda lead: _join(lead.company, format_phone(lead.mobile or lead.phone), lead.get_status_display()),
@@ -93,7 +103,7 @@ KINDS: list[Kind] = [
         "deal",
         _("Deals"),
         "bi-briefcase",
-        lambda: Deal.objects.select_related("account", "stage"),
+        lambda _actor: Deal.objects.select_related("account", "stage"),
         ("name",),
         (),
         lambda d: _join(d.account.name if d.account_id else "", d.stage.display_name),
@@ -127,8 +137,10 @@ def global_search(
             continue
         if not actor.has(kind.key):
             continue
-        qs = access.visible(actor, kind.key, kind.queryset())
-        rows = list(search(qs, q, kind.text_fields, kind.phone_fields).order_by("-id")[: per_kind + 1])
+        qs = access.visible(actor, kind.key, kind.queryset(actor))
+        revealed = kind.revealed(actor) if kind.revealed is not None else None
+        found = search(qs, q, kind.text_fields, kind.phone_fields, revealed=revealed)
+        rows = list(found.order_by("-id")[: per_kind + 1])
         group = Group(kind.key, kind.label, kind.icon, more=len(rows) > per_kind)
         for obj in rows[:per_kind]:
             group.results.append(
