@@ -55,15 +55,22 @@ def activity_create(*, actor: Actor, data: Mapping[str, Any]) -> Activity:
     if next_on is not None and next_on < timezone.localdate():
         errors["next_follow_up_on"] = [_("The next follow-up must be today or later.")]
     values = {field: data.get(field) for field, _r, _m in LINKS}
+    # The records named are linked (and their follow-up dates moved): that needs the right to
+    # change them. The account a deal or contact is on comes along and needs to be visible.
+    for resource, obj in _linked(values):
+        try:
+            access.require_linkable(actor, resource, obj, field=resource)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if values["deal"] is not None and values["account"] is None:
         values["account"] = values["deal"].account
     if values["contact"] is not None and values["account"] is None:
         values["account"] = values["contact"].account
     if not any(values.values()):
         errors["account"] = [_("Link the follow-up to an account, contact, lead or deal.")]
-    for resource, obj in _linked(values):
-        if not access.can(actor, "view", resource, obj):
-            errors[resource] = [_("Select a valid choice.")]
+    derived = values["account"] if data.get("account") is None else None
+    if derived is not None and not access.can(actor, "view", "account", derived):
+        errors["account"] = [_("Select a valid choice.")]
     if errors:
         raise ValidationError(errors)
     activity = Activity.objects.create(

@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from tandem.org.models import User
@@ -257,6 +258,29 @@ def can(actor: Actor, action: str, resource: str, obj: models.Model | None = Non
 def require(actor: Actor, action: str, resource: str, obj: models.Model | None = None) -> None:
     if not can(actor, action, resource, obj):
         raise PermissionDenied
+
+
+def require_linkable(actor: Actor, resource: str, obj: models.Model | None, *, field: str) -> None:
+    """Linking a record to ``obj`` (a deal or a follow-up to an account, a contact to an account)
+    changes ``obj`` — its page, its follow-up dates, its lifecycle — so it needs the right to
+    edit ``obj``, not only to see it (a pool member only sees the pool's customers).
+
+    A record the actor cannot see is refused exactly like a missing one; one they may only view
+    gets a message saying so. Both as a ``ValidationError`` on ``field``.
+    """
+    if obj is None or can(actor, "edit", resource, obj):
+        return
+    if not can(actor, "view", resource, obj):
+        raise ValidationError({field: [gettext("Select a valid choice.")]}, code="invalid_choice")
+    raise ValidationError(
+        {
+            field: [
+                gettext("You may view “%(name)s” but not change it, so nothing can be linked to it.")
+                % {"name": obj}
+            ]
+        },
+        code="not_editable",
+    )
 
 
 def require_admin(actor: Actor) -> None:

@@ -286,18 +286,13 @@ def _contact_values(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any
     return values
 
 
-def _require_account_visible(actor: Actor, account: Account | None) -> None:
-    if account is not None and not access.can(actor, "view", "account", account):
-        raise ValidationError({"account": [_("Select a valid account.")]})
-
-
 @transaction.atomic
 def contact_create(
     *, actor: Actor, data: Mapping[str, Any], owner: User | None = None, confirm_duplicates: bool = False
 ) -> Contact:
     access.require(actor, "create", "contact")
     values = _contact_values(data, creating=True)
-    _require_account_visible(actor, values.get("account"))
+    access.require_linkable(actor, "account", values.get("account"), field="account")
     final_owner = resolve_owner(actor=actor, resource="contact", owner=owner)
     check_duplicates(
         actor=actor, record_type="contact", values=values, exclude_id=None, confirm=confirm_duplicates
@@ -325,8 +320,8 @@ def contact_update(
     _check_version(contact, version, account_snapshot)
     before = history.snapshot(contact)
     values = _contact_values(data, creating=False)
-    if "account" in values:
-        _require_account_visible(actor, values["account"])
+    if "account" in values and values["account"] is not None and values["account"].pk != contact.account_id:
+        access.require_linkable(actor, "account", values["account"], field="account")
     merged = {**{f: getattr(contact, f) for f in ("mobile", "phone", "email", "email_alt")}, **values}
     check_duplicates(
         actor=actor, record_type="contact", values=merged, exclude_id=contact.pk, confirm=confirm_duplicates

@@ -332,7 +332,8 @@ def _account_page_context(request: HttpRequest, actor: Actor, account: Account) 
         "can_assign": access.can(actor, "assign", "account", account) or pool_admin_here,
         "can_claim": in_pool and member,
         "can_release": can_edit and not in_pool,
-        "can_follow_up": actor.has("activity", "create"),
+        # A follow-up moves the account's follow-up dates: logging one needs the right to edit it.
+        "can_follow_up": actor.has("activity", "create") and can_edit,
         "lifecycle_form": LifecycleForm(initial={"stage": account.lifecycle}, auto_id="lifecycle_%s"),
         "lifecycle_history": selectors.lifecycle_history(account),
         "lifecycles": Lifecycle.choices,
@@ -674,7 +675,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "activities": follow_ups,
             "can_edit": access.can(actor, "edit", "contact", contact),
             "can_delete": access.can(actor, "delete", "contact", contact),
-            "can_follow_up": actor.has("activity", "create"),
+            "can_follow_up": actor.has("activity", "create")
+            and access.can(actor, "edit", "contact", contact),
             "history": list(history.entries_for(contact)[:HISTORY_LIMIT]),
             "history_object": contact,
         },

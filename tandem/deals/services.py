@@ -215,7 +215,7 @@ def deal_create(
 ) -> Deal:
     access.require(actor, "create", "deal")
     values = _clean_values(data, creating=True)
-    _require_visible(actor, "account", values.get("account"), "account")
+    access.require_linkable(actor, "account", values.get("account"), field="account")
     final_owner = resolve_owner(actor=actor, resource="deal", owner=owner)
     if stage is None:
         pipeline = data.get("pipeline") or default_pipeline()
@@ -313,7 +313,7 @@ def deal_update(
     before = history.snapshot(deal)
     values = _clean_values(data, creating=False)
     if "account" in values and values["account"] is not None and values["account"].pk != deal.account_id:
-        _require_visible(actor, "account", values["account"], "account")
+        access.require_linkable(actor, "account", values["account"], field="account")
     for key, value in values.items():
         setattr(deal, key, value)
     if owner is not None and owner.pk != deal.owner_id:

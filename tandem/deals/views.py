@@ -489,7 +489,7 @@ def _detail_context(request: HttpRequest, actor: Actor, deal: Deal, **extra: Any
         "can_edit": can_edit,
         "can_assign": access.can(actor, "assign", "deal", deal),
         "can_delete": access.can(actor, "delete", "deal", deal),
-        "can_log": actor.has("activity", "create"),
+        "can_log": actor.has("activity", "create") and can_edit,
         "follow_up_form": FollowUpForm(),
         "close_form": CloseForm(initial={"version": deal.version}),
         "lost_stage": lost_stage,

@@ -591,6 +591,11 @@ class Importer:
                 "pk", "name", "external_id", *(["name_key"] if resource == "account" else [])
             )[:20000]
         )
+        editable = set(
+            access.visible(
+                self.actor, resource, model.objects.filter(pk__in=[row[0] for row in found]), action="edit"
+            ).values_list("pk", flat=True)
+        )
         by_key: dict[str, list[tuple[int, str]]] = defaultdict(list)
         by_external: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for row in found:
@@ -609,7 +614,15 @@ class Importer:
             if len(candidates) > 1:
                 exact = [c for c in candidates if c[1].casefold() == text.casefold()]
                 candidates = exact if len(exact) == 1 else candidates
-            if len(candidates) == 1:
+            if len(candidates) == 1 and candidates[0][0] not in editable:
+                # Linking a row to a record changes it (its page, its follow-up dates): the forms
+                # and the API need the edit right for that too (access.require_linkable).
+                plan.error(
+                    field_name,
+                    _("You may view “%(name)s” but not change it, so nothing can be linked to it.")
+                    % {"name": candidates[0][1]},
+                )
+            elif len(candidates) == 1:
                 plan.extra[f"{field_name}_id"] = candidates[0][0]
             elif len(candidates) > 1:
                 plan.error(

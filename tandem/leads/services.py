@@ -193,8 +193,8 @@ def lead_convert(
             owner=owner,
             confirm_duplicates=confirm_duplicates,
         )
-    elif not access.can(actor, "view", "account", account):
-        raise ValidationError({"account": [_("Select a valid account.")]})
+    else:
+        access.require_linkable(actor, "account", account, field="account")
     contact = contact_create(
         actor=actor,
         data={

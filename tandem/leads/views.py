@@ -205,7 +205,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "activities": activities,
             "can_edit": can_edit and not converted,
             "can_delete": access.can(actor, "delete", "lead", lead),
-            "can_log": actor.has("activity", "create"),
+            "can_log": actor.has("activity", "create") and can_edit,
             "converted": converted,
             "converted_links": {
                 "account": record_url("account", lead.converted_account_id),

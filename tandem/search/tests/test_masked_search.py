@@ -38,7 +38,9 @@ def pool(world: World) -> Pool:
 
 @pytest.fixture
 def in_pool(pool: Pool) -> Account:
-    return AccountFactory(owner=None, pool=pool, name="Harbour Glass", phone=PHONE, email="buyer@harbour.example")
+    return AccountFactory(
+        owner=None, pool=pool, name="Harbour Glass", phone=PHONE, email="buyer@harbour.example"
+    )
 
 
 def web(user: User) -> Client:
