@@ -11,6 +11,7 @@ Errors (400 with field messages, 401, 403, 404, 409) are shaped in ``core.rest``
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from django.db import models
@@ -18,22 +19,26 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import trans_real
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from . import access
-from .rest import Conflict, Pagination, StrictOrderingFilter, exception_handler
+from .rest import Conflict, Pagination, PreconditionRequired, StrictOrderingFilter, exception_handler
 
 __all__ = [
     "Conflict",
     "Pagination",
+    "PreconditionRequired",
     "ResourcePermission",
     "ScopedViewSet",
     "StrictOrderingFilter",
     "TandemAPIView",
     "exception_handler",
+    "version_read",
 ]
 
 METHOD_ACTIONS = {
@@ -146,6 +151,16 @@ class ScopedViewSet(LanguageMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> models.QuerySet[Any]:
         return access.visible(self.actor, self.resource, self.base_queryset())
 
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """A versioned record's answer carries its version as ``ETag`` (to send back as ``If-Match``)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        data = getattr(response, "data", None)
+        if 200 <= response.status_code < 300 and isinstance(data, dict):
+            version = data.get("version")
+            if isinstance(version, int) and not isinstance(version, bool) and "id" in data:
+                response["ETag"] = f'"{version}"'
+        return response
+
 
 class NamesField(serializers.DictField):
     """``names`` of a record named in each language (``core.naming``): language code to name,
@@ -156,3 +171,48 @@ class NamesField(serializers.DictField):
             "help_text", _("The name in other interface languages: language code (en, zh-hans) to name.")
         )
         super().__init__(child=serializers.CharField(max_length=max_length, allow_blank=True), **kwargs)
+
+
+# --- Optimistic concurrency: the version a write changes ---------------------------------------
+
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    pattern=r'^(W/)?"?[0-9]{1,18}"?$',
+    description='The version you read, as its ETag (`"3"`); or send `version` in the body. One of '
+    "the two is required.",
+)
+PRECONDITION = {
+    428: OpenApiResponse(
+        description="No version: send `version` in the body or `If-Match` with the ETag you read."
+    ),
+}
+
+
+def version_read(request: Request, sent: int | None) -> int:
+    """The version a write to a versioned record changes: ``sent`` (the body's ``version``, as
+    the serializer parsed it) or the ``If-Match`` header (the ETag of a GET: ``"3"``, or ``3``).
+
+    Neither answers 428 (a write without it would silently overwrite someone else's change);
+    both, disagreeing, 400. A stale one is the service's to refuse (409 with the current values).
+    """
+    header = request.headers.get("If-Match")
+    from_header: int | None = None
+    if header is not None:
+        match = _ETAG.match(header)
+        if match is None:
+            raise ValidationError(
+                {"version": [_("If-Match must be the version of the record you read (its ETag).")]}
+            )
+        from_header = int(match.group(1))
+    if sent is not None and from_header is not None and sent != from_header:
+        raise ValidationError({"version": [_("The version in the body and If-Match differ.")]})
+    version = sent if sent is not None else from_header
+    if version is None:
+        raise PreconditionRequired
+    return version

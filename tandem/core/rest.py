@@ -34,6 +34,23 @@ class Conflict(exceptions.APIException):
         self.current = current or {}
 
 
+class PreconditionRequired(exceptions.APIException):
+    """428: a write to a versioned record that does not say which version it changes."""
+
+    status_code = 428
+    default_code = "precondition_required"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(
+            detail
+            or _(
+                "Send the version you read: “version” in the body, or an If-Match header with the "
+                "ETag of the record. Without it a change someone else made meanwhile would be "
+                "overwritten."
+            )
+        )
+
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"

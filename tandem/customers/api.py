@@ -35,7 +35,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tandem.core import access
-from tandem.core.api import ScopedViewSet, TandemAPIView
+from tandem.core.api import IF_MATCH, PRECONDITION, ScopedViewSet, TandemAPIView, version_read
 from tandem.core.export import Column, ExportMixin
 from tandem.core.phones import format_phone
 
@@ -66,7 +66,10 @@ ERRORS = {
     403: OpenApiResponse(description="The record is visible but the caller may not do this."),
     404: OpenApiResponse(description="No such record, or the caller may not see it."),
 }
-CONFLICT = {409: OpenApiResponse(description="Stale version: the record changed; body has current values.")}
+CONFLICT = {
+    409: OpenApiResponse(description="Stale version: the record changed; body has current values."),
+    **PRECONDITION,
+}
 EXPORT_PARAMETERS = [
     OpenApiParameter(
         "format",
@@ -203,6 +206,7 @@ class AccountViewSet(CrmModelViewSet):
         description="Send the ``version`` you read: a stale one answers 409 with the current values. "
         "The owner changes through assign, claim and release.",
         request=AccountInputSerializer,
+        parameters=[IF_MATCH],
         responses={200: AccountSerializer, **ERRORS, **CONFLICT},
     )
     def update(self, request: Request, pk: int | None = None, partial: bool = False) -> Response:
@@ -212,7 +216,7 @@ class AccountViewSet(CrmModelViewSet):
             data.pop(ignored, None)
         tags = data.pop("tags", None)
         confirm = data.pop("confirm_duplicates", False)
-        version = data.pop("version", None)
+        version = version_read(request, data.pop("version", None))
         account = services.account_update(
             actor=self.actor,
             account=account,
@@ -226,6 +230,7 @@ class AccountViewSet(CrmModelViewSet):
     @extend_schema(
         summary="Edit some of an account's fields",
         request=AccountInputSerializer,
+        parameters=[IF_MATCH],
         responses={200: AccountSerializer, **ERRORS, **CONFLICT},
     )
     def partial_update(self, request: Request, pk: int | None = None) -> Response:
@@ -467,6 +472,7 @@ class ContactViewSet(CrmModelViewSet):
     @extend_schema(
         summary="Edit a contact",
         request=ContactInputSerializer,
+        parameters=[IF_MATCH],
         responses={200: ContactSerializer, **ERRORS, **CONFLICT},
     )
     def update(self, request: Request, pk: int | None = None, partial: bool = False) -> Response:
@@ -474,7 +480,7 @@ class ContactViewSet(CrmModelViewSet):
         data = self._input(ContactInputSerializer, partial=partial)
         data.pop("owner", None)
         confirm = data.pop("confirm_duplicates", False)
-        version = data.pop("version", None)
+        version = version_read(request, data.pop("version", None))
         contact = services.contact_update(
             actor=self.actor, contact=contact, data=data, version=version, confirm_duplicates=confirm
         )
@@ -483,6 +489,7 @@ class ContactViewSet(CrmModelViewSet):
     @extend_schema(
         summary="Edit some of a contact's fields",
         request=ContactInputSerializer,
+        parameters=[IF_MATCH],
         responses={200: ContactSerializer, **ERRORS, **CONFLICT},
     )
     def partial_update(self, request: Request, pk: int | None = None) -> Response:

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tandem.core import access
-from tandem.core.api import LanguageMixin
+from tandem.core.api import IF_MATCH, LanguageMixin, version_read
 from tandem.core.export import Column
 from tandem.core.services import record_soft_delete
 from tandem.customers.api import CONFLICT, ERRORS, EXPORT_PARAMETERS, CrmModelViewSet, person, tag_names
@@ -332,12 +332,13 @@ class DealViewSet(CrmModelViewSet):
         description="Send the ``version`` you read: a stale one answers 409 with the current values. "
         "``contacts`` and ``lines``, when sent, replace the deal's.",
         request=DealInputSerializer,
+        parameters=[IF_MATCH],
         responses={200: DealSerializer, **ERRORS, **CONFLICT},
     )
     def update(self, request: Request, pk: int | None = None, partial: bool = False) -> Response:
         deal = self.get_object()
         data = self._input(DealInputSerializer, partial=partial)
-        version = data.pop("version", None)
+        version = version_read(request, data.pop("version", None))
         data.pop("pipeline", None)
         rel = self._relations(data)
         deal = services.deal_update(actor=self.actor, deal=deal, data=data, version=version, **rel)
@@ -346,6 +347,7 @@ class DealViewSet(CrmModelViewSet):
     @extend_schema(
         summary="Edit some of a deal's fields",
         request=DealInputSerializer,
+        parameters=[IF_MATCH],
         responses={200: DealSerializer, **ERRORS, **CONFLICT},
     )
     def partial_update(self, request: Request, pk: int | None = None) -> Response:
@@ -361,6 +363,7 @@ class DealViewSet(CrmModelViewSet):
         description="A stage may require fields: a move that leaves one empty answers 400 naming them. "
         "A lost stage needs ``lost_reason``.",
         request=DealMoveInputSerializer,
+        parameters=[IF_MATCH],
         responses={200: DealSerializer, **ERRORS, **CONFLICT},
     )
     @action(detail=True, methods=["post"])
@@ -371,7 +374,7 @@ class DealViewSet(CrmModelViewSet):
             actor=self.actor,
             deal=deal,
             stage=data["stage"],
-            version=data.get("version"),
+            version=version_read(request, data.get("version")),
             lost_reason=data["lost_reason"],
         )
         return self._output(deal)

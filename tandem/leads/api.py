@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tandem.core.api import IF_MATCH, version_read
 from tandem.core.export import Column
 from tandem.core.phones import format_phone
 from tandem.customers.api import CONFLICT, ERRORS, EXPORT_PARAMETERS, CrmModelViewSet, person, tag_names
@@ -97,6 +98,7 @@ class LeadViewSet(CrmModelViewSet):
     @extend_schema(
         summary="Edit a lead",
         request=LeadInputSerializer,
+        parameters=[IF_MATCH],
         responses={200: LeadSerializer, **ERRORS, **CONFLICT},
     )
     def update(self, request: Request, pk: int | None = None, partial: bool = False) -> Response:
@@ -104,7 +106,7 @@ class LeadViewSet(CrmModelViewSet):
         data = self._input(LeadInputSerializer, partial=partial)
         owner = data.pop("owner", None)
         confirm = data.pop("confirm_duplicates", False)
-        version = data.pop("version", None)
+        version = version_read(request, data.pop("version", None))
         lead = services.lead_update(
             actor=self.actor, lead=lead, data=data, version=version, owner=owner, confirm_duplicates=confirm
         )
@@ -113,6 +115,7 @@ class LeadViewSet(CrmModelViewSet):
     @extend_schema(
         summary="Edit some of a lead's fields",
         request=LeadInputSerializer,
+        parameters=[IF_MATCH],
         responses={200: LeadSerializer, **ERRORS, **CONFLICT},
     )
     def partial_update(self, request: Request, pk: int | None = None) -> Response:

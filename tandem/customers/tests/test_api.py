@@ -535,7 +535,7 @@ def test_it_pages_the_timeline_with_a_cursor_without_losing_entries(world: World
 def test_it_masks_contact_details_in_a_pool_customers_timeline(world: World) -> None:
     pool = PoolFactory(members=[world.owner])
     account = AccountFactory(owner=world.manager, pool=pool)
-    as_(world.manager).patch(detail(account), {"phone": "13800138000"}, format="json")
+    as_(world.manager).patch(detail(account), {"phone": "13800138000", "version": 1}, format="json")
     as_(world.manager).post(detail(account, "release/"), {"reason": "Too far"}, format="json")
     body = as_(world.owner).get(detail(account, "timeline/")).json()
     text = str(body)

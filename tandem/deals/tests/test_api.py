@@ -202,10 +202,10 @@ def test_it_answers_409_with_current_values_on_a_stale_version(world: World) -> 
 
 def test_a_manager_reassigns_a_deal_and_a_rep_may_not(world: World) -> None:
     deal = DealFactory(owner=world.owner)
-    denied = as_(world.owner).patch(url(deal), {"owner": world.teammate.pk}, format="json")
+    denied = as_(world.owner).patch(url(deal), {"owner": world.teammate.pk, "version": 1}, format="json")
     assert denied.status_code == 400
     assert Deal.objects.get(pk=deal.pk).owner_id == world.owner.pk
-    response = as_(world.manager).patch(url(deal), {"owner": world.teammate.pk}, format="json")
+    response = as_(world.manager).patch(url(deal), {"owner": world.teammate.pk, "version": 1}, format="json")
     assert response.status_code == 200
     assert response.json()["owner"] == world.teammate.pk
 
@@ -223,7 +223,9 @@ def test_it_moves_a_deleted_deal_to_the_recycle_bin(world: World) -> None:
 def test_it_refuses_a_move_that_leaves_required_fields_empty_and_names_them(world: World) -> None:
     deal = DealFactory(owner=world.owner, amount=Decimal("0"))
     before = deal_state(deal)
-    response = as_(world.owner).post(url(deal, "move/"), {"stage": stage_named("Proposal").pk}, format="json")
+    response = as_(world.owner).post(
+        url(deal, "move/"), {"stage": stage_named("Proposal").pk, "version": 1}, format="json"
+    )
     assert response.status_code == 400
     message = response.json()["stage"][0]
     assert "amount" in message and "budget" in message
@@ -243,11 +245,13 @@ def test_it_moves_a_deal_once_the_stage_requirements_are_met(world: World) -> No
 def test_it_asks_for_a_lost_reason_when_a_deal_is_lost(world: World) -> None:
     deal = DealFactory(owner=world.owner)
     client = as_(world.owner)
-    missing = client.post(url(deal, "move/"), {"stage": stage_named("Lost").pk}, format="json")
+    missing = client.post(url(deal, "move/"), {"stage": stage_named("Lost").pk, "version": 1}, format="json")
     assert missing.status_code == 400
     assert "lost_reason" in missing.json()
     done = client.post(
-        url(deal, "move/"), {"stage": stage_named("Lost").pk, "lost_reason": "Price"}, format="json"
+        url(deal, "move/"),
+        {"stage": stage_named("Lost").pk, "lost_reason": "Price", "version": 1},
+        format="json",
     )
     assert done.status_code == 200
     assert done.json()["status"] == "lost"

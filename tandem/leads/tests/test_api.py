@@ -97,7 +97,9 @@ def test_it_filters_leads_by_status_owner_source_and_search(world: World) -> Non
 
 def test_it_asks_why_a_lead_is_unqualified(world: World) -> None:
     lead_id = make_lead(world.owner)["id"]
-    response = as_(world.owner).patch(f"{LEADS}{lead_id}/", {"status": "unqualified"}, format="json")
+    response = as_(world.owner).patch(
+        f"{LEADS}{lead_id}/", {"status": "unqualified", "version": 1}, format="json"
+    )
     assert response.status_code == 400
     assert "unqualified_reason" in response.json()
 
