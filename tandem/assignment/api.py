@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -81,7 +81,13 @@ class RuleViewSet(
 class AssignView(TandemAPIView):
     """Assign the listed records by the rules; one result per record, in the order given."""
 
-    @extend_schema(request=AssignInputSerializer, responses=ResultSerializer(many=True))
+    @extend_schema(
+        request=AssignInputSerializer,
+        responses={
+            200: inline_serializer("AssignResults", {"results": ResultSerializer(many=True)}),
+            404: OpenApiResponse(description="An id names no record the caller may see."),
+        },
+    )
     def post(self, request: Request) -> Response:
         actor = access.get_actor(request)
         serializer = AssignInputSerializer(data=request.data)

@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from tandem.core.openapi import MAX_ID
 from tandem.org.models import User
 
 from .models import AssignmentMember, AssignmentRule, Resource
@@ -54,7 +55,9 @@ class RuleSerializer(serializers.ModelSerializer[AssignmentRule]):
 
 class AssignInputSerializer(serializers.Serializer[Any]):
     resource = serializers.ChoiceField(choices=Resource.choices)
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=500)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=500
+    )
 
 
 class ResultSerializer(serializers.Serializer[Any]):

@@ -24,9 +24,11 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.schemas.inspectors import ViewInspector
 from rest_framework.views import APIView
 
 from . import access
+from .openapi import AutoSchema
 from .rest import Conflict, Pagination, PreconditionRequired, StrictOrderingFilter, exception_handler
 
 __all__ = [
@@ -85,6 +87,9 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
 
 class LanguageMixin:
+    # Every API view's OpenAPI description: errors, exports and integer ranges documented (core.openapi).
+    schema: ViewInspector | None = AutoSchema()
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         _activate_language(request)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]

@@ -6,6 +6,7 @@ generic views; importing viewsets here would be circular.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -70,6 +71,15 @@ class Pagination(PageNumberPagination):
             raise exceptions.ValidationError({"page_size": [_("Enter a whole number from 1 to 200.")]})
         return size
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"].update({"minimum": 1, "maximum": 2**63 - 1})
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size})
+        return parameters
+
 
 class StrictOrderingFilter(OrderingFilter):
     """``?ordering=`` from the view's whitelist; anything else answers 400 rather than being ignored."""
@@ -91,6 +101,19 @@ class StrictOrderingFilter(OrderingFilter):
                 )
             return fields
         return self.get_default_ordering(view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """``ordering`` as the view's whitelist allows it: names, ``-`` for descending, commas between."""
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        fields = getattr(view, "ordering_fields", None)
+        if isinstance(fields, list | tuple) and fields:
+            names = "|".join(re.escape(f if isinstance(f, str) else f[0]) for f in fields)
+            for parameter in parameters:
+                parameter["schema"]["pattern"] = f"^-?({names})(,-?({names}))*$"
+                parameter["description"] = _("Sort by %(fields)s; a leading - sorts descending.") % {
+                    "fields": ", ".join(f if isinstance(f, str) else f[0] for f in fields)
+                }
+        return parameters
 
 
 def _field_errors(exc: DjangoValidationError) -> dict[str, Any]:
@@ -127,6 +150,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, ProtectedError):
         exc = Conflict(detail=_("Other records still refer to this one."))
+    elif isinstance(exc, OverflowError):
+        # A number past what the database holds (an id beyond 64 bits) that no field bounded.
+        exc = exceptions.ValidationError({"non_field_errors": [_("A number in the request is too large.")]})
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -348,6 +348,13 @@ class GrantSerializer(serializers.Serializer[Any]):
     actions = serializers.ListField(child=serializers.ChoiceField(choices=list(access.ACTIONS)))
     scope = serializers.ChoiceField(choices=Scope.choices)
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A PATCH makes nested fields optional in DRF; a grant is still whole or not at all.
+        missing = [name for name in ("resource", "actions", "scope") if name not in attrs]
+        if missing:
+            raise serializers.ValidationError({name: [_("This field is required.")] for name in missing})
+        return attrs
+
 
 class RoleSerializer(serializers.ModelSerializer[Role]):
     name = serializers.CharField(source="display_name", read_only=True)
