@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tandem.core.ids import parse_id
 from tandem.org.forms import TablerForm
 
 from .models import ActivityKind
@@ -70,10 +71,11 @@ class QuickFollowUpForm(FollowUpFieldsForm):
         data = super().clean() or {}
         record = (data.get("record") or "").strip()
         if record:
-            kind, _sep, pk = record.partition(":")
-            if kind not in LINK_FIELDS or not pk.isdigit():
+            kind, _sep, text = record.partition(":")
+            pk = parse_id(text)
+            if kind not in LINK_FIELDS or pk is None:
                 raise forms.ValidationError(_("Choose the record this follow-up is about."))
-            data[kind] = int(pk)
+            data[kind] = pk
         if not any(data.get(name) for name in LINK_FIELDS):
             raise forms.ValidationError(_("Choose the record this follow-up is about."))
         return data

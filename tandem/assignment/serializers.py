@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from tandem.core.openapi import MAX_ID
+from tandem.core.ids import MAX_ID
 from tandem.org.models import User
 
 from .models import AssignmentMember, AssignmentRule, Resource

@@ -89,6 +89,8 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 class LanguageMixin:
     # Every API view's OpenAPI description: errors, exports and integer ranges documented (core.openapi).
     schema: ViewInspector | None = AutoSchema()
+    # Records are found by their integer id (routers: ``<int:pk>``); the schema says so too.
+    lookup_value_converter = "int"
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         _activate_language(request)

@@ -22,8 +22,8 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
 from .export import XLSX_MEDIA_TYPE
+from .ids import MAX_ID
 
-MAX_ID = 2**63 - 1
 MIN_INT = -(2**63)
 
 ERROR_DESCRIPTIONS = {
@@ -32,6 +32,7 @@ ERROR_DESCRIPTIONS = {
     "403": "The caller may see the record but not do this.",
     "404": "No such record (or the caller may not see it), or no such page.",
     "409": "Other records still refer to this one.",
+    "415": "The body is not JSON, a form or a multipart form that can be read.",
 }
 
 
@@ -84,6 +85,8 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("400")
         if "{" in self.path or any(p.get("name") == "page" for p in operation.get("parameters", [])):
             codes.append("404")
+        if "requestBody" in operation:
+            codes.append("415")
         if self.method == "DELETE":
             codes.append("409")
         error = {"application/json": {"schema": self._error_ref()}}

@@ -37,6 +37,7 @@ from rest_framework.response import Response
 from tandem.core import access
 from tandem.core.api import IF_MATCH, PRECONDITION, ScopedViewSet, TandemAPIView, version_read
 from tandem.core.export import Column, ExportMixin
+from tandem.core.ids import parse_id
 from tandem.core.phones import format_phone
 
 from . import dedupe, pools, services
@@ -329,9 +330,10 @@ def _cursor(request: Request) -> Cursor | None:
         return None
     parts = raw.split("|")
     at = parse_datetime(parts[0]) if len(parts) == 3 else None
-    if at is None or parts[1] not in KIND_RANK or not parts[2].isdigit():
+    pk = parse_id(parts[2]) if len(parts) == 3 else None
+    if at is None or parts[1] not in KIND_RANK or pk is None:
         raise exceptions.ValidationError({"before": [_("Use the next value of the previous page.")]})
-    return at, KIND_RANK[parts[1]], int(parts[2])
+    return at, KIND_RANK[parts[1]], pk
 
 
 def _before(cursor: Cursor | None, kind: str, at_field: str) -> Q:

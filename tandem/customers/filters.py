@@ -22,6 +22,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from tandem.core import access
+from tandem.core.ids import parse_id
 from tandem.core.models import Tag
 from tandem.core.phones import normalize_phone
 from tandem.org.filters import StrictBooleanFilter
@@ -55,7 +56,8 @@ class TagChoiceField(forms.Field):
         if value in self.empty_values:
             return None
         text = str(value).strip()
-        tag = Tag.objects.filter(pk=int(text)).first() if text.isdigit() else None
+        pk = parse_id(text)
+        tag = Tag.objects.filter(pk=pk).first() if pk is not None else None
         if tag is None:
             tag = Tag.objects.filter(name=text).first()
         if tag is None:
@@ -84,7 +86,8 @@ class LevelChoiceField(forms.Field):
         if value in self.empty_values:
             return None
         text = str(value).strip()
-        level = AccountLevel.objects.filter(pk=int(text)).first() if text.isdigit() else None
+        pk = parse_id(text)
+        level = AccountLevel.objects.filter(pk=pk).first() if pk is not None else None
         if level is None:
             level = AccountLevel.objects.filter(code__iexact=text).first()
         if level is None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.core import access
 from tandem.core.access import Actor
+from tandem.core.ids import parse_id
 from tandem.core.models import Tag
 from tandem.org.forms import (
     PersonChoiceField,
@@ -235,7 +236,7 @@ class BulkForm(TablerForm):
         field = self.fields["ids"]
         assert isinstance(field, forms.TypedMultipleChoiceField)
         raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
-        field.choices = [(v, v) for v in raw if str(v).isdigit()]
+        field.choices = [(v, v) for v in raw if parse_id(v) is not None]
         super().full_clean()
 
 

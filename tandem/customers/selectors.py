@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 
 from tandem.core import access
 from tandem.core.access import Actor
+from tandem.core.ids import parse_id
 from tandem.core.models import HistoryAction, HistoryEntry
 
 from .models import (
@@ -182,9 +183,10 @@ def parse_cursor(raw: str | None) -> Any:
         return None
     parts = raw.split("|")
     at = parse_datetime(parts[0]) if len(parts) == 3 else None
-    if at is None or parts[1] not in KIND_RANK or not parts[2].isdigit():
+    pk = parse_id(parts[2]) if len(parts) == 3 else None
+    if at is None or parts[1] not in KIND_RANK or pk is None:
         return None
-    return at, KIND_RANK[parts[1]], int(parts[2])
+    return at, KIND_RANK[parts[1]], pk
 
 
 def account_related(actor: Actor, account: Account, limit: int = 20) -> dict[str, Any]:

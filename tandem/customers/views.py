@@ -30,6 +30,7 @@ from django.views.decorators.http import require_POST
 from tandem.core import access, history, webforms
 from tandem.core.access import Actor
 from tandem.core.errors import DuplicateFound, VersionConflict
+from tandem.core.ids import parse_id
 from tandem.core.listing import Column, list_context
 from tandem.core.models import Tag
 from tandem.core.phones import format_phone
@@ -729,9 +730,9 @@ def contact_create(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
     access.require(actor, "create", "contact")
     initial: dict[str, Any] = {}
-    account_id = request.GET.get("account", "")
-    if account_id.isdigit() and selectors.visible_accounts(actor).filter(pk=int(account_id)).exists():
-        initial["account"] = int(account_id)
+    account_id = parse_id(request.GET.get("account"))
+    if account_id is not None and selectors.visible_accounts(actor).filter(pk=account_id).exists():
+        initial["account"] = account_id
     form = ContactForm(webforms.posted(request), actor=actor, initial=initial)
     return _contact_form_page(request, actor, None, form)
 
@@ -945,12 +946,12 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 @require_POST
 def account_merge(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
-    keep_id, merge_id = request.POST.get("keep", ""), request.POST.get("merge", "")
-    if not (keep_id.isdigit() and merge_id.isdigit()):
+    keep_id, merge_id = parse_id(request.POST.get("keep")), parse_id(request.POST.get("merge"))
+    if keep_id is None or merge_id is None:
         raise Http404
     queryset: QuerySet[Account] = Account.objects.all()
-    keep = access.get_visible_or_404(actor, "account", queryset, pk=int(keep_id))
-    other = access.get_visible_or_404(actor, "account", queryset, pk=int(merge_id))
+    keep = access.get_visible_or_404(actor, "account", queryset, pk=keep_id)
+    other = access.get_visible_or_404(actor, "account", queryset, pk=merge_id)
     try:
         moved = merge.account_merge(actor=actor, keep=keep, merge=other)
     except ValidationError as exc:

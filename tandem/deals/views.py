@@ -33,6 +33,7 @@ from tandem.activities import services as activity_services
 from tandem.core import access, naming, webforms
 from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
+from tandem.core.ids import parse_id
 from tandem.core.listing import Column, ListResult, list_context
 from tandem.core.templatetags.tandem import money
 from tandem.customers.models import Account
@@ -834,9 +835,9 @@ def deal_form_contacts(request: HttpRequest) -> HttpResponse:
     if not actor.has("deal", "view"):
         raise PermissionDenied
     account = None
-    raw = request.GET.get("account") or ""
-    if raw.isdigit():
-        account = access.visible(actor, "account", Account.objects.all()).filter(pk=int(raw)).first()
+    pk = parse_id(request.GET.get("account"))
+    if pk is not None:
+        account = access.visible(actor, "account", Account.objects.all()).filter(pk=pk).first()
     contacts_fs = DealContactFormSet(prefix="contacts", contacts=contacts_of(actor, account))
     return render(
         request,

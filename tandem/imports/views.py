@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.core import access
+from tandem.core.ids import parse_id
 
 from . import reading, selectors, services
 from .fields import VALUE_MAP_KINDS, fields_for
@@ -102,9 +103,9 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[str] = []
     save_form = SaveMappingForm(prefix="save")
     status = 200
-    saved_id = request.GET.get("saved")
-    if request.method == "GET" and saved_id and saved_id.isdigit():
-        saved = selectors.saved_mappings(actor=actor, resource=job.resource).filter(pk=int(saved_id)).first()
+    saved_id = parse_id(request.GET.get("saved"))
+    if request.method == "GET" and saved_id is not None:
+        saved = selectors.saved_mappings(actor=actor, resource=job.resource).filter(pk=saved_id).first()
         if saved is not None:
             mapping = services.saved_mapping_apply(actor=actor, job=job, saved=saved)
             messages.info(request, _("Mapping “%(name)s” loaded. Check it and go on.") % {"name": saved.name})

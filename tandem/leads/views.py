@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from tandem.activities.models import Activity
 from tandem.core import access, history, webforms
 from tandem.core.errors import DuplicateFound, VersionConflict
+from tandem.core.ids import parse_id
 from tandem.core.listing import Column, list_context
 from tandem.customers.models import Account
 from tandem.search.selectors import record_url
@@ -375,10 +376,10 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
                     },
                 )
                 return redirect(record_url("account", account.pk) or lead.get_absolute_url())
-    chosen = str(form.data.get("account") or "") if form.is_bound else ""
-    if chosen.isdigit():
+    chosen = parse_id(form.data.get("account")) if form.is_bound else None
+    if chosen is not None:
         # Shown back in the account picker; only an account the person may see.
         context["chosen_account"] = (
-            access.visible(actor, "account", Account.objects.all()).filter(pk=int(chosen)).first()
+            access.visible(actor, "account", Account.objects.all()).filter(pk=chosen).first()
         )
     return render(request, "leads/lead_convert.html", context, status=status)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
 
 from tandem.core import access
+from tandem.core.ids import parse_id
 from tandem.org.forms import PositionChoiceField
 
 from .models import Membership, Position, Role, Team, User
@@ -64,7 +65,8 @@ class RoleChoiceField(filter_fields.ModelChoiceField):
         text = str(value).strip()
         queryset = self.queryset
         assert queryset is not None
-        role = queryset.filter(pk=int(text)).first() if text.isdigit() else None
+        pk = parse_id(text)
+        role = queryset.filter(pk=pk).first() if pk is not None else None
         if role is None:
             role = queryset.filter(code=text).first()
         if role is None:

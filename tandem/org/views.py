@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from tandem.core import access, history, transfer, webforms
 from tandem.core.access import Actor
+from tandem.core.ids import parse_id
 from tandem.core.phones import format_phone
 
 from . import selectors, services
@@ -382,7 +383,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def team_create(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
     access.require(actor, "manage", "team")
-    initial = {"parent": request.GET.get("parent")} if request.GET.get("parent", "").isdigit() else {}
+    initial = {"parent": request.GET.get("parent")} if parse_id(request.GET.get("parent")) else {}
     form = TeamForm(webforms.posted(request), actor=actor, initial=initial)
 
     def save() -> Team:

@@ -85,3 +85,76 @@ def test_the_schema_bounds_ids_and_documents_errors(world: World) -> None:
     assert "text/csv" in listing["responses"]["200"]["content"]
     owner = schema["components"]["schemas"]["PatchedAccountInputRequest"]["properties"]["owner"]
     assert (owner["minimum"], owner["maximum"]) == (1, 2**63 - 1)
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v1/contacts/", {"tag": "²"}),
+        ("/api/v1/accounts/", {"tag": "²"}),
+        ("/api/v1/accounts/", {"level": "²"}),
+        ("/api/v1/users/", {"role": "²"}),
+        ("/api/v1/contacts/", {"tag": str(10**30)}),
+    ],
+)
+def test_a_filter_with_digits_that_are_no_number_answers_400(
+    world: World, path: str, query: dict[str, str]
+) -> None:
+    """``"²".isdigit()`` is true and ``int("²")`` fails: a superscript two was a 500."""
+    response = admin(world).get(path, query)
+    assert response.status_code == 400
+    assert list(response.json()) == list(query)
+
+
+@pytest.mark.parametrize(
+    "cursor", ["2026-01-01T00:00:00+00:00|follow_up|²", f"2026-01-01T00:00:00+00:00|history|{10**30}"]
+)
+def test_a_timeline_cursor_with_a_bad_id_answers_400(world: World, cursor: str) -> None:
+    from tandem.customers.tests.factories import AccountFactory
+
+    account = AccountFactory(owner=world.owner)
+    response = admin(world).get(f"/api/v1/accounts/{account.pk}/timeline/", {"before": cursor})
+    assert response.status_code == 400 and list(response.json()) == ["before"]
+
+
+@pytest.mark.urls("config.urls")
+def test_web_pages_take_digits_that_are_no_id_as_no_id(world: World) -> None:
+    from django.test import Client
+
+    from tandem.customers.models import Account
+    from tandem.customers.tests.factories import AccountFactory
+
+    client = Client()
+    client.force_login(world.admin)
+    for query in ("²", str(10**30)):
+        assert client.get("/customers/contacts/new/", {"account": query}).status_code == 200
+        assert client.get("/deals/form/contacts/", {"account": query}).status_code == 200
+        assert client.post("/customers/duplicates/merge/", {"keep": query, "merge": "1"}).status_code == 404
+    account = AccountFactory(owner=world.owner)
+    response = client.post(
+        "/customers/accounts/bulk/",
+        {"action": "tag", "tag": "vip", "ids": [str(account.pk), "²", str(10**30)]},
+    )
+    assert response.status_code == 302  # back to the list, saying which choice was not valid
+    assert not Account.objects.get(pk=account.pk).tags.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12", 12),
+        (" 7 ", 7),
+        ("²", None),
+        ("٣", None),
+        ("0", None),
+        ("-1", None),
+        (str(2**63), None),
+        ("", None),
+        (None, None),
+        (str(2**63 - 1), 2**63 - 1),
+    ],
+)
+def test_parse_id_reads_only_ids_a_row_can_have(text: str | None, expected: int | None) -> None:
+    from tandem.core.ids import parse_id
+
+    assert parse_id(text) == expected

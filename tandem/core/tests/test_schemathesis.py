@@ -4,18 +4,27 @@ Every operation of ``/api/schema/`` is called with data generated from the schem
 allows and data it does not — on a small seeded company. No answer may be a server error, and every
 answer must be one the schema documents: its status code, its content type and its body.
 
-Path ids point at the seeded records half of the time (the other half at ids that do not exist), so
-reads and writes reach real rows. Examples per operation are bounded (``EXAMPLES``) to keep the run
-to a few minutes on two cores; ``TANDEM_SCHEMATHESIS_EXAMPLES`` raises it for a deeper run.
+Generated ids are random; to reach real rows, half of them (the even ones) are turned into ids of
+the seeded records of the right kind — in the path and in the body's references — and half of the
+versioned writes send the record's current version. Examples per operation are bounded
+(``EXAMPLES``, 25) to keep the run to a few minutes on two cores. Deeper runs:
+``TANDEM_SCHEMATHESIS_EXAMPLES=200`` and ``TANDEM_SCHEMATHESIS_COVERAGE=1`` (schemathesis' coverage
+phase: every boundary of every parameter, hundreds of cases an operation).
+``TANDEM_SCHEMATHESIS_STATS=<file>`` writes one line per call (operation, generation mode, status)
+to measure how much of the data the schema allows the API accepts.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import os
 from typing import Any
 
 import pytest
 import schemathesis
+from django.apps import apps
+from django.core.files import File
 from django.core.handlers.wsgi import WSGIHandler
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
@@ -26,13 +35,13 @@ from tandem.assignment import services as assignment
 from tandem.conftest import World
 from tandem.customers.tests.factories import AccountFactory, ContactFactory, PoolFactory
 from tandem.deals.tests.factories import DealFactory, ProductFactory
+from tandem.imports import services as imports
 from tandem.leads.tests.factories import LeadFactory
 from tandem.security import services as security
 
 EXAMPLES = int(os.environ.get("TANDEM_SCHEMATHESIS_EXAMPLES", "25"))
-# Schemathesis' coverage phase (every boundary of every parameter, hundreds of cases an operation)
-# is for a deeper run: TANDEM_SCHEMATHESIS_COVERAGE=1.
 COVERAGE = os.environ.get("TANDEM_SCHEMATHESIS_COVERAGE", "") == "1"
+STATS = os.environ.get("TANDEM_SCHEMATHESIS_STATS", "")
 APP = WSGIHandler()
 
 schema = schemathesis.openapi.from_dict(
@@ -54,6 +63,49 @@ CHECK_NAMES = (
     "response_headers_conformance",
 )
 
+# The model each path's records and each body reference name.
+PATH_MODELS = {
+    "users": "org.User",
+    "teams": "org.Team",
+    "positions": "org.Position",
+    "roles": "org.Role",
+    "accounts": "customers.Account",
+    "contacts": "customers.Contact",
+    "pools": "customers.Pool",
+    "leads": "leads.Lead",
+    "deals": "deals.Deal",
+    "pipelines": "deals.Pipeline",
+    "stages": "deals.Stage",
+    "products": "deals.Product",
+    "activities": "activities.Activity",
+    "imports": "imports.ImportJob",
+    "tokens": "security.ApiToken",
+    "assignment-rules": "assignment.AssignmentRule",
+}
+REFERENCE_MODELS = {
+    "owner": "org.User",
+    "manager": "org.User",
+    "user": "org.User",
+    "successor": "org.User",
+    "target": "org.User",
+    "leader": "org.User",
+    "team": "org.Team",
+    "parent": "org.Team",
+    "primary_team": "org.Team",
+    "position": "org.Position",
+    "reports_to": "org.Position",
+    "account": "customers.Account",
+    "contact": "customers.Contact",
+    "pool": "customers.Pool",
+    "lead": "leads.Lead",
+    "deal": "deals.Deal",
+    "pipeline": "deals.Pipeline",
+    "stage": "deals.Stage",
+    "deal_stage": "deals.Stage",
+    "product": "deals.Product",
+}
+VERSIONED = {"accounts", "contacts", "leads", "deals"}
+
 
 def _checks() -> list[Any]:
     by_name = {check.__name__: check for check in CHECKS.get_all()}
@@ -63,49 +115,71 @@ def _checks() -> list[Any]:
 @pytest.fixture
 def company(world: World) -> dict[str, Any]:
     """A small company with a record of every kind, and the administrator's API token."""
+    admin = world.actor(world.admin)
     pool = PoolFactory(name="East pool", teams=[world.east_sales], admins=[world.manager])
     account = AccountFactory(owner=world.owner, name="Harbour Glass", phone="+8613812345678")
     AccountFactory(owner=None, pool=pool, name="Quay Foods")
-    contact = ContactFactory(account=account, name="Li Lei", owner=world.owner)
-    lead = LeadFactory(owner=world.owner, name="Han Meimei", company="Inland Tools")
+    ContactFactory(account=account, name="Li Lei", owner=world.owner)
+    LeadFactory(owner=world.owner, name="Han Meimei", company="Inland Tools")
     deal = DealFactory(owner=world.owner, account=account, name="Glass renewal")
     ActivityFactory(author=world.owner, account=account, deal=deal, subject="Call")
     ProductFactory(name="Tempered glass")
     assignment.rule_save(
-        actor=world.actor(world.admin),
+        actor=admin,
         data={"name": "East", "resource": "lead", "strategy": "round_robin", "provinces": ["上海"]},
     )
-    _token, key = security.token_create(actor=world.actor(world.admin), name="schemathesis")
-    return {"headers": {"Authorization": f"Token {key}"}, "lead": lead, "contact": contact}
+    upload = File(io.BytesIO(b"name,phone\nRiver Paper,13900139001\n"), name="accounts.csv")
+    imports.job_create(actor=admin, resource="account", upload=upload)
+    _token, key = security.token_create(actor=admin, name="schemathesis")
+    return {"headers": {"Authorization": f"Token {key}"}}
 
 
-def _seeded_ids(path: str) -> list[int]:
-    from django.apps import apps
-
-    models = {
-        "users": "org.User",
-        "teams": "org.Team",
-        "positions": "org.Position",
-        "roles": "org.Role",
-        "accounts": "customers.Account",
-        "contacts": "customers.Contact",
-        "pools": "customers.Pool",
-        "leads": "leads.Lead",
-        "deals": "deals.Deal",
-        "pipelines": "deals.Pipeline",
-        "stages": "deals.Stage",
-        "products": "deals.Product",
-        "activities": "activities.Activity",
-        "imports": "imports.ImportJob",
-        "tokens": "security.ApiToken",
-        "assignment-rules": "assignment.AssignmentRule",
-    }
-    parts = path.strip("/").split("/")
-    label = models.get(parts[2]) if len(parts) > 2 else None
-    if label is None:
-        return []
+def _ids(label: str) -> list[int]:
     model = apps.get_model(label)
     return list(model._base_manager.order_by("pk").values_list("pk", flat=True))
+
+
+def _seeded(generated: Any, label: str | None) -> Any:
+    """An even generated id becomes one of the seeded records' ids; anything else stays."""
+    if label is None or isinstance(generated, bool) or not isinstance(generated, int) or generated % 2:
+        return generated
+    ids = _ids(label)
+    return ids[(generated // 2) % len(ids)] if ids else generated
+
+
+def _aim_at_seeded_records(case: Any) -> None:
+    parts = case.path.strip("/").split("/")
+    collection = parts[2] if len(parts) > 2 else ""
+    if "id" in (case.path_parameters or {}):
+        case.path_parameters["id"] = _seeded(case.path_parameters["id"], PATH_MODELS.get(collection))
+    if not isinstance(case.body, dict):
+        return
+    for name, value in list(case.body.items()):
+        label = (
+            "customers.Account"
+            if (collection, name) == ("accounts", "parent")
+            else REFERENCE_MODELS.get(name)
+        )
+        if label is not None:
+            case.body[name] = _seeded(value, label)
+    version, pk = case.body.get("version"), (case.path_parameters or {}).get("id")
+    is_int = isinstance(version, int) and not isinstance(version, bool) and isinstance(pk, int)
+    if collection in VERSIONED and is_int and isinstance(version, int) and version % 2:
+        # Half the versioned writes send the version the record has (the others are mostly stale).
+        record = apps.get_model(PATH_MODELS[collection])._base_manager.filter(pk=pk)
+        current = record.values_list("version", flat=True).first()
+        if current is not None:
+            case.body["version"] = current
+
+
+def _record(case: Any, response: Any) -> None:
+    meta = getattr(case, "meta", None)
+    mode = meta.generation.mode.value if meta is not None else "unknown"
+    line = {"operation": f"{case.method} {case.path}", "mode": mode, "status": response.status_code}
+    if 400 <= response.status_code < 500:
+        line["body"] = response.text[:300]
+    with open(STATS, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 @schema.parametrize()
@@ -118,9 +192,7 @@ def _seeded_ids(path: str) -> list[int]:
     suppress_health_check=list(HealthCheck),
 )
 def test_every_operation_answers_as_documented(case: Any, company: dict[str, Any]) -> None:
-    if "id" in (case.path_parameters or {}):
-        generated = case.path_parameters["id"]
-        ids = _seeded_ids(case.path)
-        if ids and isinstance(generated, int) and generated % 2 == 0:
-            case.path_parameters["id"] = ids[(generated // 2) % len(ids)]
-    case.call_and_validate(app=APP, headers=company["headers"], checks=_checks())
+    _aim_at_seeded_records(case)
+    response = case.call_and_validate(app=APP, headers=company["headers"], checks=_checks())
+    if STATS:
+        _record(case, response)
