@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from tandem.core.export import Column
 from tandem.customers.api import ERRORS, EXPORT_PARAMETERS, CrmModelViewSet, person
-from tandem.customers.filters import visible_choices
+from tandem.customers.filters import InstantFilter, visible_choices
 from tandem.customers.models import Account, Contact
 from tandem.deals.models import Deal
 from tandem.leads.models import Lead
@@ -37,8 +37,8 @@ class ActivityFilter(django_filters.FilterSet):
     deal = django_filters.ModelChoiceFilter(queryset=visible_choices("deal", Deal), field_name="deal")
     author = django_filters.ModelChoiceFilter(queryset=visible_choices("user", User), field_name="author")
     kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_after = InstantFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = InstantFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = Activity

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from rest_framework import serializers
 
+from tandem.core.openapi import NOT_BLANK
 from tandem.customers.serializers import account_ref, contact_ref
 from tandem.deals.models import Deal
 from tandem.leads.models import Lead
@@ -67,6 +70,24 @@ class ActivitySerializer(serializers.ModelSerializer[Activity]):
 
 class ActivityInputSerializer(serializers.Serializer[Activity]):
     """A follow-up on records the caller may see. Links are fixed at creation."""
+
+    # What the service checks across fields: a subject or a content, and at least one record.
+    openapi_extra: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            {
+                "anyOf": [
+                    {"required": [name], "properties": {name: {"type": "string", "pattern": NOT_BLANK}}}
+                    for name in ("subject", "content")
+                ]
+            },
+            {
+                "anyOf": [
+                    {"required": [name], "properties": {name: {"type": "integer"}}}
+                    for name in ("account", "contact", "lead", "deal")
+                ]
+            },
+        ]
+    }
 
     kind = serializers.ChoiceField(choices=ActivityKind.choices, required=False, default=ActivityKind.CALL)
     subject = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -178,6 +179,8 @@ class NamesField(serializers.DictField):
             "help_text", _("The name in other interface languages: language code (en, zh-hans) to name.")
         )
         super().__init__(child=serializers.CharField(max_length=max_length, allow_blank=True), **kwargs)
+        # The schema names the keys the service accepts (core.openapi).
+        self.openapi_property_names = [code for code, _name in settings.LANGUAGES]
 
 
 # --- Optimistic concurrency: the version a write changes ---------------------------------------

@@ -14,11 +14,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import ResolvedComponent, force_instance
 from rest_framework import serializers
 
 from .export import XLSX_MEDIA_TYPE
@@ -110,6 +111,25 @@ class AutoSchema(SpectacularAutoSchema):
         ok["content"]["text/csv"] = {"schema": {"type": "string"}}
         ok["content"][XLSX_MEDIA_TYPE] = {"schema": {"type": "string", "format": "binary"}}
 
+    def map_parsers(self) -> list[Any]:
+        """JSON bodies; multipart only where a file is sent. A form cannot say "null", so a form
+        body means something else than the same JSON would: the schema describes JSON."""
+        media_types: list[Any] = super().map_parsers()
+        serializer = self.get_request_serializer()
+        fields = getattr(force_instance(serializer), "fields", {}) if serializer is not None else {}
+        has_file = any(isinstance(f, serializers.FileField) for f in getattr(fields, "values", dict)())
+        wanted = {"application/json", "multipart/form-data"} if has_file else {"application/json"}
+        return [m for m in media_types if m in wanted] or media_types
+
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> Any:
+        """A serializer's ``openapi_extra`` (rules across fields: "a subject or a content") joins
+        its component in the request direction."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        extra = getattr(serializer, "openapi_extra", None)
+        if extra and direction == "request" and not getattr(serializer, "partial", False):
+            schema.update(extra)
+        return schema
+
     def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> Any:
         blank = bool(getattr(field, "allow_blank", False)) or (
             direction == "response" and _model_field_allows_blank(field)
@@ -125,6 +145,8 @@ class AutoSchema(SpectacularAutoSchema):
         if blank and direction == "response" and schema.get("type") == "string" and "format" in schema:
             # A blank email or address reads as "", which no format allows.
             schema["anyOf"] = [{"format": schema.pop("format")}, {"maxLength": 0}]
+        if direction == "request":
+            _as_checked(field, schema)
         return schema
 
     def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
@@ -132,6 +154,57 @@ class AutoSchema(SpectacularAutoSchema):
         # The validators bring the format back (an email field's); a blank value stays allowed.
         if "format" in schema and {"format": schema["format"]} in schema.get("anyOf", []):
             del schema["format"]
+
+
+def _as_checked(field: Any, schema: dict[str, Any]) -> None:
+    """What DRF checks that drf-spectacular leaves out, in the request direction."""
+    if isinstance(field, serializers.DecimalField) and schema.get("type") == "string":
+        # The pattern drf-spectacular writes allows "", "." and a sign below a minimum of 0.
+        sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+        whole = field.max_whole_digits
+        places = field.decimal_places
+        digits = r"\d+" if whole is None else rf"\d{{1,{max(whole, 1)}}}"
+        fraction = "" if not places else rf"(?:\.\d{{1,{places}}})?"
+        schema["pattern"] = rf"^{sign}{digits}{fraction}$"
+        return
+    documented_schema = getattr(field, "openapi_schema", None)
+    if documented_schema:
+        schema.update({k: v() if callable(v) else v for k, v in documented_schema.items()})
+        if "enum" in schema or "format" in schema:
+            schema.pop("pattern", None)
+            schema.pop("minLength", None)
+        return
+    if isinstance(field, serializers.CharField) and not isinstance(field, serializers.ChoiceField):
+        has_regex = any(isinstance(v, RegexValidator) for v in field.validators)
+        if "pattern" in schema or "format" in schema or has_regex:
+            return
+        # DRF refuses NUL characters, and a value that is only spaces when blank is not allowed
+        # (it trims them first). A blank one that is allowed is the "" drf-spectacular adds.
+        schema["pattern"] = r"^[^\x00]+$" if field.allow_blank else NOT_BLANK
+        return
+    names = getattr(field, "openapi_property_names", None)
+    if names and schema.get("type") == "object":
+        # Named properties rather than propertyNames: generators honour them.
+        value = schema.get("additionalProperties", {})
+        schema["properties"] = dict.fromkeys(names, value)
+        schema["additionalProperties"] = False
+
+
+F = TypeVar("F", bound=serializers.Field)
+
+NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
+
+
+def documented(field: F, **schema: Any) -> F:
+    """``field`` with what its schema should say beyond what DRF knows (the service's checks).
+
+    DRF copies a serializer's fields by constructing them again from their arguments, so the
+    schema rides on a subclass; a callable value is read when the schema is generated.
+    """
+    kind = type(field)
+    subclass = type(f"Documented{kind.__name__}", (kind,), {"openapi_schema": schema})
+    copy: F = subclass(*field._args, **field._kwargs)  # type: ignore[attr-defined]
+    return copy
 
 
 def _model_field_allows_blank(field: Any) -> bool:

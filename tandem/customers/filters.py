@@ -144,6 +144,19 @@ def account_search(queryset: QuerySet[Account], value: str, actor: access.Actor)
     return search(queryset, value, ("name",), ("phone",), revealed=unmasked_q(actor))
 
 
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    """An instant (ISO 8601), compared in UTC: an offset PostgreSQL does not hold (it stops at
+    ±15:59; ISO and Python allow ±23:59) would otherwise reach the database and fail there."""
+
+    def filter(self, qs: QuerySet[Any], value: datetime.datetime | None) -> QuerySet[Any]:
+        if value is not None and timezone.is_aware(value):
+            try:
+                value = value.astimezone(datetime.UTC)
+            except OverflowError as exc:
+                raise ValidationError(_("Enter a date and time between the years 1 and 9999.")) from exc
+        return super().filter(qs, value)
+
+
 def start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,7 @@ from rest_framework import serializers
 from tandem.core import access
 from tandem.core.api import NamesField
 from tandem.core.models import HistoryEntry
+from tandem.core.openapi import documented
 
 from .models import Membership, PersonTransfer, Position, Role, Scope, Team, User
 
@@ -210,10 +213,17 @@ class ProfileInputSerializer(serializers.Serializer[User]):
     """What a person may change about themselves. Values are checked by ``profile_update``."""
 
     display_name = serializers.CharField(required=False, max_length=150)
-    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    email = documented(
+        serializers.CharField(required=False, allow_blank=True, max_length=254), format="email"
+    )
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    language = serializers.CharField(required=False, max_length=10)
-    time_zone = serializers.CharField(required=False, max_length=64)
+    language = documented(
+        serializers.CharField(required=False, max_length=10),
+        pattern="^(" + "|".join(c for c, _n in settings.LANGUAGES) + ")$",
+    )
+    time_zone = documented(
+        serializers.CharField(required=False, max_length=64), enum=sorted(available_timezones())
+    )
 
 
 class UserUpdateInputSerializer(ProfileInputSerializer):
@@ -229,8 +239,14 @@ class UserUpdateInputSerializer(ProfileInputSerializer):
 
 class UserCreateInputSerializer(UserUpdateInputSerializer):
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
-    language = serializers.CharField(required=False, max_length=10, default="en")
-    time_zone = serializers.CharField(required=False, max_length=64, default="Asia/Shanghai")
+    language = documented(
+        serializers.CharField(required=False, max_length=10, default="en"),
+        pattern="^(" + "|".join(c for c, _n in settings.LANGUAGES) + ")$",
+    )
+    time_zone = documented(
+        serializers.CharField(required=False, max_length=64, default="Asia/Shanghai"),
+        enum=sorted(available_timezones()),
+    )
     password = serializers.CharField(
         required=False, allow_blank=True, write_only=True, max_length=128, style={"input_type": "password"}
     )
@@ -344,7 +360,7 @@ class PositionInputSerializer(serializers.Serializer[Position]):
 
 
 class GrantSerializer(serializers.Serializer[Any]):
-    resource = serializers.CharField(max_length=50)
+    resource = documented(serializers.CharField(max_length=50), enum=lambda: sorted(access.RESOURCES))
     actions = serializers.ListField(child=serializers.ChoiceField(choices=list(access.ACTIONS)))
     scope = serializers.ChoiceField(choices=Scope.choices)
 

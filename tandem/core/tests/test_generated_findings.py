@@ -158,3 +158,27 @@ def test_parse_id_reads_only_ids_a_row_can_have(text: str | None, expected: int 
     from tandem.core.ids import parse_id
 
     assert parse_id(text) == expected
+
+
+@pytest.mark.parametrize("offset", ["+17:34", "-23:59", "+00:00"])
+def test_an_instant_filter_with_any_iso_offset_answers_200(world: World, offset: str) -> None:
+    """PostgreSQL holds offsets up to ±15:59; ISO 8601 and Python allow ±23:59 (a 500 on PostgreSQL)."""
+    response = admin(world).get("/api/v1/activities/", {"occurred_after": f"2025-03-30T19:22:03{offset}"})
+    assert response.status_code == 200
+
+
+def test_an_instant_filter_that_leaves_the_calendar_answers_400(world: World) -> None:
+    response = admin(world).get("/api/v1/activities/", {"occurred_after": "0001-01-01T00:00:00+05:00"})
+    assert response.status_code == 400
+
+
+def test_a_form_encoded_primary_team_of_null_is_refused_and_json_null_keeps_the_teams(world: World) -> None:
+    """A form cannot say null: "null" is a team that does not exist (400). JSON null means "no
+    primary team chosen": the person keeps their teams, the first one primary."""
+    client = admin(world)
+    url = f"/api/v1/users/{world.owner.pk}/"
+    form = client.patch(url, "primary_team=null", content_type="application/x-www-form-urlencoded")
+    assert form.status_code == 400 and list(form.json()) == ["primary_team"]
+    response = client.patch(url, {"primary_team": None}, format="json")
+    assert response.status_code == 200
+    assert [t["name"] for t in response.json()["teams"]] == ["East sales"]
