@@ -6,7 +6,9 @@ Every API view derives from ``TandemAPIView`` (or ``ScopedViewSet``), which
 - gets querysets from the access policy only: ``ScopedViewSet`` subclasses give ``base_queryset``
   and cannot override ``get_queryset`` (enforced at class creation).
 
-Errors (400 with field messages, 401, 403, 404, 409) are shaped in ``core.rest``.
+Errors (400 with field messages, 401, 403, 404, 409, 428) are shaped in ``core.rest``; the OpenAPI
+schema of every view is ``core.openapi.AutoSchema``; writes to versioned records read the version
+they change with ``version_read`` (docs/decisions/0012).
 """
 
 from __future__ import annotations

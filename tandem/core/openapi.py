@@ -9,7 +9,9 @@
 - Lists that export document their CSV and XLSX answers.
 - Integers carry the range the database can hold (ids from 1 to 2^63-1), so generated requests
   that the schema allows are ones the API can accept: an id past 64 bits is outside the schema,
-  and answers 400 or 404 (``rest.BoundedIdConverter``, ``rest.exception_handler``).
+  and answers 400 or 404 (``core.ids.parse_id``, ``core.rest.exception_handler``).
+- Request bodies are JSON (multipart where a file is sent), and strings, decimals, names and
+  fields marked with ``documented`` say what the API checks.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from .export import XLSX_MEDIA_TYPE
 from .ids import MAX_ID
 
 MIN_INT = -(2**63)
+# A string DRF accepts when blank is not allowed: no NUL character, something besides spaces.
+NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
+F = TypeVar("F", bound=serializers.Field)
 
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input: a message per field (`non_field_errors` for the whole).",
@@ -46,6 +51,18 @@ def bound_integers(schema: dict[str, Any], *, minimum: int = MIN_INT) -> None:
         return
     schema["minimum"] = max(schema.get("minimum", minimum), minimum)
     schema.setdefault("maximum", MAX_ID)
+
+
+def documented(field: F, **schema: Any) -> F:
+    """``field`` with what its schema should say beyond what DRF knows (the service's checks).
+
+    DRF copies a serializer's fields by constructing them again from their arguments, so the
+    schema rides on a subclass; a callable value is read when the schema is generated.
+    """
+    kind = type(field)
+    subclass = type(f"Documented{kind.__name__}", (kind,), {"openapi_schema": schema})
+    copy: F = subclass(*field._args, **field._kwargs)  # type: ignore[attr-defined]
+    return copy
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -136,6 +153,7 @@ class AutoSchema(SpectacularAutoSchema):
         )
         if blank and isinstance(field, serializers.ChoiceField):
             # A read-only model field loses allow_blank in DRF; "" is still what a blank one reads.
+            # (This field belongs to a serializer made for the schema, not to a request.)
             field.allow_blank = True
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if not isinstance(schema, dict):
@@ -188,23 +206,6 @@ def _as_checked(field: Any, schema: dict[str, Any]) -> None:
         value = schema.get("additionalProperties", {})
         schema["properties"] = dict.fromkeys(names, value)
         schema["additionalProperties"] = False
-
-
-F = TypeVar("F", bound=serializers.Field)
-
-NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
-
-
-def documented(field: F, **schema: Any) -> F:
-    """``field`` with what its schema should say beyond what DRF knows (the service's checks).
-
-    DRF copies a serializer's fields by constructing them again from their arguments, so the
-    schema rides on a subclass; a callable value is read when the schema is generated.
-    """
-    kind = type(field)
-    subclass = type(f"Documented{kind.__name__}", (kind,), {"openapi_schema": schema})
-    copy: F = subclass(*field._args, **field._kwargs)  # type: ignore[attr-defined]
-    return copy
 
 
 def _model_field_allows_blank(field: Any) -> bool:
