@@ -24,7 +24,16 @@ from tandem.core import access
 from tandem.core.api import LanguageMixin
 from tandem.core.export import Column
 from tandem.core.services import record_soft_delete
-from tandem.customers.api import CONFLICT, ERRORS, EXPORT_PARAMETERS, CrmModelViewSet, person, tag_names
+from tandem.customers.api import (
+    CONFLICT,
+    ERRORS,
+    EXPORT_PARAMETERS,
+    HANDED_OVER_NOTE,
+    CrmModelViewSet,
+    owner_change_response,
+    person,
+    tag_names,
+)
 
 from . import services
 from .filters import DealFilter, ProductFilter, StageFilter
@@ -330,9 +339,11 @@ class DealViewSet(CrmModelViewSet):
     @extend_schema(
         summary="Edit a deal",
         description="Send the ``version`` you read: a stale one answers 409 with the current values. "
-        "``contacts`` and ``lines``, when sent, replace the deal's.",
+        "``contacts`` and ``lines``, when sent, replace the deal's. ``owner`` must be someone who may "
+        "own deals, within the caller's assign reach (else 400 on ``owner``, nothing changed). "
+        + HANDED_OVER_NOTE,
         request=DealInputSerializer,
-        responses={200: DealSerializer, **ERRORS, **CONFLICT},
+        responses={200: owner_change_response(DealSerializer, "Deal"), **ERRORS, **CONFLICT},
     )
     def update(self, request: Request, pk: int | None = None, partial: bool = False) -> Response:
         deal = self.get_object()
@@ -341,12 +352,12 @@ class DealViewSet(CrmModelViewSet):
         data.pop("pipeline", None)
         rel = self._relations(data)
         deal = services.deal_update(actor=self.actor, deal=deal, data=data, version=version, **rel)
-        return self._output(deal)
+        return self._output_after_owner_change(deal)
 
     @extend_schema(
         summary="Edit some of a deal's fields",
         request=DealInputSerializer,
-        responses={200: DealSerializer, **ERRORS, **CONFLICT},
+        responses={200: owner_change_response(DealSerializer, "Deal"), **ERRORS, **CONFLICT},
     )
     def partial_update(self, request: Request, pk: int | None = None) -> Response:
         return self.update(request, pk, partial=True)

@@ -26,7 +26,7 @@ from tandem.core.errors import VersionConflict
 from tandem.core.models import HistoryAction
 from tandem.core.services import record_soft_delete
 from tandem.customers.models import Contact
-from tandem.customers.services import account_promote_on_win, primary_team_id, resolve_owner
+from tandem.customers.services import account_promote_on_win, owner_change, primary_team_id, resolve_owner
 from tandem.org.models import User
 
 from .models import (
@@ -212,7 +212,9 @@ def deal_create(
     stage: Stage | None = None,
     contacts: Sequence[tuple[Contact, str]] = (),
     lines: Sequence[Mapping[str, Any]] = (),
+    notify_owner: bool = True,
 ) -> Deal:
+    """Create a deal. Given to someone else, they are told (``notify_owner``)."""
     access.require(actor, "create", "deal")
     values = _clean_values(data, creating=True)
     _require_visible(actor, "account", values.get("account"), "account")
@@ -243,6 +245,8 @@ def deal_create(
     if deal.status == DealStatus.WON and deal.account is not None:
         account_promote_on_win(actor=actor, account=deal.account)
     history.record_create(actor=actor.user, obj=deal)
+    if notify_owner:
+        owner_change(actor=actor, resource="deal", record=deal, previous=None)
     return deal
 
 
@@ -316,11 +320,14 @@ def deal_update(
         _require_visible(actor, "account", values["account"], "account")
     for key, value in values.items():
         setattr(deal, key, value)
-    if owner is not None and owner.pk != deal.owner_id:
+    changing_owner = owner is not None and owner.pk != deal.owner_id
+    previous_owner = deal.owner if changing_owner else None
+    if owner is not None and changing_owner:
         if not access.can(actor, "assign", "deal", deal):
             raise ValidationError({"owner": [_("You may not give records to someone else.")]})
-        if not owner.is_active:
-            raise ValidationError({"owner": [_("The owner must be an active person.")]})
+        refusal = access.owner_refusal(actor, "deal", owner)
+        if refusal is not None:
+            raise ValidationError({"owner": [refusal]})
         deal.owner = owner
         deal.team_id = primary_team_id(owner)
     if contacts is not None:
@@ -347,6 +354,8 @@ def deal_update(
     if deal.status == DealStatus.WON and previous_status != DealStatus.WON and deal.account is not None:
         account_promote_on_win(actor=actor, account=deal.account)
     history.record_update(actor=actor.user, obj=deal, before=before)
+    if changing_owner:
+        owner_change(actor=actor, resource="deal", record=deal, previous=previous_owner)
     return deal
 
 
