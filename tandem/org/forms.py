@@ -348,7 +348,9 @@ class TransferForm(TablerForm):
                     help_text=_("The pool's rules then apply; each record's history says why."),
                 )
                 self.pool_fields.append(pool_name)
-        for team, count in transfers.source_teams(person):
+        teams = transfers.source_teams(person)
+        # Routing by team only means something when the records belong to several teams.
+        for team, count in teams if len(teams) > 1 else []:
             name = f"team_{team.pk}"
             self.fields[name] = PersonChoiceField(
                 label=ngettext("%(team)s (%(n)d record)", "%(team)s (%(n)d records)", count)

@@ -321,7 +321,9 @@ class TransferReportsMoveSerializer(serializers.Serializer[Any]):
 
 
 class TransferReportsSerializer(serializers.Serializer[Any]):
-    rule = serializers.CharField(help_text="manager, successor or keep: as ``reports`` chose (or its default).")
+    rule = serializers.CharField(
+        help_text="manager, successor or keep: as ``reports`` chose (or its default)."
+    )
     moves = TransferReportsMoveSerializer(many=True)
     kept = PersonRefSerializer(many=True, help_text="Direct reports who keep the person as their manager.")
 

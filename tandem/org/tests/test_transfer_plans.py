@@ -436,3 +436,18 @@ def test_the_transfers_log_shows_the_split(world: World, zhang: User, pool: Pool
     )
     body = admin_client("zh-hans").get(reverse("org:transfers")).content.decode()
     assert "13 个客户退回公海 East pool" in body and "28 个商机交给 Tom Teammate" in body
+
+
+def test_the_page_offers_routing_by_team_only_when_records_span_several_teams(
+    world: World, zhang: User
+) -> None:
+    client = admin_client()
+    url = reverse("org:person-deactivate", args=[zhang.pk])
+    assert 'name="team_' not in client.get(url).content.decode()
+    west = list(Deal.objects.filter(owner=zhang).values_list("pk", flat=True)[:5])
+    Deal.objects.filter(pk__in=west).update(team=world.west_sales)
+    page = client.get(url).content.decode()
+    assert f'name="team_{world.west_sales.pk}"' in page and "West sales (5 records)" in page
+    client.post(url, {"target": world.teammate.pk, f"team_{world.west_sales.pk}": world.outsider.pk})
+    assert set(Deal.objects.filter(pk__in=west).values_list("owner", flat=True)) == {world.outsider.pk}
+    assert Deal.objects.filter(owner=world.teammate).count() == 23
