@@ -174,6 +174,15 @@ def _rebind_with_version(form_class: Any, request: HttpRequest, version: int, **
     return form
 
 
+def _out_of_sight(request: HttpRequest, actor: Actor, resource: str, record: Any) -> HttpResponse | None:
+    """Saved for someone the person cannot follow: the list, saying where it went (never a 404)."""
+    fresh = type(record)._base_manager.select_related("owner", "team").get(pk=record.pk)
+    if access.can(actor, "view", resource, fresh):
+        return None
+    messages.success(request, notify.handed_over(resource, fresh))
+    return redirect("customers:account-list" if resource == "account" else "customers:contact-list")
+
+
 def _people_and_tags(actor: Actor) -> dict[str, Any]:
     return {
         "assignable_people": list(
@@ -462,6 +471,9 @@ def _account_form_page(
     saved, status = _save_with_feedback(form, context, save, on_conflict)
     if saved is None:
         return render(request, "customers/account_form.html", context, status=status)
+    gone = _out_of_sight(request, actor, "account", saved)
+    if gone is not None:
+        return gone
     if account is None:
         messages.success(request, _("Account %(name)s was created.") % {"name": saved.name})
     else:
@@ -723,6 +735,9 @@ def _contact_form_page(
     saved, status = _save_with_feedback(form, context, save, on_conflict)
     if saved is None:
         return render(request, "customers/contact_form.html", context, status=status)
+    gone = _out_of_sight(request, actor, "contact", saved)
+    if gone is not None:
+        return gone
     if contact is None:
         messages.success(request, _("Contact %(name)s was added.") % {"name": saved.name})
     else:

@@ -263,7 +263,7 @@ def _save_lead(request: HttpRequest, lead: Lead | None) -> HttpResponse:
                     saved = services.lead_create(
                         actor=actor, data=form.service_data(), owner=owner, confirm_duplicates=confirm
                     )
-                    messages.success(request, _("Lead %(name)s created.") % {"name": saved})
+                    done = _("Lead %(name)s created.") % {"name": saved}
                 else:
                     saved = services.lead_update(
                         actor=actor,
@@ -273,12 +273,13 @@ def _save_lead(request: HttpRequest, lead: Lead | None) -> HttpResponse:
                         owner=owner,
                         confirm_duplicates=confirm,
                     )
-                    fresh = Lead.all_objects.select_related("owner", "team").get(pk=saved.pk)
-                    if not access.can(actor, "view", "lead", fresh):
-                        # Given to someone the person cannot follow: say where it went, on the list.
-                        messages.success(request, notify.handed_over("lead", fresh))
-                        return redirect("leads:lead-list")
-                    messages.success(request, _("Lead %(name)s saved.") % {"name": saved})
+                    done = _("Lead %(name)s saved.") % {"name": saved}
+                fresh = Lead.all_objects.select_related("owner", "team").get(pk=saved.pk)
+                if not access.can(actor, "view", "lead", fresh):
+                    # Given to someone the person cannot follow: say where it went, on the list.
+                    messages.success(request, notify.handed_over("lead", fresh))
+                    return redirect("leads:lead-list")
+                messages.success(request, done)
                 return redirect(saved.get_absolute_url())
             except VersionConflict as exc:
                 status = 409

@@ -351,3 +351,17 @@ def test_the_api_says_where_a_customer_went_once_out_of_sight(world: World, acme
     assert body["visible"] is False and body["owner"] == west_rep.pk and body["team_name"] == "West sales"
     assert "name" not in body and "phone" not in body
     assert Contact.objects.get(pk=acme["contact"].pk).owner_id == west_rep.pk
+
+
+def test_a_customer_created_for_someone_out_of_sight_answers_with_the_list(world: World) -> None:
+    west_rep = lily(world)
+    response = client_for(world.manager).post(
+        reverse("customers:account-create"),
+        {"name": "Westwind Ltd", "owner": west_rep.pk, "lifecycle": "lead", "country": "CN"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("customers:account-list")
+    assert "The account “Westwind Ltd” went to Lily (West sales); you can no longer see it." in (
+        response.content.decode()
+    )
+    assert Account.objects.get(name="Westwind Ltd").owner == west_rep
