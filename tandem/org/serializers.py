@@ -241,21 +241,21 @@ class TransferPlanFields(serializers.Serializer[User]):
 
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
     to = serializers.DictField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         required=False,
         default=dict,
         help_text='Per kind of record, who receives it instead of the successor: {"deal": 7, "account": 8}. '
         "Kinds: account, contact, lead, deal. The person must be able to own that kind.",
     )
     pools = serializers.DictField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         required=False,
         default=dict,
         help_text='Kinds that go back to a public pool instead of a person: {"account": 3} (accounts only). '
         "The pool's rules then apply, and each record's history says why.",
     )
     teams = serializers.DictField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         required=False,
         default=dict,
         help_text='Records whose owning team is the key go to that person, whatever their kind: {"12": 9}. '

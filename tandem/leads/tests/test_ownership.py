@@ -109,10 +109,14 @@ def test_the_api_refuses_support_and_answers_out_of_sight_with_where_it_went(
     api = APIClient()
     api.force_authenticate(world.manager)
     before = state(lead)
-    refused = api.patch(f"/api/v1/leads/{lead.pk}/", {"owner": support.pk}, format="json")
+    refused = api.patch(
+        f"/api/v1/leads/{lead.pk}/", {"owner": support.pk, "version": lead.version}, format="json"
+    )
     assert refused.status_code == 400 and list(refused.json()) == ["owner"]
     assert state(lead) == before
     west_rep = lily(world)
-    response = api.patch(f"/api/v1/leads/{lead.pk}/", {"owner": west_rep.pk}, format="json")
+    response = api.patch(
+        f"/api/v1/leads/{lead.pk}/", {"owner": west_rep.pk, "version": lead.version}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["visible"] is False and response.json()["team_name"] == "West sales"

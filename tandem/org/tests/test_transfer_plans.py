@@ -451,3 +451,14 @@ def test_the_page_offers_routing_by_team_only_when_records_span_several_teams(
     client.post(url, {"target": world.teammate.pk, f"team_{world.west_sales.pk}": world.outsider.pk})
     assert set(Deal.objects.filter(pk__in=west).values_list("owner", flat=True)) == {world.outsider.pk}
     assert Deal.objects.filter(owner=world.teammate).count() == 23
+
+
+def test_the_api_refuses_ids_no_database_can_hold_without_an_error(world: World, zhang: User) -> None:
+    for body, field in (({"to": {"deal": 2**70}}, "to"), ({"teams": {str(2**70): world.owner.pk}}, "teams")):
+        response = api().post(
+            f"/api/v1/users/{zhang.pk}/deactivate-preview/",
+            {"successor": world.teammate.pk, **body},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert list(response.json()) == [field]
