@@ -164,6 +164,12 @@ def test_an_administrator_previews_splits_and_carries_out_a_departure(
     assert Account.objects.filter(previous_owner=rep, owner__isnull=True, pool=pool).count() >= accounts
     assert Deal.all_objects.filter(owner=liu_yang).count() >= deals
     assert Notification.objects.filter(recipient=liu_yang, kind="transfer_received").count() == 1
-    visit(page, live_server, "org:transfers")
-    screenshot(page, "ownership-transfers-log-1366")
-    assert page.errors == []
+    for viewport in (DESKTOP, PHONE):
+        page = new_page(**viewport)
+        login(page, live_server, "admin", DEMO_PASSWORD)
+        visit(page, live_server, "org:transfers")
+        for code in each_language(page):
+            assert "华东公海" in page.locator("main").inner_text()
+            screenshot(page, f"ownership-transfers-log-{code}-{viewport['width']}")
+            assert not has_horizontal_overflow(page)
+        assert page.errors == []
