@@ -280,6 +280,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 
+# --- Imports --------------------------------------------------------------------------------
+# An upload is measured before it is read: more rows, or a workbook that unpacks to more, is refused.
+TANDEM_IMPORT_MAX_ROWS = env_int("TANDEM_IMPORT_MAX_ROWS", 1_000_000)
+TANDEM_IMPORT_MAX_UNPACKED_MB = env_int("TANDEM_IMPORT_MAX_UNPACKED_MB", 1024)
+if TANDEM_IMPORT_MAX_ROWS < 1 or TANDEM_IMPORT_MAX_UNPACKED_MB < 1:
+    raise ImproperlyConfigured("TANDEM_IMPORT_MAX_ROWS and TANDEM_IMPORT_MAX_UNPACKED_MB must be at least 1.")
+
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -21,11 +21,12 @@ from rest_framework.response import Response
 from tandem.core.api import LanguageMixin, Pagination
 
 from . import selectors, services
-from .models import ImportJob, RowStatus
+from .models import ImportInterface, ImportJob, RowStatus
 from .serializers import (
     ImportJobSerializer,
     ImportRowSerializer,
     MappingInputSerializer,
+    SheetInputSerializer,
     UploadInputSerializer,
 )
 
@@ -66,8 +67,9 @@ class ImportJobViewSet(LanguageMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Upload a file",
         description="Multipart: `resource` (account, contact, lead, deal, product, activity), `file` "
-        "(.csv or .xlsx), `mode` (all | skip), `import_duplicates`. Answers with the file's columns "
-        "and a suggested mapping; nothing is imported yet.",
+        "(.csv or .xlsx), `mode` (all | skip), `import_duplicates`, `sheet` (a workbook's sheet; by "
+        "default the first that holds anything, and `sheets` lists every sheet with data). Answers "
+        "with the file's columns and a suggested mapping; nothing is imported yet.",
         request={"multipart/form-data": UploadInputSerializer},
         responses={201: ImportJobSerializer, 400: _ERRORS[400], 403: _ERRORS[403]},
     )
@@ -75,7 +77,10 @@ class ImportJobViewSet(LanguageMixin, viewsets.GenericViewSet):
         data = UploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = services.job_create(
-            actor=self.actor, upload=data.validated_data.pop("file"), **data.validated_data
+            actor=self.actor,
+            upload=data.validated_data.pop("file"),
+            interface=ImportInterface.API,
+            **data.validated_data,
         )
         return self._out(job, status.HTTP_201_CREATED)
 
@@ -85,6 +90,22 @@ class ImportJobViewSet(LanguageMixin, viewsets.GenericViewSet):
     )
     def retrieve(self, request: Request, pk: Any = None) -> Response:
         return self._out(self._job(pk))
+
+    @extend_schema(
+        summary="Read another sheet of the workbook",
+        description="The columns, rows and suggested mapping of the sheet named (one of `sheets`); "
+        "the mapping starts afresh.",
+        request=SheetInputSerializer,
+        responses={200: ImportJobSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def sheet(self, request: Request, pk: Any = None) -> Response:
+        job = self._job(pk)
+        data = SheetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._out(
+            services.job_choose_sheet(actor=self.actor, job=job, sheet=data.validated_data["sheet"])
+        )
 
     @extend_schema(
         summary="Set the column mapping",

@@ -280,6 +280,7 @@ class Importer:
             for f, m in raw_maps.items()
             if isinstance(m, dict)
         }
+        self.index_targets: dict[int, str] = {index: target for index, _h, target in self.by_index}
         self.cell_readers: list[tuple[int, str, dict[str, str] | None]] = [
             (index, target, self.value_maps.get(target) or None) for index, _h, target in self.by_index
         ]
@@ -326,7 +327,10 @@ class Importer:
             "exists_named": _("A record like this exists: “%(name)s” (owner: %(owner)s)."),
             "exists": _("A record like this exists (owner: %(owner)s)."),
             "anyway": _("Imported anyway, as you asked."),
-            "tick": _("Tick “Import possible duplicates” to import it anyway."),
+            "tick": {
+                "cli": _("Run the import again with --import-duplicates to import it anyway."),
+                "api": _("Send import_duplicates=true with the mapping to import it anyway."),
+            }.get(job.interface, _("Tick “Import possible duplicates” to import it anyway.")),
             "like_row": _("Like row %(row)s of this file: %(kind)s."),
             "like_row_similar": _("Like row %(row)s of this file: similar name (%(score)s%% alike)."),
         }
@@ -416,7 +420,21 @@ class Importer:
             if value_map is not None and text:
                 text = value_map.get(header_key(text), text)
             raw[target] = text
-        return Plan(number, cells, raw, self.columns)
+        plan = Plan(number, cells, raw, self.columns)
+        notes = getattr(cells, "notes", None)
+        if notes:
+            self._note(plan, notes)
+        return plan
+
+    def _note(self, plan: Plan, notes: list[reading.Note]) -> None:
+        """What reading the row found (cells beyond the header, merged cells, an over-long cell)."""
+        for note in notes:
+            if note.level == "error":
+                target = self.index_targets.get(note.index)
+                if target is None or self.targets[target].max_length:
+                    continue  # not imported, or the field's own length check says it
+                plan.failed = True
+            plan.messages.append({"column": note.column, "message": note.message, "level": note.level})
 
     def run_batch(self, rows: list[tuple[int, list[str]]], *, write: bool) -> list[RowResult]:
         plans = self.check_batch(rows)
@@ -1039,7 +1057,9 @@ class Importer:
             model: Any = MODELS[rt]
             base = model.objects.filter(pk__in=sorted(ids))
             visible_ids = set(access.visible(self.actor, rt, base).values_list("pk", flat=True))
-            for pk, name, owner in base.values_list("pk", "name", "owner__display_name"):
+            for pk, name, owner in base.annotate(owner_label=dedupe.owner_label()).values_list(
+                "pk", "name", "owner_label"
+            ):
                 out[(rt, pk)] = {"name": name, "owner": owner or "", "visible": pk in visible_ids}
         return out
 
@@ -1887,7 +1907,9 @@ def execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
 
 def _execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
     path = Path(job.file.path)
-    info = reading.FileInfo(format=job.format, encoding=job.encoding, delimiter=job.delimiter)
+    info = reading.FileInfo(
+        format=job.format, encoding=job.encoding, delimiter=job.delimiter, sheet=job.sheet
+    )
     ImportRowResult.objects.filter(job=job).delete()
     importer = Importer(job, actor)
     rows = reading.iter_rows(path, info)

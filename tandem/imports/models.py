@@ -30,6 +30,14 @@ class ImportMode(models.TextChoices):
     SKIP = "skip", _("Skip bad rows and import the rest")
 
 
+class ImportInterface(models.TextChoices):
+    """Where the import was started: its messages name that interface's own controls."""
+
+    WEB = "web", _("web")
+    API = "api", "API"
+    CLI = "cli", _("command line")
+
+
 class ImportStatus(models.TextChoices):
     UPLOADED = "uploaded", _("Uploaded")
     MAPPED = "mapped", _("Mapped")
@@ -49,10 +57,16 @@ class ImportJob(TimeStampedModel):
     format = models.CharField(_("format"), max_length=4, choices=ImportFormat.choices)
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     delimiter = models.CharField(_("delimiter"), max_length=1, blank=True)
+    # A workbook: the sheet read, and every sheet that holds anything (to choose another).
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    sheets = models.JSONField(_("sheets"), default=list, blank=True)
     headers = models.JSONField(_("columns"), default=list, blank=True)
     mapping = models.JSONField(_("mapping"), default=dict, blank=True)
     mode = models.CharField(_("mode"), max_length=4, choices=ImportMode.choices, default=ImportMode.ALL)
     import_duplicates = models.BooleanField(_("import possible duplicates"), default=False)
+    interface = models.CharField(
+        _("started from"), max_length=3, choices=ImportInterface.choices, default=ImportInterface.WEB
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )

@@ -18,6 +18,16 @@ class UploadInputSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
     mode = serializers.ChoiceField(choices=ImportMode.choices, default=ImportMode.ALL)
     import_duplicates = serializers.BooleanField(default=False)
+    sheet = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text=_("A workbook's sheet to read; by default the first that holds anything."),
+    )
+
+
+class SheetInputSerializer(serializers.Serializer[Any]):
+    sheet = serializers.CharField(max_length=100, help_text=_("The name of one of the job's `sheets`."))
 
 
 class MappingInputSerializer(serializers.Serializer[Any]):
@@ -72,6 +82,8 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
             "original_name",
             "format",
             "encoding",
+            "sheet",
+            "sheets",
             "headers",
             "mapping",
             "mode",

@@ -32,6 +32,7 @@ from tandem.org.models import User
 from . import engine, reading
 from .fields import field_map, suggest_mapping
 from .models import (
+    ImportInterface,
     ImportJob,
     ImportMode,
     ImportResource,
@@ -65,7 +66,34 @@ def _check_mode(mode: str) -> str:
     return mode
 
 
-@transaction.atomic
+def _read_file(path: Path, name: str, sheet: str) -> tuple[reading.FileInfo, list[str], int]:
+    """How to read a stored upload, its columns and its rows, checked in the order that costs
+    least: a workbook's unpacked size, then the rows (counted with a cap), then the header.
+
+    Never inside a transaction: on SQLite an open write transaction holds the database's lock,
+    and reading a large file takes seconds that nobody else could write (or sign in) in."""
+    try:
+        info = reading.inspect(path, name, sheet=sheet)
+        total = reading.count_rows(path, info, limit=reading.max_rows())
+        headers = reading.read_headers(path, info)
+    except reading.UnreadableFile as exc:
+        raise ValidationError({"file": [str(exc)]}) from exc
+    except Exception as exc:  # a CSV with broken quoting, a damaged workbook
+        logger.info("unreadable import file %s: %s", name, exc)
+        raise ValidationError({"file": [_("This file cannot be read as CSV or Excel.")]}) from exc
+    if len(set(headers)) != len(headers) or any(not h for h in headers):
+        raise ValidationError({"file": [_("Every column needs its own, non-empty name in the first row.")]})
+    if total == 0:
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file has a row of column names and no rows below it: there is nothing to import.")
+                ]
+            }
+        )
+    return info, headers, total
+
+
 def job_create(
     *,
     actor: Actor,
@@ -73,8 +101,15 @@ def job_create(
     upload: File[Any],
     mode: str = ImportMode.ALL,
     import_duplicates: bool = False,
+    sheet: str = "",
+    interface: str = ImportInterface.WEB,
 ) -> ImportJob:
-    """Store an uploaded file, read its columns and suggest a mapping. Nothing is imported yet."""
+    """Store an uploaded file, read its columns and suggest a mapping. Nothing is imported yet.
+
+    ``sheet``: which sheet of a workbook to read (default: the first that holds anything; the
+    job lists the others). ``interface``: web, api or cli, so that messages name its controls. Not one transaction on purpose: the file is stored and read first,
+    with no transaction open (see ``_read_file``), then the job's row is written at once.
+    """
     _require_import(actor, resource)
     _check_mode(mode)
     name = Path(upload.name or "import.csv").name
@@ -90,29 +125,58 @@ def job_create(
         format=fmt,
         mode=mode,
         import_duplicates=import_duplicates,
+        interface=interface if interface in ImportInterface.values else ImportInterface.WEB,
         created_by=actor.user,
     )
     job.file.save(name, upload, save=False)
-    path = Path(job.file.path)
     try:
-        info = reading.inspect(path, name)
-        headers = reading.read_headers(path, info)
-        total = reading.count_rows(path, info)
-    except reading.UnreadableFile as exc:
+        info, headers, total = _read_file(Path(job.file.path), name, sheet.strip())
+    except ValidationError:
         job.file.delete(save=False)
-        raise ValidationError({"file": [str(exc)]}) from exc
-    except Exception as exc:  # a CSV with broken quoting, a damaged workbook
-        job.file.delete(save=False)
-        logger.info("unreadable import file %s: %s", name, exc)
-        raise ValidationError({"file": [_("This file cannot be read as CSV or Excel.")]}) from exc
-    if len(set(headers)) != len(headers) or any(not h for h in headers):
-        job.file.delete(save=False)
-        raise ValidationError({"file": [_("Every column needs its own, non-empty name in the first row.")]})
+        raise
+    _describe_file(job, info, headers, total)
+    with transaction.atomic():
+        job.save()
+    return job
+
+
+def _describe_file(job: ImportJob, info: reading.FileInfo, headers: list[str], total: int) -> None:
     job.encoding, job.delimiter = info.encoding, info.delimiter
+    job.sheet, job.sheets = info.sheet, list(info.sheets)
     job.headers = headers
     job.total_rows = total
-    job.mapping = {"columns": suggest_mapping(resource, headers), "values": {}}
-    job.save()
+    job.mapping = {"columns": suggest_mapping(job.resource, headers), "values": {}}
+
+
+def job_choose_sheet(*, actor: Actor, job: ImportJob, sheet: str) -> ImportJob:
+    """Read another sheet of the job's workbook: its columns, rows and a new suggested mapping.
+
+    The sheet is read with no transaction open; then the job is updated if it is still waiting
+    for its mapping (not running, not imported)."""
+    _require_job(actor, job)
+    if job.format != "xlsx":
+        raise ValidationError({"sheet": [_("Only a workbook (.xlsx) has sheets to choose from.")]})
+    try:
+        info, headers, total = _read_file(Path(job.file.path), job.original_name, sheet)
+    except OSError as exc:
+        raise ValidationError(
+            {"file": [_("The uploaded file can no longer be read; upload it again.")]}
+        ) from exc
+    except ValidationError as exc:
+        raise ValidationError({"sheet": exc.message_dict.get("file", exc.messages)}) from exc
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.is_running:
+            raise ValidationError(_("This import is running; wait for it to finish."))
+        if job.committed:
+            raise ValidationError(
+                _("This file has been imported already; upload it again to import it again.")
+            )
+        _describe_file(job, info, headers, total)
+        job.sheets = sorted(set(job.sheets) | set(info.sheets), key=list(info.sheets).index)
+        job.status = ImportStatus.UPLOADED
+        job.save()
+        ImportRowResult.objects.filter(job=job).delete()
     return job
 
 

@@ -141,7 +141,9 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
     preview: list[list[str]] = []
     try:
-        info = reading.FileInfo(format=job.format, encoding=job.encoding, delimiter=job.delimiter)
+        info = reading.FileInfo(
+            format=job.format, encoding=job.encoding, delimiter=job.delimiter, sheet=job.sheet
+        )
         preview = reading.preview(Path(job.file.path), info)
     except (OSError, reading.UnreadableFile):
         errors.append(_("The uploaded file can no longer be read; upload it again."))
@@ -177,6 +179,20 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         "modes": job._meta.get_field("mode").choices,
     }
     return render(request, "imports/job_mapping.html", context, status=status)
+
+
+@require_POST
+def job_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read another sheet of the uploaded workbook (its columns are mapped afresh)."""
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    try:
+        job = services.job_choose_sheet(actor=actor, job=job, sheet=request.POST.get("sheet", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+    else:
+        messages.info(request, _("Now reading the sheet “%(sheet)s”.") % {"sheet": job.sheet})
+    return redirect("imports:job-mapping", pk=job.pk)
 
 
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:

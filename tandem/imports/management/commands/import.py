@@ -1,8 +1,9 @@
-"""``tandem import <resource> <file> [--mapping FILE] [--dry-run] [--mode all|skip] [--user USERNAME]``
+"""``tandem import <resource> <file> [--mapping FILE] [--dry-run] [--mode all|skip] [--sheet NAME] [--user USERNAME]``
 
 The same service as the web and the API: the file's columns are mapped (the suggestion, or the
 JSON ``--mapping``), every row is checked, and unless ``--dry-run`` the file is imported. The
-per-row report and the counts are printed; the exit status is 1 when any row has an error.
+per-row report and the counts are printed; the exit status is 1 when the file cannot be imported
+(unreadable, too large, no rows below its header) or any row has an error.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tandem.core.access import Actor
 from tandem.imports import selectors, services
 from tandem.imports.cli import command_user
-from tandem.imports.models import ImportMode, ImportResource, ImportStatus
+from tandem.imports.models import ImportInterface, ImportMode, ImportResource, ImportStatus
 
 
 def _messages(exc: ValidationError) -> str:
@@ -30,16 +31,36 @@ class Command(BaseCommand):
     help = "Import accounts, contacts, leads, deals, products or follow-ups from a CSV or XLSX file."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("resource", choices=ImportResource.values)
-        parser.add_argument("file", type=Path)
         parser.add_argument(
-            "--mapping", type=Path, help='JSON: {"columns": {"column": "field"}, "values": {...}}'
+            "resource", choices=ImportResource.values, help="What the file holds: %(choices)s."
+        )
+        parser.add_argument(
+            "file", type=Path, help="The .csv or .xlsx file; its first row names the columns."
+        )
+        parser.add_argument(
+            "--mapping",
+            type=Path,
+            help='JSON file: {"columns": {"column": "field"}, "values": {...}} (default: the suggested mapping).',
         )
         parser.add_argument("--dry-run", action="store_true", help="Check every row; write nothing.")
-        parser.add_argument("--mode", choices=ImportMode.values, default=ImportMode.ALL)
+        parser.add_argument(
+            "--mode",
+            choices=ImportMode.values,
+            default=ImportMode.ALL,
+            help="all: any bad row stops the import (nothing is written); skip: import the good rows. "
+            "Default: all.",
+        )
+        parser.add_argument(
+            "--sheet",
+            default="",
+            help="The sheet of an .xlsx workbook to read (default: the first that holds anything).",
+        )
         parser.add_argument("--user", help="Username of the person importing (default: the only superuser).")
         parser.add_argument(
-            "--import-duplicates", action="store_true", help="Import rows that only look like duplicates."
+            "--import-duplicates",
+            action="store_true",
+            help="Import rows that only look like existing records, with a warning "
+            "(duplicates a rule blocks are never imported).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -55,6 +76,14 @@ class Command(BaseCommand):
                     upload=File(handle, name=path.name),
                     mode=options["mode"],
                     import_duplicates=options["import_duplicates"],
+                    sheet=options["sheet"],
+                    interface=ImportInterface.CLI,
+                )
+            if len(job.sheets) > 1:
+                others = ", ".join(s for s in job.sheets if s != job.sheet)
+                self.stdout.write(
+                    f"Reading the sheet {job.sheet!r}; the workbook has other sheets with data: {others} "
+                    "(choose one with --sheet NAME)."
                 )
             mapping = services.mapping_from_file(options["mapping"]) if options["mapping"] else job.mapping
             job = services.job_set_mapping(actor=actor, job=job, mapping=mapping)
