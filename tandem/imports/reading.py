@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import io
 import posixpath
 import re
 import zipfile
@@ -609,12 +608,3 @@ def preview(path: Path, info: FileInfo, limit: int = 5) -> list[list[str]]:
         if len(out) >= limit:
             break
     return out
-
-
-def csv_bytes(headers: list[str], rows: list[list[str]]) -> bytes:
-    """A small CSV (UTF-8 with BOM, so Excel opens Chinese text correctly)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")

@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tandem.core import access
+from tandem.core import access, export
 from tandem.core.access import Actor
 from tandem.org.models import User
 
@@ -409,7 +409,8 @@ def saved_mapping_apply(*, actor: Actor, job: ImportJob, saved: SavedMapping) ->
 def error_rows_csv(*, actor: Actor, job: ImportJob) -> bytes:
     """The rows that failed, as they were in the file, with a last column saying why.
 
-    Fix them in a spreadsheet and import this file again.
+    Fix them in a spreadsheet and import this file again. Written by ``tandem.core.export`` with
+    every export's rules (a cell that would run as a formula does not; it imports back as it was).
     """
     _require_job(actor, job)
     headers = [*job.headers, _("Problems")]
@@ -420,7 +421,7 @@ def error_rows_csv(*, actor: Actor, job: ImportJob) -> bytes:
         )
         cells = list(result.values) + [""] * (len(job.headers) - len(result.values))
         rows.append([*cells[: len(job.headers)], problems])
-    return reading.csv_bytes(headers, rows)
+    return export.csv_bytes(headers, rows)
 
 
 def mapping_from_file(path: Path) -> dict[str, Any]:
