@@ -28,6 +28,7 @@ import logging
 import queue
 import re
 import threading
+import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -62,6 +63,7 @@ from tandem.customers.models import (
     LifecycleTransition,
 )
 from tandem.customers.normalize import name_prefix, normalize_name
+from tandem.customers.serializers import mask_email, mask_phone
 from tandem.customers.services import _clean_phones
 from tandem.deals.models import (
     Deal,
@@ -245,6 +247,28 @@ def _loose(text: str) -> str:
     return F_.header_key(text)
 
 
+def _same(old: Any, new: Any) -> bool:
+    """Is ``new`` (read from a file) what ``old`` (a record's value) already is, as far as the file
+    can say? An instant to the minute or second the file gives; text without its outer spaces;
+    an empty text and a missing one alike."""
+    if old == new:
+        return True
+    if isinstance(new, datetime.datetime) and isinstance(old, datetime.datetime):
+        if new.second == 0 and new.microsecond == 0:
+            return old.replace(second=0, microsecond=0) == new
+        return old.replace(microsecond=0) == new
+    if isinstance(new, str) and (old is None or isinstance(old, str)):
+        return (old or "").strip() == new.strip()
+    return False
+
+
+def _record_id(text: str) -> int | None:
+    value = text.strip()
+    if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
+        return int(value)
+    return None
+
+
 def _display(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value)
@@ -287,6 +311,7 @@ class Importer:
         self.parse_order: list[tuple[str, F_.TargetField, str, bool]] = [
             (name, self.targets[name], self.targets[name].kind, self.targets[name].kind in F_.REFERENCE_KINDS)
             for name in self.raw_order
+            if self.targets[name].kind != F_.ID  # the row's identity, not a value (_match_ids)
         ]
         self.checked_lengths: list[tuple[str, bool, int]] = [
             (name, bool(self.targets[name].required), self.targets[name].max_length or 0)
@@ -303,6 +328,8 @@ class Importer:
         self.now = timezone.now()
         self.totals = Totals()
         self.seen_external: dict[str, int] = {}
+        self.seen_ids: dict[int, int] = {}
+        self.deal_products: dict[int, set[int]] = {}  # the batch's matched deals' line products
         self.seen_keys: dict[tuple[str, str], int] = {}
         self.seen_codes: dict[str, int] = {}
         self.file_name_keys: set[str] = set()
@@ -446,23 +473,28 @@ class Importer:
         """Every check of a batch's rows, nothing written: what a dry run does."""
         plans = [self._plan(number, cells) for number, cells in rows]
         self._match_existing(plans)
+        self._unmask(plans)
         self._resolve_references(plans)
         check = getattr(self, f"_check_{self.resource}")
         for plan in plans:
             self._parse(plan)
+            if plan.match is not None:
+                self._keep_changes(plan)
             # Every problem of a row at once (an unknown account, owner and stage on one row are
             # three messages, not one per round of fixing), unless the row's own identity is in
             # doubt: then what it would create or update is unknown.
             if not plan.extra.get("identity_unknown"):
                 check(plan)
+            if plan.match is not None and not plan.failed:
+                self._settle(plan)
         if self.resource in DEDUPE_TYPES:
-            self._check_duplicates([p for p in plans if not p.failed])
+            self._check_duplicates([p for p in plans if not p.failed and not p.extra.get("unchanged")])
         self.totals.count_problems(plans)
         return plans
 
     def write_batch(self, plans: list[Plan]) -> None:
         """Write a checked batch's good rows (in the caller's transaction)."""
-        good = [p for p in plans if not p.failed]
+        good = [p for p in plans if not p.failed and not p.extra.get("unchanged")]
         if good:
             getattr(self, f"_write_{self.resource}")(good)
             # Before the batch commits, so a later batch never finds one of these records in the
@@ -484,7 +516,11 @@ class Importer:
                 record_id = plan.match.pk if plan.match is not None else None
             else:
                 totals.valid += 1
-                if plan.match is not None:
+                if plan.extra.get("unchanged"):
+                    # The record already holds what the row says: nothing is written.
+                    status = RowStatus.SKIPPED
+                    totals.skipped += 1
+                elif plan.match is not None:
                     status = RowStatus.UPDATED
                     totals.updated += 1
                 else:
@@ -498,6 +534,9 @@ class Importer:
     # --- Existing records: external ids, product codes ----------------------------------------
 
     def _match_existing(self, plans: list[Plan]) -> None:
+        if "tandem_id" in self.columns:
+            self._match_ids(plans)
+            plans = [p for p in plans if not p.raw.get("tandem_id")]
         if self.resource == "product":
             self._match_products(plans)
             return
@@ -521,11 +560,17 @@ class Importer:
         if not ids:
             return
         existing: dict[str, list[Any]] = defaultdict(list)
-        for obj in self.model.objects.filter(external_id__in=sorted(ids)):
+        related = {"account": ["parent"], "deal": ["stage"]}.get(self.resource, [])
+        for obj in self.model.objects.filter(external_id__in=sorted(ids)).select_related(*related):
             existing[obj.external_id].append(obj)
         if not existing:
             return
         all_ids = [o.pk for objs in existing.values() for o in objs]
+        seen = set(
+            access.visible(self.actor, self.resource, self.model.objects.filter(pk__in=all_ids)).values_list(
+                "pk", flat=True
+            )
+        )
         editable = set(
             access.visible(
                 self.actor, self.resource, self.model.objects.filter(pk__in=all_ids), action="edit"
@@ -542,7 +587,7 @@ class Importer:
                     "external_id",
                     _("Several records have the external id “%(id)s”; it must be unique.") % {"id": ext},
                 )
-            elif matches[0].pk not in editable:
+            elif matches[0].pk not in seen:
                 plan.extra["identity_unknown"] = True
                 plan.error(
                     "external_id",
@@ -550,6 +595,59 @@ class Importer:
                 )
             else:
                 plan.match = matches[0]
+                if matches[0].pk not in editable:
+                    # A row that changes nothing passes; one that would change it is refused (_settle).
+                    plan.extra["read_only"] = True
+
+    def _match_ids(self, plans: list[Plan]) -> None:
+        """Rows that name their record by its Tandem id (Tandem's own exports do): the record, if
+        the person may see it; one they may only see is matched read-only (``_settle``)."""
+        wanted: list[tuple[Plan, int]] = []
+        for plan in plans:
+            text = plan.raw.get("tandem_id", "")
+            if not text:
+                continue
+            pk = _record_id(text)
+            if pk is None:
+                plan.extra["identity_unknown"] = True
+                plan.error(
+                    "tandem_id",
+                    _("“%(id)s” is not a Tandem ID: that is a whole number, such as 1024.") % {"id": text},
+                )
+                continue
+            first = self.seen_ids.get(pk)
+            if first is not None:
+                plan.extra["identity_unknown"] = True
+                plan.error(
+                    "tandem_id",
+                    _("The Tandem ID %(id)s is also on row %(row)s of this file.") % {"id": pk, "row": first},
+                )
+                continue
+            self.seen_ids[pk] = plan.number
+            wanted.append((plan, pk))
+        if not wanted:
+            return
+        base = self.model.objects.filter(pk__in=sorted({pk for _p, pk in wanted}))
+        related = {"account": ["parent"], "deal": ["stage"]}.get(self.resource, [])
+        found = {o.pk: o for o in access.visible(self.actor, self.resource, base).select_related(*related)}
+        if self.resource == "product":
+            editable = set(found) if self.can_create else set()
+        else:
+            editable = set(
+                access.visible(self.actor, self.resource, base, action="edit").values_list("pk", flat=True)
+            )
+        for plan, pk in wanted:
+            record = found.get(pk)
+            if record is None:
+                plan.extra["identity_unknown"] = True
+                plan.error(
+                    "tandem_id",
+                    _("There is no record with the Tandem ID %(id)s that you can see.") % {"id": pk},
+                )
+                continue
+            plan.match = record
+            if pk not in editable:
+                plan.extra["read_only"] = True
 
     def _match_products(self, plans: list[Plan]) -> None:
         """Products have no external id: a row updates the product with its code, else its name."""
@@ -575,10 +673,86 @@ class Importer:
                 if len(same) == 1:
                     plan.match = same[0]
 
+    def _unmask(self, plans: list[Plan]) -> None:
+        """A pool customer's phone and email as a person who sees them masked exported them
+        (``+86 138****8000``) read back as what they stand for: unchanged."""
+        if self.resource != "account":
+            return
+        for plan in plans:
+            match = plan.match
+            if match is None or match.owner_id is not None or not plan.extra.get("read_only"):
+                continue
+            for name, mask in (("phone", mask_phone), ("email", mask_email)):
+                text = plan.raw.get(name, "")
+                if text and text == mask(getattr(match, name, "")):
+                    plan.raw[name] = ""  # a blank cell leaves an existing record's value alone
+
+    def _keep_changes(self, plan: Plan) -> None:
+        """Leave out the values the record already holds (to the precision the file gives), so the
+        checks and the write see only what the row changes; an exported file imported back
+        unchanged changes nothing and trips no check on values it does not change."""
+        match = plan.match
+        values = plan.values
+        for name in list(values):
+            if name == "amount" and self.resource == "deal":
+                continue  # a deal's line items are priced from it when its product changes
+            if _same(getattr(match, self._attname(name), None), values[name]):
+                del values[name]
+        # A product's name in another language (an export in that language) is its name.
+        if (
+            self.resource == "product"
+            and "name" in values
+            and values["name"] in naming.every_name(match.name, match.names, catalogue=False)
+        ):
+            del values["name"]
+        # A deal without its own probability follows its stage's, which is what exports show.
+        if (
+            self.resource == "deal"
+            and match.probability is None
+            and values.get("probability") == match.stage.probability
+        ):
+            values.pop("probability", None)
+
+    def _settle(self, plan: Plan) -> None:
+        """A matched row that changes nothing is reported as such (and written not at all); one
+        that would change a record the person may only see is refused."""
+        if self._differs(plan):
+            if plan.extra.get("read_only"):
+                plan.error(None, _("You may see this record but not change it, and this row changes it."))
+            return
+        plan.extra["unchanged"] = True
+
+    def _differs(self, plan: Plan) -> bool:
+        """Does the row change its record? Values, owner, and what the write derives from names."""
+        match = plan.match
+        for name, value in plan.values.items():
+            if not _same(getattr(match, self._attname(name), None), value):
+                return True
+        if plan.owner_id is not None and plan.owner_id != getattr(match, "owner_id", plan.owner_id):
+            return True
+        stage = plan.extra.get("stage")
+        if stage is not None and stage.pk != match.stage_id:
+            return True
+        if "product" in plan.extra and not plan.extra.get("lines_kept"):
+            return True
+        parent = plan.raw.get("parent", "")
+        if parent and self.resource == "account":
+            current = match.parent.name if match.parent_id else ""
+            if normalize_name(parent) != normalize_name(current):
+                return True
+        return False
+
     # --- References by name -------------------------------------------------------------------
 
     def _resolve_references(self, plans: list[Plan]) -> None:
         kinds = {self.targets[t].kind: t for _i, _h, t in self.by_index}
+        if F_.PRODUCT in kinds and self.resource == "deal":
+            matched = [p.match.pk for p in plans if p.match is not None and p.raw.get("product")]
+            self.deal_products = defaultdict(set)
+            for deal_id, product_id in DealLine.objects.filter(deal_id__in=matched).values_list(
+                "deal_id", "product_id"
+            ):
+                self.deal_products[deal_id].add(product_id)
         for kind, model, resource in (
             (F_.ACCOUNT, Account, "account"),
             (F_.CONTACT, Contact, "contact"),
@@ -809,7 +983,7 @@ class Importer:
     def _check_lead(self, plan: Plan) -> None:
         self._common(plan)
         status = plan.values.get("status")
-        if plan.match is not None and plan.match.status == LeadStatus.CONVERTED:
+        if plan.match is not None and plan.match.status == LeadStatus.CONVERTED and self._differs(plan):
             plan.error(None, _("This lead has been converted; edit the account, contact or deal instead."))
         if status == LeadStatus.CONVERTED:
             plan.error("status", _("Convert the lead to mark it converted."))
@@ -917,6 +1091,8 @@ class Importer:
             plan.error("product", message)
             return
         plan.extra["product"] = product
+        if plan.match is not None and product.pk in self.deal_products.get(plan.match.pk, ()):
+            plan.extra["lines_kept"] = True  # the deal has it already: its line items stay as they are
 
     def _check_product(self, plan: Plan) -> None:
         if plan.match is None and not self.can_create:
@@ -931,18 +1107,22 @@ class Importer:
             plan.error("list_price", _("The amount cannot be negative."))
 
     def _check_activity(self, plan: Plan) -> None:
-        if not self.can_create:
+        match = plan.match
+        if match is None and not self.can_create:
             plan.error(None, _("You may not create records of this kind."))
         values = plan.values
         for link in ("account", "contact", "lead", "deal"):
             if f"{link}_id" in plan.extra:
                 values[f"{link}_id"] = plan.extra[f"{link}_id"]
-        values["kind"] = values.get("kind") or ActivityKind.CALL
-        if not (values.get("subject") or values.get("content")):
+        if match is None:
+            values["kind"] = values.get("kind") or ActivityKind.CALL
+            values["occurred_at"] = values.get("occurred_at") or self.now
+        subject = values.get("subject", getattr(match, "subject", ""))
+        content = values.get("content", getattr(match, "content", ""))
+        if not (subject or content):
             plan.error("content" if "content" in plan.columns else "subject", _("Write what happened."))
-        occurred = values.get("occurred_at") or self.now
-        values["occurred_at"] = occurred
-        if occurred > self.now + datetime.timedelta(minutes=5):
+        occurred = values.get("occurred_at")
+        if occurred is not None and occurred > self.now + datetime.timedelta(minutes=5):
             plan.error(
                 "occurred_at",
                 _("A follow-up cannot be in the future; plan it as the next follow-up instead."),
@@ -951,7 +1131,10 @@ class Importer:
         if next_on is not None and next_on < timezone.localdate(self.now):
             plan.error("next_follow_up_on", _("The next follow-up must be today or later."))
         links = ("account", "contact", "lead", "deal")
-        if not any(values.get(f"{link}_id") or plan.raw.get(link) for link in links):
+        if not any(
+            values.get(f"{link}_id") or plan.raw.get(link) or getattr(match, f"{link}_id", None)
+            for link in links
+        ):
             # (a link the row names but that was not found has its own message already)
             plan.error(None, _("Link the follow-up to an account, contact, lead or deal."))
 
@@ -1384,7 +1567,7 @@ class Importer:
             self._bulk_update(old)
         if moved:
             self._move_stage_history(moved)
-        self._write_lines([p for p in plans if "product" in p.extra])
+        self._write_lines([p for p in plans if "product" in p.extra and not p.extra.get("lines_kept")])
         self._promote_won(plans)
         self._record_created(objs)
 
@@ -1494,6 +1677,8 @@ class Importer:
         self._record_created(objs)
 
     def _write_activity(self, plans: list[Plan]) -> None:
+        plans, old = self._split(plans)
+        changed: list[Activity] = self._bulk_update(old) if old else []
         objs = []
         for plan in plans:
             values = dict(plan.values)
@@ -1504,7 +1689,7 @@ class Importer:
             objs.append(obj)
         Activity.objects.bulk_create(objs, batch_size=1000)
         for link, model in (("account", Account), ("contact", Contact), ("lead", Lead), ("deal", Deal)):
-            self._touch(objs, link, model)
+            self._touch([*objs, *changed], link, model)
         self._record_created(objs)
 
     def _touch(self, objs: list[Activity], link: str, model: Any) -> None:
@@ -1575,7 +1760,13 @@ class Importer:
                     "level": "warning",
                 }
                 warnings.append((number, message))
-            elif ids and write and record is not None and ids[0] != record.pk:
+            elif (
+                ids
+                and write
+                and record is not None
+                and ids[0] != record.pk
+                and getattr(record, "parent_id", None) != ids[0]
+            ):
                 if isinstance(record, Account):
                     record.parent_id = ids[0]
                     updates.append(record)
@@ -1901,8 +2092,17 @@ def execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
     All-or-nothing mode writes inside one transaction that is rolled back as soon as the end is
     reached with any bad row, so either every row is in or none is.
     """
-    with _fewer_collections():
+    # Times without a zone in the file are the importer's local times (as Tandem's exports write
+    # them for the person exporting), wherever the job runs.
+    with _fewer_collections(), timezone.override(zone_of(actor)):
         return _execute(job, actor, commit=commit)
+
+
+def zone_of(actor: Actor) -> Any:
+    try:
+        return zoneinfo.ZoneInfo(getattr(actor.user, "time_zone", "") or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def _execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:

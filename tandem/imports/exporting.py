@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tandem.core import access, export
 from tandem.core.access import Actor
 from tandem.customers.serializers import is_masked, mask_email, mask_phone, with_edit_flag
 
+from . import engine
 from .engine import MODELS
 from .fields import fields_for
 
@@ -36,7 +38,7 @@ def _related(resource: str) -> list[str]:
 
 
 def _getter(resource: str, name: str) -> Callable[[Any], Any]:
-    if name == "id":
+    if name == "tandem_id":
         return lambda o: o.pk
     if name == "owner":
         return lambda o: (o.owner.display_name or o.owner.username) if o.owner_id else ""
@@ -76,7 +78,8 @@ def write_file(*, actor: Actor, resource: str, path: Path) -> int:
     if fmt not in export.EXPORT_FORMATS:
         raise ValueError(_("Name the file .csv or .xlsx."))
     columns, queryset = export_rows(actor=actor, resource=resource)
-    with path.open("wb") as handle:
+    # Instants in the person's own time zone, as the pages show them and their import reads them.
+    with path.open("wb") as handle, timezone.override(engine.zone_of(actor)):
         return export.write(
             handle, fmt, export.headers_of(columns), export.cells(export.iterate(queryset), columns), resource
         )

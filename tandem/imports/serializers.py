@@ -49,7 +49,12 @@ class CountsSerializer(serializers.Serializer[Any]):
     valid = serializers.IntegerField()
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
-    skipped = serializers.IntegerField()
+    skipped = serializers.IntegerField(
+        help_text=_(
+            "Rows whose record already holds what they say, and, when an all-or-nothing import "
+            "stops, the good rows held back."
+        )
+    )
     failed = serializers.IntegerField()
     warnings = serializers.IntegerField()
 

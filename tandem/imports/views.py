@@ -201,7 +201,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status == ImportStatus.UPLOADED:
         return redirect("imports:job-mapping", pk=job.pk)
     shown = request.GET.get("show", "problems")
-    if shown not in ("problems", "error", "created", "updated"):
+    if shown not in ("problems", "error", "created", "updated", "skipped"):
         shown = "problems"
     page = Paginator(selectors.job_rows(job=job, status=shown), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -249,8 +249,16 @@ def job_commit(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status == ImportStatus.DONE:
         messages.success(
             request,
-            _("Imported: %(created)d created, %(updated)d updated, %(failed)d rows left out.")
-            % {"created": job.created_count, "updated": job.updated_count, "failed": job.failed_count},
+            _(
+                "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                "%(failed)d rows left out."
+            )
+            % {
+                "created": job.created_count,
+                "updated": job.updated_count,
+                "unchanged": job.skipped_count,
+                "failed": job.failed_count,
+            },
         )
     return redirect("imports:job-detail", pk=job.pk)
 

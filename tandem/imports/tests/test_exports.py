@@ -78,12 +78,12 @@ def test_the_command_line_export_neutralises_formulas_and_masks_a_pool_customer(
     call_command("export", "account", str(target), "--user", "manager", stdout=io.StringIO())
     content = target.read_bytes()
     if suffix == "csv":
-        [row] = [r for r in _csv(content) if r[0] == "Pooled Ltd"]
+        [row] = [r for r in _csv(content) if "Pooled Ltd" in r]
         assert "'" + FORMULA in row
         assert "'+86 138****8000" in row
     else:
         assert _no_formula_in(content)
-        [row_x] = [r for r in _xlsx_cells(content) if r[0] == "Pooled Ltd"]
+        [row_x] = [r for r in _xlsx_cells(content) if "Pooled Ltd" in r]
         assert FORMULA in row_x and "+86 138****8000" in row_x
     text = content.decode("utf-8-sig") if suffix == "csv" else _sheet_xml(content)
     assert PHONE_DIGITS not in text.replace(" ", "")

@@ -112,7 +112,8 @@ class Command(BaseCommand):
         verb = "would be " if options["dry_run"] else ""
         self.stdout.write(
             f"rows {job.total_rows}, valid {job.valid_rows}, {verb}created {job.created_count}, "
-            f"{verb}updated {job.updated_count}, skipped {job.skipped_count}, failed {job.failed_count}, "
+            f"{verb}updated {job.updated_count}, skipped {job.skipped_count} (unchanged or held back), "
+            f"failed {job.failed_count}, "
             f"warnings {job.warning_count}"
         )
         if job.error:
