@@ -179,6 +179,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "follow-up-reminders": {"task": "tandem.activities.tasks.remind_follow_ups", "schedule": 3600.0},
     # Board totals: fold the deltas the deal triggers append (exact either way; keeps reads small).
     "deal-totals-compact": {"task": "tandem.deals.tasks.compact_stage_totals", "schedule": 300.0},
+    # Background exports: delete those older than TANDEM_EXPORT_KEEP_DAYS, fail those stuck.
+    "exports-expire": {"task": "tandem.imports.tasks.delete_expired_exports", "schedule": 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -280,12 +282,19 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 
-# --- Imports --------------------------------------------------------------------------------
+# --- Imports and exports --------------------------------------------------------------------
 # An upload is measured before it is read: more rows, or a workbook that unpacks to more, is refused.
 TANDEM_IMPORT_MAX_ROWS = env_int("TANDEM_IMPORT_MAX_ROWS", 1_000_000)
 TANDEM_IMPORT_MAX_UNPACKED_MB = env_int("TANDEM_IMPORT_MAX_UNPACKED_MB", 1024)
 if TANDEM_IMPORT_MAX_ROWS < 1 or TANDEM_IMPORT_MAX_UNPACKED_MB < 1:
     raise ImproperlyConfigured("TANDEM_IMPORT_MAX_ROWS and TANDEM_IMPORT_MAX_UNPACKED_MB must be at least 1.")
+# An export of more rows runs in the background (a job with a download link), kept this many days.
+TANDEM_EXPORT_BACKGROUND_ROWS = env_int("TANDEM_EXPORT_BACKGROUND_ROWS", 10_000)
+TANDEM_EXPORT_KEEP_DAYS = env_int("TANDEM_EXPORT_KEEP_DAYS", 7)
+if TANDEM_EXPORT_BACKGROUND_ROWS < 0 or TANDEM_EXPORT_KEEP_DAYS < 1:
+    raise ImproperlyConfigured(
+        "TANDEM_EXPORT_BACKGROUND_ROWS must be 0 or more and TANDEM_EXPORT_KEEP_DAYS at least 1."
+    )
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

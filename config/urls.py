@@ -27,6 +27,7 @@ urlpatterns = [
     path("org/", include("tandem.org.urls")),
     path("auth/", include("tandem.security.urls")),
     path("imports/", include("tandem.imports.urls")),
+    path("exports/", include("tandem.imports.export_urls")),
     path("customers/", include("tandem.customers.urls")),
     path("leads/", include("tandem.leads.urls")),
     path("follow-ups/", include("tandem.activities.urls")),

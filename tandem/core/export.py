@@ -85,6 +85,30 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+class Memo:
+    """A column whose value depends only on ``key(row)``, worked out once per key in an export
+    rather than once per row: a choice's label or a stage's name in the reader's language cost
+    a translation lookup each (a third of a 100,000-deal export's time went to those)."""
+
+    def __init__(self, key: Getter, value: Getter) -> None:
+        self.key = key
+        self.value = value
+        self.known: dict[Any, Any] = {}
+
+    def __call__(self, row: Any) -> Any:
+        key = self.key(row)
+        try:
+            return self.known[key]
+        except KeyError:
+            value = self.known[key] = self.value(row)
+            return value
+
+
+def display(field: str) -> Memo:
+    """A choice field's label in the reader's language (``get_<field>_display``), once per choice."""
+    return Memo(lambda row: getattr(row, field), lambda row: getattr(row, f"get_{field}_display")())
+
+
 def is_formula(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_START)
 

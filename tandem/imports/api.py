@@ -19,10 +19,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tandem.core.api import LanguageMixin, Pagination
+from tandem.core.export import XLSX_MEDIA_TYPE
 
-from . import selectors, services
+from . import exportjobs, selectors, services
 from .models import ImportInterface, ImportJob, RowStatus
 from .serializers import (
+    ExportJobSerializer,
     ImportJobSerializer,
     ImportRowSerializer,
     MappingInputSerializer,
@@ -180,3 +182,50 @@ class ImportJobViewSet(LanguageMixin, viewsets.GenericViewSet):
         page = self.paginate_queryset(selectors.job_rows(job=job, status=wanted))
         assert page is not None
         return self.get_paginated_response(ImportRowSerializer(page, many=True).data)
+
+
+class ExportJobViewSet(LanguageMixin, viewsets.GenericViewSet):
+    """Background exports of the signed-in person (nobody else's): a list export of more than
+    ``TANDEM_EXPORT_BACKGROUND_ROWS`` rows answers 202 with one of these; poll it, then download."""
+
+    serializer_class = ExportJobSerializer
+    pagination_class = Pagination
+    filter_backends: list[Any] = []
+    lookup_value_converter = "int"
+
+    def get_queryset(self) -> Any:
+        return exportjobs.export_list(actor=self.actor)
+
+    def _job(self, pk: Any) -> Any:
+        try:
+            return exportjobs.export_get(actor=self.actor, pk=int(pk))
+        except (TypeError, ValueError) as exc:
+            raise exceptions.NotFound from exc
+
+    @extend_schema(summary="Background exports", responses={200: ExportJobSerializer(many=True)})
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        assert page is not None
+        return self.get_paginated_response(ExportJobSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="One background export: its status",
+        responses={
+            200: ExportJobSerializer,
+            404: OpenApiResponse(description="No such export, or not the caller's."),
+        },
+    )
+    def retrieve(self, request: Request, pk: Any = None) -> Response:
+        return Response(ExportJobSerializer(self._job(pk)).data)
+
+    @extend_schema(
+        summary="Download a background export's file",
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such export, not the caller's, or not written (yet)."),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: Any = None) -> Any:
+        return exportjobs.download(self._job(pk))

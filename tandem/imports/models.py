@@ -175,3 +175,57 @@ class SavedMapping(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Exporting")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(TimeStampedModel):
+    """An export too large for one request, written in the background (``imports.exportjobs``).
+
+    It replays the list request it came from (the API list view ``view`` with its query string,
+    as ``requested_by`` in their language and time zone) into ``file``; only its requester sees it,
+    and it is deleted after ``TANDEM_EXPORT_KEEP_DAYS`` days.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+    )
+    resource = models.CharField(_("records"), max_length=20)
+    view = models.CharField(_("list"), max_length=200)
+    query = models.TextField(_("filters"), blank=True)
+    format = models.CharField(_("format"), max_length=4, choices=ImportFormat.choices)
+    filename = models.CharField(_("file name"), max_length=255)
+    language = models.CharField(_("language"), max_length=10)
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["requested_by", "-id"], name="exportjob_requester")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.filename}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("exports:detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .fields import fields_for
-from .models import ImportJob, ImportMode, ImportResource, ImportRowResult
+from .models import ExportJob, ExportStatus, ImportJob, ImportMode, ImportResource, ImportRowResult
 from .services import job_progress
 
 
@@ -140,3 +141,40 @@ class ImportRowSerializer(serializers.ModelSerializer[ImportRowResult]):
         model = ImportRowResult
         fields = ["row_number", "status", "record_id", "messages"]
         read_only_fields = fields
+
+
+class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
+    """A background export: poll ``url`` until ``status`` is done, then GET ``download_url``."""
+
+    url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+    page_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "resource",
+            "format",
+            "filename",
+            "status",
+            "total_rows",
+            "error",
+            "url",
+            "download_url",
+            "page_url",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, job: ExportJob) -> str:
+        return reverse("api:exports-detail", args=[job.pk])
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_download_url(self, job: ExportJob) -> str | None:
+        return reverse("api:exports-download", args=[job.pk]) if job.status == ExportStatus.DONE else None
+
+    def get_page_url(self, job: ExportJob) -> str:
+        return job.get_absolute_url()

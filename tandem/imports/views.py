@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from tandem.core import access
 
-from . import reading, selectors, services
+from . import exportjobs, reading, selectors, services
 from .fields import VALUE_MAP_KINDS, fields_for
 from .forms import SaveMappingForm, UploadForm
 from .models import ImportJob, ImportResource, ImportStatus
@@ -271,3 +271,34 @@ def job_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     stem = Path(job.original_name).stem or "import"
     response["Content-Disposition"] = f'attachment; filename="{stem}-errors.csv"'
     return response
+
+
+# --- Background exports ---------------------------------------------------------------------
+
+
+def export_list(request: HttpRequest) -> HttpResponse:
+    """The person's own background exports, newest first."""
+    actor = access.get_actor(request)
+    jobs = Paginator(exportjobs.export_list(actor=actor), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "imports/export_list.html", {"jobs": jobs, "keep_days": exportjobs.keep_days()})
+
+
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = access.get_actor(request)
+    job = exportjobs.export_get(actor=actor, pk=pk)
+    return render(request, "imports/export_detail.html", {"job": job, "keep_days": exportjobs.keep_days()})
+
+
+def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The export's status (htmx polls it); when the file is written or the export failed, the page reloads."""
+    actor = access.get_actor(request)
+    job = exportjobs.export_get(actor=actor, pk=pk)
+    response = render(request, "imports/partials/_export_status.html", {"job": job})
+    if not job.is_running:
+        response["HX-Redirect"] = job.get_absolute_url()
+    return response
+
+
+def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    actor = access.get_actor(request)
+    return exportjobs.download(exportjobs.export_get(actor=actor, pk=pk))

@@ -140,3 +140,158 @@ def test_a_streamed_csv_that_fails_part_way_does_not_end_as_a_whole_file(
             next(chunks)
     assert b"".join(received).decode("utf-8-sig").splitlines()[0] == "Name"
     assert "failed after 1 rows" in caplog.text
+
+
+# --- Large exports run in the background ----------------------------------------------------
+
+
+@pytest.fixture
+def many_deals(world: World, settings: Any) -> None:
+    """More deals than an export in the request may hold (the threshold lowered to 3)."""
+    from tandem.deals.tests.factories import DealFactory
+
+    settings.TANDEM_EXPORT_BACKGROUND_ROWS = 3
+    for i in range(5):
+        DealFactory(owner=world.owner, name=f"Deal {i}", next_step="=cmd|' /C calc'!A0" if i == 0 else "")
+    DealFactory(owner=world.owner, name="Other")
+    DealFactory(owner=world.outsider, name="Deal hidden")
+
+
+def _api(user: Any) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_a_large_api_export_answers_202_and_its_job_writes_the_whole_file(
+    world: World, many_deals: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    from tandem.imports import exportjobs
+    from tandem.imports.models import ExportJob
+
+    client = _api(world.manager)
+    with django_capture_on_commit_callbacks() as started:
+        response = client.get("/api/v1/deals/", {"format": "csv", "q": "Deal", "page_size": 2})
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "queued" and body["download_url"] is None
+    assert response["Location"] == body["url"] == f"/api/v1/exports/{body['id']}/"
+    assert len(started) == 1  # the run starts once the job is committed
+    job = ExportJob.objects.get()
+    assert (job.requested_by_id, job.resource, job.format) == (world.manager.pk, "deal", "csv")
+    assert "page_size" not in job.query and "q=Deal" in job.query
+
+    exportjobs.run(job_id=job.pk)
+    polled = client.get(body["url"]).json()
+    assert (polled["status"], polled["total_rows"]) == ("done", 5)
+    download = client.get(polled["download_url"])
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith('attachment; filename="deals-')
+    rows = _csv(b"".join(download.streaming_content))
+    assert rows[0][:2] == ["ID", "Name"]
+    assert sorted(r[1] for r in rows[1:]) == [f"Deal {i}" for i in range(5)]  # filtered, in scope
+    assert "'=cmd|' /C calc'!A0" in [cell for r in rows for cell in r]
+
+
+def test_a_large_xlsx_export_is_a_whole_workbook(world: World, many_deals: None) -> None:
+    from tandem.imports import exportjobs
+
+    client = _api(world.manager)
+    body = client.get("/api/v1/deals/", {"format": "xlsx"}).json()
+    exportjobs.run(job_id=body["id"])
+    content = b"".join(client.get(f"/api/v1/exports/{body['id']}/download/").streaming_content)
+    assert len(_xlsx_cells(content)) == 1 + 6
+    assert _no_formula_in(content)
+
+
+def test_a_browser_is_taken_to_the_exports_page_which_offers_the_file(world: World, many_deals: None) -> None:
+    from django.test import Client
+
+    from tandem.imports import exportjobs
+    from tandem.imports.models import ExportJob
+
+    client = Client()
+    client.force_login(world.manager)
+    response = client.get("/api/v1/deals/", {"format": "csv"}, HTTP_ACCEPT="text/html,application/xhtml+xml")
+    job = ExportJob.objects.get()
+    assert response.status_code == 303 and response["Location"] == f"/exports/{job.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "Waiting to start…" in page and f"/exports/{job.pk}/progress/" in page
+    exportjobs.run(job_id=job.pk)
+    page = client.get(f"/exports/{job.pk}/").content.decode()
+    assert "6 rows written." in page and f"/exports/{job.pk}/download/" in page
+    assert client.get("/exports/").status_code == 200
+    assert b"Deal 0" in b"".join(client.get(f"/exports/{job.pk}/download/").streaming_content)
+
+
+def test_only_the_person_who_asked_sees_an_export(world: World, many_deals: None) -> None:
+    from django.test import Client
+
+    from tandem.imports import exportjobs
+
+    body = _api(world.manager).get("/api/v1/deals/", {"format": "csv"}).json()
+    exportjobs.run(job_id=body["id"])
+    for user in (world.teammate, world.admin, world.east_manager):
+        api = _api(user)
+        assert api.get(f"/api/v1/exports/{body['id']}/").status_code == 404
+        assert api.get(f"/api/v1/exports/{body['id']}/download/").status_code == 404
+        assert api.get("/api/v1/exports/").json()["results"] == []
+        web = Client()
+        web.force_login(user)
+        assert web.get(f"/exports/{body['id']}/download/").status_code == 404
+
+
+def test_a_job_delivered_twice_is_written_once(world: World, many_deals: None) -> None:
+    from tandem.imports import exportjobs
+    from tandem.imports.models import ExportJob
+
+    body = _api(world.manager).get("/api/v1/deals/", {"format": "csv"}).json()
+    exportjobs.run(job_id=body["id"])
+    job = ExportJob.objects.get()
+    exportjobs.run(job_id=body["id"])
+    assert ExportJob.objects.get().file.name == job.file.name
+    assert ExportJob.objects.get().finished_at == job.finished_at
+
+
+def test_a_job_whose_requester_left_fails_without_a_file(world: World, many_deals: None) -> None:
+    from tandem.imports import exportjobs
+    from tandem.imports.models import ExportJob
+    from tandem.org.models import User
+
+    body = _api(world.manager).get("/api/v1/deals/", {"format": "csv"}).json()
+    User.objects.filter(pk=world.manager.pk).update(is_active=False)
+    exportjobs.run(job_id=body["id"])
+    job = ExportJob.objects.get()
+    assert (job.status, job.error, job.file.name) == ("failed", "You may no longer export these records.", "")
+
+
+def test_old_exports_are_deleted_with_their_files_and_stuck_ones_fail(world: World, many_deals: None) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from tandem.imports import exportjobs
+    from tandem.imports.models import ExportJob
+
+    client = _api(world.manager)
+    done = client.get("/api/v1/deals/", {"format": "csv"}).json()["id"]
+    exportjobs.run(job_id=done)
+    stuck = client.get("/api/v1/deals/", {"format": "xlsx"}).json()["id"]
+    path = Path(ExportJob.objects.get(pk=done).file.path)
+    assert path.exists()
+    later = timezone.now() + datetime.timedelta(hours=7)
+    assert exportjobs.delete_expired(now=later) == 0
+    assert ExportJob.objects.get(pk=stuck).status == "failed"
+    assert ExportJob.objects.get(pk=done).status == "done"
+    assert exportjobs.delete_expired(now=timezone.now() + datetime.timedelta(days=8)) == 2
+    assert not ExportJob.objects.exists() and not path.exists()
+
+
+def test_the_cleanup_is_scheduled() -> None:
+    from django.conf import settings
+
+    from config.celery import app
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "tandem.imports.tasks.delete_expired_exports" in tasks
+    assert "tandem.imports.tasks.delete_expired_exports" in app.tasks
