@@ -72,7 +72,9 @@ EXPORT_PARAMETERS = [
         "format",
         str,
         enum=["json", "csv", "xlsx"],
-        description="csv or xlsx: download every filtered row (needs the export grant).",
+        description="csv or xlsx: download every filtered row (needs the export grant). More rows "
+        "than TANDEM_EXPORT_BACKGROUND_ROWS answer 202 with a background export to poll at "
+        "/api/v1/exports/{id}/ and then download.",
     )
 ]
 

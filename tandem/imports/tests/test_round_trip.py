@@ -237,3 +237,22 @@ def test_the_command_line_export_writes_times_in_the_persons_zone_and_reads_them
     job = run(world.actor(User.objects.get(pk=world.manager.pk)), "activity", path)
     assert (job.created_count, job.updated_count, job.skipped_count) == (0, 0, 1)
     assert Activity.objects.get().occurred_at == when
+
+
+def test_an_exported_follow_up_edited_and_imported_back_is_updated(world: World, tmp_path: Path) -> None:
+    from django.test import Client
+
+    _company(world)
+    path = _export(world, "activity", "api-en-csv", tmp_path)
+    path.write_text(
+        path.read_text(encoding="utf-8-sig").replace("Talked prices", "Talked prices and dates"),
+        encoding="utf-8-sig",
+    )
+    job = run(world.actor(world.manager), "activity", path)
+    assert (job.created_count, job.updated_count, job.skipped_count, job.failed_count) == (0, 1, 1, 0)
+    assert Activity.objects.filter(content="Talked prices and dates").count() == 1
+    assert Activity.objects.count() == 2
+    client = Client()
+    client.force_login(world.manager)
+    page = client.get(f"/imports/{job.pk}/", {"show": "skipped"})
+    assert page.status_code == 200 and "Unchanged" in page.content.decode()
