@@ -114,8 +114,6 @@ def export_job_create(
 
 
 def _in_background(job_id: int) -> None:
-    from .tasks import run_export
-
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         # No broker (embedded default): a thread, so the request returns and the page polls.
         def target() -> None:
@@ -127,7 +125,25 @@ def _in_background(job_id: int) -> None:
         thread = threading.Thread(target=target, name=f"export-{job_id}", daemon=True)
         transaction.on_commit(thread.start)
     else:
-        transaction.on_commit(lambda: run_export.delay(job_id))
+        transaction.on_commit(lambda: _enqueue(job_id))
+
+
+def _enqueue(job_id: int) -> None:
+    """Hand the job to a worker; if the broker cannot take it, the job says so (not a 500)."""
+    from .tasks import run_export
+
+    try:
+        run_export.delay(job_id)
+    except Exception:
+        logger.exception("export #%s could not be queued", job_id)
+        job = ExportJob.objects.get(pk=job_id)
+        with translation.override(job.language):
+            job.error = _(
+                "The export could not be started (the task queue is not answering); export again later."
+            )
+        job.status = ExportStatus.FAILED
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "finished_at", "updated_at"])
 
 
 # --- Running one ------------------------------------------------------------------------------

@@ -295,3 +295,23 @@ def test_the_cleanup_is_scheduled() -> None:
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "tandem.imports.tasks.delete_expired_exports" in tasks
     assert "tandem.imports.tasks.delete_expired_exports" in app.tasks
+
+
+def test_an_export_the_task_queue_cannot_take_fails_saying_so(
+    world: World, many_deals: None, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from unittest import mock
+
+    from tandem.imports.models import ExportJob
+    from tandem.imports.tasks import run_export
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with (
+        mock.patch.object(run_export, "delay", side_effect=ConnectionError("redis is down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = _api(world.manager).get("/api/v1/deals/", {"format": "csv"})
+    assert response.status_code == 202
+    job = ExportJob.objects.get()
+    assert job.status == "failed"
+    assert job.error.startswith("The export could not be started")
