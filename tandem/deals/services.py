@@ -46,6 +46,7 @@ DEAL_FIELDS = (
     "account",
     "amount",
     "currency",
+    "opened_on",
     "expected_close_date",
     "probability",
     "lost_reason",
@@ -176,8 +177,7 @@ def _clean_values(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
                 errors["amount"] = [_("Enter a number.")]
             elif values["amount"] < 0:
                 errors["amount"] = [_("The amount cannot be negative.")]
-    if values.get("amount") is None and "amount" in values:
-        values["amount"] = Decimal("0")
+    # An amount left empty stays empty: unknown is not 0 (decision 0012).
     probability = values.get("probability")
     if probability is not None:
         try:
@@ -228,6 +228,8 @@ def deal_create(
             raise ValidationError({"stage": [_("This pipeline has no stages.")]})
     values.setdefault("currency", settings.DEFAULT_CURRENCY)
     now = timezone.now()
+    if values.get("opened_on") is None:  # work on it starts today, in the person's time zone
+        values["opened_on"] = timezone.localdate(now)
     deal = Deal(**values, owner=final_owner, team_id=primary_team_id(final_owner), created_by=actor.user)
     assert final_owner is not None
     _apply_stage(deal, stage, now)
