@@ -107,6 +107,9 @@ class ImportJobViewSet(LanguageMixin, viewsets.GenericViewSet):
             mapping=mapping,
             mode=values.get("mode"),
             import_duplicates=values.get("import_duplicates"),
+            decimal_separator=values.get("decimal_separator"),
+            currency=values.get("currency"),
+            amount_from_list_price=values.get("amount_from_list_price"),
         )
         return self._out(job)
 

@@ -5,10 +5,13 @@ One pass over the file, ``BATCH_SIZE`` rows at a time. For each batch:
 1. cells are read through the mapping (and the per-import value maps);
 2. references are resolved with one query per kind per batch (accounts, contacts, deals, leads,
    external ids), or once per import (people, stages, products, levels);
-3. every row is checked with the same rules the services apply (``customers.services`` helpers:
-   ``_clean_phones``, ``normalize_name``, ``primary_team_id`` logic, ``resolve_owner`` logic; the
-   deal and lead value rules), plus duplicate checks against ``DuplicateKey`` (one query a batch)
-   and against earlier rows of the same file;
+3. every row is checked with the same rules the services apply (``normalize_name``,
+   ``primary_team_id`` logic, ``resolve_owner`` logic; the deal and lead value rules; phones in
+   E.164, read in the row's own country), plus duplicate checks against ``DuplicateKey`` (one
+   query a batch) and against earlier rows of the same file. Values are the file's own: numbers
+   under the job's decimal separator, the job's currency for rows without one, and a blank cell
+   stays blank unless a filling rule (``fields.FILL_RULES``, counted in ``Totals.fills``) says
+   otherwise (docs/decisions/0012);
 4. when writing, records are ``bulk_create``-d / ``bulk_update``-d with their duplicate keys,
    side records (lifecycle transitions, stage history, line items) and history entries; on
    PostgreSQL new accounts go in as one statement a batch (``statements``).
@@ -28,6 +31,7 @@ import logging
 import queue
 import re
 import threading
+import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,7 +40,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -51,6 +54,7 @@ from tandem.activities.models import Activity, ActivityKind
 from tandem.core import access, history, naming
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction, HistoryEntry
+from tandem.core.phones import DEFAULT_REGION, normalize_phone
 from tandem.customers import dedupe
 from tandem.customers.models import (
     Account,
@@ -62,7 +66,6 @@ from tandem.customers.models import (
     LifecycleTransition,
 )
 from tandem.customers.normalize import name_prefix, normalize_name
-from tandem.customers.services import _clean_phones
 from tandem.deals.models import (
     Deal,
     DealLine,
@@ -165,6 +168,10 @@ class Plan:
     def warn(self, field_name: str | None, message: str) -> None:
         self.messages.append({"column": self.column(field_name), "message": str(message), "level": "warning"})
 
+    def fill(self, rule: str) -> None:
+        """The row got a value by one of the rules the mapping shows (``fields.FILL_RULES``)."""
+        self.extra.setdefault("fills", []).append(rule)
+
     def column(self, field_name: str | None) -> str:
         if field_name is None:
             return ""
@@ -189,10 +196,23 @@ class Totals:
     # Rows with a problem, by (level, column), and the first message of each as an example.
     problem_rows: Counter[tuple[str, str]] = field(default_factory=Counter)
     problem_examples: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Rows (that go in) given a value by each filling rule.
+    fills: Counter[str] = field(default_factory=Counter)
 
     def count_problems(self, plans: Iterable[Plan]) -> None:
         for plan in plans:
             self.count_row_problems(plan.messages)
+            if not plan.failed and "fills" in plan.extra:
+                self.fills.update(set(plan.extra["fills"]))
+
+    def fill_summary(self) -> list[dict[str, Any]]:
+        """Each filling rule that gave rows a value, and how many rows, in the rules' order."""
+        order = list(F_.FILL_RULES)
+        return [
+            {"rule": rule, "rows": rows}
+            for rule, rows in sorted(self.fills.items(), key=lambda kv: order.index(kv[0]))
+            if rows
+        ]
 
     def count_row_problems(self, messages: Iterable[dict[str, str]]) -> None:
         """One row's messages: each (level, column) counts once for the row."""
@@ -300,6 +320,13 @@ class Importer:
         )
         self.message = f"import #{job.pk}"
         self.now = timezone.now()
+        # How values are read: the file's decimal separator, its currency (for rows that give
+        # none), wall times and "today" in the importing person's time zone.
+        self.separator = job.decimal_separator or "."
+        self.file_currency = job.currency or ""
+        self.fill_amount = bool(job.amount_from_list_price)
+        self.tz = _zone_of(actor)
+        self.today = timezone.localdate(self.now, self.tz)
         self.totals = Totals()
         self.seen_external: dict[str, int] = {}
         self.seen_keys: dict[tuple[str, str], int] = {}
@@ -429,6 +456,8 @@ class Importer:
         plans = [self._plan(number, cells) for number, cells in rows]
         self._match_existing(plans)
         self._resolve_references(plans)
+        if self.resource == "contact" and self.phone_fields:
+            self._account_regions(plans)
         check = getattr(self, f"_check_{self.resource}")
         for plan in plans:
             self._parse(plan)
@@ -588,14 +617,17 @@ class Importer:
             base = base.annotate(name_lower=Lower("name"))
         found = list(
             access.visible(self.actor, resource, base.filter(query)).values_list(
-                "pk", "name", "external_id", *(["name_key"] if resource == "account" else [])
+                "pk", "name", "external_id", *(["name_key", "country"] if resource == "account" else [])
             )[:20000]
         )
         by_key: dict[str, list[tuple[int, str]]] = defaultdict(list)
         by_external: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        countries: dict[int, str] = {}
         for row in found:
             pk, name, external = row[0], row[1], row[2]
             key = row[3] if resource == "account" else name.casefold()
+            if resource == "account":
+                countries[pk] = row[4]
             by_key[key].append((pk, name))
             if external:
                 by_external[external].append((pk, name))
@@ -611,6 +643,9 @@ class Importer:
                 candidates = exact if len(exact) == 1 else candidates
             if len(candidates) == 1:
                 plan.extra[f"{field_name}_id"] = candidates[0][0]
+                plan.extra[f"{field_name}_name"] = candidates[0][1]
+                if candidates[0][0] in countries:  # a contact's phones are read in its account's country
+                    plan.extra["region"] = countries[candidates[0][0]]
             elif len(candidates) > 1:
                 plan.error(
                     field_name,
@@ -644,6 +679,21 @@ class Importer:
             if suggestion:
                 message += " " + _("Did you mean “%(suggestion)s”?") % {"suggestion": suggestion}
             plan.error(field_name, message)
+
+    def _account_regions(self, plans: list[Plan]) -> None:
+        """Contacts updated without an account column: their account's country, for their phones
+        (one query a batch)."""
+        wanted = {
+            p.match.account_id
+            for p in plans
+            if p.match is not None and "region" not in p.extra and p.match.account_id is not None
+        }
+        if not wanted:
+            return
+        countries = dict(Account.all_objects.filter(pk__in=sorted(wanted)).values_list("pk", "country"))
+        for plan in plans:
+            if plan.match is not None and "region" not in plan.extra:
+                plan.extra["region"] = countries.get(plan.match.account_id, "")
 
     def _owner(self, plan: Plan, field_name: str = "owner") -> int | None:
         """The owner a row names, with the rules of ``resolve_owner`` (assign grant, active)."""
@@ -695,7 +745,13 @@ class Importer:
                 values[name] = text
                 continue
             try:
-                values[name] = self._cell(target, text)
+                if kind == F_.DECIMAL:
+                    number = F_.read_number(text, self.separator, target.decimal_places)
+                    values[name] = number.value
+                    if number.currencies is not None:  # checked against the row's currency
+                        plan.extra.setdefault("marks", {})[name] = number.currencies
+                else:
+                    values[name] = self._cell(target, text)
             except F_.CellError as exc:
                 plan.error(name, str(exc))
             except F_.CellRead as read:
@@ -713,11 +769,34 @@ class Importer:
         if not updating:
             for target in self.unmapped_required:
                 plan.error(None, _("The column for “%(field)s” is not mapped.") % {"field": target.title})
-        phone_fields = self.phone_fields
-        if phone_fields:
-            for name, messages in _clean_phones(values, phone_fields).items():
-                for message in messages:
-                    plan.error(name, message)
+        if self.phone_fields:
+            self._phones(plan)
+
+    def _phones(self, plan: Plan) -> None:
+        """Phone numbers read in the row's own country: its country column (accounts, leads),
+        its account's country (contacts), the record's stored country; the default country
+        only when there is none. Stored in E.164."""
+        values = plan.values
+        region = values.get("country") or plan.extra.get("region") or ""
+        if not region and plan.match is not None:
+            region = getattr(plan.match, "country", "") or ""
+        region = region or DEFAULT_REGION
+        for name in self.phone_fields:
+            text = values.get(name)
+            if not text:
+                continue
+            normalized = normalize_phone(text, region)
+            if normalized is None:
+                plan.error(
+                    name,
+                    _(
+                        "“%(text)s” is not a phone number in %(country)s; write it with its country "
+                        "code, e.g. +44 20 7946 0958 or +86 138 0013 8000."
+                    )
+                    % {"text": text, "country": region},
+                )
+            else:
+                values[name] = normalized
 
     def _cell(self, target: F_.TargetField, text: str) -> Any:
         kind = target.kind
@@ -736,11 +815,11 @@ class Importer:
         if kind == F_.DATE:
             return F_.parse_date(text)
         if kind == F_.DATETIME:
-            return F_.parse_datetime(text)
+            return F_.parse_datetime(text, self.tz)
         if kind == F_.DECIMAL:
-            return F_.parse_decimal(text)
+            return F_.parse_decimal(text, self.separator, target.decimal_places)
         if kind == F_.INT:
-            return F_.parse_int(text)
+            return F_.parse_int(text, self.separator)
         if kind == F_.BOOL:
             return F_.parse_bool(text)
         if kind == F_.CHOICE:
@@ -812,17 +891,101 @@ class Importer:
         if probability is not None and not (0 <= probability <= 100):
             plan.error("probability", _("Enter a percentage from 0 to 100."))
         self._deal_stage(plan)
+        self._currency(plan)
         product_text = plan.raw.get("product", "")
         if product_text:
             self._deal_product(plan, product_text)
+            if "product" in plan.extra:
+                self._deal_amount(plan)
         if plan.match is None and not (values.get("name") or "").strip():
-            # Exports of other systems often have no deal name: account and product name it.
-            parts = [plan.raw.get("account", ""), plan.raw.get("product", "")]
-            derived = " · ".join(p for p in parts if p)
-            if derived:
-                values["name"] = derived[:200]
-            else:
-                plan.error("name", _("This field is required."))
+            self._deal_name(plan)
+
+    def _deal_name(self, plan: Plan) -> None:
+        """A new deal the file does not name (other systems' exports often have no name column):
+        "account – product" when the row has both, else its external id, else refused. The row
+        says which name it gets."""
+        account = plan.extra.get("account_name") or ""
+        product: Product | None = plan.extra.get("product")
+        external = plan.values.get("external_id") or ""
+        if account and product is not None:
+            name, rule = f"{account} – {product.name}", "name_account_product"
+        elif external:
+            name, rule = external, "name_external_id"
+        else:
+            plan.error(
+                "name",
+                _(
+                    "This deal has no name: map a name column, or give the row an account and a "
+                    "product, or an external id."
+                ),
+            )
+            return
+        plan.values["name"] = name[:200]
+        plan.fill(rule)
+        if not plan.failed:  # what the deal will be called (a row that fails is not named)
+            plan.warn("name", _("No name in the file: named “%(name)s”.") % {"name": name[:200]})
+
+    def _currency(self, plan: Plan) -> None:
+        """The row's currency: its currency cell, else the file's currency (counted), else
+        refused; never a default. A money cell written with a currency mark (``€12``, ``USD
+        12``) must agree with it."""
+        values = plan.values
+        if not values.get("currency"):
+            if self.file_currency:
+                values["currency"] = self.file_currency
+                plan.fill("currency")
+            elif plan.match is None:
+                plan.error(
+                    "currency",
+                    _(
+                        "This row has no currency: fill its currency cell, or choose the currency of "
+                        "the file on the mapping step."
+                    ),
+                )
+                return
+        currency = values.get("currency") or getattr(plan.match, "currency", "")
+        for name, currencies in plan.extra.get("marks", {}).items():
+            if currency and currency not in currencies:
+                plan.error(
+                    name,
+                    _("This amount is written in %(written)s, but the row's currency is %(currency)s.")
+                    % {"written": "/".join(sorted(currencies)), "currency": currency},
+                )
+
+    def _deal_amount(self, plan: Plan) -> None:
+        """A deal row naming a product: the product becomes its line item at the row's amount.
+        A blank amount stays blank unless the import fills it from the list price (its option)."""
+        values = plan.values
+        product: Product = plan.extra["product"]
+        if values.get("amount") is not None:
+            return
+        if plan.match is not None and plan.match.amount is not None and not self.fill_amount:
+            plan.extra["line_amount"] = plan.match.amount  # the deal's own amount, unchanged
+            return
+        if not self.fill_amount:
+            del plan.extra["product"]
+            plan.warn(
+                "amount",
+                _(
+                    "No amount: the product “%(name)s” is not added as a line item, since its price "
+                    "on this deal is unknown."
+                )
+                % {"name": product.display_name},
+            )
+            return
+        currency = values.get("currency") or getattr(plan.match, "currency", "")
+        if product.currency != currency:
+            plan.error(
+                "amount",
+                _(
+                    "No amount, and the list price of “%(name)s” is in %(price_currency)s, not "
+                    "%(currency)s: it cannot fill it."
+                )
+                % {"name": product.display_name, "price_currency": product.currency, "currency": currency},
+            )
+            return
+        values["amount"] = product.list_price
+        plan.fill("amount_list_price")
 
     def _deal_stage(self, plan: Plan) -> None:
         pipeline = self.default_pipeline
@@ -868,17 +1031,28 @@ class Importer:
                 return
         plan.extra["stage"] = stage
         values = plan.values
-        # Historical deals: stage guidance is not applied; status and close date follow the kind.
+        # Historical deals: stage guidance is not applied; status follows the stage's kind. An
+        # open deal has no close date; a closed one keeps the close date the file gives, else
+        # its expected close date (a rule, counted), else none: never the day of the import.
         if stage.kind == StageKind.OPEN:
             if values.get("closed_on") is not None:
-                values.setdefault("expected_close_date", values["closed_on"])
-            values["closed_on"] = None
+                if values.get("expected_close_date") is None:
+                    values["expected_close_date"] = values["closed_on"]
+                    plan.fill("expected_close_date")
+                else:
+                    plan.warn("closed_on", _("An open deal has no close date: this one is left out."))
+            if values.get("closed_on") is not None or getattr(plan.match, "closed_on", None) is not None:
+                values["closed_on"] = None
         elif values.get("closed_on") is None and getattr(plan.match, "closed_on", None) is None:
-            values["closed_on"] = values.get("expected_close_date") or timezone.localdate(self.now)
+            expected = values.get("expected_close_date") or getattr(plan.match, "expected_close_date", None)
+            if expected is not None:
+                values["closed_on"] = expected
+                plan.fill("closed_on")
         if stage.kind == StageKind.LOST:
             current = getattr(plan.match, "lost_reason", "") if plan.match is not None else ""
             if not (values.get("lost_reason") or current or "").strip():
                 values["lost_reason"] = _("imported")
+                plan.fill("lost_reason")
 
     def _deal_product(self, plan: Plan, text: str) -> None:
         product = self.product_codes.get(text.casefold())
@@ -911,6 +1085,7 @@ class Importer:
         price = plan.values.get("list_price")
         if price is not None and price < 0:
             plan.error("list_price", _("The amount cannot be negative."))
+        self._currency(plan)
 
     def _check_activity(self, plan: Plan) -> None:
         if not self.can_create:
@@ -919,18 +1094,23 @@ class Importer:
         for link in ("account", "contact", "lead", "deal"):
             if f"{link}_id" in plan.extra:
                 values[f"{link}_id"] = plan.extra[f"{link}_id"]
-        values["kind"] = values.get("kind") or ActivityKind.CALL
+        if not values.get("kind"):
+            values["kind"] = ActivityKind.NOTE
+            plan.fill("activity_kind")
         if not (values.get("subject") or values.get("content")):
             plan.error("content" if "content" in plan.columns else "subject", _("Write what happened."))
-        occurred = values.get("occurred_at") or self.now
-        values["occurred_at"] = occurred
-        if occurred > self.now + datetime.timedelta(minutes=5):
+        occurred = values.get("occurred_at")
+        if occurred is None:
+            # Not the time of the import: a follow-up's time is what it records.
+            if not plan.raw.get("occurred_at"):
+                plan.error("occurred_at", _("Give the date (and time) of the follow-up."))
+        elif occurred > self.now + datetime.timedelta(minutes=5):
             plan.error(
                 "occurred_at",
                 _("A follow-up cannot be in the future; plan it as the next follow-up instead."),
             )
         next_on = values.get("next_follow_up_on")
-        if next_on is not None and next_on < timezone.localdate(self.now):
+        if next_on is not None and next_on < self.today:
             plan.error("next_follow_up_on", _("The next follow-up must be today or later."))
         links = ("account", "contact", "lead", "deal")
         if not any(values.get(f"{link}_id") or plan.raw.get(link) for link in links):
@@ -1324,10 +1504,9 @@ class Importer:
         objs: list[Deal] = []
         for plan in new:
             stage: Stage = plan.extra["stage"]
+            # Currency and amount are the row's (``_currency``, ``_deal_amount``): a blank amount
+            # stays blank.
             values = {k: v for k, v in plan.values.items() if k not in ("stage_entered_at",)}
-            values.setdefault("currency", settings.DEFAULT_CURRENCY)
-            if values.get("amount") is None:
-                values["amount"] = Decimal("0")
             obj = Deal(
                 **values,
                 owner_id=cast(int, plan.owner_id),
@@ -1388,7 +1567,8 @@ class Importer:
         )
 
     def _write_lines(self, plans: list[Plan]) -> None:
-        """One line item per row: the product at the row's amount (or its list price)."""
+        """One line item per row: the product at the row's amount (``_deal_amount`` decided it;
+        a row without an amount has no product left to add)."""
         if not plans:
             return
         deals = [(p, p.obj if p.obj is not None else p.match) for p in plans]
@@ -1397,8 +1577,9 @@ class Importer:
         retotal: list[Deal] = []
         for plan, deal in deals:
             product: Product = plan.extra["product"]
-            given = plan.values.get("amount")
-            price = given if given is not None else product.list_price
+            price = plan.values.get("amount")
+            if price is None:
+                price = plan.extra["line_amount"]
             lines.append(
                 DealLine(
                     deal_id=deal.pk,
@@ -1455,8 +1636,7 @@ class Importer:
         new, old = self._split(plans)
         objs = []
         for plan in new:
-            values = dict(plan.values)
-            values.setdefault("currency", settings.DEFAULT_CURRENCY)
+            values = dict(plan.values)  # with its currency (``_currency``)
             if values.get("list_price") is None:
                 values.pop("list_price", None)
             if values.get("is_active") is None:
@@ -1688,6 +1868,16 @@ def _copy_rows(model: Any, columns: list[str], rows: Iterable[tuple[Any, ...]]) 
                 copy.write_row(row)
 
 
+def _zone_of(actor: Actor) -> datetime.tzinfo:
+    """The importing person's time zone, in which a file's wall times are read (the server's
+    when theirs is unknown): the same in a dry run, a background job and the CLI."""
+    name = getattr(actor.user, "time_zone", "") or ""
+    try:
+        return zoneinfo.ZoneInfo(name) if name else timezone.get_default_timezone()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
+
+
 def _status_of(stage: Stage) -> str:
     return {StageKind.OPEN: DealStatus.OPEN, StageKind.WON: DealStatus.WON, StageKind.LOST: DealStatus.LOST}[
         StageKind(stage.kind)
@@ -1756,6 +1946,7 @@ def store_totals(job: ImportJob, totals: Totals) -> None:
     job.failed_count = totals.failed
     job.warning_count = totals.warnings
     job.problems = totals.problem_summary()
+    job.fills = totals.fill_summary()
     job.progress = totals.total
 
 

@@ -30,6 +30,14 @@ class ImportMode(models.TextChoices):
     SKIP = "skip", _("Skip bad rows and import the rest")
 
 
+class DecimalSeparator(models.TextChoices):
+    """How the file writes numbers (``fields.read_number``): the decimal mark; the other one
+    may group thousands."""
+
+    POINT = ".", _("Point: 12,500.50")
+    COMMA = ",", _("Comma: 12.500,50")
+
+
 class ImportStatus(models.TextChoices):
     UPLOADED = "uploaded", _("Uploaded")
     MAPPED = "mapped", _("Mapped")
@@ -53,6 +61,20 @@ class ImportJob(TimeStampedModel):
     mapping = models.JSONField(_("mapping"), default=dict, blank=True)
     mode = models.CharField(_("mode"), max_length=4, choices=ImportMode.choices, default=ImportMode.ALL)
     import_duplicates = models.BooleanField(_("import possible duplicates"), default=False)
+    # How values the file does not spell out are read or filled, chosen on the mapping step and
+    # shown in the dry run (``fills``): nothing is assumed silently.
+    decimal_separator = models.CharField(
+        _("decimal separator"), max_length=1, choices=DecimalSeparator.choices, default=DecimalSeparator.POINT
+    )
+    currency = models.CharField(
+        _("currency of the file"),
+        max_length=3,
+        blank=True,
+        help_text=_("The currency of every row whose currency cell is blank or not mapped."),
+    )
+    amount_from_list_price = models.BooleanField(
+        _("fill a blank amount from the product's list price"), default=False
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )
@@ -67,6 +89,8 @@ class ImportJob(TimeStampedModel):
     # The most frequent problems by column and level, with the first message of each as an example
     # (engine.Totals.problem_summary): what to fix first in a large file.
     problems = models.JSONField(_("most frequent problems"), default=list, blank=True)
+    # How many rows each filling rule gave a value (engine.Totals.fill_summary): [{"rule", "rows"}].
+    fills = models.JSONField(_("values filled by a rule"), default=list, blank=True)
     progress = models.PositiveIntegerField(_("rows done"), default=0)
     error = models.TextField(_("error"), blank=True)
     created_by = models.ForeignKey(

@@ -32,6 +32,8 @@ from tandem.org.models import User
 from . import engine, reading
 from .fields import field_map, suggest_mapping
 from .models import (
+    DecimalSeparator,
+    ImportFormat,
     ImportJob,
     ImportMode,
     ImportResource,
@@ -162,6 +164,38 @@ def validate_mapping(resource: str, headers: list[str], mapping: Mapping[str, An
     return {"columns": columns, "values": values}
 
 
+def check_value_options(job: ImportJob) -> None:
+    """How the job reads values the file does not spell out, or field errors: a decimal
+    separator Tandem knows (and "." for a workbook, which stores numbers as numbers), and a
+    currency for records that have one — a mapped currency column or the file's currency,
+    never a silent default."""
+    errors: dict[str, list[str]] = {}
+    if job.decimal_separator not in DecimalSeparator.values:
+        errors["decimal_separator"] = [_("Choose “.” or “,” as the decimal separator.")]
+    elif job.format == ImportFormat.XLSX and job.decimal_separator != DecimalSeparator.POINT:
+        errors["decimal_separator"] = [
+            _(
+                "An Excel workbook stores numbers as numbers, which are read exactly: its decimal "
+                "separator is “.”."
+            )
+        ]
+    if job.currency and job.currency not in settings.CURRENCIES:
+        errors["currency"] = [_("Choose one of: %(list)s.") % {"list": ", ".join(settings.CURRENCIES)}]
+    elif (
+        "currency" in field_map(job.resource)
+        and not job.currency
+        and "currency" not in (job.mapping or {}).get("columns", {}).values()
+    ):
+        errors["currency"] = [
+            _(
+                "Say which currency the file's amounts are in: map its currency column, or choose "
+                "one currency for the whole file."
+            )
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def job_set_mapping(
     *,
@@ -170,8 +204,14 @@ def job_set_mapping(
     mapping: Mapping[str, Any],
     mode: str | None = None,
     import_duplicates: bool | None = None,
+    decimal_separator: str | None = None,
+    currency: str | None = None,
+    amount_from_list_price: bool | None = None,
 ) -> ImportJob:
-    """Save the column mapping (and value maps). Earlier check results no longer apply."""
+    """Save the column mapping (and value maps) and how values are read: the decimal
+    separator, the file's currency (``""`` for none), whether a blank deal amount takes the
+    product's list price. ``None`` leaves an option as it is. Earlier check results no longer
+    apply."""
     _require_job(actor, job)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.is_running:
@@ -183,6 +223,13 @@ def job_set_mapping(
         job.mode = _check_mode(mode)
     if import_duplicates is not None:
         job.import_duplicates = import_duplicates
+    if decimal_separator is not None:
+        job.decimal_separator = decimal_separator
+    if currency is not None:
+        job.currency = currency.strip().upper()
+    if amount_from_list_price is not None:
+        job.amount_from_list_price = amount_from_list_price
+    check_value_options(job)
     job.status = ImportStatus.MAPPED
     job.save()
     ImportRowResult.objects.filter(job=job).delete()
@@ -201,6 +248,7 @@ def _start(actor: Actor, job: ImportJob, *, commit: bool, background: bool = Tru
             )
         if locked.status == ImportStatus.UPLOADED:
             locked.mapping = validate_mapping(locked.resource, locked.headers, locked.mapping)
+        check_value_options(locked)
         locked.status = ImportStatus.IMPORTING if commit else ImportStatus.VALIDATING
         locked.progress = 0
         locked.error = ""
