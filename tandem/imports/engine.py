@@ -905,7 +905,7 @@ class Importer:
         "account – product" when the row has both, else its external id, else refused. The row
         says which name it gets."""
         account = plan.extra.get("account_name") or ""
-        product: Product | None = plan.extra.get("product")
+        product: Product | None = plan.extra.get("product") or plan.extra.get("unpriced_product")
         external = plan.values.get("external_id") or ""
         if account and product is not None:
             name, rule = f"{account} – {product.name}", "name_account_product"
@@ -963,7 +963,7 @@ class Importer:
             plan.extra["line_amount"] = plan.match.amount  # the deal's own amount, unchanged
             return
         if not self.fill_amount:
-            del plan.extra["product"]
+            plan.extra["unpriced_product"] = plan.extra.pop("product")  # still names the deal
             plan.warn(
                 "amount",
                 _(

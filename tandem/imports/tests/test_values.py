@@ -173,6 +173,7 @@ def test_a_blank_amount_stays_blank_unless_the_list_price_rule_is_chosen(
     job = run(actor, "deal", _maven(tmp_path, [row]), currency="USD", values=MAVEN_STAGES)
     deal = Deal.objects.get()
     assert deal.amount is None and not DealLine.objects.exists()
+    assert deal.name == "Acme Corporation – GTX Pro"  # the product still names it
     assert "not added as a line item" in text_of(job.pk, 2)
     assert not any(f["rule"] == "amount_list_price" for f in job.fills)
     deal.delete()

@@ -90,7 +90,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Import #{job.pk}: {job.total_rows} rows; columns:")
             for header in job.headers:
                 self.stdout.write(f"  {header} -> {job.mapping['columns'].get(header, '(not imported)')}")
-            self.stdout.write(f"decimal separator: {job.decimal_separator!r}")
+            self.stdout.write(f'decimal separator: "{job.decimal_separator}"')
             if job.currency:
                 self.stdout.write(f"currency of the file: {job.currency}")
             if options["dry_run"]:
