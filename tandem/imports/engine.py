@@ -959,8 +959,9 @@ class Importer:
         product: Product = plan.extra["product"]
         if values.get("amount") is not None:
             return
-        if plan.match is not None and plan.match.amount is not None and not self.fill_amount:
-            plan.extra["line_amount"] = plan.match.amount  # the deal's own amount, unchanged
+        if plan.match is not None and plan.match.amount is not None:
+            # A blank cell leaves a deal's amount as it is, whatever the options say.
+            plan.extra["line_amount"] = plan.match.amount
             return
         if not self.fill_amount:
             plan.extra["unpriced_product"] = plan.extra.pop("product")  # still names the deal

@@ -190,6 +190,29 @@ def test_a_blank_amount_stays_blank_unless_the_list_price_rule_is_chosen(
     assert {"rule": "amount_list_price", "rows": 1} in job.fills
 
 
+def test_a_blank_amount_on_an_update_keeps_the_deals_own_amount_even_with_the_list_price_rule(
+    world: World, tmp_path: Path
+) -> None:
+    actor = world.actor(world.manager)
+    AccountFactory(name="Acme Corporation", owner=world.manager)
+    Product.objects.create(name="GTX Pro", list_price=Decimal("4821"), currency="USD")
+    row = ["M1", "", "GTX Pro", "Acme Corporation", "Engaging", "2017-06-01", "", "5000"]
+    run(actor, "deal", _maven(tmp_path, [row]), currency="USD", values=MAVEN_STAGES)
+    row[-1] = ""
+    job = run(
+        actor,
+        "deal",
+        _maven(tmp_path, [row]),
+        currency="USD",
+        amount_from_list_price=True,
+        values=MAVEN_STAGES,
+    )
+    deal = Deal.objects.get()
+    assert job.updated_count == 1 and deal.amount == Decimal("5000")
+    assert deal.lines.get().amount == Decimal("5000")
+    assert not any(f["rule"] == "amount_list_price" for f in job.fills)
+
+
 def test_a_deal_without_a_name_column_is_named_honestly_or_refused(world: World, tmp_path: Path) -> None:
     """A deal without an account was named after its product alone."""
     actor = world.actor(world.manager)
