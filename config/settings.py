@@ -7,6 +7,7 @@ The embedded default (no variables at all) runs on SQLite under ``./var/``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -15,6 +16,9 @@ from zoneinfo import available_timezones
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
+
+from tandem.core import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TANDEM_VAR_DIR", BASE_DIR / "var"))
@@ -47,6 +51,41 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...], *, upper: bool = False) -> str:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    value = raw.upper() if upper else raw.lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be one of: {', '.join(choices)}.")
+    return value
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an address or network (e.g. 10.0.0.0/8, 127.0.0.1, ::1)."
+            ) from exc
+    return networks
+
+
+def env_fraction(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number from 0 to 1.") from exc
+    if not 0.0 <= value <= 1.0:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number from 0 to 1.")
+    return value
 
 
 def _secret_key() -> str:
@@ -96,6 +135,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id, one access line per request, request metrics (core.logs, core.metrics).
+    "tandem.core.middleware.RequestLogMiddleware",
+    # /healthz, /readyz and /metrics, answered before the HTTPS redirect and the ALLOWED_HOSTS check.
+    "tandem.core.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -232,6 +275,8 @@ if HTTPS:
     SECURE_SSL_REDIRECT = env_bool("TANDEM_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("TANDEM_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Load balancers and Prometheus probe over plain HTTP (ProbeMiddleware answers them first anyway).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -273,11 +318,20 @@ if DEFAULT_CURRENCY not in CURRENCIES:
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# `tandem collectstatic` writes each file under a name holding a hash of its content (tandem.3f2a…css),
+# compressed beside it (gzip), and a manifest the {% static %} tag reads. WhiteNoise then
+# serves them compressed with a ten-year immutable cache: a changed file gets a new name. collectstatic
+# fails on a url() in a CSS file that points at nothing. With DEBUG the source folders are served as
+# they are (no collectstatic needed); the test suite does the same (config/settings_test.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = DEBUG
+# Only the hashed names are kept (each referenced through the manifest), and source maps are not
+# compressed (browsers fetch them only with the developer tools open): half the files to compress.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- Email ----------------------------------------------------------------------------------
@@ -331,10 +385,27 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("TANDEM_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# --- Logs, metrics, error reporting ---------------------------------------------------------
+# One line per event on standard error, times in UTC, with the request id (core.logs).
+LOG_LEVEL = env_choice("TANDEM_LOG_LEVEL", "INFO", logs.LEVELS, upper=True)
+LOG_FORMAT = env_choice("TANDEM_LOG_FORMAT", "text", logs.FORMATS)
+LOGGING = logs.logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT)
+
+# /metrics (Prometheus) answers a bearer token or an address in the allow-list; off when neither is set.
+TANDEM_METRICS_TOKEN = os.environ.get("TANDEM_METRICS_TOKEN", "")
+if TANDEM_METRICS_TOKEN and (
+    len(TANDEM_METRICS_TOKEN) < 16 or any(c.isspace() for c in TANDEM_METRICS_TOKEN)
+):
+    raise ImproperlyConfigured("TANDEM_METRICS_TOKEN must be at least 16 characters, without spaces.")
+TANDEM_METRICS_ALLOW = env_networks("TANDEM_METRICS_ALLOW")
+
+# Sentry: errors of web requests and Celery tasks, without personal data (core.logs.sentry_init).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_TRACES_SAMPLE_RATE = env_fraction("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+if SENTRY_DSN:
+    logs.sentry_init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tandem.core import access
+from tandem.core import access, metrics
 from tandem.core.access import Actor
 from tandem.org.models import User
 
@@ -327,6 +327,7 @@ def run_job(*, job_id: int, commit: bool, language: str = "en") -> None:
             job.save(update_fields=["status", "error", "finished_at", "updated_at"])
             return
         engine.store_totals(job, totals)
+        metrics.import_rows(resource=job.resource, commit=commit, totals=totals)
         job.finished_at = timezone.now()
         if not commit:
             job.status = ImportStatus.VALIDATED
