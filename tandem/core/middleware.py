@@ -61,6 +61,8 @@ def route_of(request: HttpRequest) -> str:
     named = getattr(request, "tandem_route", None)
     if named:
         return str(named)
+    if request.path_info.startswith(settings.STATIC_URL):
+        return "static"  # answered by WhiteNoise, before any URL pattern
     match = getattr(request, "resolver_match", None)
     if match is None:
         return "-"
@@ -154,6 +156,8 @@ class RequestLogMiddleware:
         if route in PROBE_ROUTES:
             # A load balancer probes every few seconds: below INFO while ready, a warning when not.
             level = logging.DEBUG if status < 400 else logging.WARNING
+        elif route == "static" and status < 400:
+            level = logging.DEBUG  # a page's style sheets and scripts: the page's own line says enough
         elif status >= 500:
             level = logging.ERROR
         else:

@@ -197,6 +197,12 @@ def test_health_probes_log_below_info(db: None, json_lines: Lines) -> None:
     assert line["route"] == "healthz"
 
 
+def test_static_files_are_logged_below_info_under_one_route(db: None, json_lines: Lines) -> None:
+    assert Client().get("/static/css/tandem.css").status_code == 200
+    [line] = access(json_lines)
+    assert (line["route"], line["level"]) == ("static", "debug")
+
+
 @pytest.mark.urls("tandem.core.tests.urls_500")
 def test_the_500_page_shows_the_reference_that_is_in_the_log(world: World, json_lines: Lines) -> None:
     client = Client(raise_request_exception=False)
