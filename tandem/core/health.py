@@ -5,6 +5,7 @@ database outage does not make an orchestrator restart every web process. ``/read
 what a request needs: the database answers, the cache and the Celery broker answer (when they
 are Redis), and no migration is waiting (new code on an old schema). Each check reports
 ``ok``; a failure names the kind of error only (the details, which may name hosts, go to the log).
+It also checks that the static files were collected (every page needs their manifest).
 """
 
 from __future__ import annotations
@@ -52,6 +53,19 @@ def _migrations() -> dict[str, Any] | None:
     return None
 
 
+def _static() -> dict[str, Any] | None:
+    """The collected files' manifest, which every page's {% static %} reads (collectstatic)."""
+    from django.contrib.staticfiles.storage import ManifestFilesMixin
+    from django.core.files.storage import storages
+
+    storage = storages["staticfiles"]
+    if settings.DEBUG or not isinstance(storage, ManifestFilesMixin):
+        return None  # the source folders are served as they are
+    if not storage.exists(storage.manifest_name):
+        return {"status": "error", "error": "not collected: run tandem collectstatic"}
+    return None
+
+
 def _redis(url: str) -> Callable[[], None]:
     def ping() -> None:
         import redis
@@ -79,6 +93,7 @@ def readiness() -> tuple[dict[str, Any], bool]:
         checks["migrations"] = _timed(_migrations)
     else:
         checks["migrations"] = {"status": "skipped"}
+    checks["static"] = _timed(_static)
     cache_url = ""
     cache = settings.CACHES.get("default", {})
     if cache.get("BACKEND", "").endswith("RedisCache"):

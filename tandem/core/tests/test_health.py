@@ -42,8 +42,9 @@ def test_readiness_reports_each_check(db: None) -> None:
     assert body["status"] == "ok"
     assert body["checks"]["database"]["status"] == "ok"
     assert body["checks"]["migrations"]["status"] == "ok"
+    assert body["checks"]["static"]["status"] == "ok"  # the suite serves the source folders
     # No REDIS_URL in the test settings: an in-process cache, no broker to check.
-    assert set(body["checks"]) == {"database", "migrations"}
+    assert set(body["checks"]) == {"database", "migrations", "static"}
 
 
 @override_settings(**BEHIND_HTTPS)
@@ -108,6 +109,22 @@ def test_readiness_fails_when_the_cache_and_broker_are_unreachable(db: None) -> 
     assert checks["broker"]["status"] == "error"
     # The kind of failure only: no host or port for an anonymous caller.
     assert "127.0.0.1" not in response.content.decode()
+
+
+@override_settings(
+    STORAGES={
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+)
+def test_readiness_fails_when_the_static_files_were_not_collected(db: None, tmp_path: Any) -> None:
+    with override_settings(STATIC_ROOT=tmp_path):  # a deploy that forgot `tandem collectstatic`
+        response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["static"]["status"] == "error"
+    (tmp_path / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')
+    with override_settings(STATIC_ROOT=tmp_path):
+        assert Client().get("/readyz").status_code == 200
 
 
 def _refused(*args: Any, **kwargs: Any) -> Any:
