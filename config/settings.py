@@ -215,6 +215,23 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
+# A task is acknowledged after it has run, and handed to another worker when the one running it
+# dies; tasks are idempotent (an import is claimed once per run, imports/runs.py). Each worker
+# process takes one task at a time, so a long import does not hold others back in its prefetch.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Imports have a queue of their own: a plain `celery worker` serves both queues; `-Q imports` and
+# `-Q celery` split them between workers (docs/operations.md).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES: dict[str, dict[str, Any]] = {"celery": {}, "imports": {}}
+CELERY_TASK_ROUTES = {"tandem.imports.tasks.run_import": {"queue": "imports"}}
+# Starting an import with Redis away answers within a couple of seconds, not after a long wait.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+# A running import whose heartbeat has not moved for this long is interrupted (the sweep below).
+TANDEM_IMPORT_STALE_MINUTES = env_int("TANDEM_IMPORT_STALE_MINUTES", 10)
+if TANDEM_IMPORT_STALE_MINUTES < 1:
+    raise ImproperlyConfigured("TANDEM_IMPORT_STALE_MINUTES must be at least 1.")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Public pools: return customers by rule and remind owners (daily; idempotent per day).
     "pool-reclaim": {"task": "tandem.customers.tasks.reclaim_pools", "schedule": 3600.0},
@@ -222,6 +239,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "follow-up-reminders": {"task": "tandem.activities.tasks.remind_follow_ups", "schedule": 3600.0},
     # Board totals: fold the deltas the deal triggers append (exact either way; keeps reads small).
     "deal-totals-compact": {"task": "tandem.deals.tasks.compact_stage_totals", "schedule": 300.0},
+    # Imports whose process stopped mid-way: marked interrupted, to be retried (imports/runs.py).
+    "import-sweep": {"task": "tandem.imports.tasks.sweep_stale_imports", "schedule": 60.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------

@@ -10,6 +10,10 @@ class ImportsConfig(AppConfig):
     def ready(self) -> None:
         from tandem.core import nav
 
+        # Register the Celery tasks now: the embedded scheduler (no worker, so no autodiscovery)
+        # runs the stale-import sweep by name.
+        from . import tasks  # noqa: F401
+
         nav.register(
             nav.NavItem(
                 _("Customers"),

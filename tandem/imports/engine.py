@@ -40,7 +40,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
-from django.core.cache import cache
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, models, transaction
@@ -80,7 +80,7 @@ from tandem.leads.models import Lead, LeadStatus
 from tandem.org.models import Membership, User
 
 from . import fields as F_
-from . import reading, statements
+from . import reading, runs, statements
 from .models import ImportJob, ImportRowResult, RowStatus
 
 logger = logging.getLogger(__name__)
@@ -121,10 +121,6 @@ _PLAIN_EMAIL = re.compile(
     r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
     re.IGNORECASE | re.ASCII,
 )
-
-
-def progress_key(job_id: int) -> str:
-    return f"imports:job:{job_id}:progress"
 
 
 class Plan:
@@ -346,6 +342,9 @@ class Importer:
         # Records this import created: found again in the database by a later batch they are not
         # "records like this that exist" (their rows are reported as rows of this file).
         self.written_ids: set[int] = set()
+        # Rows whose results and progress are committed (skip mode): where the next batch's
+        # commit moves the job's progress on from (``runs.commit_progress``).
+        self.committed = job.progress
         self.account_ids = _IdBlock(Account)
         self._attnames: dict[str, str] = {}
         # Messages repeated row after row, translated once (the language is the job's throughout).
@@ -431,6 +430,56 @@ class Importer:
                 r.kind: r for r in DuplicateRule.objects.filter(record_type=self.resource, is_active=True)
             }
         self.kind_labels = {kind: str(rule.get_kind_display()) for kind, rule in self.rules.items()}
+
+    # --- Going on after an earlier run ----------------------------------------------------------
+
+    def resume(self, done: Iterable[tuple[int, list[str]]]) -> None:
+        """Carry on after the rows ``done`` that an earlier run of this job committed (skip mode).
+
+        Their stored results count into the totals; of the rows themselves only what later rows
+        are compared with is kept: external ids and products seen (a later row with the same one is
+        still "also on row N", not an update of the record row N created), and parents to link
+        at the end. Records they created are ordinary existing records to later rows' duplicate
+        checks.
+        """
+        stored: dict[int, tuple[str, int | None]] = {}
+        totals = self.totals
+        for number, status, record_id, messages in (
+            ImportRowResult.objects.filter(job=self.job)
+            .values_list("row_number", "status", "record_id", "messages")
+            .iterator(chunk_size=5000)
+        ):
+            stored[number] = (status, record_id)
+            totals.total += 1
+            if status == RowStatus.ERROR:
+                totals.failed += 1
+            else:
+                totals.valid += 1
+                totals.created += status == RowStatus.CREATED
+                totals.updated += status == RowStatus.UPDATED
+            if messages:
+                totals.warnings += any(m.get("level") == "warning" for m in messages)
+                totals.count_row_problems(messages)
+        if totals.total != self.committed:
+            logger.warning(
+                "import #%s: %s rows committed but %s results stored",
+                self.job.pk,
+                self.committed,
+                totals.total,
+            )
+        for number, cells in done:
+            plan = self._plan(number, cells)
+            external = plan.raw.get("external_id", "")
+            if external:
+                self.seen_external.setdefault(external, number)
+            if self.resource == "product":
+                key = _product_key(plan)
+                if key[1]:
+                    self.seen_codes.setdefault(f"{key[0]}:{key[1]}", number)
+            status, record_id = stored.get(number, (RowStatus.ERROR, None))
+            if plan.raw.get("parent") and status != RowStatus.ERROR and record_id is not None:
+                plan.obj = _Written(record_id, plan.raw.get("name", ""), "")
+                self.parent_links.append((number, plan))
 
     # --- Reading a batch ---------------------------------------------------------------------
 
@@ -567,7 +616,7 @@ class Importer:
         for plan in plans:
             code = plan.raw.get("code", "")
             name = plan.raw.get("name", "")
-            key = ("code", code.casefold()) if code else ("name", _loose(name))
+            key = _product_key(plan)
             if not key[1]:
                 continue
             first = self.seen_codes.get(f"{key[0]}:{key[1]}")
@@ -1458,7 +1507,11 @@ class Importer:
         sql = statements.account_batch_sql(
             tuple(attname for _name, attname, _d in extra), with_results=results is not None
         )
-        params: list[Any] = [
+        params: list[Any] = []
+        if results is not None:  # moves the job's progress on from what this run committed last
+            token = str(self.job.run_token) if self.job.run_token else None
+            params += [self.totals.total, self.job.pk, token, self.committed]
+        params += [
             statements.dumps(rows),
             statements.dumps([defaults[f.attname] for f in fields]),
             _content_type(Account).pk,
@@ -1475,7 +1528,6 @@ class Importer:
                     [[r.row_number, r.status, r.record_id, r.messages, r.values] for r in results]
                 ),
             ]
-            params += [self.totals.total, self.job.pk]
         params += [Account._meta.db_table, more_ids]
         return sql, params
 
@@ -1747,6 +1799,12 @@ class Importer:
         return warnings
 
 
+def _product_key(plan: Plan) -> tuple[str, str]:
+    """What makes two rows of a product file the same product: the code, else the name."""
+    code = plan.raw.get("code", "")
+    return ("code", code.casefold()) if code else ("name", _loose(plan.raw.get("name", "")))
+
+
 class _Written(NamedTuple):
     """A record written by COPY: what the rest of the import reads back (its id, name, stage)."""
 
@@ -1894,12 +1952,20 @@ def _content_type(model: type[models.Model]) -> Any:
 # --- Running a job ----------------------------------------------------------------------------
 
 
-def _save_progress(job: ImportJob, importer: Importer, *, persist: bool) -> None:
-    totals = importer.totals
-    job.progress = totals.total
-    cache.set(progress_key(job.pk), totals.total, timeout=3600)
+def _save_progress(job: ImportJob, importer: Importer, *, persist: bool, beat: bool = True) -> None:
+    """The rows done so far. ``persist``: in the transaction of a batch being committed, moved on
+    from what this run committed last (``runs.commit_progress``: refused, with the batch, if the
+    job is no longer this run's). Otherwise a heartbeat (``beat=False``: none from here, where a
+    statement in flight writes it)."""
+    done = importer.totals.total
+    job.progress = done
     if persist:
-        ImportJob.objects.filter(pk=job.pk).update(progress=totals.total)
+        runs.commit_progress(job, done=done, previous=importer.committed)
+        importer.committed = done
+    elif beat:
+        runs.beat(job, done=done)
+    else:
+        runs.remember_progress(job.pk, done)
 
 
 def _save_results(job: ImportJob, results: list[RowResult]) -> None:
@@ -2080,10 +2146,16 @@ def execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
 def _execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
     path = Path(job.file.path)
     info = reading.FileInfo(format=job.format, encoding=job.encoding, delimiter=job.delimiter)
-    ImportRowResult.objects.filter(job=job).delete()
+    all_or_nothing = commit and job.mode == "all"
+    # Skip mode commits batch by batch: a retried import goes on after the rows an earlier run
+    # committed (the job's progress), which are not read as rows again. Otherwise it starts over.
+    resume = job.progress if commit and not all_or_nothing else 0
+    if not resume:
+        ImportRowResult.objects.filter(job=job).delete()
     importer = Importer(job, actor)
     rows = reading.iter_rows(path, info)
-    all_or_nothing = commit and job.mode == "all"
+    if resume:
+        importer.resume(islice(rows, resume))
     if _pipelined(commit):
         if all_or_nothing:
             return _execute_all_pipelined(job, importer, rows)
@@ -2109,6 +2181,7 @@ def _execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
             _save_progress(job, importer, persist=False)
         if not failed:
             _link_parents(job, importer, write=True)
+            runs.seal(job, importer.totals)  # done, in the transaction that holds the rows
         else:
             transaction.set_rollback(True)
     if failed:
@@ -2159,7 +2232,8 @@ def _execute_skip_sent(job: ImportJob, importer: Importer, rows: Iterable[tuple[
             )
             importer.written_ids.update(p.obj.pk for p in good)
             importer.account_ids.add(sender.send(sql, params))
-            _save_progress(job, importer, persist=False)
+            importer.committed = importer.totals.total  # once the statement lands (else it raises)
+            _save_progress(job, importer, persist=False, beat=False)  # the statement beats
     except BaseException:
         sender.abandon()  # the batch in flight lands or fails on its own; its progress says which
         raise
@@ -2204,6 +2278,7 @@ def _execute_all_pipelined(
                 plans = importer.check_batch(chunk)
                 if not any(p.failed for p in plans):
                     writer.submit(functools.partial(write, plans))
+                    runs.beat(job)  # from this connection: the writer's transaction is open
                     continue
                 writer.finish(rollback=True)  # the writer is idle from here: its totals are final
                 writer = None
@@ -2214,6 +2289,7 @@ def _execute_all_pipelined(
             _save_progress(job, importer, persist=False)
         if writer is not None:
             writer.submit(functools.partial(_link_parents, job, importer, write=True))
+            writer.submit(functools.partial(runs.seal, job, importer.totals))
     except BaseException:
         if writer is not None:
             writer.finish(rollback=True)

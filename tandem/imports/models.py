@@ -46,6 +46,8 @@ class ImportStatus(models.TextChoices):
     IMPORTING = "importing", _("Importing")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    # Stopped before the end (its process died, or an unexpected error): retry resumes it.
+    INTERRUPTED = "interrupted", _("Interrupted")
 
 
 class ImportJob(TimeStampedModel):
@@ -101,6 +103,13 @@ class ImportJob(TimeStampedModel):
     )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The current (or last) run: its token, whether it writes (an import) or only checks, the
+    # rows an earlier run had committed when it resumed, and its latest sign of life
+    # (imports.runs: claimed once per token; a job without a heartbeat for a while is stale).
+    run_token = models.UUIDField(_("run"), null=True, blank=True, editable=False)
+    run_writes = models.BooleanField(_("the run imports"), default=False)
+    resumed_from = models.PositiveIntegerField(_("resumed after rows"), default=0)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")
@@ -117,6 +126,18 @@ class ImportJob(TimeStampedModel):
     @property
     def is_running(self) -> bool:
         return self.status in (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+
+    @property
+    def can_retry(self) -> bool:
+        """Interrupted (or running with no sign of life: the sweep has not come by yet)."""
+        from .runs import is_stale
+
+        return self.status == ImportStatus.INTERRUPTED or is_stale(self)
+
+    @property
+    def partly_written(self) -> bool:
+        """Skip mode wrote some of the file before the run stopped: only a retry may go on."""
+        return self.run_writes and self.mode == ImportMode.SKIP and self.progress > 0 and not self.committed
 
     @property
     def percent(self) -> int:

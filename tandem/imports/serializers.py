@@ -88,6 +88,16 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     targets = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.display_name", read_only=True)
     problems = ProblemSerializer(many=True, read_only=True)
+    heartbeat_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=_("The running job's last sign of progress.")
+    )
+    resumed_from = serializers.IntegerField(
+        read_only=True, help_text=_("Rows an earlier run had imported when this one went on after them.")
+    )
+    can_retry = serializers.BooleanField(
+        read_only=True,
+        help_text=_("It stopped before the end (or shows no progress for a while): POST retry/ to go on."),
+    )
 
     class Meta:
         model = ImportJob
@@ -116,6 +126,9 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
             "created_at",
             "started_at",
             "finished_at",
+            "heartbeat_at",
+            "resumed_from",
+            "can_retry",
         ]
         read_only_fields = fields
 

@@ -177,6 +177,9 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 errors = _errors(exc)
             status = 400
+        except services.QueueUnavailable as exc:
+            errors = [str(exc)]
+            status = 503
     preview: list[list[str]] = []
     try:
         info = reading.FileInfo(format=job.format, encoding=job.encoding, delimiter=job.delimiter)
@@ -268,6 +271,22 @@ def job_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
         services.job_dry_run(actor=actor, job=job)
     except ValidationError as exc:
         messages.error(request, " ".join(_errors(exc)))
+    except services.QueueUnavailable as exc:
+        messages.error(request, str(exc))
+    return redirect("imports:job-detail", pk=job.pk)
+
+
+@require_POST
+def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run an interrupted import again (skip mode: on from the rows already imported)."""
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    try:
+        job = services.job_retry(actor=actor, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+    except services.QueueUnavailable as exc:
+        messages.error(request, str(exc))
     return redirect("imports:job-detail", pk=job.pk)
 
 
@@ -279,6 +298,9 @@ def job_commit(request: HttpRequest, pk: int) -> HttpResponse:
         job = services.job_commit(actor=actor, job=job)
     except ValidationError as exc:
         messages.error(request, " ".join(_errors(exc)))
+        return redirect("imports:job-detail", pk=job.pk)
+    except services.QueueUnavailable as exc:
+        messages.error(request, str(exc))
         return redirect("imports:job-detail", pk=job.pk)
     if job.status == ImportStatus.DONE:
         messages.success(

@@ -122,5 +122,5 @@ class Command(BaseCommand):
         )
         if job.error:
             self.stderr.write(job.error)
-        if job.status == ImportStatus.FAILED or job.failed_count:
+        if job.status in (ImportStatus.FAILED, ImportStatus.INTERRUPTED) or job.failed_count:
             raise SystemExit(1)
