@@ -452,7 +452,7 @@ def _stopped_message(job: ImportJob) -> str:
     minutes = settings.TANDEM_IMPORT_STALE_MINUTES
     language = getattr(job.created_by, "language", None) or settings.LANGUAGE_CODE
     with translation.override(language):
-        if job.heartbeat_at is None:
+        if job.heartbeat_at is None and not job.progress:
             return _(
                 "The import did not start: no worker took it up. Nothing was written; retry to queue it again."
             )

@@ -3,6 +3,11 @@
 from django.db import migrations, models
 
 
+def imports_running_write(apps, schema_editor):
+    """A job importing when this runs was started to write: a retry must import, not only check."""
+    apps.get_model("imports", "ImportJob").objects.filter(status="importing").update(run_writes=True)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -35,4 +40,5 @@ class Migration(migrations.Migration):
             name='status',
             field=models.CharField(choices=[('uploaded', 'Uploaded'), ('mapped', 'Mapped'), ('validating', 'Checking'), ('validated', 'Checked'), ('importing', 'Importing'), ('done', 'Done'), ('failed', 'Failed'), ('interrupted', 'Interrupted')], default='uploaded', max_length=12, verbose_name='status'),
         ),
+        migrations.RunPython(imports_running_write, migrations.RunPython.noop),
     ]
