@@ -443,23 +443,7 @@ class Importer:
         checks.
         """
         stored: dict[int, tuple[str, int | None]] = {}
-        totals = self.totals
-        for number, status, record_id, messages in (
-            ImportRowResult.objects.filter(job=self.job)
-            .values_list("row_number", "status", "record_id", "messages")
-            .iterator(chunk_size=5000)
-        ):
-            stored[number] = (status, record_id)
-            totals.total += 1
-            if status == RowStatus.ERROR:
-                totals.failed += 1
-            else:
-                totals.valid += 1
-                totals.created += status == RowStatus.CREATED
-                totals.updated += status == RowStatus.UPDATED
-            if messages:
-                totals.warnings += any(m.get("level") == "warning" for m in messages)
-                totals.count_row_problems(messages)
+        totals = self.totals = stored_totals(self.job, stored)
         if totals.total != self.committed:
             logger.warning(
                 "import #%s: %s rows committed but %s results stored",
@@ -1797,6 +1781,30 @@ class Importer:
         if updates:
             Account.all_objects.bulk_update(updates, ["parent_id"], batch_size=500)
         return warnings
+
+
+def stored_totals(job: ImportJob, rows: dict[int, tuple[str, int | None]] | None = None) -> Totals:
+    """The totals of the row results stored for ``job`` (what a run committed); ``rows`` collects
+    each row's status and record."""
+    totals = Totals()
+    for number, status, record_id, messages in (
+        ImportRowResult.objects.filter(job=job)
+        .values_list("row_number", "status", "record_id", "messages")
+        .iterator(chunk_size=5000)
+    ):
+        if rows is not None:
+            rows[number] = (status, record_id)
+        totals.total += 1
+        if status == RowStatus.ERROR:
+            totals.failed += 1
+        else:
+            totals.valid += 1
+            totals.created += status == RowStatus.CREATED
+            totals.updated += status == RowStatus.UPDATED
+        if messages:
+            totals.warnings += any(m.get("level") == "warning" for m in messages)
+            totals.count_row_problems(messages)
+    return totals
 
 
 def _product_key(plan: Plan) -> tuple[str, str]:

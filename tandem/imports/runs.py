@@ -159,15 +159,34 @@ def is_stale(job: ImportJob, now: datetime.datetime | None = None) -> bool:
 
 def interrupt(job: ImportJob, *, error: str, now: datetime.datetime) -> bool:
     """Mark a stale job interrupted, unless it moved on since it was read. True when marked."""
+    fields = {"status": ImportStatus.INTERRUPTED, "error": error, "finished_at": now, **counts_so_far(job)}
     marked = (
         ImportJob.objects.filter(
             pk=job.pk, run_token=job.run_token, status=job.status, heartbeat_at=job.heartbeat_at
-        ).update(status=ImportStatus.INTERRUPTED, error=error, finished_at=now, updated_at=now)
+        ).update(**fields, updated_at=now)
         == 1
     )
     if marked:
-        job.status, job.error, job.finished_at = ImportStatus.INTERRUPTED, error, now
+        for name, value in fields.items():
+            setattr(job, name, value)
     return marked
+
+
+def counts_so_far(job: ImportJob) -> dict[str, Any]:
+    """The counts of a run that stopped: what it committed (an import in skip mode), else nothing
+    (all-or-nothing rolled back; a check is not finished) — not the counts of an earlier check."""
+    from .engine import Totals, stored_totals
+
+    totals = stored_totals(job) if job.run_writes and job.mode == "skip" else Totals()
+    return {
+        "valid_rows": totals.valid,
+        "created_count": totals.created,
+        "updated_count": totals.updated,
+        "skipped_count": 0,
+        "failed_count": totals.failed,
+        "warning_count": totals.warnings,
+        "problems": totals.problem_summary(),
+    }
 
 
 # --- Progress and heartbeats in the cache (Redis in production): never a reason to fail ---------

@@ -444,7 +444,13 @@ def _stopped_by(job: ImportJob, exc: Exception) -> dict[str, Any]:
         error = _("The import stopped with an unexpected error; nothing was written. (%(error)s)") % {
             "error": exc.__class__.__name__
         }
-    return {"status": ImportStatus.INTERRUPTED, "error": error, "finished_at": now, "progress": kept}
+    return {
+        "status": ImportStatus.INTERRUPTED,
+        "error": error,
+        "finished_at": now,
+        "progress": kept,
+        **runs.counts_so_far(job),
+    }
 
 
 def _stopped_message(job: ImportJob) -> str:

@@ -336,6 +336,7 @@ def test_a_skip_import_that_stopped_goes_on_after_its_committed_batches(
 
     assert job.status == ImportStatus.INTERRUPTED and job.can_retry and job.partly_written
     assert "after row 21" in job.error and "RuntimeError" in job.error
+    assert (job.created_count, job.failed_count) == (2 * BATCH, 0)  # what is in, shown as such
     first = dict(Account.objects.values_list("name", "pk"))
     assert len(first) == 2 * BATCH
     with pytest.raises(ValidationError):  # a new mapping would import the first rows again
@@ -364,7 +365,8 @@ def test_a_skip_import_that_stopped_goes_on_after_its_committed_batches(
 def test_an_all_or_nothing_import_that_stopped_wrote_nothing_and_starts_over(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_batches: None
 ) -> None:
-    job = _mapped(world, _file(tmp_path), "all")
+    job = services.job_dry_run(actor=world.actor(world.manager), job=_mapped(world, _file(tmp_path), "all"))
+    assert job.created_count == ROWS  # would be created
 
     def crash() -> None:
         raise RuntimeError("worker lost its database")
@@ -372,6 +374,7 @@ def test_an_all_or_nothing_import_that_stopped_wrote_nothing_and_starts_over(
     _on_batch(monkeypatch, 2, crash)
     job = services.job_commit(actor=world.actor(world.manager), job=job)
     assert job.status == ImportStatus.INTERRUPTED and "nothing was written" in job.error
+    assert job.created_count == 0  # not the check's "would be created"
     assert not Account.objects.exists() and not job.partly_written
     monkeypatch.undo()
 
