@@ -170,7 +170,13 @@ def test_a_run_marked_interrupted_while_it_still_runs_writes_nothing_more(
     # still alive: its next commit is refused, so a retry started meanwhile is the only writer.
     # (All-or-nothing on SQLite cannot be swept while it runs: it holds the one write lock.)
     job = _mapped(world, _file(tmp_path), "skip")
-    _on_row(monkeypatch, BATCH + 2, _sweep_until_marked)  # the first row of the second batch
+
+    def stall() -> None:  # once the first batch is in (on PostgreSQL it may still be in flight)
+        while ImportJob.objects.get(pk=job.pk).progress < BATCH:
+            time.sleep(0.02)
+        _sweep_until_marked()
+
+    _on_row(monkeypatch, BATCH + 2, stall)  # the first row of the second batch
 
     job = services.job_commit(actor=world.actor(world.manager), job=job)
 
