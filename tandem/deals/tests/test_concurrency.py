@@ -79,20 +79,26 @@ def _edit(user_id: int, deal_id: int, amount: Decimal) -> Callable[[], None]:
 def test_opposite_moves_and_edits_at_the_same_moment_all_succeed(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    first, second = stage_named("Qualification"), stage_named("Needs analysis")
+    # Three stages; half the deals go round them forwards, half backwards, all at once each
+    # round, while the manager edits two of them: every pair of stages is crossed both ways.
+    stages = [stage_named("Qualification"), stage_named("Needs analysis"), stage_named("Proposal")]
     people = [world.owner, world.teammate]
-    deals = [DealFactory(owner=people[i % 2], stage=first if i % 2 == 0 else second) for i in range(6)]
+    deals = [
+        DealFactory(owner=people[i % 2], stage=stages[i % 3], budget=Decimal("5000.00")) for i in range(6)
+    ]
     for deal in deals:
         DealStageHistory.objects.create(deal=deal, stage=deal.stage, entered_at=deal.stage_entered_at)
     versions = {deal.pk: deal.version for deal in deals}
+
+    def step(index: int) -> int:  # even deals forwards, odd deals backwards
+        return 1 if index % 2 == 0 else -1
+
     caplog.set_level(logging.WARNING, logger="tandem.core.db")
     manager = world.manager.pk  # sees and edits both people's deals
     for number in range(ROUNDS):
         work: list[Callable[[], None]] = []
         for index, deal in enumerate(deals):
-            # Even deals go first -> second on even rounds, odd deals the other way, and back.
-            forward = (index + number) % 2 == 0
-            target = second if forward else first
+            target = stages[(index + step(index) * (number + 1)) % 3]
             work.append(_move(people[index % 2].pk, deal.pk, target.pk))
         work.append(_edit(manager, deals[0].pk, Decimal(1000 + number)))
         work.append(_edit(manager, deals[1].pk, Decimal(2000 + number)))
@@ -101,8 +107,7 @@ def test_opposite_moves_and_edits_at_the_same_moment_all_succeed(
 
     for index, deal in enumerate(deals):
         deal.refresh_from_db()
-        expected = second if (index + ROUNDS - 1) % 2 == 0 else first  # where the last round took it
-        assert deal.stage_id == expected.pk
+        assert deal.stage_id == stages[(index + step(index) * ROUNDS) % 3].pk
         stays = DealStageHistory.objects.filter(deal=deal)
         assert stays.count() == ROUNDS + 1
         assert stays.filter(left_at__isnull=True).get().stage_id == deal.stage_id
