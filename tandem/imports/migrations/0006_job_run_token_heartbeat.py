@@ -11,7 +11,7 @@ def imports_running_write(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('imports', '0004_job_problem_summary'),
+        ('imports', '0005_job_value_options'),
     ]
 
     operations = [
