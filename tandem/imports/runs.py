@@ -121,6 +121,7 @@ TOTAL_FIELDS = (
     "failed_count",
     "warning_count",
     "problems",
+    "fills",
     "progress",
 )
 

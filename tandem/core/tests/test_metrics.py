@@ -117,9 +117,13 @@ def test_the_queue_length_is_read_from_the_broker(monkeypatch: pytest.MonkeyPatc
     # kombu: priority 0 under the queue's name, the others under name + "\x06\x16" + step.
     redis_client.rpush("celery", "a", "b")
     redis_client.rpush("celery\x06\x166", "c")
+    redis_client.rpush("imports", "d")
     monkeypatch.setattr("redis.Redis.from_url", lambda *a, **k: fakeredis.FakeRedis(server=server))
     [family] = list(metrics.QueueLengthCollector().collect())
-    assert [(s.labels, s.value) for s in family.samples] == [({"queue": "celery"}, 3.0)]
+    assert [(s.labels, s.value) for s in family.samples] == [
+        ({"queue": "celery"}, 3.0),
+        ({"queue": "imports"}, 1.0),
+    ]
 
 
 @override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0")

@@ -38,7 +38,7 @@ def environment(var_dir: Path, **extra: str) -> dict[str, str]:
     from django.db import connection
 
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-    env.update(TANDEM_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="config.settings", PYTHONUNBUFFERED="1")
+    env.update(TANDEM_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="config.settings_test", PYTHONUNBUFFERED="1")
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         db = connection.settings_dict
