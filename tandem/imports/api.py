@@ -7,6 +7,7 @@ answer is then 202 and ``GET imports/{id}/`` shows the progress.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -37,6 +38,16 @@ _ERRORS = {
     403: OpenApiResponse(description="The caller may not import these records."),
     404: OpenApiResponse(description="No such import, or not the caller's."),
 }
+_QUEUE_DOWN = {
+    503: OpenApiResponse(
+        description="The background task queue cannot be reached: the job was not started (`detail` says so)."
+    )
+}
+
+
+class QueueUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "queue_unavailable"
 
 
 class ImportJobViewSet(LanguageMixin, viewsets.GenericViewSet):
@@ -130,30 +141,49 @@ class ImportJobViewSet(LanguageMixin, viewsets.GenericViewSet):
             mapping=mapping,
             mode=values.get("mode"),
             import_duplicates=values.get("import_duplicates"),
+            decimal_separator=values.get("decimal_separator"),
+            currency=values.get("currency"),
+            amount_from_list_price=values.get("amount_from_list_price"),
         )
         return self._out(job)
 
-    def _started(self, job: ImportJob) -> Response:
+    def _started(self, start: Callable[..., ImportJob], pk: Any) -> Response:
+        try:
+            job = start(actor=self.actor, job=self._job(pk))
+        except services.QueueUnavailable as exc:
+            raise QueueUnavailable(detail=str(exc)) from exc
         code = status.HTTP_202_ACCEPTED if job.is_running else status.HTTP_200_OK
         return self._out(job, code)
 
     @extend_schema(
         summary="Check every row (dry run)",
         request=None,
-        responses={200: ImportJobSerializer, 202: ImportJobSerializer, **_ERRORS},
+        responses={200: ImportJobSerializer, 202: ImportJobSerializer, **_ERRORS, **_QUEUE_DOWN},
     )
     @action(detail=True, methods=["post"], url_path="dry-run")
     def dry_run(self, request: Request, pk: Any = None) -> Response:
-        return self._started(services.job_dry_run(actor=self.actor, job=self._job(pk)))
+        return self._started(services.job_dry_run, pk)
 
     @extend_schema(
         summary="Import the file",
         request=None,
-        responses={200: ImportJobSerializer, 202: ImportJobSerializer, **_ERRORS},
+        responses={200: ImportJobSerializer, 202: ImportJobSerializer, **_ERRORS, **_QUEUE_DOWN},
     )
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: Any = None) -> Response:
-        return self._started(services.job_commit(actor=self.actor, job=self._job(pk)))
+        return self._started(services.job_commit, pk)
+
+    @extend_schema(
+        summary="Retry an interrupted import",
+        description="An import that stopped before the end (`status` interrupted, or running with no "
+        "progress for a while: `can_retry`) runs again. In skip mode it goes on after the rows "
+        "already imported, which are not written again; all-or-nothing imports and checks start over.",
+        request=None,
+        responses={200: ImportJobSerializer, 202: ImportJobSerializer, **_ERRORS, **_QUEUE_DOWN},
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: Any = None) -> Response:
+        return self._started(services.job_retry, pk)
 
     @extend_schema(
         summary="Per-row results",

@@ -1,5 +1,5 @@
 """/api/v1/ routes of imports: api:imports-list, api:imports-detail, api:imports-mapping,
-api:imports-dry-run, api:imports-commit, api:imports-rows; and background exports:
+api:imports-dry-run, api:imports-commit, api:imports-retry, api:imports-rows; and background exports:
 api:exports-list, api:exports-detail, api:exports-download."""
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ class ImportsConfig(AppConfig):
 
         export.register_background(exportjobs.background)
 
+        # Register the Celery tasks now: the embedded scheduler (no worker, so no autodiscovery)
+        # runs the stale-import sweep by name.
+
         nav.register(
             nav.NavItem(
                 _("Customers"),

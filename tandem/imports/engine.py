@@ -5,10 +5,13 @@ One pass over the file, ``BATCH_SIZE`` rows at a time. For each batch:
 1. cells are read through the mapping (and the per-import value maps);
 2. references are resolved with one query per kind per batch (accounts, contacts, deals, leads,
    external ids), or once per import (people, stages, products, levels);
-3. every row is checked with the same rules the services apply (``customers.services`` helpers:
-   ``_clean_phones``, ``normalize_name``, ``primary_team_id`` logic, ``resolve_owner`` logic; the
-   deal and lead value rules), plus duplicate checks against ``DuplicateKey`` (one query a batch)
-   and against earlier rows of the same file;
+3. every row is checked with the same rules the services apply (``normalize_name``,
+   ``primary_team_id`` logic, ``resolve_owner`` logic; the deal and lead value rules; phones in
+   E.164, read in the row's own country), plus duplicate checks against ``DuplicateKey`` (one
+   query a batch) and against earlier rows of the same file. Values are the file's own: numbers
+   under the job's decimal separator, the job's currency for rows without one, and a blank cell
+   stays blank unless a filling rule (``fields.FILL_RULES``, counted in ``Totals.fills``) says
+   otherwise (docs/decisions/0012);
 4. when writing, records are ``bulk_create``-d / ``bulk_update``-d with their duplicate keys,
    side records (lifecycle transitions, stage history, line items) and history entries; on
    PostgreSQL new accounts go in as one statement a batch (``statements``).
@@ -37,8 +40,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, models, transaction
@@ -52,6 +53,7 @@ from tandem.activities.models import Activity, ActivityKind
 from tandem.core import access, history, naming
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction, HistoryEntry
+from tandem.core.phones import DEFAULT_REGION, normalize_phone
 from tandem.customers import dedupe
 from tandem.customers.models import (
     Account,
@@ -64,7 +66,6 @@ from tandem.customers.models import (
 )
 from tandem.customers.normalize import name_prefix, normalize_name
 from tandem.customers.serializers import mask_email, mask_phone
-from tandem.customers.services import _clean_phones
 from tandem.deals.models import (
     Deal,
     DealLine,
@@ -79,7 +80,7 @@ from tandem.leads.models import Lead, LeadStatus
 from tandem.org.models import Membership, User
 
 from . import fields as F_
-from . import reading, statements
+from . import reading, runs, statements
 from .models import ImportJob, ImportRowResult, RowStatus
 
 logger = logging.getLogger(__name__)
@@ -120,10 +121,6 @@ _PLAIN_EMAIL = re.compile(
     r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
     re.IGNORECASE | re.ASCII,
 )
-
-
-def progress_key(job_id: int) -> str:
-    return f"imports:job:{job_id}:progress"
 
 
 class Plan:
@@ -167,6 +164,10 @@ class Plan:
     def warn(self, field_name: str | None, message: str) -> None:
         self.messages.append({"column": self.column(field_name), "message": str(message), "level": "warning"})
 
+    def fill(self, rule: str) -> None:
+        """The row got a value by one of the rules the mapping shows (``fields.FILL_RULES``)."""
+        self.extra.setdefault("fills", []).append(rule)
+
     def column(self, field_name: str | None) -> str:
         if field_name is None:
             return ""
@@ -191,10 +192,23 @@ class Totals:
     # Rows with a problem, by (level, column), and the first message of each as an example.
     problem_rows: Counter[tuple[str, str]] = field(default_factory=Counter)
     problem_examples: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Rows (that go in) given a value by each filling rule.
+    fills: Counter[str] = field(default_factory=Counter)
 
     def count_problems(self, plans: Iterable[Plan]) -> None:
         for plan in plans:
             self.count_row_problems(plan.messages)
+            if not plan.failed and "fills" in plan.extra:
+                self.fills.update(set(plan.extra["fills"]))
+
+    def fill_summary(self) -> list[dict[str, Any]]:
+        """Each filling rule that gave rows a value, and how many rows, in the rules' order."""
+        order = list(F_.FILL_RULES)
+        return [
+            {"rule": rule, "rows": rows}
+            for rule, rows in sorted(self.fills.items(), key=lambda kv: order.index(kv[0]))
+            if rows
+        ]
 
     def count_row_problems(self, messages: Iterable[dict[str, str]]) -> None:
         """One row's messages: each (level, column) counts once for the row."""
@@ -326,6 +340,13 @@ class Importer:
         )
         self.message = f"import #{job.pk}"
         self.now = timezone.now()
+        # How values are read: the file's decimal separator, its currency (for rows that give
+        # none), wall times and "today" in the importing person's time zone.
+        self.separator = job.decimal_separator or "."
+        self.file_currency = job.currency or ""
+        self.fill_amount = bool(job.amount_from_list_price)
+        self.tz = zone_of(actor)
+        self.today = timezone.localdate(self.now, self.tz)
         self.totals = Totals()
         self.seen_external: dict[str, int] = {}
         self.seen_ids: dict[int, int] = {}
@@ -347,6 +368,9 @@ class Importer:
         # Records this import created: found again in the database by a later batch they are not
         # "records like this that exist" (their rows are reported as rows of this file).
         self.written_ids: set[int] = set()
+        # Rows whose results and progress are committed (skip mode): where the next batch's
+        # commit moves the job's progress on from (``runs.commit_progress``).
+        self.committed = job.progress
         self.account_ids = _IdBlock(Account)
         self._attnames: dict[str, str] = {}
         # Messages repeated row after row, translated once (the language is the job's throughout).
@@ -436,6 +460,40 @@ class Importer:
             }
         self.kind_labels = {kind: str(rule.get_kind_display()) for kind, rule in self.rules.items()}
 
+    # --- Going on after an earlier run ----------------------------------------------------------
+
+    def resume(self, done: Iterable[tuple[int, list[str]]]) -> None:
+        """Carry on after the rows ``done`` that an earlier run of this job committed (skip mode).
+
+        Their stored results count into the totals; of the rows themselves only what later rows
+        are compared with is kept: external ids and products seen (a later row with the same one is
+        still "also on row N", not an update of the record row N created), and parents to link
+        at the end. Records they created are ordinary existing records to later rows' duplicate
+        checks.
+        """
+        stored: dict[int, tuple[str, int | None]] = {}
+        totals = self.totals = stored_totals(self.job, stored)
+        if totals.total != self.committed:
+            logger.warning(
+                "import #%s: %s rows committed but %s results stored",
+                self.job.pk,
+                self.committed,
+                totals.total,
+            )
+        for number, cells in done:
+            plan = self._plan(number, cells)
+            external = plan.raw.get("external_id", "")
+            if external:
+                self.seen_external.setdefault(external, number)
+            if self.resource == "product":
+                key = _product_key(plan)
+                if key[1]:
+                    self.seen_codes.setdefault(f"{key[0]}:{key[1]}", number)
+            status, record_id = stored.get(number, (RowStatus.ERROR, None))
+            if plan.raw.get("parent") and status != RowStatus.ERROR and record_id is not None:
+                plan.obj = _Written(record_id, plan.raw.get("name", ""), "")
+                self.parent_links.append((number, plan))
+
     # --- Reading a batch ---------------------------------------------------------------------
 
     def _plan(self, number: int, cells: list[str]) -> Plan:
@@ -475,6 +533,8 @@ class Importer:
         self._match_existing(plans)
         self._unmask(plans)
         self._resolve_references(plans)
+        if self.resource == "contact" and self.phone_fields:
+            self._account_regions(plans)
         check = getattr(self, f"_check_{self.resource}")
         for plan in plans:
             self._parse(plan)
@@ -654,7 +714,7 @@ class Importer:
         for plan in plans:
             code = plan.raw.get("code", "")
             name = plan.raw.get("name", "")
-            key = ("code", code.casefold()) if code else ("name", _loose(name))
+            key = _product_key(plan)
             if not key[1]:
                 continue
             first = self.seen_codes.get(f"{key[0]}:{key[1]}")
@@ -780,14 +840,17 @@ class Importer:
             base = base.annotate(name_lower=Lower("name"))
         found = list(
             access.visible(self.actor, resource, base.filter(query)).values_list(
-                "pk", "name", "external_id", *(["name_key"] if resource == "account" else [])
+                "pk", "name", "external_id", *(["name_key", "country"] if resource == "account" else [])
             )[:20000]
         )
         by_key: dict[str, list[tuple[int, str]]] = defaultdict(list)
         by_external: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        countries: dict[int, str] = {}
         for row in found:
             pk, name, external = row[0], row[1], row[2]
             key = row[3] if resource == "account" else name.casefold()
+            if resource == "account":
+                countries[pk] = row[4]
             by_key[key].append((pk, name))
             if external:
                 by_external[external].append((pk, name))
@@ -803,6 +866,9 @@ class Importer:
                 candidates = exact if len(exact) == 1 else candidates
             if len(candidates) == 1:
                 plan.extra[f"{field_name}_id"] = candidates[0][0]
+                plan.extra[f"{field_name}_name"] = candidates[0][1]
+                if candidates[0][0] in countries:  # a contact's phones are read in its account's country
+                    plan.extra["region"] = countries[candidates[0][0]]
             elif len(candidates) > 1:
                 plan.error(
                     field_name,
@@ -836,6 +902,21 @@ class Importer:
             if suggestion:
                 message += " " + _("Did you mean “%(suggestion)s”?") % {"suggestion": suggestion}
             plan.error(field_name, message)
+
+    def _account_regions(self, plans: list[Plan]) -> None:
+        """Contacts updated without an account column: their account's country, for their phones
+        (one query a batch)."""
+        wanted = {
+            p.match.account_id
+            for p in plans
+            if p.match is not None and "region" not in p.extra and p.match.account_id is not None
+        }
+        if not wanted:
+            return
+        countries = dict(Account.all_objects.filter(pk__in=sorted(wanted)).values_list("pk", "country"))
+        for plan in plans:
+            if plan.match is not None and "region" not in plan.extra:
+                plan.extra["region"] = countries.get(plan.match.account_id, "")
 
     def _owner(self, plan: Plan, field_name: str = "owner") -> int | None:
         """The owner a row names, with the rules of ``resolve_owner`` (assign grant, active)."""
@@ -887,7 +968,13 @@ class Importer:
                 values[name] = text
                 continue
             try:
-                values[name] = self._cell(target, text)
+                if kind == F_.DECIMAL:
+                    number = F_.read_number(text, self.separator, target.decimal_places)
+                    values[name] = number.value
+                    if number.currencies is not None:  # checked against the row's currency
+                        plan.extra.setdefault("marks", {})[name] = number.currencies
+                else:
+                    values[name] = self._cell(target, text)
             except F_.CellError as exc:
                 plan.error(name, str(exc))
             except F_.CellRead as read:
@@ -905,11 +992,34 @@ class Importer:
         if not updating:
             for target in self.unmapped_required:
                 plan.error(None, _("The column for “%(field)s” is not mapped.") % {"field": target.title})
-        phone_fields = self.phone_fields
-        if phone_fields:
-            for name, messages in _clean_phones(values, phone_fields).items():
-                for message in messages:
-                    plan.error(name, message)
+        if self.phone_fields:
+            self._phones(plan)
+
+    def _phones(self, plan: Plan) -> None:
+        """Phone numbers read in the row's own country: its country column (accounts, leads),
+        its account's country (contacts), the record's stored country; the default country
+        only when there is none. Stored in E.164."""
+        values = plan.values
+        region = values.get("country") or plan.extra.get("region") or ""
+        if not region and plan.match is not None:
+            region = getattr(plan.match, "country", "") or ""
+        region = region or DEFAULT_REGION
+        for name in self.phone_fields:
+            text = values.get(name)
+            if not text:
+                continue
+            normalized = normalize_phone(text, region)
+            if normalized is None:
+                plan.error(
+                    name,
+                    _(
+                        "“%(text)s” is not a phone number in %(country)s; write it with its country "
+                        "code, e.g. +44 20 7946 0958 or +86 138 0013 8000."
+                    )
+                    % {"text": text, "country": region},
+                )
+            else:
+                values[name] = normalized
 
     def _cell(self, target: F_.TargetField, text: str) -> Any:
         kind = target.kind
@@ -928,11 +1038,11 @@ class Importer:
         if kind == F_.DATE:
             return F_.parse_date(text)
         if kind == F_.DATETIME:
-            return F_.parse_datetime(text)
+            return F_.parse_datetime(text, self.tz)
         if kind == F_.DECIMAL:
-            return F_.parse_decimal(text)
+            return F_.parse_decimal(text, self.separator, target.decimal_places)
         if kind == F_.INT:
-            return F_.parse_int(text)
+            return F_.parse_int(text, self.separator)
         if kind == F_.BOOL:
             return F_.parse_bool(text)
         if kind == F_.CHOICE:
@@ -1004,17 +1114,102 @@ class Importer:
         if probability is not None and not (0 <= probability <= 100):
             plan.error("probability", _("Enter a percentage from 0 to 100."))
         self._deal_stage(plan)
+        self._currency(plan)
         product_text = plan.raw.get("product", "")
         if product_text:
             self._deal_product(plan, product_text)
+            if "product" in plan.extra:
+                self._deal_amount(plan)
         if plan.match is None and not (values.get("name") or "").strip():
-            # Exports of other systems often have no deal name: account and product name it.
-            parts = [plan.raw.get("account", ""), plan.raw.get("product", "")]
-            derived = " · ".join(p for p in parts if p)
-            if derived:
-                values["name"] = derived[:200]
-            else:
-                plan.error("name", _("This field is required."))
+            self._deal_name(plan)
+
+    def _deal_name(self, plan: Plan) -> None:
+        """A new deal the file does not name (other systems' exports often have no name column):
+        "account – product" when the row has both, else its external id, else refused. The row
+        says which name it gets."""
+        account = plan.extra.get("account_name") or ""
+        product: Product | None = plan.extra.get("product") or plan.extra.get("unpriced_product")
+        external = plan.values.get("external_id") or ""
+        if account and product is not None:
+            name, rule = f"{account} – {product.name}", "name_account_product"
+        elif external:
+            name, rule = external, "name_external_id"
+        else:
+            plan.error(
+                "name",
+                _(
+                    "This deal has no name: map a name column, or give the row an account and a "
+                    "product, or an external id."
+                ),
+            )
+            return
+        plan.values["name"] = name[:200]
+        plan.fill(rule)
+        if not plan.failed:  # what the deal will be called (a row that fails is not named)
+            plan.warn("name", _("No name in the file: named “%(name)s”.") % {"name": name[:200]})
+
+    def _currency(self, plan: Plan) -> None:
+        """The row's currency: its currency cell, else the file's currency (counted), else
+        refused; never a default. A money cell written with a currency mark (``€12``, ``USD
+        12``) must agree with it."""
+        values = plan.values
+        if not values.get("currency"):
+            if self.file_currency:
+                values["currency"] = self.file_currency
+                plan.fill("currency")
+            elif plan.match is None:
+                plan.error(
+                    "currency",
+                    _(
+                        "This row has no currency: fill its currency cell, or choose the currency of "
+                        "the file on the mapping step."
+                    ),
+                )
+                return
+        currency = values.get("currency") or getattr(plan.match, "currency", "")
+        for name, currencies in plan.extra.get("marks", {}).items():
+            if currency and currency not in currencies:
+                plan.error(
+                    name,
+                    _("This amount is written in %(written)s, but the row's currency is %(currency)s.")
+                    % {"written": "/".join(sorted(currencies)), "currency": currency},
+                )
+
+    def _deal_amount(self, plan: Plan) -> None:
+        """A deal row naming a product: the product becomes its line item at the row's amount.
+        A blank amount stays blank unless the import fills it from the list price (its option)."""
+        values = plan.values
+        product: Product = plan.extra["product"]
+        if values.get("amount") is not None:
+            return
+        if plan.match is not None and plan.match.amount is not None:
+            # A blank cell leaves a deal's amount as it is, whatever the options say.
+            plan.extra["line_amount"] = plan.match.amount
+            return
+        if not self.fill_amount:
+            plan.extra["unpriced_product"] = plan.extra.pop("product")  # still names the deal
+            plan.warn(
+                "amount",
+                _(
+                    "No amount: the product “%(name)s” is not added as a line item, since its price "
+                    "on this deal is unknown."
+                )
+                % {"name": product.display_name},
+            )
+            return
+        currency = values.get("currency") or getattr(plan.match, "currency", "")
+        if product.currency != currency:
+            plan.error(
+                "amount",
+                _(
+                    "No amount, and the list price of “%(name)s” is in %(price_currency)s, not "
+                    "%(currency)s: it cannot fill it."
+                )
+                % {"name": product.display_name, "price_currency": product.currency, "currency": currency},
+            )
+            return
+        values["amount"] = product.list_price
+        plan.fill("amount_list_price")
 
     def _deal_stage(self, plan: Plan) -> None:
         pipeline = self.default_pipeline
@@ -1060,17 +1255,28 @@ class Importer:
                 return
         plan.extra["stage"] = stage
         values = plan.values
-        # Historical deals: stage guidance is not applied; status and close date follow the kind.
+        # Historical deals: stage guidance is not applied; status follows the stage's kind. An
+        # open deal has no close date; a closed one keeps the close date the file gives, else
+        # its expected close date (a rule, counted), else none: never the day of the import.
         if stage.kind == StageKind.OPEN:
             if values.get("closed_on") is not None:
-                values.setdefault("expected_close_date", values["closed_on"])
-            values["closed_on"] = None
+                if values.get("expected_close_date") is None:
+                    values["expected_close_date"] = values["closed_on"]
+                    plan.fill("expected_close_date")
+                else:
+                    plan.warn("closed_on", _("An open deal has no close date: this one is left out."))
+            if values.get("closed_on") is not None or getattr(plan.match, "closed_on", None) is not None:
+                values["closed_on"] = None
         elif values.get("closed_on") is None and getattr(plan.match, "closed_on", None) is None:
-            values["closed_on"] = values.get("expected_close_date") or timezone.localdate(self.now)
+            expected = values.get("expected_close_date") or getattr(plan.match, "expected_close_date", None)
+            if expected is not None:
+                values["closed_on"] = expected
+                plan.fill("closed_on")
         if stage.kind == StageKind.LOST:
             current = getattr(plan.match, "lost_reason", "") if plan.match is not None else ""
             if not (values.get("lost_reason") or current or "").strip():
                 values["lost_reason"] = _("imported")
+                plan.fill("lost_reason")
 
     def _deal_product(self, plan: Plan, text: str) -> None:
         product = self.product_codes.get(text.casefold())
@@ -1105,6 +1311,7 @@ class Importer:
         price = plan.values.get("list_price")
         if price is not None and price < 0:
             plan.error("list_price", _("The amount cannot be negative."))
+        self._currency(plan)
 
     def _check_activity(self, plan: Plan) -> None:
         match = plan.match
@@ -1114,21 +1321,25 @@ class Importer:
         for link in ("account", "contact", "lead", "deal"):
             if f"{link}_id" in plan.extra:
                 values[f"{link}_id"] = plan.extra[f"{link}_id"]
-        if match is None:
-            values["kind"] = values.get("kind") or ActivityKind.CALL
-            values["occurred_at"] = values.get("occurred_at") or self.now
+        if match is None and not values.get("kind"):
+            values["kind"] = ActivityKind.NOTE
+            plan.fill("activity_kind")
         subject = values.get("subject", getattr(match, "subject", ""))
         content = values.get("content", getattr(match, "content", ""))
         if not (subject or content):
             plan.error("content" if "content" in plan.columns else "subject", _("Write what happened."))
         occurred = values.get("occurred_at")
-        if occurred is not None and occurred > self.now + datetime.timedelta(minutes=5):
+        if occurred is None:
+            # Not the time of the import: a follow-up's time is what it records (an update keeps its own).
+            if match is None and not plan.raw.get("occurred_at"):
+                plan.error("occurred_at", _("Give the date (and time) of the follow-up."))
+        elif occurred > self.now + datetime.timedelta(minutes=5):
             plan.error(
                 "occurred_at",
                 _("A follow-up cannot be in the future; plan it as the next follow-up instead."),
             )
         next_on = values.get("next_follow_up_on")
-        if next_on is not None and next_on < timezone.localdate(self.now):
+        if next_on is not None and next_on < self.today:
             plan.error("next_follow_up_on", _("The next follow-up must be today or later."))
         links = ("account", "contact", "lead", "deal")
         if not any(
@@ -1480,7 +1691,11 @@ class Importer:
         sql = statements.account_batch_sql(
             tuple(attname for _name, attname, _d in extra), with_results=results is not None
         )
-        params: list[Any] = [
+        params: list[Any] = []
+        if results is not None:  # moves the job's progress on from what this run committed last
+            token = str(self.job.run_token) if self.job.run_token else None
+            params += [self.totals.total, self.job.pk, token, self.committed]
+        params += [
             statements.dumps(rows),
             statements.dumps([defaults[f.attname] for f in fields]),
             _content_type(Account).pk,
@@ -1497,7 +1712,6 @@ class Importer:
                     [[r.row_number, r.status, r.record_id, r.messages, r.values] for r in results]
                 ),
             ]
-            params += [self.totals.total, self.job.pk]
         params += [Account._meta.db_table, more_ids]
         return sql, params
 
@@ -1527,10 +1741,9 @@ class Importer:
         objs: list[Deal] = []
         for plan in new:
             stage: Stage = plan.extra["stage"]
+            # Currency and amount are the row's (``_currency``, ``_deal_amount``): a blank amount
+            # stays blank.
             values = {k: v for k, v in plan.values.items() if k not in ("stage_entered_at",)}
-            values.setdefault("currency", settings.DEFAULT_CURRENCY)
-            if values.get("amount") is None:
-                values["amount"] = Decimal("0")
             obj = Deal(
                 **values,
                 owner_id=cast(int, plan.owner_id),
@@ -1591,7 +1804,8 @@ class Importer:
         )
 
     def _write_lines(self, plans: list[Plan]) -> None:
-        """One line item per row: the product at the row's amount (or its list price)."""
+        """One line item per row: the product at the row's amount (``_deal_amount`` decided it;
+        a row without an amount has no product left to add)."""
         if not plans:
             return
         deals = [(p, p.obj if p.obj is not None else p.match) for p in plans]
@@ -1600,8 +1814,9 @@ class Importer:
         retotal: list[Deal] = []
         for plan, deal in deals:
             product: Product = plan.extra["product"]
-            given = plan.values.get("amount")
-            price = given if given is not None else product.list_price
+            price = plan.values.get("amount")
+            if price is None:
+                price = plan.extra["line_amount"]
             lines.append(
                 DealLine(
                     deal_id=deal.pk,
@@ -1658,8 +1873,7 @@ class Importer:
         new, old = self._split(plans)
         objs = []
         for plan in new:
-            values = dict(plan.values)
-            values.setdefault("currency", settings.DEFAULT_CURRENCY)
+            values = dict(plan.values)  # with its currency (``_currency``)
             if values.get("list_price") is None:
                 values.pop("list_price", None)
             if values.get("is_active") is None:
@@ -1775,6 +1989,36 @@ class Importer:
         if updates:
             Account.all_objects.bulk_update(updates, ["parent_id"], batch_size=500)
         return warnings
+
+
+def stored_totals(job: ImportJob, rows: dict[int, tuple[str, int | None]] | None = None) -> Totals:
+    """The totals of the row results stored for ``job`` (what a run committed); ``rows`` collects
+    each row's status and record."""
+    totals = Totals()
+    for number, status, record_id, messages in (
+        ImportRowResult.objects.filter(job=job)
+        .values_list("row_number", "status", "record_id", "messages")
+        .iterator(chunk_size=5000)
+    ):
+        if rows is not None:
+            rows[number] = (status, record_id)
+        totals.total += 1
+        if status == RowStatus.ERROR:
+            totals.failed += 1
+        else:
+            totals.valid += 1
+            totals.created += status == RowStatus.CREATED
+            totals.updated += status == RowStatus.UPDATED
+        if messages:
+            totals.warnings += any(m.get("level") == "warning" for m in messages)
+            totals.count_row_problems(messages)
+    return totals
+
+
+def _product_key(plan: Plan) -> tuple[str, str]:
+    """What makes two rows of a product file the same product: the code, else the name."""
+    code = plan.raw.get("code", "")
+    return ("code", code.casefold()) if code else ("name", _loose(plan.raw.get("name", "")))
 
 
 class _Written(NamedTuple):
@@ -1899,6 +2143,16 @@ def _copy_rows(model: Any, columns: list[str], rows: Iterable[tuple[Any, ...]]) 
                 copy.write_row(row)
 
 
+def zone_of(actor: Actor) -> datetime.tzinfo:
+    """The importing person's time zone, in which a file's wall times are read (the server's
+    when theirs is unknown): the same in a dry run, a background job and the CLI."""
+    name = getattr(actor.user, "time_zone", "") or ""
+    try:
+        return zoneinfo.ZoneInfo(name) if name else timezone.get_default_timezone()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
+
+
 def _status_of(stage: Stage) -> str:
     return {StageKind.OPEN: DealStatus.OPEN, StageKind.WON: DealStatus.WON, StageKind.LOST: DealStatus.LOST}[
         StageKind(stage.kind)
@@ -1914,12 +2168,20 @@ def _content_type(model: type[models.Model]) -> Any:
 # --- Running a job ----------------------------------------------------------------------------
 
 
-def _save_progress(job: ImportJob, importer: Importer, *, persist: bool) -> None:
-    totals = importer.totals
-    job.progress = totals.total
-    cache.set(progress_key(job.pk), totals.total, timeout=3600)
+def _save_progress(job: ImportJob, importer: Importer, *, persist: bool, beat: bool = True) -> None:
+    """The rows done so far. ``persist``: in the transaction of a batch being committed, moved on
+    from what this run committed last (``runs.commit_progress``: refused, with the batch, if the
+    job is no longer this run's). Otherwise a heartbeat (``beat=False``: none from here, where a
+    statement in flight writes it)."""
+    done = importer.totals.total
+    job.progress = done
     if persist:
-        ImportJob.objects.filter(pk=job.pk).update(progress=totals.total)
+        runs.commit_progress(job, done=done, previous=importer.committed)
+        importer.committed = done
+    elif beat:
+        runs.beat(job, done=done)
+    else:
+        runs.remember_progress(job.pk, done)
 
 
 def _save_results(job: ImportJob, results: list[RowResult]) -> None:
@@ -1967,6 +2229,7 @@ def store_totals(job: ImportJob, totals: Totals) -> None:
     job.failed_count = totals.failed
     job.warning_count = totals.warnings
     job.problems = totals.problem_summary()
+    job.fills = totals.fill_summary()
     job.progress = totals.total
 
 
@@ -2098,22 +2361,21 @@ def execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
         return _execute(job, actor, commit=commit)
 
 
-def zone_of(actor: Actor) -> Any:
-    try:
-        return zoneinfo.ZoneInfo(getattr(actor.user, "time_zone", "") or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
 def _execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
     path = Path(job.file.path)
     info = reading.FileInfo(
         format=job.format, encoding=job.encoding, delimiter=job.delimiter, sheet=job.sheet
     )
-    ImportRowResult.objects.filter(job=job).delete()
+    all_or_nothing = commit and job.mode == "all"
+    # Skip mode commits batch by batch: a retried import goes on after the rows an earlier run
+    # committed (the job's progress), which are not read as rows again. Otherwise it starts over.
+    resume = job.progress if commit and not all_or_nothing else 0
+    if not resume:
+        ImportRowResult.objects.filter(job=job).delete()
     importer = Importer(job, actor)
     rows = reading.iter_rows(path, info)
-    all_or_nothing = commit and job.mode == "all"
+    if resume:
+        importer.resume(islice(rows, resume))
     if _pipelined(commit):
         if all_or_nothing:
             return _execute_all_pipelined(job, importer, rows)
@@ -2139,6 +2401,7 @@ def _execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
             _save_progress(job, importer, persist=False)
         if not failed:
             _link_parents(job, importer, write=True)
+            runs.seal(job, importer.totals)  # done, in the transaction that holds the rows
         else:
             transaction.set_rollback(True)
     if failed:
@@ -2189,7 +2452,8 @@ def _execute_skip_sent(job: ImportJob, importer: Importer, rows: Iterable[tuple[
             )
             importer.written_ids.update(p.obj.pk for p in good)
             importer.account_ids.add(sender.send(sql, params))
-            _save_progress(job, importer, persist=False)
+            importer.committed = importer.totals.total  # once the statement lands (else it raises)
+            _save_progress(job, importer, persist=False, beat=False)  # the statement beats
     except BaseException:
         sender.abandon()  # the batch in flight lands or fails on its own; its progress says which
         raise
@@ -2234,6 +2498,7 @@ def _execute_all_pipelined(
                 plans = importer.check_batch(chunk)
                 if not any(p.failed for p in plans):
                     writer.submit(functools.partial(write, plans))
+                    runs.beat(job)  # from this connection: the writer's transaction is open
                     continue
                 writer.finish(rollback=True)  # the writer is idle from here: its totals are final
                 writer = None
@@ -2244,6 +2509,7 @@ def _execute_all_pipelined(
             _save_progress(job, importer, persist=False)
         if writer is not None:
             writer.submit(functools.partial(_link_parents, job, importer, write=True))
+            writer.submit(functools.partial(runs.seal, job, importer.totals))
     except BaseException:
         if writer is not None:
             writer.finish(rollback=True)

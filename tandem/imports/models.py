@@ -38,6 +38,14 @@ class ImportInterface(models.TextChoices):
     CLI = "cli", _("command line")
 
 
+class DecimalSeparator(models.TextChoices):
+    """How the file writes numbers (``fields.read_number``): the decimal mark; the other one
+    may group thousands."""
+
+    POINT = ".", _("Point: 12,500.50")
+    COMMA = ",", _("Comma: 12.500,50")
+
+
 class ImportStatus(models.TextChoices):
     UPLOADED = "uploaded", _("Uploaded")
     MAPPED = "mapped", _("Mapped")
@@ -46,6 +54,8 @@ class ImportStatus(models.TextChoices):
     IMPORTING = "importing", _("Importing")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    # Stopped before the end (its process died, or an unexpected error): retry resumes it.
+    INTERRUPTED = "interrupted", _("Interrupted")
 
 
 class ImportJob(TimeStampedModel):
@@ -67,6 +77,20 @@ class ImportJob(TimeStampedModel):
     interface = models.CharField(
         _("started from"), max_length=3, choices=ImportInterface.choices, default=ImportInterface.WEB
     )
+    # How values the file does not spell out are read or filled, chosen on the mapping step and
+    # shown in the dry run (``fills``): nothing is assumed silently.
+    decimal_separator = models.CharField(
+        _("decimal separator"), max_length=1, choices=DecimalSeparator.choices, default=DecimalSeparator.POINT
+    )
+    currency = models.CharField(
+        _("currency of the file"),
+        max_length=3,
+        blank=True,
+        help_text=_("The currency of every row whose currency cell is blank or not mapped."),
+    )
+    amount_from_list_price = models.BooleanField(
+        _("fill a blank amount from the product's list price"), default=False
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )
@@ -81,6 +105,8 @@ class ImportJob(TimeStampedModel):
     # The most frequent problems by column and level, with the first message of each as an example
     # (engine.Totals.problem_summary): what to fix first in a large file.
     problems = models.JSONField(_("most frequent problems"), default=list, blank=True)
+    # How many rows each filling rule gave a value (engine.Totals.fill_summary): [{"rule", "rows"}].
+    fills = models.JSONField(_("values filled by a rule"), default=list, blank=True)
     progress = models.PositiveIntegerField(_("rows done"), default=0)
     error = models.TextField(_("error"), blank=True)
     created_by = models.ForeignKey(
@@ -91,6 +117,13 @@ class ImportJob(TimeStampedModel):
     )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The current (or last) run: its token, whether it writes (an import) or only checks, the
+    # rows an earlier run had committed when it resumed, and its latest sign of life
+    # (imports.runs: claimed once per token; a job without a heartbeat for a while is stale).
+    run_token = models.UUIDField(_("run"), null=True, blank=True, editable=False)
+    run_writes = models.BooleanField(_("the run imports"), default=False)
+    resumed_from = models.PositiveIntegerField(_("resumed after rows"), default=0)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")
@@ -107,6 +140,18 @@ class ImportJob(TimeStampedModel):
     @property
     def is_running(self) -> bool:
         return self.status in (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+
+    @property
+    def can_retry(self) -> bool:
+        """Interrupted (or running with no sign of life: the sweep has not come by yet)."""
+        from .runs import is_stale
+
+        return self.status == ImportStatus.INTERRUPTED or is_stale(self)
+
+    @property
+    def partly_written(self) -> bool:
+        """Skip mode wrote some of the file before the run stopped: only a retry may go on."""
+        return self.run_writes and self.mode == ImportMode.SKIP and self.progress > 0 and not self.committed
 
     @property
     def percent(self) -> int:

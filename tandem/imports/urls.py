@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/sheet/", views.job_sheet, name="job-sheet"),
     path("<int:pk>/dry-run/", views.job_dry_run, name="job-dry-run"),
     path("<int:pk>/commit/", views.job_commit, name="job-commit"),
+    path("<int:pk>/retry/", views.job_retry, name="job-retry"),
     path("<int:pk>/progress/", views.job_progress, name="job-progress"),
     path("<int:pk>/errors.csv", views.job_errors_csv, name="job-errors-csv"),
 ]

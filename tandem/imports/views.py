@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -21,9 +22,9 @@ from django.views.decorators.http import require_POST
 from tandem.core import access
 
 from . import exportjobs, reading, selectors, services
-from .fields import VALUE_MAP_KINDS, fields_for
+from .fields import RESOURCE_RULES, VALUE_MAP_KINDS, field_map, fields_for, fill_label
 from .forms import SaveMappingForm, UploadForm
-from .models import ImportJob, ImportResource, ImportStatus
+from .models import DecimalSeparator, ImportJob, ImportResource, ImportStatus
 
 PAGE_SIZE = 50
 
@@ -93,12 +94,43 @@ def _mapping_from_post(job: ImportJob, data: Any) -> dict[str, Any]:
     return {"columns": columns, "values": values}
 
 
+# The mapping step's options of how values are read (``services.check_value_options``).
+VALUE_OPTIONS = ("decimal_separator", "currency")
+
+
+def _value_options(job: ImportJob, data: Any = None) -> dict[str, Any]:
+    """The options as posted, else as the job holds them."""
+    if data is None:
+        return {
+            "decimal_separator": job.decimal_separator,
+            "currency": job.currency,
+            "amount_from_list_price": job.amount_from_list_price,
+        }
+    return {
+        "decimal_separator": data.get("decimal_separator") or job.decimal_separator,
+        "currency": data.get("currency", job.currency),
+        "amount_from_list_price": data.get("amount_from_list_price") == "on",
+    }
+
+
+def _value_rules(job: ImportJob) -> list[str]:
+    """The filling rules the import applies to blank cells and unmapped columns, as the mapping
+    step lists them (the currency and the list-price option have their own fields)."""
+    return [
+        fill_label(rule)
+        for rule in RESOURCE_RULES.get(job.resource, ())
+        if rule not in ("currency", "amount_list_price")
+    ]
+
+
 def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     actor = access.get_actor(request)
     job = selectors.job_get(actor=actor, pk=pk)
     if job.committed or job.is_running:
         return redirect(job)
     mapping = job.mapping
+    options = _value_options(job)
+    option_errors: dict[str, list[str]] = {}
     errors: list[str] = []
     save_form = SaveMappingForm(prefix="save")
     status = 200
@@ -110,6 +142,7 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, _("Mapping “%(name)s” loaded. Check it and go on.") % {"name": saved.name})
     if request.method == "POST":
         mapping = _mapping_from_post(job, request.POST)
+        options = _value_options(job, request.POST)
         action = request.POST.get("action", "check")
         try:
             if action == "save-mapping":
@@ -133,12 +166,20 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
                     mapping=mapping,
                     mode=request.POST.get("mode") or job.mode,
                     import_duplicates=request.POST.get("import_duplicates") == "on",
+                    **options,
                 )
                 job = services.job_dry_run(actor=actor, job=job)
                 return redirect(job)
         except ValidationError as exc:
-            errors = _errors(exc)
+            if hasattr(exc, "error_dict"):  # an option's error goes next to its field
+                option_errors = {k: v for k, v in exc.message_dict.items() if k in VALUE_OPTIONS}
+                errors = [m for k, v in exc.message_dict.items() if k not in VALUE_OPTIONS for m in v]
+            else:
+                errors = _errors(exc)
             status = 400
+        except services.QueueUnavailable as exc:
+            errors = [str(exc)]
+            status = 503
     preview: list[list[str]] = []
     try:
         info = reading.FileInfo(
@@ -177,6 +218,13 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         "save_form": save_form,
         "saved_mappings": selectors.saved_mappings(actor=actor, resource=job.resource),
         "modes": job._meta.get_field("mode").choices,
+        "options": options,
+        "option_errors": option_errors,
+        "separators": DecimalSeparator.choices,
+        "currencies": settings.CURRENCIES,
+        "has_currency": "currency" in field_map(job.resource),
+        "currency_column": next((h for h, f in columns.items() if f == "currency"), ""),
+        "value_rules": _value_rules(job),
     }
     return render(request, "imports/job_mapping.html", context, status=status)
 
@@ -210,6 +258,11 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "shown": shown,
         "progress": services.job_progress(job),
         "dry": not job.committed and job.status == ImportStatus.VALIDATED,
+        "fills": [{"label": fill_label(f["rule"]), "rows": f["rows"]} for f in job.fills or []],
+        "currency_column": next(
+            (h for h, f in (job.mapping or {}).get("columns", {}).items() if f == "currency"), ""
+        ),
+        "has_currency": "currency" in field_map(job.resource),
     }
     return render(request, "imports/job_detail.html", context)
 
@@ -234,6 +287,22 @@ def job_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
         services.job_dry_run(actor=actor, job=job)
     except ValidationError as exc:
         messages.error(request, " ".join(_errors(exc)))
+    except services.QueueUnavailable as exc:
+        messages.error(request, str(exc))
+    return redirect("imports:job-detail", pk=job.pk)
+
+
+@require_POST
+def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run an interrupted import again (skip mode: on from the rows already imported)."""
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    try:
+        job = services.job_retry(actor=actor, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+    except services.QueueUnavailable as exc:
+        messages.error(request, str(exc))
     return redirect("imports:job-detail", pk=job.pk)
 
 
@@ -245,6 +314,9 @@ def job_commit(request: HttpRequest, pk: int) -> HttpResponse:
         job = services.job_commit(actor=actor, job=job)
     except ValidationError as exc:
         messages.error(request, " ".join(_errors(exc)))
+        return redirect("imports:job-detail", pk=job.pk)
+    except services.QueueUnavailable as exc:
+        messages.error(request, str(exc))
         return redirect("imports:job-detail", pk=job.pk)
     if job.status == ImportStatus.DONE:
         messages.success(

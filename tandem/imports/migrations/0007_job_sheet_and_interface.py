@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('imports', '0004_job_problem_summary'),
+        ('imports', '0006_job_run_token_heartbeat'),
     ]
 
     operations = [

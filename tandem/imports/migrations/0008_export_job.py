@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('imports', '0005_job_sheet_and_interface'),
+        ('imports', '0007_job_sheet_and_interface'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
