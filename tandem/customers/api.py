@@ -40,7 +40,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tandem.core import access
+from tandem.core import access, export
 from tandem.core.api import ScopedViewSet, TandemAPIView
 from tandem.core.export import Column, ExportMixin
 from tandem.core.phones import format_phone
@@ -80,7 +80,9 @@ EXPORT_PARAMETERS = [
         "format",
         str,
         enum=["json", "csv", "xlsx"],
-        description="csv or xlsx: download every filtered row (needs the export grant).",
+        description="csv or xlsx: download every filtered row (needs the export grant). More rows "
+        "than TANDEM_EXPORT_BACKGROUND_ROWS answer 202 with a background export to poll at "
+        "/api/v1/exports/{id}/ and then download.",
     )
 ]
 
@@ -197,10 +199,10 @@ class AccountViewSet(CrmModelViewSet):
             (gettext_lazy("Owner"), lambda a: person(a.owner)),
             (gettext_lazy("Team"), lambda a: person(a.team)),
             (gettext_lazy("Level"), lambda a: person(a.level)),
-            (gettext_lazy("Lifecycle stage"), lambda a: a.get_lifecycle_display()),
+            (gettext_lazy("Lifecycle stage"), export.display("lifecycle")),
             (gettext_lazy("Industry"), lambda a: a.industry),
-            (gettext_lazy("Source"), lambda a: a.get_source_display()),
-            (gettext_lazy("Channel"), lambda a: a.get_channel_display()),
+            (gettext_lazy("Source"), export.display("source")),
+            (gettext_lazy("Channel"), export.display("channel")),
             (gettext_lazy("Phone"), _masked_phone),
             (gettext_lazy("Email"), _masked_email),
             (gettext_lazy("Website"), lambda a: a.website),

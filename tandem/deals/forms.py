@@ -16,6 +16,7 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -107,6 +108,12 @@ class DealForm(TablerForm):
         help_text=_("With line items, the amount is their total."),
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in settings.CURRENCIES])
+    opened_on = forms.DateField(
+        label=_("Opened on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("The day work on the deal started. Empty on a new deal: today."),
+    )
     expected_close_date = forms.DateField(label=_("Expected close date"), required=False, widget=DateInput())
     probability = forms.IntegerField(
         label=_("Probability (%)"),
@@ -135,6 +142,7 @@ class DealForm(TablerForm):
         "account",
         "amount",
         "currency",
+        "opened_on",
         "expected_close_date",
         "probability",
         "source",
@@ -176,13 +184,12 @@ class DealForm(TablerForm):
             del self.fields["owner"]
         if deal is None:
             del self.fields["version"]
+            self.fields["opened_on"].initial = timezone.localdate()
         self.fields["stage"].widget.attrs["data-deal-stage"] = ""
 
     def service_data(self) -> dict[str, Any]:
-        data = {k: self.cleaned_data[k] for k in self.DATA_FIELDS if k in self.cleaned_data}
-        if data.get("amount") is None:
-            data["amount"] = Decimal("0")
-        return data
+        # An empty amount stays empty (unknown is not 0).
+        return {k: self.cleaned_data[k] for k in self.DATA_FIELDS if k in self.cleaned_data}
 
 
 class DealContactForm(TablerForm):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 
 from tandem.core import access, history, naming
 from tandem.core.access import Actor
+from tandem.core.db import retry_on_lock_conflict
 from tandem.core.errors import VersionConflict
 from tandem.core.models import HistoryAction
 from tandem.core.services import record_soft_delete
@@ -46,6 +47,7 @@ DEAL_FIELDS = (
     "account",
     "amount",
     "currency",
+    "opened_on",
     "expected_close_date",
     "probability",
     "lost_reason",
@@ -176,8 +178,7 @@ def _clean_values(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
                 errors["amount"] = [_("Enter a number.")]
             elif values["amount"] < 0:
                 errors["amount"] = [_("The amount cannot be negative.")]
-    if values.get("amount") is None and "amount" in values:
-        values["amount"] = Decimal("0")
+    # An amount left empty stays empty: unknown is not 0 (decision 0012).
     probability = values.get("probability")
     if probability is not None:
         try:
@@ -230,6 +231,8 @@ def deal_create(
             raise ValidationError({"stage": [_("This pipeline has no stages.")]})
     values.setdefault("currency", settings.DEFAULT_CURRENCY)
     now = timezone.now()
+    if values.get("opened_on") is None:  # work on it starts today, in the person's time zone
+        values["opened_on"] = timezone.localdate(now)
     deal = Deal(**values, owner=final_owner, team_id=primary_team_id(final_owner), created_by=actor.user)
     assert final_owner is not None
     _apply_stage(deal, stage, now)
@@ -297,6 +300,7 @@ def _set_lines(deal: Deal, lines: Sequence[Mapping[str, Any]]) -> None:
         Deal.all_objects.filter(pk=deal.pk).update(amount=deal.amount)
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def deal_update(
     *,
@@ -310,7 +314,11 @@ def deal_update(
     lines: Sequence[Mapping[str, Any]] | None = None,
 ) -> Deal:
     """Edit a deal. A stale ``version`` raises ``VersionConflict`` (409) with the current values."""
-    deal = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+    # The deal's row alone, without a join: FOR UPDATE over a join locks the stage too (two people
+    # moving deals between two stages in opposite directions deadlocked), and a join re-checked
+    # after waiting for someone's move would no longer find the deal. NO KEY: follow-ups and stage
+    # history that merely point at the deal are not held up. The stage is read after the lock.
+    deal = Deal.objects.select_for_update(no_key=True).get(pk=deal.pk)
     access.require(actor, "edit", "deal", deal)
     if version is not None and version != deal.version:
         raise VersionConflict(current=deal_snapshot(deal), version=deal.version)
@@ -359,6 +367,7 @@ def deal_update(
     return deal
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def deal_move(
     *, actor: Actor, deal: Deal, stage: Stage, version: int | None = None, lost_reason: str = ""

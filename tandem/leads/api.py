@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tandem.core import export
 from tandem.core.export import Column
 from tandem.core.phones import format_phone
 from tandem.customers.api import (
@@ -82,8 +83,8 @@ class LeadViewSet(CrmModelViewSet):
             (gettext_lazy("Mobile"), lambda lead: format_phone(lead.mobile)),
             (gettext_lazy("Phone"), lambda lead: format_phone(lead.phone)),
             (gettext_lazy("Email"), lambda lead: lead.email),
-            (gettext_lazy("Status"), lambda lead: lead.get_status_display()),
-            (gettext_lazy("Source"), lambda lead: lead.get_source_display()),
+            (gettext_lazy("Status"), export.display("status")),
+            (gettext_lazy("Source"), export.display("source")),
             (gettext_lazy("Owner"), lambda lead: person(lead.owner)),
             (gettext_lazy("Tags"), tag_names),
             (gettext_lazy("Last follow-up"), lambda lead: lead.last_follow_up_at),

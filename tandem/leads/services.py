@@ -229,7 +229,7 @@ def lead_convert(
             data={
                 "name": (deal_name or "").strip() or account.name,
                 "account": account,
-                "amount": deal_amount or 0,
+                "amount": deal_amount,  # empty stays empty (deals decision 0012)
                 "expected_close_date": deal_expected_close_date,
                 "source": lead.source,
                 "channel": lead.channel,

@@ -494,7 +494,7 @@ def test_it_runs_reclaim_and_reminders_from_the_schedule(world: World, pool: Poo
     assert {"pool-reclaim", "follow-up-reminders"} <= set(settings.CELERY_BEAT_SCHEDULE)
     account = _followed_up(AccountFactory(owner=world.owner, pool=pool), 45)
 
-    ran = scheduler.run_due({})
+    ran = scheduler.run_due()
 
     assert {"pool-reclaim", "follow-up-reminders"} <= set(ran)
     account.refresh_from_db()
