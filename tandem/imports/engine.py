@@ -389,6 +389,8 @@ class Importer:
             self.resource == "product" and actor.has("product", "manage")
         )
         self.can_assign = actor.has(self.resource, "assign")
+        self.owner_candidate_ids: set[int] | None = None  # access.owner_candidates, read when needed
+        self.owner_refusals: dict[int, str] = {}
         self._load_once()
 
     # --- Things loaded once per import ------------------------------------------------------
@@ -946,7 +948,25 @@ class Importer:
         if not active:
             plan.error(field_name, _("The owner must be an active person."))
             return None
+        refusal = self._owner_refusal(pk)
+        if refusal:
+            plan.error(field_name, refusal)
+            return None
         return pk
+
+    def _owner_refusal(self, pk: int) -> str | None:
+        """Why the importer may not give records to person ``pk`` (``access.owner_refusal``: they
+        may not own this kind of record, or are out of the importer's reach), once per person."""
+        if self.owner_candidate_ids is None:
+            self.owner_candidate_ids = set(
+                access.owner_candidates(self.actor, self.resource).values_list("pk", flat=True)
+            )
+        if pk in self.owner_candidate_ids:
+            return None
+        if pk not in self.owner_refusals:
+            user = User.objects.filter(pk=pk).first()
+            self.owner_refusals[pk] = access.owner_refusal(self.actor, self.resource, user) or ""
+        return self.owner_refusals[pk] or None
 
     # --- Cells to values ---------------------------------------------------------------------
 
