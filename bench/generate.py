@@ -275,6 +275,7 @@ def generate(
                 else None,
                 "lost_reason": "price" if stage.kind == "lost" else "",
                 "stage_entered_at": created,
+                "opened_on": timezone.localdate(created),
                 "created_at": created,
                 "updated_at": created,
                 "version": 1,

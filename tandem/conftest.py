@@ -130,6 +130,16 @@ def _default_language_after_each_test() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _default_time_zone_after_each_test() -> Iterator[None]:
+    """A request activates its person's time zone in the worker; the next test starts in the
+    server's own, whatever ran before it."""
+    yield
+    from django.utils import timezone
+
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _names_read_afresh() -> None:
     """core.naming keeps the names it read until the next request starts; a test starts afresh."""
     from tandem.core import naming

@@ -3,6 +3,7 @@
 Every API view derives from ``TandemAPIView`` (or ``ScopedViewSet``), which
 
 - answers in the caller's language: an explicit ``Accept-Language`` first, then the person's setting;
+- shows instants in the caller's own time zone (dates stay dates);
 - gets querysets from the access policy only: ``ScopedViewSet`` subclasses give ``base_queryset``
   and cannot override ``get_queryset`` (enforced at class creation).
 
@@ -14,11 +15,12 @@ they change with ``version_read`` (docs/decisions/0012).
 from __future__ import annotations
 
 import re
+import zoneinfo
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import trans_real
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -74,6 +76,22 @@ def _activate_language(request: Request) -> None:
     request.LANGUAGE_CODE = language
 
 
+def _activate_time_zone(request: Request) -> None:
+    """The caller's own time zone, in which instants are shown (``2026-07-01T08:00:00-04:00`` for
+    a person in New York). The web middleware cannot do it for the API: a token is only read
+    by DRF, after the middleware has run, so without this every token holder read the server's
+    zone."""
+    user = getattr(request, "user", None)
+    name = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
+    try:
+        if name:
+            timezone.activate(zoneinfo.ZoneInfo(name))
+            return
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        pass
+    timezone.deactivate()
+
+
 class ApiTokenScheme(OpenApiAuthenticationExtension):
     """Documents ``Authorization: Token <key>`` (tandem.security) in the OpenAPI schema."""
 
@@ -90,6 +108,8 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
 
 class LanguageMixin:
+    """The caller's language and time zone, once DRF knows who the caller is (session or token)."""
+
     # Every API view's OpenAPI description: errors, exports and integer ranges documented (core.openapi).
     schema: ViewInspector | None = AutoSchema()
     # Records are found by their integer id (routers: ``<int:pk>``); the schema says so too.
@@ -99,6 +119,7 @@ class LanguageMixin:
         _activate_language(request)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         _activate_language(request)
+        _activate_time_zone(request)
 
     @property
     def actor(self) -> access.Actor:

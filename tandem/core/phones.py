@@ -1,7 +1,8 @@
 """Phone numbers: accept what people type, store E.164, show a readable grouping.
 
-``+86 138 0013 8000``, ``13800138000`` and ``(021) 6234-5678`` are all accepted; numbers without
-a country code are read as Chinese numbers unless another default region is given.
+``+86 138 0013 8000``, ``13800138000`` and ``(021) 6234-5678`` are all accepted. A number without
+a country code is read in the country it belongs to (``region``: an account's or a lead's
+country, a contact's account's), and as a Chinese number only when there is none.
 """
 
 from __future__ import annotations
@@ -14,27 +15,29 @@ DEFAULT_REGION = "CN"
 
 
 # Parsing costs ~15 µs a number; imports and duplicate checks normalise the same text again
-# (the raw cell, then the stored E.164 value). Pure function, bounded memo.
-_MEMO: dict[str, str | None] = {}
+# (the raw cell, then the stored E.164 value). Pure function, bounded memo: keyed by the text
+# for the default region (the common case), by (region, text) for the others.
+_MEMO: dict[str | tuple[str, str], str | None] = {}
 _MEMO_SIZE = 200_000
 _UNSEEN = object()  # a memo miss (None is a remembered answer: not a phone number)
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
-    """E.164 (``+8613800138000``), or None when the text is not a possible phone number."""
-    if region != DEFAULT_REGION:
+    """E.164 (``+8613800138000``), or None when the text is not a possible phone number in
+    ``region`` (an ISO 3166 code such as ``GB``; blank means the default region)."""
+    region = (region or DEFAULT_REGION).upper()
+    if not isinstance(raw, str):
         return _normalize_phone(raw, region)
-    if isinstance(raw, str):
-        known = _MEMO.get(raw, _UNSEEN)
-        if known is not _UNSEEN:
-            return known  # type: ignore[return-value]
+    key: str | tuple[str, str] = raw if region == DEFAULT_REGION else (region, raw)
+    known = _MEMO.get(key, _UNSEEN)
+    if known is not _UNSEEN:
+        return known  # type: ignore[return-value]
     result = _normalize_phone(raw, region)
-    if isinstance(raw, str):
-        if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.clear()
-        _MEMO[raw] = result
-        if result is not None:
-            _MEMO[result] = result  # E.164 reads back as itself
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[key] = result
+    if result is not None:
+        _MEMO[result] = result  # E.164 reads back as itself, in any region
     return result
 
 

@@ -1253,7 +1253,7 @@ class _Builder:
             update: dict[str, Any] = {}
             required = target.required_fields or []
             # What the next stage asks for is known by the time the deal moves there.
-            if "budget" in required and deal.budget is None:
+            if "budget" in required and deal.budget is None and deal.amount is not None:
                 update["budget"] = (deal.amount * Decimal("1.2")).quantize(Decimal("1"))
             if "decision_maker" in required and not deal.decision_maker:
                 update["decision_maker"] = contacts[0].name if contacts else ("总经理" if chinese else "CEO")

@@ -15,7 +15,8 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +24,7 @@ from tandem.activities.models import ActivityKind
 from tandem.core import access, naming
 from tandem.core.access import Actor
 from tandem.customers.models import Account, Channel, Contact, Source
-from tandem.org.forms import LanguageNamesForm, PersonChoiceField, TablerForm, active_people
+from tandem.org.forms import LanguageNamesForm, PersonChoiceField, TablerForm
 from tandem.org.models import User
 
 from .models import ContactRole, Deal, Pipeline, Product, Stage, StageKind
@@ -107,6 +108,12 @@ class DealForm(TablerForm):
         help_text=_("With line items, the amount is their total."),
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in settings.CURRENCIES])
+    opened_on = forms.DateField(
+        label=_("Opened on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("The day work on the deal started. Empty on a new deal: today."),
+    )
     expected_close_date = forms.DateField(label=_("Expected close date"), required=False, widget=DateInput())
     probability = forms.IntegerField(
         label=_("Probability (%)"),
@@ -135,6 +142,7 @@ class DealForm(TablerForm):
         "account",
         "amount",
         "currency",
+        "opened_on",
         "expected_close_date",
         "probability",
         "source",
@@ -163,7 +171,12 @@ class DealForm(TablerForm):
         self.fields["stage"].queryset = Stage.objects.filter(pk__in=stage_ids)  # type: ignore[attr-defined]
         self.fields["stage"].widget.choices = stage_choices(pipelines)
         if can_assign:
-            self.fields["owner"].queryset = active_people(actor)  # type: ignore[attr-defined]
+            owners = access.owner_candidates(actor, "deal")
+            if deal is not None:  # the current owner stays a choice, whoever they are
+                owners = User.objects.filter(Q(pk__in=owners.values("pk")) | Q(pk=deal.owner_id)).order_by(
+                    "display_name", "id"
+                )
+            self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
             if deal is None:
                 self.fields["owner"].empty_label = _("Me")  # type: ignore[attr-defined]
                 self.fields["owner"].help_text = _("Empty: you.")
@@ -171,13 +184,12 @@ class DealForm(TablerForm):
             del self.fields["owner"]
         if deal is None:
             del self.fields["version"]
+            self.fields["opened_on"].initial = timezone.localdate()
         self.fields["stage"].widget.attrs["data-deal-stage"] = ""
 
     def service_data(self) -> dict[str, Any]:
-        data = {k: self.cleaned_data[k] for k in self.DATA_FIELDS if k in self.cleaned_data}
-        if data.get("amount") is None:
-            data["amount"] = Decimal("0")
-        return data
+        # An empty amount stays empty (unknown is not 0).
+        return {k: self.cleaned_data[k] for k in self.DATA_FIELDS if k in self.cleaned_data}
 
 
 class DealContactForm(TablerForm):
@@ -334,7 +346,8 @@ class ReassignForm(TablerForm):
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_people(actor)  # type: ignore[attr-defined]
+        # People who may own deals, within the actor's reach: nobody who could not open it.
+        self.fields["owner"].queryset = access.owner_candidates(actor, "deal")  # type: ignore[attr-defined]
 
 
 class FollowUpForm(TablerForm):
@@ -365,7 +378,7 @@ class BulkForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_people(actor)  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = access.owner_candidates(actor, "deal")  # type: ignore[attr-defined]
 
     def clean_ids(self) -> list[int]:
         ids: list[int] = self.cleaned_data["ids"]

@@ -127,8 +127,14 @@ class Deal(SoftDeleteModel, TimeStampedModel):
     )
     stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals")
     status = models.CharField(_("status"), max_length=4, choices=DealStatus.choices, default=DealStatus.OPEN)
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    # Empty when nobody has said (docs/decisions/0012): an unknown amount is not 0. Board and
+    # list totals count an empty amount as nothing.
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    # The day work on the deal started: a date, not an instant (it reads the same everywhere).
+    opened_on = models.DateField(
+        _("opened on"), null=True, blank=True, help_text=_("The day work on the deal started.")
+    )
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     probability = models.PositiveSmallIntegerField(

@@ -206,6 +206,7 @@ class DealSerializer(serializers.ModelSerializer[Deal]):
             "status_label",
             "amount",
             "currency",
+            "opened_on",
             "expected_close_date",
             "closed_on",
             "probability",
@@ -271,8 +272,20 @@ class DealInputSerializer(serializers.Serializer[Deal]):
         queryset=Pipeline.objects.filter(is_active=True), required=False
     )
     stage = stage_ref(required=False)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False)
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        allow_null=True,
+        help_text=_("Empty (null) when not known."),
+    )
     currency = serializers.ChoiceField(choices=settings.CURRENCIES, required=False)
+    opened_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_("The day work on the deal started; a new deal without it: today."),
+    )
     expected_close_date = serializers.DateField(required=False, allow_null=True)
     probability = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
     lost_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)

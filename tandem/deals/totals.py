@@ -26,6 +26,8 @@ TABLE = "deals_dealstagetotal"
 KEY = "stage_id, owner_id, team_id, currency"
 KEY_EXPR = "stage_id, owner_id, COALESCE(team_id, 0), currency"  # a null team is one key
 TRIGGERS = ("deals_stage_total_insert", "deals_stage_total_delete", "deals_stage_total_update")
+# A deal's amount may be unknown (empty): it counts as nothing in the totals (decision 0012).
+AMOUNT = "COALESCE(amount, 0)"
 
 # PostgreSQL: statement-level triggers with transition tables, one aggregated insert per
 # statement (an import batch of 2,000 deals adds a handful of rows, not 2,000).
@@ -34,7 +36,7 @@ PG_INSTALL = [
     CREATE OR REPLACE FUNCTION deals_stage_total_insert() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         INSERT INTO {TABLE} ({KEY}, deals, amount)
-        SELECT {KEY}, COUNT(*), SUM(amount) FROM new_deals WHERE deleted_at IS NULL GROUP BY {KEY};
+        SELECT {KEY}, COUNT(*), SUM({AMOUNT}) FROM new_deals WHERE deleted_at IS NULL GROUP BY {KEY};
         RETURN NULL;
     END $$
     """,
@@ -42,7 +44,7 @@ PG_INSTALL = [
     CREATE OR REPLACE FUNCTION deals_stage_total_delete() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         INSERT INTO {TABLE} ({KEY}, deals, amount)
-        SELECT {KEY}, -COUNT(*), -SUM(amount) FROM old_deals WHERE deleted_at IS NULL GROUP BY {KEY};
+        SELECT {KEY}, -COUNT(*), -SUM({AMOUNT}) FROM old_deals WHERE deleted_at IS NULL GROUP BY {KEY};
         RETURN NULL;
     END $$
     """,
@@ -53,9 +55,9 @@ PG_INSTALL = [
     BEGIN
         INSERT INTO {TABLE} ({KEY}, deals, amount)
         SELECT {KEY}, SUM(deals), SUM(amount) FROM (
-            SELECT {KEY}, 1 AS deals, amount FROM new_deals WHERE deleted_at IS NULL
+            SELECT {KEY}, 1 AS deals, {AMOUNT} AS amount FROM new_deals WHERE deleted_at IS NULL
             UNION ALL
-            SELECT {KEY}, -1, -amount FROM old_deals WHERE deleted_at IS NULL
+            SELECT {KEY}, -1, -{AMOUNT} FROM old_deals WHERE deleted_at IS NULL
         ) AS delta
         GROUP BY {KEY}
         HAVING SUM(deals) <> 0 OR SUM(amount) <> 0;
@@ -100,24 +102,24 @@ SQLITE_INSTALL = [
     CREATE TRIGGER deals_stage_total_insert AFTER INSERT ON deals_deal
     WHEN NEW.deleted_at IS NULL BEGIN
         INSERT INTO {TABLE} ({KEY}, deals, amount)
-        VALUES (NEW.stage_id, NEW.owner_id, NEW.team_id, NEW.currency, 1, NEW.amount);
+        VALUES (NEW.stage_id, NEW.owner_id, NEW.team_id, NEW.currency, 1, COALESCE(NEW.amount, 0));
     END
     """,
     f"""
     CREATE TRIGGER deals_stage_total_delete AFTER DELETE ON deals_deal
     WHEN OLD.deleted_at IS NULL BEGIN
         INSERT INTO {TABLE} ({KEY}, deals, amount)
-        VALUES (OLD.stage_id, OLD.owner_id, OLD.team_id, OLD.currency, -1, -OLD.amount);
+        VALUES (OLD.stage_id, OLD.owner_id, OLD.team_id, OLD.currency, -1, -COALESCE(OLD.amount, 0));
     END
     """,
     f"""
     CREATE TRIGGER deals_stage_total_update
     AFTER UPDATE OF stage_id, owner_id, team_id, currency, amount, deleted_at ON deals_deal BEGIN
         INSERT INTO {TABLE} ({KEY}, deals, amount)
-        SELECT OLD.stage_id, OLD.owner_id, OLD.team_id, OLD.currency, -1, -OLD.amount
+        SELECT OLD.stage_id, OLD.owner_id, OLD.team_id, OLD.currency, -1, -COALESCE(OLD.amount, 0)
         WHERE OLD.deleted_at IS NULL;
         INSERT INTO {TABLE} ({KEY}, deals, amount)
-        SELECT NEW.stage_id, NEW.owner_id, NEW.team_id, NEW.currency, 1, NEW.amount
+        SELECT NEW.stage_id, NEW.owner_id, NEW.team_id, NEW.currency, 1, COALESCE(NEW.amount, 0)
         WHERE NEW.deleted_at IS NULL;
     END
     """,
@@ -127,7 +129,7 @@ SQLITE_UNINSTALL = [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS]
 
 FILL = f"""
     INSERT INTO {TABLE} ({KEY}, deals, amount)
-    SELECT {KEY}, COUNT(*), SUM(amount) FROM deals_deal WHERE deleted_at IS NULL GROUP BY {KEY}
+    SELECT {KEY}, COUNT(*), SUM({AMOUNT}) FROM deals_deal WHERE deleted_at IS NULL GROUP BY {KEY}
 """
 
 # Fold every key that has more than one row, or whose rows sum to nothing. Folding any set of

@@ -12,7 +12,7 @@ import datetime
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -42,6 +42,8 @@ TEXT, EMAIL, PHONE, DATE, DATETIME, DECIMAL, INT, BOOL, CHOICE, COUNTRY, CURRENC
     "country",
     "currency",
 )
+# A record's own id in Tandem: the row updates that record (within what the person may see and edit).
+ID = "id"
 # References to other records, resolved by name (one query per batch, or one per import).
 OWNER, ACCOUNT, CONTACT, LEAD, DEAL, STAGE, PIPELINE, PRODUCT, LEVEL, PARENT = (
     "owner",
@@ -60,8 +62,45 @@ REFERENCE_KINDS = {OWNER, ACCOUNT, CONTACT, LEAD, DEAL, STAGE, PIPELINE, PRODUCT
 VALUE_MAP_KINDS = {OWNER, STAGE, CHOICE, PRODUCT, LEVEL, PIPELINE}
 
 
+# Rules that give a row a value its file does not (a blank cell, an unmapped column). Each is
+# shown on the mapping step and counted in the dry run and the result (``ImportJob.fills``);
+# no other value is ever made up.
+FILL_RULES: dict[str, Promise] = {
+    "currency": gettext_lazy("Currency: the file's currency"),
+    "name_account_product": gettext_lazy("Deal name: “account – product”"),
+    "name_external_id": gettext_lazy("Deal name: its external id"),
+    "amount_list_price": gettext_lazy("Amount: the product's list price"),
+    "expected_close_date": gettext_lazy("Expected close date: the close date given for an open deal"),
+    "closed_on": gettext_lazy("Close date: the expected close date of a won or lost deal"),
+    "lost_reason": gettext_lazy("Lost reason: “imported”, for a lost deal without one"),
+    "activity_kind": gettext_lazy("Kind of follow-up: note, when none is given"),
+}
+# The rules each kind of record may apply (the mapping step lists them).
+RESOURCE_RULES: dict[str, tuple[str, ...]] = {
+    "deal": (
+        "currency",
+        "name_account_product",
+        "name_external_id",
+        "amount_list_price",
+        "expected_close_date",
+        "closed_on",
+        "lost_reason",
+    ),
+    "product": ("currency",),
+    "activity": ("activity_kind",),
+}
+
+
+def fill_label(rule: str) -> str:
+    return str(FILL_RULES.get(rule, rule))
+
+
 class CellError(ValueError):
     """A cell that cannot be read; ``str(exc)`` is the message for the person."""
+
+
+class DigitsLost(CellError):
+    """A number with more decimals than its field keeps: rounding it would change it."""
 
 
 class CellRead(Exception):
@@ -82,6 +121,7 @@ class TargetField:
     choices: type[models.TextChoices] | None = None
     synonyms: tuple[str, ...] = ()
     max_length: int | None = None
+    decimal_places: int = 2  # numbers: how many decimals the field keeps
 
     @property
     def title(self) -> str:
@@ -100,6 +140,13 @@ def _max_length(model: type[models.Model], name: str) -> int | None:
         return getattr(model._meta.get_field(name), "max_length", None)
     except Exception:
         return None
+
+
+def _decimal_places(model: type[models.Model], name: str) -> int:
+    try:
+        return int(getattr(model._meta.get_field(name), "decimal_places", None) or 0)
+    except Exception:
+        return 0
 
 
 def _f(
@@ -121,6 +168,19 @@ def _f(
         choices=choices,
         synonyms=synonyms,
         max_length=max_length,
+        decimal_places=_decimal_places(model, name) if kind == DECIMAL else 0,
+    )
+
+
+def _tandem_id() -> TargetField:
+    """The record's own id: Tandem's exports carry it, so an exported file imports back onto the
+    same records. Not suggested for a bare "id" column (another system's ids are external ids),
+    except in a file recognised as Tandem's own list export (``suggest_mapping``)."""
+    return TargetField(
+        name="tandem_id",
+        kind=ID,
+        label=gettext_lazy("Tandem ID"),
+        synonyms=("tandem id", "tandem_id", "tandem 编号", "tandem编号"),
     )
 
 
@@ -161,6 +221,7 @@ S_NEXT = ("next follow-up", "next follow up", "下次跟进", "下次跟进日�
 def _account_fields() -> list[TargetField]:
     m = Account
     return [
+        _tandem_id(),
         _f(
             m,
             "name",
@@ -229,6 +290,7 @@ def _account_fields() -> list[TargetField]:
 def _contact_fields() -> list[TargetField]:
     m = Contact
     return [
+        _tandem_id(),
         _f(
             m,
             "name",
@@ -253,6 +315,7 @@ def _contact_fields() -> list[TargetField]:
 def _lead_fields() -> list[TargetField]:
     m = Lead
     return [
+        _tandem_id(),
         _f(m, "name", required=True, synonyms=("name", "full name", "contact name", "姓名", "联系人")),
         _f(m, "external_id", synonyms=(*S_EXTERNAL, "lead_id", "lead id", "线索编号")),
         _f(
@@ -294,6 +357,7 @@ def _lead_fields() -> list[TargetField]:
 def _deal_fields() -> list[TargetField]:
     m = Deal
     return [
+        _tandem_id(),
         _f(
             m,
             "name",
@@ -348,12 +412,26 @@ def _deal_fields() -> list[TargetField]:
             DATE,
             synonyms=("close_date", "close date", "closed date", "closed", "成交日期", "关闭日期"),
         ),
+        # A date the work on the deal started: a date, not an instant (midnight somewhere).
         _f(
             m,
-            "stage_entered_at",
-            DATETIME,
-            synonyms=("engage_date", "engage date", "engaged", "engaged on", "开始日期"),
+            "opened_on",
+            DATE,
+            synonyms=(
+                "engage_date",
+                "engage date",
+                "engaged",
+                "engaged on",
+                "opened",
+                "opened on",
+                "open date",
+                "start date",
+                "开始日期",
+                "立项日期",
+                "创建日期",
+            ),
         ),
+        _f(m, "stage_entered_at", DATETIME),
         _f(m, "probability", INT, synonyms=("probability", "win probability", "概率", "赢率")),
         _f(m, "lost_reason", synonyms=("lost reason", "loss reason", "输单原因", "丢单原因")),
         _f(m, "competitor", synonyms=("competitor", "竞争对手")),
@@ -370,6 +448,7 @@ def _deal_fields() -> list[TargetField]:
 def _product_fields() -> list[TargetField]:
     m = Product
     return [
+        _tandem_id(),
         _f(m, "name", required=True, synonyms=("name", "product", "product name", "产品", "产品名称")),
         _f(m, "code", synonyms=("code", "sku", "product code", "item code", "编码", "产品编码", "货号")),
         _f(m, "family", synonyms=("family", "series", "product line", "系列", "产品系列")),
@@ -398,6 +477,7 @@ def _product_fields() -> list[TargetField]:
 def _activity_fields() -> list[TargetField]:
     m = Activity
     return [
+        _tandem_id(),
         _f(
             m,
             "kind",
@@ -462,11 +542,59 @@ def _candidates(target: TargetField) -> tuple[set[str], set[str], set[str]]:
     return {header_key(target.name)}, labels, {header_key(s) for s in target.synonyms}
 
 
+# Tandem's own API list exports (``?format=csv|xlsx``), whose headers are labels in the reader's
+# language: their "ID" column is the record's Tandem id.
+API_EXPORTS = {
+    "account": "tandem.customers.api.AccountViewSet",
+    "contact": "tandem.customers.api.ContactViewSet",
+    "lead": "tandem.leads.api.LeadViewSet",
+    "deal": "tandem.deals.api.DealViewSet",
+    "product": "tandem.deals.api.ProductViewSet",
+    "activity": "tandem.activities.api.ActivityViewSet",
+}
+_EXPORT_HEADERS: dict[str, tuple[frozenset[str], ...]] = {}
+
+
+def api_export_headers(resource: str) -> tuple[frozenset[str], ...]:
+    """The keys of the headers of Tandem's API export of ``resource``, one set per language."""
+    if resource not in _EXPORT_HEADERS:
+        from django.utils.module_loading import import_string
+
+        columns = import_string(API_EXPORTS[resource])().export_columns()
+        sets = []
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                sets.append(frozenset(header_key(str(header)) for header, _getter in columns))
+        _EXPORT_HEADERS[resource] = tuple(sets)
+    return _EXPORT_HEADERS[resource]
+
+
+def is_api_export(resource: str, headers: list[str]) -> bool:
+    """Is the file Tandem's own API export of ``resource`` (in either language), perhaps edited?
+
+    Its first column is "ID", and its columns and the export's are nearly the same (a column or
+    two added or deleted). Another system's file that merely has "id", "name" and "phone"
+    columns is not: its "id" is that system's (an external id)."""
+    keys = {header_key(h) for h in headers}
+    if not headers or header_key(headers[0]) != "id":
+        return False
+    for known in api_export_headers(resource):
+        shared = len(keys & known)
+        if shared >= 0.9 * len(known) and shared >= 0.9 * len(keys):
+            return True
+    return False
+
+
 def suggest_mapping(resource: str, headers: list[str]) -> dict[str, str]:
     """``{header: field}`` for the headers we recognise; each field is used once.
 
-    Exact field names win over labels (English or Chinese), which win over synonyms.
+    Exact field names win over labels (English or Chinese), which win over synonyms. In a file
+    that is Tandem's own API export, its "ID" column is the records' Tandem id.
     """
+    if headers and is_api_export(resource, headers):
+        rest = suggest_mapping(resource, headers[1:])
+        rest.pop(headers[0], None)
+        return {headers[0]: "tandem_id", **{h: f for h, f in rest.items() if f != "tandem_id"}}
     targets = fields_for(resource)
     keyed = [(h, header_key(h)) for h in headers]
     sets = [(t, _candidates(t)) for t in targets]
@@ -517,7 +645,9 @@ def parse_date(text: str) -> datetime.date:
     raise CellError(date_message())
 
 
-def parse_datetime(text: str) -> datetime.datetime:
+def parse_datetime(text: str, tz: datetime.tzinfo | None = None) -> datetime.datetime:
+    """A date and time as written, in ``tz`` (the importing person's time zone; the current one
+    when not given). A date alone is its midnight there."""
     value = unicodedata.normalize("NFKC", text).strip()
     match_time = _TIME.match(value)
     hour = minute = second = 0
@@ -529,34 +659,188 @@ def parse_datetime(text: str) -> datetime.datetime:
             raise CellError(_("Enter a time such as 14:30."))
     day = parse_date(value)
     naive = datetime.datetime(day.year, day.month, day.day, hour, minute, second)
-    return timezone.make_aware(naive, timezone.get_current_timezone())
+    return timezone.make_aware(naive, tz or timezone.get_current_timezone())
 
 
-_MONEY_NOISE = re.compile(r"[\s,，¥￥$€£]|元|rmb|cny|usd|eur", re.IGNORECASE)
+# Currency marks a money cell may carry before or after its number, and the currencies each
+# can stand for ("$" is several dollars, "¥" the yuan and the yen).
+_CURRENCY_MARKS: dict[str, frozenset[str]] = {
+    "US$": frozenset({"USD"}),
+    "HK$": frozenset({"HKD"}),
+    "S$": frozenset({"SGD"}),
+    "$": frozenset({"USD", "HKD", "SGD"}),
+    "¥": frozenset({"CNY", "JPY"}),
+    "€": frozenset({"EUR"}),
+    "£": frozenset({"GBP"}),
+    "元": frozenset({"CNY"}),
+    "人民币": frozenset({"CNY"}),
+    "美元": frozenset({"USD"}),
+    "欧元": frozenset({"EUR"}),
+    "英镑": frozenset({"GBP"}),
+    "日元": frozenset({"JPY"}),
+    "港元": frozenset({"HKD"}),
+    "港币": frozenset({"HKD"}),
+    "RMB": frozenset({"CNY"}),
+    "CNY": frozenset({"CNY"}),
+    "USD": frozenset({"USD"}),
+    "EUR": frozenset({"EUR"}),
+    "GBP": frozenset({"GBP"}),
+    "HKD": frozenset({"HKD"}),
+    "JPY": frozenset({"JPY"}),
+    "SGD": frozenset({"SGD"}),
+}
+_MARKS = "|".join(re.escape(m) for m in sorted(_CURRENCY_MARKS, key=len, reverse=True))
+_LEADING_MARK = re.compile(rf"^(?P<mark>{_MARKS})\s*", re.IGNORECASE)
+_TRAILING_MARK = re.compile(rf"\s*(?P<mark>{_MARKS})$", re.IGNORECASE)
+# What grouping may look like besides the other separator: spaces (NFKC turns no-break and thin
+# spaces into plain ones) and apostrophes (1'234.50).
+_SPACE_GROUPING = (" ", "'", "’")
+DECIMAL_SEPARATORS = (".", ",")
 
 
-def parse_decimal(text: str) -> Decimal:
-    value = _MONEY_NOISE.sub("", unicodedata.normalize("NFKC", text))
-    negative = value.startswith("(") and value.endswith(")")
-    value = value.strip("()")
-    try:
-        number = Decimal(value)
-    except InvalidOperation as exc:
-        raise CellError(_("Enter a number, e.g. 12,500.00 or ¥12,500.")) from exc
-    if not number.is_finite():
-        raise CellError(_("Enter a number, e.g. 12,500.00 or ¥12,500."))
+@dataclass(frozen=True)
+class Number:
+    """A number cell as written: its exact value, and the currencies its mark (if any) names."""
+
+    value: Decimal
+    currencies: frozenset[str] | None = None
+
+
+def number_formats(separator: str) -> str:
+    """The formats a number cell may take under ``separator``, for messages."""
+    if separator == ",":
+        return _(
+            "Enter a number with “,” as the decimal separator, e.g. 12500, 12.500,50, 12 500,50 or 12.500,50 €."
+        )
+    return _("Enter a number with “.” as the decimal separator, e.g. 12500, 12,500.50, 12 500.50 or ¥12,500.")
+
+
+def _whole_part(text: str, grouping: str) -> str | None:
+    """The digits of a whole part written plainly or grouped in threes by one of the marks
+    ``grouping`` allows (``1,234,567``, ``1 234 567``), else None."""
+    if text.isdigit() and text.isascii():
+        return text
+    marks = {c for c in text if not c.isdigit()}
+    if len(marks) != 1:
+        return None
+    mark = marks.pop()
+    if mark != grouping and mark not in _SPACE_GROUPING:
+        return None
+    groups = text.split(mark)
+    first, rest = groups[0], groups[1:]
+    if not (1 <= len(first) <= 3 and first.isdigit() and first.isascii()) or first.startswith("0"):
+        return None
+    if not all(len(g) == 3 and g.isdigit() and g.isascii() for g in rest):
+        return None
+    return "".join(groups)
+
+
+def read_number(text: str, separator: str = ".", places: int = 2) -> Number:
+    """A number cell read exactly under the import's declared decimal ``separator``, or ``CellError``.
+
+    The rule, for a file whose decimal separator is ``separator`` ("." or ","):
+
+    - The decimal separator appears at most once. Left of it, the whole part is plain digits
+      or grouped in threes by ONE mark: the other separator, a space or an apostrophe
+      (``12,500.50`` / ``12.500,50`` / ``12 500,50`` / ``1'234.50``). Right of it, digits only.
+    - A sign (``-``, ``−`` or accounting parentheses) and one currency mark before or after
+      the number (``¥``, ``$``, ``€``, ``£``, ``元``, ``US$``, an ISO code such as ``USD``) are
+      allowed; the mark is returned so the row's currency can be checked against it.
+    - Nothing is guessed. Anything else is refused with the formats accepted: the other
+      separator after the decimal one (``1.234,50`` read with "."), two decimal separators
+      (``1.234.567`` with "."), groups not of three (``1,23,456``), exponents (``1E+5``).
+    - A number written with more decimal places than the field keeps (``places``) is refused
+      when the extra digits are not zeros: rounding would lose them. Extra zeros are dropped
+      (``12.5000`` is 12.50) EXCEPT in the one ambiguous shape: a lone decimal separator
+      followed by exactly three digits after a whole part of one to three digits not
+      starting with 0 (``12.345``, ``100.000``; ``1,000`` read with ","). In the other
+      convention that is a whole number grouped in thousands, and the field cannot keep three
+      decimals, so the file almost certainly uses the other convention: refused, saying so.
+      (A grouping mark, by contrast, is never ambiguous once the separator is declared:
+      ``12,500`` read with "." can only be twelve thousand five hundred.)
+
+    So every number of at most ``places`` decimals written in either convention is read as
+    itself under its own separator, and under the other one it is either read as the same
+    value or refused — never read as another number.
+    """
+    if separator not in DECIMAL_SEPARATORS:
+        separator = "."
+    grouping = "," if separator == "." else "."
+    value = unicodedata.normalize("NFKC", text).strip().replace("−", "-")
+    negative = False
+    if value.startswith("(") and value.endswith(")"):
+        negative, value = True, value[1:-1].strip()
+    if value.startswith("-"):
+        negative, value = not negative, value[1:].strip()
+    currencies: frozenset[str] | None = None
+    for pattern in (_LEADING_MARK, _TRAILING_MARK):
+        found = pattern.search(value)
+        if found is not None:
+            named = _CURRENCY_MARKS[found.group("mark").upper()]
+            if currencies is not None and not currencies & named:
+                raise CellError(number_formats(separator))
+            currencies = named if currencies is None else currencies & named
+            value = (value[: found.start()] + value[found.end() :]).strip()
+    if value.startswith("-") and not negative:
+        negative, value = True, value[1:].strip()
+    if not value:
+        raise CellError(number_formats(separator))
+    if separator in value and grouping in value.rsplit(separator, 1)[1]:
+        raise CellError(
+            _(
+                "This number seems to use “%(other)s” as its decimal separator, but this import reads “%(sep)s”: choose the decimal separator on the mapping step."
+            )
+            % {"other": grouping, "sep": separator}
+        )
+    whole, sep, fraction = value.partition(separator)
+    if separator in fraction:
+        raise CellError(
+            number_formats(separator)
+            + " "
+            + _("If “%(sep)s” groups thousands in this file, choose “%(other)s” as the decimal separator.")
+            % {"sep": separator, "other": grouping}
+        )
+    digits = _whole_part(whole, grouping) if whole else ("" if sep else None)
+    if digits is None or (sep and not (fraction.isdigit() and fraction.isascii())):
+        message = number_formats(separator)
+        if grouping in whole:
+            message += " " + _(
+                "If “%(other)s” is this file's decimal separator, choose it on the mapping step."
+            ) % {"other": grouping}
+        raise CellError(message)
+    number = Decimal(f"{digits or '0'}.{fraction}" if sep else digits)
+    if len(fraction) > places:
+        if len(fraction) == 3 and whole.isdigit() and 1 <= len(whole) <= 3 and not whole.startswith("0"):
+            raise CellError(
+                _(
+                    "“%(text)s” could be a number with three decimals or a whole number with “%(sep)s” grouping thousands; this field keeps %(places)d decimals. Write it without grouping, or choose the decimal separator on the mapping step."
+                )
+                % {"text": text.strip(), "sep": separator, "places": places}
+            )
+        if fraction[places:].strip("0"):
+            raise DigitsLost(
+                _(
+                    "“%(text)s” has %(n)d decimal places; this field keeps %(places)d, and rounding would change the number. Round it in the file."
+                )
+                % {"text": text.strip(), "n": len(fraction), "places": places}
+            )
     number = -number if negative else number
     if abs(number) >= Decimal("1e12"):
         raise CellError(_("This number is too large."))
-    return number.quantize(Decimal("0.01"))
+    return Number(number.quantize(Decimal(1).scaleb(-places)), currencies)
 
 
-def parse_int(text: str) -> int:
-    value = unicodedata.normalize("NFKC", text).strip().rstrip("%")
-    number = parse_decimal(value)
-    if number != number.to_integral_value():
-        raise CellError(_("Enter a whole number."))
-    return int(number)
+def parse_decimal(text: str, separator: str = ".", places: int = 2) -> Decimal:
+    """The value of a number cell (see ``read_number`` for the rule)."""
+    return read_number(text, separator, places).value
+
+
+def parse_int(text: str, separator: str = ".") -> int:
+    value = unicodedata.normalize("NFKC", text).strip().rstrip("%").strip()
+    try:
+        return int(read_number(value, separator, places=0).value)
+    except DigitsLost as exc:
+        raise CellError(_("Enter a whole number.")) from exc
 
 
 _TRUE = {"1", "true", "yes", "y", "是", "对", "启用", "有效", "active", "on", "x", "✓"}

@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,10 +22,10 @@ from django.views.decorators.http import require_POST
 from tandem.core import access
 from tandem.core.ids import parse_id
 
-from . import reading, selectors, services
-from .fields import VALUE_MAP_KINDS, fields_for
+from . import exportjobs, reading, selectors, services
+from .fields import RESOURCE_RULES, VALUE_MAP_KINDS, field_map, fields_for, fill_label
 from .forms import SaveMappingForm, UploadForm
-from .models import ImportJob, ImportResource, ImportStatus
+from .models import DecimalSeparator, ImportJob, ImportResource, ImportStatus
 
 PAGE_SIZE = 50
 
@@ -94,12 +95,43 @@ def _mapping_from_post(job: ImportJob, data: Any) -> dict[str, Any]:
     return {"columns": columns, "values": values}
 
 
+# The mapping step's options of how values are read (``services.check_value_options``).
+VALUE_OPTIONS = ("decimal_separator", "currency")
+
+
+def _value_options(job: ImportJob, data: Any = None) -> dict[str, Any]:
+    """The options as posted, else as the job holds them."""
+    if data is None:
+        return {
+            "decimal_separator": job.decimal_separator,
+            "currency": job.currency,
+            "amount_from_list_price": job.amount_from_list_price,
+        }
+    return {
+        "decimal_separator": data.get("decimal_separator") or job.decimal_separator,
+        "currency": data.get("currency", job.currency),
+        "amount_from_list_price": data.get("amount_from_list_price") == "on",
+    }
+
+
+def _value_rules(job: ImportJob) -> list[str]:
+    """The filling rules the import applies to blank cells and unmapped columns, as the mapping
+    step lists them (the currency and the list-price option have their own fields)."""
+    return [
+        fill_label(rule)
+        for rule in RESOURCE_RULES.get(job.resource, ())
+        if rule not in ("currency", "amount_list_price")
+    ]
+
+
 def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     actor = access.get_actor(request)
     job = selectors.job_get(actor=actor, pk=pk)
     if job.committed or job.is_running:
         return redirect(job)
     mapping = job.mapping
+    options = _value_options(job)
+    option_errors: dict[str, list[str]] = {}
     errors: list[str] = []
     save_form = SaveMappingForm(prefix="save")
     status = 200
@@ -111,6 +143,7 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, _("Mapping “%(name)s” loaded. Check it and go on.") % {"name": saved.name})
     if request.method == "POST":
         mapping = _mapping_from_post(job, request.POST)
+        options = _value_options(job, request.POST)
         action = request.POST.get("action", "check")
         try:
             if action == "save-mapping":
@@ -134,15 +167,25 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
                     mapping=mapping,
                     mode=request.POST.get("mode") or job.mode,
                     import_duplicates=request.POST.get("import_duplicates") == "on",
+                    **options,
                 )
                 job = services.job_dry_run(actor=actor, job=job)
                 return redirect(job)
         except ValidationError as exc:
-            errors = _errors(exc)
+            if hasattr(exc, "error_dict"):  # an option's error goes next to its field
+                option_errors = {k: v for k, v in exc.message_dict.items() if k in VALUE_OPTIONS}
+                errors = [m for k, v in exc.message_dict.items() if k not in VALUE_OPTIONS for m in v]
+            else:
+                errors = _errors(exc)
             status = 400
+        except services.QueueUnavailable as exc:
+            errors = [str(exc)]
+            status = 503
     preview: list[list[str]] = []
     try:
-        info = reading.FileInfo(format=job.format, encoding=job.encoding, delimiter=job.delimiter)
+        info = reading.FileInfo(
+            format=job.format, encoding=job.encoding, delimiter=job.delimiter, sheet=job.sheet
+        )
         preview = reading.preview(Path(job.file.path), info)
     except (OSError, reading.UnreadableFile):
         errors.append(_("The uploaded file can no longer be read; upload it again."))
@@ -176,8 +219,29 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         "save_form": save_form,
         "saved_mappings": selectors.saved_mappings(actor=actor, resource=job.resource),
         "modes": job._meta.get_field("mode").choices,
+        "options": options,
+        "option_errors": option_errors,
+        "separators": DecimalSeparator.choices,
+        "currencies": settings.CURRENCIES,
+        "has_currency": "currency" in field_map(job.resource),
+        "currency_column": next((h for h, f in columns.items() if f == "currency"), ""),
+        "value_rules": _value_rules(job),
     }
     return render(request, "imports/job_mapping.html", context, status=status)
+
+
+@require_POST
+def job_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read another sheet of the uploaded workbook (its columns are mapped afresh)."""
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    try:
+        job = services.job_choose_sheet(actor=actor, job=job, sheet=request.POST.get("sheet", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+    else:
+        messages.info(request, _("Now reading the sheet “%(sheet)s”.") % {"sheet": job.sheet})
+    return redirect("imports:job-mapping", pk=job.pk)
 
 
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -186,7 +250,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status == ImportStatus.UPLOADED:
         return redirect("imports:job-mapping", pk=job.pk)
     shown = request.GET.get("show", "problems")
-    if shown not in ("problems", "error", "created", "updated"):
+    if shown not in ("problems", "error", "created", "updated", "skipped"):
         shown = "problems"
     page = Paginator(selectors.job_rows(job=job, status=shown), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -195,6 +259,11 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "shown": shown,
         "progress": services.job_progress(job),
         "dry": not job.committed and job.status == ImportStatus.VALIDATED,
+        "fills": [{"label": fill_label(f["rule"]), "rows": f["rows"]} for f in job.fills or []],
+        "currency_column": next(
+            (h for h, f in (job.mapping or {}).get("columns", {}).items() if f == "currency"), ""
+        ),
+        "has_currency": "currency" in field_map(job.resource),
     }
     return render(request, "imports/job_detail.html", context)
 
@@ -219,6 +288,22 @@ def job_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
         services.job_dry_run(actor=actor, job=job)
     except ValidationError as exc:
         messages.error(request, " ".join(_errors(exc)))
+    except services.QueueUnavailable as exc:
+        messages.error(request, str(exc))
+    return redirect("imports:job-detail", pk=job.pk)
+
+
+@require_POST
+def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run an interrupted import again (skip mode: on from the rows already imported)."""
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    try:
+        job = services.job_retry(actor=actor, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+    except services.QueueUnavailable as exc:
+        messages.error(request, str(exc))
     return redirect("imports:job-detail", pk=job.pk)
 
 
@@ -231,11 +316,22 @@ def job_commit(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(_errors(exc)))
         return redirect("imports:job-detail", pk=job.pk)
+    except services.QueueUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("imports:job-detail", pk=job.pk)
     if job.status == ImportStatus.DONE:
         messages.success(
             request,
-            _("Imported: %(created)d created, %(updated)d updated, %(failed)d rows left out.")
-            % {"created": job.created_count, "updated": job.updated_count, "failed": job.failed_count},
+            _(
+                "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                "%(failed)d rows left out."
+            )
+            % {
+                "created": job.created_count,
+                "updated": job.updated_count,
+                "unchanged": job.skipped_count,
+                "failed": job.failed_count,
+            },
         )
     return redirect("imports:job-detail", pk=job.pk)
 
@@ -248,3 +344,34 @@ def job_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     stem = Path(job.original_name).stem or "import"
     response["Content-Disposition"] = f'attachment; filename="{stem}-errors.csv"'
     return response
+
+
+# --- Background exports ---------------------------------------------------------------------
+
+
+def export_list(request: HttpRequest) -> HttpResponse:
+    """The person's own background exports, newest first."""
+    actor = access.get_actor(request)
+    jobs = Paginator(exportjobs.export_list(actor=actor), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "imports/export_list.html", {"jobs": jobs, "keep_days": exportjobs.keep_days()})
+
+
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = access.get_actor(request)
+    job = exportjobs.export_get(actor=actor, pk=pk)
+    return render(request, "imports/export_detail.html", {"job": job, "keep_days": exportjobs.keep_days()})
+
+
+def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The export's status (htmx polls it); when the file is written or the export failed, the page reloads."""
+    actor = access.get_actor(request)
+    job = exportjobs.export_get(actor=actor, pk=pk)
+    response = render(request, "imports/partials/_export_status.html", {"job": job})
+    if not job.is_running:
+        response["HX-Redirect"] = job.get_absolute_url()
+    return response
+
+
+def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    actor = access.get_actor(request)
+    return exportjobs.download(exportjobs.export_get(actor=actor, pk=pk))

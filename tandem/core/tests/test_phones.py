@@ -35,6 +35,13 @@ def test_it_reads_numbers_without_a_country_code_in_another_region() -> None:
     assert normalize_phone("(415) 555-2671", region="US") == "+14155552671"
 
 
+def test_the_same_text_reads_in_each_region_as_its_own_number_whatever_was_read_before() -> None:
+    assert normalize_phone("020 7946 0958") == "+862079460958"  # remembered for China first
+    assert normalize_phone("020 7946 0958", region="GB") == "+442079460958"  # a London number
+    assert normalize_phone("020 7946 0958", region="gb") == "+442079460958"
+    assert normalize_phone("020 7946 0958", region="") == "+862079460958"  # no country: the default
+
+
 @pytest.mark.parametrize(
     ("stored", "shown"),
     [

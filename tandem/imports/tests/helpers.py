@@ -12,6 +12,8 @@ from tandem.core.access import Actor
 from tandem.imports import services
 from tandem.imports.models import ImportJob
 
+MAPPING_OPTIONS = ("decimal_separator", "currency", "amount_from_list_price")
+
 
 def write_csv(path: Path, rows: list[list[Any]], encoding: str = "utf-8", delimiter: str = ",") -> Path:
     with path.open("w", encoding=encoding, newline="") as handle:
@@ -48,10 +50,12 @@ def run(
     values: dict[str, dict[str, str]] | None = None,
     **kwargs: Any,
 ) -> ImportJob:
-    """Upload, map (the suggestion unless ``columns``), and dry-run or import."""
+    """Upload, map (the suggestion unless ``columns``), and dry-run or import. The mapping
+    step's options (``decimal_separator``, ``currency``, ``amount_from_list_price``) may be given."""
+    options = {k: kwargs.pop(k) for k in MAPPING_OPTIONS if k in kwargs}
     job = upload(actor, resource, path, **kwargs)
     mapping = {"columns": columns if columns is not None else job.mapping["columns"], "values": values or {}}
-    job = services.job_set_mapping(actor=actor, job=job, mapping=mapping)
+    job = services.job_set_mapping(actor=actor, job=job, mapping=mapping, **options)
     if commit:
         return services.job_commit(actor=actor, job=job)
     return services.job_dry_run(actor=actor, job=job)

@@ -142,7 +142,7 @@ def test_it_reports_a_bad_row_by_file_row_column_and_message_without_writing(
     assert (job.total_rows, job.valid_rows, job.failed_count) == (2, 1, 1)
     problems = messages_of(job.pk, 3)
     assert {m["column"] for m in problems} == {"phone", "next_follow_up_on"}
-    assert any("valid phone number" in m["message"] for m in problems)
+    assert any("is not a phone number in CN" in m["message"] for m in problems)
     assert not Account.objects.exists()
 
 
@@ -184,7 +184,13 @@ def test_it_updates_by_external_id_on_reimport_instead_of_duplicating(world: Wor
     assert first.created_count == 2
     write_csv(path, [["id", "name", "city"], ["A-1", "Alpha Ltd", "Suzhou"], ["A-2", "Beta Ltd", ""]])
     second = run(actor, "account", path)
-    assert (second.created_count, second.updated_count, second.failed_count) == (0, 2, 0)
+    # Beta's row changes nothing: it is skipped as unchanged, not "updated".
+    assert (second.created_count, second.updated_count, second.skipped_count, second.failed_count) == (
+        0,
+        1,
+        1,
+        0,
+    )
     assert Account.objects.count() == 2
     alpha = Account.objects.get(external_id="A-1")
     assert alpha.city == "Suzhou"
@@ -261,6 +267,7 @@ def test_it_finds_accounts_by_normalised_name_and_stages_through_a_value_map(
         path,
         mode="skip",
         values={"stage": {"Prospecting": "Qualification"}},
+        currency="CNY",
     )
     won = Deal.objects.get(external_id="D1")
     assert won.account == acme and won.status == "won" and str(won.closed_on) == "2026-11-26"
@@ -295,7 +302,9 @@ def test_it_finds_pipelines_and_stages_by_their_name_in_any_language(world: Worl
             ["P4", "No such stage", "Acme Corporation", "Partner deals", "Joint proposa", ""],
         ],
     )
-    job = run(world.actor(world.manager), "deal", path, mode="skip")
+    job = run(
+        world.actor(world.manager), "deal", path, mode="skip", currency="CNY", amount_from_list_price=True
+    )
     assert Deal.objects.get(external_id="P1").stage.name == "Proposal"
     english = Deal.objects.get(external_id="P2")
     assert english.stage.name == "联合方案" and english.lines.get().product == suite
@@ -349,6 +358,7 @@ def test_a_dry_run_reports_every_problem_of_a_row_at_once(world: World, tmp_path
             "close_value": "amount",
         },
         commit=False,
+        currency="CNY",
     )
     columns = sorted(m["column"] for m in messages_of(job.pk, 2))
     assert columns == ["account", "close_value", "deal_stage", "sales_agent"]
@@ -367,19 +377,22 @@ def test_it_sums_up_the_most_frequent_problems_errors_first(world: World, tmp_pa
             ["S3", "Acme Corporation", "Engaging", "GTX Pro"],
         ],
     )
-    job = run(world.actor(world.manager), "deal", path, mode="skip", commit=False)
+    job = run(world.actor(world.manager), "deal", path, mode="skip", commit=False, currency="CNY")
     assert [(p["level"], p["column"], p["rows"]) for p in job.problems] == [
         ("error", "account", 2),
         ("error", "deal_stage", 2),
+        ("warning", "", 3),  # no amount: the product is not added as a line item
         ("warning", "product", 2),
     ]
     assert job.problems[0]["example"] == "No account called “Nosuch Corp” that you can see."
     job.refresh_from_db()
-    assert len(job.problems) == 3
+    assert len(job.problems) == 4
 
 
 def test_a_follow_up_naming_an_unknown_account_is_told_only_that(world: World, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "f.csv", [["account", "subject"], ["Nosuch Corp", "Called"]])
+    path = write_csv(
+        tmp_path / "f.csv", [["account", "subject", "date"], ["Nosuch Corp", "Called", "2025-03-01"]]
+    )
     job = run(world.actor(world.manager), "activity", path, mode="skip", commit=False)
     messages = messages_of(job.pk, 2)
     assert len(messages) == 1 and "Nosuch Corp" in messages[0]["message"]
@@ -517,10 +530,14 @@ def test_it_imports_products_and_follow_ups(world: World, tmp_path: Path) -> Non
         admin,
         "product",
         write_csv(tmp_path / "p.csv", [["product", "series", "sales_price"], ["MG Special", "MG", "$55"]]),
+        currency="USD",
     )
     assert Product.objects.get().list_price == 55
     again = run(
-        admin, "product", write_csv(tmp_path / "p2.csv", [["product", "sales_price"], ["mg special", "60"]])
+        admin,
+        "product",
+        write_csv(tmp_path / "p2.csv", [["product", "sales_price"], ["mg special", "60"]]),
+        currency="USD",
     )
     assert again.updated_count == 1 and Product.objects.get().list_price == 60
     account = AccountFactory(name="Visited Ltd", owner=world.admin)
