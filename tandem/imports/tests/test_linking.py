@@ -36,7 +36,8 @@ def test_an_import_cannot_link_rows_to_a_pool_customer_the_importer_may_only_vie
     world: World, tmp_path: Path, in_pool: Account, resource: str, header: list[str], model: type
 ) -> None:
     path = write_csv(tmp_path / "rows.csv", [header, ["Li Lei", "Harbour Glass"]])
-    job = run(world.actor(world.manager), resource, path, mode="skip")
+    options = {"currency": "CNY"} if resource == "deal" else {}
+    job = run(world.actor(world.manager), resource, path, mode="skip", **options)
     assert job.created_count == 0 and job.failed_count == 1
     assert any("Harbour Glass" in m and "but not change it" in m for m in _messages(job.pk))
     assert not model.objects.exists()
