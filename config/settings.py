@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "tandem.imports",
     "tandem.search",
     "tandem.assignment",
+    "tandem.kpis",
 ]
 
 MIDDLEWARE = [
