@@ -180,6 +180,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "follow-up-reminders": {"task": "tandem.activities.tasks.remind_follow_ups", "schedule": 3600.0},
     # Board totals: fold the deltas the deal triggers append (exact either way; keeps reads small).
     "deal-totals-compact": {"task": "tandem.deals.tasks.compact_stage_totals", "schedule": 300.0},
+    "kpi-totals-compact": {"task": "tandem.kpis.tasks.compact_month_totals", "schedule": 300.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -329,6 +330,10 @@ SPECTACULAR_SETTINGS = {
         "ImportRowStatusEnum": "tandem.imports.models.RowStatus",
         "ImportResourceEnum": "tandem.imports.models.ImportResource",
         "AssignmentResourceEnum": "tandem.assignment.models.Resource",
+        "SourceEnum": "tandem.customers.models.Source",  # where a customer or deal came from
+        "KpiSourceEnum": "tandem.kpis.models.Source",  # what a KPI counts
+        "KpiMeasureEnum": "tandem.kpis.models.Measure",
+        "KpiUnitEnum": "tandem.kpis.models.Unit",
     },
 }
 

@@ -1,16 +1,19 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.db import connections
 from django.utils.translation import gettext_lazy as _
 
 
-def _ensure_builtin_kpis(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+def _ensure_defaults(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     from tandem.core.migrating import fully_migrated
 
+    from . import summary
     from .services import kpi_sync_builtin
 
     if fully_migrated(sender.label, using):
         kpi_sync_builtin()
+        summary.ensure_triggers(connections[using])
 
 
 class KpisConfig(AppConfig):
@@ -23,7 +26,10 @@ class KpisConfig(AppConfig):
 
         from tandem.core import nav
 
-        post_migrate.connect(_ensure_builtin_kpis, sender=self)
+        # Register the Celery tasks now: the embedded scheduler looks them up by name.
+        from . import tasks  # noqa: F401
+
+        post_migrate.connect(_ensure_defaults, sender=self)
         admin = _("Administration")
         nav.register(
             nav.NavItem(

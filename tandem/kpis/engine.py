@@ -20,9 +20,11 @@ amount (empty, decision 0012) counts as nothing.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -38,14 +40,23 @@ from django.utils.translation import gettext as _
 from tandem.core import access
 from tandem.core.access import Actor
 from tandem.customers.models import Source as DealSource
-from tandem.deals.models import Pipeline, Product, Stage, StageKind
+from tandem.deals.models import DealStageHistory, DealStageTotal, Pipeline, Product, Stage, StageKind
 from tandem.org.models import Team, User
 
-from . import company, periods
-from .models import ExchangeRate, KpiDefinition, Measure
+from . import company, periods, summary
+from .models import (
+    ActivityMonthTotal,
+    CompanySettings,
+    DealMonthTotal,
+    ExchangeRate,
+    FunnelTotal,
+    KpiDefinition,
+    Measure,
+)
 from .periods import Period
 from .sources import SOURCES, SourceSpec, filter_values
 
+ZERO = Decimal(0)
 CENT = Decimal("0.01")
 RATIO_PLACES = Decimal("0.0001")
 GROUPS = ("owner", "team", "month", "quarter")
@@ -107,36 +118,48 @@ class Amounts:
         truncated month as a date, a datetime or text)."""
         if amount is None and not known:
             return
-        key = (currency, _as_date(month) if month is not None else None)
-        self.sums[key] = self.sums.get(key, Decimal(0)) + Decimal(str(amount or 0))
+        if month is not None and type(month) is not datetime.date:
+            month = _as_date(month)
+        key = (currency, month)
+        value = amount if type(amount) is Decimal else Decimal(str(amount or 0))
+        self.sums[key] = self.sums.get(key, ZERO) + value
         self.known[key] = self.known.get(key, 0) + known
 
     def merge(self, other: Amounts) -> None:
+        sums, counts = self.sums, self.known
         for key, amount in other.sums.items():
-            self.add(key[0], key[1], amount, other.known.get(key, 0))
+            sums[key] = sums.get(key, ZERO) + amount
+            counts[key] = counts.get(key, 0) + other.known.get(key, 0)
 
     def needs(self) -> set[tuple[str, datetime.date]]:
         return {(c, m) for c, m in self.sums if m is not None}
 
 
-class Rates:
-    """Exchange rates for the (currency, month) pairs some sums need, read in one query."""
+def _all_rates() -> dict[tuple[str, datetime.date], Decimal]:
+    return {(c, m): r for c, m, r in ExchangeRate.objects.values_list("currency", "month", "rate")}
 
-    def __init__(self, currency: str, needed: Iterable[tuple[str, datetime.date]]) -> None:
+
+def _company(actor: Actor) -> CompanySettings:
+    """The company settings, read once per actor (a request builds one)."""
+    found: CompanySettings = actor.memo("kpis.company_settings", company.company_settings)
+    return found
+
+
+class Rates:
+    """The exchange rates some sums need: every rate on file (a few hundred rows at most), read
+    once per actor and only when a sum is in another currency than the company's."""
+
+    def __init__(
+        self, currency: str, needed: Iterable[tuple[str, datetime.date]], actor: Actor | None = None
+    ) -> None:
         self.currency = currency
-        needed = set(needed)
         self.rates: dict[tuple[str, datetime.date], Decimal] = {}
-        if needed:
-            currencies = {c for c, _m in needed}
-            months = {m for _c, m in needed}
-            for row in ExchangeRate.objects.filter(currency__in=currencies, month__in=months).values_list(
-                "currency", "month", "rate"
-            ):
-                self.rates[(row[0], row[1])] = row[2]
+        if set(needed):
+            self.rates = actor.memo("kpis.rates", _all_rates) if actor is not None else _all_rates()
 
     def convert(self, amounts: Amounts) -> tuple[Decimal, int, Missing]:
         """(total in the company currency, amounts known and converted, what was left out)."""
-        total = Decimal(0)
+        total = ZERO
         known = 0
         missing: set[tuple[str, str]] = set()
         for (currency, month), amount in amounts.sums.items():
@@ -147,7 +170,7 @@ class Rates:
             rate = self.rates.get((currency, month))
             if rate is None:
                 if amount:
-                    missing.add((currency, f"{month:%Y-%m}"))
+                    missing.add((currency, month.isoformat()[:7]))
                 continue
             total += amount * rate
             known += amounts.known.get((currency, month), 0)
@@ -209,12 +232,7 @@ def scoped(actor: Actor, spec: SourceSpec, scope: Scope) -> models.QuerySet[Any]
     return qs
 
 
-def kpi_queryset(
-    actor: Actor, kpi: KpiDefinition, start: datetime.date, end: datetime.date, scope: Scope
-) -> models.QuerySet[Any]:
-    """The records a count or sum KPI counts over ``start``..``end``: also what a figure drills down to."""
-    spec = SOURCES[kpi.source]
-    qs = scoped(actor, spec, scope).filter(date_range_q(spec, kpi.date_field, start, end))
+def _kpi_filtered(qs: models.QuerySet[Any], spec: SourceSpec, kpi: KpiDefinition) -> models.QuerySet[Any]:
     for name, value in (kpi.filters or {}).items():
         if name not in spec.filters:  # services refuse these; a hand-edited row must not widen anything
             return qs.none()
@@ -222,24 +240,170 @@ def kpi_queryset(
     return qs
 
 
+def kpi_queryset(
+    actor: Actor, kpi: KpiDefinition, start: datetime.date, end: datetime.date, scope: Scope
+) -> models.QuerySet[Any]:
+    """The records a count or sum KPI counts over ``start``..``end``: also what a figure drills down to."""
+    spec = SOURCES[kpi.source]
+    return _kpi_filtered(
+        scoped(actor, spec, scope).filter(date_range_q(spec, kpi.date_field, start, end)), spec, kpi
+    )
+
+
 @dataclass
 class Tally:
     count: int = 0
     amounts: Amounts = field(default_factory=Amounts)
 
+    def merge(self, other: Tally) -> None:
+        self.count += other.count
+        self.amounts.merge(other.amounts)
 
-def _tallies(
-    actor: Actor,
-    kpi: KpiDefinition,
-    start: datetime.date,
-    end: datetime.date,
-    scope: Scope,
-    group: str | None,
-    currency: str,
+
+def _merge(into: dict[Any, Tally], more: dict[Any, Tally]) -> dict[Any, Tally]:
+    for key, tally in more.items():
+        into.setdefault(key, Tally()).merge(tally)
+    return into
+
+
+# --- Whole months from the summary, edges from the records ---------------------------------------
+
+Span = tuple[datetime.date | None, datetime.date | None]
+
+# Read the deals themselves, never the monthly summary (tests compare the two; the benchmark's floor).
+_direct_only: contextvars.ContextVar[bool] = contextvars.ContextVar("kpis_direct_only", default=False)
+
+
+@contextlib.contextmanager
+def reading_records_only() -> Iterator[None]:
+    """Within: every figure is computed from the records, not the monthly summary."""
+    token = _direct_only.set(True)
+    try:
+        yield
+    finally:
+        _direct_only.reset(token)
+
+
+def month_split(start: datetime.date | None, end: datetime.date | None) -> tuple[Span | None, list[Span]]:
+    """``start``..``end`` (either may be open) as the whole months inside it and the partial
+    months at its edges: (first and last whole month as first days, None where unbounded — or
+    None when no month is whole; [(from, to), …] of the partial edges)."""
+    if start is None and end is None:
+        return (None, None), []
+    edges: list[Span] = []
+    low = high = None
+    if start is not None and end is not None and periods.month_start(start) == periods.month_start(end):
+        if start.day == 1 and end == periods.month_end(end):
+            return (start, start), []
+        return None, [(start, end)]
+    if start is not None:
+        low = start if start.day == 1 else periods.add_months(start, 1)
+        if start.day != 1:
+            edges.append((start, periods.month_end(start)))
+    if end is not None:
+        high = periods.month_start(end) if end == periods.month_end(end) else periods.add_months(end, -1)
+        if end != periods.month_end(end):
+            edges.append((periods.month_start(end), end))
+    if low is not None and high is not None and low > high:
+        return None, edges
+    return (low, high), edges
+
+
+def _span_q(column: str, span: Span) -> Q:
+    low, high = span
+    q = Q()
+    if low is not None:
+        q &= Q(**{f"{column}__gte": low})
+    if high is not None:
+        q &= Q(**{f"{column}__lte": high})
+    return q
+
+
+def _edges_q(column: str, edges: Sequence[Span]) -> Q:
+    q = Q(pk__in=[])
+    for edge in edges:
+        q |= _span_q(column, edge)
+    return q
+
+
+@dataclass(frozen=True)
+class SummarySource:
+    """How a source's monthly summary stands in for its records."""
+
+    model: type[models.Model]
+    upkeep: summary.Summary
+    months: dict[str, str]  # the source's date field -> the summary's month column
+    filters: dict[str, str]  # a KPI filter -> the summary's column
+    count: str  # the column holding how many records
+    amount: str | None = None  # the column holding their amount
+
+
+SUMMARY_SOURCES = {
+    "deal": SummarySource(
+        model=DealMonthTotal,
+        upkeep=summary.DEALS,
+        months={"closed_on": "closed_month", "opened_on": "opened_month"},
+        filters={"status": "status", "pipeline": "pipeline_id", "stage": "stage_id"},
+        count="deals",
+        amount="amount",
+    ),
+    "activity": SummarySource(
+        model=ActivityMonthTotal,
+        upkeep=summary.FOLLOW_UPS,
+        months={"occurred_at": "month"},
+        filters={"kind": "kind"},
+        count="activities",
+    ),
+}
+
+
+def summary_rows(
+    actor: Actor, source: str, scope: Scope, kept: tuple[type[models.Model], summary.Summary] | None = None
+) -> models.QuerySet[Any] | None:
+    """A source's monthly summary (or ``kept``: another summary of its records, as model and
+    upkeep) as the actor may see it, narrowed to ``scope``; None when the summary cannot say (no
+    summary, a visibility rule beyond owner and team, triggers not in place for this time zone,
+    or the records were asked for)."""
+    found = SUMMARY_SOURCES.get(source)
+    model, upkeep = kept or ((found.model, found.upkeep) if found else (None, None))
+    if model is None or upkeep is None or _direct_only.get() or not upkeep.is_current():
+        return None
+    spec = SOURCES[source]
+    qs = access.visible_summary(actor, spec.resource, model._default_manager.all())
+    if qs is None:
+        return None
+    if scope.owner_id is not None:
+        qs = qs.filter(**{f"{spec.owner_field}_id": scope.owner_id})
+    if scope.team_id is not None:
+        qs = qs.filter(team_id__in=subtree_team_ids(scope.team_id))
+    if scope.pipeline_id is not None and source == "deal":
+        qs = qs.filter(pipeline_id=scope.pipeline_id)
+    return qs
+
+
+def _summary_serves(kpi: KpiDefinition) -> bool:
+    found = SUMMARY_SOURCES.get(kpi.source)
+    return (
+        found is not None
+        and kpi.date_field in found.months
+        and set(kpi.filters or {}) <= set(found.filters)
+        and (kpi.measure == Measure.COUNT or (found.amount is not None and kpi.sum_field == "amount"))
+    )
+
+
+def _records_on(spec: SourceSpec, date_field: str, edges: Sequence[Span]) -> Q:
+    q = Q(pk__in=[])
+    for low, high in edges:
+        assert low is not None and high is not None
+        q |= date_range_q(spec, date_field, low, high)
+    return q
+
+
+def _record_tallies(
+    qs: models.QuerySet[Any], spec: SourceSpec, kpi: KpiDefinition, group: str | None, currency: str
 ) -> dict[Any, Tally]:
-    """One grouped query: per group key, the records counted and their sums per (currency, month)."""
-    spec = SOURCES[kpi.source]
-    qs = kpi_queryset(actor, kpi, start, end, scope)
+    """One grouped query over records: per group key, the records counted and their sums per
+    (currency, month)."""
     values: dict[str, Any] = {}
     if group == "owner":
         values["g"] = F(f"{spec.owner_field}_id") if spec.owner_field else Value(None)
@@ -263,6 +427,64 @@ def _tallies(
         if summing:
             tally.amounts.add(row.get("cur", currency), row.get("cm"), row["total"])
     return found
+
+
+def _summary_tallies(
+    rows: models.QuerySet[Any], kpi: KpiDefinition, span: Span, group: str | None, currency: str
+) -> dict[Any, Tally]:
+    """The same grouped sums, over the whole months of ``span``, from the monthly summary."""
+    source = SUMMARY_SOURCES[kpi.source]
+    spec = SOURCES[kpi.source]
+    month = source.months[kpi.date_field]
+    rows = rows.filter(_span_q(month, span))
+    for name, value in (kpi.filters or {}).items():
+        rows = rows.filter(**{f"{source.filters[name]}__in": filter_values(value)})
+    key: Any = {"owner": F(f"{spec.owner_field}_id"), "team": F("team_id"), "month": F(month)}.get(
+        group or "", Value(0)
+    )
+    summing = kpi.measure == Measure.SUM and source.amount is not None
+    values: dict[str, Any] = {"g": key}
+    aggregates: dict[str, Any] = {"n": Sum(source.count)}
+    if summing:
+        values["cur"] = F("currency")
+        values["cm"] = _conversion_month("currency", F(month), currency)
+        aggregates["total"] = Sum(source.amount)
+    found: dict[Any, Tally] = {}
+    grouped: Any = rows.order_by().values(**values).annotate(**aggregates)
+    for row in grouped:
+        tally = found.setdefault(row["g"], Tally())
+        tally.count += int(row["n"] or 0)
+        if summing:
+            tally.amounts.add(row["cur"], row["cm"], row["total"])
+    return found
+
+
+def _tallies(
+    actor: Actor,
+    kpi: KpiDefinition,
+    start: datetime.date,
+    end: datetime.date,
+    scope: Scope,
+    group: str | None,
+    currency: str,
+) -> dict[Any, Tally]:
+    """Per group key, the records a KPI counts over ``start``..``end`` and their sums: whole
+    months from the monthly summary where it serves the KPI, the rest from the records."""
+    spec = SOURCES[kpi.source]
+    rows = summary_rows(actor, kpi.source, scope) if _summary_serves(kpi) else None
+    if rows is None:
+        found = _record_tallies(kpi_queryset(actor, kpi, start, end, scope), spec, kpi, group, currency)
+    else:
+        whole, edges = month_split(start, end)
+        found = _summary_tallies(rows, kpi, whole, group, currency) if whole is not None else {}
+        if edges:
+            records = _kpi_filtered(
+                scoped(actor, spec, scope).filter(_records_on(spec, kpi.date_field, edges)), spec, kpi
+            )
+            _merge(found, _record_tallies(records, spec, kpi, group, currency))
+    if group == "month":
+        found = _merge({}, {_as_date(k): t for k, t in found.items() if k is not None})
+    return {key: tally for key, tally in found.items() if tally.count}
 
 
 def _finish(kpi: KpiDefinition, tally: Tally | None, rates: Rates) -> Figure:
@@ -315,7 +537,7 @@ def _figures_by(
     needed: set[tuple[str, datetime.date]] = set()
     for tally in tallies.values():
         needed |= tally.amounts.needs()
-    rates = Rates(currency, needed)
+    rates = Rates(currency, needed, actor)
     return {key: _finish(kpi, tally, rates) for key, tally in tallies.items()}
 
 
@@ -340,7 +562,7 @@ def figure(
 ) -> Figure:
     """One KPI over ``start``..``end`` (inclusive) for ``scope``, inside what ``actor`` may see."""
     _check_range(start, end)
-    currency = company.company_settings().currency
+    currency = _company(actor).currency
     found = _figures_by(actor, kpi, start, end, scope, None, currency)
     return found.get(0) or _zero(kpi)
 
@@ -363,7 +585,7 @@ def figures(
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
     _check_range(start, end)
-    settings = company.company_settings()
+    settings = _company(actor)
     if group_by in ("owner", "team"):
         return _figures_by(actor, kpi, start, end, scope, group_by, settings.currency)
     by_month = _month_tallies(actor, kpi, start, end, scope, settings.currency)
@@ -378,7 +600,7 @@ def series(
     """One figure per period (a trend), from one grouped query by month."""
     if not periods:
         return []
-    currency = company.company_settings().currency
+    currency = _company(actor).currency
     start = min(p.start for p in periods)
     end = max(p.end for p in periods)
     by_month = _month_tallies(actor, kpi, start, end, scope, currency)
@@ -408,8 +630,7 @@ class _MonthTallies:
         for month in months:
             tally = self.tallies.get(month.start)
             if tally is not None:
-                combined.count += tally.count
-                combined.amounts.merge(tally.amounts)
+                combined.merge(tally)
         return _finish(self.kpi, combined, self.rates)
 
 
@@ -435,8 +656,7 @@ def _month_tallies(
     needed: set[tuple[str, datetime.date]] = set()
     for tally in tallies.values():
         needed |= tally.amounts.needs()
-    normalised = {_as_date(key): tally for key, tally in tallies.items() if key is not None}
-    return _MonthTallies(kpi, normalised, None, Rates(currency, needed))
+    return _MonthTallies(kpi, tallies, None, Rates(currency, needed, actor))
 
 
 def _as_date(value: Any) -> datetime.date:
@@ -458,26 +678,115 @@ def open_pipeline(
     *, actor: Actor, scope: Scope = Scope(), on: datetime.date | None = None
 ) -> dict[int, Figure]:
     """The open deals per stage (stage id to count and amount), amounts converted at the rate of
-    ``on``'s month (today's by default): an open deal has no date of its own to convert at."""
+    ``on``'s month (today's by default): an open deal has no date of its own to convert at.
+
+    Read from the board's column totals (decision 0009) when the access policy lets a summary
+    stand for the deals, else from the deals."""
     on = on or timezone.localdate()
-    currency = company.company_settings().currency
-    qs = scoped(actor, SOURCES["deal"], scope).filter(stage__kind=StageKind.OPEN)
+    currency = _company(actor).currency
     month = periods.month_start(on)
-    rows = qs.order_by().values("stage_id", "currency").annotate(n=Count("pk"), total=Sum("amount"))
+    totals = None
+    if not _direct_only.get():
+        totals = access.visible_summary(
+            actor, "deal", DealStageTotal.objects.filter(stage__kind=StageKind.OPEN)
+        )
+    grouped: Any
+    if totals is not None:
+        if scope.owner_id is not None:
+            totals = totals.filter(owner_id=scope.owner_id)
+        if scope.team_id is not None:
+            totals = totals.filter(team_id__in=subtree_team_ids(scope.team_id))
+        if scope.pipeline_id is not None:
+            totals = totals.filter(stage__pipeline_id=scope.pipeline_id)
+        grouped = (
+            totals.order_by().values("stage_id", "currency").annotate(n=Sum("deals"), total=Sum("amount"))
+        )
+    else:
+        qs = scoped(actor, SOURCES["deal"], scope).filter(stage__kind=StageKind.OPEN)
+        grouped = qs.order_by().values("stage_id", "currency").annotate(n=Count("pk"), total=Sum("amount"))
     tallies: dict[int, Tally] = {}
-    for row in rows:
+    for row in grouped:
+        if not row["n"]:
+            continue
         tally = tallies.setdefault(row["stage_id"], Tally())
-        tally.count += row["n"]
+        tally.count += int(row["n"])
         tally.amounts.add(row["currency"], None if row["currency"] == currency else month, row["total"])
     needed: set[tuple[str, datetime.date]] = set()
     for tally in tallies.values():
         needed |= tally.amounts.needs()
-    rates = Rates(currency, needed)
+    rates = Rates(currency, needed, actor)
     result = {}
     for stage_id, tally in tallies.items():
         value, _known, missing = rates.convert(tally.amounts)
         result[stage_id] = Figure(value=value, count=tally.count, missing_rates=missing, unit="money")
     return result
+
+
+# --- The funnel ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """A stage and how many of the cohort's deals entered it at least once. ``conversion``: that
+    share of the previous step's deals (the won step: of the last open stage's); None for the
+    first step, for lost, and when the previous step had none."""
+
+    stage: Stage
+    deals: int
+    conversion: Decimal | None
+
+
+def funnel(
+    *, actor: Actor, start: datetime.date, end: datetime.date, scope: Scope = Scope()
+) -> list[FunnelStep]:
+    """Of the deals opened in ``start``..``end`` (the cohort), in ``scope`` and what the actor
+    may see, how many entered each stage of the pipeline (``scope.pipeline_id``, else the
+    default one) at least once, from the stage history: whole months from the funnel summary,
+    partial edge months from the history itself."""
+    _check_range(start, end)
+    pipeline_id = scope.pipeline_id
+    if pipeline_id is None:
+        pipeline_id = (
+            Pipeline.objects.filter(is_default=True).values_list("pk", flat=True).first()
+            or Pipeline.objects.order_by("order", "id").values_list("pk", flat=True).first()
+        )
+    stages = list(Stage.objects.filter(pipeline_id=pipeline_id or 0).order_by("order", "id"))
+    cohort_scope = Scope(owner_id=scope.owner_id, team_id=scope.team_id, pipeline_id=pipeline_id)
+    rows = summary_rows(actor, "deal", cohort_scope, (FunnelTotal, summary.FUNNEL))
+    counts: dict[int, int] = defaultdict(int)
+    whole: Span | None = None
+    edges: list[Span] = [(start, end)]
+    if rows is not None:
+        whole, edges = month_split(start, end)
+    if rows is not None and whole is not None:
+        grouped: Any = (
+            rows.filter(_span_q("opened_month", whole)).order_by().values("stage_id").annotate(n=Sum("deals"))
+        )
+        for row in grouped:
+            counts[row["stage_id"]] += int(row["n"] or 0)
+    if edges:
+        cohort = scoped(actor, SOURCES["deal"], cohort_scope).filter(_edges_q("opened_on", edges))
+        entered: Any = (
+            DealStageHistory.objects.filter(deal__in=cohort.values("pk"))
+            .order_by()
+            .values("stage_id")
+            .annotate(n=Count("deal_id", distinct=True))
+        )
+        for row in entered:
+            counts[row["stage_id"]] += row["n"]
+    steps: list[FunnelStep] = []
+    previous: int | None = None
+    for stage in sorted(
+        stages, key=lambda s: (s.kind == StageKind.LOST, s.kind == StageKind.WON, s.order, s.pk)
+    ):
+        reached = counts.get(stage.pk, 0)
+        conversion = None
+        if stage.kind != StageKind.LOST and previous:
+            conversion = (Decimal(reached) / Decimal(previous)).quantize(RATIO_PLACES, ROUND_HALF_UP)
+        steps.append(FunnelStep(stage=stage, deals=reached, conversion=conversion))
+        if stage.kind != StageKind.LOST:
+            previous = reached
+    return steps
 
 
 # --- The deal breakdown of the analytics API (issue 11 §7) ----------------------------------------
@@ -660,6 +969,80 @@ def _deal_tallies(qs: models.QuerySet[Any], key: Any, currency: str) -> dict[Any
     return found
 
 
+_SUMMARY_KEYS = {
+    "owner": "owner_id",
+    "team": "team_id",
+    "pipeline": "pipeline_id",
+    "stage": "stage_id",
+    "close_month": "closed_month",
+    "close_quarter": "closed_month",
+}
+
+
+def _summary_deal_tallies(rows: models.QuerySet[Any], key: Any, currency: str) -> dict[Any, _DealTally]:
+    """``_deal_tallies`` from the monthly summary."""
+    found: dict[Any, _DealTally] = {}
+    grouped: Any = (
+        rows.order_by()
+        .values(
+            g=key,
+            st=F("status"),
+            cur=F("currency"),
+            cm=_conversion_month("currency", F("closed_month"), currency, WON),
+        )
+        .annotate(
+            n=Sum("deals"),
+            total=Sum("amount", filter=WON),
+            known=Sum("amount_known", filter=WON),
+            days=Sum("days", filter=WON),
+            days_n=Sum("days_known", filter=WON),
+        )
+    )
+    for row in grouped:
+        found.setdefault(row["g"], _DealTally()).add(
+            row["st"],
+            int(row["n"] or 0),
+            row["cur"],
+            row["cm"],
+            row["total"],
+            int(row["known"] or 0),
+            row["days"],
+            int(row["days_n"] or 0),
+        )
+    return found
+
+
+def _breakdown_tallies(
+    actor: Actor, filters: DealFilters, group_by: str | None, currency: str
+) -> dict[Any, _DealTally]:
+    """Per group (``None``: one group, key 0) the deal tallies of a breakdown: whole months of
+    the date filters from the monthly summary, deals closed or opened in partial edge months
+    from the deals. Grouped by something the summary does not hold: all from the deals."""
+    qs = breakdown_queryset(actor, filters)
+    key = _KEYS[group_by] if group_by else Value(0)
+    rows = None
+    if group_by is None or group_by in _SUMMARY_KEYS:
+        rows = summary_rows(
+            actor,
+            "deal",
+            Scope(owner_id=filters.owner_id, team_id=filters.team_id, pipeline_id=filters.pipeline_id),
+        )
+    if rows is None:
+        return _deal_tallies(qs, key, currency)
+    closed_whole, closed_edges = month_split(filters.closed_from, filters.closed_to)
+    opened_whole, opened_edges = month_split(filters.opened_from, filters.opened_to)
+    found: dict[Any, _DealTally] = {}
+    if closed_whole is not None and opened_whole is not None:
+        inside = rows.filter(_span_q("closed_month", closed_whole) & _span_q("opened_month", opened_whole))
+        summary_key = F(_SUMMARY_KEYS[group_by]) if group_by else Value(0)
+        found = _summary_deal_tallies(inside, summary_key, currency)
+    if closed_edges or opened_edges:
+        edges = qs.filter(_edges_q("closed_on", closed_edges) | _edges_q("opened_on", opened_edges))
+        for group, tally in _deal_tallies(edges, key, currency).items():
+            found.setdefault(group, _DealTally()).merge(tally)
+    return {group: tally for group, tally in found.items() if tally.deals}
+
+
 def _product_tallies(qs: models.QuerySet[Any], currency: str) -> dict[Any, _DealTally]:
     """By product: one row per deal and product it holds (its lines' amount), then grouped.
     A deal without line items counts under no product, with its own amount."""
@@ -766,14 +1149,13 @@ def deal_breakdown(
         raise ValueError(f"group_by must be one of {', '.join(BREAKDOWN_GROUPS)}")
     if isinstance(filters, Mapping):
         filters = DealFilters(**filters)
-    settings = company.company_settings()
+    settings = _company(actor)
     currency = settings.currency
-    qs = breakdown_queryset(actor, filters)
     if group_by == "product":
-        tallies = _product_tallies(qs, currency)
-        total_tally = _deal_tallies(qs, Value(0), currency).get(0, _DealTally())
+        tallies = _product_tallies(breakdown_queryset(actor, filters), currency)
+        total_tally = _breakdown_tallies(actor, filters, None, currency).get(0, _DealTally())
     else:
-        tallies = _deal_tallies(qs, _KEYS[group_by], currency)
+        tallies = _breakdown_tallies(actor, filters, group_by, currency)
         total_tally = _DealTally()
         for tally in tallies.values():
             total_tally.merge(tally)
@@ -781,7 +1163,7 @@ def deal_breakdown(
     needed: set[tuple[str, datetime.date]] = set(total_tally.won_amounts.needs())
     for tally in tallies.values():
         needed |= tally.won_amounts.needs()
-    rates = Rates(currency, needed)
+    rates = Rates(currency, needed, actor)
     labels, orders = _breakdown_labels(group_by, tallies, settings.fiscal_year_start_month)
     rows = [
         tally.row(key, labels.get(key, str(key)) if key is not None else _none_label(group_by), rates)

@@ -201,3 +201,119 @@ class KpiDefinition(naming.NamedInLanguages, TimeStampedModel):
         if self.is_builtin and self.description:
             return gettext(self.description)
         return self.description
+
+
+class DealMonthTotal(models.Model):
+    """Live deals of one owner, team, pipeline, stage, status and currency, opened in one month
+    and closed in another (or not closed): how many, their amount, how many amounts are known,
+    and the days from opened to closed summed over those with both dates (docs/decisions/0013).
+
+    Written only by database triggers on the deals table (``kpis.summary``), never by Python.
+    ``owner`` and ``team`` carry the deals' own values, so the access policy filters this table
+    exactly as it filters deals (``access.visible_summary``).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    team = models.ForeignKey(
+        "org.Team",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    pipeline = models.ForeignKey(
+        "deals.Pipeline", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    stage = models.ForeignKey(
+        "deals.Stage", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    status = models.CharField(max_length=4)
+    currency = models.CharField(max_length=3)
+    opened_month = models.DateField(null=True)
+    closed_month = models.DateField(null=True)
+    deals = models.BigIntegerField()
+    amount = models.DecimalField(max_digits=20, decimal_places=2)
+    amount_known = models.BigIntegerField()
+    days = models.BigIntegerField()
+    days_known = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["closed_month", "status"], name="kpi_deal_month_closed"),
+            models.Index(fields=["opened_month"], name="kpi_deal_month_opened"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}/{self.stage_id}/{self.currency} {self.opened_month}→{self.closed_month}: {self.deals}"
+
+
+class ActivityMonthTotal(models.Model):
+    """Live follow-ups of one author, team and kind that happened in one month (the company's
+    time zone): written only by database triggers on the follow-ups table (``kpis.summary``)."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    team = models.ForeignKey(
+        "org.Team",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    kind = models.CharField(max_length=10)
+    month = models.DateField(null=True)
+    activities = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="kpi_activity_month")]
+
+    def __str__(self) -> str:
+        return f"{self.author_id}/{self.kind} {self.month}: {self.activities}"
+
+
+class FunnelTotal(models.Model):
+    """Live deals of one owner, team and pipeline opened in one month that entered ``stage`` at
+    least once: the funnel without reading the stage history (``kpis.summary``, triggers only)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    team = models.ForeignKey(
+        "org.Team",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    pipeline = models.ForeignKey(
+        "deals.Pipeline", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    stage = models.ForeignKey(
+        "deals.Stage", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    opened_month = models.DateField(null=True)
+    deals = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["opened_month"], name="kpi_funnel_opened")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}/{self.stage_id} {self.opened_month}: {self.deals}"

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -290,10 +290,11 @@ def _clean_rate_key(
 
 @transaction.atomic
 def exchange_rate_set(
-    *, actor: Actor, month: Any, currency: Any, rate: Any, version: int | None = None
+    *, actor: Actor, month: Any, currency: Any, rate: Any, version: int | None = None, replace: bool = True
 ) -> ExchangeRate:
     """Set the rate of ``currency`` for ``month`` (any day of it): 1 unit = ``rate`` units of the
-    company currency. Creates or replaces the month's rate (administrators)."""
+    company currency (administrators). Replaces the month's rate, or with ``replace=False``
+    refuses to when there is one."""
     access.require_admin(actor)
     errors: dict[str, list[str]] = {}
     first, code = _clean_rate_key(month, currency, errors)
@@ -306,10 +307,26 @@ def exchange_rate_set(
         raise ValidationError(errors)
     assert first is not None and value is not None
     existing = ExchangeRate.objects.select_for_update().filter(month=first, currency=code).first()
+    taken = ValidationError(
+        {
+            "month": [
+                _("%(currency)s has a rate for %(month)s already; change that one.")
+                % {"currency": code, "month": f"{first:%Y-%m}"}
+            ]
+        }
+    )
     if existing is None:
-        saved = ExchangeRate.objects.create(month=first, currency=code, rate=value, updated_by=actor.user)
+        try:
+            with transaction.atomic():
+                saved = ExchangeRate.objects.create(
+                    month=first, currency=code, rate=value, updated_by=actor.user
+                )
+        except IntegrityError as exc:  # set meanwhile by someone else
+            raise taken from exc
         history.record_create(actor=actor.user, obj=saved)
         return saved
+    if not replace:
+        raise taken
     if version is not None and version != existing.version:
         raise VersionConflict(current=exchange_rate_snapshot(existing), version=existing.version)
     if existing.rate == value:
