@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils.dates import MONTHS
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tandem.org.forms import LanguageNamesForm, TablerForm
@@ -121,7 +122,11 @@ class KpiForm(LanguageNamesForm):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    measure = forms.ChoiceField(label=_("Measure"), choices=Measure.choices, widget=forms.RadioSelect)
+    measure = forms.ChoiceField(
+        label=_("Measure"),
+        choices=Measure.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
     source = forms.ChoiceField(label=_("Records"), choices=Source.choices)
     date_field = forms.ChoiceField(label=_("Counted by date"), required=False)
     numerator = forms.ModelChoiceField(
@@ -143,7 +148,7 @@ class KpiForm(LanguageNamesForm):
             source = Source.DEAL
         self.chosen_source = source
         spec = SOURCES[source]
-        self.fields["date_field"].choices = [(k, str(v)) for k, v in spec.date_fields.items()]  # type: ignore[attr-defined]
+        self.fields["date_field"].choices = [(k, capfirst(str(v))) for k, v in spec.date_fields.items()]  # type: ignore[attr-defined]
         parts = KpiDefinition.objects.exclude(measure=Measure.RATIO).order_by("order", "id")
         if kpi is not None:
             parts = parts.exclude(pk=kpi.pk)
@@ -155,7 +160,7 @@ class KpiForm(LanguageNamesForm):
         for name, filter_spec in spec.filters.items():
             field_name = f"filter_{name}"
             self.fields[field_name] = forms.MultipleChoiceField(
-                label=str(filter_spec.label),
+                label=capfirst(str(filter_spec.label)),
                 choices=[(str(k), label) for k, label in filter_spec.choices()],
                 required=False,
                 widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),

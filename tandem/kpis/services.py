@@ -93,7 +93,7 @@ BUILTIN_KPIS: dict[str, tuple[str, str, dict[str, Any], int]] = {
         50,
     ),
     "new_pipeline": (
-        gettext_noop("New pipeline"),
+        gettext_noop("Pipeline created"),
         gettext_noop("Amount of deals opened, whatever became of them, by the day work on them started."),
         {
             "source": "deal",
