@@ -22,6 +22,7 @@ from tandem.customers import normalize
 from tandem.customers.models import Account, AccountLevel, Contact, DuplicateKey, Lifecycle, Source
 from tandem.deals import totals
 from tandem.deals.models import Deal, DealLine, DealStageHistory, Pipeline, Product, Stage
+from tandem.kpis.models import ExchangeRate
 from tandem.org.models import Membership, Role, Team, User
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -132,6 +133,7 @@ def build_org(rng: random.Random, people: int) -> tuple[list[int], dict[int, int
     user_team: dict[int, int] = {}
     managers: list[int] = []
     password = User().password  # unusable
+    administrator(password)
     # Region managers: members of the region team, so their subtree scope covers its sales teams.
     for r, region in enumerate(regions):
         boss = User.objects.create(
@@ -159,6 +161,37 @@ def build_org(rng: random.Random, people: int) -> tuple[list[int], dict[int, int
     return user_ids, user_team, managers
 
 
+def administrator(password: str | None = None) -> User:
+    """The company's administrator (sees everything: the benchmarks' scope "all")."""
+    admin, created = User.objects.get_or_create(
+        username="bench-admin",
+        defaults={
+            "display_name": "Bench administrator",
+            "is_superuser": True,
+            "password": password or User().password,
+        },
+    )
+    if created:
+        admin.roles.add(Role.objects.get(code="administrator"))
+    return admin
+
+
+def exchange_rates(today: datetime.date, rng: random.Random) -> int:
+    """A USD rate for every month of the deals' two years and a bit (the company currency is CNY),
+    so that figures convert rather than report missing rates. Idempotent."""
+    first = datetime.date(today.year - 3, today.month, 1)
+    month, made = first, 0
+    while month <= today:
+        _rate, created = ExchangeRate.objects.get_or_create(
+            month=month,
+            currency="USD",
+            defaults={"rate": Decimal("7.1") + Decimal(rng.randint(-20, 20)) / 100},
+        )
+        made += created
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return made
+
+
 def _company_name(rng: random.Random, i: int) -> str:
     return f"{rng.choice(CITIES)}{rng.choice(WORDS)}{rng.choice(WORDS)}{rng.choice(WORDS)}{rng.choice(SUFFIXES)}{i}"
 
@@ -179,6 +212,7 @@ def generate(
     with transaction.atomic():
         user_ids, user_team, _managers = build_org(rng, people)
     log(f"people: {len(user_ids)} in {len(set(user_team.values()))} teams")
+    log(f"exchange rates: {exchange_rates(today, rng)}")
     pipeline = Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.first()
     assert pipeline is not None
     stages = list(Stage.objects.filter(pipeline=pipeline).order_by("order"))

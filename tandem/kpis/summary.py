@@ -470,18 +470,19 @@ class FunnelSummary(Summary):
                 "SELECT deal_id, stage_id FROM old_rows UNION SELECT deal_id, stage_id FROM new_rows",
                 f"({old_before} OR {other_before})",
             ),
-            # A deal's own key changed: its stages leave the old key and join the new one.
+            # A deal's own key changed: its stages leave the old key and join the new one. Only the
+            # moved deals' stays are read (by the history's deal index), never the whole history.
             deal_update: (
                 f"{deal_head} SELECT {self.key}, SUM(deals) FROM ("
-                f"SELECT {self._key('postgresql', 'o', 'p.stage_id')}, -1 AS deals FROM old_rows AS o "
-                "JOIN new_rows AS n ON n.id = o.id "
-                f"JOIN (SELECT DISTINCT deal_id, stage_id FROM {self.HISTORY}) AS p ON p.deal_id = o.id "
-                f"WHERE o.deleted_at IS NULL AND {moved} "
+                "WITH moved AS (SELECT o.id FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id "
+                f"WHERE {moved}), "
+                f"stays AS (SELECT DISTINCT h.deal_id, h.stage_id FROM {self.HISTORY} AS h "
+                "WHERE h.deal_id IN (SELECT id FROM moved)) "
+                f"SELECT {self._key('postgresql', 'o', 'p.stage_id')}, -1 AS deals FROM stays AS p "
+                "JOIN old_rows AS o ON o.id = p.deal_id WHERE o.deleted_at IS NULL "
                 "UNION ALL "
-                f"SELECT {self._key('postgresql', 'n', 'p.stage_id')}, 1 FROM new_rows AS n "
-                "JOIN old_rows AS o ON o.id = n.id "
-                f"JOIN (SELECT DISTINCT deal_id, stage_id FROM {self.HISTORY}) AS p ON p.deal_id = n.id "
-                f"WHERE n.deleted_at IS NULL AND {moved}"
+                f"SELECT {self._key('postgresql', 'n', 'p.stage_id')}, 1 FROM stays AS p "
+                "JOIN new_rows AS n ON n.id = p.deal_id WHERE n.deleted_at IS NULL"
                 f") AS delta GROUP BY {self.key} HAVING SUM(deals) <> 0;"
             ),
         }

@@ -15,8 +15,9 @@ from django.utils import timezone, translation
 from tandem.activities.tests.factories import ActivityFactory
 from tandem.conftest import World
 from tandem.core import access
+from tandem.customers.models import Account
 from tandem.customers.tests.factories import AccountFactory
-from tandem.deals.models import Deal
+from tandem.deals.models import Deal, DealStageHistory
 from tandem.deals.tests.factories import DealFactory, stage_named
 from tandem.kpis import engine, services
 from tandem.kpis.company import company_settings
@@ -389,6 +390,65 @@ def test_every_person_sees_exactly_the_figures_of_their_scope(world: World, view
     assert {row.key for row in rows} == {getattr(world, n).pk for n in expected}
 
 
+@pytest.mark.parametrize("viewer", PEOPLE)
+def test_every_builtin_figure_holds_exactly_the_records_of_the_viewers_scope(
+    world: World, viewer: str
+) -> None:
+    """Each of eight people has one of everything (a won deal that went through a stage, an open
+    deal, a lost one, an account, a follow-up): each built-in figure counts exactly the people
+    whose records the viewer may see."""
+    people = [
+        "owner",
+        "teammate",
+        "two_teams",
+        "manager",
+        "sibling_manager",
+        "outsider",
+        "director",
+        "east_manager",
+    ]
+    qualification = stage_named("Qualification")
+    for name in people:
+        person = getattr(world, name)
+        deal = won(person, "10", FEB, opened_on=FEB)
+        DealStageHistory.objects.create(deal=deal, stage=qualification, entered_at=timezone.now())
+        DealFactory(owner=person, stage=qualification, amount=Decimal("5"), opened_on=FEB)
+        lost(person, MAR, opened_on=JAN, amount=None)  # unknown: counts as nothing
+        account = AccountFactory(owner=person)
+        Account.objects.filter(pk=account.pk).update(
+            created_at=timezone.make_aware(datetime.datetime(2026, 2, 3, 10))
+        )
+        ActivityFactory(author=person, occurred_at=timezone.make_aware(datetime.datetime(2026, 2, 3, 10)))
+    sees = {
+        "owner": 1,
+        "teammate": 1,
+        "two_teams": 1,
+        "manager": 4,
+        "east_manager": 5,
+        "sibling_manager": 2,
+        "outsider": 1,
+        "director": 8,
+        "admin": 8,
+        "support": 0,
+    }[viewer]
+    person = getattr(world, viewer)
+    assert value(world, person, "won_amount") == Decimal(10 * sees).quantize(Decimal("0.01"))
+    assert value(world, person, "won_deals") == sees
+    assert value(world, person, "closed_deals") == 2 * sees
+    assert value(world, person, "win_rate") == (Decimal("0.5000") if sees else None)
+    assert value(world, person, "new_deals") == 3 * sees
+    assert value(world, person, "new_pipeline") == Decimal(15 * sees).quantize(Decimal("0.01"))
+    # Accounts and follow-ups follow their own grants: a technical-support person sees their team's
+    # accounts (none here) and their own follow-ups (none).
+    assert value(world, person, "new_customers") == sees
+    assert value(world, person, "follow_ups") == sees
+    actor = world.actor(person)
+    open_counts = engine.open_pipeline(actor=actor)
+    assert sum(f.count for f in open_counts.values()) == sees
+    steps = {step.stage.name: step.deals for step in engine.funnel(actor=actor, start=Q1[0], end=Q1[1])}
+    assert steps["Qualification"] == sees and steps["Won"] == 0  # the history says what it says
+
+
 def test_a_scope_narrows_within_what_the_actor_may_see_never_beyond(world: World) -> None:
     amounts = _company_of_deals(world)
     # A team and its whole subtree.
@@ -473,6 +533,10 @@ def test_the_number_of_queries_does_not_grow_with_the_records(world: World) -> N
         )
         for group in engine.BREAKDOWN_GROUPS:
             engine.deal_breakdown(actor=actor, group_by=group)
+        engine.deal_breakdown(actor=actor, group_by="owner", filters={"closed_from": JAN, "opened_to": MAR})
+        engine.figure(actor=actor, kpi=kpi("follow_ups"), start=datetime.date(2026, 1, 10), end=Q1[1])
+        engine.open_pipeline(actor=actor)
+        engine.funnel(actor=actor, start=Q1[0], end=datetime.date(2026, 3, 15))
 
     def add(n: int) -> None:
         for i in range(n):
@@ -482,9 +546,16 @@ def test_the_number_of_queries_does_not_grow_with_the_records(world: World) -> N
                 [JAN, FEB, MAR][i % 3],
                 currency=["CNY", "USD"][i % 2],
             )
-            lost(world.owner, FEB)
-            ActivityFactory(author=world.owner)
+            deal = lost(world.owner, FEB, opened_on=FEB)
+            DealStageHistory.objects.create(
+                deal=deal, stage=stage_named("Qualification"), entered_at=timezone.now()
+            )
+            DealFactory(owner=world.teammate, opened_on=MAR)
+            ActivityFactory(
+                author=world.owner, occurred_at=timezone.make_aware(datetime.datetime(2026, 2, 2, 9))
+            )
 
+    work()  # whether the summaries' triggers are in place is checked once per process
     add(2)
     few = _queries(work)
     add(20)
