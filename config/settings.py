@@ -7,6 +7,7 @@ The embedded default (no variables at all) runs on SQLite under ``./var/``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -15,6 +16,9 @@ from zoneinfo import available_timezones
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
+
+from tandem.core import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TANDEM_VAR_DIR", BASE_DIR / "var"))
@@ -47,6 +51,41 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...], *, upper: bool = False) -> str:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    value = raw.upper() if upper else raw.lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be one of: {', '.join(choices)}.")
+    return value
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an address or network (e.g. 10.0.0.0/8, 127.0.0.1, ::1)."
+            ) from exc
+    return networks
+
+
+def env_fraction(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number from 0 to 1.") from exc
+    if not 0.0 <= value <= 1.0:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number from 0 to 1.")
+    return value
 
 
 def _secret_key() -> str:
@@ -97,6 +136,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id, one access line per request, request metrics (core.logs, core.metrics).
+    "tandem.core.middleware.RequestLogMiddleware",
+    # /healthz, /readyz and /metrics, answered before the HTTPS redirect and the ALLOWED_HOSTS check.
+    "tandem.core.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -173,6 +216,23 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
+# A task is acknowledged after it has run, and handed to another worker when the one running it
+# dies; tasks are idempotent (an import is claimed once per run, imports/runs.py). Each worker
+# process takes one task at a time, so a long import does not hold others back in its prefetch.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Imports have a queue of their own: a plain `celery worker` serves both queues; `-Q imports` and
+# `-Q celery` split them between workers (docs/operations.md).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES: dict[str, dict[str, Any]] = {"celery": {}, "imports": {}}
+CELERY_TASK_ROUTES = {"tandem.imports.tasks.run_import": {"queue": "imports"}}
+# Starting an import with Redis away answers within a couple of seconds, not after a long wait.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+# A running import whose heartbeat has not moved for this long is interrupted (the sweep below).
+TANDEM_IMPORT_STALE_MINUTES = env_int("TANDEM_IMPORT_STALE_MINUTES", 10)
+if TANDEM_IMPORT_STALE_MINUTES < 1:
+    raise ImproperlyConfigured("TANDEM_IMPORT_STALE_MINUTES must be at least 1.")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Public pools: return customers by rule and remind owners (daily; idempotent per day).
     "pool-reclaim": {"task": "tandem.customers.tasks.reclaim_pools", "schedule": 3600.0},
@@ -181,6 +241,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Board totals: fold the deltas the deal triggers append (exact either way; keeps reads small).
     "deal-totals-compact": {"task": "tandem.deals.tasks.compact_stage_totals", "schedule": 300.0},
     "kpi-totals-compact": {"task": "tandem.kpis.tasks.compact_month_totals", "schedule": 300.0},
+    # Background exports: delete those older than TANDEM_EXPORT_KEEP_DAYS, fail those stuck.
+    "exports-expire": {"task": "tandem.imports.tasks.delete_expired_exports", "schedule": 3600.0},
+    # Imports whose process stopped mid-way: marked interrupted, to be retried (imports/runs.py).
+    "import-sweep": {"task": "tandem.imports.tasks.sweep_stale_imports", "schedule": 60.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -234,6 +298,8 @@ if HTTPS:
     SECURE_SSL_REDIRECT = env_bool("TANDEM_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("TANDEM_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Load balancers and Prometheus probe over plain HTTP (ProbeMiddleware answers them first anyway).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -275,12 +341,35 @@ if DEFAULT_CURRENCY not in CURRENCIES:
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# `tandem collectstatic` writes each file under a name holding a hash of its content (tandem.3f2a…css),
+# compressed beside it (gzip), and a manifest the {% static %} tag reads. WhiteNoise then
+# serves them compressed with a ten-year immutable cache: a changed file gets a new name. collectstatic
+# fails on a url() in a CSS file that points at nothing. With DEBUG the source folders are served as
+# they are (no collectstatic needed); the test suite does the same (config/settings_test.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = DEBUG
+# Only the hashed names are kept (each referenced through the manifest), and source maps are not
+# compressed (browsers fetch them only with the developer tools open): half the files to compress.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 MEDIA_ROOT = VAR_DIR / "media"
+
+# --- Imports and exports --------------------------------------------------------------------
+# An upload is measured before it is read: more rows, or a workbook that unpacks to more, is refused.
+TANDEM_IMPORT_MAX_ROWS = env_int("TANDEM_IMPORT_MAX_ROWS", 1_000_000)
+TANDEM_IMPORT_MAX_UNPACKED_MB = env_int("TANDEM_IMPORT_MAX_UNPACKED_MB", 1024)
+if TANDEM_IMPORT_MAX_ROWS < 1 or TANDEM_IMPORT_MAX_UNPACKED_MB < 1:
+    raise ImproperlyConfigured("TANDEM_IMPORT_MAX_ROWS and TANDEM_IMPORT_MAX_UNPACKED_MB must be at least 1.")
+# An export of more rows runs in the background (a job with a download link), kept this many days.
+TANDEM_EXPORT_BACKGROUND_ROWS = env_int("TANDEM_EXPORT_BACKGROUND_ROWS", 10_000)
+TANDEM_EXPORT_KEEP_DAYS = env_int("TANDEM_EXPORT_KEEP_DAYS", 7)
+if TANDEM_EXPORT_BACKGROUND_ROWS < 0 or TANDEM_EXPORT_KEEP_DAYS < 1:
+    raise ImproperlyConfigured(
+        "TANDEM_EXPORT_BACKGROUND_ROWS must be 0 or more and TANDEM_EXPORT_KEEP_DAYS at least 1."
+    )
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -337,10 +426,27 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("TANDEM_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# --- Logs, metrics, error reporting ---------------------------------------------------------
+# One line per event on standard error, times in UTC, with the request id (core.logs).
+LOG_LEVEL = env_choice("TANDEM_LOG_LEVEL", "INFO", logs.LEVELS, upper=True)
+LOG_FORMAT = env_choice("TANDEM_LOG_FORMAT", "text", logs.FORMATS)
+LOGGING = logs.logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT)
+
+# /metrics (Prometheus) answers a bearer token or an address in the allow-list; off when neither is set.
+TANDEM_METRICS_TOKEN = os.environ.get("TANDEM_METRICS_TOKEN", "")
+if TANDEM_METRICS_TOKEN and (
+    len(TANDEM_METRICS_TOKEN) < 16 or any(c.isspace() for c in TANDEM_METRICS_TOKEN)
+):
+    raise ImproperlyConfigured("TANDEM_METRICS_TOKEN must be at least 16 characters, without spaces.")
+TANDEM_METRICS_ALLOW = env_networks("TANDEM_METRICS_ALLOW")
+
+# Sentry: errors of web requests and Celery tasks, without personal data (core.logs.sentry_init).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_TRACES_SAMPLE_RATE = env_fraction("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+if SENTRY_DSN:
+    logs.sentry_init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

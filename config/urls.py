@@ -1,7 +1,4 @@
-from django.contrib.auth.decorators import login_not_required
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tandem.core import views as core_views
@@ -20,14 +17,14 @@ api_v1 = [
 
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says.
-    path(
-        "favicon.ico",
-        login_not_required(RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
-    ),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("", include("tandem.core.urls")),
+    # Prometheus (token or address allow-list); answered by core.middleware.ProbeMiddleware.
+    path("metrics", core_views.metrics, name="metrics"),
     path("org/", include("tandem.org.urls")),
     path("auth/", include("tandem.security.urls")),
     path("imports/", include("tandem.imports.urls")),
+    path("exports/", include("tandem.imports.export_urls")),
     path("customers/", include("tandem.customers.urls")),
     path("leads/", include("tandem.leads.urls")),
     path("follow-ups/", include("tandem.activities.urls")),

@@ -13,6 +13,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tandem.core import export
 from tandem.core.export import Column
 from tandem.customers.api import ERRORS, EXPORT_PARAMETERS, CrmModelViewSet, person
 from tandem.customers.filters import visible_choices
@@ -66,7 +67,7 @@ class ActivityViewSet(CrmModelViewSet):
         return [
             (gettext_lazy("ID"), lambda a: a.pk),
             (gettext_lazy("When"), lambda a: a.occurred_at),
-            (gettext_lazy("Kind"), lambda a: a.get_kind_display()),
+            (gettext_lazy("Kind"), export.display("kind")),
             (gettext_lazy("Subject"), lambda a: a.subject),
             (gettext_lazy("Content"), lambda a: a.content),
             (pgettext_lazy("follow-up author", "By"), lambda a: person(a.author)),

@@ -89,3 +89,34 @@ class Activity(SoftDeleteModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.subject or self.get_kind_display()
+
+
+class FollowUpReminder(models.Model):
+    """A reminder sent: the follow-up of one record due on one day, to its owner.
+
+    Unique per record and due day, so overlapping runs and several workers send it once: a run
+    inserts its rows skipping those already there and notifies only for the rows it inserted
+    (``run`` says which). Kept a week (``services.REMINDER_LOG_DAYS``).
+    """
+
+    record_type = models.CharField(_("record type"), max_length=20)
+    record_id = models.BigIntegerField(_("record"))
+    due_on = models.DateField(_("due on"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("to"), on_delete=models.CASCADE, related_name="+"
+    )
+    run = models.UUIDField(_("run"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow-up reminder")
+        verbose_name_plural = _("follow-up reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record_type", "record_id", "due_on"], name="followupreminder_once_a_day"
+            )
+        ]
+        indexes = [models.Index(fields=["due_on"], name="followupreminder_due_on")]
+
+    def __str__(self) -> str:
+        return f"{self.record_type} #{self.record_id} {self.due_on}"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tandem.core import access, history, notify
@@ -20,7 +21,7 @@ from tandem.customers.services import primary_team_id
 from tandem.deals.models import Deal
 from tandem.leads.models import Lead
 
-from .models import Activity, ActivityKind
+from .models import Activity, ActivityKind, FollowUpReminder
 
 LINKS = (
     ("account", "account", Account),
@@ -128,33 +129,68 @@ def activity_delete(*, actor: Actor, activity: Activity) -> None:
         model._base_manager.filter(pk=obj_id).update(last_follow_up_at=latest)
 
 
+# Records reminded per transaction; a run goes on batch after batch until every due record is done.
+REMINDER_BATCH = 1000
+# Days a sent reminder is kept in the log (only today's entries matter to a run).
+REMINDER_LOG_DAYS = 7
+
+
 def remind_due_follow_ups(today: datetime.date | None = None) -> int:
-    """Notify owners of records whose next follow-up is today (once per record and day)."""
-    from django.utils import translation
+    """Notify owners of records whose next follow-up is ``today``: once per record and due day.
 
-    from tandem.core.models import Notification
-
+    Runs may overlap (an hourly schedule, several workers, several ``tandem serve`` processes):
+    each batch inserts its records into the reminder log skipping those already there (a unique
+    key per record and day) and notifies only for the rows it inserted itself, in one
+    transaction. Records are read in id order, batch after batch, until none is left. Returns
+    how many reminders this run sent.
+    """
     today = today or timezone.localdate()
+    run = uuid.uuid4()
     sent = 0
-    for _field, _resource, model in LINKS:
-        if model is Contact or not hasattr(model, "owner"):
+    for _field, resource, model in LINKS:
+        if model is Contact:  # a contact's follow-ups are its account's owner's business
             continue
-        rows = model.objects.filter(next_follow_up_on=today, owner__isnull=False).select_related("owner")[
-            :5000
-        ]
-        for obj in rows:
-            url = obj.get_absolute_url()
-            owner = obj.owner
-            if Notification.objects.filter(
-                recipient=owner, kind="follow_up_due", url=url, created_at__date=today
-            ).exists():
-                continue
-            with translation.override(owner.language):
-                notify.notify(
-                    recipient=owner,
-                    kind="follow_up_due",
-                    title=_("Follow up with %(name)s today") % {"name": obj},
-                    url=url,
-                )
-            sent += 1
+        due = model.objects.filter(
+            next_follow_up_on=today, owner__isnull=False, owner__is_active=True
+        ).select_related("owner")
+        last = 0
+        while True:
+            batch = list(due.filter(pk__gt=last).order_by("pk")[:REMINDER_BATCH])
+            if not batch:
+                break
+            last = batch[-1].pk
+            sent += _remind(resource, batch, today, run)
+    FollowUpReminder.objects.filter(due_on__lt=today - datetime.timedelta(days=REMINDER_LOG_DAYS)).delete()
     return sent
+
+
+@transaction.atomic
+def _remind(resource: str, records: list[Any], today: datetime.date, run: uuid.UUID) -> int:
+    FollowUpReminder.objects.bulk_create(
+        [
+            FollowUpReminder(
+                record_type=resource, record_id=obj.pk, due_on=today, recipient_id=obj.owner_id, run=run
+            )
+            for obj in records
+        ],
+        ignore_conflicts=True,
+    )
+    # Another run's rows for the same records (inserted first, or committed while this insert
+    # waited for them) were skipped: only the rows of this run are this run's to send.
+    mine = set(
+        FollowUpReminder.objects.filter(
+            run=run, record_type=resource, record_id__in=[obj.pk for obj in records], due_on=today
+        ).values_list("record_id", flat=True)
+    )
+    for obj in records:
+        if obj.pk not in mine:
+            continue
+        owner = obj.owner
+        with translation.override(owner.language):
+            notify.notify(
+                recipient=owner,
+                kind="follow_up_due",
+                title=_("Follow up with %(name)s today") % {"name": obj},
+                url=obj.get_absolute_url(),
+            )
+    return len(mine)

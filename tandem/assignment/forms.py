@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tandem.core import access
 from tandem.customers.models import AccountLevel, Source
 from tandem.org.forms import PersonChoiceField, TablerForm
 from tandem.org.models import User
@@ -75,11 +77,16 @@ class MemberForm(TablerForm):
     capacity = forms.IntegerField(label=_("Capacity"), min_value=0, initial=0, required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, resource: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["user"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = User.objects.filter(is_active=True).order_by("display_name")
+        # Only people who may own the rule's records (for a new rule: leads or accounts); the
+        # service refuses anyone else for the resource finally chosen.
+        may_own = Q()
+        for name in [resource] if resource else list(Resource.values):
+            may_own |= access.owners_q(name)
+        field.queryset = User.objects.filter(is_active=True).filter(may_own).order_by("display_name")
 
 
 MemberFormSet = forms.formset_factory(MemberForm, extra=3)

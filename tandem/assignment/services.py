@@ -117,6 +117,11 @@ def rule_save(
             seen.add(spec.user.pk)
             if spec.capacity < 0:
                 errors["members"] = [_("Capacity must be 0 (no limit) or more.")]
+            if spec.user.is_active and not access.may_own(spec.user, resource):
+                errors.setdefault("members", []).append(
+                    _("%(name)s may not own %(records)s: their roles do not let them open and edit them.")
+                    % {"name": spec.user, "records": access.RESOURCES[resource].label}
+                )
     if errors:
         raise ValidationError(errors)
     rule.name = name
@@ -269,7 +274,10 @@ def _active_rules(
         rules_qs = rules_qs.select_for_update()
     rules = list(rules_qs)
     members: dict[int, list[AssignmentMember]] = {r.pk: [] for r in rules}
-    for member in AssignmentMember.objects.filter(rule__in=[r.pk for r in rules]).select_related("user"):
+    # A member whose roles no longer let them own such records is passed over, not given one.
+    owners = User.objects.filter(access.owners_q(resource)).values("pk")
+    rows = AssignmentMember.objects.filter(rule__in=[r.pk for r in rules], user__in=owners)
+    for member in rows.select_related("user"):
         members[member.rule_id].append(member)
     return rules, members
 
@@ -389,7 +397,15 @@ def auto_assign(*, actor: Actor, record: Lead | Account) -> Result:
             if isinstance(record, Lead):
                 from tandem.leads.services import lead_update
 
-                lead_update(actor=acting, lead=record, data={}, owner=assignee, confirm_duplicates=True)
+                # The assignee is told below, with the rule's reason, in their language.
+                lead_update(
+                    actor=acting,
+                    lead=record,
+                    data={},
+                    owner=assignee,
+                    confirm_duplicates=True,
+                    notify_owner=False,
+                )
                 with translation.override(assignee.language or "en"):
                     notify.notify(
                         recipient=assignee,

@@ -70,7 +70,12 @@ def _members_initial(rule: AssignmentRule | None) -> list[dict[str, Any]]:
 def _rule_form(request: HttpRequest, actor: Actor, rule: AssignmentRule | None) -> HttpResponse:
     posted = webforms.posted(request)
     form = RuleForm(posted, rule=rule)
-    formset = MemberFormSet(posted, initial=_members_initial(rule), prefix="members")
+    formset = MemberFormSet(
+        posted,
+        initial=_members_initial(rule),
+        prefix="members",
+        form_kwargs={"resource": rule.resource if rule is not None else None},
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():

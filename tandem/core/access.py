@@ -272,6 +272,85 @@ def get_visible_or_404(actor: Actor, resource: str, queryset: models.QuerySet[M]
         raise Http404 from exc
 
 
+# --- Who may own a record -------------------------------------------------------------------
+
+# A record's owner opens and works on it: owning a kind of record needs both grants.
+OWNING_ACTIONS = ("view", "edit")
+
+
+def owners_q(resource: str) -> Q:
+    """A condition on people who may own records of ``resource``: administrators, and holders
+    of roles that grant ``view`` and ``edit`` on it (from one role or from several), as
+    ``EXISTS`` over their roles' grants (no query of its own)."""
+    from tandem.org.models import RoleGrant, User
+
+    def holds(action: str) -> Q:
+        # The actions are a JSON list of known words: '"view"' matches the word and nothing else.
+        grants = RoleGrant.objects.filter(
+            role__users=OuterRef("pk"), resource=resource, actions__icontains=f'"{action}"'
+        )
+        return Q(Exists(grants))
+
+    admin = User.roles.through.objects.filter(user_id=OuterRef("pk"), role__is_admin=True)
+    q = Q(is_superuser=True) | Q(Exists(admin))
+    both = Q()
+    for action in OWNING_ACTIONS:
+        both &= holds(action)
+    return q | both
+
+
+def may_own(user: Any, resource: str) -> bool:
+    """May ``user`` own records of ``resource``? Active, and able to open and edit them."""
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    candidate = Actor.for_user(user)
+    return all(candidate.has(resource, action) for action in OWNING_ACTIONS)
+
+
+def owner_candidates(actor: Actor, resource: str) -> models.QuerySet[User]:
+    """The people ``actor`` may give records of ``resource`` to: active people who may own them,
+    within the reach of the actor's ``assign`` grant (``own``: only themselves; ``team`` and
+    ``subtree``: members of those teams; ``all``: everyone). Without the grant, only themselves.
+    Every owner picker offers these, and the services accept no one else."""
+    from tandem.org.models import Membership, User
+
+    people = User.objects.filter(is_active=True).filter(owners_q(resource))
+    scope = actor.scope_for(resource, "assign")
+    if actor.id is None:
+        return people.none()
+    if scope == ALL:
+        reach = people
+    elif scope in (TEAM, SUBTREE):
+        team_ids = actor.team_ids if scope == TEAM else actor.subtree_team_ids
+        members = Membership.objects.filter(user_id=OuterRef("pk"), team_id__in=sorted(team_ids))
+        reach = people.filter(Q(pk=actor.id) | Q(Exists(members)))
+    else:
+        reach = people.filter(pk=actor.id)
+    return reach.order_by("display_name", "id")
+
+
+def owner_refusal(actor: Actor, resource: str, user: Any) -> str | None:
+    """Why ``actor`` may not give a record of ``resource`` to ``user``, in words; None if they may."""
+    from django.utils.translation import gettext as _
+
+    if user is None or not getattr(user, "is_active", False):
+        return _("The owner must be an active person.")
+    label = RESOURCES[resource].label if resource in RESOURCES else resource
+    if not may_own(user, resource):
+        return _("%(name)s may not own %(records)s: their roles do not let them open and edit them.") % {
+            "name": user,
+            "records": label,
+        }
+    if not owner_candidates(actor, resource).filter(pk=user.pk).exists():
+        if actor.scope_for(resource, "assign") is None:
+            return _("You may not give records to someone else.")
+        return _("%(name)s is outside the teams you may give %(records)s to.") % {
+            "name": user,
+            "records": label,
+        }
+    return None
+
+
 def get_actor(request: HttpRequest) -> Actor:
     """The request's actor, built once per request and person."""
     user = getattr(request, "user", None)

@@ -9,10 +9,12 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from django.core.signals import request_started
+        from django.db.backends.signals import connection_created
 
-        from . import naming, nav
+        from . import metrics, naming, nav
 
         request_started.connect(naming.forget_loaded, dispatch_uid="naming-forget-loaded")
+        connection_created.connect(metrics.install_query_timer, dispatch_uid="metrics-query-timer")
 
         nav.register(
             nav.NavItem(

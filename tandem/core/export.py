@@ -1,13 +1,25 @@
-"""List export as CSV or XLSX: every filtered row the person may see, not just one page.
+"""Every file Tandem writes from its data goes through here: the API lists' ``?format=csv|xlsx``,
+``tandem export``, the import's error report, and background export jobs. One set of rules:
 
-``export_response`` takes rows (a queryset iterator) and columns ``(header, getter)``; headers are
-translated in the caller's language. CSV is streamed row by row, UTF-8 with a byte-order mark so
-Excel opens Chinese text correctly; XLSX is written by openpyxl in write-only mode (constant
-memory per row) to a spooled temporary file and sent as a file.
+- Text a spreadsheet would run as a formula (starting with ``= + - @``, a tab or a carriage
+  return) is never live: in CSV it gets a leading apostrophe (which Excel hides, and which an
+  import reads back without); in XLSX it is written as a text cell, so it is shown as typed.
+- What the reader sees masked is masked: the caller's columns (``(header, getter)``) are the same
+  for every format, and the getters are the ones the screens and the API use (a pool customer's
+  phone and email for a pool member, ``customers.serializers.is_masked``).
+- Values: numbers stay numbers; dates are ISO; instants are in the reader's time zone
+  (``%Y-%m-%d %H:%M``); yes/no in the reader's language.
 
-API list views get it from ``ExportMixin``: ``?format=csv`` / ``?format=xlsx`` on the list, which
-needs the ``export`` grant on the view's resource (403 otherwise). DRF reads ``format`` for
-renderer selection; ``ExportContentNegotiation`` lets these two values through to the view.
+CSV is UTF-8 with a byte-order mark so Excel opens Chinese text correctly. A streamed CSV that
+fails part-way is logged and ends with the error, so the server aborts the connection (an
+unfinished chunked response) rather than closing it as if the file were whole. XLSX is written by
+openpyxl in write-only mode (constant memory per row).
+
+API list views get exports from ``ExportMixin``: ``?format=csv`` / ``?format=xlsx`` on the list,
+which needs the ``export`` grant on the view's resource (403 otherwise). An export larger than an
+HTTP request should carry is handed to the handler registered with ``register_background`` (the
+imports app's export jobs: 202 and a job to poll, then a file to download). DRF reads ``format``
+for renderer selection; ``ExportContentNegotiation`` lets these two values through to the view.
 """
 
 from __future__ import annotations
@@ -15,13 +27,14 @@ from __future__ import annotations
 import csv
 import datetime
 import decimal
+import logging
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -32,15 +45,28 @@ from rest_framework.request import Request
 
 from . import access
 
+logger = logging.getLogger(__name__)
+
 Getter = Callable[[Any], Any]
 Column = tuple[str | Promise, Getter]
+# Given the list view, its request, the export's queryset and format: a response that hands the
+# export to the background, or None to export in the request.
+BackgroundHandler = Callable[[Any, Request, "models.QuerySet[Any]", str], HttpResponseBase | None]
 
 EXPORT_FORMATS = ("csv", "xlsx")
 CHUNK_SIZE = 2000
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_background: list[BackgroundHandler] = []
 
 
-def _plain(value: Any) -> Any:
+def register_background(handler: BackgroundHandler) -> None:
+    """Let ``handler`` take exports too large for a request (the imports app registers its jobs)."""
+    if handler not in _background:
+        _background.append(handler)
+
+
+def plain(value: Any) -> Any:
     """A cell value: numbers stay numbers, dates become local ISO text, everything else text."""
     if value is None:
         return ""
@@ -59,14 +85,48 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+class Memo:
+    """A column whose value depends only on ``key(row)``, worked out once per key in an export
+    rather than once per row: a choice's label or a stage's name in the reader's language cost
+    a translation lookup each (a third of a 100,000-deal export's time went to those)."""
+
+    def __init__(self, key: Getter, value: Getter) -> None:
+        self.key = key
+        self.value = value
+        self.known: dict[Any, Any] = {}
+
+    def __call__(self, row: Any) -> Any:
+        key = self.key(row)
+        try:
+            return self.known[key]
+        except KeyError:
+            value = self.known[key] = self.value(row)
+            return value
 
 
-def _safe_text(value: Any) -> Any:
+def display(field: str) -> Memo:
+    """A choice field's label in the reader's language (``get_<field>_display``), once per choice."""
+    return Memo(lambda row: getattr(row, field), lambda row: getattr(row, f"get_{field}_display")())
+
+
+def is_formula(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def csv_safe(value: Any) -> Any:
     """CSV text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    return "'" + value if is_formula(value) else value
+
+
+def cells(rows: Iterable[Any], columns: Sequence[Column]) -> Iterator[list[Any]]:
+    """Each row's cell values, the columns' getters applied (``plain``, not yet made safe)."""
+    getters = [getter for _header, getter in columns]
+    for row in rows:
+        yield [plain(get(row)) for get in getters]
+
+
+def headers_of(columns: Sequence[Column]) -> list[str]:
+    return [str(header) for header, _getter in columns]
 
 
 class _Echo:
@@ -76,56 +136,115 @@ class _Echo:
         return value
 
 
-def _csv_lines(rows: Iterable[Any], columns: Sequence[Column], language: str) -> Iterator[bytes]:
+def csv_chunks(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, what: str = "export"
+) -> Iterator[bytes]:
+    """The CSV, line by line (BOM first). A failure part-way is logged and raised (see the module)."""
     writer = csv.writer(_Echo())
-    with translation.override(language):
-        yield "\ufeff".encode()
-        yield writer.writerow([str(header) for header, _getter in columns]).encode()
+    yield "\ufeff".encode()
+    yield writer.writerow([csv_safe(h) for h in headers]).encode()
+    written = 0
+    try:
         for row in rows:
-            cells = [_safe_text(_plain(getter(row))) for _header, getter in columns]
-            yield writer.writerow(cells).encode()
+            yield writer.writerow([csv_safe(value) for value in row]).encode()
+            written += 1
+    except Exception:
+        logger.exception(
+            "%s failed after %d rows; the file is incomplete and is not ended as whole", what, written
+        )
+        raise
 
 
-def _xlsx_file(rows: Iterable[Any], columns: Sequence[Column], title: str) -> Any:
+def write_csv(handle: IO[bytes], headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Write the CSV to ``handle``; the number of rows written."""
+    count = 0
+
+    def counted() -> Iterator[Sequence[Any]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    for chunk in csv_chunks(headers, counted()):
+        handle.write(chunk)
+    return count
+
+
+def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A small CSV in memory (an import's error report)."""
+    return b"".join(csv_chunks(headers, rows, what="report"))
+
+
+def write_xlsx(handle: IO[bytes], headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str) -> int:
+    """Write the workbook to ``handle``; the number of rows written. Text is written as text cells:
+    openpyxl would store text starting with ``=`` as a formula."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
-    sheet.append([str(header) for header, _getter in columns])
-    for row in rows:
-        cells = []
-        for _header, getter in columns:
-            value = _plain(getter(row))
+    sheet = workbook.create_sheet(title=(title or "Sheet1")[:31])
+
+    def line(values: Iterable[Any]) -> list[Any]:
+        out: list[Any] = []
+        for value in values:
             if isinstance(value, decimal.Decimal):
                 value = float(value)
-            elif isinstance(value, str) and value.startswith("="):
-                # openpyxl stores text starting with "=" as a formula.
-                value = "'" + value
-            cells.append(value)
-        sheet.append(cells)
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
-    workbook.save(spool)
-    spool.seek(0)
-    return spool
+            elif isinstance(value, str) and value:
+                text = WriteOnlyCell(sheet, value=value)
+                text.data_type = "s"
+                value = text
+            out.append(value)
+        return out
+
+    sheet.append(line(headers))
+    count = 0
+    for row in rows:
+        sheet.append(line(row))
+        count += 1
+    workbook.save(handle)
+    return count
+
+
+def write(
+    handle: IO[bytes], fmt: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = ""
+) -> int:
+    """Write ``rows`` as ``fmt`` (csv or xlsx) to ``handle``; the number of rows written."""
+    if fmt == "csv":
+        return write_csv(handle, headers, rows)
+    if fmt == "xlsx":
+        return write_xlsx(handle, headers, rows, title)
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+def _in_language(language: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """A streamed body produced in ``language`` (the response is read after the view returned)."""
+    with translation.override(language):
+        yield from chunks
 
 
 def export_response(
     *, rows: Iterable[Any], columns: Sequence[Column], filename: str, fmt: str
 ) -> StreamingHttpResponse | FileResponse:
     """A download of ``rows`` as ``fmt`` (csv or xlsx) named ``filename`` (without extension)."""
-    stamp = timezone.localdate().isoformat()
-    name = f"{filename}-{stamp}.{fmt}"
+    name = download_name(filename, fmt)
     language = translation.get_language() or "en"
     if fmt == "csv":
+        chunks = csv_chunks(headers_of(columns), cells(rows, columns), what=f"export {name}")
         response = StreamingHttpResponse(
-            _csv_lines(rows, columns, language), content_type="text/csv; charset=utf-8"
+            _in_language(language, chunks), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     if fmt == "xlsx":
-        spool = _xlsx_file(rows, columns, filename)
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
+        write_xlsx(spool, headers_of(columns), cells(rows, columns), filename)
+        spool.seek(0)
         return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX_MEDIA_TYPE)
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+def download_name(filename: str, fmt: str) -> str:
+    return f"{filename}-{timezone.localdate().isoformat()}.{fmt}"
 
 
 def iterate(queryset: models.QuerySet[Any]) -> Iterator[Any]:
@@ -155,6 +274,7 @@ class ExportMixin:
 
     The export holds the same rows the list would, across all pages: ``filter_queryset`` over
     ``get_queryset`` (the access policy's ``visible``), with the same filters and ordering.
+    ``export_table`` is that export as headers and rows, for the request and for a background job.
     """
 
     content_negotiation_class: type[BaseContentNegotiation] = ExportContentNegotiation
@@ -167,13 +287,21 @@ class ExportMixin:
         """The list queryset narrowed to what the export reads (a hook for lighter prefetches)."""
         return queryset
 
+    def export_rows(self) -> models.QuerySet[Any]:
+        """The rows the export holds: the list's, filtered and ordered as the request asks."""
+        view: Any = self
+        if not access.get_actor(view.request).has(view.resource, "export"):
+            raise PermissionDenied
+        return self.export_queryset(view.filter_queryset(view.get_queryset()))
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         fmt = request.query_params.get("format")
         if fmt in EXPORT_FORMATS:
-            view: Any = self
-            if not access.get_actor(request).has(view.resource, "export"):
-                raise PermissionDenied
-            queryset = self.export_queryset(view.filter_queryset(view.get_queryset()))
+            queryset = self.export_rows()
+            for handler in _background:
+                answer = handler(self, request, queryset, fmt)
+                if answer is not None:
+                    return answer
             return export_response(
                 rows=iterate(queryset), columns=self.export_columns(), filename=self.export_filename, fmt=fmt
             )

@@ -158,7 +158,7 @@ def record_many(
     objs: Iterable[models.Model],
     action: str,
     changes: dict[str, Any] | None = None,
-    message: str = "",
+    message: Message = "",
     batch_size: int = 1000,
 ) -> int:
     """Bulk-record the same change on many records (transfers, bulk edits, imports)."""
@@ -174,12 +174,13 @@ def record_many_by_ids(
     ids: Sequence[int],
     action: str,
     changes: dict[str, Any] | None = None,
-    message: str = "",
+    message: Message = "",
     object_repr: str = "",
     batch_size: int = 1000,
 ) -> int:
     """Bulk-record a change by primary keys only, without loading the records."""
     ct = ContentType.objects.get_for_model(model, for_concrete_model=True)
+    text, said = _message(message)
     now = timezone.now()
     actor_obj = actor if getattr(actor, "pk", None) else None
     entries = [
@@ -191,7 +192,8 @@ def record_many_by_ids(
             actor=actor_obj,
             at=now,
             changes=changes or {},
-            message=message[:500],
+            message=text,
+            message_said=said,
         )
         for pk in ids
     ]

@@ -178,3 +178,22 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ScheduledRun(models.Model):
+    """When the embedded scheduler last ran one scheduled job (``tandem/core/scheduler.py``).
+
+    A process runs a job only after moving ``last_run_at`` on from the value it read, so however
+    many ``tandem serve`` processes share the database, each job runs once per period; a restart
+    does not run everything again.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job run")
+        verbose_name_plural = _("scheduled job runs")
+
+    def __str__(self) -> str:
+        return self.name

@@ -117,4 +117,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = {"non_field_errors": response.data}
     if isinstance(exc, Conflict):
         response.data = {"detail": str(exc.detail), "current": exc.current}
+    if response.status_code >= 500 and isinstance(response.data, dict):
+        # The request id, also in the X-Request-ID header and the log lines (core.logs).
+        from .logs import current_request_id
+
+        response.data["reference"] = current_request_id() or ""
     return response

@@ -2,8 +2,12 @@
 
 Production runs ``celery -A config worker`` and ``celery -A config beat`` against Redis. The
 embedded default (``make run``) has neither, so ``tandem serve`` starts this thread: every
-30 seconds it runs the scheduled tasks that are due, in-process. Tasks are written to be
-idempotent, so a run repeated after a restart does no harm.
+30 seconds it runs the scheduled tasks that are due, in-process.
+
+When a job last ran is kept in the database (``core.ScheduledRun``), and a process runs a job
+only after moving that time on from the value it read (one conditional ``UPDATE``): with several
+``tandem serve`` processes on one database each job still runs once per period, and a restart
+does not run every job again at once. The tasks themselves are idempotent besides.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -32,16 +36,34 @@ def _is_due(schedule: Any, last_run: datetime | None, now: datetime) -> bool:
     return bool(due)
 
 
-def run_due(last_runs: dict[str, datetime], now: datetime | None = None) -> list[str]:
-    """Run every scheduled task that is due; returns their names."""
+def claim(name: str, schedule: Any, now: datetime) -> bool:
+    """Whether this process runs job ``name`` now: it is due and no other process took it first."""
+    from .models import ScheduledRun
+
+    row, _created = ScheduledRun.objects.get_or_create(name=name)
+    if not _is_due(schedule, row.last_run_at, now):
+        return False
+    taken = ScheduledRun.objects.filter(pk=row.pk, last_run_at=row.last_run_at).update(last_run_at=now)
+    return taken == 1
+
+
+def run_due(now: datetime | None = None) -> list[str]:
+    """Run every scheduled task that is due and not taken by another process; returns their names.
+
+    A run that fails still counts as the period's run: it is tried again after its interval,
+    not in a tight loop.
+    """
     from config.celery import app
 
     now = now or timezone.now()
     ran = []
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
-        if not _is_due(entry["schedule"], last_runs.get(name), now):
+        try:
+            if not claim(name, entry["schedule"], now):
+                continue
+        except DatabaseError:  # e.g. SQLite busy with a long import's transaction: next time
+            log.warning("scheduled task %s skipped: the database is busy", name, exc_info=True)
             continue
-        last_runs[name] = now
         try:
             app.tasks[entry["task"]].apply(args=entry.get("args", ()), kwargs=entry.get("kwargs", {}))
             ran.append(name)
@@ -51,12 +73,13 @@ def run_due(last_runs: dict[str, datetime], now: datetime | None = None) -> list
 
 
 def start(interval: float = 30.0) -> threading.Thread:
-    last_runs: dict[str, datetime] = {}
-
     def loop() -> None:
         while True:
             close_old_connections()
-            run_due(last_runs)
+            try:
+                run_due()
+            except Exception:  # the loop must outlive a database that is away for a while
+                log.exception("the embedded scheduler could not run")
             close_old_connections()
             time.sleep(interval)
 

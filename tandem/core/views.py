@@ -1,4 +1,4 @@
-"""Shell pages: home, language switch, recycle bin, error pages, health check."""
+"""Shell pages: home, language switch, recycle bin, error pages, health and metrics probes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -16,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import access, recycle
+from . import access, logs, recycle
 from .services import record_purge, record_restore
 
 
@@ -109,9 +108,47 @@ def recycle_purge(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 @login_not_required
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: the process answers. Touches nothing else (core.health); see ``readyz``."""
     return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, cache and broker answer, no migration pending; 503 otherwise."""
+    from .health import readiness
+
+    payload, ready = readiness()
+    return JsonResponse(payload, status=200 if ready else 503)
+
+
+@login_not_required
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for a bearer token or an allowed address only (core.metrics)."""
+    from tandem.security.lockout import client_ip
+
+    from . import metrics as measured
+
+    verdict = measured.allowed(
+        authorization=request.headers.get("Authorization", ""), address=client_ip(request)
+    )
+    if verdict is None:
+        return HttpResponse("Not found.\n", status=404, content_type="text/plain; charset=utf-8")
+    if not verdict:
+        return HttpResponse("Forbidden.\n", status=403, content_type="text/plain; charset=utf-8")
+    body, content_type = measured.export(request.headers.get("Accept", ""))
+    return HttpResponse(body, content_type=content_type)
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for whatever a page says: the icon under its hashed name.
+
+    Looked up per request (the manifest exists only after collectstatic, not when URLs load) and
+    a temporary redirect: the hashed name changes when the icon does.
+    """
+    from django.templatetags.static import static
+
+    return HttpResponseRedirect(static("img/favicon.svg"))
 
 
 @login_not_required
@@ -123,13 +160,17 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 @login_not_required
 def server_error(request: HttpRequest) -> HttpResponse:
+    # The request id: in the response header and in every log line of the request, so a person
+    # quoting it leads to the log (and the Sentry event, tagged with it).
+    reference = getattr(request, "request_id", None) or logs.current_request_id() or ""
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": _("Something went wrong on our side. It has been logged.")}, status=500
+            {"detail": _("Something went wrong on our side. It has been logged."), "reference": reference},
+            status=500,
         )
     # No context processors: the failure may be in one of them.
     template = loader.get_template("500.html")
-    return HttpResponse(template.render({"request_path": request.path}), status=500)
+    return HttpResponse(template.render({"request_path": request.path, "reference": reference}), status=500)
 
 
 @require_POST

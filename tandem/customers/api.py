@@ -28,13 +28,19 @@ from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tandem.core import access
+from tandem.core import access, export
 from tandem.core.api import ScopedViewSet, TandemAPIView
 from tandem.core.export import Column, ExportMixin
 from tandem.core.phones import format_phone
@@ -50,10 +56,12 @@ from .serializers import (
     ContactSerializer,
     DuplicateCheckInputSerializer,
     DuplicateCheckSerializer,
+    HandedOverSerializer,
     PoolSerializer,
     ReclaimPreviewSerializer,
     ReleaseInputSerializer,
     TimelineSerializer,
+    handed_over_data,
     history_changes,
     is_masked,
     mask_email,
@@ -72,9 +80,27 @@ EXPORT_PARAMETERS = [
         "format",
         str,
         enum=["json", "csv", "xlsx"],
-        description="csv or xlsx: download every filtered row (needs the export grant).",
+        description="csv or xlsx: download every filtered row (needs the export grant). More rows "
+        "than TANDEM_EXPORT_BACKGROUND_ROWS answer 202 with a background export to poll at "
+        "/api/v1/exports/{id}/ and then download.",
     )
 ]
+
+
+HANDED_OVER_NOTE = (
+    "The answer is the record (200) while the caller can still see it; when the change takes it out "
+    "of their sight, it is 200 with ``HandedOver``: ``visible: false``, the new owner and team, and "
+    "``detail`` saying where it went."
+)
+
+
+def owner_change_response(serializer: Any, name: str) -> PolymorphicProxySerializer:
+    """The 200 of an operation that may hand a record to someone the caller cannot follow."""
+    return PolymorphicProxySerializer(
+        component_name=f"{name}OrHandedOver",
+        serializers=[serializer, HandedOverSerializer],
+        resource_type_field_name=None,
+    )
 
 
 def tag_names(obj: Any) -> str:
@@ -99,6 +125,15 @@ class CrmViewSet(ScopedViewSet):
         """The record as the list shows it: re-read through the policy, with its annotations."""
         fresh = self.get_queryset().filter(pk=obj.pk).first() or obj
         return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def _output_after_owner_change(self, obj: Model) -> Response:
+        """After a change of owner: the record if the caller still sees it, else (still 200) where
+        it went, without its content (``HandedOver``)."""
+        fresh = self.get_queryset().filter(pk=obj.pk).first()
+        if fresh is not None:
+            return Response(self.get_serializer(fresh).data)
+        record = type(obj)._base_manager.select_related("owner", "team").get(pk=obj.pk)
+        return Response(HandedOverSerializer(handed_over_data(self.resource, record)).data)
 
 
 class CrmModelViewSet(
@@ -164,10 +199,10 @@ class AccountViewSet(CrmModelViewSet):
             (gettext_lazy("Owner"), lambda a: person(a.owner)),
             (gettext_lazy("Team"), lambda a: person(a.team)),
             (gettext_lazy("Level"), lambda a: person(a.level)),
-            (gettext_lazy("Lifecycle stage"), lambda a: a.get_lifecycle_display()),
+            (gettext_lazy("Lifecycle stage"), export.display("lifecycle")),
             (gettext_lazy("Industry"), lambda a: a.industry),
-            (gettext_lazy("Source"), lambda a: a.get_source_display()),
-            (gettext_lazy("Channel"), lambda a: a.get_channel_display()),
+            (gettext_lazy("Source"), export.display("source")),
+            (gettext_lazy("Channel"), export.display("channel")),
             (gettext_lazy("Phone"), _masked_phone),
             (gettext_lazy("Email"), _masked_email),
             (gettext_lazy("Website"), lambda a: a.website),
@@ -262,18 +297,25 @@ class AccountViewSet(CrmModelViewSet):
 
     @extend_schema(
         summary="Assign a customer to someone",
-        description="Needs the assign grant on the customer, or pool administration for a pool customer.",
+        description="Needs the assign grant on the customer, or pool administration for a pool customer. "
+        "``owner`` must be someone who may own accounts, within the caller's reach (else 400 on "
+        "``owner``, and nothing changes). ``move_related`` (default true) gives the new owner the open "
+        "deals and contacts the previous owner holds on it too. " + HANDED_OVER_NOTE,
         request=AssignInputSerializer,
-        responses={200: AccountSerializer, **ERRORS},
+        responses={200: owner_change_response(AccountSerializer, "Account"), **ERRORS},
     )
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: int | None = None) -> Response:
         account = self.get_object()
         data = self._input(AssignInputSerializer)
         account = pools.account_assign(
-            actor=self.actor, account=account, owner=data["owner"], reason=data["reason"]
+            actor=self.actor,
+            account=account,
+            owner=data["owner"],
+            reason=data["reason"],
+            move_related=data["move_related"],
         )
-        return self._output(account)
+        return self._output_after_owner_change(account)
 
     @extend_schema(
         summary="The account's timeline",

@@ -3,6 +3,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 def pool_ids_for(actor: Any) -> frozenset[int]:
@@ -36,6 +37,18 @@ def _pool_visibility(actor: Any, action: str, scope: str) -> Q | None:
     return Q(owner__isnull=True, pool_id__in=sorted(pools))
 
 
+def _transfer_pools(actor: Any) -> Any:
+    from .pools import transfer_pools
+
+    return transfer_pools(actor)
+
+
+def _return_to_pool(**kwargs: Any) -> int:
+    from .pools import accounts_return_to_pool
+
+    return accounts_return_to_pool(**kwargs)
+
+
 def _ensure_defaults(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     from tandem.core.migrating import fully_migrated
 
@@ -58,7 +71,7 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from tandem.core import access, nav, recycle, transfer
+        from tandem.core import access, nav, notify, recycle, transfer
 
         post_migrate.connect(_ensure_defaults, sender=self)
 
@@ -78,8 +91,37 @@ class CustomersConfig(AppConfig):
             )
         )
         access.register_visibility_extension("account", _pool_visibility)
-        transfer.register("customers.Account", field="owner", label=_("accounts"), team_field="team")
-        transfer.register("customers.Contact", field="owner", label=_("contacts"), team_field="team")
+        accounts_counted = ngettext_lazy("%(n)d account", "%(n)d accounts", "n")
+        contacts_counted = ngettext_lazy("%(n)d contact", "%(n)d contacts", "n")
+        transfer.register(
+            "customers.Account",
+            field="owner",
+            label=_("accounts"),
+            team_field="team",
+            resource="account",
+            counted=accounts_counted,
+        )
+        transfer.register(
+            "customers.Contact",
+            field="owner",
+            label=_("contacts"),
+            team_field="team",
+            resource="contact",
+            counted=contacts_counted,
+        )
+        transfer.register_pool_return("customers.Account.owner", pools=_transfer_pools, send=_return_to_pool)
+        notify.register_kind(
+            "account", noun=_("account"), counted=accounts_counted, list_url="customers:account-list"
+        )
+        notify.register_kind(
+            "contact", noun=_("contact"), counted=contacts_counted, list_url="customers:contact-list"
+        )
+        from . import related
+        from .models import Contact
+
+        related.register(
+            "contact", lambda account, owner: Contact.objects.filter(account=account, owner=owner)
+        )
         recycle.register("customers.Account", resource="account", label=_("accounts"))
         recycle.register("customers.Contact", resource="contact", label=_("contacts"))
 

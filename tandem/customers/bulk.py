@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tandem.core import access, history
+from tandem.core import access, history, notify
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction, Tag
 from tandem.org.models import User
@@ -58,8 +58,12 @@ def account_bulk(
     owner: User | None = None,
     tag: str = "",
     reason: str = "",
+    move_related: bool = True,
 ) -> BulkResult:
-    """Apply ``action`` to each visible account of ``ids``; invisible ones count as refused."""
+    """Apply ``action`` to each visible account of ``ids``; invisible ones count as refused.
+
+    Assigning moves each account's open deals and contacts along (``move_related``) and tells
+    each new and previous owner once, with a summary, instead of once per account."""
     if action not in ACTIONS:
         raise ValidationError({"action": [_("Choose an action.")]})
     if action == "assign" and owner is None:
@@ -71,21 +75,28 @@ def account_bulk(
         access.visible(actor, "account", Account.objects.filter(pk__in=wanted)).select_related("pool")
     )
     result = BulkResult(refused=len(wanted) - len(accounts))
-    for account in accounts:
-        try:
-            with transaction.atomic():
-                if action == "assign":
-                    assert owner is not None
-                    pools.account_assign(actor=actor, account=account, owner=owner, reason=reason)
-                elif action == "tag":
-                    account_tag_add(actor=actor, account=account, name=tag)
-                else:
-                    services.account_delete(actor=actor, account=account)
-        except PermissionDenied:
-            result.refused += 1
-        except ValidationError as exc:
-            result.refused += 1
-            result.reasons.extend(m for m in exc.messages if m not in result.reasons)
-        else:
-            result.done += 1
+    with notify.batched() as batch:
+        for account in accounts:
+            try:
+                with transaction.atomic(), batch.item():
+                    if action == "assign":
+                        assert owner is not None
+                        pools.account_assign(
+                            actor=actor,
+                            account=account,
+                            owner=owner,
+                            reason=reason,
+                            move_related=move_related,
+                        )
+                    elif action == "tag":
+                        account_tag_add(actor=actor, account=account, name=tag)
+                    else:
+                        services.account_delete(actor=actor, account=account)
+            except PermissionDenied:
+                result.refused += 1
+            except ValidationError as exc:
+                result.refused += 1
+                result.reasons.extend(m for m in exc.messages if m not in result.reasons)
+            else:
+                result.done += 1
     return result

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.apps import apps
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf
 from rapidfuzz import fuzz
 
 from tandem.core import access
@@ -177,6 +179,12 @@ def find(
     return _describe(actor, record_type, hits, rules)
 
 
+def owner_label() -> Coalesce:
+    """The owner as a person reads them: their display name, else their username (an
+    administrator made with ``createsuperuser`` often has no display name)."""
+    return Coalesce(NullIf(F("owner__display_name"), Value("")), F("owner__username"), Value(""))
+
+
 def _describe(
     actor: Actor,
     record_type: str,
@@ -191,7 +199,9 @@ def _describe(
         model = apps.get_model(RECORD_MODELS[rt])
         base = model.objects.filter(pk__in=ids)
         visible_ids = set(access.visible(actor, rt, base).values_list("pk", flat=True))
-        for pk, name, owner_name in base.values_list("pk", "name", "owner__display_name"):
+        for pk, name, owner_name in base.annotate(owner_label=owner_label()).values_list(
+            "pk", "name", "owner_label"
+        ):
             kind, score = hits[(rt, pk)]
             rule = rules.get(kind)
             # A lead matching an account (or the other way) only ever warns.

@@ -24,7 +24,7 @@ from tandem.org.forms import (
     visible_teams,
 )
 
-from . import selectors
+from . import pools, selectors
 from .bulk import ACTIONS
 from .models import (
     Account,
@@ -141,7 +141,7 @@ class AccountForm(VersionedForm):
                 del self.fields[name]
             self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(pk=account.pk)  # type: ignore[attr-defined]
         elif actor.has("account", "assign"):
-            self.fields["owner"].queryset = active_people(actor)  # type: ignore[attr-defined]
+            self.fields["owner"].queryset = access.owner_candidates(actor, "account")  # type: ignore[attr-defined]
         else:
             del self.fields["owner"]
 
@@ -180,7 +180,7 @@ class ContactForm(VersionedForm):
         if contact is not None or not actor.has("contact", "assign"):
             del self.fields["owner"]
         else:
-            self.fields["owner"].queryset = active_people(actor)  # type: ignore[attr-defined]
+            self.fields["owner"].queryset = access.owner_candidates(actor, "contact")  # type: ignore[attr-defined]
 
     def service_data(self) -> dict[str, Any]:
         return {
@@ -202,13 +202,39 @@ class ReleaseForm(TablerForm):
         self.fields["pool"].queryset = access.visible(actor, "pool", Pool.objects.filter(is_active=True))  # type: ignore[attr-defined]
 
 
+MOVE_RELATED_LABEL = _("Move its open deals and contacts along")
+MOVE_RELATED_HELP = _("Those the previous owner holds on this account go to the new owner too.")
+
+
+def move_related_chosen(data: Any, ticked: Any) -> bool:
+    """On unless the person unticked it: forms showing the box also send ``move_related_shown``,
+    so a post that never showed it (a script, an older page) keeps the default."""
+    if "move_related_shown" not in data:
+        return True
+    return bool(ticked)
+
+
 class AssignForm(TablerForm):
     owner = PersonChoiceField(label=_("New owner"), queryset=None)
+    move_related = forms.BooleanField(
+        label=MOVE_RELATED_LABEL, help_text=MOVE_RELATED_HELP, required=False, initial=True
+    )
     reason = forms.CharField(label=_("Note for the new owner"), max_length=300, required=False)
 
-    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, account: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_people(actor)  # type: ignore[attr-defined]
+        # Only the people this customer may go to: who may own accounts, within the actor's reach.
+        self.fields["owner"].queryset = pools.owner_choices(actor, account=account)  # type: ignore[attr-defined]
+        if account.owner_id is None:
+            del self.fields["move_related"]  # a pool customer has nothing of a previous owner's
+
+    def clean_move_related(self) -> bool:
+        return move_related_chosen(self.data, self.cleaned_data.get("move_related"))
+
+
+def bulk_owner_choices(actor: Actor) -> Any:
+    """Who the bulk bar may give customers to (each customer is still checked on its own)."""
+    return pools.owner_choices(actor, pools=pools.administered_pools(actor))
 
 
 class LifecycleForm(TablerForm):
@@ -219,16 +245,20 @@ class BulkForm(TablerForm):
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=True)
     owner = PersonChoiceField(label=_("New owner"), queryset=None, required=False)
+    move_related = forms.BooleanField(label=MOVE_RELATED_LABEL, required=False)
     tag = forms.CharField(label=_("Tag"), max_length=50, required=False)
     reason = forms.CharField(max_length=300, required=False)
     next = forms.CharField(required=False)
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_people(actor)  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = bulk_owner_choices(actor)  # type: ignore[attr-defined]
 
     def clean_ids(self) -> list[int]:
         return list(self.cleaned_data["ids"])[:500]
+
+    def clean_move_related(self) -> bool:
+        return move_related_chosen(self.data, self.cleaned_data.get("move_related"))
 
     def full_clean(self) -> None:
         # Any whole number is an id to try; visibility is decided by the service.

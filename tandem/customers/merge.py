@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from tandem.core import access, history
 from tandem.core.access import Actor
+from tandem.core.db import retry_on_lock_conflict
 from tandem.core.models import HistoryAction
 
 from . import dedupe
@@ -63,12 +64,16 @@ def _relations() -> list[tuple[type[models.Model], str, str]]:
     return found
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def account_merge(*, actor: Actor, keep: Account, merge: Account) -> dict[str, int]:
     """Merge ``merge`` into ``keep``; needs edit on both. Returns how many records moved, per kind."""
     if keep.pk == merge.pk:
         raise ValidationError(_("An account cannot be merged into itself."))
-    locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=[keep.pk, merge.pk])}
+    # Locked in id order, so two merges of the same pair wait for each other instead of deadlocking.
+    locked = {
+        a.pk: a for a in Account.objects.select_for_update().filter(pk__in=[keep.pk, merge.pk]).order_by("pk")
+    }
     if keep.pk not in locked or merge.pk not in locked:
         raise ValidationError(_("One of these accounts is no longer there."))
     keep, merge = locked[keep.pk], locked[merge.pk]

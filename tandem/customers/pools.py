@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -24,6 +24,7 @@ from tandem.core.models import HistoryAction
 from tandem.core.naming import Said
 from tandem.org.models import User
 
+from . import related
 from .apps import pool_ids_for
 from .models import Account, Lifecycle, Pool, PoolEvent, PoolMember
 from .services import primary_team_id
@@ -74,6 +75,8 @@ def account_claim(*, actor: Actor, account: Account) -> Account:
         raise PermissionDenied
     if account.owner_id is not None:
         raise ValidationError(_("This customer has been claimed already."))
+    if not access.may_own(user, "account"):
+        raise ValidationError(_("Your roles do not let you own customers, so you cannot claim them."))
     if not pool.is_active:
         raise ValidationError(_("This pool is closed."))
     now = timezone.now()
@@ -112,6 +115,17 @@ def account_claim(*, actor: Actor, account: Account) -> Account:
         changes={"owner": [None, str(user)]},
         message=Said(gettext_noop("claimed")),
     )
+    notify.owner_changed(
+        notify.OwnerChange(
+            resource="account",
+            name=account.name,
+            url=account.get_absolute_url,
+            previous=None,
+            new=user,
+            actor=user,
+            former=account.previous_owner,
+        )
+    )
     return account
 
 
@@ -147,23 +161,162 @@ def account_release(*, actor: Actor, account: Account, reason: str, pool: Pool |
         changes={"owner": [str(previous), None]},
         message=reason,
     )
+    notify.owner_changed(
+        notify.OwnerChange(
+            resource="account",
+            name=account.name,
+            url=account.get_absolute_url,
+            previous=previous,
+            new=None,
+            actor=actor.user,
+            reason=reason,
+        )
+    )
     return account
 
 
+def _pool_people(pool: Pool) -> Q:
+    """A condition on people who belong to ``pool``: named members, or in a member team or below."""
+    from tandem.org.models import Membership
+
+    q = Q(Exists(PoolMember.objects.filter(pool=pool, user_id=OuterRef("pk"))))
+    in_teams = Q()
+    for path in pool.teams.values_list("path", flat=True):
+        in_teams |= Q(team__path__startswith=path)
+    if in_teams:
+        q |= Q(Exists(Membership.objects.filter(user_id=OuterRef("pk")).filter(in_teams)))
+    return q
+
+
+def _administered_pool(actor: Actor, account: Account | None) -> Pool | None:
+    """The pool of a pool customer, when the actor administers it (and may assign from it)."""
+    if account is None or account.owner_id is not None or account.pool_id is None:
+        return None
+    pool = account.pool
+    return pool if pool is not None and is_pool_admin(actor, pool) else None
+
+
+def administered_pools(actor: Actor) -> list[Pool]:
+    if actor.is_admin:
+        return list(Pool.objects.filter(is_active=True))
+    ids = PoolMember.objects.filter(user_id=actor.id or 0, is_admin=True).values("pool_id")
+    return list(Pool.objects.filter(pk__in=ids, is_active=True))
+
+
+def owner_choices(
+    actor: Actor, *, account: Account | None = None, pools: list[Pool] | None = None
+) -> QuerySet[User]:
+    """The people ``actor`` may give a customer to: those ``access.owner_candidates`` allows and,
+    for customers of pools the actor administers (``account``'s pool, or ``pools``), those pools'
+    members who may own accounts. Every assign form offers exactly these."""
+    people = access.owner_candidates(actor, "account")
+    chosen = list(pools or [])
+    administered = _administered_pool(actor, account)
+    if administered is not None:
+        chosen.append(administered)
+    if not chosen:
+        return people
+    in_pools = Q()
+    for pool in chosen:
+        in_pools |= _pool_people(pool)
+    members = User.objects.filter(is_active=True).filter(access.owners_q("account")).filter(in_pools)
+    return User.objects.filter(Q(pk__in=people.values("pk")) | Q(pk__in=members.values("pk"))).order_by(
+        "display_name", "id"
+    )
+
+
+def _assign_refusal(actor: Actor, account: Account, owner: User) -> str | None:
+    """Why ``owner`` cannot be given ``account`` by ``actor``, or None."""
+    pool = _administered_pool(actor, account)
+    if pool is None or actor.has("account", "assign"):
+        refusal = access.owner_refusal(actor, "account", owner)
+        if refusal is None or pool is None:
+            return refusal
+    if owner_choices(actor, account=account).filter(pk=owner.pk).exists():
+        return None
+    if not owner.is_active or not access.may_own(owner, "account"):
+        return access.owner_refusal(actor, "account", owner)
+    return _("%(name)s is not a member of the pool %(pool)s.") % {"name": owner, "pool": pool.name}
+
+
+def _move_related(*, actor: Actor, account: Account, previous: User, owner: User) -> dict[str, int]:
+    """Give the new owner what the previous one held on the account (open deals, contacts) and
+    the actor may assign; each moved record's history says why. Refused as a whole when the new
+    owner may not own one kind of them."""
+    moved: dict[str, int] = {}
+    team_id = primary_team_id(owner)
+    now = timezone.now()
+    why = Said(gettext_noop("Moved along with the account %(account)s"), account=account.name)
+    for follower in related.followers():
+        records = access.visible(actor, follower.resource, follower.records(account, previous), "assign")
+        objs = list(records.order_by("pk"))
+        if not objs:
+            continue
+        if not access.may_own(owner, follower.resource):
+            label = access.RESOURCES[follower.resource].label
+            raise ValidationError(
+                {
+                    "move_related": [
+                        _(
+                            "%(name)s may not own %(records)s: untick moving them along, or choose someone else."
+                        )
+                        % {"name": owner, "records": label}
+                    ]
+                }
+            )
+        model = type(objs[0])
+        values: dict[str, Any] = {"owner": owner, "team_id": team_id}
+        names = {f.name for f in model._meta.concrete_fields}
+        if "version" in names:
+            values["version"] = F("version") + 1
+        if "updated_at" in names:
+            values["updated_at"] = now
+        model._base_manager.filter(pk__in=[o.pk for o in objs]).update(**values)
+        history.record_many(
+            actor=actor.user,
+            objs=objs,
+            action=HistoryAction.UPDATE,
+            changes={"owner": [str(previous), str(owner)]},
+            message=why,
+        )
+        moved[follower.resource] = len(objs)
+    return moved
+
+
+def moved_along_text(moved: dict[str, int]) -> str:
+    """ "Its 2 open deals and 3 contacts went along with it." in the active language."""
+    if not moved:
+        return ""
+    parts = [notify.counted(resource, n) for resource, n in moved.items()]
+    return _("Along with it: %(records)s.") % {"records": notify.join_words(parts)}
+
+
 @transaction.atomic
-def account_assign(*, actor: Actor, account: Account, owner: User, reason: str = "") -> Account:
-    """A manager (assign grant) or pool administrator gives a customer to someone."""
+def account_assign(
+    *, actor: Actor, account: Account, owner: User, reason: str = "", move_related: bool = True
+) -> Account:
+    """A manager (assign grant) or pool administrator gives a customer to someone they may give
+    it to (``owner_choices``). ``move_related``: the previous owner's open deals and contacts on
+    it go along, in the same transaction, each with its own history entry. The new and the
+    previous owner are told, in their languages."""
     in_pool = account.owner_id is None
     allowed = access.can(actor, "assign", "account", account) or (
         in_pool and account.pool is not None and is_pool_admin(actor, account.pool)
     )
     if not allowed:
         raise PermissionDenied
-    if not owner.is_active:
-        raise ValidationError({"owner": [_("The owner must be an active person.")]})
     previous = account.owner
     if previous is not None and previous.pk == owner.pk:
         return account
+    refusal = _assign_refusal(actor, account, owner)
+    if refusal is not None:
+        raise ValidationError({"owner": [refusal]})
+    moved = (
+        _move_related(actor=actor, account=account, previous=previous, owner=owner)
+        if move_related and previous is not None
+        else {}
+    )
+    former = account.previous_owner if in_pool else None
     now = timezone.now()
     Account.objects.filter(pk=account.pk).update(
         owner=owner,
@@ -171,6 +324,7 @@ def account_assign(*, actor: Actor, account: Account, owner: User, reason: str =
         owned_since=now,
         updated_at=now,
         previous_owner=previous if previous is not None else account.previous_owner,
+        version=F("version") + 1,
     )
     account.refresh_from_db()
     _event(account, PoolEvent.Kind.ASSIGN, actor, from_owner=previous, to_owner=owner, reason=reason).save()
@@ -181,15 +335,74 @@ def account_assign(*, actor: Actor, account: Account, owner: User, reason: str =
         changes={"owner": [str(previous) if previous else None, str(owner)]},
         message=reason,
     )
-    with translation.override(owner.language):
-        notify.notify(
-            recipient=owner,
-            kind="account_assigned",
-            title=_("%(who)s assigned you the customer %(name)s") % {"who": actor.user, "name": account.name},
-            body=reason,
-            url=account.get_absolute_url(),
+    notify.owner_changed(
+        notify.OwnerChange(
+            resource="account",
+            name=account.name,
+            url=account.get_absolute_url,
+            previous=previous,
+            new=owner,
+            actor=actor.user,
+            reason=reason,
+            along=lambda: moved_along_text(moved),
+            former=former,
         )
+    )
+    account.moved_along = moved  # type: ignore[attr-defined]
     return account
+
+
+def transfer_pools(actor: Actor) -> QuerySet[Pool]:
+    """The pools a transfer may return a person's customers to."""
+    return Pool.objects.filter(is_active=True).order_by("name", "id")
+
+
+def accounts_return_to_pool(
+    *, actor: Actor, ids: list[int], source: User, pool: Pool, reason: Said | str
+) -> int:
+    """A transfer's customers go back to ``pool`` as a release would put them there (no owner, the
+    source as previous owner, released now, so the pool's rules and cool-down apply); each gets a
+    pool event and a history entry saying why. Called inside the transfer's transaction."""
+    if not pool.is_active:
+        raise ValidationError({"pool": [_("This pool is closed.")]})
+    now = timezone.now()
+    said = reason if isinstance(reason, Said) else None
+    text = said.text() if said is not None else str(reason)
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        Account._base_manager.filter(pk__in=chunk).update(
+            owner=None,
+            team=None,
+            pool=pool,
+            previous_owner=source,
+            released_at=now,
+            owned_since=None,
+            updated_at=now,
+            version=F("version") + 1,
+        )
+        PoolEvent.objects.bulk_create(
+            [
+                PoolEvent(
+                    account_id=pk,
+                    pool=pool,
+                    kind=PoolEvent.Kind.RELEASE,
+                    actor=actor.user,
+                    from_owner=source,
+                    reason=text[:300],
+                    at=now,
+                )
+                for pk in chunk
+            ]
+        )
+        history.record_many_by_ids(
+            actor=actor.user,
+            model=Account,
+            ids=chunk,
+            action=HistoryAction.TRANSFER,
+            changes={"owner": [str(source), None]},
+            message=reason,
+        )
+    return len(ids)
 
 
 # --- Reclaim rules --------------------------------------------------------------------------

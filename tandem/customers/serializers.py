@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from tandem.core import access
+from tandem.core import access, notify
 from tandem.core.models import HistoryEntry, Tag
 from tandem.core.phones import format_phone
 from tandem.org.models import Team, User
@@ -249,8 +249,41 @@ class ReleaseInputSerializer(serializers.Serializer[Account]):
 
 @extend_schema_serializer(component_name="AccountAssignInput")  # assignment has an AssignInput too
 class AssignInputSerializer(serializers.Serializer[Account]):
-    owner = user_ref()
+    owner = user_ref(
+        help_text="Someone who may own accounts (view and edit grants), within the caller's assign reach; "
+        "anyone else answers 400 on ``owner``."
+    )
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    move_related = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Also give the new owner the open deals and contacts the previous owner holds on "
+        "this account (each recorded in its history).",
+    )
+
+
+class HandedOverSerializer(serializers.Serializer[Any]):
+    """The answer to a change of owner that took the record out of the caller's sight."""
+
+    id = serializers.IntegerField()
+    visible = serializers.BooleanField(help_text="Always false: the caller can no longer see the record.")
+    owner = serializers.IntegerField(allow_null=True, help_text="The new owner (null: back in a pool).")
+    owner_name = serializers.CharField(allow_null=True)
+    team = serializers.IntegerField(allow_null=True)
+    team_name = serializers.CharField(allow_null=True)
+    detail = serializers.CharField(help_text="Where it went, in the caller's language.")
+
+
+def handed_over_data(resource: str, record: Any) -> dict[str, Any]:
+    return {
+        "id": record.pk,
+        "visible": False,
+        "owner": record.owner_id,
+        "owner_name": _name(record.owner) if record.owner_id else None,
+        "team": record.team_id,
+        "team_name": _name(record.team) if record.team_id else None,
+        "detail": notify.handed_over(resource, record),
+    }
 
 
 class TimelineItemSerializer(serializers.Serializer[Any]):

@@ -14,9 +14,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tandem.core import access, history
+from tandem.core import access, history, notify
 from tandem.core.access import Actor
 from tandem.core.errors import DuplicateFound, VersionConflict
+from tandem.core.naming import Said
 from tandem.core.phones import normalize_phone
 from tandem.core.services import record_soft_delete
 from tandem.org.models import Membership, User
@@ -105,18 +106,44 @@ def _require_name(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
 def resolve_owner(
     *, actor: Actor, resource: str, owner: User | None, current: User | None = None
 ) -> User | None:
-    """The owner a record may get: the actor by default; someone else needs the assign grant."""
+    """The owner a record may get: the actor by default; someone else must be one of the people
+    the actor may give such records to (``access.owner_candidates``), else a field error."""
     if owner is None:
         return actor.user if current is None else current
     if actor.user is not None and owner.pk == actor.user.pk:
         return owner
     if current is not None and owner.pk == current.pk:
         return owner
-    if not actor.has(resource, "assign"):
-        raise ValidationError({"owner": [_("You may not give records to someone else.")]})
-    if not owner.is_active:
-        raise ValidationError({"owner": [_("The owner must be an active person.")]})
+    refusal = access.owner_refusal(actor, resource, owner)
+    if refusal is not None:
+        raise ValidationError({"owner": [refusal]})
     return owner
+
+
+def owner_change(
+    *,
+    actor: Actor,
+    resource: str,
+    record: Any,
+    previous: User | None,
+    reason: str | Said = "",
+    along: Any = "",
+) -> None:
+    """Tell the record's new and previous owner (in their languages) that it changed hands."""
+    if previous is not None and record.owner_id == previous.pk:
+        return
+    notify.owner_changed(
+        notify.OwnerChange(
+            resource=resource,
+            name=str(record),
+            url=record.get_absolute_url,
+            previous=previous,
+            new=record.owner,
+            actor=actor.user,
+            reason=reason,
+            along=along,
+        )
+    )
 
 
 def check_duplicates(
@@ -159,7 +186,9 @@ def account_create(
     owner: User | None = None,
     confirm_duplicates: bool = False,
     tags: list[Any] | None = None,
+    notify_owner: bool = True,
 ) -> Account:
+    """Create an account. Given to someone else, they are told (``notify_owner``)."""
     access.require(actor, "create", "account")
     values = {k: data[k] for k in ACCOUNT_FIELDS if k in data}
     errors = _clean_phones(values, ("phone",))
@@ -187,6 +216,8 @@ def account_create(
     # The stage it starts in needs no transition row: see selectors.lifecycle_history.
     dedupe.refresh_keys("account", account)
     history.record_create(actor=actor.user, obj=account)
+    if final_owner is not None and notify_owner:
+        owner_change(actor=actor, resource="account", record=account, previous=None)
     return account
 
 
@@ -293,7 +324,12 @@ def _require_account_visible(actor: Actor, account: Account | None) -> None:
 
 @transaction.atomic
 def contact_create(
-    *, actor: Actor, data: Mapping[str, Any], owner: User | None = None, confirm_duplicates: bool = False
+    *,
+    actor: Actor,
+    data: Mapping[str, Any],
+    owner: User | None = None,
+    confirm_duplicates: bool = False,
+    notify_owner: bool = True,
 ) -> Contact:
     access.require(actor, "create", "contact")
     values = _contact_values(data, creating=True)
@@ -308,6 +344,8 @@ def contact_create(
     contact.save()
     dedupe.refresh_keys("contact", contact)
     history.record_create(actor=actor.user, obj=contact)
+    if final_owner is not None and notify_owner:
+        owner_change(actor=actor, resource="contact", record=contact, previous=None)
     return contact
 
 

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from tandem.core import access, history, webforms
+from tandem.core import access, history, notify, webforms
 from tandem.core.access import Actor
 from tandem.core.errors import DuplicateFound, VersionConflict
 from tandem.core.listing import Column, list_context
@@ -174,11 +174,20 @@ def _rebind_with_version(form_class: Any, request: HttpRequest, version: int, **
     return form
 
 
-def _people_and_tags(actor: Actor) -> dict[str, Any]:
-    from tandem.org.forms import active_people
+def _out_of_sight(request: HttpRequest, actor: Actor, resource: str, record: Any) -> HttpResponse | None:
+    """Saved for someone the person cannot follow: the list, saying where it went (never a 404)."""
+    fresh = type(record)._base_manager.select_related("owner", "team").get(pk=record.pk)
+    if access.can(actor, "view", resource, fresh):
+        return None
+    messages.success(request, notify.handed_over(resource, fresh))
+    return redirect("customers:account-list" if resource == "account" else "customers:contact-list")
 
+
+def _people_and_tags(actor: Actor) -> dict[str, Any]:
     return {
-        "assignable_people": list(active_people(actor).only("id", "display_name", "username"))
+        "assignable_people": list(
+            access.owner_candidates(actor, "account").only("id", "display_name", "username")
+        )
         if actor.has("account", "assign")
         else [],
         "all_tags": list(Tag.objects.all()[:200]),
@@ -264,6 +273,7 @@ def account_bulk(request: HttpRequest) -> HttpResponse:
             owner=data.get("owner"),
             tag=data.get("tag") or "",
             reason=data.get("reason") or "",
+            move_related=data.get("move_related", True),
         )
     except ValidationError as exc:
         for message in exc.messages:
@@ -461,6 +471,9 @@ def _account_form_page(
     saved, status = _save_with_feedback(form, context, save, on_conflict)
     if saved is None:
         return render(request, "customers/account_form.html", context, status=status)
+    gone = _out_of_sight(request, actor, "account", saved)
+    if gone is not None:
+        return gone
     if account is None:
         messages.success(request, _("Account %(name)s was created.") % {"name": saved.name})
     else:
@@ -547,6 +560,8 @@ def account_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def account_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give a customer to someone. Afterwards: its page if the person still sees it, else the list
+    with a message saying to whom and which team it went (never a page that says it is gone)."""
     actor = access.get_actor(request)
     account = selectors.account_for_page(actor, pk)
     in_pool_admin = (
@@ -554,28 +569,32 @@ def account_assign(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not (access.can(actor, "assign", "account", account) or in_pool_admin):
         raise PermissionDenied
-    form = AssignForm(webforms.posted(request), actor=actor)
+    form = AssignForm(webforms.posted(request), actor=actor, account=account)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                pools.account_assign(
+                assigned = pools.account_assign(
                     actor=actor,
                     account=account,
                     owner=form.cleaned_data["owner"],
                     reason=form.cleaned_data["reason"],
+                    move_related=form.cleaned_data.get("move_related", False),
                 )
             except ValidationError as exc:
                 webforms.errors_onto(form, exc)
             else:
-                messages.success(
-                    request,
-                    _("%(name)s now belongs to %(owner)s.")
-                    % {"name": account.name, "owner": form.cleaned_data["owner"]},
-                )
-                if access.can(actor, "view", "account", Account.objects.get(pk=account.pk)):
-                    return redirect(account)
+                fresh = Account.objects.select_related("owner", "team").get(pk=account.pk)
+                along = pools.moved_along_text(getattr(assigned, "moved_along", {}))
+                if access.can(actor, "view", "account", fresh):
+                    text = _("%(name)s now belongs to %(owner)s.") % {
+                        "name": fresh.name,
+                        "owner": fresh.owner,
+                    }
+                    messages.success(request, f"{text} {along}".strip())
+                    return redirect(fresh)
+                messages.success(request, f"{notify.handed_over('account', fresh)} {along}".strip())
                 return redirect("customers:account-list")
     return render(
         request,
@@ -716,6 +735,9 @@ def _contact_form_page(
     saved, status = _save_with_feedback(form, context, save, on_conflict)
     if saved is None:
         return render(request, "customers/contact_form.html", context, status=status)
+    gone = _out_of_sight(request, actor, "contact", saved)
+    if gone is not None:
+        return gone
     if contact is None:
         messages.success(request, _("Contact %(name)s was added.") % {"name": saved.name})
     else:
@@ -805,13 +827,10 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_claim": pool.is_active,
             "levels": list(AccountLevel.objects.all()),
             "list_url": reverse("customers:pool-detail", args=[pool.pk]),
-            "assignable_people": _people_and_tags(actor)["assignable_people"] if is_admin else [],
+            "assignable_people": list(pools.owner_choices(actor, pools=[pool])) if is_admin else [],
         }
     )
     if is_admin:
-        from tandem.org.forms import active_people
-
-        context["assignable_people"] = list(active_people(actor))
         context["preview"] = pools.reclaim_preview(actor=actor, pool=pool)
         context["remind_days"] = pool.remind_days_before
     template = (

@@ -20,11 +20,20 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tandem.core import access
+from tandem.core import access, export
 from tandem.core.api import LanguageMixin
 from tandem.core.export import Column
 from tandem.core.services import record_soft_delete
-from tandem.customers.api import CONFLICT, ERRORS, EXPORT_PARAMETERS, CrmModelViewSet, person, tag_names
+from tandem.customers.api import (
+    CONFLICT,
+    ERRORS,
+    EXPORT_PARAMETERS,
+    HANDED_OVER_NOTE,
+    CrmModelViewSet,
+    owner_change_response,
+    person,
+    tag_names,
+)
 
 from . import services
 from .filters import DealFilter, ProductFilter, StageFilter
@@ -283,9 +292,12 @@ class DealViewSet(CrmModelViewSet):
             (gettext_lazy("Account"), lambda d: person(d.account)),
             (gettext_lazy("Owner"), lambda d: person(d.owner)),
             (gettext_lazy("Team"), lambda d: person(d.team)),
-            (gettext_lazy("Pipeline"), lambda d: d.pipeline.display_name),
-            (gettext_lazy("Stage"), lambda d: d.stage.display_name),
-            (gettext_lazy("Status"), lambda d: d.get_status_display()),
+            (
+                gettext_lazy("Pipeline"),
+                export.Memo(lambda d: d.pipeline_id, lambda d: d.pipeline.display_name),
+            ),
+            (gettext_lazy("Stage"), export.Memo(lambda d: d.stage_id, lambda d: d.stage.display_name)),
+            (gettext_lazy("Status"), export.display("status")),
             (gettext_lazy("Amount"), lambda d: d.amount),
             (gettext_lazy("Currency"), lambda d: d.currency),
             (gettext_lazy("Opened on"), lambda d: d.opened_on),
@@ -293,8 +305,8 @@ class DealViewSet(CrmModelViewSet):
             (gettext_lazy("Expected close date"), lambda d: d.expected_close_date),
             (gettext_lazy("Closed on"), lambda d: d.closed_on),
             (gettext_lazy("Lost reason"), lambda d: d.lost_reason),
-            (gettext_lazy("Source"), lambda d: d.get_source_display()),
-            (gettext_lazy("Channel"), lambda d: d.get_channel_display()),
+            (gettext_lazy("Source"), export.display("source")),
+            (gettext_lazy("Channel"), export.display("channel")),
             (gettext_lazy("Next step"), lambda d: d.next_step),
             (gettext_lazy("Tags"), tag_names),
             (gettext_lazy("Created at"), lambda d: d.created_at),
@@ -332,9 +344,11 @@ class DealViewSet(CrmModelViewSet):
     @extend_schema(
         summary="Edit a deal",
         description="Send the ``version`` you read: a stale one answers 409 with the current values. "
-        "``contacts`` and ``lines``, when sent, replace the deal's.",
+        "``contacts`` and ``lines``, when sent, replace the deal's. ``owner`` must be someone who may "
+        "own deals, within the caller's assign reach (else 400 on ``owner``, nothing changed). "
+        + HANDED_OVER_NOTE,
         request=DealInputSerializer,
-        responses={200: DealSerializer, **ERRORS, **CONFLICT},
+        responses={200: owner_change_response(DealSerializer, "Deal"), **ERRORS, **CONFLICT},
     )
     def update(self, request: Request, pk: int | None = None, partial: bool = False) -> Response:
         deal = self.get_object()
@@ -343,12 +357,12 @@ class DealViewSet(CrmModelViewSet):
         data.pop("pipeline", None)
         rel = self._relations(data)
         deal = services.deal_update(actor=self.actor, deal=deal, data=data, version=version, **rel)
-        return self._output(deal)
+        return self._output_after_owner_change(deal)
 
     @extend_schema(
         summary="Edit some of a deal's fields",
         request=DealInputSerializer,
-        responses={200: DealSerializer, **ERRORS, **CONFLICT},
+        responses={200: owner_change_response(DealSerializer, "Deal"), **ERRORS, **CONFLICT},
     )
     def partial_update(self, request: Request, pk: int | None = None) -> Response:
         return self.update(request, pk, partial=True)

@@ -3,6 +3,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.db import connections
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 def _ensure_defaults(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
@@ -25,7 +26,7 @@ class DealsConfig(AppConfig):
         from django.db.models import Q
         from django.db.models.signals import post_migrate
 
-        from tandem.core import access, nav, recycle, transfer
+        from tandem.core import access, nav, notify, recycle, transfer
 
         # Register the Celery tasks now: the embedded scheduler (no worker, so no autodiscovery)
         # looks them up by name.
@@ -38,7 +39,25 @@ class DealsConfig(AppConfig):
                 "product", _("products"), owner_field=None, team_field=None, scope_q=lambda a, s: Q()
             )
         )
-        transfer.register("deals.Deal", field="owner", label=_("deals"), team_field="team")
+        deals_counted = ngettext_lazy("%(n)d deal", "%(n)d deals", "n")
+        transfer.register(
+            "deals.Deal",
+            field="owner",
+            label=_("deals"),
+            team_field="team",
+            resource="deal",
+            counted=deals_counted,
+        )
+        notify.register_kind("deal", noun=_("deal"), counted=deals_counted, list_url="deals:deal-list")
+        from tandem.customers import related
+
+        from .models import Deal, DealStatus
+
+        # Reassigning an account takes the previous owner's open deals on it along.
+        related.register(
+            "deal",
+            lambda account, owner: Deal.objects.filter(account=account, owner=owner, status=DealStatus.OPEN),
+        )
         recycle.register("deals.Deal", resource="deal", label=_("deals"))
         recycle.register("deals.Product", resource="product", label=_("products"))
 

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ from tandem.activities.models import ActivityKind
 from tandem.core import access, naming
 from tandem.core.access import Actor
 from tandem.customers.models import Account, Channel, Contact, Source
-from tandem.org.forms import LanguageNamesForm, PersonChoiceField, TablerForm, active_people
+from tandem.org.forms import LanguageNamesForm, PersonChoiceField, TablerForm
 from tandem.org.models import User
 
 from .models import ContactRole, Deal, Pipeline, Product, Stage, StageKind
@@ -171,7 +171,12 @@ class DealForm(TablerForm):
         self.fields["stage"].queryset = Stage.objects.filter(pk__in=stage_ids)  # type: ignore[attr-defined]
         self.fields["stage"].widget.choices = stage_choices(pipelines)
         if can_assign:
-            self.fields["owner"].queryset = active_people(actor)  # type: ignore[attr-defined]
+            owners = access.owner_candidates(actor, "deal")
+            if deal is not None:  # the current owner stays a choice, whoever they are
+                owners = User.objects.filter(Q(pk__in=owners.values("pk")) | Q(pk=deal.owner_id)).order_by(
+                    "display_name", "id"
+                )
+            self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
             if deal is None:
                 self.fields["owner"].empty_label = _("Me")  # type: ignore[attr-defined]
                 self.fields["owner"].help_text = _("Empty: you.")
@@ -341,7 +346,8 @@ class ReassignForm(TablerForm):
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_people(actor)  # type: ignore[attr-defined]
+        # People who may own deals, within the actor's reach: nobody who could not open it.
+        self.fields["owner"].queryset = access.owner_candidates(actor, "deal")  # type: ignore[attr-defined]
 
 
 class FollowUpForm(TablerForm):
@@ -372,7 +378,7 @@ class BulkForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_people(actor)  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = access.owner_candidates(actor, "deal")  # type: ignore[attr-defined]
 
     def clean_ids(self) -> list[int]:
         ids: list[int] = self.cleaned_data["ids"]

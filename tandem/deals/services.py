@@ -22,11 +22,12 @@ from django.utils.translation import gettext_noop
 
 from tandem.core import access, history, naming
 from tandem.core.access import Actor
+from tandem.core.db import retry_on_lock_conflict
 from tandem.core.errors import VersionConflict
 from tandem.core.models import HistoryAction
 from tandem.core.services import record_soft_delete
 from tandem.customers.models import Contact
-from tandem.customers.services import account_promote_on_win, primary_team_id, resolve_owner
+from tandem.customers.services import account_promote_on_win, owner_change, primary_team_id, resolve_owner
 from tandem.org.models import User
 
 from .models import (
@@ -212,7 +213,9 @@ def deal_create(
     stage: Stage | None = None,
     contacts: Sequence[tuple[Contact, str]] = (),
     lines: Sequence[Mapping[str, Any]] = (),
+    notify_owner: bool = True,
 ) -> Deal:
+    """Create a deal. Given to someone else, they are told (``notify_owner``)."""
     access.require(actor, "create", "deal")
     values = _clean_values(data, creating=True)
     _require_visible(actor, "account", values.get("account"), "account")
@@ -245,6 +248,8 @@ def deal_create(
     if deal.status == DealStatus.WON and deal.account is not None:
         account_promote_on_win(actor=actor, account=deal.account)
     history.record_create(actor=actor.user, obj=deal)
+    if notify_owner:
+        owner_change(actor=actor, resource="deal", record=deal, previous=None)
     return deal
 
 
@@ -295,6 +300,7 @@ def _set_lines(deal: Deal, lines: Sequence[Mapping[str, Any]]) -> None:
         Deal.all_objects.filter(pk=deal.pk).update(amount=deal.amount)
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def deal_update(
     *,
@@ -308,7 +314,11 @@ def deal_update(
     lines: Sequence[Mapping[str, Any]] | None = None,
 ) -> Deal:
     """Edit a deal. A stale ``version`` raises ``VersionConflict`` (409) with the current values."""
-    deal = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+    # The deal's row alone, without a join: FOR UPDATE over a join locks the stage too (two people
+    # moving deals between two stages in opposite directions deadlocked), and a join re-checked
+    # after waiting for someone's move would no longer find the deal. NO KEY: follow-ups and stage
+    # history that merely point at the deal are not held up. The stage is read after the lock.
+    deal = Deal.objects.select_for_update(no_key=True).get(pk=deal.pk)
     access.require(actor, "edit", "deal", deal)
     if version is not None and version != deal.version:
         raise VersionConflict(current=deal_snapshot(deal), version=deal.version)
@@ -318,11 +328,14 @@ def deal_update(
         _require_visible(actor, "account", values["account"], "account")
     for key, value in values.items():
         setattr(deal, key, value)
-    if owner is not None and owner.pk != deal.owner_id:
+    changing_owner = owner is not None and owner.pk != deal.owner_id
+    previous_owner = deal.owner if changing_owner else None
+    if owner is not None and changing_owner:
         if not access.can(actor, "assign", "deal", deal):
             raise ValidationError({"owner": [_("You may not give records to someone else.")]})
-        if not owner.is_active:
-            raise ValidationError({"owner": [_("The owner must be an active person.")]})
+        refusal = access.owner_refusal(actor, "deal", owner)
+        if refusal is not None:
+            raise ValidationError({"owner": [refusal]})
         deal.owner = owner
         deal.team_id = primary_team_id(owner)
     if contacts is not None:
@@ -349,9 +362,12 @@ def deal_update(
     if deal.status == DealStatus.WON and previous_status != DealStatus.WON and deal.account is not None:
         account_promote_on_win(actor=actor, account=deal.account)
     history.record_update(actor=actor.user, obj=deal, before=before)
+    if changing_owner:
+        owner_change(actor=actor, resource="deal", record=deal, previous=previous_owner)
     return deal
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def deal_move(
     *, actor: Actor, deal: Deal, stage: Stage, version: int | None = None, lost_reason: str = ""

@@ -30,7 +30,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tandem.activities import services as activity_services
-from tandem.core import access, naming, webforms
+from tandem.core import access, naming, notify, webforms
 from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
 from tandem.core.listing import Column, ListResult, list_context
@@ -53,7 +53,6 @@ from .forms import (
     ReassignForm,
     StageForm,
     account_options,
-    active_people,
     active_pipelines,
     contacts_of,
     line_products,
@@ -172,7 +171,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
             "can_delete": actor.has("deal", "delete"),
             "can_edit": actor.has("deal", "edit"),
             "bulk_stages": stage_choices(active_pipelines()),
-            "bulk_people": active_people(actor) if actor.has("deal", "assign") else [],
+            "bulk_people": access.owner_candidates(actor, "deal") if actor.has("deal", "assign") else [],
             "filtered": bool(result.chips),
             "more_filters_open": any(
                 request.GET.get(k)
@@ -212,22 +211,29 @@ def deal_bulk(request: HttpRequest) -> HttpResponse:
     )
     done = 0
     refused: list[str] = []
-    for deal in deals:
-        try:
-            if action == "assign":
-                services.deal_update(actor=actor, deal=deal, data={}, owner=data["owner"])
-            elif action == "stage":
-                services.deal_move(
-                    actor=actor, deal=deal, stage=data["stage"], lost_reason=data.get("lost_reason") or ""
-                )
+    # Each new and previous owner gets one summary of the deals they received or lost; each deal
+    # is its own transaction, as before (a long one would hold every row lock to the end).
+    with notify.batched() as batch:
+        for deal in deals:
+            try:
+                with transaction.atomic(), batch.item():
+                    if action == "assign":
+                        services.deal_update(actor=actor, deal=deal, data={}, owner=data["owner"])
+                    elif action == "stage":
+                        services.deal_move(
+                            actor=actor,
+                            deal=deal,
+                            stage=data["stage"],
+                            lost_reason=data.get("lost_reason") or "",
+                        )
+                    else:
+                        services.deal_delete(actor=actor, deal=deal)
+            except ValidationError as exc:
+                refused.append(f"{deal.name}: {' '.join(_messages_of(exc))}")
+            except PermissionDenied:
+                refused.append(f"{deal.name}: {_('You may not do that.')}")
             else:
-                services.deal_delete(actor=actor, deal=deal)
-        except ValidationError as exc:
-            refused.append(f"{deal.name}: {' '.join(_messages_of(exc))}")
-        except PermissionDenied:
-            refused.append(f"{deal.name}: {_('You may not do that.')}")
-        else:
-            done += 1
+                done += 1
     missing = len(set(data["ids"])) - len(deals)
     if action == "assign":
         text = ngettext("%(n)d deal assigned.", "%(n)d deals assigned.", done) % {"n": done}
@@ -634,6 +640,9 @@ def deal_reassign(request: HttpRequest, pk: int) -> HttpResponse:
                 None, _("This deal was changed by someone else; it is shown as it is now. Try again.")
             )
         else:
+            gone = _out_of_sight(request, actor, deal)
+            if gone is not None:
+                return gone
             return _detail_answer(
                 request,
                 actor,
@@ -641,6 +650,21 @@ def deal_reassign(request: HttpRequest, pk: int) -> HttpResponse:
                 ok=_("%(name)s now owns this deal.") % {"name": form.cleaned_data["owner"]},
             )
     return _detail_answer(request, actor, deal, error=True, reassign_form=form, reassign_open=True)
+
+
+def _out_of_sight(request: HttpRequest, actor: Actor, deal: Deal) -> HttpResponse | None:
+    """After the deal changed hands: None while the person still sees it; else the deals list,
+    with a message naming the new owner and their team (never a page saying it does not exist)."""
+    fresh = Deal.all_objects.select_related("owner", "team").get(pk=deal.pk)
+    if access.can(actor, "view", "deal", fresh):
+        return None
+    messages.success(request, notify.handed_over("deal", fresh))
+    url = reverse("deals:deal-list")
+    if webforms.is_htmx(request):
+        response = HttpResponse("")
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 @require_POST
@@ -780,6 +804,9 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
                     contacts=contacts_fs.rows(),
                     lines=lines_fs.rows(),
                 )
+                gone = _out_of_sight(request, actor, saved)
+                if gone is not None:
+                    return gone
                 messages.success(request, _("Deal %(name)s was created.") % {"name": saved.name})
             else:
                 saved = services.deal_update(
@@ -792,6 +819,9 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
                     contacts=contacts_fs.rows(),
                     lines=lines_fs.rows(),
                 )
+                gone = _out_of_sight(request, actor, saved)
+                if gone is not None:
+                    return gone
                 messages.success(request, _("Changes to %(name)s were saved.") % {"name": saved.name})
             return redirect(saved)
         except ValidationError as exc:

@@ -8,7 +8,15 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Imports")
 
     def ready(self) -> None:
-        from tandem.core import nav
+        from tandem.core import export, nav
+
+        # Register the Celery tasks now: the embedded scheduler looks them up by name.
+        from . import exportjobs, tasks  # noqa: F401
+
+        export.register_background(exportjobs.background)
+
+        # Register the Celery tasks now: the embedded scheduler (no worker, so no autodiscovery)
+        # runs the stale-import sweep by name.
 
         nav.register(
             nav.NavItem(

@@ -40,7 +40,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, models, transaction
@@ -66,6 +65,7 @@ from tandem.customers.models import (
     LifecycleTransition,
 )
 from tandem.customers.normalize import name_prefix, normalize_name
+from tandem.customers.serializers import mask_email, mask_phone
 from tandem.deals.models import (
     Deal,
     DealLine,
@@ -80,7 +80,7 @@ from tandem.leads.models import Lead, LeadStatus
 from tandem.org.models import Membership, User
 
 from . import fields as F_
-from . import reading, statements
+from . import reading, runs, statements
 from .models import ImportJob, ImportRowResult, RowStatus
 
 logger = logging.getLogger(__name__)
@@ -121,10 +121,6 @@ _PLAIN_EMAIL = re.compile(
     r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
     re.IGNORECASE | re.ASCII,
 )
-
-
-def progress_key(job_id: int) -> str:
-    return f"imports:job:{job_id}:progress"
 
 
 class Plan:
@@ -265,6 +261,28 @@ def _loose(text: str) -> str:
     return F_.header_key(text)
 
 
+def _same(old: Any, new: Any) -> bool:
+    """Is ``new`` (read from a file) what ``old`` (a record's value) already is, as far as the file
+    can say? An instant to the minute or second the file gives; text without its outer spaces;
+    an empty text and a missing one alike."""
+    if old == new:
+        return True
+    if isinstance(new, datetime.datetime) and isinstance(old, datetime.datetime):
+        if new.second == 0 and new.microsecond == 0:
+            return old.replace(second=0, microsecond=0) == new
+        return old.replace(microsecond=0) == new
+    if isinstance(new, str) and (old is None or isinstance(old, str)):
+        return (old or "").strip() == new.strip()
+    return False
+
+
+def _record_id(text: str) -> int | None:
+    value = text.strip()
+    if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
+        return int(value)
+    return None
+
+
 def _display(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value)
@@ -300,12 +318,14 @@ class Importer:
             for f, m in raw_maps.items()
             if isinstance(m, dict)
         }
+        self.index_targets: dict[int, str] = {index: target for index, _h, target in self.by_index}
         self.cell_readers: list[tuple[int, str, dict[str, str] | None]] = [
             (index, target, self.value_maps.get(target) or None) for index, _h, target in self.by_index
         ]
         self.parse_order: list[tuple[str, F_.TargetField, str, bool]] = [
             (name, self.targets[name], self.targets[name].kind, self.targets[name].kind in F_.REFERENCE_KINDS)
             for name in self.raw_order
+            if self.targets[name].kind != F_.ID  # the row's identity, not a value (_match_ids)
         ]
         self.checked_lengths: list[tuple[str, bool, int]] = [
             (name, bool(self.targets[name].required), self.targets[name].max_length or 0)
@@ -325,10 +345,12 @@ class Importer:
         self.separator = job.decimal_separator or "."
         self.file_currency = job.currency or ""
         self.fill_amount = bool(job.amount_from_list_price)
-        self.tz = _zone_of(actor)
+        self.tz = zone_of(actor)
         self.today = timezone.localdate(self.now, self.tz)
         self.totals = Totals()
         self.seen_external: dict[str, int] = {}
+        self.seen_ids: dict[int, int] = {}
+        self.deal_products: dict[int, set[int]] = {}  # the batch's matched deals' line products
         self.seen_keys: dict[tuple[str, str], int] = {}
         self.seen_codes: dict[str, int] = {}
         self.file_name_keys: set[str] = set()
@@ -346,6 +368,9 @@ class Importer:
         # Records this import created: found again in the database by a later batch they are not
         # "records like this that exist" (their rows are reported as rows of this file).
         self.written_ids: set[int] = set()
+        # Rows whose results and progress are committed (skip mode): where the next batch's
+        # commit moves the job's progress on from (``runs.commit_progress``).
+        self.committed = job.progress
         self.account_ids = _IdBlock(Account)
         self._attnames: dict[str, str] = {}
         # Messages repeated row after row, translated once (the language is the job's throughout).
@@ -353,7 +378,10 @@ class Importer:
             "exists_named": _("A record like this exists: “%(name)s” (owner: %(owner)s)."),
             "exists": _("A record like this exists (owner: %(owner)s)."),
             "anyway": _("Imported anyway, as you asked."),
-            "tick": _("Tick “Import possible duplicates” to import it anyway."),
+            "tick": {
+                "cli": _("Run the import again with --import-duplicates to import it anyway."),
+                "api": _("Send import_duplicates=true with the mapping to import it anyway."),
+            }.get(job.interface, _("Tick “Import possible duplicates” to import it anyway.")),
             "like_row": _("Like row %(row)s of this file: %(kind)s."),
             "like_row_similar": _("Like row %(row)s of this file: similar name (%(score)s%% alike)."),
         }
@@ -361,6 +389,8 @@ class Importer:
             self.resource == "product" and actor.has("product", "manage")
         )
         self.can_assign = actor.has(self.resource, "assign")
+        self.owner_candidate_ids: set[int] | None = None  # access.owner_candidates, read when needed
+        self.owner_refusals: dict[int, str] = {}
         self._load_once()
 
     # --- Things loaded once per import ------------------------------------------------------
@@ -432,6 +462,40 @@ class Importer:
             }
         self.kind_labels = {kind: str(rule.get_kind_display()) for kind, rule in self.rules.items()}
 
+    # --- Going on after an earlier run ----------------------------------------------------------
+
+    def resume(self, done: Iterable[tuple[int, list[str]]]) -> None:
+        """Carry on after the rows ``done`` that an earlier run of this job committed (skip mode).
+
+        Their stored results count into the totals; of the rows themselves only what later rows
+        are compared with is kept: external ids and products seen (a later row with the same one is
+        still "also on row N", not an update of the record row N created), and parents to link
+        at the end. Records they created are ordinary existing records to later rows' duplicate
+        checks.
+        """
+        stored: dict[int, tuple[str, int | None]] = {}
+        totals = self.totals = stored_totals(self.job, stored)
+        if totals.total != self.committed:
+            logger.warning(
+                "import #%s: %s rows committed but %s results stored",
+                self.job.pk,
+                self.committed,
+                totals.total,
+            )
+        for number, cells in done:
+            plan = self._plan(number, cells)
+            external = plan.raw.get("external_id", "")
+            if external:
+                self.seen_external.setdefault(external, number)
+            if self.resource == "product":
+                key = _product_key(plan)
+                if key[1]:
+                    self.seen_codes.setdefault(f"{key[0]}:{key[1]}", number)
+            status, record_id = stored.get(number, (RowStatus.ERROR, None))
+            if plan.raw.get("parent") and status != RowStatus.ERROR and record_id is not None:
+                plan.obj = _Written(record_id, plan.raw.get("name", ""), "")
+                self.parent_links.append((number, plan))
+
     # --- Reading a batch ---------------------------------------------------------------------
 
     def _plan(self, number: int, cells: list[str]) -> Plan:
@@ -443,7 +507,21 @@ class Importer:
             if value_map is not None and text:
                 text = value_map.get(header_key(text), text)
             raw[target] = text
-        return Plan(number, cells, raw, self.columns)
+        plan = Plan(number, cells, raw, self.columns)
+        notes = getattr(cells, "notes", None)
+        if notes:
+            self._note(plan, notes)
+        return plan
+
+    def _note(self, plan: Plan, notes: list[reading.Note]) -> None:
+        """What reading the row found (cells beyond the header, merged cells, an over-long cell)."""
+        for note in notes:
+            if note.level == "error":
+                target = self.index_targets.get(note.index)
+                if target is None or self.targets[target].max_length:
+                    continue  # not imported, or the field's own length check says it
+                plan.failed = True
+            plan.messages.append({"column": note.column, "message": note.message, "level": note.level})
 
     def run_batch(self, rows: list[tuple[int, list[str]]], *, write: bool) -> list[RowResult]:
         plans = self.check_batch(rows)
@@ -455,25 +533,30 @@ class Importer:
         """Every check of a batch's rows, nothing written: what a dry run does."""
         plans = [self._plan(number, cells) for number, cells in rows]
         self._match_existing(plans)
+        self._unmask(plans)
         self._resolve_references(plans)
         if self.resource == "contact" and self.phone_fields:
             self._account_regions(plans)
         check = getattr(self, f"_check_{self.resource}")
         for plan in plans:
             self._parse(plan)
+            if plan.match is not None:
+                self._keep_changes(plan)
             # Every problem of a row at once (an unknown account, owner and stage on one row are
             # three messages, not one per round of fixing), unless the row's own identity is in
             # doubt: then what it would create or update is unknown.
             if not plan.extra.get("identity_unknown"):
                 check(plan)
+            if plan.match is not None and not plan.failed:
+                self._settle(plan)
         if self.resource in DEDUPE_TYPES:
-            self._check_duplicates([p for p in plans if not p.failed])
+            self._check_duplicates([p for p in plans if not p.failed and not p.extra.get("unchanged")])
         self.totals.count_problems(plans)
         return plans
 
     def write_batch(self, plans: list[Plan]) -> None:
         """Write a checked batch's good rows (in the caller's transaction)."""
-        good = [p for p in plans if not p.failed]
+        good = [p for p in plans if not p.failed and not p.extra.get("unchanged")]
         if good:
             getattr(self, f"_write_{self.resource}")(good)
             # Before the batch commits, so a later batch never finds one of these records in the
@@ -495,7 +578,11 @@ class Importer:
                 record_id = plan.match.pk if plan.match is not None else None
             else:
                 totals.valid += 1
-                if plan.match is not None:
+                if plan.extra.get("unchanged"):
+                    # The record already holds what the row says: nothing is written.
+                    status = RowStatus.SKIPPED
+                    totals.skipped += 1
+                elif plan.match is not None:
                     status = RowStatus.UPDATED
                     totals.updated += 1
                 else:
@@ -509,6 +596,9 @@ class Importer:
     # --- Existing records: external ids, product codes ----------------------------------------
 
     def _match_existing(self, plans: list[Plan]) -> None:
+        if "tandem_id" in self.columns:
+            self._match_ids(plans)
+            plans = [p for p in plans if not p.raw.get("tandem_id")]
         if self.resource == "product":
             self._match_products(plans)
             return
@@ -532,11 +622,17 @@ class Importer:
         if not ids:
             return
         existing: dict[str, list[Any]] = defaultdict(list)
-        for obj in self.model.objects.filter(external_id__in=sorted(ids)):
+        related = {"account": ["parent"], "deal": ["stage"]}.get(self.resource, [])
+        for obj in self.model.objects.filter(external_id__in=sorted(ids)).select_related(*related):
             existing[obj.external_id].append(obj)
         if not existing:
             return
         all_ids = [o.pk for objs in existing.values() for o in objs]
+        seen = set(
+            access.visible(self.actor, self.resource, self.model.objects.filter(pk__in=all_ids)).values_list(
+                "pk", flat=True
+            )
+        )
         editable = set(
             access.visible(
                 self.actor, self.resource, self.model.objects.filter(pk__in=all_ids), action="edit"
@@ -553,7 +649,7 @@ class Importer:
                     "external_id",
                     _("Several records have the external id “%(id)s”; it must be unique.") % {"id": ext},
                 )
-            elif matches[0].pk not in editable:
+            elif matches[0].pk not in seen:
                 plan.extra["identity_unknown"] = True
                 plan.error(
                     "external_id",
@@ -561,13 +657,66 @@ class Importer:
                 )
             else:
                 plan.match = matches[0]
+                if matches[0].pk not in editable:
+                    # A row that changes nothing passes; one that would change it is refused (_settle).
+                    plan.extra["read_only"] = True
+
+    def _match_ids(self, plans: list[Plan]) -> None:
+        """Rows that name their record by its Tandem id (Tandem's own exports do): the record, if
+        the person may see it; one they may only see is matched read-only (``_settle``)."""
+        wanted: list[tuple[Plan, int]] = []
+        for plan in plans:
+            text = plan.raw.get("tandem_id", "")
+            if not text:
+                continue
+            pk = _record_id(text)
+            if pk is None:
+                plan.extra["identity_unknown"] = True
+                plan.error(
+                    "tandem_id",
+                    _("“%(id)s” is not a Tandem ID: that is a whole number, such as 1024.") % {"id": text},
+                )
+                continue
+            first = self.seen_ids.get(pk)
+            if first is not None:
+                plan.extra["identity_unknown"] = True
+                plan.error(
+                    "tandem_id",
+                    _("The Tandem ID %(id)s is also on row %(row)s of this file.") % {"id": pk, "row": first},
+                )
+                continue
+            self.seen_ids[pk] = plan.number
+            wanted.append((plan, pk))
+        if not wanted:
+            return
+        base = self.model.objects.filter(pk__in=sorted({pk for _p, pk in wanted}))
+        related = {"account": ["parent"], "deal": ["stage"]}.get(self.resource, [])
+        found = {o.pk: o for o in access.visible(self.actor, self.resource, base).select_related(*related)}
+        if self.resource == "product":
+            editable = set(found) if self.can_create else set()
+        else:
+            editable = set(
+                access.visible(self.actor, self.resource, base, action="edit").values_list("pk", flat=True)
+            )
+        for plan, pk in wanted:
+            record = found.get(pk)
+            if record is None:
+                plan.extra["identity_unknown"] = True
+                plan.error(
+                    "tandem_id",
+                    _("There is no record with the Tandem ID %(id)s that you can see.") % {"id": pk},
+                )
+                continue
+            plan.match = record
+            if pk not in editable:
+                plan.extra["read_only"] = True
 
     def _match_products(self, plans: list[Plan]) -> None:
         """Products have no external id: a row updates the product with its code, else its name."""
         for plan in plans:
             code = plan.raw.get("code", "")
             name = plan.raw.get("name", "")
-            key = ("code", code.casefold()) if code else ("name", _loose(name))
+            key = _product_key(plan)
             if not key[1]:
                 continue
             first = self.seen_codes.get(f"{key[0]}:{key[1]}")
@@ -586,10 +735,86 @@ class Importer:
                 if len(same) == 1:
                     plan.match = same[0]
 
+    def _unmask(self, plans: list[Plan]) -> None:
+        """A pool customer's phone and email as a person who sees them masked exported them
+        (``+86 138****8000``) read back as what they stand for: unchanged."""
+        if self.resource != "account":
+            return
+        for plan in plans:
+            match = plan.match
+            if match is None or match.owner_id is not None or not plan.extra.get("read_only"):
+                continue
+            for name, mask in (("phone", mask_phone), ("email", mask_email)):
+                text = plan.raw.get(name, "")
+                if text and text == mask(getattr(match, name, "")):
+                    plan.raw[name] = ""  # a blank cell leaves an existing record's value alone
+
+    def _keep_changes(self, plan: Plan) -> None:
+        """Leave out the values the record already holds (to the precision the file gives), so the
+        checks and the write see only what the row changes; an exported file imported back
+        unchanged changes nothing and trips no check on values it does not change."""
+        match = plan.match
+        values = plan.values
+        for name in list(values):
+            if name == "amount" and self.resource == "deal":
+                continue  # a deal's line items are priced from it when its product changes
+            if _same(getattr(match, self._attname(name), None), values[name]):
+                del values[name]
+        # A product's name in another language (an export in that language) is its name.
+        if (
+            self.resource == "product"
+            and "name" in values
+            and values["name"] in naming.every_name(match.name, match.names, catalogue=False)
+        ):
+            del values["name"]
+        # A deal without its own probability follows its stage's, which is what exports show.
+        if (
+            self.resource == "deal"
+            and match.probability is None
+            and values.get("probability") == match.stage.probability
+        ):
+            values.pop("probability", None)
+
+    def _settle(self, plan: Plan) -> None:
+        """A matched row that changes nothing is reported as such (and written not at all); one
+        that would change a record the person may only see is refused."""
+        if self._differs(plan):
+            if plan.extra.get("read_only"):
+                plan.error(None, _("You may see this record but not change it, and this row changes it."))
+            return
+        plan.extra["unchanged"] = True
+
+    def _differs(self, plan: Plan) -> bool:
+        """Does the row change its record? Values, owner, and what the write derives from names."""
+        match = plan.match
+        for name, value in plan.values.items():
+            if not _same(getattr(match, self._attname(name), None), value):
+                return True
+        if plan.owner_id is not None and plan.owner_id != getattr(match, "owner_id", plan.owner_id):
+            return True
+        stage = plan.extra.get("stage")
+        if stage is not None and stage.pk != match.stage_id:
+            return True
+        if "product" in plan.extra and not plan.extra.get("lines_kept"):
+            return True
+        parent = plan.raw.get("parent", "")
+        if parent and self.resource == "account":
+            current = match.parent.name if match.parent_id else ""
+            if normalize_name(parent) != normalize_name(current):
+                return True
+        return False
+
     # --- References by name -------------------------------------------------------------------
 
     def _resolve_references(self, plans: list[Plan]) -> None:
         kinds = {self.targets[t].kind: t for _i, _h, t in self.by_index}
+        if F_.PRODUCT in kinds and self.resource == "deal":
+            matched = [p.match.pk for p in plans if p.match is not None and p.raw.get("product")]
+            self.deal_products = defaultdict(set)
+            for deal_id, product_id in DealLine.objects.filter(deal_id__in=matched).values_list(
+                "deal_id", "product_id"
+            ):
+                self.deal_products[deal_id].add(product_id)
         for kind, model, resource in (
             (F_.ACCOUNT, Account, "account"),
             (F_.CONTACT, Contact, "contact"),
@@ -723,7 +948,25 @@ class Importer:
         if not active:
             plan.error(field_name, _("The owner must be an active person."))
             return None
+        refusal = self._owner_refusal(pk)
+        if refusal:
+            plan.error(field_name, refusal)
+            return None
         return pk
+
+    def _owner_refusal(self, pk: int) -> str | None:
+        """Why the importer may not give records to person ``pk`` (``access.owner_refusal``: they
+        may not own this kind of record, or are out of the importer's reach), once per person."""
+        if self.owner_candidate_ids is None:
+            self.owner_candidate_ids = set(
+                access.owner_candidates(self.actor, self.resource).values_list("pk", flat=True)
+            )
+        if pk in self.owner_candidate_ids:
+            return None
+        if pk not in self.owner_refusals:
+            user = User.objects.filter(pk=pk).first()
+            self.owner_refusals[pk] = access.owner_refusal(self.actor, self.resource, user) or ""
+        return self.owner_refusals[pk] or None
 
     # --- Cells to values ---------------------------------------------------------------------
 
@@ -870,7 +1113,7 @@ class Importer:
     def _check_lead(self, plan: Plan) -> None:
         self._common(plan)
         status = plan.values.get("status")
-        if plan.match is not None and plan.match.status == LeadStatus.CONVERTED:
+        if plan.match is not None and plan.match.status == LeadStatus.CONVERTED and self._differs(plan):
             plan.error(None, _("This lead has been converted; edit the account, contact or deal instead."))
         if status == LeadStatus.CONVERTED:
             plan.error("status", _("Convert the lead to mark it converted."))
@@ -1074,6 +1317,8 @@ class Importer:
             plan.error("product", message)
             return
         plan.extra["product"] = product
+        if plan.match is not None and product.pk in self.deal_products.get(plan.match.pk, ()):
+            plan.extra["lines_kept"] = True  # the deal has it already: its line items stay as they are
 
     def _check_product(self, plan: Plan) -> None:
         if plan.match is None and not self.can_create:
@@ -1089,21 +1334,24 @@ class Importer:
         self._currency(plan)
 
     def _check_activity(self, plan: Plan) -> None:
-        if not self.can_create:
+        match = plan.match
+        if match is None and not self.can_create:
             plan.error(None, _("You may not create records of this kind."))
         values = plan.values
         for link in ("account", "contact", "lead", "deal"):
             if f"{link}_id" in plan.extra:
                 values[f"{link}_id"] = plan.extra[f"{link}_id"]
-        if not values.get("kind"):
+        if match is None and not values.get("kind"):
             values["kind"] = ActivityKind.NOTE
             plan.fill("activity_kind")
-        if not (values.get("subject") or values.get("content")):
+        subject = values.get("subject", getattr(match, "subject", ""))
+        content = values.get("content", getattr(match, "content", ""))
+        if not (subject or content):
             plan.error("content" if "content" in plan.columns else "subject", _("Write what happened."))
         occurred = values.get("occurred_at")
         if occurred is None:
-            # Not the time of the import: a follow-up's time is what it records.
-            if not plan.raw.get("occurred_at"):
+            # Not the time of the import: a follow-up's time is what it records (an update keeps its own).
+            if match is None and not plan.raw.get("occurred_at"):
                 plan.error("occurred_at", _("Give the date (and time) of the follow-up."))
         elif occurred > self.now + datetime.timedelta(minutes=5):
             plan.error(
@@ -1114,7 +1362,10 @@ class Importer:
         if next_on is not None and next_on < self.today:
             plan.error("next_follow_up_on", _("The next follow-up must be today or later."))
         links = ("account", "contact", "lead", "deal")
-        if not any(values.get(f"{link}_id") or plan.raw.get(link) for link in links):
+        if not any(
+            values.get(f"{link}_id") or plan.raw.get(link) or getattr(match, f"{link}_id", None)
+            for link in links
+        ):
             # (a link the row names but that was not found has its own message already)
             plan.error(None, _("Link the follow-up to an account, contact, lead or deal."))
 
@@ -1220,7 +1471,9 @@ class Importer:
             model: Any = MODELS[rt]
             base = model.objects.filter(pk__in=sorted(ids))
             visible_ids = set(access.visible(self.actor, rt, base).values_list("pk", flat=True))
-            for pk, name, owner in base.values_list("pk", "name", "owner__display_name"):
+            for pk, name, owner in base.annotate(owner_label=dedupe.owner_label()).values_list(
+                "pk", "name", "owner_label"
+            ):
                 out[(rt, pk)] = {"name": name, "owner": owner or "", "visible": pk in visible_ids}
         return out
 
@@ -1458,7 +1711,11 @@ class Importer:
         sql = statements.account_batch_sql(
             tuple(attname for _name, attname, _d in extra), with_results=results is not None
         )
-        params: list[Any] = [
+        params: list[Any] = []
+        if results is not None:  # moves the job's progress on from what this run committed last
+            token = str(self.job.run_token) if self.job.run_token else None
+            params += [self.totals.total, self.job.pk, token, self.committed]
+        params += [
             statements.dumps(rows),
             statements.dumps([defaults[f.attname] for f in fields]),
             _content_type(Account).pk,
@@ -1475,7 +1732,6 @@ class Importer:
                     [[r.row_number, r.status, r.record_id, r.messages, r.values] for r in results]
                 ),
             ]
-            params += [self.totals.total, self.job.pk]
         params += [Account._meta.db_table, more_ids]
         return sql, params
 
@@ -1544,7 +1800,7 @@ class Importer:
             self._bulk_update(old)
         if moved:
             self._move_stage_history(moved)
-        self._write_lines([p for p in plans if "product" in p.extra])
+        self._write_lines([p for p in plans if "product" in p.extra and not p.extra.get("lines_kept")])
         self._promote_won(plans)
         self._record_created(objs)
 
@@ -1655,6 +1911,8 @@ class Importer:
         self._record_created(objs)
 
     def _write_activity(self, plans: list[Plan]) -> None:
+        plans, old = self._split(plans)
+        changed: list[Activity] = self._bulk_update(old) if old else []
         objs = []
         for plan in plans:
             values = dict(plan.values)
@@ -1665,7 +1923,7 @@ class Importer:
             objs.append(obj)
         Activity.objects.bulk_create(objs, batch_size=1000)
         for link, model in (("account", Account), ("contact", Contact), ("lead", Lead), ("deal", Deal)):
-            self._touch(objs, link, model)
+            self._touch([*objs, *changed], link, model)
         self._record_created(objs)
 
     def _touch(self, objs: list[Activity], link: str, model: Any) -> None:
@@ -1736,7 +1994,13 @@ class Importer:
                     "level": "warning",
                 }
                 warnings.append((number, message))
-            elif ids and write and record is not None and ids[0] != record.pk:
+            elif (
+                ids
+                and write
+                and record is not None
+                and ids[0] != record.pk
+                and getattr(record, "parent_id", None) != ids[0]
+            ):
                 if isinstance(record, Account):
                     record.parent_id = ids[0]
                     updates.append(record)
@@ -1745,6 +2009,36 @@ class Importer:
         if updates:
             Account.all_objects.bulk_update(updates, ["parent_id"], batch_size=500)
         return warnings
+
+
+def stored_totals(job: ImportJob, rows: dict[int, tuple[str, int | None]] | None = None) -> Totals:
+    """The totals of the row results stored for ``job`` (what a run committed); ``rows`` collects
+    each row's status and record."""
+    totals = Totals()
+    for number, status, record_id, messages in (
+        ImportRowResult.objects.filter(job=job)
+        .values_list("row_number", "status", "record_id", "messages")
+        .iterator(chunk_size=5000)
+    ):
+        if rows is not None:
+            rows[number] = (status, record_id)
+        totals.total += 1
+        if status == RowStatus.ERROR:
+            totals.failed += 1
+        else:
+            totals.valid += 1
+            totals.created += status == RowStatus.CREATED
+            totals.updated += status == RowStatus.UPDATED
+        if messages:
+            totals.warnings += any(m.get("level") == "warning" for m in messages)
+            totals.count_row_problems(messages)
+    return totals
+
+
+def _product_key(plan: Plan) -> tuple[str, str]:
+    """What makes two rows of a product file the same product: the code, else the name."""
+    code = plan.raw.get("code", "")
+    return ("code", code.casefold()) if code else ("name", _loose(plan.raw.get("name", "")))
 
 
 class _Written(NamedTuple):
@@ -1869,7 +2163,7 @@ def _copy_rows(model: Any, columns: list[str], rows: Iterable[tuple[Any, ...]]) 
                 copy.write_row(row)
 
 
-def _zone_of(actor: Actor) -> datetime.tzinfo:
+def zone_of(actor: Actor) -> datetime.tzinfo:
     """The importing person's time zone, in which a file's wall times are read (the server's
     when theirs is unknown): the same in a dry run, a background job and the CLI."""
     name = getattr(actor.user, "time_zone", "") or ""
@@ -1894,12 +2188,20 @@ def _content_type(model: type[models.Model]) -> Any:
 # --- Running a job ----------------------------------------------------------------------------
 
 
-def _save_progress(job: ImportJob, importer: Importer, *, persist: bool) -> None:
-    totals = importer.totals
-    job.progress = totals.total
-    cache.set(progress_key(job.pk), totals.total, timeout=3600)
+def _save_progress(job: ImportJob, importer: Importer, *, persist: bool, beat: bool = True) -> None:
+    """The rows done so far. ``persist``: in the transaction of a batch being committed, moved on
+    from what this run committed last (``runs.commit_progress``: refused, with the batch, if the
+    job is no longer this run's). Otherwise a heartbeat (``beat=False``: none from here, where a
+    statement in flight writes it)."""
+    done = importer.totals.total
+    job.progress = done
     if persist:
-        ImportJob.objects.filter(pk=job.pk).update(progress=totals.total)
+        runs.commit_progress(job, done=done, previous=importer.committed)
+        importer.committed = done
+    elif beat:
+        runs.beat(job, done=done)
+    else:
+        runs.remember_progress(job.pk, done)
 
 
 def _save_results(job: ImportJob, results: list[RowResult]) -> None:
@@ -2073,17 +2375,27 @@ def execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
     All-or-nothing mode writes inside one transaction that is rolled back as soon as the end is
     reached with any bad row, so either every row is in or none is.
     """
-    with _fewer_collections():
+    # Times without a zone in the file are the importer's local times (as Tandem's exports write
+    # them for the person exporting), wherever the job runs.
+    with _fewer_collections(), timezone.override(zone_of(actor)):
         return _execute(job, actor, commit=commit)
 
 
 def _execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
     path = Path(job.file.path)
-    info = reading.FileInfo(format=job.format, encoding=job.encoding, delimiter=job.delimiter)
-    ImportRowResult.objects.filter(job=job).delete()
+    info = reading.FileInfo(
+        format=job.format, encoding=job.encoding, delimiter=job.delimiter, sheet=job.sheet
+    )
+    all_or_nothing = commit and job.mode == "all"
+    # Skip mode commits batch by batch: a retried import goes on after the rows an earlier run
+    # committed (the job's progress), which are not read as rows again. Otherwise it starts over.
+    resume = job.progress if commit and not all_or_nothing else 0
+    if not resume:
+        ImportRowResult.objects.filter(job=job).delete()
     importer = Importer(job, actor)
     rows = reading.iter_rows(path, info)
-    all_or_nothing = commit and job.mode == "all"
+    if resume:
+        importer.resume(islice(rows, resume))
     if _pipelined(commit):
         if all_or_nothing:
             return _execute_all_pipelined(job, importer, rows)
@@ -2109,6 +2421,7 @@ def _execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
             _save_progress(job, importer, persist=False)
         if not failed:
             _link_parents(job, importer, write=True)
+            runs.seal(job, importer.totals)  # done, in the transaction that holds the rows
         else:
             transaction.set_rollback(True)
     if failed:
@@ -2159,7 +2472,8 @@ def _execute_skip_sent(job: ImportJob, importer: Importer, rows: Iterable[tuple[
             )
             importer.written_ids.update(p.obj.pk for p in good)
             importer.account_ids.add(sender.send(sql, params))
-            _save_progress(job, importer, persist=False)
+            importer.committed = importer.totals.total  # once the statement lands (else it raises)
+            _save_progress(job, importer, persist=False, beat=False)  # the statement beats
     except BaseException:
         sender.abandon()  # the batch in flight lands or fails on its own; its progress says which
         raise
@@ -2204,6 +2518,7 @@ def _execute_all_pipelined(
                 plans = importer.check_batch(chunk)
                 if not any(p.failed for p in plans):
                     writer.submit(functools.partial(write, plans))
+                    runs.beat(job)  # from this connection: the writer's transaction is open
                     continue
                 writer.finish(rollback=True)  # the writer is idle from here: its totals are final
                 writer = None
@@ -2214,6 +2529,7 @@ def _execute_all_pipelined(
             _save_progress(job, importer, persist=False)
         if writer is not None:
             writer.submit(functools.partial(_link_parents, job, importer, write=True))
+            writer.submit(functools.partial(runs.seal, job, importer.totals))
     except BaseException:
         if writer is not None:
             writer.finish(rollback=True)

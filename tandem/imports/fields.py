@@ -42,6 +42,8 @@ TEXT, EMAIL, PHONE, DATE, DATETIME, DECIMAL, INT, BOOL, CHOICE, COUNTRY, CURRENC
     "country",
     "currency",
 )
+# A record's own id in Tandem: the row updates that record (within what the person may see and edit).
+ID = "id"
 # References to other records, resolved by name (one query per batch, or one per import).
 OWNER, ACCOUNT, CONTACT, LEAD, DEAL, STAGE, PIPELINE, PRODUCT, LEVEL, PARENT = (
     "owner",
@@ -170,6 +172,18 @@ def _f(
     )
 
 
+def _tandem_id() -> TargetField:
+    """The record's own id: Tandem's exports carry it, so an exported file imports back onto the
+    same records. Not suggested for a bare "id" column (another system's ids are external ids),
+    except in a file recognised as Tandem's own list export (``suggest_mapping``)."""
+    return TargetField(
+        name="tandem_id",
+        kind=ID,
+        label=gettext_lazy("Tandem ID"),
+        synonyms=("tandem id", "tandem_id", "tandem 编号", "tandem编号"),
+    )
+
+
 S_EXTERNAL = ("id", "external id", "外部编号", "外部id", "编号", "record id", "原系统编号")
 S_OWNER = (
     "owner",
@@ -207,6 +221,7 @@ S_NEXT = ("next follow-up", "next follow up", "下次跟进", "下次跟进日�
 def _account_fields() -> list[TargetField]:
     m = Account
     return [
+        _tandem_id(),
         _f(
             m,
             "name",
@@ -275,6 +290,7 @@ def _account_fields() -> list[TargetField]:
 def _contact_fields() -> list[TargetField]:
     m = Contact
     return [
+        _tandem_id(),
         _f(
             m,
             "name",
@@ -299,6 +315,7 @@ def _contact_fields() -> list[TargetField]:
 def _lead_fields() -> list[TargetField]:
     m = Lead
     return [
+        _tandem_id(),
         _f(m, "name", required=True, synonyms=("name", "full name", "contact name", "姓名", "联系人")),
         _f(m, "external_id", synonyms=(*S_EXTERNAL, "lead_id", "lead id", "线索编号")),
         _f(
@@ -340,6 +357,7 @@ def _lead_fields() -> list[TargetField]:
 def _deal_fields() -> list[TargetField]:
     m = Deal
     return [
+        _tandem_id(),
         _f(
             m,
             "name",
@@ -430,6 +448,7 @@ def _deal_fields() -> list[TargetField]:
 def _product_fields() -> list[TargetField]:
     m = Product
     return [
+        _tandem_id(),
         _f(m, "name", required=True, synonyms=("name", "product", "product name", "产品", "产品名称")),
         _f(m, "code", synonyms=("code", "sku", "product code", "item code", "编码", "产品编码", "货号")),
         _f(m, "family", synonyms=("family", "series", "product line", "系列", "产品系列")),
@@ -458,6 +477,7 @@ def _product_fields() -> list[TargetField]:
 def _activity_fields() -> list[TargetField]:
     m = Activity
     return [
+        _tandem_id(),
         _f(
             m,
             "kind",
@@ -522,11 +542,59 @@ def _candidates(target: TargetField) -> tuple[set[str], set[str], set[str]]:
     return {header_key(target.name)}, labels, {header_key(s) for s in target.synonyms}
 
 
+# Tandem's own API list exports (``?format=csv|xlsx``), whose headers are labels in the reader's
+# language: their "ID" column is the record's Tandem id.
+API_EXPORTS = {
+    "account": "tandem.customers.api.AccountViewSet",
+    "contact": "tandem.customers.api.ContactViewSet",
+    "lead": "tandem.leads.api.LeadViewSet",
+    "deal": "tandem.deals.api.DealViewSet",
+    "product": "tandem.deals.api.ProductViewSet",
+    "activity": "tandem.activities.api.ActivityViewSet",
+}
+_EXPORT_HEADERS: dict[str, tuple[frozenset[str], ...]] = {}
+
+
+def api_export_headers(resource: str) -> tuple[frozenset[str], ...]:
+    """The keys of the headers of Tandem's API export of ``resource``, one set per language."""
+    if resource not in _EXPORT_HEADERS:
+        from django.utils.module_loading import import_string
+
+        columns = import_string(API_EXPORTS[resource])().export_columns()
+        sets = []
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                sets.append(frozenset(header_key(str(header)) for header, _getter in columns))
+        _EXPORT_HEADERS[resource] = tuple(sets)
+    return _EXPORT_HEADERS[resource]
+
+
+def is_api_export(resource: str, headers: list[str]) -> bool:
+    """Is the file Tandem's own API export of ``resource`` (in either language), perhaps edited?
+
+    Its first column is "ID", and its columns and the export's are nearly the same (a column or
+    two added or deleted). Another system's file that merely has "id", "name" and "phone"
+    columns is not: its "id" is that system's (an external id)."""
+    keys = {header_key(h) for h in headers}
+    if not headers or header_key(headers[0]) != "id":
+        return False
+    for known in api_export_headers(resource):
+        shared = len(keys & known)
+        if shared >= 0.9 * len(known) and shared >= 0.9 * len(keys):
+            return True
+    return False
+
+
 def suggest_mapping(resource: str, headers: list[str]) -> dict[str, str]:
     """``{header: field}`` for the headers we recognise; each field is used once.
 
-    Exact field names win over labels (English or Chinese), which win over synonyms.
+    Exact field names win over labels (English or Chinese), which win over synonyms. In a file
+    that is Tandem's own API export, its "ID" column is the records' Tandem id.
     """
+    if headers and is_api_export(resource, headers):
+        rest = suggest_mapping(resource, headers[1:])
+        rest.pop(headers[0], None)
+        return {headers[0]: "tandem_id", **{h: f for h, f in rest.items() if f != "tandem_id"}}
     targets = fields_for(resource)
     keyed = [(h, header_key(h)) for h in headers]
     sets = [(t, _candidates(t)) for t in targets]

@@ -30,6 +30,14 @@ class ImportMode(models.TextChoices):
     SKIP = "skip", _("Skip bad rows and import the rest")
 
 
+class ImportInterface(models.TextChoices):
+    """Where the import was started: its messages name that interface's own controls."""
+
+    WEB = "web", _("web")
+    API = "api", "API"
+    CLI = "cli", _("command line")
+
+
 class DecimalSeparator(models.TextChoices):
     """How the file writes numbers (``fields.read_number``): the decimal mark; the other one
     may group thousands."""
@@ -46,6 +54,8 @@ class ImportStatus(models.TextChoices):
     IMPORTING = "importing", _("Importing")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    # Stopped before the end (its process died, or an unexpected error): retry resumes it.
+    INTERRUPTED = "interrupted", _("Interrupted")
 
 
 class ImportJob(TimeStampedModel):
@@ -57,10 +67,16 @@ class ImportJob(TimeStampedModel):
     format = models.CharField(_("format"), max_length=4, choices=ImportFormat.choices)
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     delimiter = models.CharField(_("delimiter"), max_length=1, blank=True)
+    # A workbook: the sheet read, and every sheet that holds anything (to choose another).
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    sheets = models.JSONField(_("sheets"), default=list, blank=True)
     headers = models.JSONField(_("columns"), default=list, blank=True)
     mapping = models.JSONField(_("mapping"), default=dict, blank=True)
     mode = models.CharField(_("mode"), max_length=4, choices=ImportMode.choices, default=ImportMode.ALL)
     import_duplicates = models.BooleanField(_("import possible duplicates"), default=False)
+    interface = models.CharField(
+        _("started from"), max_length=3, choices=ImportInterface.choices, default=ImportInterface.WEB
+    )
     # How values the file does not spell out are read or filled, chosen on the mapping step and
     # shown in the dry run (``fills``): nothing is assumed silently.
     decimal_separator = models.CharField(
@@ -101,6 +117,13 @@ class ImportJob(TimeStampedModel):
     )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The current (or last) run: its token, whether it writes (an import) or only checks, the
+    # rows an earlier run had committed when it resumed, and its latest sign of life
+    # (imports.runs: claimed once per token; a job without a heartbeat for a while is stale).
+    run_token = models.UUIDField(_("run"), null=True, blank=True, editable=False)
+    run_writes = models.BooleanField(_("the run imports"), default=False)
+    resumed_from = models.PositiveIntegerField(_("resumed after rows"), default=0)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")
@@ -117,6 +140,18 @@ class ImportJob(TimeStampedModel):
     @property
     def is_running(self) -> bool:
         return self.status in (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+
+    @property
+    def can_retry(self) -> bool:
+        """Interrupted (or running with no sign of life: the sweep has not come by yet)."""
+        from .runs import is_stale
+
+        return self.status == ImportStatus.INTERRUPTED or is_stale(self)
+
+    @property
+    def partly_written(self) -> bool:
+        """Skip mode wrote some of the file before the run stopped: only a retry may go on."""
+        return self.run_writes and self.mode == ImportMode.SKIP and self.progress > 0 and not self.committed
 
     @property
     def percent(self) -> int:
@@ -185,3 +220,57 @@ class SavedMapping(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Exporting")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(TimeStampedModel):
+    """An export too large for one request, written in the background (``imports.exportjobs``).
+
+    It replays the list request it came from (the API list view ``view`` with its query string,
+    as ``requested_by`` in their language and time zone) into ``file``; only its requester sees it,
+    and it is deleted after ``TANDEM_EXPORT_KEEP_DAYS`` days.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+    )
+    resource = models.CharField(_("records"), max_length=20)
+    view = models.CharField(_("list"), max_length=200)
+    query = models.TextField(_("filters"), blank=True)
+    format = models.CharField(_("format"), max_length=4, choices=ImportFormat.choices)
+    filename = models.CharField(_("file name"), max_length=255)
+    language = models.CharField(_("language"), max_length=10)
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["requested_by", "-id"], name="exportjob_requester")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.filename}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("exports:detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)

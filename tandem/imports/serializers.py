@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .fields import FILL_RULES, fields_for, fill_label
-from .models import DecimalSeparator, ImportJob, ImportMode, ImportResource, ImportRowResult
+from .models import (
+    DecimalSeparator,
+    ExportJob,
+    ExportStatus,
+    ImportJob,
+    ImportMode,
+    ImportResource,
+    ImportRowResult,
+)
 from .services import job_progress
 
 
@@ -19,6 +28,16 @@ class UploadInputSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
     mode = serializers.ChoiceField(choices=ImportMode.choices, default=ImportMode.ALL)
     import_duplicates = serializers.BooleanField(default=False)
+    sheet = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text=_("A workbook's sheet to read; by default the first that holds anything."),
+    )
+
+
+class SheetInputSerializer(serializers.Serializer[Any]):
+    sheet = serializers.CharField(max_length=100, help_text=_("The name of one of the job's `sheets`."))
 
 
 class MappingInputSerializer(serializers.Serializer[Any]):
@@ -57,7 +76,12 @@ class CountsSerializer(serializers.Serializer[Any]):
     valid = serializers.IntegerField()
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
-    skipped = serializers.IntegerField()
+    skipped = serializers.IntegerField(
+        help_text=_(
+            "Rows whose record already holds what they say, and, when an all-or-nothing import "
+            "stops, the good rows held back."
+        )
+    )
     failed = serializers.IntegerField()
     warnings = serializers.IntegerField()
 
@@ -88,6 +112,16 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     targets = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.display_name", read_only=True)
     problems = ProblemSerializer(many=True, read_only=True)
+    heartbeat_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=_("The running job's last sign of progress.")
+    )
+    resumed_from = serializers.IntegerField(
+        read_only=True, help_text=_("Rows an earlier run had imported when this one went on after them.")
+    )
+    can_retry = serializers.BooleanField(
+        read_only=True,
+        help_text=_("It stopped before the end (or shows no progress for a while): POST retry/ to go on."),
+    )
 
     class Meta:
         model = ImportJob
@@ -97,6 +131,8 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
             "original_name",
             "format",
             "encoding",
+            "sheet",
+            "sheets",
             "headers",
             "mapping",
             "mode",
@@ -116,6 +152,9 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
             "created_at",
             "started_at",
             "finished_at",
+            "heartbeat_at",
+            "resumed_from",
+            "can_retry",
         ]
         read_only_fields = fields
 
@@ -158,3 +197,40 @@ class ImportRowSerializer(serializers.ModelSerializer[ImportRowResult]):
         model = ImportRowResult
         fields = ["row_number", "status", "record_id", "messages"]
         read_only_fields = fields
+
+
+class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
+    """A background export: poll ``url`` until ``status`` is done, then GET ``download_url``."""
+
+    url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+    page_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "resource",
+            "format",
+            "filename",
+            "status",
+            "total_rows",
+            "error",
+            "url",
+            "download_url",
+            "page_url",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, job: ExportJob) -> str:
+        return reverse("api:exports-detail", args=[job.pk])
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_download_url(self, job: ExportJob) -> str | None:
+        return reverse("api:exports-download", args=[job.pk]) if job.status == ExportStatus.DONE else None
+
+    def get_page_url(self, job: ExportJob) -> str:
+        return job.get_absolute_url()

@@ -11,29 +11,31 @@ runs in a thread of the web process, so the request returns at once and the page
 
 from __future__ import annotations
 
+import datetime
 import logging
 import threading
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tandem.core import access
+from tandem.core import access, export, metrics
 from tandem.core.access import Actor
 from tandem.org.models import User
 
-from . import engine, reading
+from . import engine, reading, runs
 from .fields import field_map, suggest_mapping
 from .models import (
     DecimalSeparator,
     ImportFormat,
+    ImportInterface,
     ImportJob,
     ImportMode,
     ImportResource,
@@ -67,7 +69,34 @@ def _check_mode(mode: str) -> str:
     return mode
 
 
-@transaction.atomic
+def _read_file(path: Path, name: str, sheet: str) -> tuple[reading.FileInfo, list[str], int]:
+    """How to read a stored upload, its columns and its rows, checked in the order that costs
+    least: a workbook's unpacked size, then the rows (counted with a cap), then the header.
+
+    Never inside a transaction: on SQLite an open write transaction holds the database's lock,
+    and reading a large file takes seconds that nobody else could write (or sign in) in."""
+    try:
+        info = reading.inspect(path, name, sheet=sheet)
+        total = reading.count_rows(path, info, limit=reading.max_rows())
+        headers = reading.read_headers(path, info)
+    except reading.UnreadableFile as exc:
+        raise ValidationError({"file": [str(exc)]}) from exc
+    except Exception as exc:  # a CSV with broken quoting, a damaged workbook
+        logger.info("unreadable import file %s: %s", name, exc)
+        raise ValidationError({"file": [_("This file cannot be read as CSV or Excel.")]}) from exc
+    if len(set(headers)) != len(headers) or any(not h for h in headers):
+        raise ValidationError({"file": [_("Every column needs its own, non-empty name in the first row.")]})
+    if total == 0:
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file has a row of column names and no rows below it: there is nothing to import.")
+                ]
+            }
+        )
+    return info, headers, total
+
+
 def job_create(
     *,
     actor: Actor,
@@ -75,8 +104,15 @@ def job_create(
     upload: File[Any],
     mode: str = ImportMode.ALL,
     import_duplicates: bool = False,
+    sheet: str = "",
+    interface: str = ImportInterface.WEB,
 ) -> ImportJob:
-    """Store an uploaded file, read its columns and suggest a mapping. Nothing is imported yet."""
+    """Store an uploaded file, read its columns and suggest a mapping. Nothing is imported yet.
+
+    ``sheet``: which sheet of a workbook to read (default: the first that holds anything; the
+    job lists the others). ``interface``: web, api or cli, so that messages name its controls. Not one transaction on purpose: the file is stored and read first,
+    with no transaction open (see ``_read_file``), then the job's row is written at once.
+    """
     _require_import(actor, resource)
     _check_mode(mode)
     name = Path(upload.name or "import.csv").name
@@ -92,29 +128,58 @@ def job_create(
         format=fmt,
         mode=mode,
         import_duplicates=import_duplicates,
+        interface=interface if interface in ImportInterface.values else ImportInterface.WEB,
         created_by=actor.user,
     )
     job.file.save(name, upload, save=False)
-    path = Path(job.file.path)
     try:
-        info = reading.inspect(path, name)
-        headers = reading.read_headers(path, info)
-        total = reading.count_rows(path, info)
-    except reading.UnreadableFile as exc:
+        info, headers, total = _read_file(Path(job.file.path), name, sheet.strip())
+    except ValidationError:
         job.file.delete(save=False)
-        raise ValidationError({"file": [str(exc)]}) from exc
-    except Exception as exc:  # a CSV with broken quoting, a damaged workbook
-        job.file.delete(save=False)
-        logger.info("unreadable import file %s: %s", name, exc)
-        raise ValidationError({"file": [_("This file cannot be read as CSV or Excel.")]}) from exc
-    if len(set(headers)) != len(headers) or any(not h for h in headers):
-        job.file.delete(save=False)
-        raise ValidationError({"file": [_("Every column needs its own, non-empty name in the first row.")]})
+        raise
+    _describe_file(job, info, headers, total)
+    with transaction.atomic():
+        job.save()
+    return job
+
+
+def _describe_file(job: ImportJob, info: reading.FileInfo, headers: list[str], total: int) -> None:
     job.encoding, job.delimiter = info.encoding, info.delimiter
+    job.sheet, job.sheets = info.sheet, list(info.sheets)
     job.headers = headers
     job.total_rows = total
-    job.mapping = {"columns": suggest_mapping(resource, headers), "values": {}}
-    job.save()
+    job.mapping = {"columns": suggest_mapping(job.resource, headers), "values": {}}
+
+
+def job_choose_sheet(*, actor: Actor, job: ImportJob, sheet: str) -> ImportJob:
+    """Read another sheet of the job's workbook: its columns, rows and a new suggested mapping.
+
+    The sheet is read with no transaction open; then the job is updated if it is still waiting
+    for its mapping (not running, not imported)."""
+    _require_job(actor, job)
+    if job.format != "xlsx":
+        raise ValidationError({"sheet": [_("Only a workbook (.xlsx) has sheets to choose from.")]})
+    try:
+        info, headers, total = _read_file(Path(job.file.path), job.original_name, sheet)
+    except OSError as exc:
+        raise ValidationError(
+            {"file": [_("The uploaded file can no longer be read; upload it again.")]}
+        ) from exc
+    except ValidationError as exc:
+        raise ValidationError({"sheet": exc.message_dict.get("file", exc.messages)}) from exc
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.is_running:
+            raise ValidationError(_("This import is running; wait for it to finish."))
+        if job.committed:
+            raise ValidationError(
+                _("This file has been imported already; upload it again to import it again.")
+            )
+        _describe_file(job, info, headers, total)
+        job.sheets = sorted(set(job.sheets) | set(info.sheets), key=list(info.sheets).index)
+        job.status = ImportStatus.UPLOADED
+        job.save()
+        ImportRowResult.objects.filter(job=job).delete()
     return job
 
 
@@ -218,6 +283,8 @@ def job_set_mapping(
         raise ValidationError(_("This import is running; wait for it to finish."))
     if job.committed:
         raise ValidationError(_("This file has been imported already; upload it again to import it again."))
+    if job.partly_written:
+        raise ValidationError(_partly_written_message())
     job.mapping = validate_mapping(job.resource, job.headers, mapping)
     if mode is not None:
         job.mode = _check_mode(mode)
@@ -236,6 +303,10 @@ def job_set_mapping(
     return job
 
 
+class QueueUnavailable(Exception):
+    """The background task queue (Redis) cannot be reached: the job was not started."""
+
+
 def _start(actor: Actor, job: ImportJob, *, commit: bool, background: bool = True) -> ImportJob:
     _require_job(actor, job)
     with transaction.atomic():
@@ -246,23 +317,51 @@ def _start(actor: Actor, job: ImportJob, *, commit: bool, background: bool = Tru
             raise ValidationError(
                 _("This file has been imported already; upload it again to import it again.")
             )
+        if locked.partly_written:
+            raise ValidationError(_partly_written_message())
         if locked.status == ImportStatus.UPLOADED:
             locked.mapping = validate_mapping(locked.resource, locked.headers, locked.mapping)
         check_value_options(locked)
-        locked.status = ImportStatus.IMPORTING if commit else ImportStatus.VALIDATING
-        locked.progress = 0
-        locked.error = ""
-        locked.started_at = timezone.now()
-        locked.finished_at = None
-        locked.save()
-    cache.set(engine.progress_key(locked.pk), 0, timeout=3600)
+        previous = _as_it_was(locked)
+        _new_run(locked, commit=commit, resume_from=0)
+    return _launch(locked, commit=commit, background=background, previous=previous)
+
+
+def _partly_written_message() -> str:
+    return _("Part of this file has been imported already: retry the import to import the rest.")
+
+
+_RUN_FIELDS = ("status", "progress", "run_writes", "resumed_from", "error", "started_at", "finished_at")
+
+
+def _as_it_was(job: ImportJob) -> dict[str, Any]:
+    """What a new run changes on the job, to put back if it cannot be queued."""
+    return {name: getattr(job, name) for name in _RUN_FIELDS}
+
+
+def _new_run(job: ImportJob, *, commit: bool, resume_from: int) -> None:
+    """A new run of a locked job: a token of its own, no heartbeat until a run claims it."""
+    job.status = ImportStatus.IMPORTING if commit else ImportStatus.VALIDATING
+    job.run_token = runs.new_token()
+    job.run_writes = commit
+    job.heartbeat_at = None
+    job.progress = resume_from
+    job.resumed_from = resume_from
+    job.error = ""
+    job.started_at = timezone.now()
+    job.finished_at = None
+    job.save()
+
+
+def _launch(job: ImportJob, *, commit: bool, background: bool, previous: dict[str, Any]) -> ImportJob:
+    runs.remember_progress(job.pk, job.progress)
     language = translation.get_language() or settings.LANGUAGE_CODE
-    if background and locked.total_rows > BACKGROUND_ROWS:
-        _in_background(locked.pk, commit=commit, language=language)
-        return locked
-    run_job(job_id=locked.pk, commit=commit, language=language)
-    locked.refresh_from_db()
-    return locked
+    if background and job.total_rows > BACKGROUND_ROWS:
+        _in_background(job, commit=commit, language=language, previous=previous)
+        return job
+    run_job(job_id=job.pk, commit=commit, language=language, token=job.run_token)
+    job.refresh_from_db()
+    return job
 
 
 def job_dry_run(*, actor: Actor, job: ImportJob, background: bool = True) -> ImportJob:
@@ -275,28 +374,81 @@ def job_commit(*, actor: Actor, job: ImportJob, background: bool = True) -> Impo
     return _start(actor, job, commit=True, background=background)
 
 
-def _in_background(job_id: int, *, commit: bool, language: str) -> None:
+def job_retry(*, actor: Actor, job: ImportJob, background: bool = True) -> ImportJob:
+    """Run an interrupted job again: an import in skip mode goes on after the rows already
+    imported (they are not written again); all-or-nothing (which wrote nothing) and a check start
+    over. A job still running with no sign of progress for a while is interrupted first."""
+    _require_job(actor, job)
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.committed:
+            raise ValidationError(
+                _("This file has been imported already; upload it again to import it again.")
+            )
+        if locked.is_running:
+            if not runs.is_stale(locked):
+                raise ValidationError(_("This import is running; wait for it to finish."))
+            runs.interrupt(locked, error=_stopped_message(locked), now=timezone.now())
+        if locked.status != ImportStatus.INTERRUPTED:
+            raise ValidationError(_("Only an import that stopped before the end can be retried."))
+        commit = locked.run_writes
+        previous = _as_it_was(locked)
+        resume = locked.progress if commit and locked.mode == ImportMode.SKIP else 0
+        _new_run(locked, commit=commit, resume_from=resume)
+    return _launch(locked, commit=commit, background=background, previous=previous)
+
+
+def _in_background(job: ImportJob, *, commit: bool, language: str, previous: dict[str, Any]) -> None:
     from .tasks import run_import
 
+    job_id, token = job.pk, job.run_token
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         # No broker (embedded default): a thread, so the request returns and the page polls.
         def target() -> None:
             try:
-                run_job(job_id=job_id, commit=commit, language=language)
+                run_job(job_id=job_id, commit=commit, language=language, token=token)
             finally:
                 connection.close()
 
         thread = threading.Thread(target=target, name=f"import-{job_id}", daemon=True)
         transaction.on_commit(thread.start)
-    else:
-        transaction.on_commit(lambda: run_import.delay(job_id, commit, language))
-
-
-def run_job(*, job_id: int, commit: bool, language: str = "en") -> None:
-    """Run a started job to the end (the Celery task and the thread call this). Idempotent per start."""
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    if job.status not in (ImportStatus.VALIDATING, ImportStatus.IMPORTING):
         return
+
+    def send() -> None:
+        try:
+            run_import.apply_async((job_id, commit, language), {"token": str(token)})
+        except Exception as exc:  # the broker cannot be reached (kombu's OperationalError, ...)
+            logger.exception("import #%s could not be queued", job_id)
+            # Back as it was, unless a run claimed it meanwhile (then it was queued after all).
+            ImportJob.objects.filter(pk=job_id, run_token=token, heartbeat_at__isnull=True).update(
+                **previous, run_token=None, updated_at=timezone.now()
+            )
+            for name, value in previous.items():
+                setattr(job, name, value)
+            job.run_token = None
+            raise QueueUnavailable(
+                _(
+                    "The import could not be started: the background task queue cannot be reached. "
+                    "Nothing was written; try again in a few minutes."
+                )
+            ) from exc
+
+    if connection.in_atomic_block:  # a caller's transaction: the worker must find the job started
+        transaction.on_commit(send)
+    else:
+        send()
+
+
+def run_job(*, job_id: int, commit: bool, language: str = "en", token: uuid.UUID | None = None) -> None:
+    """Run a started job to the end (the Celery task and the thread call this).
+
+    Claimed once per run token: a second delivery of the same run does nothing. The run writes
+    its outcome only while the job is still its own (the sweep may have marked it interrupted).
+    """
+    if not runs.claim(job_id, token):
+        logger.info("import #%s: run %s is not the job's current run, or is running already", job_id, token)
+        return
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     user = User.objects.get(pk=job.created_by_id)
     actor = Actor.for_user(user)
     with translation.override(language):
@@ -304,50 +456,114 @@ def run_job(*, job_id: int, commit: bool, language: str = "en") -> None:
             if not actor.has(job.resource, "import"):
                 raise PermissionDenied
             totals = engine.execute(job, actor, commit=commit)
+        except runs.RunLost:
+            logger.warning("import #%s: run %s stopped, the job is no longer its own", job_id, token)
+            return
         except Exception as exc:
             logger.exception("import #%s failed", job_id)
-            job.status = ImportStatus.FAILED
-            # Skip mode commits batch by batch: what was committed before the error stays, and
-            # the progress saved with it says how far that was.
-            kept = 0
-            if commit and job.mode == ImportMode.SKIP:
-                kept = ImportJob.objects.filter(pk=job.pk).values_list("progress", flat=True).first() or 0
-            if isinstance(exc, PermissionDenied):
-                job.error = _("You may not import these records.")
-            elif kept:
-                job.error = _(
-                    "The import stopped with an unexpected error after row %(row)s: the rows up to it "
-                    "were imported, the later ones were not. (%(error)s)"
-                ) % {"row": kept + 1, "error": exc.__class__.__name__}
-            else:
-                job.error = _(
-                    "The import stopped with an unexpected error; nothing was written. (%(error)s)"
-                ) % {"error": exc.__class__.__name__}
-            job.finished_at = timezone.now()
-            job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+            runs.finish(job, _stopped_by(job, exc))
+            runs.forget(job_id)
+            return
+        if job.committed:  # all-or-nothing: marked done with its rows (runs.seal)
+            runs.forget(job_id)
             return
         engine.store_totals(job, totals)
-        job.finished_at = timezone.now()
+        metrics.import_rows(resource=job.resource, commit=commit, totals=totals)
+        fields: dict[str, Any] = {name: getattr(job, name) for name in runs.TOTAL_FIELDS}
+        fields["finished_at"] = timezone.now()
         if not commit:
-            job.status = ImportStatus.VALIDATED
+            fields["status"] = ImportStatus.VALIDATED
         elif job.mode == ImportMode.ALL and totals.failed:
-            job.status = ImportStatus.FAILED
-            job.error = _("Nothing was imported: %(n)d rows have problems. Fix them and import again.") % {
-                "n": totals.failed
-            }
+            fields["status"] = ImportStatus.FAILED
+            fields["error"] = _(
+                "Nothing was imported: %(n)d rows have problems. Fix them and import again."
+            ) % {"n": totals.failed}
         else:
-            job.status = ImportStatus.DONE
-            job.committed = True
-        job.save()
-    cache.delete(engine.progress_key(job_id))
+            fields["status"] = ImportStatus.DONE
+            fields["committed"] = True
+        runs.finish(job, fields)
+    runs.forget(job_id)
+
+
+def _stopped_by(job: ImportJob, exc: Exception) -> dict[str, Any]:
+    """What a run that raised leaves on its job: interrupted (retry goes on), or failed when the
+    person may no longer import. Skip mode commits batch by batch: what was committed before the
+    error stays, and the progress committed with it says how far that was."""
+    now = timezone.now()
+    if isinstance(exc, PermissionDenied):
+        return {
+            "status": ImportStatus.FAILED,
+            "error": _("You may not import these records."),
+            "finished_at": now,
+        }
+    kept = 0
+    if job.run_writes and job.mode == ImportMode.SKIP:
+        kept = ImportJob.objects.filter(pk=job.pk).values_list("progress", flat=True).first() or 0
+    if kept:
+        error = _(
+            "The import stopped with an unexpected error after row %(row)s: the rows up to it "
+            "were imported, the later ones were not. (%(error)s)"
+        ) % {"row": kept + 1, "error": exc.__class__.__name__}
+    else:
+        error = _("The import stopped with an unexpected error; nothing was written. (%(error)s)") % {
+            "error": exc.__class__.__name__
+        }
+    return {
+        "status": ImportStatus.INTERRUPTED,
+        "error": error,
+        "finished_at": now,
+        "progress": kept,
+        **runs.counts_so_far(job),
+    }
+
+
+def _stopped_message(job: ImportJob) -> str:
+    """Why a stale job was interrupted, in the language of the person who started it."""
+    minutes = settings.TANDEM_IMPORT_STALE_MINUTES
+    language = getattr(job.created_by, "language", None) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        if job.heartbeat_at is None and not job.progress:
+            return _(
+                "The import did not start: no worker took it up. Nothing was written; retry to queue it again."
+            )
+        if not job.run_writes:
+            return _(
+                "The check stopped without finishing: there was no progress for %(minutes)d minutes "
+                "(the process running it may have stopped). Retry to check the file again."
+            ) % {"minutes": minutes}
+        if job.mode == ImportMode.SKIP and job.progress:
+            return _(
+                "The import stopped after row %(row)s without finishing: there was no progress for "
+                "%(minutes)d minutes (the process running it may have stopped). The rows up to it "
+                "were imported; retry to import the rest."
+            ) % {"row": job.progress + 1, "minutes": minutes}
+        return _(
+            "The import stopped without finishing: there was no progress for %(minutes)d minutes "
+            "(the process running it may have stopped). Nothing was written; retry to import the file."
+        ) % {"minutes": minutes}
+
+
+def job_sweep_stale(*, now: datetime.datetime | None = None) -> int:
+    """Mark running jobs with no sign of progress for ``TANDEM_IMPORT_STALE_MINUTES`` interrupted
+    (the scheduled sweep); returns how many. A job that moved on meanwhile is left alone."""
+    now = now or timezone.now()
+    marked = 0
+    for job in ImportJob.objects.filter(status__in=runs.RUNNING).select_related("created_by"):
+        if not runs.is_stale(job, now):
+            continue
+        try:
+            marked += runs.interrupt(job, error=_stopped_message(job), now=now)
+        except DatabaseError:  # SQLite busy with another import's transaction: the next sweep
+            logger.warning("import #%s: could not be marked interrupted now", job.pk, exc_info=True)
+    return marked
 
 
 def job_progress(job: ImportJob) -> int:
     """Rows done so far: live from the cache while running (the database sees it at the end)."""
     if job.is_running:
-        live = cache.get(engine.progress_key(job.pk))
-        if isinstance(live, int):
-            return live
+        live = runs.recall_progress(job.pk)
+        if live is not None:
+            return max(live, job.progress)
     return job.progress
 
 
@@ -393,7 +609,8 @@ def saved_mapping_apply(*, actor: Actor, job: ImportJob, saved: SavedMapping) ->
 def error_rows_csv(*, actor: Actor, job: ImportJob) -> bytes:
     """The rows that failed, as they were in the file, with a last column saying why.
 
-    Fix them in a spreadsheet and import this file again.
+    Fix them in a spreadsheet and import this file again. Written by ``tandem.core.export`` with
+    every export's rules (a cell that would run as a formula does not; it imports back as it was).
     """
     _require_job(actor, job)
     headers = [*job.headers, _("Problems")]
@@ -404,7 +621,7 @@ def error_rows_csv(*, actor: Actor, job: ImportJob) -> bytes:
         )
         cells = list(result.values) + [""] * (len(job.headers) - len(result.values))
         rows.append([*cells[: len(job.headers)], problems])
-    return reading.csv_bytes(headers, rows)
+    return export.csv_bytes(headers, rows)
 
 
 def mapping_from_file(path: Path) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from typing import Any
 import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
+from .runs import RunLost
+
 # Field types read from a JSON element as text and cast; anything not listed is text.
 _CASTS = {
     "AutoField": "integer",
@@ -73,17 +75,23 @@ ACCOUNT_ROW_START = ("id", "name_key", "owner_id", "team_id", "owned_since", "li
 def account_batch_sql(extra: tuple[str, ...], *, with_results: bool) -> str:
     """The statement ``Importer.account_statement`` fills.
 
-    Parameters, in order: the rows (JSON arrays: ``ACCOUNT_ROW_START``, then the ``extra``
-    columns), every column's default (a JSON array by concrete field, for the columns the rows
-    leave out); the history entries' content type, action, actor, time and message; the duplicate
-    keys ([id, kind, value, bucket]); then, ``with_results``, the job and its row results ([row,
-    status, record id, messages, cells]), the progress and the job again; last, the accounts table
-    and how many more ids to reserve from its sequence (the statement's answer: them, comma-separated).
+    Parameters, in order: ``with_results``, first the job's progress after this batch, the job,
+    its run token and its progress before this batch; then the rows (JSON arrays:
+    ``ACCOUNT_ROW_START``, then the ``extra`` columns), every column's default (a JSON array by
+    concrete field, for the columns the rows leave out); the history entries' content type,
+    action, actor, time and message; the duplicate keys ([id, kind, value, bucket]); then,
+    ``with_results``, the job and its row results ([row, status, record id, messages, cells]);
+    last, the accounts table and how many more ids to reserve from its sequence (the statement's
+    answer: them, comma-separated; ``with_results``, and whether the batch was written).
+
+    ``with_results``, the batch is written only if it moves the job's progress on from the
+    value this run committed last, for this run (``runs.commit_progress``): a batch of a run
+    that lost its job, or one sent twice, writes nothing and answers false.
     """
     from tandem.core.models import HistoryEntry
     from tandem.customers.models import Account, DuplicateKey
 
-    from .models import ImportJob, ImportRowResult
+    from .models import ImportJob, ImportRowResult, ImportStatus
 
     quote = connection.ops.quote_name
     in_row = {attname: i for i, attname in enumerate((*ACCOUNT_ROW_START, *extra))}
@@ -95,8 +103,18 @@ def account_batch_sql(extra: tuple[str, ...], *, with_results: bool) -> str:
     at_id, at_name = in_row["id"], in_row["name"]
     accounts, history = quote(Account._meta.db_table), quote(HistoryEntry._meta.db_table)
     keys, results = quote(DuplicateKey._meta.db_table), quote(ImportRowResult._meta.db_table)
+    job = quote(ImportJob._meta.db_table)
+    running = ", ".join(f"'{status}'" for status in (ImportStatus.VALIDATING, ImportStatus.IMPORTING))
+    guard = " WHERE EXISTS (SELECT 1 FROM progress)" if with_results else ""
     sql = [
-        "WITH src AS MATERIALIZED (SELECT e FROM jsonb_array_elements(%s::jsonb) AS t(e))",
+        (
+            f"WITH progress AS (UPDATE {job} SET progress = %s, heartbeat_at = now()"
+            f" WHERE id = %s AND run_token IS NOT DISTINCT FROM %s::uuid AND progress = %s AND status IN ({running})"
+            " RETURNING 1), src"
+            if with_results
+            else "WITH src"
+        )
+        + f" AS MATERIALIZED (SELECT e FROM jsonb_array_elements(%s::jsonb) AS t(e){guard})",
         f", acc AS (INSERT INTO {accounts} ({', '.join(columns)})"
         f" SELECT {', '.join(reads)} FROM src CROSS JOIN (SELECT %s::jsonb AS d) AS c)",
         f", hist AS (INSERT INTO {history}"
@@ -104,20 +122,20 @@ def account_batch_sql(extra: tuple[str, ...], *, with_results: bool) -> str:
         f" SELECT %s, (e->>{at_id})::bigint, left(e->>{at_name}, 300), %s, %s, %s::timestamptz,"
         " '{}'::jsonb, %s FROM src)",
         f", keys AS (INSERT INTO {keys} (record_type, record_id, kind, value, bucket)"
-        " SELECT 'account', (k->>0)::bigint, k->>1, k->>2, k->>3 FROM jsonb_array_elements(%s::jsonb) AS t(k))",
+        " SELECT 'account', (k->>0)::bigint, k->>1, k->>2, k->>3 FROM jsonb_array_elements(%s::jsonb) AS t(k)"
+        f"{guard})",
     ]
     if with_results:
         sql.append(
             f', results AS (INSERT INTO {results} (job_id, row_number, status, record_id, messages, "values")'
             " SELECT %s, (r->>0)::integer, r->>1, (r->>2)::bigint, r->3, r->4"
-            " FROM jsonb_array_elements(%s::jsonb) AS t(r))"
-            f", progress AS (UPDATE {quote(ImportJob._meta.db_table)} SET progress = %s WHERE id = %s)"
+            f" FROM jsonb_array_elements(%s::jsonb) AS t(r){guard})"
         )
     # What the statement answers: more ids for the batches to come (``Importer.account_ids``), so
-    # reserving them costs the checking side no round trip of its own.
+    # reserving them costs the checking side no round trip of its own; and whether it wrote.
     sql.append(
         " SELECT array_to_string(ARRAY(SELECT nextval(pg_get_serial_sequence(%s, 'id'))"
-        " FROM generate_series(1, %s)), ',')"
+        " FROM generate_series(1, %s)), ',')" + (", EXISTS (SELECT 1 FROM progress)" if with_results else "")
     )
     return "".join(sql)
 
@@ -168,9 +186,11 @@ class Sender:
         if not self.pending:
             return None
         self.pending = False
-        error, answer = self._results()
+        error, answer, refused = self._results()
         if error:
             raise WriteFailed(error)
+        if refused:
+            raise RunLost("the job is no longer this run's: the batch was not written")
         return answer
 
     def finish(self) -> str | None:
@@ -185,7 +205,7 @@ class Sender:
         its own), then close the connection."""
         try:
             self.collect()
-        except WriteFailed:
+        except (WriteFailed, RunLost):
             pass
         finally:
             self.close()
@@ -193,7 +213,7 @@ class Sender:
     def close(self) -> None:
         self.wrapper.close()
 
-    def _results(self) -> tuple[str, str | None]:
+    def _results(self) -> tuple[str, str | None, bool]:
         from psycopg import pq
 
         pgconn = self.pgconn
@@ -204,6 +224,7 @@ class Sender:
             select.select([pgconn.socket], [], [], 1.0)
         error = ""
         answer: str | None = None
+        refused = False
         ok = (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK, pq.ExecStatus.EMPTY_QUERY)
         while True:
             result = pgconn.get_result()
@@ -214,4 +235,6 @@ class Sender:
             elif result.status == pq.ExecStatus.TUPLES_OK and result.ntuples and answer is None:
                 value = result.get_value(0, 0)
                 answer = value.decode() if value is not None else None
-        return error, answer
+                if result.nfields > 1:  # a batch with its results: was it written?
+                    refused = result.get_value(0, 1) == b"f"
+        return error, answer, refused

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from tandem.core import access
 
-from . import reading, selectors, services
+from . import exportjobs, reading, selectors, services
 from .fields import RESOURCE_RULES, VALUE_MAP_KINDS, field_map, fields_for, fill_label
 from .forms import SaveMappingForm, UploadForm
 from .models import DecimalSeparator, ImportJob, ImportResource, ImportStatus
@@ -177,9 +177,14 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 errors = _errors(exc)
             status = 400
+        except services.QueueUnavailable as exc:
+            errors = [str(exc)]
+            status = 503
     preview: list[list[str]] = []
     try:
-        info = reading.FileInfo(format=job.format, encoding=job.encoding, delimiter=job.delimiter)
+        info = reading.FileInfo(
+            format=job.format, encoding=job.encoding, delimiter=job.delimiter, sheet=job.sheet
+        )
         preview = reading.preview(Path(job.file.path), info)
     except (OSError, reading.UnreadableFile):
         errors.append(_("The uploaded file can no longer be read; upload it again."))
@@ -224,13 +229,27 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/job_mapping.html", context, status=status)
 
 
+@require_POST
+def job_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read another sheet of the uploaded workbook (its columns are mapped afresh)."""
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    try:
+        job = services.job_choose_sheet(actor=actor, job=job, sheet=request.POST.get("sheet", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+    else:
+        messages.info(request, _("Now reading the sheet “%(sheet)s”.") % {"sheet": job.sheet})
+    return redirect("imports:job-mapping", pk=job.pk)
+
+
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = access.get_actor(request)
     job = selectors.job_get(actor=actor, pk=pk)
     if job.status == ImportStatus.UPLOADED:
         return redirect("imports:job-mapping", pk=job.pk)
     shown = request.GET.get("show", "problems")
-    if shown not in ("problems", "error", "created", "updated"):
+    if shown not in ("problems", "error", "created", "updated", "skipped"):
         shown = "problems"
     page = Paginator(selectors.job_rows(job=job, status=shown), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -268,6 +287,22 @@ def job_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
         services.job_dry_run(actor=actor, job=job)
     except ValidationError as exc:
         messages.error(request, " ".join(_errors(exc)))
+    except services.QueueUnavailable as exc:
+        messages.error(request, str(exc))
+    return redirect("imports:job-detail", pk=job.pk)
+
+
+@require_POST
+def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run an interrupted import again (skip mode: on from the rows already imported)."""
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    try:
+        job = services.job_retry(actor=actor, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+    except services.QueueUnavailable as exc:
+        messages.error(request, str(exc))
     return redirect("imports:job-detail", pk=job.pk)
 
 
@@ -280,11 +315,22 @@ def job_commit(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(_errors(exc)))
         return redirect("imports:job-detail", pk=job.pk)
+    except services.QueueUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("imports:job-detail", pk=job.pk)
     if job.status == ImportStatus.DONE:
         messages.success(
             request,
-            _("Imported: %(created)d created, %(updated)d updated, %(failed)d rows left out.")
-            % {"created": job.created_count, "updated": job.updated_count, "failed": job.failed_count},
+            _(
+                "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                "%(failed)d rows left out."
+            )
+            % {
+                "created": job.created_count,
+                "updated": job.updated_count,
+                "unchanged": job.skipped_count,
+                "failed": job.failed_count,
+            },
         )
     return redirect("imports:job-detail", pk=job.pk)
 
@@ -297,3 +343,34 @@ def job_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     stem = Path(job.original_name).stem or "import"
     response["Content-Disposition"] = f'attachment; filename="{stem}-errors.csv"'
     return response
+
+
+# --- Background exports ---------------------------------------------------------------------
+
+
+def export_list(request: HttpRequest) -> HttpResponse:
+    """The person's own background exports, newest first."""
+    actor = access.get_actor(request)
+    jobs = Paginator(exportjobs.export_list(actor=actor), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "imports/export_list.html", {"jobs": jobs, "keep_days": exportjobs.keep_days()})
+
+
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = access.get_actor(request)
+    job = exportjobs.export_get(actor=actor, pk=pk)
+    return render(request, "imports/export_detail.html", {"job": job, "keep_days": exportjobs.keep_days()})
+
+
+def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The export's status (htmx polls it); when the file is written or the export failed, the page reloads."""
+    actor = access.get_actor(request)
+    job = exportjobs.export_get(actor=actor, pk=pk)
+    response = render(request, "imports/partials/_export_status.html", {"job": job})
+    if not job.is_running:
+        response["HX-Redirect"] = job.get_absolute_url()
+    return response
+
+
+def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    actor = access.get_actor(request)
+    return exportjobs.download(exportjobs.export_get(actor=actor, pk=pk))

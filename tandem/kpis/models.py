@@ -206,7 +206,7 @@ class KpiDefinition(naming.NamedInLanguages, TimeStampedModel):
 class DealMonthTotal(models.Model):
     """Live deals of one owner, team, pipeline, stage, status and currency, opened in one month
     and closed in another (or not closed): how many, their amount, how many amounts are known,
-    and the days from opened to closed summed over those with both dates (docs/decisions/0013).
+    and the days from opened to closed summed over those with both dates (docs/decisions/0018).
 
     Written only by database triggers on the deals table (``kpis.summary``), never by Python.
     ``owner`` and ``team`` carry the deals' own values, so the access policy filters this table

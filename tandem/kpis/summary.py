@@ -1,5 +1,5 @@
 """Figures pre-aggregated by month, kept by database triggers exactly as the board's column
-totals are (docs/decisions/0009, and 0013 for these tables).
+totals are (docs/decisions/0009, and 0018 for these tables).
 
 - ``DEALS`` (``DealMonthTotal``): one row per (owner, team, pipeline, stage, status, currency,
   month opened, month closed) with how many live deals that is, their amount (an unknown amount

@@ -14,9 +14,19 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tandem.core import export
 from tandem.core.export import Column
 from tandem.core.phones import format_phone
-from tandem.customers.api import CONFLICT, ERRORS, EXPORT_PARAMETERS, CrmModelViewSet, person, tag_names
+from tandem.customers.api import (
+    CONFLICT,
+    ERRORS,
+    EXPORT_PARAMETERS,
+    HANDED_OVER_NOTE,
+    CrmModelViewSet,
+    owner_change_response,
+    person,
+    tag_names,
+)
 from tandem.customers.filters import TagFilter, search, visible_choices
 from tandem.customers.models import Source
 from tandem.org.models import User
@@ -73,8 +83,8 @@ class LeadViewSet(CrmModelViewSet):
             (gettext_lazy("Mobile"), lambda lead: format_phone(lead.mobile)),
             (gettext_lazy("Phone"), lambda lead: format_phone(lead.phone)),
             (gettext_lazy("Email"), lambda lead: lead.email),
-            (gettext_lazy("Status"), lambda lead: lead.get_status_display()),
-            (gettext_lazy("Source"), lambda lead: lead.get_source_display()),
+            (gettext_lazy("Status"), export.display("status")),
+            (gettext_lazy("Source"), export.display("source")),
             (gettext_lazy("Owner"), lambda lead: person(lead.owner)),
             (gettext_lazy("Tags"), tag_names),
             (gettext_lazy("Last follow-up"), lambda lead: lead.last_follow_up_at),
@@ -96,8 +106,10 @@ class LeadViewSet(CrmModelViewSet):
 
     @extend_schema(
         summary="Edit a lead",
+        description="``owner`` must be someone who may own leads, within the caller's assign reach "
+        "(else 400 on ``owner``, nothing changed). " + HANDED_OVER_NOTE,
         request=LeadInputSerializer,
-        responses={200: LeadSerializer, **ERRORS, **CONFLICT},
+        responses={200: owner_change_response(LeadSerializer, "Lead"), **ERRORS, **CONFLICT},
     )
     def update(self, request: Request, pk: int | None = None, partial: bool = False) -> Response:
         lead = self.get_object()
@@ -108,12 +120,12 @@ class LeadViewSet(CrmModelViewSet):
         lead = services.lead_update(
             actor=self.actor, lead=lead, data=data, version=version, owner=owner, confirm_duplicates=confirm
         )
-        return self._output(lead)
+        return self._output_after_owner_change(lead)
 
     @extend_schema(
         summary="Edit some of a lead's fields",
         request=LeadInputSerializer,
-        responses={200: LeadSerializer, **ERRORS, **CONFLICT},
+        responses={200: owner_change_response(LeadSerializer, "Lead"), **ERRORS, **CONFLICT},
     )
     def partial_update(self, request: Request, pk: int | None = None) -> Response:
         return self.update(request, pk, partial=True)

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class LeadsConfig(AppConfig):
@@ -8,10 +9,19 @@ class LeadsConfig(AppConfig):
     verbose_name = _("Leads")
 
     def ready(self) -> None:
-        from tandem.core import access, nav, recycle, transfer
+        from tandem.core import access, nav, notify, recycle, transfer
 
         access.register_resource(access.Resource("lead", _("leads")))
-        transfer.register("leads.Lead", field="owner", label=_("leads"), team_field="team")
+        leads_counted = ngettext_lazy("%(n)d lead", "%(n)d leads", "n")
+        transfer.register(
+            "leads.Lead",
+            field="owner",
+            label=_("leads"),
+            team_field="team",
+            resource="lead",
+            counted=leads_counted,
+        )
+        notify.register_kind("lead", noun=_("lead"), counted=leads_counted, list_url="leads:lead-list")
         recycle.register("leads.Lead", resource="lead", label=_("leads"))
         nav.register(
             nav.NavItem(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -48,8 +49,16 @@ LEAD_FORM_FIELDS = (
 )
 
 
-def assignable_people(actor: Actor) -> Any:
-    """Active people the actor may see (the service decides whether they may give them a lead)."""
+def assignable_people(actor: Actor, current: Any = None) -> Any:
+    """The people the actor may give a lead to (``access.owner_candidates``), and its current owner."""
+    people = access.owner_candidates(actor, "lead")
+    if current is None:
+        return people
+    return User.objects.filter(Q(pk__in=people.values("pk")) | Q(pk=current)).order_by("display_name", "id")
+
+
+def filter_people(actor: Actor) -> Any:
+    """Everyone a list may be filtered by: the active people the actor may see."""
     return access.visible(actor, "user", User.objects.filter(is_active=True)).order_by("display_name")
 
 
@@ -86,10 +95,11 @@ class LeadForm(TablerForm):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     confirm_duplicates = forms.BooleanField(label=_("Save anyway"), required=False)
 
-    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, lead: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if actor.has("lead", "assign"):
-            self.fields["owner"].queryset = assignable_people(actor)  # type: ignore[attr-defined]
+            current = lead.owner_id if lead is not None else None
+            self.fields["owner"].queryset = assignable_people(actor, current)  # type: ignore[attr-defined]
             self.fields["owner"].empty_label = _("Me")  # type: ignore[attr-defined]
             self.fields["owner"].help_text = _("Leave empty to keep it with you.")
         else:

@@ -32,6 +32,7 @@ from tandem.customers.services import (
     account_create,
     check_duplicates,
     contact_create,
+    owner_change,
     primary_team_id,
     resolve_owner,
 )
@@ -107,6 +108,8 @@ def lead_create(
     )
     dedupe.refresh_keys("lead", lead)
     history.record_create(actor=actor.user, obj=lead)
+    if final_owner is not None:
+        owner_change(actor=actor, resource="lead", record=lead, previous=None)
     return lead
 
 
@@ -119,7 +122,10 @@ def lead_update(
     version: int | None = None,
     owner: User | None = None,
     confirm_duplicates: bool = False,
+    notify_owner: bool = True,
+    reason: str = "",
 ) -> Lead:
+    """Edit a lead. A new owner and the previous one are told (``notify_owner``), with ``reason``."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     access.require(actor, "edit", "lead", lead)
     if version is not None and version != lead.version:
@@ -134,7 +140,9 @@ def lead_update(
     )
     for key, value in values.items():
         setattr(lead, key, value)
-    if owner is not None and owner.pk != lead.owner_id:
+    changing_owner = owner is not None and owner.pk != lead.owner_id
+    previous_owner = lead.owner if changing_owner else None
+    if owner is not None and changing_owner:
         lead.owner = resolve_owner(actor=actor, resource="lead", owner=owner, current=lead.owner)
         lead.team_id = primary_team_id(lead.owner)
     lead.version = F("version") + 1
@@ -142,6 +150,8 @@ def lead_update(
     lead.refresh_from_db(fields=["version"])
     dedupe.refresh_keys("lead", lead)
     history.record_update(actor=actor.user, obj=lead, before=before)
+    if changing_owner and notify_owner:
+        owner_change(actor=actor, resource="lead", record=lead, previous=previous_owner, reason=reason)
     return lead
 
 
@@ -192,6 +202,7 @@ def lead_convert(
             },
             owner=owner,
             confirm_duplicates=confirm_duplicates,
+            notify_owner=False,
         )
     elif not access.can(actor, "view", "account", account):
         raise ValidationError({"account": [_("Select a valid account.")]})
@@ -209,6 +220,7 @@ def lead_convert(
         },
         owner=owner,
         confirm_duplicates=True,
+        notify_owner=False,
     )
     deal = None
     if create_deal:
@@ -225,6 +237,7 @@ def lead_convert(
             owner=owner,
             stage=deal_stage,
             contacts=[(contact, "decision_maker")],
+            notify_owner=False,
         )
     # The lead's follow-ups now belong to the account and contact too.
     Activity.all_objects.filter(lead=lead).update(account=account, contact=contact)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from tandem.activities.models import Activity
-from tandem.core import access, history, webforms
+from tandem.core import access, history, notify, webforms
 from tandem.core.errors import DuplicateFound, VersionConflict
 from tandem.core.listing import Column, list_context
 from tandem.customers.models import Account
@@ -30,7 +31,15 @@ from tandem.search.selectors import record_url
 
 from . import services
 from .api import LeadFilter
-from .forms import LEAD_FORM_FIELDS, ConvertForm, LeadBulkForm, LeadForm, UnqualifyForm, assignable_people
+from .forms import (
+    LEAD_FORM_FIELDS,
+    ConvertForm,
+    LeadBulkForm,
+    LeadForm,
+    UnqualifyForm,
+    assignable_people,
+    filter_people,
+)
 from .models import Lead, LeadStatus
 
 TIMELINE_LIMIT = 50
@@ -108,7 +117,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         default_sort="-created_at",
     )
     can_assign = actor.has("lead", "assign")
-    people = list(assignable_people(actor).only("id", "display_name")[:PEOPLE_LIMIT])
+    people = list(assignable_people(actor).only("id", "display_name")[:PEOPLE_LIMIT]) if can_assign else []
     context = {
         **result.as_context(),
         "list_url": reverse("leads:lead-list"),
@@ -117,8 +126,8 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "can_assign": can_assign,
         "can_delete": actor.has("lead", "delete"),
         "can_edit": actor.has("lead", "edit"),
-        "people": people if can_assign else [],
-        "people_filter": people,
+        "people": people,
+        "people_filter": list(filter_people(actor).only("id", "display_name")[:PEOPLE_LIMIT]),
         "statuses": [(v, label) for v, label in LeadStatus.choices if v != LeadStatus.CONVERTED],
         "filtered": bool(result.chips),
     }
@@ -141,33 +150,44 @@ def lead_bulk(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next", "")
     if next_url.startswith(back):
         back = next_url
+    # Not allowed at all is 403 whatever else the request holds.
+    wanted = request.POST.get("action")
+    if wanted == LeadBulkForm.ASSIGN and not actor.has("lead", "assign"):
+        raise PermissionDenied
+    if wanted == LeadBulkForm.DELETE and not actor.has("lead", "delete"):
+        raise PermissionDenied
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
         return redirect(back)
     action = form.cleaned_data["action"]
-    if action == LeadBulkForm.ASSIGN and not actor.has("lead", "assign"):
-        raise PermissionDenied
-    if action == LeadBulkForm.DELETE and not actor.has("lead", "delete"):
-        raise PermissionDenied
     leads = list(access.visible(actor, "lead", Lead.objects.filter(pk__in=form.cleaned_data["ids"])))
     done = skipped = 0
-    for lead in leads:
-        try:
-            if action == LeadBulkForm.ASSIGN:
-                services.lead_update(actor=actor, lead=lead, data={}, owner=form.cleaned_data["owner"])
-            elif action == LeadBulkForm.STATUS:
-                data: dict[str, Any] = {"status": form.cleaned_data["status"]}
-                if form.cleaned_data.get("reason"):
-                    data["unqualified_reason"] = form.cleaned_data["reason"]
-                services.lead_update(actor=actor, lead=lead, data=data, confirm_duplicates=True)
+    reasons: list[str] = []
+    # Each new and previous owner gets one summary of the leads they received or lost.
+    with notify.batched() as batch:
+        for lead in leads:
+            try:
+                with transaction.atomic(), batch.item():
+                    if action == LeadBulkForm.ASSIGN:
+                        services.lead_update(
+                            actor=actor, lead=lead, data={}, owner=form.cleaned_data["owner"]
+                        )
+                    elif action == LeadBulkForm.STATUS:
+                        data: dict[str, Any] = {"status": form.cleaned_data["status"]}
+                        if form.cleaned_data.get("reason"):
+                            data["unqualified_reason"] = form.cleaned_data["reason"]
+                        services.lead_update(actor=actor, lead=lead, data=data, confirm_duplicates=True)
+                    else:
+                        services.lead_delete(actor=actor, lead=lead)
+            except PermissionDenied:
+                skipped += 1
+            except ValidationError as exc:
+                skipped += 1
+                reasons.extend(m for m in exc.messages if m not in reasons)
             else:
-                services.lead_delete(actor=actor, lead=lead)
-        except (PermissionDenied, ValidationError):
-            skipped += 1
-        else:
-            done += 1
+                done += 1
     skipped += len(form.cleaned_data["ids"]) - len(leads)
     if done:
         messages.success(request, ngettext("%(n)d lead updated.", "%(n)d leads updated.", done) % {"n": done})
@@ -179,7 +199,8 @@ def lead_bulk(request: HttpRequest) -> HttpResponse:
                 "%(n)d leads were skipped: you may not change them, or they need more (e.g. a reason).",
                 skipped,
             )
-            % {"n": skipped},
+            % {"n": skipped}
+            + "".join(f" {reason}" for reason in reasons[:3]),
         )
     return redirect(back)
 
@@ -229,7 +250,7 @@ def _save_lead(request: HttpRequest, lead: Lead | None) -> HttpResponse:
         initial = {name: getattr(lead, name) for name in LEAD_FORM_FIELDS}
         initial["version"] = lead.version
         initial["owner"] = lead.owner_id
-    form = LeadForm(webforms.posted(request), initial=initial, actor=actor)
+    form = LeadForm(webforms.posted(request), initial=initial, actor=actor, lead=lead)
     context: dict[str, Any] = {"form": form, "lead": lead}
     status = 200
     if request.method == "POST":
@@ -242,7 +263,7 @@ def _save_lead(request: HttpRequest, lead: Lead | None) -> HttpResponse:
                     saved = services.lead_create(
                         actor=actor, data=form.service_data(), owner=owner, confirm_duplicates=confirm
                     )
-                    messages.success(request, _("Lead %(name)s created.") % {"name": saved})
+                    done = _("Lead %(name)s created.") % {"name": saved}
                 else:
                     saved = services.lead_update(
                         actor=actor,
@@ -252,7 +273,13 @@ def _save_lead(request: HttpRequest, lead: Lead | None) -> HttpResponse:
                         owner=owner,
                         confirm_duplicates=confirm,
                     )
-                    messages.success(request, _("Lead %(name)s saved.") % {"name": saved})
+                    done = _("Lead %(name)s saved.") % {"name": saved}
+                fresh = Lead.all_objects.select_related("owner", "team").get(pk=saved.pk)
+                if not access.can(actor, "view", "lead", fresh):
+                    # Given to someone the person cannot follow: say where it went, on the list.
+                    messages.success(request, notify.handed_over("lead", fresh))
+                    return redirect("leads:lead-list")
+                messages.success(request, done)
                 return redirect(saved.get_absolute_url())
             except VersionConflict as exc:
                 status = 409

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -23,9 +24,9 @@ from rest_framework.response import Response
 from tandem.core import access, history
 from tandem.core.api import Pagination, ScopedViewSet, TandemAPIView
 
-from . import services
+from . import services, transfers
 from .filters import PositionFilter, RoleFilter, TeamFilter, UserFilter
-from .models import Membership, Position, Role, Team, User
+from .models import Membership, PersonTransfer, Position, Role, Team, User
 from .serializers import (
     DeactivateInputSerializer,
     HistoryEntrySerializer,
@@ -40,9 +41,11 @@ from .serializers import (
     TeamInputSerializer,
     TeamSerializer,
     TransferInputSerializer,
+    TransferPreviewSerializer,
     UserCreateInputSerializer,
     UserSerializer,
     UserUpdateInputSerializer,
+    transfer_preview_data,
 )
 
 MANAGE_ACTIONS = {
@@ -66,13 +69,21 @@ def _count_of(queryset: QuerySet[Any], group_by: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def _rename_field(exc: ValidationError, old: str, new: str) -> ValidationError:
-    """The same message under the field name the caller used."""
-    if hasattr(exc, "error_dict") and old in exc.error_dict:
-        errors = dict(exc.error_dict)
-        errors[new] = errors.pop(old)
-        return ValidationError(errors)
-    return exc
+def _plan_errors(exc: ValidationError, target: str) -> Exception:
+    """A transfer's refusal in the shape of the API body: ``to_deal`` becomes ``to.deal``,
+    ``team_12`` ``teams.12``, ``pool_account`` ``pools.account``, and the successor's messages sit
+    under the name the endpoint uses for it."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    nested: dict[str, Any] = {}
+    for key, messages in exc.message_dict.items():
+        for prefix, name in (("to_", "to"), ("pool_", "pools"), ("team_", "teams")):
+            if key.startswith(prefix):
+                nested.setdefault(name, {})[key[len(prefix) :]] = messages
+                break
+        else:
+            nested[target if key in ("target", "successor") else key] = messages
+    return serializers.ValidationError(nested)
 
 
 class OrgViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -130,8 +141,10 @@ class UserViewSet(OrgViewSet):
     action_permissions: ClassVar[dict[str, str]] = {
         **MANAGE_ACTIONS,
         "deactivate": "manage",
+        "deactivate_preview": "manage",
         "reactivate": "manage",
         "transfer": "manage",
+        "transfer_preview": "manage",
     }
 
     def base_queryset(self) -> QuerySet[User]:
@@ -204,10 +217,62 @@ class UserViewSet(OrgViewSet):
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         return self.update(request, pk, partial=True)
 
+    def _plan(self, data: dict[str, Any], source: User) -> dict[str, Any]:
+        """The transfer plan of an API body, with people, pools and teams looked up."""
+        actor = self.actor
+        errors: dict[str, Any] = {}
+        people = access.visible(actor, "user", User.objects.all())
+        to: dict[str, User] = {}
+        for resource, pk in (data.get("to") or {}).items():
+            if transfers.ownership_for(resource) is None:
+                errors.setdefault("to", {})[resource] = [
+                    _("Unknown kind of record: %(name)s") % {"name": resource}
+                ]
+                continue
+            person = people.filter(pk=pk).first()
+            if person is None:
+                errors.setdefault("to", {})[resource] = [_("No such person.")]
+            else:
+                to[resource] = person
+        pools: dict[str, Any] = {}
+        for resource, pk in (data.get("pools") or {}).items():
+            try:
+                found = transfers.pool_choices(actor, resource).filter(pk=pk).first()
+            except ValueError:
+                errors.setdefault("pools", {})[resource] = [_("These records cannot go back to a pool.")]
+                continue
+            if found is None:
+                errors.setdefault("pools", {})[resource] = [_("No such pool.")]
+            else:
+                pools[resource] = found
+        teams: dict[int, User] = {}
+        for key, pk in (data.get("teams") or {}).items():
+            if not str(key).isdigit() or int(key) > 2**63 - 1:
+                errors.setdefault("teams", {})[str(key)] = [_("Unknown team.")]
+                continue
+            person = people.filter(pk=pk).first()
+            if person is None:
+                errors.setdefault("teams", {})[str(key)] = [_("No such person.")]
+            else:
+                teams[int(key)] = person
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {
+            "to": to,
+            "pools": pools,
+            "teams": teams,
+            "lead_teams": data.get("lead_teams", False),
+            "reports": data.get("reports"),
+        }
+
     @extend_schema(
         summary="Deactivate a person (离职继承)",
-        description="Everything the person owns, their direct reports and the teams they lead move to "
-        "the successor; the person can no longer sign in.",
+        description="Everything the person owns goes to the successor — or, as the body splits it, to "
+        "other people by kind of record (``to``) or by team (``teams``), or customers back to a pool "
+        "(``pools``) — then the person can no longer sign in. The teams they lead get the successor as "
+        "leader only with ``lead_teams``; their direct reports go to their own manager unless "
+        "``reports`` says otherwise. Refusals name the input at fault: ``successor``, ``to.<kind>``, "
+        "``pools.<kind>``, ``teams.<id>``, ``reports``. Nothing moves on a 400.",
         request=DeactivateInputSerializer,
         responses={200: PersonTransferSerializer, **_VALIDATION_ERRORS},
     )
@@ -217,11 +282,43 @@ class UserViewSet(OrgViewSet):
         data = self._input(DeactivateInputSerializer)
         try:
             record = services.user_deactivate(
-                actor=self.actor, user=user, successor=data["successor"], reason=data["reason"]
+                actor=self.actor,
+                user=user,
+                successor=data["successor"],
+                reason=data["reason"],
+                **self._plan(data, user),
             )
         except ValidationError as exc:
-            raise _rename_field(exc, "target", "successor") from exc
+            raise _plan_errors(exc, "successor") from exc
         return Response(PersonTransferSerializer(record).data)
+
+    @extend_schema(
+        summary="Preview a deactivation: what would move, and where",
+        description="The same body as ``deactivate``; nothing moves. Counts per kind of record and "
+        "destination, the teams led and the direct reports, as the deactivation would leave them.",
+        request=DeactivateInputSerializer,
+        responses={200: TransferPreviewSerializer, **_VALIDATION_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="deactivate-preview",
+        serializer_class=TransferPreviewSerializer,
+    )
+    def deactivate_preview(self, request: Request, pk: str | None = None) -> Response:
+        user = self.get_object()
+        data = self._input(DeactivateInputSerializer)
+        try:
+            outcome = services.transfer_preview(
+                actor=self.actor,
+                source=user,
+                target=data["successor"],
+                kind=PersonTransfer.Kind.DEPARTURE,
+                **self._plan(data, user),
+            )
+        except ValidationError as exc:
+            raise _plan_errors(exc, "successor") from exc
+        return Response(TransferPreviewSerializer(transfer_preview_data(outcome)).data)
 
     @extend_schema(
         summary="Reactivate a person",
@@ -236,6 +333,9 @@ class UserViewSet(OrgViewSet):
 
     @extend_schema(
         summary="Transfer everything a person owns to someone else (在职继承)",
+        description="To ``target``, or as the body splits it (see ``deactivate``). The person stays "
+        "active; the teams they lead stay theirs unless ``lead_teams``, their direct reports keep "
+        "them as manager unless ``reports`` says otherwise.",
         request=TransferInputSerializer,
         responses={200: PersonTransferSerializer, **_VALIDATION_ERRORS},
     )
@@ -243,10 +343,40 @@ class UserViewSet(OrgViewSet):
     def transfer(self, request: Request, pk: str | None = None) -> Response:
         user = self.get_object()
         data = self._input(TransferInputSerializer)
-        record = services.person_transfer(
-            actor=self.actor, source=user, target=data["target"], reason=data["reason"]
-        )
+        try:
+            record = services.person_transfer(
+                actor=self.actor,
+                source=user,
+                target=data["target"],
+                reason=data["reason"],
+                **self._plan(data, user),
+            )
+        except ValidationError as exc:
+            raise _plan_errors(exc, "target") from exc
         return Response(PersonTransferSerializer(record).data)
+
+    @extend_schema(
+        summary="Preview a transfer: what would move, and where",
+        description="The same body as ``transfer``; nothing moves.",
+        request=TransferInputSerializer,
+        responses={200: TransferPreviewSerializer, **_VALIDATION_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="transfer-preview",
+        serializer_class=TransferPreviewSerializer,
+    )
+    def transfer_preview(self, request: Request, pk: str | None = None) -> Response:
+        user = self.get_object()
+        data = self._input(TransferInputSerializer)
+        try:
+            outcome = services.transfer_preview(
+                actor=self.actor, source=user, target=data["target"], **self._plan(data, user)
+            )
+        except ValidationError as exc:
+            raise _plan_errors(exc, "target") from exc
+        return Response(TransferPreviewSerializer(transfer_preview_data(outcome)).data)
 
 
 class MeView(TandemAPIView):

@@ -3,6 +3,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 def _ensure_builtin_roles(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
@@ -22,8 +23,20 @@ class OrgConfig(AppConfig):
     def ready(self) -> None:
         from tandem.core import nav, recycle, transfer
 
-        transfer.register("org.Team", field="leader", label=_("teams led"))
-        transfer.register("org.User", field="manager", label=_("direct reports"))
+        transfer.register(
+            "org.Team",
+            field="leader",
+            label=_("teams led"),
+            counted=ngettext_lazy("%(n)d team to lead", "%(n)d teams to lead", "n"),
+            structural=True,
+        )
+        transfer.register(
+            "org.User",
+            field="manager",
+            label=_("direct reports"),
+            counted=ngettext_lazy("%(n)d direct report", "%(n)d direct reports", "n"),
+            structural=True,
+        )
         recycle.register("org.Team", resource="team", label=_("teams"))
         recycle.register("org.Position", resource="position", label=_("positions"))
 

@@ -775,8 +775,14 @@ def _build(result: SeedResult) -> None:
 
     departed = people[DEPARTED]
     if departed.is_active:
+        # The successor takes over the departed manager's team and its people, as asked.
         services.user_deactivate(
-            actor=actor, user=departed, successor=people[SUCCESSOR], reason=DEPARTURE_REASON
+            actor=actor,
+            user=departed,
+            successor=people[SUCCESSOR],
+            reason=DEPARTURE_REASON,
+            lead_teams=True,
+            reports="successor",
         )
 
 

@@ -12,8 +12,10 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from tandem.core import access, naming
 from tandem.core.access import Actor
@@ -302,20 +304,147 @@ class PersonForm(TablerForm):
 
 
 class TransferForm(TablerForm):
+    """A transfer's plan (see ``tandem.org.transfers``): the successor, and optionally who else
+    receives which kind of record, customers back to a pool, records by team, the teams led and
+    the direct reports. The service checks everything again."""
+
     target = PersonChoiceField(
         label=_("Successor"),
         queryset=User.objects.none(),
-        help_text=_("Receives every record the person owns."),
+        help_text=_("Receives every record not sent elsewhere below."),
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
 
+    departure = False
+
     def __init__(self, *args: Any, actor: Actor, person: User, **kwargs: Any) -> None:
+        from . import transfers
+
         super().__init__(*args, **kwargs)
+        self.person = person
         self.fields["target"].queryset = active_people(actor).exclude(pk=person.pk)  # type: ignore[attr-defined]
+        self.kind_fields: list[str] = []
+        self.pool_fields: list[str] = []
+        self.team_fields: list[str] = []
+        resources = []
+        for ownership in transfers.record_kinds():
+            resource = ownership.resource or ""
+            resources.append(resource)
+            name = f"to_{resource}"
+            self.fields[name] = PersonChoiceField(
+                label=capfirst(str(ownership.label)),
+                queryset=_owners_except(actor, [resource], person),
+                required=False,
+                empty_label=str(_("— the successor —")),
+            )
+            self.kind_fields.append(name)
+            if ownership in transfers.pool_kinds():
+                pool_name = f"pool_{resource}"
+                self.fields[pool_name] = forms.ModelChoiceField(
+                    label=_("Or return the %(records)s to a public pool") % {"records": ownership.label},
+                    queryset=transfers.pool_choices(actor, resource),
+                    required=False,
+                    empty_label=str(_("— no, to a person —")),
+                    help_text=_("The pool's rules then apply; each record's history says why."),
+                )
+                self.pool_fields.append(pool_name)
+        teams = transfers.source_teams(person)
+        # Routing by team only means something when the records belong to several teams.
+        for team, count in teams if len(teams) > 1 else []:
+            name = f"team_{team.pk}"
+            self.fields[name] = PersonChoiceField(
+                label=ngettext("%(team)s (%(n)d record)", "%(team)s (%(n)d records)", count)
+                % {"team": team.name, "n": count},
+                queryset=_owners_except(actor, resources, person),
+                required=False,
+                empty_label=str(_("— as chosen above —")),
+            )
+            self.team_fields.append(name)
+        led = list(Team.objects.filter(leader=person).order_by("path"))
+        if led:
+            self.fields["lead_teams"] = forms.BooleanField(
+                label=_("Make the successor the leader of %(teams)s")
+                % {"teams": ", ".join(t.name for t in led)},
+                required=False,
+                help_text=_("Otherwise those teams have no leader until you choose one.")
+                if self.departure
+                else _("Otherwise %(name)s keeps leading them.") % {"name": person},
+            )
+        if User.objects.filter(manager=person).exists():
+            boss = person.manager
+            to_manager = (
+                _("To %(name)s, %(person)s's own manager") % {"name": boss, "person": person}
+                if boss is not None
+                else _("To %(person)s's own manager (%(person)s has none: they will have no manager)")
+                % {"person": person}
+            )
+            choices = [("manager", to_manager), ("successor", _("To the successor"))]
+            if not self.departure:
+                choices.insert(0, ("keep", _("They keep %(name)s as their manager") % {"name": person}))
+            self.fields["reports"] = forms.ChoiceField(
+                label=_("Direct reports"),
+                choices=choices,
+                initial="manager" if self.departure else "keep",
+                widget=forms.RadioSelect,
+                required=False,  # not sent: the default of the kind of transfer
+            )
+        for name in (*self.kind_fields, *self.pool_fields, *self.team_fields):
+            self.fields[name].widget.attrs["class"] = "form-select"
+        if "reports" in self.fields:
+            self.fields["reports"].widget.attrs["class"] = "form-check-input"
+        if "lead_teams" in self.fields:
+            self.fields["lead_teams"].widget.attrs["class"] = "form-check-input"
+
+    @property
+    def kind_rows(self) -> list[Any]:
+        """Per kind of record: its person field and, for customers, the pool field."""
+        return [
+            {
+                "person": self[name],
+                "pool": self[f"pool_{name[3:]}"] if f"pool_{name[3:]}" in self.fields else None,
+            }
+            for name in self.kind_fields
+        ]
+
+    @property
+    def team_rows(self) -> list[Any]:
+        return [self[name] for name in self.team_fields]
+
+    @property
+    def split_open(self) -> bool:
+        """Show the split section open when something in it is chosen or wrong."""
+        names = (*self.kind_fields, *self.pool_fields, *self.team_fields)
+        if any(name in self.errors for name in names):
+            return True
+        return self.is_bound and any(self.data.get(name) for name in names)
+
+    def plan(self) -> dict[str, Any]:
+        """The service's plan arguments from the cleaned data."""
+        data = self.cleaned_data
+        to = {name[3:]: data[name] for name in self.kind_fields if data.get(name)}
+        pools = {name[5:]: data[name] for name in self.pool_fields if data.get(name)}
+        teams = {int(name[5:]): data[name] for name in self.team_fields if data.get(name)}
+        return {
+            "to": to,
+            "pools": pools,
+            "teams": teams,
+            "lead_teams": bool(data.get("lead_teams")),
+            "reports": data.get("reports") or None,
+        }
+
+
+def _owners_except(actor: Actor, resources: list[str], person: User) -> QuerySet[User]:
+    """Active people who may own one of ``resources`` (the service checks each kind)."""
+    may_own = Q()
+    for resource in resources:
+        may_own |= access.owners_q(resource)
+    return active_people(actor).filter(may_own).exclude(pk=person.pk)
 
 
 class DeactivateForm(TransferForm):
     """Deactivation is a departure transfer: the successor is the only required choice."""
+
+    departure = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

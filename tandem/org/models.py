@@ -257,6 +257,9 @@ class PersonTransfer(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     counts = models.JSONField(_("records moved"), default=dict)
+    # Where each kind of record went: [{"key", "count", "to", "to_name", "pool", "pool_name",
+    # "team", "team_name"}, ...]; the teams led and direct reports also with their "rule".
+    split = models.JSONField(_("split"), default=list, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:

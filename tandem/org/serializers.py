@@ -236,20 +236,165 @@ class UserCreateInputSerializer(UserUpdateInputSerializer):
     )
 
 
-class DeactivateInputSerializer(serializers.Serializer[User]):
+class TransferPlanFields(serializers.Serializer[User]):
+    """How a transfer splits what the person owns (see ``tandem.org.transfers``)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+    to = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        default=dict,
+        help_text='Per kind of record, who receives it instead of the successor: {"deal": 7, "account": 8}. '
+        "Kinds: account, contact, lead, deal. The person must be able to own that kind.",
+    )
+    pools = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        default=dict,
+        help_text='Kinds that go back to a public pool instead of a person: {"account": 3} (accounts only). '
+        "The pool's rules then apply, and each record's history says why.",
+    )
+    teams = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        default=dict,
+        help_text='Records whose owning team is the key go to that person, whatever their kind: {"12": 9}. '
+        "Most specific: before ``to``, ``pools`` and the successor.",
+    )
+    lead_teams = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Make the successor the leader of the teams the person leads (default: no; on a departure "
+        "those teams then have no leader, on the job the person keeps leading them).",
+    )
+    reports = serializers.ChoiceField(
+        choices=["manager", "successor", "keep"],
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Direct reports: to the person's own manager (default on a departure), to the successor, "
+        "or keep their manager (default on the job; not on a departure).",
+    )
+
+
+class DeactivateInputSerializer(TransferPlanFields):
     successor = user_ref()
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
-class TransferInputSerializer(serializers.Serializer[User]):
+class TransferInputSerializer(TransferPlanFields):
     target = user_ref()
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class TransferRecordsSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField(help_text="The kind of record, as ``counts`` names it.")
+    resource = serializers.CharField(allow_null=True)
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
+    count = serializers.IntegerField()
+    to = serializers.IntegerField(allow_null=True)
+    to_name = serializers.CharField(allow_null=True)
+    pool = serializers.IntegerField(allow_null=True)
+    pool_name = serializers.CharField(allow_null=True)
+    team = serializers.IntegerField(allow_null=True, help_text="Set when the row is one team's records.")
+    team_name = serializers.CharField(allow_null=True)
+
+
+class PersonRefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TransferTeamsLedSerializer(serializers.Serializer[Any]):
+    teams = PersonRefSerializer(many=True)
+    rule = serializers.CharField(
+        help_text="successor: the successor leads them; cleared: no leader until one is chosen; "
+        "kept: the person still leads them.",
+    )
+    to = serializers.IntegerField(allow_null=True)
+    to_name = serializers.CharField(allow_null=True)
+
+
+class TransferReportsMoveSerializer(serializers.Serializer[Any]):
+    to = serializers.IntegerField(allow_null=True, help_text="Their new manager (null: none).")
+    to_name = serializers.CharField(allow_null=True)
+    count = serializers.IntegerField()
+    people = PersonRefSerializer(many=True)
+
+
+class TransferReportsSerializer(serializers.Serializer[Any]):
+    rule = serializers.CharField(
+        help_text="manager, successor or keep: as ``reports`` chose (or its default)."
+    )
+    moves = TransferReportsMoveSerializer(many=True)
+    kept = PersonRefSerializer(many=True, help_text="Direct reports who keep the person as their manager.")
+
+
+class TransferPreviewSerializer(serializers.Serializer[Any]):
+    """What a transfer would move and where, before anything moves."""
+
+    kind = serializers.ChoiceField(choices=["active", "departure"])
+    source = serializers.IntegerField()  # type: ignore[assignment]  # a field named like Field.source
+    source_name = serializers.CharField()
+    target = serializers.IntegerField()
+    target_name = serializers.CharField()
+    records = TransferRecordsSerializer(many=True, help_text="Per kind and destination (empty kinds too).")
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="What would move, per kind.")
+    teams_led = TransferTeamsLedSerializer()
+    reports = TransferReportsSerializer()
+
+
+def transfer_preview_data(outcome: Any) -> dict[str, Any]:
+    plan = outcome.plan
+    target = plan.target
+    records = []
+    for row in outcome.rows:
+        records.append(
+            {
+                **row.as_json(),
+                "resource": row.ownership.resource,
+                "label": str(row.label),
+            }
+        )
+    led_to = target if outcome.leadership == "successor" else None
+    return {
+        "kind": plan.kind,
+        "source": plan.source.pk,
+        "source_name": str(plan.source),
+        "target": target.pk,
+        "target_name": str(target),
+        "records": records,
+        "counts": outcome.counts,
+        "teams_led": {
+            "teams": [{"id": t.pk, "name": t.name} for t in outcome.teams_led],
+            "rule": outcome.leadership,
+            "to": led_to.pk if led_to else None,
+            "to_name": str(led_to) if led_to else None,
+        },
+        "reports": {
+            "rule": outcome.reports_rule,
+            "moves": [
+                {
+                    "to": to.pk if to else None,
+                    "to_name": str(to) if to else None,
+                    "count": len(people),
+                    "people": [{"id": p.pk, "name": str(p)} for p in people],
+                }
+                for to, people in outcome.report_groups()
+            ],
+            "kept": [{"id": p.pk, "name": str(p)} for p in outcome.reports_kept],
+        },
+    }
 
 
 class PersonTransferSerializer(serializers.ModelSerializer[PersonTransfer]):
     source_name = serializers.CharField(source="source.__str__", read_only=True)
     target_name = serializers.CharField(source="target.__str__", read_only=True)
     counts = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+    split = serializers.ListField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text="Where each kind went: key, count, to/to_name, pool/pool_name, team/team_name; the "
+        "teams led and direct reports also with their rule.",
+    )
 
     class Meta:
         model = PersonTransfer
@@ -263,6 +408,7 @@ class PersonTransferSerializer(serializers.ModelSerializer[PersonTransfer]):
             "actor",
             "reason",
             "counts",
+            "split",
             "at",
         ]
         read_only_fields = fields

@@ -19,11 +19,12 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tandem.core import access, history, naming, transfer
+from tandem.core import access, history, naming
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction
 from tandem.core.services import record_soft_delete
 
+from . import transfers
 from .models import Language, Membership, PersonTransfer, Position, Role, RoleGrant, Scope, Team, User
 from .roles import BUILTIN_GRANTS, BUILTIN_ROLE_DESCRIPTIONS, BUILTIN_ROLE_NAMES
 
@@ -334,16 +335,6 @@ def user_update(*, actor: Actor, user: User, data: Mapping[str, Any]) -> User:
     return user
 
 
-def _reporting_line(person: User) -> set[int]:
-    """The person and everyone they report to, directly or not."""
-    seen: set[int] = set()
-    current: User | None = person
-    while current is not None and current.pk not in seen:
-        seen.add(current.pk)
-        current = current.manager
-    return seen
-
-
 def _reports_to(person: User, boss: User) -> bool:
     """Does ``person`` (directly or not) report to ``boss``? Also true when they are the same."""
     seen: set[int] = set()
@@ -380,77 +371,104 @@ def person_transfer(
     *,
     actor: Actor,
     source: User,
-    target: User,
+    target: User | None,
     reason: str = "",
     kind: str = PersonTransfer.Kind.ACTIVE,
+    to: Mapping[str, User] | None = None,
+    pools: Mapping[str, Any] | None = None,
+    teams: Mapping[int, User] | None = None,
+    lead_teams: bool = False,
+    reports: str | None = None,
 ) -> PersonTransfer:
-    """Move everything ``source`` owns to ``target`` in one audited operation.
-
-    Walks ``tandem.core.transfer.REGISTRY``: every record type that people can own registers
-    there, so nothing is left orphaned. Records in the recycle bin move too.
-    """
-    access.require(actor, "manage", "user", source)
-    if source.pk == target.pk:
-        raise ValidationError({"target": [_("Choose someone other than the person themselves.")]})
-    if not target.is_active:
-        raise ValidationError({"target": [_("The successor must be an active person.")]})
-    counts: dict[str, int] = {}
-    target_team_id = (
-        Membership.objects.filter(user=target, is_primary=True).values_list("team_id", flat=True).first()
+    """Move everything ``source`` owns in one audited operation (在职继承), as planned: by team
+    (``teams``), by kind of record (``to``, or ``pools`` for customers), the rest to ``target``.
+    Teams led move only with ``lead_teams``; direct reports as ``reports`` says. See
+    ``tandem.org.transfers``; ``transfer_preview`` shows the same plan without moving anything."""
+    plan = transfers.Plan(
+        source=source,
+        target=target,
+        kind=kind,
+        to=dict(to or {}),
+        pools=dict(pools or {}),
+        teams=dict(teams or {}),
+        lead_teams=lead_teams,
+        reports=reports,
+        reason=reason,
     )
-    for ownership in transfer.registered():
-        model = ownership.model
-        manager = model._base_manager
-        ids = list(manager.filter(**{ownership.field: source}).values_list("pk", flat=True))
-        if model is User:
-            # Nobody becomes their own manager, and nobody above the successor in the reporting
-            # line moves under them (that would close a circle): those keep their manager.
-            above = _reporting_line(target)
-            ids = [pk for pk in ids if pk not in above]
-        if not ids:
-            continue
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
-            values: dict[str, Any] = {ownership.field: target}
-            if ownership.team_field:
-                values[f"{ownership.team_field}_id"] = target_team_id
-            manager.filter(pk__in=chunk).update(**values)
-            history.record_many_by_ids(
-                actor=actor.user,
-                model=model,
-                ids=chunk,
-                action=HistoryAction.TRANSFER,
-                changes={ownership.field: [str(source), str(target)]},
-                message=reason,
-            )
-        counts[ownership.key] = len(ids)
-    record = PersonTransfer.objects.create(
-        kind=kind, source=source, target=target, actor=actor.user, reason=reason.strip()[:300], counts=counts
-    )
-    history.record(
-        actor=actor.user,
-        obj=source,
-        action=HistoryAction.TRANSFER,
-        changes={"successor": [None, str(target)]},
-        message=reason,
-    )
-    return record
+    outcome = transfers.plan_transfer(actor=actor, plan=plan)
+    return transfers.carry_out(actor=actor, outcome=outcome)
 
 
-@transaction.atomic
-def user_deactivate(*, actor: Actor, user: User, successor: User | None, reason: str = "") -> PersonTransfer:
-    """Deactivate a person: everything they own goes to the successor first (离职继承)."""
+def transfer_preview(
+    *,
+    actor: Actor,
+    source: User,
+    target: User | None,
+    kind: str = PersonTransfer.Kind.ACTIVE,
+    to: Mapping[str, User] | None = None,
+    pools: Mapping[str, Any] | None = None,
+    teams: Mapping[int, User] | None = None,
+    lead_teams: bool = False,
+    reports: str | None = None,
+) -> transfers.Outcome:
+    """What ``person_transfer`` (or, with ``kind`` departure, ``user_deactivate``) would move and
+    where, counted per kind of record, before anything moves."""
+    if kind == PersonTransfer.Kind.DEPARTURE:
+        _check_departure(actor=actor, user=source)
+    plan = transfers.Plan(
+        source=source,
+        target=target,
+        kind=kind,
+        to=dict(to or {}),
+        pools=dict(pools or {}),
+        teams=dict(teams or {}),
+        lead_teams=lead_teams,
+        reports=reports,
+    )
+    return transfers.plan_transfer(actor=actor, plan=plan)
+
+
+def _check_departure(*, actor: Actor, user: User) -> None:
     access.require(actor, "manage", "user", user)
-    if successor is None:
-        raise ValidationError(
-            {"successor": [_("Choose a successor to receive everything this person owns.")]}
-        )
     if actor.user is not None and user.pk == actor.user.pk:
         raise ValidationError(_("You cannot deactivate yourself."))
     if not user.is_active:
         raise ValidationError(_("This person is deactivated already."))
+
+
+@transaction.atomic
+def user_deactivate(
+    *,
+    actor: Actor,
+    user: User,
+    successor: User | None,
+    reason: str = "",
+    to: Mapping[str, User] | None = None,
+    pools: Mapping[str, Any] | None = None,
+    teams: Mapping[int, User] | None = None,
+    lead_teams: bool = False,
+    reports: str | None = None,
+) -> PersonTransfer:
+    """Deactivate a person: everything they own goes to their successors first (离职继承), as
+    planned (see ``person_transfer``); the teams they led get the successor as leader only with
+    ``lead_teams``, and their direct reports go to their own manager unless ``reports`` says
+    otherwise."""
+    _check_departure(actor=actor, user=user)
+    if successor is None:
+        raise ValidationError(
+            {"successor": [_("Choose a successor to receive everything this person owns.")]}
+        )
     record = person_transfer(
-        actor=actor, source=user, target=successor, reason=reason, kind=PersonTransfer.Kind.DEPARTURE
+        actor=actor,
+        source=user,
+        target=successor,
+        reason=reason,
+        kind=PersonTransfer.Kind.DEPARTURE,
+        to=to,
+        pools=pools,
+        teams=teams,
+        lead_teams=lead_teams,
+        reports=reports,
     )
     before = history.snapshot(user)
     user.is_active = False

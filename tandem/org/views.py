@@ -21,11 +21,12 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tandem.core import access, history, transfer, webforms
+from tandem.core import access, history, notify, webforms
 from tandem.core.access import Actor
 from tandem.core.phones import format_phone
 
 from . import selectors, services
+from . import transfers as plans
 from .forms import (
     SORTS,
     DeactivateForm,
@@ -51,22 +52,6 @@ HISTORY_LIMIT = 50
 
 def _invalid(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     return render(request, template, context, status=400)
-
-
-def transfer_counts(counts: dict[str, int]) -> list[dict[str, Any]]:
-    """A transfer's counts with the labels record types registered in ``core.transfer``."""
-    rows = []
-    for key, count in counts.items():
-        ownership = transfer.REGISTRY.get(key)
-        rows.append({"label": ownership.label if ownership else key, "count": count})
-    return rows
-
-
-def _counts_text(record: PersonTransfer) -> str:
-    rows = transfer_counts(record.counts)
-    if not rows:
-        return _("there was nothing to move")
-    return ", ".join(f"{row['label']}: {row['count']}" for row in rows)
 
 
 def _lines(text: str) -> list[str]:
@@ -268,65 +253,72 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def person_transfer(request: HttpRequest, pk: int) -> HttpResponse:
-    """在职继承: hand everything the person owns to a colleague; the person stays active."""
-    actor = access.get_actor(request)
-    person = _person_or_404(actor, pk)
-    access.require(actor, "manage", "user", person)
-    form = TransferForm(webforms.posted(request), actor=actor, person=person)
-    context = {"form": form, "person": person, "departure": False}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                record = services.person_transfer(
-                    actor=actor,
-                    source=person,
-                    target=form.cleaned_data["target"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except ValidationError as exc:
-                webforms.errors_onto(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("Everything %(source)s owned now belongs to %(target)s (%(counts)s).")
-                    % {"source": person, "target": record.target, "counts": _counts_text(record)},
-                )
-                return redirect(person)
-        return _invalid(request, "org/person_transfer.html", context)
-    return render(request, "org/person_transfer.html", context)
+    """在职继承: hand what the person owns to colleagues (or customers to a pool); they stay active."""
+    return _transfer_page(request, pk, departure=False)
 
 
 def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    """离职继承: a successor receives everything, then the person can no longer sign in."""
+    """离职继承: successors receive everything, then the person can no longer sign in."""
+    return _transfer_page(request, pk, departure=True)
+
+
+def _transfer_page(request: HttpRequest, pk: int, *, departure: bool) -> HttpResponse:
+    """The transfer form; "Preview" shows what would move where (nothing moves), the main button
+    carries it out. Refusals come back inline, on the input at fault."""
     actor = access.get_actor(request)
     person = _person_or_404(actor, pk)
     access.require(actor, "manage", "user", person)
-    if not person.is_active:
+    if departure and not person.is_active:
         messages.info(request, _("%(name)s is already deactivated.") % {"name": person})
         return redirect(person)
-    form = DeactivateForm(webforms.posted(request), actor=actor, person=person)
-    context = {"form": form, "person": person, "departure": True}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
+    form_class = DeactivateForm if departure else TransferForm
+    form = form_class(webforms.posted(request), actor=actor, person=person)
+    context: dict[str, Any] = {
+        "form": form,
+        "person": person,
+        "departure": departure,
+        "holdings": [(o, n) for o, n in plans.holdings(person) if n],
+        "teams_led": list(Team.objects.filter(leader=person).order_by("path")),
+        "report_count": User.objects.filter(manager=person).count(),
+        "preview": None,
+    }
+    if request.method != "POST":
+        return render(request, "org/person_transfer.html", context)
+    if form.is_valid():
+        plan = form.plan()
+        target = form.cleaned_data["target"]
+        reason = form.cleaned_data["reason"]
+        kind = PersonTransfer.Kind.DEPARTURE if departure else PersonTransfer.Kind.ACTIVE
+        try:
+            if "preview" in request.POST:
+                context["preview"] = services.transfer_preview(
+                    actor=actor, source=person, target=target, kind=kind, **plan
+                )
+                return render(request, "org/person_transfer.html", context)
+            if departure:
                 record = services.user_deactivate(
-                    actor=actor,
-                    user=person,
-                    successor=form.cleaned_data["target"],
-                    reason=form.cleaned_data["reason"],
+                    actor=actor, user=person, successor=target, reason=reason, **plan
                 )
-            except ValidationError as exc:
-                person.refresh_from_db()
-                webforms.errors_onto(form, exc)
             else:
-                messages.success(
-                    request,
-                    _("%(source)s was deactivated; %(target)s received their records (%(counts)s).")
-                    % {"source": person, "target": record.target, "counts": _counts_text(record)},
+                record = services.person_transfer(
+                    actor=actor, source=person, target=target, reason=reason, **plan
                 )
-                return redirect(person)
-        return _invalid(request, "org/person_transfer.html", context)
-    return render(request, "org/person_transfer.html", context)
+        except ValidationError as exc:
+            person.refresh_from_db()
+            webforms.errors_onto(form, exc)
+        else:
+            done = plans.describe_split(record)
+            split = notify.join_words(done) if done else _("there was nothing to move")
+            if departure:
+                text = _("%(source)s was deactivated. %(split)s.") % {"source": person, "split": split}
+            else:
+                text = _("The records of %(source)s were handed over. %(split)s.") % {
+                    "source": person,
+                    "split": split,
+                }
+            messages.success(request, text)
+            return redirect(person)
+    return _invalid(request, "org/person_transfer.html", context)
 
 
 @require_POST
@@ -711,5 +703,5 @@ def transfers(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     queryset = PersonTransfer.objects.select_related("source", "target", "actor").order_by("-at", "-id")
     page_obj = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"transfer": t, "counts": transfer_counts(t.counts)} for t in page_obj.object_list]
+    rows = [{"transfer": t, "split": plans.describe_split(t)} for t in page_obj.object_list]
     return render(request, "org/transfers.html", {"rows": rows, "page_obj": page_obj})

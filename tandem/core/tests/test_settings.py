@@ -27,6 +27,12 @@ SETTINGS_VARIABLES = [
     "TANDEM_HTTPS",
     "ALLOWED_HOSTS",
     "DJANGO_SETTINGS_MODULE",
+    "TANDEM_LOG_FORMAT",
+    "TANDEM_LOG_LEVEL",
+    "TANDEM_METRICS_TOKEN",
+    "TANDEM_METRICS_ALLOW",
+    "SENTRY_DSN",
+    "SENTRY_TRACES_SAMPLE_RATE",
 ]
 
 
@@ -55,6 +61,12 @@ def test_it_starts_with_good_values(tmp_path: Path) -> None:
         TANDEM_TIME_ZONE="Europe/London",
         TANDEM_DEFAULT_CURRENCY="usd",
         EMAIL_PORT="587",
+        TANDEM_LOG_FORMAT="JSON",
+        TANDEM_LOG_LEVEL="warning",
+        TANDEM_METRICS_TOKEN="m" * 24,
+        TANDEM_METRICS_ALLOW="10.0.0.0/8, 127.0.0.1, ::1",
+        SENTRY_DSN="https://public@sentry.example.com/1",
+        SENTRY_TRACES_SAMPLE_RATE="0.05",
     )
     assert result.returncode == 0, result.stderr
     assert "DEBUG True Europe/London" in result.stdout
@@ -72,6 +84,12 @@ def test_it_starts_with_good_values(tmp_path: Path) -> None:
         ("TANDEM_DEFAULT_CURRENCY", "XYZ", "CNY"),
         ("EMAIL_PORT", "twenty-five", "whole number"),
         ("TANDEM_HTTPS", "sometimes", "boolean"),
+        ("TANDEM_LOG_FORMAT", "xml", "text, json"),
+        ("TANDEM_LOG_LEVEL", "LOUD", "DEBUG, INFO"),
+        ("TANDEM_METRICS_TOKEN", "short", "16 characters"),
+        ("TANDEM_METRICS_ALLOW", "10.0.0.0/8,10.0.0.0/33", "10.0.0.0/33"),
+        ("SENTRY_DSN", "nonsense", "Sentry DSN"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "2", "from 0 to 1"),
     ],
 )
 def test_it_refuses_a_bad_value_naming_the_variable(

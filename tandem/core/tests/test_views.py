@@ -320,8 +320,12 @@ def test_it_renders_the_500_page_in_chinese_for_a_chinese_speaker(world: World) 
     User.objects.filter(pk=world.owner.pk).update(language="zh-hans")
     client = Client(raise_request_exception=False)
     client.force_login(User.objects.get(pk=world.owner.pk), backend=BACKEND)
-    body = client.get("/explode/").content.decode()
+    response = client.get("/explode/")
+    body = response.content.decode()
     assert "我们这边出了问题。" in body
+    assert (
+        f'请把这个参考编号告诉管理员：<code class="user-select-all">{response["X-Request-ID"]}</code>' in body
+    )
 
 
 @pytest.mark.urls("tandem.core.tests.urls_500")
@@ -330,11 +334,14 @@ def test_it_answers_500_as_json_under_the_api(world: World) -> None:
     client.force_login(world.owner, backend=BACKEND)
     response = client.get("/api/v1/explode/")
     assert response.status_code == 500
-    assert response.json() == {"detail": "Something went wrong on our side. It has been logged."}
+    assert response.json() == {
+        "detail": "Something went wrong on our side. It has been logged.",
+        "reference": response["X-Request-ID"],
+    }
 
 
 def test_it_answers_the_health_check_without_sign_in(db: None, django_assert_max_num_queries: Any) -> None:
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(0):  # liveness only: readiness is /readyz (test_health)
         response = Client().get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}

@@ -270,14 +270,17 @@ def test_it_refuses_assigning_to_an_inactive_person(world: World, pool: Pool) ->
     assert account.owner == world.owner
 
 
-def test_it_notifies_the_new_owner_in_their_own_language(world: World, pool: Pool, monkeypatch: Any) -> None:
+def test_it_notifies_the_new_owner_in_their_own_language(world: World, pool: Pool) -> None:
     User.objects.filter(pk=world.teammate.pk).update(language="zh-hans")
     teammate = User.objects.get(pk=world.teammate.pk)
-    monkeypatch.setattr(pools, "_", lambda text: f"[{translation.get_language()}] {text}")
-    account = AccountFactory(owner=world.owner, pool=pool)
+    account = AccountFactory(name="Acme", owner=world.owner, pool=pool)
     with translation.override("en"):
         pools.account_assign(actor=world.actor(world.manager), account=account, owner=teammate)
-    assert Notification.objects.get(recipient=teammate).title.startswith("[zh-hans] ")
+    assert Notification.objects.get(recipient=teammate).title == "Mia Manager 把客户「Acme」转给了你"
+    # The previous owner (王小明, English) is told in theirs.
+    assert Notification.objects.get(recipient=world.owner).title == (
+        "Mia Manager gave your account “Acme” to Tom Teammate"
+    )
 
 
 # --- Reclaim rules --------------------------------------------------------------------------
@@ -491,7 +494,7 @@ def test_it_runs_reclaim_and_reminders_from_the_schedule(world: World, pool: Poo
     assert {"pool-reclaim", "follow-up-reminders"} <= set(settings.CELERY_BEAT_SCHEDULE)
     account = _followed_up(AccountFactory(owner=world.owner, pool=pool), 45)
 
-    ran = scheduler.run_due({})
+    ran = scheduler.run_due()
 
     assert {"pool-reclaim", "follow-up-reminders"} <= set(ran)
     account.refresh_from_db()

@@ -154,7 +154,7 @@ def test_a_batch_the_database_refuses_stops_the_import_and_says_how_far_it_got(
             mode="skip",
             import_duplicates=True,
         )
-    assert job.status == ImportStatus.FAILED and "WriteFailed" in job.error
+    assert job.status == ImportStatus.INTERRUPTED and "WriteFailed" in job.error  # retry offered
     assert "after row 3" in job.error
     assert sorted(Account.objects.values_list("name", flat=True)) == sorted([ROWS[1][0], ROWS[2][0]])
     assert ImportRowResult.objects.filter(job=job, status="created").count() == 2
@@ -199,7 +199,7 @@ def test_a_failing_write_stops_the_import_and_says_so(
             mode=mode,
             import_duplicates=True,
         )
-    assert job.status == ImportStatus.FAILED and "RuntimeError" in job.error
+    assert job.status == ImportStatus.INTERRUPTED and "RuntimeError" in job.error  # retry offered
     # Skip mode keeps the batch committed before the failure, and says so; all-or-nothing keeps nothing.
     if mode == "skip":
         assert Account.objects.count() == 2 and "after row 3" in job.error  # row 1 is the header

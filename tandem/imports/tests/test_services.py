@@ -184,7 +184,13 @@ def test_it_updates_by_external_id_on_reimport_instead_of_duplicating(world: Wor
     assert first.created_count == 2
     write_csv(path, [["id", "name", "city"], ["A-1", "Alpha Ltd", "Suzhou"], ["A-2", "Beta Ltd", ""]])
     second = run(actor, "account", path)
-    assert (second.created_count, second.updated_count, second.failed_count) == (0, 2, 0)
+    # Beta's row changes nothing: it is skipped as unchanged, not "updated".
+    assert (second.created_count, second.updated_count, second.skipped_count, second.failed_count) == (
+        0,
+        1,
+        1,
+        0,
+    )
     assert Account.objects.count() == 2
     alpha = Account.objects.get(external_id="A-1")
     assert alpha.city == "Suzhou"

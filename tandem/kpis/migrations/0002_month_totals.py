@@ -1,4 +1,4 @@
-"""Figures by month (docs/decisions/0013): the deal and follow-up summary tables, the triggers
+"""Figures by month (docs/decisions/0018): the deal and follow-up summary tables, the triggers
 that keep them, and their first fill from the records already there. The trigger SQL has one
 definition, in tandem/kpis/summary.py; a later change to it ships a migration calling
 ``install`` again.

@@ -1,4 +1,4 @@
-"""The monthly summaries (docs/decisions/0013): triggers keep them equal to the live deals and
+"""The monthly summaries (docs/decisions/0018): triggers keep them equal to the live deals and
 follow-ups whatever path changes one; compaction keeps every answer; and every figure read from
 them equals the same figure computed from the records, for each person's scope."""
 

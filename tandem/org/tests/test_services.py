@@ -590,7 +590,12 @@ def test_it_refuses_a_profile_update_without_a_person(db: None) -> None:
 
 def test_it_transfers_direct_reports_and_led_teams_with_history(world: World, admin: Actor) -> None:
     record = services.person_transfer(
-        actor=admin, source=world.manager, target=world.sibling_manager, reason="Reorganisation"
+        actor=admin,
+        source=world.manager,
+        target=world.sibling_manager,
+        reason="Reorganisation",
+        lead_teams=True,
+        reports="successor",
     )
     assert record.kind == PersonTransfer.Kind.ACTIVE
     assert record.counts == {"org.Team.leader": 1, "org.User.manager": 3}
@@ -615,7 +620,9 @@ def test_it_moves_nothing_when_the_source_owns_nothing(world: World, admin: Acto
 
 
 def test_it_never_makes_the_successor_their_own_manager(world: World, admin: Actor) -> None:
-    record = services.person_transfer(actor=admin, source=world.manager, target=world.owner)
+    record = services.person_transfer(
+        actor=admin, source=world.manager, target=world.owner, reports="successor"
+    )
     world.owner.refresh_from_db()
     world.teammate.refresh_from_db()
     assert world.owner.manager == world.manager

@@ -359,14 +359,14 @@ def test_it_refuses_a_rep_editing_a_colleague(client: Client, world: World) -> N
 def test_it_transfers_everything_a_person_owns(client: Client, world: World) -> None:
     response = as_(client, world.admin).post(
         reverse("org:person-transfer", args=[world.manager.pk]),
-        {"target": world.east_manager.pk, "reason": "New job"},
+        {"target": world.east_manager.pk, "reason": "New job", "reports": "successor"},
         follow=True,
     )
     assert response.status_code == 200
     record = PersonTransfer.objects.get()
     assert record.source == world.manager and record.kind == "active"
     assert User.objects.filter(manager=world.east_manager, pk=world.owner.pk).exists()
-    assert "direct reports: 3" in html(response)
+    assert "3 direct reports to Evan East" in html(response)
 
 
 def test_it_requires_a_successor_to_transfer(client: Client, world: World) -> None:
@@ -398,7 +398,9 @@ def test_it_deactivates_a_person_after_handing_over_to_a_successor(client: Clien
     assert not world.manager.is_active
     assert PersonTransfer.objects.get().kind == "departure"
     body = html(response)
-    assert "was deactivated" in body and "direct reports: 3" in body
+    # Their reports go to their own manager (here the successor too), the team has no leader.
+    assert "was deactivated" in body and "3 direct reports to Evan East" in body
+    assert "East sales without a leader" in body
 
 
 def test_it_refuses_to_deactivate_without_a_successor(client: Client, world: World) -> None:
@@ -790,7 +792,7 @@ def test_it_logs_transfers_with_labelled_counts(client: Client, world: World) ->
     client.post(reverse("org:person-transfer", args=[world.manager.pk]), {"target": world.east_manager.pk})
     body = html(client.get(reverse("org:transfers")))
     assert "Mia Manager" in body and "Evan East" in body
-    assert "Direct reports" in body
+    assert "3 direct reports keep Mia Manager as their manager" in body
 
 
 def test_it_teaches_on_an_empty_transfers_log(client: Client, world: World) -> None:

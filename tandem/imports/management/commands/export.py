@@ -18,8 +18,10 @@ class Command(BaseCommand):
     help = "Export accounts, contacts, leads, deals, products or follow-ups to CSV or XLSX (in the import's columns)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("resource", choices=ImportResource.values)
-        parser.add_argument("file", type=Path)
+        parser.add_argument("resource", choices=ImportResource.values, help="What to export: %(choices)s.")
+        parser.add_argument(
+            "file", type=Path, help="The file to write: .csv or .xlsx (the name's ending decides)."
+        )
         parser.add_argument("--user", help="Username of the person exporting (default: the only superuser).")
 
     def handle(self, *args: Any, **options: Any) -> None:

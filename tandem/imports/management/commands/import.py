@@ -1,10 +1,11 @@
-"""``tandem import <resource> <file> [--mapping FILE] [--dry-run] [--mode all|skip] [--user USERNAME]
+"""``tandem import <resource> <file> [--mapping FILE] [--dry-run] [--mode all|skip] [--sheet NAME] [--user USERNAME]
 [--decimal-separator .|,] [--currency CODE] [--amount-from-list-price]``
 
 The same service as the web and the API: the file's columns are mapped (the suggestion, or the
 JSON ``--mapping``), every row is checked, and unless ``--dry-run`` the file is imported. The
-per-row report, the values filled by a rule and the counts are printed; the exit status is 1
-when any row has an error.
+per-row report, the values filled by a rule and the counts are printed; the exit status is 1 when
+the file cannot be imported (unreadable, too large, no rows below its header) or any row has an
+error.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tandem.core.access import Actor
 from tandem.imports import selectors, services
 from tandem.imports.cli import command_user
 from tandem.imports.fields import fill_label
-from tandem.imports.models import DecimalSeparator, ImportMode, ImportResource, ImportStatus
+from tandem.imports.models import DecimalSeparator, ImportInterface, ImportMode, ImportResource, ImportStatus
 
 
 def _messages(exc: ValidationError) -> str:
@@ -34,16 +35,36 @@ class Command(BaseCommand):
     help = "Import accounts, contacts, leads, deals, products or follow-ups from a CSV or XLSX file."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("resource", choices=ImportResource.values)
-        parser.add_argument("file", type=Path)
         parser.add_argument(
-            "--mapping", type=Path, help='JSON: {"columns": {"column": "field"}, "values": {...}}'
+            "resource", choices=ImportResource.values, help="What the file holds: %(choices)s."
+        )
+        parser.add_argument(
+            "file", type=Path, help="The .csv or .xlsx file; its first row names the columns."
+        )
+        parser.add_argument(
+            "--mapping",
+            type=Path,
+            help='JSON file: {"columns": {"column": "field"}, "values": {...}} (default: the suggested mapping).',
         )
         parser.add_argument("--dry-run", action="store_true", help="Check every row; write nothing.")
-        parser.add_argument("--mode", choices=ImportMode.values, default=ImportMode.ALL)
+        parser.add_argument(
+            "--mode",
+            choices=ImportMode.values,
+            default=ImportMode.ALL,
+            help="all: any bad row stops the import (nothing is written); skip: import the good rows. "
+            "Default: all.",
+        )
+        parser.add_argument(
+            "--sheet",
+            default="",
+            help="The sheet of an .xlsx workbook to read (default: the first that holds anything).",
+        )
         parser.add_argument("--user", help="Username of the person importing (default: the only superuser).")
         parser.add_argument(
-            "--import-duplicates", action="store_true", help="Import rows that only look like duplicates."
+            "--import-duplicates",
+            action="store_true",
+            help="Import rows that only look like existing records, with a warning "
+            "(duplicates a rule blocks are never imported).",
         )
         parser.add_argument(
             "--decimal-separator",
@@ -77,6 +98,14 @@ class Command(BaseCommand):
                     upload=File(handle, name=path.name),
                     mode=options["mode"],
                     import_duplicates=options["import_duplicates"],
+                    sheet=options["sheet"],
+                    interface=ImportInterface.CLI,
+                )
+            if len(job.sheets) > 1:
+                others = ", ".join(s for s in job.sheets if s != job.sheet)
+                self.stdout.write(
+                    f"Reading the sheet {job.sheet!r}; the workbook has other sheets with data: {others} "
+                    "(choose one with --sheet NAME)."
                 )
             mapping = services.mapping_from_file(options["mapping"]) if options["mapping"] else job.mapping
             job = services.job_set_mapping(
@@ -117,10 +146,11 @@ class Command(BaseCommand):
         verb = "would be " if options["dry_run"] else ""
         self.stdout.write(
             f"rows {job.total_rows}, valid {job.valid_rows}, {verb}created {job.created_count}, "
-            f"{verb}updated {job.updated_count}, skipped {job.skipped_count}, failed {job.failed_count}, "
+            f"{verb}updated {job.updated_count}, skipped {job.skipped_count} (unchanged or held back), "
+            f"failed {job.failed_count}, "
             f"warnings {job.warning_count}"
         )
         if job.error:
             self.stderr.write(job.error)
-        if job.status == ImportStatus.FAILED or job.failed_count:
+        if job.status in (ImportStatus.FAILED, ImportStatus.INTERRUPTED) or job.failed_count:
             raise SystemExit(1)

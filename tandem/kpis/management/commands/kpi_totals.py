@@ -1,4 +1,4 @@
-"""``tandem kpi-totals``: look after the monthly summaries figures read (docs/decisions/0013).
+"""``tandem kpi-totals``: look after the monthly summaries figures read (docs/decisions/0018).
 
 Without options it folds the deltas (what the scheduled job does). ``--check`` compares the
 summaries with the records and exits 1 when they differ; ``--rebuild`` refills them from the records
