@@ -6,6 +6,7 @@ bulk_create (use small sizes there). Deterministic for a given seed.
 
 from __future__ import annotations
 
+import array
 import datetime
 import itertools
 import random
@@ -18,9 +19,10 @@ from django.utils import timezone
 
 from tandem.activities.models import Activity
 from tandem.customers import normalize
-from tandem.customers.models import Account, AccountLevel, Contact, DuplicateKey, Lifecycle
+from tandem.customers.models import Account, AccountLevel, Contact, DuplicateKey, Lifecycle, Source
 from tandem.deals import totals
-from tandem.deals.models import Deal, DealStageHistory, Pipeline, Stage
+from tandem.deals.models import Deal, DealLine, DealStageHistory, Pipeline, Product, Stage
+from tandem.kpis.models import ExchangeRate
 from tandem.org.models import Membership, Role, Team, User
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -131,6 +133,7 @@ def build_org(rng: random.Random, people: int) -> tuple[list[int], dict[int, int
     user_team: dict[int, int] = {}
     managers: list[int] = []
     password = User().password  # unusable
+    administrator(password)
     # Region managers: members of the region team, so their subtree scope covers its sales teams.
     for r, region in enumerate(regions):
         boss = User.objects.create(
@@ -158,6 +161,37 @@ def build_org(rng: random.Random, people: int) -> tuple[list[int], dict[int, int
     return user_ids, user_team, managers
 
 
+def administrator(password: str | None = None) -> User:
+    """The company's administrator (sees everything: the benchmarks' scope "all")."""
+    admin, created = User.objects.get_or_create(
+        username="bench-admin",
+        defaults={
+            "display_name": "Bench administrator",
+            "is_superuser": True,
+            "password": password or User().password,
+        },
+    )
+    if created:
+        admin.roles.add(Role.objects.get(code="administrator"))
+    return admin
+
+
+def exchange_rates(today: datetime.date, rng: random.Random) -> int:
+    """A USD rate for every month of the deals' two years and a bit (the company currency is CNY),
+    so that figures convert rather than report missing rates. Idempotent."""
+    first = datetime.date(today.year - 3, today.month, 1)
+    month, made = first, 0
+    while month <= today:
+        _rate, created = ExchangeRate.objects.get_or_create(
+            month=month,
+            currency="USD",
+            defaults={"rate": Decimal("7.1") + Decimal(rng.randint(-20, 20)) / 100},
+        )
+        made += created
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return made
+
+
 def _company_name(rng: random.Random, i: int) -> str:
     return f"{rng.choice(CITIES)}{rng.choice(WORDS)}{rng.choice(WORDS)}{rng.choice(WORDS)}{rng.choice(SUFFIXES)}{i}"
 
@@ -178,6 +212,7 @@ def generate(
     with transaction.atomic():
         user_ids, user_team, _managers = build_org(rng, people)
     log(f"people: {len(user_ids)} in {len(set(user_team.values()))} teams")
+    log(f"exchange rates: {exchange_rates(today, rng)}")
     pipeline = Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.first()
     assert pipeline is not None
     stages = list(Stage.objects.filter(pipeline=pipeline).order_by("order"))
@@ -203,6 +238,9 @@ def generate(
                 "city": rng.choice(CITIES),
                 "phone": f"+86138{n:08d}",
                 "lifecycle": rng.choice(Lifecycle.values),
+                "source": rng.choice(Source.values),
+                "created_at": now
+                - datetime.timedelta(days=rng.randint(0, 900), minutes=rng.randint(0, 1440)),
                 "country": "CN",
                 "last_follow_up_at": now - datetime.timedelta(days=rng.randint(0, 120)),
                 "owned_since": now - datetime.timedelta(days=rng.randint(30, 720)),
@@ -249,35 +287,81 @@ def generate(
 
     first_deal = _next_id(Deal)
     open_stages = [s for s in stages if s.kind == "open"]
-    closed_stages = [s for s in stages if s.kind != "open"]
+    won_stage = next(s for s in stages if s.kind == "won")
+    lost_stage = next(s for s in stages if s.kind == "lost")
+    products = [
+        Product.objects.create(name=f"Bench product {p + 1}", code=f"BENCH-{p + 1}", list_price=Decimal(1000))
+        for p in range(20)
+    ]
+    sources = [s for s in Source.values if s != "import"]
+    # What the stage history needs of each deal, kept compactly (a million deals): the last open
+    # stage it reached (index into open_stages), its outcome, when it opened and when it closed.
+    reached = array.array("b")
+    outcome = array.array("b")  # 0 open, 1 won, 2 lost
+    opened_at = array.array("d")
+    closed_at = array.array("d")
+    lines: list[tuple[int, int, Decimal]] = []
 
     def deal_rows() -> Iterator[dict[str, Any]]:
         for i in range(deals):
+            pk = first_deal + i
             account = account_ids[rng.randrange(accounts)]
             owner = account_owner[account]
-            stage = rng.choice(open_stages) if rng.random() < 0.45 else rng.choice(closed_stages)
-            created = now - datetime.timedelta(days=rng.randint(0, 700))
-            closed = stage.kind != "open"
+            roll = rng.random()
+            # Open deals are mostly recent; closed ones spread over two years, closing 5-120 days
+            # after they opened (never in the future). About 4 in 10 closed deals are won.
+            if roll < 0.35:
+                kind = 0
+                created = now - datetime.timedelta(days=rng.randint(0, 365), minutes=rng.randint(0, 1440))
+                top = rng.randrange(len(open_stages))
+                stage = open_stages[top]
+                entered = created + (now - created) * rng.uniform(0.3, 0.9) if top else created
+                closed = None
+            else:
+                kind = 1 if rng.random() < 0.4 else 2
+                created = now - datetime.timedelta(days=rng.randint(0, 730), minutes=rng.randint(0, 1440))
+                closed = min(created + datetime.timedelta(days=rng.randint(5, 120)), now)
+                top = len(open_stages) - 1 if kind == 1 else rng.randrange(len(open_stages))
+                stage = won_stage if kind == 1 else lost_stage
+                entered = closed
+            reached.append(top)
+            outcome.append(kind)
+            opened_at.append(created.timestamp())
+            closed_at.append((closed or entered).timestamp())  # an open deal: when it entered its stage
+            amount = None if rng.random() < 0.02 else Decimal(rng.randint(1, 5000) * 100)
+            currency = "USD" if rng.random() < 0.03 else "CNY"
+            if currency == "USD" and amount is not None:
+                amount = (amount / 7).quantize(Decimal("0.01"))
+            if amount is not None and rng.random() < 0.4:
+                first = rng.choice(products).pk
+                if rng.random() < 0.5:
+                    part = (amount * Decimal(rng.randint(20, 80)) / 100).quantize(Decimal("0.01"))
+                    second = rng.choice([p.pk for p in products if p.pk != first])
+                    lines.append((pk, first, part))
+                    lines.append((pk, second, amount - part))
+                else:
+                    lines.append((pk, first, amount))
             yield {
-                "id": first_deal + i,
-                "name": f"商机 {first_deal + i}",
+                "id": pk,
+                "name": f"商机 {pk}",
                 "account_id": account,
                 "owner_id": owner,
                 "team_id": user_team[owner],
                 "pipeline_id": pipeline.pk,
                 "stage_id": stage.pk,
                 "status": stage.kind,
-                "amount": Decimal(rng.randint(1, 5000) * 100),
-                "currency": "CNY",
+                "amount": amount,
+                "currency": currency,
+                "source": rng.choice(sources),
                 "expected_close_date": today + datetime.timedelta(days=rng.randint(-365, 365)),
-                "closed_on": (created + datetime.timedelta(days=rng.randint(5, 120))).date()
-                if closed
-                else None,
-                "lost_reason": "price" if stage.kind == "lost" else "",
-                "stage_entered_at": created,
+                "closed_on": timezone.localdate(closed) if closed else None,
+                "lost_reason": rng.choice(["price", "competitor", "no budget", "timing"])
+                if kind == 2
+                else "",
+                "stage_entered_at": entered,
                 "opened_on": timezone.localdate(created),
                 "created_at": created,
-                "updated_at": created,
+                "updated_at": closed or entered,
                 "version": 1,
             }
 
@@ -286,13 +370,46 @@ def generate(
     totals.compact()  # the board totals' triggers saw the deals arrive; one row per key
     log(f"deals: {n}")
 
-    deal_stages = list(
-        Deal.objects.filter(pk__gte=first_deal).values_list("pk", "stage_id", "stage_entered_at")
-    )
+    def line_rows() -> Iterator[dict[str, Any]]:
+        for deal_id, product_id, amount in lines:
+            yield {
+                "deal_id": deal_id,
+                "product_id": product_id,
+                "quantity": Decimal(1),
+                "unit_price": amount,
+                "discount_percent": Decimal(0),
+                "amount": amount,
+            }
+
+    with transaction.atomic():
+        n = insert_rows(DealLine, line_rows())
+    lines.clear()
+    log(f"line items: {n}")
 
     def stage_rows() -> Iterator[dict[str, Any]]:
-        for pk, stage_id, entered in deal_stages:
-            yield {"deal_id": pk, "stage_id": stage_id, "entered_at": entered}
+        # Each deal walked the open stages in order up to the last one it reached, then (if closed)
+        # entered won or lost on the day it closed; every stay but the last has left.
+        tz = datetime.UTC
+        for i in range(deals):
+            kind = outcome[i]
+            path = [s.pk for s in open_stages[: reached[i] + 1]]
+            start, end = opened_at[i], closed_at[i]
+            if kind:
+                path.append(won_stage.pk if kind == 1 else lost_stage.pk)
+            marks = [start]
+            if len(path) > 1:
+                marks += sorted(rng.uniform(start, end) for _ in range(len(path) - 2))
+                marks.append(end)
+            for n_, stage_id in enumerate(path):
+                entered = datetime.datetime.fromtimestamp(marks[n_], tz)
+                left = datetime.datetime.fromtimestamp(marks[n_ + 1], tz) if n_ + 1 < len(path) else None
+                yield {
+                    "deal_id": first_deal + i,
+                    "stage_id": stage_id,
+                    "entered_at": entered,
+                    "left_at": left,
+                    "duration_seconds": int((left - entered).total_seconds()) if left else None,
+                }
 
     with transaction.atomic():
         n = insert_rows(DealStageHistory, stage_rows())
@@ -319,7 +436,7 @@ def generate(
     with transaction.atomic():
         n = insert_rows(Activity, activity_rows())
     log(f"follow-ups: {n}")
-    reset_sequences(Account, Contact, Deal, DealStageHistory, Activity, DuplicateKey)
+    reset_sequences(Account, Contact, Deal, DealLine, DealStageHistory, Activity, DuplicateKey)
     if _is_postgres():
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

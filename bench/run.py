@@ -25,9 +25,15 @@ from tandem.deals import selectors
 from tandem.deals.filters import DealFilter
 from tandem.deals.models import Deal, Pipeline, Stage
 from tandem.deals.views import deal_list_result
+from tandem.kpis import engine, periods
+from tandem.kpis.models import KpiDefinition
 from tandem.org.models import Team, User
 
 TARGETS = {
+    "manager dashboard (subtree, this quarter)": 300.0,
+    "company funnel (this fiscal year, stage history)": 300.0,
+    "win rate by person (company, this fiscal year)": 300.0,
+    "analytics API by owner (company)": 500.0,
     "deal list (manager, subtree, stage, by close date, 50)": 50.0,
     "board first page (all open stages)": 150.0,
     "account page with timeline": 100.0,
@@ -179,6 +185,73 @@ def duplicate_check(
     return orm, floor
 
 
+def manager_dashboard(manager: User) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """A manager's dashboard figures for their team subtree and the current fiscal quarter, as
+    the engine computes them: won amount, win rate, new pipeline, follow-ups, open pipeline by
+    stage (issue 11 §8). A fresh actor each time, as each request builds one."""
+    region = Team.objects.filter(leader=manager).order_by("depth", "id").first()
+    assert region is not None
+    quarter = periods.period_containing(timezone.localdate(), periods.QUARTER)
+    kpis = {
+        code: KpiDefinition.objects.select_related("numerator", "denominator").get(code=code)
+        for code in ("won_amount", "win_rate", "new_pipeline", "follow_ups")
+    }
+    scope = engine.Scope(team_id=region.pk)
+
+    def orm() -> Any:
+        actor = access.Actor.for_user(manager)
+        figures = {
+            code: engine.figure(actor=actor, kpi=kpi, start=quarter.start, end=quarter.end, scope=scope)
+            for code, kpi in kpis.items()
+        }
+        return figures, engine.open_pipeline(actor=actor, scope=scope)
+
+    return orm, _replayed(orm)
+
+
+def company_funnel(admin: User) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """The funnel of the deals opened this fiscal year, company-wide: how many entered each stage."""
+    year = periods.period_containing(timezone.localdate(), periods.YEAR)
+
+    def orm() -> Any:
+        return engine.funnel(actor=access.Actor.for_user(admin), start=year.start, end=year.end)
+
+    return orm, _replayed(orm)
+
+
+def win_rate_by_person(admin: User) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    year = periods.period_containing(timezone.localdate(), periods.YEAR)
+    win_rate = KpiDefinition.objects.select_related("numerator", "denominator").get(code="win_rate")
+
+    def orm() -> Any:
+        actor = access.Actor.for_user(admin)
+        return engine.figures(actor=actor, kpi=win_rate, start=year.start, end=year.end, group_by="owner")
+
+    return orm, _replayed(orm)
+
+
+def analytics_by_owner(admin: User) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """GET /api/v1/analytics/deals/?group_by=owner as the administrator: the whole request
+    through DRF (authentication, the engine, serialisation), beside the engine's SQL sent raw."""
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from tandem.kpis.api import DealAnalyticsView
+
+    view = DealAnalyticsView.as_view()
+
+    def orm() -> Any:
+        request = APIRequestFactory().get("/api/v1/analytics/deals/", {"group_by": "owner"})
+        force_authenticate(request, user=admin)
+        response = view(request)
+        assert response.status_code == 200, response.data
+        return response.data
+
+    def engine_only() -> Any:
+        return engine.deal_breakdown(actor=access.Actor.for_user(admin), group_by="owner")
+
+    return orm, _replayed(engine_only)
+
+
 def import_case(out: Callable[[str], None], rows: int = 50_000) -> dict[str, Any]:
     """Accounts through the import engine (commit, duplicate checking on) beside COPY of the same rows."""
     from bench import import_bench
@@ -199,7 +272,10 @@ def import_case(out: Callable[[str], None], rows: int = 50_000) -> dict[str, Any
     return row
 
 
-def run(runs: int = 30, out: Callable[[str], None] = print) -> list[dict[str, Any]]:
+def run(
+    runs: int = 30, out: Callable[[str], None] = print, only: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every case, or those whose name contains one of ``only``."""
     rng = random.Random(1)
     manager = _region_manager()
     actor = access.Actor.for_user(manager)
@@ -216,13 +292,18 @@ def run(runs: int = 30, out: Callable[[str], None] = print) -> list[dict[str, An
         .values_list("pk", "name", "phone")[rng.randrange(1000)]
     )
     results = []
+    admin = _everyone()
     cases: list[tuple[str, tuple[Callable[[], Any], Callable[[], Any]]]] = [
+        ("manager dashboard (subtree, this quarter)", manager_dashboard(manager)),
+        ("company funnel (this fiscal year, stage history)", company_funnel(admin)),
+        ("win rate by person (company, this fiscal year)", win_rate_by_person(admin)),
+        ("analytics API by owner (company)", analytics_by_owner(admin)),
         (
             "deal list (manager, subtree, stage, by close date, 50)",
             deal_list(manager, {"stage": open_stages[1].pk, "sort": "expected_close_date"}),
         ),
         ("deal list as it opens (manager, newest first)", deal_list(manager, {})),
-        ("deal list as it opens (scope all, newest first)", deal_list(_everyone(), {})),
+        ("deal list as it opens (scope all, newest first)", deal_list(admin, {})),
         ("board first page (all open stages)", board(actor, default, open_stages)),
         ("board, closing in 90 days (totals from deals)", board(actor, default, open_stages, quarter)),
         (
@@ -240,6 +321,8 @@ def run(runs: int = 30, out: Callable[[str], None] = print) -> list[dict[str, An
     )
     out(f"{'case':58} {'p50 ms':>8} {'p95 ms':>8} {'floor p95':>10} {'ratio':>6} {'target':>7}")
     for name, (orm, floor) in cases:
+        if only and not any(part in name for part in only):
+            continue
         t = _timed(orm, runs)
         f = _timed(floor, runs)
         row: dict[str, Any] = {
@@ -255,5 +338,6 @@ def run(runs: int = 30, out: Callable[[str], None] = print) -> list[dict[str, An
             f"{name:58} {row['p50']:8.1f} {row['p95']:8.1f} {row['floor_p95']:10.1f} {row['ratio']:6.1f} "
             f"{'≤' + str(int(row['target'])) if row['target'] else '':>7}"
         )
-    results.append(import_case(out))
+    if not only or any(part in "import accounts (rows/s)" for part in only):
+        results.append(import_case(out))
     return results

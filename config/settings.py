@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "tandem.imports",
     "tandem.search",
     "tandem.assignment",
+    "tandem.kpis",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +240,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "follow-up-reminders": {"task": "tandem.activities.tasks.remind_follow_ups", "schedule": 3600.0},
     # Board totals: fold the deltas the deal triggers append (exact either way; keeps reads small).
     "deal-totals-compact": {"task": "tandem.deals.tasks.compact_stage_totals", "schedule": 300.0},
+    "kpi-totals-compact": {"task": "tandem.kpis.tasks.compact_month_totals", "schedule": 300.0},
     # Background exports: delete those older than TANDEM_EXPORT_KEEP_DAYS, fail those stuck.
     "exports-expire": {"task": "tandem.imports.tasks.delete_expired_exports", "schedule": 3600.0},
     # Imports whose process stopped mid-way: marked interrupted, to be retried (imports/runs.py).
@@ -417,6 +419,10 @@ SPECTACULAR_SETTINGS = {
         "ImportRowStatusEnum": "tandem.imports.models.RowStatus",
         "ImportResourceEnum": "tandem.imports.models.ImportResource",
         "AssignmentResourceEnum": "tandem.assignment.models.Resource",
+        "SourceEnum": "tandem.customers.models.Source",  # where a customer or deal came from
+        "KpiSourceEnum": "tandem.kpis.models.Source",  # what a KPI counts
+        "KpiMeasureEnum": "tandem.kpis.models.Measure",
+        "KpiUnitEnum": "tandem.kpis.models.Unit",
     },
 }
 

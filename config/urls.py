@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("tandem.leads.api_urls")),
     path("", include("tandem.activities.api_urls")),
     path("", include("tandem.assignment.api_urls")),
+    path("", include("tandem.kpis.api_urls")),
 ]
 
 urlpatterns = [
@@ -33,6 +34,7 @@ urlpatterns = [
     path("search/", include("tandem.search.urls")),
     path("deals/", include("tandem.deals.urls")),
     path("assignment/", include("tandem.assignment.urls")),
+    path("kpis/", include("tandem.kpis.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     # The schema describes every operation: for signed-in people and token holders (401 otherwise).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),

@@ -194,6 +194,9 @@ class Deal(SoftDeleteModel, TimeStampedModel):
             # Every list opens newest first (created_at, id descending): walked, not sorted (decision 0011).
             models.Index(fields=["-created_at", "-id"], name="deal_created", condition=ALIVE),
             models.Index(fields=["status", "closed_on"], name="deal_status_closed", condition=ALIVE),
+            # Figures counted by the day work started (new pipeline): the edges of a range that
+            # the monthly summary does not cover whole (kpis, decision 0018).
+            models.Index(fields=["opened_on"], name="deal_opened", condition=ALIVE),
             models.Index(fields=["external_id"], name="deal_external_id"),
         ]
 

@@ -10,8 +10,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--runs", type=int, default=30)
+        parser.add_argument(
+            "--only", action="append", default=[], help="run the cases whose name contains this (repeatable)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from bench.run import run
 
-        run(runs=options["runs"], out=lambda m: self.stdout.write(m))
+        run(runs=options["runs"], out=lambda m: self.stdout.write(m), only=options["only"])
