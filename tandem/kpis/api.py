@@ -12,7 +12,6 @@ Every figure comes from ``kpis.engine`` (so from ``access.visible``); views only
 from __future__ import annotations
 
 import datetime
-import re
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
@@ -25,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tandem.core import access
-from tandem.core.api import LanguageMixin, TandemAPIView
+from tandem.core.api import IF_MATCH, PRECONDITION, LanguageMixin, TandemAPIView, version_read
 from tandem.org.models import Team, User
 
 from . import engine, periods, services
@@ -53,7 +52,6 @@ ERRORS = {
     404: OpenApiResponse(description="No such record."),
     409: OpenApiResponse(description="Stale version: the record changed; body has current values."),
 }
-_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
 
 
 class ReadForDealViewersWriteForAdmins(BasePermission):
@@ -67,17 +65,17 @@ class ReadForDealViewersWriteForAdmins(BasePermission):
         return request.method in READ_METHODS or actor.is_admin
 
 
-def _version(request: Request, data: dict[str, Any]) -> int | None:
-    """The version the caller read: ``version`` in the body, else an ``If-Match`` header."""
-    if data.get("version") is not None:
-        return int(data["version"])
+def _version(request: Request, data: dict[str, Any]) -> int:
+    """The version the caller read (``version`` in the body or ``If-Match``); without one, 428,
+    as every versioned write of the API (core.api.version_read)."""
+    sent = data.get("version")
+    return version_read(request, int(sent) if sent is not None else None)
+
+
+def _version_if_sent(request: Request) -> int | None:
+    """A delete may say which version it removes (``If-Match``); it need not."""
     header = request.headers.get("If-Match")
-    if not header:
-        return None
-    match = _IF_MATCH.match(header)
-    if match is None:
-        raise exceptions.ValidationError({"version": [_('If-Match must hold the version read, e.g. "3".')]})
-    return int(match.group(1))
+    return None if header is None else version_read(request, None)
 
 
 def _parse(serializer_class: type[serializers.Serializer[Any]], data: Any, **kwargs: Any) -> dict[str, Any]:
@@ -130,7 +128,10 @@ class KpiViewSet(LanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         return self._output(kpi, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Change a KPI", request=KpiInputSerializer, responses={200: KpiSerializer, **ERRORS}
+        summary="Change a KPI",
+        request=KpiInputSerializer,
+        parameters=[IF_MATCH],
+        responses={200: KpiSerializer, **ERRORS, **PRECONDITION},
     )
     def update(self, request: Request, pk: int | None = None, partial: bool = False) -> Response:
         kpi = self.get_object()
@@ -143,7 +144,8 @@ class KpiViewSet(LanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     @extend_schema(
         summary="Change some of a KPI's fields",
         request=KpiInputSerializer,
-        responses={200: KpiSerializer, **ERRORS},
+        parameters=[IF_MATCH],
+        responses={200: KpiSerializer, **ERRORS, **PRECONDITION},
     )
     def partial_update(self, request: Request, pk: int | None = None) -> Response:
         return self.update(request, pk, partial=True)
@@ -261,7 +263,8 @@ class ExchangeRateViewSet(
     @extend_schema(
         summary="Change a month's rate",
         request=ExchangeRateInputSerializer,
-        responses={200: ExchangeRateSerializer, **ERRORS},
+        parameters=[IF_MATCH],
+        responses={200: ExchangeRateSerializer, **ERRORS, **PRECONDITION},
     )
     def update(self, request: Request, pk: int | None = None, partial: bool = False) -> Response:
         current = self.get_object()
@@ -287,7 +290,8 @@ class ExchangeRateViewSet(
     @extend_schema(
         summary="Change a month's rate",
         request=ExchangeRateInputSerializer,
-        responses={200: ExchangeRateSerializer, **ERRORS},
+        parameters=[IF_MATCH],
+        responses={200: ExchangeRateSerializer, **ERRORS, **PRECONDITION},
     )
     def partial_update(self, request: Request, pk: int | None = None) -> Response:
         return self.update(request, pk, partial=True)
@@ -295,7 +299,7 @@ class ExchangeRateViewSet(
     @extend_schema(summary="Remove a month's rate", responses={204: None, **ERRORS})
     def destroy(self, request: Request, pk: int | None = None) -> Response:
         services.exchange_rate_delete(
-            actor=access.get_actor(request), rate=self.get_object(), version=_version(request, {})
+            actor=access.get_actor(request), rate=self.get_object(), version=_version_if_sent(request)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -315,7 +319,14 @@ class CompanySettingsView(TandemAPIView):
     @extend_schema(
         summary="Change the company settings",
         request=CompanySettingsInputSerializer,
-        responses={200: CompanySettingsSerializer, 400: ERRORS[400], 403: ERRORS[403], 409: ERRORS[409]},
+        parameters=[IF_MATCH],
+        responses={
+            200: CompanySettingsSerializer,
+            400: ERRORS[400],
+            403: ERRORS[403],
+            409: ERRORS[409],
+            **PRECONDITION,
+        },
     )
     def put(self, request: Request) -> Response:
         return self._change(request, partial=False)
@@ -323,7 +334,14 @@ class CompanySettingsView(TandemAPIView):
     @extend_schema(
         summary="Change some of the company settings",
         request=CompanySettingsInputSerializer,
-        responses={200: CompanySettingsSerializer, 400: ERRORS[400], 403: ERRORS[403], 409: ERRORS[409]},
+        parameters=[IF_MATCH],
+        responses={
+            200: CompanySettingsSerializer,
+            400: ERRORS[400],
+            403: ERRORS[403],
+            409: ERRORS[409],
+            **PRECONDITION,
+        },
     )
     def patch(self, request: Request) -> Response:
         return self._change(request, partial=True)

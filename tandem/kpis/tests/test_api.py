@@ -104,7 +104,9 @@ def test_a_bad_kpi_answers_400_per_field_and_a_builtin_keeps_its_definition(worl
     )
     assert response.status_code == 400 and set(response.json()) == {"source", "filters"}
     builtin = kpi("won_amount")
-    response = admin.patch(f"{KPIS}{builtin.pk}/", {"date_field": "opened_on"}, format="json")
+    response = admin.patch(
+        f"{KPIS}{builtin.pk}/", {"date_field": "opened_on", "version": builtin.version}, format="json"
+    )
     assert response.status_code == 400 and "date_field" in response.json()
     assert admin.delete(f"{KPIS}{builtin.pk}/").status_code == 400
     assert kpi("won_amount").date_field == "closed_on"
@@ -250,13 +252,18 @@ def test_the_company_settings_read_and_change_with_a_version(world: World) -> No
         changed.json()["version"],
     ) == ("USD", 4, 2)
     assert admin.put(SETTINGS, {"currency": "USD", "version": 1}, format="json").status_code == 409
-    assert admin.patch(SETTINGS, {"fiscal_year_start_month": 0}, format="json").status_code == 400
     assert (
-        admin.patch(SETTINGS, {"pace_at_risk": "0.5", "pace_off_track": "0.6"}, format="json").status_code
+        admin.patch(SETTINGS, {"fiscal_year_start_month": 0, "version": 2}, format="json").status_code == 400
+    )
+    assert (
+        admin.patch(
+            SETTINGS, {"pace_at_risk": "0.5", "pace_off_track": "0.6", "version": 2}, format="json"
+        ).status_code
         == 400
     )
     assert admin.patch(SETTINGS, {"version": "x"}, format="json").status_code == 400
     assert admin.patch(SETTINGS, {}, format="json", HTTP_IF_MATCH="garbage").status_code == 400
+    assert admin.patch(SETTINGS, {"fiscal_year_start_month": 5}, format="json").status_code == 428
 
 
 # --- Deal analytics --------------------------------------------------------------------------------
