@@ -323,6 +323,7 @@ def deal_update(
     if version is not None and version != deal.version:
         raise VersionConflict(current=deal_snapshot(deal), version=deal.version)
     before = history.snapshot(deal)
+    had_reason = bool((deal.lost_reason or "").strip())
     values = _clean_values(data, creating=False)
     if "account" in values and values["account"] is not None and values["account"].pk != deal.account_id:
         access.require_linkable(actor, "account", values["account"], field="account")
@@ -351,7 +352,9 @@ def deal_update(
         _guard_stage(deal, stage)
         _close_stage_history(deal, now)
         _apply_stage(deal, stage, now)
-    elif deal.stage.kind == StageKind.LOST and not (deal.lost_reason or "").strip():
+    elif deal.stage.kind == StageKind.LOST and had_reason and not (deal.lost_reason or "").strip():
+        # Taking the reason off a lost deal is refused; a lost deal that never had one (history
+        # brought in by an import) can still be edited otherwise, and no reason is made up for it.
         raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
     deal.version = F("version") + 1
     deal.save()

@@ -168,6 +168,30 @@ def test_it_refuses_lost_without_a_reason(world: World) -> None:
     assert deal.status == DealStatus.OPEN
 
 
+def test_a_lost_deal_brought_in_without_a_reason_can_be_edited_and_keeps_no_made_up_reason(
+    world: World,
+) -> None:
+    """Imported history has lost deals with no reason; editing another field of one must not
+    demand a reason (an import used to write "imported" to get past this), and none is invented."""
+    deal = DealFactory(owner=world.owner, stage=stage_named("Lost"), status=DealStatus.LOST, lost_reason="")
+    edited = services.deal_update(
+        actor=world.actor(world.owner),
+        deal=deal,
+        data={"next_step": "Ask again in spring", "lost_reason": ""},  # a form posts every field
+        version=1,
+    )
+    assert (edited.next_step, edited.lost_reason, edited.version) == ("Ask again in spring", "", 2)
+
+
+def test_taking_the_reason_off_a_lost_deal_is_refused_and_changes_nothing(world: World) -> None:
+    deal = DealFactory(owner=world.owner, stage=stage_named("Lost"), status=DealStatus.LOST)
+    with pytest.raises(ValidationError) as exc:
+        services.deal_update(actor=world.actor(world.owner), deal=deal, data={"lost_reason": " "}, version=1)
+    assert "lost_reason" in exc.value.message_dict
+    deal.refresh_from_db()
+    assert (deal.lost_reason, deal.version) == ("Price", 1)
+
+
 def test_it_closes_a_lost_deal_with_its_reason(world: World) -> None:
     deal = DealFactory(owner=world.owner)
     lost = services.deal_move(
