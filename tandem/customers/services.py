@@ -69,7 +69,12 @@ def primary_team_id(user: User | None) -> int | None:
     return Membership.objects.filter(user=user, is_primary=True).values_list("team_id", flat=True).first()
 
 
-def _clean_phones(values: dict[str, Any], fields: tuple[str, ...]) -> dict[str, list[str]]:
+def _clean_phones(
+    values: dict[str, Any], fields: tuple[str, ...], *, region: str = ""
+) -> dict[str, list[str]]:
+    """Phones in E.164, read in ``region`` — the record's own country (an account's, a lead's, a
+    contact's account's) — and in the default region only when the record has none: a London
+    number written ``020 7946 0000`` is +44, not +86."""
     errors: dict[str, list[str]] = {}
     for field in fields:
         raw = (values.get(field) or "").strip() if isinstance(values.get(field), str) else values.get(field)
@@ -78,7 +83,7 @@ def _clean_phones(values: dict[str, Any], fields: tuple[str, ...]) -> dict[str, 
         if not raw:
             values[field] = ""
             continue
-        normalized = normalize_phone(raw)
+        normalized = normalize_phone(raw, region)
         if normalized is None:
             errors[field] = [_("Enter a valid phone number, e.g. +86 138 0013 8000 or (021) 6234-5678.")]
         else:
@@ -191,8 +196,9 @@ def account_create(
     """Create an account. Given to someone else, they are told (``notify_owner``)."""
     access.require(actor, "create", "account")
     values = {k: data[k] for k in ACCOUNT_FIELDS if k in data}
-    errors = _clean_phones(values, ("phone",))
+    errors: dict[str, list[str]] = {}
     _clean_country(values, errors)
+    errors.update(_clean_phones(values, ("phone",), region=values.get("country", "")))
     values.setdefault("name", "")
     _require_name(values, errors)
     if errors:
@@ -237,8 +243,9 @@ def account_update(
     _check_version(account, version, account_snapshot)
     before = history.snapshot(account)
     values = {k: data[k] for k in ACCOUNT_FIELDS if k in data}
-    errors = _clean_phones(values, ("phone",))
+    errors: dict[str, list[str]] = {}
     _clean_country(values, errors)
+    errors.update(_clean_phones(values, ("phone",), region=values.get("country", account.country)))
     _require_name(values, errors)
     if "parent" in values and values["parent"] is not None and values["parent"].pk == account.pk:
         errors["parent"] = [_("An account cannot be its own parent.")]
@@ -306,11 +313,16 @@ def account_delete(*, actor: Actor, account: Account) -> None:
 # --- Contacts -------------------------------------------------------------------------------
 
 
-def _contact_values(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+def _contact_values(
+    data: Mapping[str, Any], *, creating: bool, account: Account | None = None
+) -> dict[str, Any]:
+    """A contact's values; its phones are read in its account's country (the one given, else
+    ``account``: the contact's current one)."""
     values = {k: data[k] for k in CONTACT_FIELDS if k in data}
     if creating:
         values.setdefault("name", "")
-    errors = _clean_phones(values, ("mobile", "phone"))
+    linked = values.get("account", account)
+    errors = _clean_phones(values, ("mobile", "phone"), region=getattr(linked, "country", "") or "")
     _require_name(values, errors)
     if errors:
         raise ValidationError(errors)
@@ -357,7 +369,7 @@ def contact_update(
     access.require(actor, "edit", "contact", contact)
     _check_version(contact, version, account_snapshot)
     before = history.snapshot(contact)
-    values = _contact_values(data, creating=False)
+    values = _contact_values(data, creating=False, account=contact.account)
     if "account" in values and values["account"] is not None and values["account"].pk != contact.account_id:
         access.require_linkable(actor, "account", values["account"], field="account")
     merged = {**{f: getattr(contact, f) for f in ("mobile", "phone", "email", "email_alt")}, **values}

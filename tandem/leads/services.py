@@ -65,10 +65,13 @@ LEAD_FIELDS = (
 )
 
 
-def _values(data: Mapping[str, Any], *, creating: bool, current_reason: str = "") -> dict[str, Any]:
+def _values(
+    data: Mapping[str, Any], *, creating: bool, current_reason: str = "", current_country: str = ""
+) -> dict[str, Any]:
     values = {k: data[k] for k in LEAD_FIELDS if k in data}
-    errors = _clean_phones(values, ("mobile", "phone"))
+    errors: dict[str, list[str]] = {}
     _clean_country(values, errors)
+    errors.update(_clean_phones(values, ("mobile", "phone"), region=values.get("country", current_country)))
     if creating or "name" in values:
         values["name"] = (values.get("name") or "").strip()
         if not values["name"]:
@@ -133,7 +136,9 @@ def lead_update(
     if lead.status == LeadStatus.CONVERTED:
         raise ValidationError(_("This lead has been converted; edit the account, contact or deal instead."))
     before = history.snapshot(lead)
-    values = _values(data, creating=False, current_reason=lead.unqualified_reason)
+    values = _values(
+        data, creating=False, current_reason=lead.unqualified_reason, current_country=lead.country
+    )
     merged = {**{f: getattr(lead, f) for f in ("company", "phone", "mobile", "email", "website")}, **values}
     check_duplicates(
         actor=actor, record_type="lead", values=merged, exclude_id=lead.pk, confirm=confirm_duplicates
