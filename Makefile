@@ -1,30 +1,37 @@
 # Tandem: `make run` to try it, `make test` before you push. See README.md.
 PY ?= python3
+# Where `make run` serves: `PORT=8080 make run`, `ADDR=0.0.0.0 make run` (your network can reach it).
+ADDR ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 TANDEM := $(BIN)/tandem
 APPS := $(patsubst %/apps.py,%,$(wildcard tandem/*/apps.py))
 
-.PHONY: run serve install install-dev test lint typecheck migrations-check pytest messages compile-messages bench clean help
+.PHONY: run serve demo-over install install-dev test lint typecheck migrations-check pytest messages compile-messages bench clean help
 
 help:
-	@echo "make run     install, migrate, seed the demo company, serve http://127.0.0.1:8000"
+	@echo "make run     install, migrate, seed the demo company, serve http://$(ADDR):$(PORT) (PORT=, ADDR= to change)"
+	@echo "make demo-over  delete the embedded database and start again with a fresh demo company"
 	@echo "make test    lint, type check, migrations check and the whole suite"
 	@echo "make messages  extract new strings into each app's zh_Hans catalogue (needs gettext)"
 	@echo "make bench   benchmarks (see bench/README.md)"
 
 $(VENV)/.python-ok:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Tandem needs Python 3.11 or newer; set PY=python3.x")'
+	@echo "Creating the virtualenv in $(VENV)/ ..."
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	@touch $@
 
 $(VENV)/.installed: $(VENV)/.python-ok pyproject.toml requirements.lock
-	$(BIN)/pip install -q -c requirements.lock -e .
+	@echo "Installing Tandem and its pinned dependencies (about two minutes the first time) ..."
+	$(BIN)/pip install --progress-bar on -c requirements.lock -e .
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
+	@echo "Installing the development tools (ruff, mypy, pytest, Playwright) ..."
+	$(BIN)/pip install --progress-bar on -c requirements.lock -e '.[dev]'
 	@touch $@
 
 install: $(VENV)/.installed
@@ -34,10 +41,19 @@ compile-messages: install
 	$(TANDEM) i18n-compile
 
 run: install compile-messages
+	@echo "Preparing the database and the static files ..."
 	$(TANDEM) migrate --noinput -v0
 	$(TANDEM) collectstatic --noinput -v0
 	$(TANDEM) seed-demo --if-empty
-	$(TANDEM) serve --addr 127.0.0.1 --port 8000
+	$(TANDEM) serve --addr $(ADDR) --port $(PORT)
+
+# Start over: the embedded database goes (uploads and exports too), the demo company comes back.
+# Only the embedded SQLite database; with DATABASE_URL set it refuses, so nothing real is dropped.
+demo-over:
+	@if [ -n "$$DATABASE_URL" ]; then echo "DATABASE_URL is set: demo-over only resets the embedded SQLite database in var/."; exit 1; fi
+	rm -f "$${TANDEM_VAR_DIR:-var}"/tandem.sqlite3 "$${TANDEM_VAR_DIR:-var}"/tandem.sqlite3-wal "$${TANDEM_VAR_DIR:-var}"/tandem.sqlite3-shm
+	rm -rf "$${TANDEM_VAR_DIR:-var}"/media
+	$(MAKE) run
 
 lint: install-dev
 	$(BIN)/ruff check .
