@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tandem.core.dates import BUSINESS_DATE
 from tandem.core.ids import parse_id
 from tandem.org.forms import TablerForm
 
@@ -41,6 +42,7 @@ class FollowUpFieldsForm(TablerForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     next_follow_up_on = forms.DateField(
+        validators=BUSINESS_DATE,
         label=_("Next follow-up"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -55,6 +57,7 @@ class QuickFollowUpForm(FollowUpFieldsForm):
     )
 
     occurred_at = forms.DateTimeField(
+        validators=BUSINESS_DATE,
         label=_("When"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from rest_framework import serializers
 
+from tandem.core.dates import BUSINESS_DATE
 from tandem.core.openapi import NOT_BLANK
 from tandem.customers.serializers import account_ref, contact_ref
 from tandem.deals.models import Deal
@@ -92,16 +93,20 @@ class ActivityInputSerializer(serializers.Serializer[Activity]):
     kind = serializers.ChoiceField(choices=ActivityKind.choices, required=False, default=ActivityKind.CALL)
     subject = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     content = serializers.CharField(required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    occurred_at = serializers.DateTimeField(
+        validators=BUSINESS_DATE, required=False, allow_null=True, default=None
+    )
     account = account_ref(required=False, allow_null=True, default=None)
     contact = contact_ref(required=False, allow_null=True, default=None)
     lead = _ref("lead", Lead)
     deal = _ref("deal", Deal)
-    next_follow_up_on = serializers.DateField(required=False, allow_null=True, default=None)
+    next_follow_up_on = serializers.DateField(
+        validators=BUSINESS_DATE, required=False, allow_null=True, default=None
+    )
 
 
 class ActivityUpdateSerializer(serializers.Serializer[Activity]):
     kind = serializers.ChoiceField(choices=ActivityKind.choices, required=False)
     subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
     content = serializers.CharField(required=False, allow_blank=True)
-    next_follow_up_on = serializers.DateField(required=False, allow_null=True)
+    next_follow_up_on = serializers.DateField(validators=BUSINESS_DATE, required=False, allow_null=True)

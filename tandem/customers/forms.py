@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.core import access
 from tandem.core.access import Actor
+from tandem.core.dates import BUSINESS_DATE, PAST_DATE
 from tandem.core.ids import parse_id
 from tandem.core.models import Tag
 from tandem.org.forms import (
@@ -123,7 +124,9 @@ class AccountForm(VersionedForm):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
-    next_follow_up_on = forms.DateField(label=_("Next follow-up"), required=False, widget=DateInput)
+    next_follow_up_on = forms.DateField(
+        validators=BUSINESS_DATE, label=_("Next follow-up"), required=False, widget=DateInput
+    )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -168,8 +171,10 @@ class ContactForm(VersionedForm):
     email = forms.EmailField(label=_("Email"), required=False)
     email_alt = forms.EmailField(label=_("Other email"), required=False)
     wechat = forms.CharField(label=_("WeChat id"), max_length=64, required=False)
-    birthday = forms.DateField(label=_("Birthday"), required=False, widget=DateInput)
-    next_follow_up_on = forms.DateField(label=_("Next follow-up"), required=False, widget=DateInput)
+    birthday = forms.DateField(validators=PAST_DATE, label=_("Birthday"), required=False, widget=DateInput)
+    next_follow_up_on = forms.DateField(
+        validators=BUSINESS_DATE, label=_("Next follow-up"), required=False, widget=DateInput
+    )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     external_id = forms.CharField(label=_("External id"), max_length=100, required=False)
 

@@ -21,6 +21,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from tandem.core import access, notify
+from tandem.core.dates import BUSINESS_DATE, PAST_DATE
 from tandem.core.models import HistoryEntry, Tag
 from tandem.core.phones import format_phone
 from tandem.org.models import Team, User
@@ -250,7 +251,7 @@ class AccountInputSerializer(serializers.Serializer[Account]):
     parent = account_ref(required=False, allow_null=True)  # type: ignore[assignment]
     description = serializers.CharField(required=False, allow_blank=True)
     external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    next_follow_up_on = serializers.DateField(required=False, allow_null=True)
+    next_follow_up_on = serializers.DateField(validators=BUSINESS_DATE, required=False, allow_null=True)
     pool = pool_ref(required=False, allow_null=True)
     tags = tag_list(required=False)
     confirm_duplicates = serializers.BooleanField(required=False, default=False)
@@ -373,10 +374,10 @@ class ContactInputSerializer(serializers.Serializer[Contact]):
     email = serializers.EmailField(required=False, allow_blank=True)
     email_alt = serializers.EmailField(required=False, allow_blank=True)
     wechat = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    birthday = serializers.DateField(required=False, allow_null=True)
+    birthday = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True)
     external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    next_follow_up_on = serializers.DateField(required=False, allow_null=True)
+    next_follow_up_on = serializers.DateField(validators=BUSINESS_DATE, required=False, allow_null=True)
     confirm_duplicates = serializers.BooleanField(required=False, default=False)
     version = serializers.IntegerField(required=False, min_value=1)
 

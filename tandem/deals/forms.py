@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from tandem.activities.models import ActivityKind
 from tandem.core import access, naming
 from tandem.core.access import Actor
+from tandem.core.dates import BUSINESS_DATE
 from tandem.customers.models import Account, Channel, Contact, Source
 from tandem.org.forms import LanguageNamesForm, PersonChoiceField, TablerForm
 from tandem.org.models import User
@@ -109,12 +110,15 @@ class DealForm(TablerForm):
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in settings.CURRENCIES])
     opened_on = forms.DateField(
+        validators=BUSINESS_DATE,
         label=_("Opened on"),
         required=False,
         widget=DateInput(),
         help_text=_("The day work on the deal started. Empty on a new deal: today."),
     )
-    expected_close_date = forms.DateField(label=_("Expected close date"), required=False, widget=DateInput())
+    expected_close_date = forms.DateField(
+        validators=BUSINESS_DATE, label=_("Expected close date"), required=False, widget=DateInput()
+    )
     probability = forms.IntegerField(
         label=_("Probability (%)"),
         min_value=0,
@@ -356,7 +360,9 @@ class FollowUpForm(TablerForm):
     content = forms.CharField(
         label=_("What happened"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    next_follow_up_on = forms.DateField(label=_("Next follow-up"), required=False, widget=DateInput())
+    next_follow_up_on = forms.DateField(
+        validators=BUSINESS_DATE, label=_("Next follow-up"), required=False, widget=DateInput()
+    )
 
 
 class IdsField(forms.TypedMultipleChoiceField):

@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tandem.core.api import NamesField
+from tandem.core.dates import BUSINESS_DATE
 from tandem.customers.models import Channel, Source
 from tandem.customers.serializers import TagSerializer, account_ref, contact_ref, user_ref
 from tandem.org.serializers import _actor
@@ -282,11 +283,12 @@ class DealInputSerializer(serializers.Serializer[Deal]):
     )
     currency = serializers.ChoiceField(choices=settings.CURRENCIES, required=False)
     opened_on = serializers.DateField(
+        validators=BUSINESS_DATE,
         required=False,
         allow_null=True,
         help_text=_("The day work on the deal started; a new deal without it: today."),
     )
-    expected_close_date = serializers.DateField(required=False, allow_null=True)
+    expected_close_date = serializers.DateField(validators=BUSINESS_DATE, required=False, allow_null=True)
     probability = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
     lost_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
     competitor = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -299,7 +301,7 @@ class DealInputSerializer(serializers.Serializer[Deal]):
     next_step = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    next_follow_up_on = serializers.DateField(required=False, allow_null=True)
+    next_follow_up_on = serializers.DateField(validators=BUSINESS_DATE, required=False, allow_null=True)
     contacts = DealContactInputSerializer(many=True, required=False)
     lines = DealLineInputSerializer(many=True, required=False)
     version = serializers.IntegerField(required=False, min_value=1)

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from tandem.core import access
 from tandem.core.access import Actor
+from tandem.core.dates import BUSINESS_DATE
 from tandem.customers.models import Account, Channel, Source
 from tandem.deals.models import Stage, StageKind
 from tandem.deals.services import default_pipeline
@@ -86,6 +87,7 @@ class LeadForm(TablerForm):
     status = forms.ChoiceField(label=_("Status"), choices=EDITABLE_STATUSES, initial=LeadStatus.NEW)
     unqualified_reason = forms.CharField(label=_("Reason unqualified"), max_length=200, required=False)
     next_follow_up_on = forms.DateField(
+        validators=BUSINESS_DATE,
         label=_("Next follow-up"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -141,6 +143,7 @@ class ConvertForm(TablerForm):
     )
     deal_stage = StageChoiceField(label=_("Stage"), queryset=Stage.objects.none(), required=False)
     deal_expected_close_date = forms.DateField(
+        validators=BUSINESS_DATE,
         label=_("Expected close date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
