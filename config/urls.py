@@ -52,5 +52,6 @@ urlpatterns = [
     ),
 ]
 
+handler403 = core_views.permission_denied
 handler404 = core_views.page_not_found
 handler500 = core_views.server_error

@@ -236,6 +236,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
             "levels": list(AccountLevel.objects.all()),
             "lifecycles": Lifecycle.choices,
             "can_create": actor.has("account", "create"),
+            "can_import": actor.has("account", "import"),
             "can_assign": actor.has("account", "assign"),
             "can_tag": actor.has("account", "edit"),
             "can_delete": actor.has("account", "delete"),
@@ -653,6 +654,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             "list_url": reverse("customers:contact-list"),
             "export_url": reverse("api:contacts-list") if actor.has("contact", "export") else "",
             "can_create": actor.has("contact", "create"),
+            "can_import": actor.has("contact", "import"),
             "filtered": bool(result.query),
         }
     )

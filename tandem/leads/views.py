@@ -124,6 +124,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "list_url": reverse("leads:lead-list"),
         "export_url": reverse("api:leads-list") if actor.has("lead", "export") else "",
         "can_create": actor.has("lead", "create"),
+        "can_import": actor.has("lead", "import"),
         "can_assign": can_assign,
         "can_delete": actor.has("lead", "delete"),
         "can_edit": actor.has("lead", "edit"),
