@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.core import access
 from tandem.core.access import Actor
+from tandem.core.countries import country_choices
 from tandem.core.dates import BUSINESS_DATE, PAST_DATE
 from tandem.core.ids import parse_id
 from tandem.core.models import Tag
@@ -109,9 +110,7 @@ class AccountForm(VersionedForm):
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     website = forms.CharField(label=_("Website"), max_length=200, required=False)
-    country = forms.CharField(
-        label=_("Country code"), max_length=2, required=False, help_text=_("Two letters, e.g. CN, US, DE.")
-    )
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, required=False)
     province = forms.CharField(label=_("Province / state"), max_length=50, required=False)
     city = forms.CharField(label=_("City"), max_length=50, required=False)
     district = forms.CharField(label=_("District"), max_length=50, required=False)

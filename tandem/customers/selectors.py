@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 
 from tandem.core import access
 from tandem.core.access import Actor
+from tandem.core.countries import country_name
 from tandem.core.ids import parse_id
 from tandem.core.models import HistoryAction, HistoryEntry
 
@@ -88,7 +89,7 @@ def address_lines(account: Account, language: str) -> list[str]:
         region = ", ".join(p for p in parts if p)
         return [p for p in (region, account.street, account.postal_code) if p]
     locality = " ".join(p for p in (account.city, account.province, account.postal_code) if p)
-    return [p for p in (account.street, account.district, locality, account.country.upper()) if p]
+    return [p for p in (account.street, account.district, locality, country_name(account.country)) if p]
 
 
 def website_url(value: str) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from tandem.core import access
 from tandem.core.access import Actor
+from tandem.core.countries import country_choices
 from tandem.core.dates import BUSINESS_DATE
 from tandem.customers.models import Account, Channel, Source
 from tandem.deals.models import Stage, StageKind
@@ -77,9 +78,7 @@ class LeadForm(TablerForm):
     wechat = forms.CharField(label=_("WeChat id"), max_length=64, required=False)
     website = forms.CharField(label=_("Website"), max_length=200, required=False)
     industry = forms.CharField(label=_("Industry"), max_length=100, required=False)
-    country = forms.CharField(
-        label=_("Country code"), max_length=2, required=False, help_text=_("Two letters, e.g. CN, US, DE.")
-    )
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, required=False)
     province = forms.CharField(label=_("Province / state"), max_length=50, required=False)
     city = forms.CharField(label=_("City"), max_length=50, required=False)
     source = forms.ChoiceField(label=_("Source"), choices=[("", "—"), *Source.choices], required=False)

@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from tandem.core import naming
+from tandem.core.countries import country_name
 from tandem.core.phones import format_phone
 
 register = template.Library()
@@ -43,6 +44,12 @@ def ago(value: Any) -> str:
     if (get_language() or "").startswith("zh"):
         text = text.replace("之前", "前").replace("以后", "后").replace("之后", "后")
     return text
+
+
+@register.filter
+def country(code: str | None) -> str:
+    """A country code as its name in the reader's language (CN → 中国 / China)."""
+    return country_name(code)
 
 
 @register.filter
@@ -94,6 +101,8 @@ def _show_value(field: Any, value: Any) -> str:
         if isinstance(field, models.DateField) and isinstance(value, str):
             with suppress(ValueError):
                 return date_format(datetime.date.fromisoformat(value), "DATE_FORMAT")
+        if getattr(field, "name", "") == "country" and isinstance(value, str):
+            return country_name(value)
         if isinstance(field, models.ForeignKey) and isinstance(value, str):
             return naming.in_history(field.related_model, value)  # a stage, in the reader's language
     return _show(value)
