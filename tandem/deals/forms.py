@@ -70,7 +70,10 @@ def stage_choices(pipelines: Iterable[Pipeline], *, include_closed: bool = True)
         stages = [
             (
                 s.pk,
-                f"{s.display_name} · {s.get_kind_display()}" if s.kind != StageKind.OPEN else s.display_name,
+                # A closed stage says it is won or lost, unless its name says so already ("赢单").
+                f"{s.display_name} · {s.get_kind_display()}"
+                if s.kind != StageKind.OPEN and s.display_name != s.get_kind_display()
+                else s.display_name,
             )
             for s in pipeline.stages.all()
             if include_closed or s.kind == StageKind.OPEN

@@ -99,6 +99,9 @@ def _style_filter_form(form: Any) -> None:
             widget.attrs["inputmode"] = "decimal"
     if "stage" in form.fields:
         form.fields["stage"].widget.choices = [("", _("All stages")), *stage_choices(active_pipelines())]
+    if "pipeline" in form.fields:
+        # Pipelines by name in the reader's language (their __str__ is the stored name, for history).
+        form.fields["pipeline"].label_from_instance = lambda pipeline: pipeline.display_name
     if "q" in form.fields:
         form.fields["q"].widget.attrs.update(
             {"type": "search", "placeholder": _("Deal name"), "autocomplete": "off"}
