@@ -30,7 +30,7 @@ from tandem.core.listing import Column, list_context
 from tandem.customers.models import Account
 from tandem.search.selectors import record_url
 
-from . import services
+from . import selectors, services
 from .api import LeadFilter
 from .forms import (
     LEAD_FORM_FIELDS,
@@ -366,9 +366,15 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
     if lead.status == LeadStatus.CONVERTED:
         messages.info(request, _("This lead has been converted already."))
         return redirect(lead.get_absolute_url())
-    initial = {"deal_name": lead.company or lead.name}
+    initial: dict[str, Any] = {"deal_name": lead.company or lead.name}
+    suggested = selectors.existing_accounts_for(actor=actor, lead=lead)
+    if suggested:
+        # The lead's company looks like an account already here: offer linking it first.
+        initial.update({"account_mode": ConvertForm.EXISTING, "account": suggested[0]["account"].pk})
     form = ConvertForm(webforms.posted(request), initial=initial, actor=actor)
-    context: dict[str, Any] = {"form": form, "lead": lead}
+    context: dict[str, Any] = {"form": form, "lead": lead, "suggested_accounts": suggested}
+    if suggested and not form.is_bound:
+        context["chosen_account"] = suggested[0]["account"]
     status = 200
     if request.method == "POST":
         status = 400

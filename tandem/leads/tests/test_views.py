@@ -322,3 +322,31 @@ def test_it_refuses_convert_to_an_outsider(world: World) -> None:
     assert client.get(f"/leads/{lead.pk}/convert/").status_code == 404
     assert client.post(f"/leads/{lead.pk}/convert/", {"account_mode": "new"}).status_code == 404
     assert snapshot(lead) == before
+
+
+def _account_via_services(owner: User, name: str, phone: str = "") -> Account:
+    from tandem.core.access import Actor
+    from tandem.customers import services as customer_services
+
+    return customer_services.account_create(
+        actor=Actor.for_user(owner), data={"name": name, "phone": phone}, owner=owner, confirm_duplicates=True
+    )
+
+
+def test_converting_a_lead_whose_company_exists_offers_that_account_first(world: World) -> None:
+    account = _account_via_services(world.owner, "天祥精密机械", "+86 21 6234 5678")
+    lead = LeadFactory(owner=world.owner, name="李雷", company="天祥精密机械", phone="+862162345678")
+    world.owner.language = "zh-hans"
+    world.owner.save(update_fields=["language"])
+    page = client_for(world.owner).get(f"/leads/{lead.pk}/convert/").content.decode()
+    assert "该公司看起来与您已有的客户相同" in page and "名称相同" in page
+    assert f'name="account" value="{account.pk}"' in page
+    assert 'value="existing" class="form-check-input" id="id_account_mode_1" required checked>' in page
+
+
+def test_an_account_i_cannot_see_or_change_is_not_offered(world: World) -> None:
+    _account_via_services(world.outsider, "Blue Sky Ltd")
+    lead = LeadFactory(owner=world.owner, name="Han Mei", company="Blue Sky Ltd")
+    page = client_for(world.owner).get(f"/leads/{lead.pk}/convert/").content.decode()
+    assert "looks like an account you already have" not in page
+    assert 'name="account" value=""' in page
