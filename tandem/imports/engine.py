@@ -1196,7 +1196,7 @@ class Importer(PeopleRows):
         """An owner who has left (inactive): they keep the deals they won or lost, which is their
         history; an open deal needs someone who can work on it. Giving a departed person's deals
         needs the ``assign`` grant over everyone (their teams no longer say whose they are)."""
-        pk, label = plan.extra["inactive_owner"]
+        _pk, label = plan.extra["inactive_owner"]
         stage: Stage | None = plan.extra.get("stage")
         if stage is None and plan.match is not None:
             stage = plan.match.stage
