@@ -638,6 +638,7 @@ class PeopleRows:
             if plan.failed or user_pk is None or manager is None:
                 continue
             kind, ref = manager
+            manager_pk: int | None
             if kind == "missing":
                 key = _key(str(ref))
                 if key not in created:

@@ -167,7 +167,7 @@ def test_a_maven_shaped_history_imports_through_the_cli_with_figures_as_computed
     summer = User.objects.get(display_name="Summer Sewald")
     assert User.objects.get(display_name="James Ascencio").manager == summer
     assert summer.manager is not None and summer.manager.display_name == "Cara Losch"
-    assert User.objects.get(username="anna.snelling").manager.display_name == "Dustin Brinkmann"  # type: ignore[union-attr]
+    assert User.objects.get(username="anna.snelling").manager.display_name == "Dustin Brinkmann"
     kary = User.objects.get(display_name="Kary Hendrixson")
     assert not kary.is_active and not kary.has_usable_password()
     assert Team.objects.get(name="Central").parent == Team.objects.get(name="Sales")
@@ -180,7 +180,7 @@ def test_a_maven_shaped_history_imports_through_the_cli_with_figures_as_computed
     lost = Deal.objects.filter(status=DealStatus.LOST)
     assert {d.lost_reason for d in lost} == {""} and {d.amount for d in lost} == {Decimal("0.00")}
     o1 = Deal.objects.get(external_id="O-01")
-    assert (o1.opened_on.isoformat(), o1.closed_on.isoformat(), o1.amount) == (  # type: ignore[union-attr]
+    assert (o1.opened_on.isoformat(), o1.closed_on.isoformat(), o1.amount) == (
         "2017-01-05",
         "2017-01-25",
         Decimal("4500.00"),

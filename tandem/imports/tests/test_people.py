@@ -275,7 +275,7 @@ def test_ambiguous_dates_need_a_date_order(world: World, tmp_path: Path) -> None
     assert job.failed_count == 1 and "does not exist" in problems(job)[2][0]  # 11/26 is no dmy date
     job = run(world, "deal", path, currency="USD", options={"date_order": "mdy"})
     deal = Deal.objects.get()
-    assert (deal.opened_on.isoformat(), deal.closed_on.isoformat()) == ("2017-03-04", "2017-11-26")  # type: ignore[union-attr]
+    assert (deal.opened_on.isoformat(), deal.closed_on.isoformat()) == ("2017-03-04", "2017-11-26")
 
 
 def test_a_saved_mapping_carries_its_aliases_and_options(world: World, tmp_path: Path) -> None:
@@ -298,7 +298,7 @@ def test_a_saved_mapping_carries_its_aliases_and_options(world: World, tmp_path:
     assert (job.currency, job.decimal_separator) == ("USD", ",")
     job = services.job_commit(actor=actor, job=job, background=False)
     deal = Deal.objects.get()
-    assert deal.stage.name == "Proposal" and deal.opened_on.isoformat() == "2017-04-03"  # type: ignore[union-attr]
+    assert deal.stage.name == "Proposal" and deal.opened_on.isoformat() == "2017-04-03"
     assert {f["rule"]: f["rows"] for f in job.fills}["alias"] == 1
 
 
