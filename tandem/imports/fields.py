@@ -105,6 +105,17 @@ OPTIONAL_RULES: dict[str, tuple[str, ...]] = {
 # How an all-digit date with slashes, dots or dashes is read (03/04/2017): the mapping's
 # ``date_order`` option. Without one, a date that reads two ways is refused.
 DATE_ORDERS = ("dmy", "mdy", "ymd")
+
+
+def date_order_choices() -> list[tuple[str, str]]:
+    return [
+        ("", _("None: refuse a date that reads two ways")),
+        ("dmy", _("Day/month/year: 31/12/2017")),
+        ("mdy", _("Month/day/year: 12/31/2017")),
+        ("ymd", _("Year/month/day: 2017/12/31")),
+    ]
+
+
 # The rules each kind of record may apply (the mapping step lists them).
 RESOURCE_RULES: dict[str, tuple[str, ...]] = {
     "deal": (

@@ -620,6 +620,24 @@ def job_progress(job: ImportJob) -> int:
     return job.progress
 
 
+def job_add_aliases(*, actor: Actor, job: ImportJob, aliases: list[tuple[str, str, str]]) -> ImportJob:
+    """Add aliases (field, value in the file, what it means) to the job's mapping, as the dry
+    run's unmatched values suggest; the job is then mapped again (its options kept), ready to check."""
+    _require_job(actor, job)
+    mapping = dict(job.mapping or {})
+    values = {k: dict(v) for k, v in (mapping.get("values") or {}).items()}
+    targets = field_map(job.resource)
+    for field, source, target in aliases:
+        if field not in targets:
+            raise ValidationError(
+                {"aliases": [_("“%(field)s” is not a field you can import into.") % {"field": field}]}
+            )
+        if source.strip() and target.strip():
+            values.setdefault(field, {})[source.strip()] = target.strip()
+    mapping["values"] = values
+    return job_set_mapping(actor=actor, job=job, mapping=mapping)
+
+
 # --- Saved mappings ---------------------------------------------------------------------------
 
 

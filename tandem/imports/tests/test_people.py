@@ -334,3 +334,91 @@ def test_the_cli_takes_aliases_and_refuses_a_malformed_one(world: World, tmp_pat
             "admin",
             stdout=out,
         )
+
+
+def test_the_wizard_offers_the_options_and_aliases_for_unmatched_values(world: World, client: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(world.admin)
+    upload_file = SimpleUploadedFile(
+        "people.csv", b"sales_agent,regional_office\nAnn Agent,Eastern\nBo Agent,Eastern\n"
+    )
+    client.post(reverse("imports:job-list"), {"resource": "user", "file": upload_file, "mode": "all"})
+    job = ImportJob.objects.get()
+    page = client.get(reverse("imports:job-mapping", args=[job.pk])).content.decode()
+    assert 'name="date_order"' in page and 'name="opt-username_from_name"' in page
+    assert 'name="default_role"' in page
+    response = client.post(
+        reverse("imports:job-mapping", args=[job.pk]),
+        {
+            "col-0": "display_name",
+            "col-1": "teams",
+            "mode": "all",
+            "opt-username_from_name": "on",
+            "default_role": "sales-rep",
+            "date_order": "dmy",
+            "action": "check",
+        },
+    )
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.mapping["options"]["username_from_name"] is True
+    assert job.mapping["options"]["date_order"] == "dmy"
+    report = client.get(reverse("imports:job-detail", args=[job.pk])).content.decode()
+    assert "Values nothing matched" in report and "Eastern" in report
+    response = client.post(
+        reverse("imports:job-aliases", args=[job.pk]),
+        {"alias-0-field": "teams", "alias-0-from": "Eastern", "alias-0-to": "East sales"},
+    )
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.mapping["values"] == {"teams": {"Eastern": "East sales"}}
+    assert job.failed_count == 0 and job.created_count == 2
+    assert {f["rule"]: f["rows"] for f in job.fills}["alias"] == 2
+    assert not User.objects.filter(display_name="Ann Agent").exists()  # checked, not imported
+
+
+def test_the_api_takes_the_mapping_options_and_refuses_people_to_a_manager(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    url = "/api/v1/imports/"
+    client = APIClient()
+    client.force_authenticate(world.manager)
+    rows = b"name,manager\nAnn Agent,Mo Manager\n"
+    response = client.post(
+        url,
+        {"resource": "user", "file": SimpleUploadedFile("p.csv", rows), "mode": "all"},
+        format="multipart",
+    )
+    assert response.status_code == 403 and not ImportJob.objects.exists()
+    client.force_authenticate(world.admin)
+    response = client.post(
+        url,
+        {"resource": "user", "file": SimpleUploadedFile("p.csv", rows), "mode": "all"},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.json()
+    job = response.json()
+    response = client.put(
+        f"{url}{job['id']}/mapping/",
+        {
+            "columns": {"name": "display_name", "manager": "manager"},
+            "options": {"username_from_name": True, "missing_manager": True, "date_order": "xyz"},
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and "date order" in str(response.json())
+    response = client.put(
+        f"{url}{job['id']}/mapping/",
+        {
+            "columns": {"name": "display_name", "manager": "manager"},
+            "options": {"username_from_name": True, "missing_manager": True},
+        },
+        format="json",
+    )
+    assert response.status_code == 200 and response.json()["mapping"]["options"]["missing_manager"] is True
+    response = client.post(f"{url}{job['id']}/commit/")
+    assert response.json()["counts"]["created"] == 1
+    assert User.objects.get(username="ann.agent").manager == User.objects.get(display_name="Mo Manager")
