@@ -176,6 +176,7 @@ class PeopleRows:
                     self.written_by_row[plan.number] = same[0].pk
             return
         matched = [p for p in plans if p.match is None and not p.extra.get("identity_unknown")]
+        found: dict[Plan, int] = {}
         for plan in matched:
             username, rule = self.identity(plan.raw)
             if not username:
@@ -224,8 +225,11 @@ class PeopleRows:
                 continue
             pk = by_username if by_username is not None else (by_email[0] if len(by_email) == 1 else None)
             if pk is not None:
-                plan.match = User.objects.select_related("position").get(pk=pk)
+                found[plan] = pk
                 self.written_by_row[plan.number] = pk
+        people = User.objects.select_related("position").in_bulk(sorted(set(found.values())))
+        for plan, pk in found.items():
+            plan.match = people[pk]
         for plan in plans:
             if plan.match is not None and "username" not in plan.extra:
                 plan.extra["username"] = plan.match.username
@@ -497,7 +501,7 @@ class PeopleRows:
             if kind == "db" and ref != match.manager_id:
                 plan.extra["refs_differ"] = True
             if kind == "row":
-                row_match = self._row_person(cast_int(ref))
+                row_match = self._row_person(int(ref or 0))
                 if row_match is None or row_match != match.manager_id:
                     plan.extra["refs_differ"] = True
 
@@ -631,7 +635,6 @@ class PeopleRows:
                     )
             return []
         created: dict[str, int] = {}
-        updates: list[User] = []
         for plan in self.people_links:
             user_pk = self.written_by_row.get(plan.number)
             manager = plan.extra.get("manager")
@@ -656,7 +659,6 @@ class PeopleRows:
                 user.manager_id = manager_pk
                 user.save(update_fields=["manager"])
                 history.record_update(actor=self.actor.user, obj=user, before=before)
-                updates.append(user)
         return []
 
     def _create_manager(self, name: str, teams: list[Team]) -> int:
@@ -675,10 +677,6 @@ class PeopleRows:
             primary_team=teams[0] if teams else None,
         )
         return user.pk
-
-
-def cast_int(value: Any) -> int:
-    return int(value)
 
 
 _ZONES: set[str] = set()
