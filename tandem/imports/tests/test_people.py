@@ -422,3 +422,14 @@ def test_the_api_takes_the_mapping_options_and_refuses_people_to_a_manager(world
     response = client.post(f"{url}{job['id']}/commit/")
     assert response.json()["counts"]["created"] == 1
     assert User.objects.get(username="ann.agent").manager == User.objects.get(display_name="Mo Manager")
+
+
+def test_the_upload_form_offers_people_and_teams_to_administrators_only(world: World, client: Any) -> None:
+    from django.urls import reverse
+
+    client.force_login(world.manager)
+    page = client.get(reverse("imports:job-list")).content.decode()
+    assert 'value="account"' in page and 'value="user"' not in page and 'value="team"' not in page
+    client.force_login(world.admin)
+    page = client.get(reverse("imports:job-list")).content.decode()
+    assert 'value="user"' in page and 'value="team"' in page
