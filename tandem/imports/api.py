@@ -134,6 +134,7 @@ class ImportJobViewSet(LanguageMixin, viewsets.GenericViewSet):
         mapping = {
             "columns": values.get("columns", job.mapping.get("columns", {})),
             "values": values.get("values", job.mapping.get("values", {})),
+            "options": values.get("options", job.mapping.get("options", {})),
         }
         job = services.job_set_mapping(
             actor=self.actor,

@@ -77,11 +77,12 @@ from tandem.deals.models import (
     StageKind,
 )
 from tandem.leads.models import Lead, LeadStatus
-from tandem.org.models import Membership, User
+from tandem.org.models import Membership, Team, User
 
 from . import fields as F_
 from . import reading, runs, statements
 from .models import ImportJob, ImportRowResult, RowStatus
+from .people import PEOPLE_RESOURCES, PeopleRows
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,8 @@ MODELS: dict[str, Any] = {
     "deal": Deal,
     "product": Product,
     "activity": Activity,
+    "team": Team,
+    "user": User,
 }
 DEDUPE_TYPES = {"account", "contact", "lead"}
 # Which column a duplicate of each kind is reported on.
@@ -293,7 +296,7 @@ def _display(value: Any) -> Any:
     return value
 
 
-class Importer:
+class Importer(PeopleRows):
     """Runs one job's rows. ``write=False`` is a dry run: every check, nothing written."""
 
     def __init__(self, job: ImportJob, actor: Actor) -> None:
@@ -312,6 +315,9 @@ class Importer:
         # as (index, field, value map) tuples, worked out once.
         self.columns: dict[str, str] = {target: header for _i, header, target in self.by_index}
         self.raw_order: list[str] = list(dict.fromkeys(t for _i, _h, t in self.by_index))
+        # Options saved with the mapping: the date order, the rules a person turns on.
+        self.options: dict[str, Any] = dict((job.mapping or {}).get("options") or {})
+        self.date_order = str(self.options.get("date_order") or "")
         raw_maps: dict[str, dict[str, str]] = (job.mapping or {}).get("values", {})
         self.value_maps = {
             f: {F_.header_key(k): str(v) for k, v in m.items() if str(v).strip()}
@@ -392,6 +398,8 @@ class Importer:
         self.owner_candidate_ids: set[int] | None = None  # access.owner_candidates, read when needed
         self.owner_refusals: dict[int, str] = {}
         self._load_once()
+        if self.resource in PEOPLE_RESOURCES:
+            self.people_init()
 
     # --- Things loaded once per import ------------------------------------------------------
 
@@ -401,13 +409,15 @@ class Importer:
         self.users_by_key: dict[str, list[tuple[int, str, bool]]] = defaultdict(list)
         self.user_names: list[str] = []
         if F_.OWNER in kinds:
-            for pk, username, display, active in User.objects.values_list(
-                "pk", "username", "display_name", "is_active"
+            for pk, username, display, email, active in User.objects.values_list(
+                "pk", "username", "display_name", "email", "is_active"
             ):
                 label = display or username
                 self.users_by_key[_squash(username)].append((pk, label, active))
                 if display and _squash(display) != _squash(username):
                     self.users_by_key[_squash(display)].append((pk, label, active))
+                if email and _squash(email) not in (_squash(username), _squash(display or "")):
+                    self.users_by_key[_squash(email)].append((pk, label, active))
                 if active:
                     self.user_names.append(label)
         self.primary_team: dict[int, int] = dict(
@@ -502,12 +512,18 @@ class Importer:
         raw: dict[str, str] = {}
         size = len(cells)
         header_key = F_.header_key
+        aliases = 0
         for index, target, value_map in self.cell_readers:
             text = cells[index].strip() if index < size else ""
             if value_map is not None and text:
-                text = value_map.get(header_key(text), text)
+                aliased = value_map.get(header_key(text))
+                if aliased is not None and aliased != text:
+                    text = aliased
+                    aliases += 1
             raw[target] = text
         plan = Plan(number, cells, raw, self.columns)
+        if aliases:
+            plan.fill("alias")
         notes = getattr(cells, "notes", None)
         if notes:
             self._note(plan, notes)
@@ -601,6 +617,9 @@ class Importer:
             plans = [p for p in plans if not p.raw.get("tandem_id")]
         if self.resource == "product":
             self._match_products(plans)
+            return
+        if self.resource in PEOPLE_RESOURCES:
+            self.match_people(plans)
             return
         if "external_id" not in self.targets:
             return
@@ -790,6 +809,8 @@ class Importer:
         for name, value in plan.values.items():
             if not _same(getattr(match, self._attname(name), None), value):
                 return True
+        if plan.extra.get("refs_differ"):
+            return True
         if plan.owner_id is not None and plan.owner_id != getattr(match, "owner_id", plan.owner_id):
             return True
         stage = plan.extra.get("stage")
@@ -959,6 +980,11 @@ class Importer:
             plan.error(field_name, _("You may not give records to someone else."))
             return None
         if not active:
+            if self.resource == "deal" and field_name == "owner":
+                # Someone who has left may still own the deals they closed: decided with the
+                # deal's stage (``_inactive_owner``).
+                plan.extra["inactive_owner"] = (pk, _label)
+                return pk
             plan.error(field_name, _("The owner must be an active person."))
             return None
         refusal = self._owner_refusal(pk)
@@ -1069,9 +1095,9 @@ class Importer:
         if kind == F_.PHONE:
             return text
         if kind == F_.DATE:
-            return F_.parse_date(text)
+            return F_.parse_date(text, self.date_order)
         if kind == F_.DATETIME:
-            return F_.parse_datetime(text, self.tz)
+            return F_.parse_datetime(text, self.tz, self.date_order)
         if kind == F_.DECIMAL:
             return F_.parse_decimal(text, self.separator, target.decimal_places)
         if kind == F_.INT:
@@ -1147,6 +1173,16 @@ class Importer:
         if probability is not None and not (0 <= probability <= 100):
             plan.error("probability", _("Enter a percentage from 0 to 100."))
         self._deal_stage(plan)
+        if "inactive_owner" in plan.extra:
+            self._inactive_owner(plan)
+        opened = values.get("opened_on", getattr(plan.match, "opened_on", None))
+        closed = values.get("closed_on", getattr(plan.match, "closed_on", None))
+        if opened is not None and closed is not None and closed < opened:
+            plan.error(
+                "closed_on" if "closed_on" in values else "opened_on",
+                _("This deal closed (%(closed)s) before it was opened (%(opened)s).")
+                % {"closed": closed.isoformat(), "opened": opened.isoformat()},
+            )
         self._currency(plan)
         product_text = plan.raw.get("product", "")
         if product_text:
@@ -1155,6 +1191,32 @@ class Importer:
                 self._deal_amount(plan)
         if plan.match is None and not (values.get("name") or "").strip():
             self._deal_name(plan)
+
+    def _inactive_owner(self, plan: Plan) -> None:
+        """An owner who has left (inactive): they keep the deals they won or lost, which is their
+        history; an open deal needs someone who can work on it. Giving a departed person's deals
+        needs the ``assign`` grant over everyone (their teams no longer say whose they are)."""
+        _pk, label = plan.extra["inactive_owner"]
+        stage: Stage | None = plan.extra.get("stage")
+        if stage is None and plan.match is not None:
+            stage = plan.match.stage
+        if stage is None:
+            return
+        if stage.kind == StageKind.OPEN:
+            plan.error(
+                "owner",
+                _(
+                    "%(name)s has left (inactive): an open deal needs an active owner. Give it to "
+                    "someone else in the file, or import it as won or lost."
+                )
+                % {"name": label},
+            )
+        elif not (self.actor.is_admin or self.actor.scope_for("deal", "assign") == access.ALL):
+            plan.error(
+                "owner",
+                _("Only someone who may give deals to everyone can give them to %(name)s, who has left.")
+                % {"name": label},
+            )
 
     def _deal_name(self, plan: Plan) -> None:
         """A new deal the file does not name (other systems' exports often have no name column):
@@ -1305,11 +1367,7 @@ class Importer:
             if expected is not None:
                 values["closed_on"] = expected
                 plan.fill("closed_on")
-        if stage.kind == StageKind.LOST:
-            current = getattr(plan.match, "lost_reason", "") if plan.match is not None else ""
-            if not (values.get("lost_reason") or current or "").strip():
-                values["lost_reason"] = _("imported")
-                plan.fill("lost_reason")
+        # A lost deal without a reason in the file has none: no reason is made up.
 
     def _deal_product(self, plan: Plan, text: str) -> None:
         product = self.product_codes.get(text.casefold())
@@ -1982,6 +2040,8 @@ class Importer:
 
         An unknown parent is a warning on the row, not an error: the account itself is fine.
         """
+        if self.resource in PEOPLE_RESOURCES:
+            return self.link_people(write=write)
         if not self.parent_links:
             return []
         texts = {p.raw["parent"] for _n, p in self.parent_links}
@@ -2406,6 +2466,9 @@ def _execute(job: ImportJob, actor: Actor, *, commit: bool) -> Totals:
     if not resume:
         ImportRowResult.objects.filter(job=job).delete()
     importer = Importer(job, actor)
+    if importer.resource in PEOPLE_RESOURCES:
+        # Every name in the file first: a row may name a manager or parent whose row comes later.
+        importer.prescan(importer._plan(n, c) for n, c in reading.iter_rows(path, info))
     rows = reading.iter_rows(path, info)
     if resume:
         importer.resume(islice(rows, resume))

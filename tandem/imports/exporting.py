@@ -34,12 +34,35 @@ def _related(resource: str) -> list[str]:
         "deal": ["owner", "account", "stage", "pipeline"],
         "product": [],
         "activity": ["account", "contact", "lead", "deal"],
+        "team": ["parent", "leader"],
+        "user": ["manager", "position"],
     }[resource]
+
+
+def _people_getter(resource: str, name: str) -> Callable[[Any], Any] | None:
+    """People and teams name each other by username (unique) and team name, as their import reads."""
+    if resource == "team" and name == "parent":
+        return lambda o: o.parent.name if o.parent_id else ""
+    if name in ("leader", "manager"):
+        return lambda o: getattr(o, name).username if getattr(o, f"{name}_id") else ""
+    if name == "teams":
+        return lambda o: ", ".join(
+            m.team.name for m in sorted(o.memberships.all(), key=lambda m: (not m.is_primary, m.team_id))
+        )
+    if name == "roles":
+        return lambda o: ", ".join(sorted(r.code for r in o.roles.all()))
+    if name == "position":
+        return lambda o: o.position.title if o.position_id else ""
+    return None
 
 
 def _getter(resource: str, name: str) -> Callable[[Any], Any]:
     if name == "tandem_id":
         return lambda o: o.pk
+    if resource in ("team", "user"):
+        special = _people_getter(resource, name)
+        if special is not None:
+            return special
     if name == "owner":
         return lambda o: (o.owner.display_name or o.owner.username) if o.owner_id else ""
     if name == "level":
@@ -63,6 +86,8 @@ def export_rows(*, actor: Actor, resource: str) -> tuple[list[export.Column], Qu
     queryset = access.visible(actor, resource, model.objects.all()).select_related(*_related(resource))
     if resource == "account":
         queryset = with_edit_flag(actor, queryset, "account")
+    if resource == "user":
+        queryset = queryset.prefetch_related("memberships__team", "roles")
     if resource == "deal":
         from tandem.deals.models import DealLine
 

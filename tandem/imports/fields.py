@@ -57,7 +57,25 @@ OWNER, ACCOUNT, CONTACT, LEAD, DEAL, STAGE, PIPELINE, PRODUCT, LEVEL, PARENT = (
     "level",
     "parent",
 )
-REFERENCE_KINDS = {OWNER, ACCOUNT, CONTACT, LEAD, DEAL, STAGE, PIPELINE, PRODUCT, LEVEL, PARENT}
+# People and teams (``user`` and ``team`` imports): resolved against the database AND the file's
+# own rows, after every row is read (a manager may come later in the file).
+PERSON, TEAM, ROLE, POSITION = "person", "team", "role", "position"
+REFERENCE_KINDS = {
+    OWNER,
+    ACCOUNT,
+    CONTACT,
+    LEAD,
+    DEAL,
+    STAGE,
+    PIPELINE,
+    PRODUCT,
+    LEVEL,
+    PARENT,
+    PERSON,
+    TEAM,
+    ROLE,
+    POSITION,
+}
 # Fields whose unresolved values the mapping screen offers to translate (value maps).
 VALUE_MAP_KINDS = {OWNER, STAGE, CHOICE, PRODUCT, LEVEL, PIPELINE}
 
@@ -72,9 +90,32 @@ FILL_RULES: dict[str, Promise] = {
     "amount_list_price": gettext_lazy("Amount: the product's list price"),
     "expected_close_date": gettext_lazy("Expected close date: the close date given for an open deal"),
     "closed_on": gettext_lazy("Close date: the expected close date of a won or lost deal"),
-    "lost_reason": gettext_lazy("Lost reason: “imported”, for a lost deal without one"),
     "activity_kind": gettext_lazy("Kind of follow-up: note, when none is given"),
+    "alias": gettext_lazy("A value read through an alias of the mapping"),
+    "username_email": gettext_lazy("Username: the person's email address, when none is given"),
+    "username_from_name": gettext_lazy("Username: made from the person's name, when none is given"),
+    "default_role": gettext_lazy("Role: the import's default role, for a new person without one"),
+    "no_password": gettext_lazy("Password: none (nobody is emailed; people set one by resetting it)"),
+    "missing_manager": gettext_lazy("Manager without a row of their own: created as a person in the team"),
 }
+# Rules a person turns on in the mapping's options (the others apply whenever they can).
+OPTIONAL_RULES: dict[str, tuple[str, ...]] = {
+    "user": ("username_from_name", "missing_manager"),
+}
+# How an all-digit date with slashes, dots or dashes is read (03/04/2017): the mapping's
+# ``date_order`` option. Without one, a date that reads two ways is refused.
+DATE_ORDERS = ("dmy", "mdy", "ymd")
+
+
+def date_order_choices() -> list[tuple[str, str]]:
+    return [
+        ("", _("None: refuse a date that reads two ways")),
+        ("dmy", _("Day/month/year: 31/12/2017")),
+        ("mdy", _("Month/day/year: 12/31/2017")),
+        ("ymd", _("Year/month/day: 2017/12/31")),
+    ]
+
+
 # The rules each kind of record may apply (the mapping step lists them).
 RESOURCE_RULES: dict[str, tuple[str, ...]] = {
     "deal": (
@@ -84,10 +125,10 @@ RESOURCE_RULES: dict[str, tuple[str, ...]] = {
         "amount_list_price",
         "expected_close_date",
         "closed_on",
-        "lost_reason",
     ),
     "product": ("currency",),
     "activity": ("activity_kind",),
+    "user": ("username_email", "username_from_name", "default_role", "no_password", "missing_manager"),
 }
 
 
@@ -503,6 +544,80 @@ def _activity_fields() -> list[TargetField]:
     ]
 
 
+def _team_fields() -> list[TargetField]:
+    from tandem.org.models import Team
+
+    m = Team
+    return [
+        _tandem_id(),
+        _f(
+            m,
+            "name",
+            required=True,
+            synonyms=(
+                "team",
+                "team name",
+                "regional_office",
+                "regional office",
+                "office",
+                "团队",
+                "部门",
+                "团队名称",
+            ),
+        ),
+        _f(m, "parent", TEAM, synonyms=("parent", "parent team", "上级团队", "上级部门")),
+        _f(
+            m, "leader", PERSON, synonyms=("leader", "team leader", "head", "manager", "负责人", "团队负责人")
+        ),
+        _f(m, "description", synonyms=("description", "notes", "描述", "说明")),
+    ]
+
+
+def _user_fields() -> list[TargetField]:
+    from tandem.org.models import Language, User
+
+    m = User
+    return [
+        _tandem_id(),
+        _f(
+            m,
+            "display_name",
+            synonyms=(
+                "name",
+                "full name",
+                "display name",
+                "sales_agent",
+                "sales agent",
+                "姓名",
+                "名字",
+                "员工姓名",
+            ),
+        ),
+        _f(m, "username", synonyms=("username", "user name", "login", "用户名", "账号", "登录名")),
+        _f(m, "email", EMAIL, synonyms=S_EMAIL),
+        _f(
+            m,
+            "teams",
+            TEAM,
+            label=gettext_lazy("teams"),
+            synonyms=("team", "teams", "regional_office", "regional office", "office", "团队", "部门"),
+        ),
+        _f(m, "manager", PERSON, synonyms=("manager", "reports to", "boss", "上级", "直属上级", "经理")),
+        _f(m, "position", POSITION, synonyms=("position", "job title", "title", "岗位", "职位")),
+        _f(m, "roles", ROLE, label=gettext_lazy("roles"), synonyms=("role", "roles", "角色")),
+        _f(m, "language", CHOICE, choices=Language, synonyms=("language", "语言")),
+        _f(m, "time_zone", synonyms=("time zone", "timezone", "tz", "时区")),
+        _f(m, "phone", PHONE, synonyms=(*S_PHONE, *S_MOBILE)),
+        _f(
+            m,
+            "is_active",
+            BOOL,
+            label=gettext_lazy("active"),
+            synonyms=("active", "is active", "status", "在职", "是否在职", "启用"),
+        ),
+    ]
+
+
 _BUILDERS = {
     "account": _account_fields,
     "contact": _contact_fields,
@@ -510,6 +625,8 @@ _BUILDERS = {
     "deal": _deal_fields,
     "product": _product_fields,
     "activity": _activity_fields,
+    "team": _team_fields,
+    "user": _user_fields,
 }
 _CACHE: dict[str, list[TargetField]] = {}
 
@@ -560,6 +677,8 @@ def api_export_headers(resource: str) -> tuple[frozenset[str], ...]:
     if resource not in _EXPORT_HEADERS:
         from django.utils.module_loading import import_string
 
+        if resource not in API_EXPORTS:
+            return ()
         columns = import_string(API_EXPORTS[resource])().export_columns()
         sets = []
         for language in ("en", "zh-hans"):
@@ -619,9 +738,10 @@ def suggest_mapping(resource: str, headers: list[str]) -> dict[str, str]:
 _DATE_PATTERNS = [
     (re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"), ("y", "m", "d")),
     (re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"), ("y", "m", "d")),
-    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), ("m", "d", "y")),
     (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), ("y", "m", "d")),
 ]
+# Day and month in either order (03/04/2017): read under the import's date order.
+_DAY_MONTH = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _TIME = re.compile(r"^(?P<date>.+?)[ T]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?$")
 
 
@@ -629,23 +749,48 @@ def date_message() -> str:
     return _("Enter a date such as 2026-11-26, 2026/11/26, 11/26/2026 or 2026年11月26日.")
 
 
-def parse_date(text: str) -> datetime.date:
+def _date(y: int, m: int, d: int) -> datetime.date:
+    try:
+        return datetime.date(y, m, d)
+    except ValueError as exc:
+        raise CellError(_("This date does not exist.")) from exc
+
+
+def parse_date(text: str, order: str = "") -> datetime.date:
+    """A date as written. ``order`` (``dmy``, ``mdy``; the import's date order) says how
+    ``03/04/2017`` reads; without one, a date whose day and month could be swapped is refused
+    (``11/26/2026`` reads only one way and is read so)."""
     value = unicodedata.normalize("NFKC", text).strip()
     match_time = _TIME.match(value)
     if match_time:
         value = match_time.group("date").strip()
-    for pattern, order in _DATE_PATTERNS:
+    for pattern, names in _DATE_PATTERNS:
         match = pattern.match(value)
         if match:
-            parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
-            try:
-                return datetime.date(parts["y"], parts["m"], parts["d"])
-            except ValueError as exc:
-                raise CellError(_("This date does not exist.")) from exc
+            parts = dict(zip(names, (int(g) for g in match.groups()), strict=True))
+            return _date(parts["y"], parts["m"], parts["d"])
+    match = _DAY_MONTH.match(value)
+    if match:
+        first, second, year = (int(g) for g in match.groups())
+        if order == "dmy":
+            return _date(year, second, first)
+        if order == "mdy":
+            return _date(year, first, second)
+        if first <= 12 and second <= 12 and first != second:
+            raise CellError(
+                _(
+                    "“%(text)s” could be day/month/year or month/day/year: choose the date order on "
+                    "the mapping step (--date-order dmy|mdy|ymd)."
+                )
+                % {"text": value}
+            )
+        if first > 12:
+            return _date(year, second, first)
+        return _date(year, first, second)
     raise CellError(date_message())
 
 
-def parse_datetime(text: str, tz: datetime.tzinfo | None = None) -> datetime.datetime:
+def parse_datetime(text: str, tz: datetime.tzinfo | None = None, order: str = "") -> datetime.datetime:
     """A date and time as written, in ``tz`` (the importing person's time zone; the current one
     when not given). A date alone is its midnight there."""
     value = unicodedata.normalize("NFKC", text).strip()
@@ -657,7 +802,7 @@ def parse_datetime(text: str, tz: datetime.tzinfo | None = None) -> datetime.dat
         second = int(match_time.group("s") or 0)
         if hour > 23 or minute > 59 or second > 59:
             raise CellError(_("Enter a time such as 14:30."))
-    day = parse_date(value)
+    day = parse_date(value, order)
     naive = datetime.datetime(day.year, day.month, day.day, hour, minute, second)
     return timezone.make_aware(naive, tz or timezone.get_current_timezone())
 
@@ -843,8 +988,8 @@ def parse_int(text: str, separator: str = ".") -> int:
         raise CellError(_("Enter a whole number.")) from exc
 
 
-_TRUE = {"1", "true", "yes", "y", "是", "对", "启用", "有效", "active", "on", "x", "✓"}
-_FALSE = {"0", "false", "no", "n", "否", "不", "停用", "无效", "inactive", "off"}
+_TRUE = {"1", "true", "yes", "y", "是", "对", "启用", "有效", "active", "on", "x", "✓", "在职"}
+_FALSE = {"0", "false", "no", "n", "否", "不", "停用", "无效", "inactive", "off", "left", "离职"}
 
 
 def parse_bool(text: str) -> bool:

@@ -11,6 +11,7 @@ from tandem.core import access
 from tandem.core.access import Actor
 
 from .models import ImportMode, ImportResource
+from .people import PEOPLE_RESOURCES
 
 
 class UploadForm(forms.Form):
@@ -40,7 +41,11 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["resource"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(v, label) for v, label in ImportResource.choices if access.can(actor, "import", v)]
+        field.choices = [
+            (v, label)
+            for v, label in ImportResource.choices
+            if access.can(actor, "import", v) and (actor.is_admin or v not in PEOPLE_RESOURCES)
+        ]
 
 
 class SaveMappingForm(forms.Form):

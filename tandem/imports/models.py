@@ -18,6 +18,8 @@ class ImportResource(models.TextChoices):
     DEAL = "deal", _("Deals")
     PRODUCT = "product", _("Products")
     ACTIVITY = "activity", _("Follow-ups")
+    TEAM = "team", _("Teams")
+    USER = "user", _("People")
 
 
 class ImportFormat(models.TextChoices):
@@ -59,7 +61,9 @@ class ImportStatus(models.TextChoices):
 
 
 class ImportJob(TimeStampedModel):
-    """One file being imported. ``mapping`` is ``{"columns": {header: field}, "values": {field: {from: to}}}``."""
+    """One file being imported. ``mapping`` is ``{"columns": {header: field}, "values": {field:
+    {from: to}}, "options": {...}}``: value maps are aliases (``GTXPro`` → ``GTX Pro``); options
+    are the date order and the rules a person turns on (``fields.OPTIONAL_RULES``)."""
 
     resource = models.CharField(_("records"), max_length=20, choices=ImportResource.choices)
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=300)

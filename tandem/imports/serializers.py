@@ -50,6 +50,14 @@ class MappingInputSerializer(serializers.Serializer[Any]):
         required=False,
         help_text=_('Per field, cell text → the value to use (e.g. stage: {"Won": "Closed Won"}).'),
     )
+    options = serializers.DictField(
+        required=False,
+        help_text=_(
+            "How values are read and which rules apply: date_order (dmy, mdy or ymd; without it a "
+            "date such as 03/04/2017 is refused), and for people username_from_name, "
+            "missing_manager (true to turn on) and default_role (a role code). Saved with the mapping."
+        ),
+    )
     mode = serializers.ChoiceField(choices=ImportMode.choices, required=False)
     import_duplicates = serializers.BooleanField(required=False)
     decimal_separator = serializers.ChoiceField(

@@ -31,7 +31,7 @@ from tandem.core.access import Actor
 from tandem.org.models import User
 
 from . import engine, reading, runs
-from .fields import field_map, suggest_mapping
+from .fields import DATE_ORDERS, OPTIONAL_RULES, field_map, suggest_mapping
 from .models import (
     DecimalSeparator,
     ImportFormat,
@@ -44,6 +44,7 @@ from .models import (
     RowStatus,
     SavedMapping,
 )
+from .people import PEOPLE_RESOURCES
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +56,16 @@ def _require_import(actor: Actor, resource: str) -> None:
     if resource not in ImportResource.values:
         raise ValidationError({"resource": [_("Choose what the file holds.")]})
     access.require(actor, "import", resource)
+    if resource in PEOPLE_RESOURCES and not actor.is_admin:
+        raise PermissionDenied
 
 
 def _require_job(actor: Actor, job: ImportJob) -> None:
     if not (actor.is_admin or job.created_by_id == actor.id):
         raise PermissionDenied
     access.require(actor, "import", job.resource)
+    if job.resource in PEOPLE_RESOURCES and not actor.is_admin:
+        raise PermissionDenied
 
 
 def _check_mode(mode: str) -> str:
@@ -217,16 +222,53 @@ def validate_mapping(resource: str, headers: list[str], mapping: Mapping[str, An
             errors.append(_("Map a column to “%(field)s”: it is required.") % {"field": target.title})
     values: dict[str, dict[str, str]] = {}
     for name, pairs in values_in.items():
-        if name not in targets or not isinstance(pairs, Mapping):
+        if name not in targets:
+            errors.append(_("“%(field)s” is not a field you can import into.") % {"field": name})
+            continue
+        if not isinstance(pairs, Mapping):
             continue
         cleaned = {
             str(k).strip(): str(v).strip() for k, v in pairs.items() if str(k).strip() and str(v).strip()
         }
         if cleaned:
             values[name] = cleaned
+    options = clean_options(resource, mapping.get("options") or {}, errors)
     if errors:
         raise ValidationError({"mapping": errors})
-    return {"columns": columns, "values": values}
+    return {"columns": columns, "values": values, "options": options}
+
+
+def clean_options(resource: str, options: Any, errors: list[str]) -> dict[str, Any]:
+    """A mapping's options: ``date_order`` (dmy, mdy, ymd) and the rules of ``OPTIONAL_RULES``
+    turned on; the decimal separator and currency a saved mapping carries too."""
+    if not isinstance(options, Mapping):
+        errors.append(_("Give the mapping's options as an object."))
+        return {}
+    out: dict[str, Any] = {}
+    order = str(options.get("date_order") or "")
+    if order:
+        if order not in DATE_ORDERS:
+            errors.append(_("Choose the date order: dmy, mdy or ymd."))
+        else:
+            out["date_order"] = order
+    for rule in OPTIONAL_RULES.get(resource, ()):
+        if options.get(rule):
+            out[rule] = True
+    role = str(options.get("default_role") or "").strip()
+    if role and resource == "user":
+        from tandem.org.models import Role
+
+        if not Role.objects.filter(code=role).exists():
+            errors.append(_("No role “%(name)s”.") % {"name": role})
+        else:
+            out["default_role"] = role
+    separator = str(options.get("decimal_separator") or "")
+    if separator in DecimalSeparator.values:
+        out["decimal_separator"] = separator
+    currency = str(options.get("currency") or "").upper()
+    if currency in settings.CURRENCIES:
+        out["currency"] = currency
+    return out
 
 
 def check_value_options(job: ImportJob) -> None:
@@ -286,6 +328,12 @@ def job_set_mapping(
     if job.partly_written:
         raise ValidationError(_partly_written_message())
     job.mapping = validate_mapping(job.resource, job.headers, mapping)
+    options = job.mapping["options"]
+    # A saved mapping carries how its files are read; an option given now wins.
+    if decimal_separator is None and "decimal_separator" in options:
+        decimal_separator = options["decimal_separator"]
+    if currency is None and "currency" in options:
+        currency = options["currency"]
     if mode is not None:
         job.mode = _check_mode(mode)
     if import_duplicates is not None:
@@ -297,6 +345,11 @@ def job_set_mapping(
     if amount_from_list_price is not None:
         job.amount_from_list_price = amount_from_list_price
     check_value_options(job)
+    options["decimal_separator"] = job.decimal_separator
+    if job.currency:
+        options["currency"] = job.currency
+    else:
+        options.pop("currency", None)
     job.status = ImportStatus.MAPPED
     job.save()
     ImportRowResult.objects.filter(job=job).delete()
@@ -567,6 +620,24 @@ def job_progress(job: ImportJob) -> int:
     return job.progress
 
 
+def job_add_aliases(*, actor: Actor, job: ImportJob, aliases: list[tuple[str, str, str]]) -> ImportJob:
+    """Add aliases (field, value in the file, what it means) to the job's mapping, as the dry
+    run's unmatched values suggest; the job is then mapped again (its options kept), ready to check."""
+    _require_job(actor, job)
+    mapping = dict(job.mapping or {})
+    values = {k: dict(v) for k, v in (mapping.get("values") or {}).items()}
+    targets = field_map(job.resource)
+    for field, source, target in aliases:
+        if field not in targets:
+            raise ValidationError(
+                {"aliases": [_("“%(field)s” is not a field you can import into.") % {"field": field}]}
+            )
+        if source.strip() and target.strip():
+            values.setdefault(field, {})[source.strip()] = target.strip()
+    mapping["values"] = values
+    return job_set_mapping(actor=actor, job=job, mapping=mapping)
+
+
 # --- Saved mappings ---------------------------------------------------------------------------
 
 
@@ -587,7 +658,11 @@ def saved_mapping_save(
         raise ValidationError(
             {"mapping": [_("“%(field)s” is not a field you can import into.") % {"field": unknown[0]}]}
         )
-    clean = {"columns": columns, "values": dict(mapping.get("values") or {})}
+    errors: list[str] = []
+    options = clean_options(resource, mapping.get("options") or {}, errors)
+    if errors:
+        raise ValidationError({"mapping": errors})
+    clean = {"columns": columns, "values": dict(mapping.get("values") or {}), "options": options}
     saved, _created = SavedMapping.objects.update_or_create(
         owner=actor.user, resource=resource, name=name, defaults={"mapping": clean, "shared": shared}
     )
@@ -600,7 +675,11 @@ def saved_mapping_apply(*, actor: Actor, job: ImportJob, saved: SavedMapping) ->
     if saved.resource != job.resource:
         raise ValidationError({"saved": [_("That mapping is for another kind of record.")]})
     columns = {h: f for h, f in saved.mapping.get("columns", {}).items() if h in job.headers}
-    return {"columns": columns, "values": saved.mapping.get("values", {})}
+    return {
+        "columns": columns,
+        "values": saved.mapping.get("values", {}),
+        "options": saved.mapping.get("options", {}),
+    }
 
 
 # --- Reports ----------------------------------------------------------------------------------

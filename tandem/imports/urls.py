@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.job_detail, name="job-detail"),
     path("<int:pk>/mapping/", views.job_mapping, name="job-mapping"),
     path("<int:pk>/sheet/", views.job_sheet, name="job-sheet"),
+    path("<int:pk>/aliases/", views.job_aliases, name="job-aliases"),
     path("<int:pk>/dry-run/", views.job_dry_run, name="job-dry-run"),
     path("<int:pk>/commit/", views.job_commit, name="job-commit"),
     path("<int:pk>/retry/", views.job_retry, name="job-retry"),

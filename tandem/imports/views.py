@@ -21,13 +21,29 @@ from django.views.decorators.http import require_POST
 
 from tandem.core import access
 from tandem.core.ids import parse_id
+from tandem.org.models import Role
 
 from . import exportjobs, reading, selectors, services
-from .fields import RESOURCE_RULES, VALUE_MAP_KINDS, field_map, fields_for, fill_label
+from .fields import (
+    OPTIONAL_RULES,
+    PERSON,
+    POSITION,
+    RESOURCE_RULES,
+    ROLE,
+    TEAM,
+    VALUE_MAP_KINDS,
+    date_order_choices,
+    field_map,
+    fields_for,
+    fill_label,
+)
 from .forms import SaveMappingForm, UploadForm
 from .models import DecimalSeparator, ImportJob, ImportResource, ImportStatus
 
 PAGE_SIZE = 50
+# Fields whose values the mapping step offers aliases for (any other field's aliases, once
+# saved or added from a dry run's unmatched values, are shown too).
+ALIAS_KINDS = VALUE_MAP_KINDS | {PERSON, TEAM, ROLE, POSITION}
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -88,11 +104,16 @@ def _mapping_from_post(job: ImportJob, data: Any) -> dict[str, Any]:
     columns = {header: data.get(f"col-{index}", "") for index, header in enumerate(job.headers)}
     values = {}
     for target in fields_for(job.resource):
-        if target.kind in VALUE_MAP_KINDS and f"values-{target.name}" in data:
+        if f"values-{target.name}" in data:
             pairs = _parse_value_map(data.get(f"values-{target.name}", ""))
             if pairs:
                 values[target.name] = pairs
-    return {"columns": columns, "values": values}
+    options: dict[str, Any] = {"date_order": data.get("date_order", "")}
+    for rule in OPTIONAL_RULES.get(job.resource, ()):
+        options[rule] = data.get(f"opt-{rule}") == "on"
+    if data.get("default_role"):
+        options["default_role"] = data["default_role"]
+    return {"columns": columns, "values": values, "options": options}
 
 
 # The mapping step's options of how values are read (``services.check_value_options``).
@@ -120,7 +141,7 @@ def _value_rules(job: ImportJob) -> list[str]:
     return [
         fill_label(rule)
         for rule in RESOURCE_RULES.get(job.resource, ())
-        if rule not in ("currency", "amount_list_price")
+        if rule not in ("currency", "amount_list_price", *OPTIONAL_RULES.get(job.resource, ()))
     ]
 
 
@@ -207,8 +228,10 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             "text": _value_map_text(mapping.get("values", {}).get(t.name, {})),
         }
         for t in targets
-        if t.kind in VALUE_MAP_KINDS and t.name in columns.values()
+        if t.name in columns.values()
+        and (t.kind in ALIAS_KINDS or t.name in mapping.get("values", {}) or t.name == "industry")
     ]
+    mapping_options = mapping.get("options", {}) or {}
     context = {
         "job": job,
         "rows": rows,
@@ -226,6 +249,14 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         "has_currency": "currency" in field_map(job.resource),
         "currency_column": next((h for h, f in columns.items() if f == "currency"), ""),
         "value_rules": _value_rules(job),
+        "date_orders": date_order_choices(),
+        "mapping_options": mapping_options,
+        "optional_rules": [
+            (r, fill_label(r), bool(mapping_options.get(r)))
+            for r in OPTIONAL_RULES.get(job.resource, ())
+            if r != "default_role"
+        ],
+        "roles": Role.objects.order_by("name") if job.resource == "user" else [],
     }
     return render(request, "imports/job_mapping.html", context, status=status)
 
@@ -264,8 +295,39 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (h for h, f in (job.mapping or {}).get("columns", {}).items() if f == "currency"), ""
         ),
         "has_currency": "currency" in field_map(job.resource),
+        "unmatched": selectors.unmatched_values(job=job) if job.failed_count and not job.committed else [],
     }
     return render(request, "imports/job_detail.html", context)
+
+
+@require_POST
+def job_aliases(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dry run's unmatched values, each given the value it means: added to the mapping as
+    aliases, and every row checked again."""
+    actor = access.get_actor(request)
+    job = selectors.job_get(actor=actor, pk=pk)
+    aliases: list[tuple[str, str, str]] = []
+    for index in range(selectors.UNMATCHED_VALUES):
+        field = request.POST.get(f"alias-{index}-field", "")
+        source = request.POST.get(f"alias-{index}-from", "")
+        target = request.POST.get(f"alias-{index}-to", "")
+        if field and source.strip() and target.strip():
+            aliases.append((field, source, target))
+    if not aliases:
+        messages.error(request, _("Write what at least one value means."))
+        return redirect(job)
+    try:
+        job = services.job_add_aliases(actor=actor, job=job, aliases=aliases)
+        job = services.job_dry_run(actor=actor, job=job)
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+        return redirect(job)
+    except services.QueueUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect(job)
+    messages.success(request, _("Aliases added to the mapping; every row is checked again."))
+    return redirect(job)
 
 
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:

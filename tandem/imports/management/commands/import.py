@@ -1,5 +1,6 @@
 """``tandem import <resource> <file> [--mapping FILE] [--dry-run] [--mode all|skip] [--sheet NAME] [--user USERNAME]
-[--decimal-separator .|,] [--currency CODE] [--amount-from-list-price]``
+[--decimal-separator .|,] [--currency CODE] [--amount-from-list-price] [--date-order dmy|mdy|ymd]
+[--alias FIELD:FROM=TO ...] [--username-from-name] [--create-missing-managers]``
 
 The same service as the web and the API: the file's columns are mapped (the suggestion, or the
 JSON ``--mapping``), every row is checked, and unless ``--dry-run`` the file is imported. The
@@ -21,8 +22,32 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tandem.core.access import Actor
 from tandem.imports import selectors, services
 from tandem.imports.cli import command_user
-from tandem.imports.fields import fill_label
+from tandem.imports.fields import DATE_ORDERS, fill_label
 from tandem.imports.models import DecimalSeparator, ImportInterface, ImportMode, ImportResource, ImportStatus
+
+
+def _with_options(mapping: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The mapping with the command line's aliases and options added (they win over the file's)."""
+    mapping = {**mapping, "values": {k: dict(v) for k, v in (mapping.get("values") or {}).items()}}
+    extra = dict(mapping.get("options") or {})
+    if options["date_order"]:
+        extra["date_order"] = options["date_order"]
+    if options["username_from_name"]:
+        extra["username_from_name"] = True
+    if options["default_role"]:
+        extra["default_role"] = options["default_role"]
+    if options["create_missing_managers"]:
+        extra["missing_manager"] = True
+    mapping["options"] = extra
+    for alias in options["alias"]:
+        field, sep, rest = alias.partition(":")
+        source, eq, target = rest.partition("=")
+        if not (sep and eq and field.strip() and source.strip() and target.strip()):
+            raise CommandError(
+                f"Write an alias as FIELD:FROM=TO, e.g. product:GTXPro=GTX Pro (not {alias!r})."
+            )
+        mapping["values"].setdefault(field.strip(), {})[source.strip()] = target.strip()
+    return mapping
 
 
 def _messages(exc: ValidationError) -> str:
@@ -32,7 +57,10 @@ def _messages(exc: ValidationError) -> str:
 
 
 class Command(BaseCommand):
-    help = "Import accounts, contacts, leads, deals, products or follow-ups from a CSV or XLSX file."
+    help = (
+        "Import accounts, contacts, leads, deals, products, follow-ups, teams or people from a CSV "
+        "or XLSX file."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -69,7 +97,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--decimal-separator",
             choices=DecimalSeparator.values,
-            default=DecimalSeparator.POINT,
+            default=None,
             help='How the file writes numbers: "." (12,500.50, the default) or "," (12.500,50). '
             "A number that could be read either way is refused, never guessed.",
         )
@@ -83,6 +111,36 @@ class Command(BaseCommand):
             "--amount-from-list-price",
             action="store_true",
             help="Deals: fill a blank amount from the product's list price (default: leave it blank).",
+        )
+        parser.add_argument(
+            "--date-order",
+            choices=DATE_ORDERS,
+            help="How a date such as 03/04/2017 reads: dmy, mdy or ymd. Without it such a date "
+            "(day and month could be swapped) is refused.",
+        )
+        parser.add_argument(
+            "--alias",
+            action="append",
+            default=[],
+            metavar="FIELD:FROM=TO",
+            help="A value in the file that means another: product:GTXPro=GTX Pro, "
+            "industry:technolgy=Technology, stage:Engaging=Proposal. Repeatable; added to the mapping's.",
+        )
+        parser.add_argument(
+            "--username-from-name",
+            action="store_true",
+            help="People: a row without username or email gets a username made from the name.",
+        )
+        parser.add_argument(
+            "--default-role",
+            metavar="CODE",
+            help="People: the role (its code, e.g. sales-rep) of a new person whose row names none.",
+        )
+        parser.add_argument(
+            "--create-missing-managers",
+            action="store_true",
+            help="People: a manager named in the file who has no row (nor a person in Tandem) is "
+            "created, in the team of the first person who reports to them.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -108,18 +166,25 @@ class Command(BaseCommand):
                     "(choose one with --sheet NAME)."
                 )
             mapping = services.mapping_from_file(options["mapping"]) if options["mapping"] else job.mapping
+            mapping = _with_options(mapping, options)
             job = services.job_set_mapping(
                 actor=actor,
                 job=job,
                 mapping=mapping,
                 decimal_separator=options["decimal_separator"],
-                currency=options["currency"] or "",
+                currency=options["currency"],
                 amount_from_list_price=options["amount_from_list_price"],
             )
             self.stdout.write(f"Import #{job.pk}: {job.total_rows} rows; columns:")
             for header in job.headers:
                 self.stdout.write(f"  {header} -> {job.mapping['columns'].get(header, '(not imported)')}")
             self.stdout.write(f'decimal separator: "{job.decimal_separator}"')
+            job_options = job.mapping.get("options", {})
+            if job_options.get("date_order"):
+                self.stdout.write(f"date order: {job_options['date_order']}")
+            for field, pairs in job.mapping.get("values", {}).items():
+                for source, target in pairs.items():
+                    self.stdout.write(f"alias: {field}: {source!r} means {target!r}")
             if job.currency:
                 self.stdout.write(f"currency of the file: {job.currency}")
             if options["dry_run"]:
