@@ -45,6 +45,11 @@ def create_indexes(connection: BaseDatabaseWrapper, table: str) -> None:
         return
     prefix = INDEX_PREFIX[table]
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_regclass(%s), to_regclass(%s)", [f"{prefix}_search_trgm", f"{prefix}_search_grams"]
+        )
+        if all(cursor.fetchone() or ()):
+            return  # both there already (a second run)
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         cursor.execute(GRAMS_FUNCTION)
         cursor.execute(
