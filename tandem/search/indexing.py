@@ -30,17 +30,26 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$
 """
 
+# Per table: the indexes' name prefix, and its phone columns (phone fragments are matched with
+# LIKE '%digits%' too, so each gets a trigram index).
 INDEX_PREFIX = {
     "customers_account": "account",
     "customers_contact": "contact",
     "leads_lead": "lead",
     "deals_deal": "deal",
 }
+PHONE_COLUMNS = {
+    "customers_account": ("phone",),
+    "customers_contact": ("mobile", "phone"),
+    "leads_lead": ("mobile", "phone"),
+    "deals_deal": (),
+}
 
 
 def create_indexes(connection: BaseDatabaseWrapper, table: str) -> None:
     """The trigram index (terms of three characters or more) and the grams index (one or two) on
-    the live rows' search text. PostgreSQL only; SQLite matches with LIKE and scans."""
+    the live rows' search text, and a trigram index per phone column. PostgreSQL only; SQLite
+    matches with LIKE and scans."""
     if connection.vendor != "postgresql":
         return
     prefix = INDEX_PREFIX[table]
@@ -60,6 +69,11 @@ def create_indexes(connection: BaseDatabaseWrapper, table: str) -> None:
             f"CREATE INDEX IF NOT EXISTS {prefix}_search_grams ON {table} "
             "USING gin (tandem_search_grams(search_text)) WHERE deleted_at IS NULL"
         )
+        for column in PHONE_COLUMNS[table]:
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {prefix}_{column}_trgm ON {table} "
+                f"USING gin ({column} gin_trgm_ops) WHERE deleted_at IS NULL"
+            )
         cursor.execute(f"ANALYZE {table}")
 
 
@@ -70,6 +84,8 @@ def drop_indexes(connection: BaseDatabaseWrapper, table: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP INDEX IF EXISTS {prefix}_search_trgm")
         cursor.execute(f"DROP INDEX IF EXISTS {prefix}_search_grams")
+        for column in PHONE_COLUMNS[table]:
+            cursor.execute(f"DROP INDEX IF EXISTS {prefix}_{column}_trgm")
 
 
 def backfill(

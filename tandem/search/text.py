@@ -20,6 +20,7 @@ bulk paths call ``refresh`` / ``search_text_of_values`` (one helper, this module
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -42,6 +43,7 @@ SHORT_TERM = 2
 MAX_TERMS = 8
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_RUN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
 _SPACE = re.compile(r"\s+")
 
 
@@ -51,26 +53,36 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", text or "").casefold()).strip()
 
 
+@functools.lru_cache(maxsize=65536)
+def _syllables(run: str) -> tuple[str, ...]:
+    """The pinyin of a run of Chinese characters, read as a phrase (cached: names repeat)."""
+    return tuple(lazy_pinyin(run, style=Style.NORMAL, errors="default"))
+
+
 def pinyin_forms(text: str) -> tuple[str, str]:
     """``天祥精密`` → (``tianxiangjingmi``, ``txjm``); ("", "") when there is no Chinese character.
 
     The most common reading of each character (``heteronym=False``): pypinyin picks a
     polyphonic character's reading from the phrase it sits in (``重庆`` → ``chongqing``).
-    Characters that are not Chinese are kept as they are in the full form and left out of the
-    initials.
+    Other characters are kept as they are, less white space, in both (``商机 12`` → ``shangji12``,
+    ``sj12``).
     """
     if not _CJK.search(text):
         return "", ""
     full: list[str] = []
     initials: list[str] = []
-    for syllable in lazy_pinyin(text, style=Style.NORMAL, errors="default", v_to_u=False):
-        full.append(syllable)
-        if _CJK.search(syllable) is None and syllable.isascii() and syllable.isalpha():
-            initials.append(syllable[0])
-    # lazy_pinyin keeps runs of other characters as they are (``ABC``); a Chinese character's
-    # syllable is alphabetic ASCII. Non-Chinese runs are in the full form already.
-    compact = "".join(part.replace(" ", "") for part in full)
-    return normalize(compact), "".join(initials)
+    for run in _CJK_RUN.split(text):
+        if not run:
+            continue
+        if _CJK.match(run):
+            syllables = _syllables(run)
+            full.extend(syllables)
+            initials.extend(syllable[:1] for syllable in syllables)
+        else:
+            other = run.replace(" ", "")
+            full.append(other)
+            initials.append(other)
+    return "".join(full), "".join(initials)
 
 
 def search_text_of_values(values: Iterable[Any]) -> str:
@@ -156,9 +168,12 @@ def text_q(model: type[models.Model], term: str, text_fields: tuple[str, ...] = 
         for field in text_fields:
             q |= Q(**{f"{field}__icontains": term})
         return q
+    q = Q(search_text__contains=term)
     if len(term) <= SHORT_TERM and connection.vendor == "postgresql":
-        return Q(GramsContain(term))
-    return Q(search_text__contains=term)
+        # The same rows (a term's characters are among its text's grams); the grams index can
+        # serve it where trigrams cannot, and LIKE stays first where rows are walked in order.
+        q &= Q(GramsContain(term))
+    return q
 
 
 class GramsContain(models.Func):
