@@ -6,6 +6,7 @@ Prints p50/p95 in milliseconds. Run ``tandem bench-data`` first (see bench/READM
 from __future__ import annotations
 
 import datetime
+import logging
 import random
 import statistics
 import time
@@ -283,6 +284,7 @@ def search_page(user: User, q: str) -> tuple[Callable[[], Any], Callable[[], Any
     from django.conf import settings
     from django.test import Client
 
+    logging.getLogger("tandem.access").setLevel(logging.WARNING)  # one line a request otherwise
     if "testserver" not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
