@@ -260,3 +260,20 @@ def test_the_back_fill_writes_every_rows_search_text_in_batches(
     assert len(palette_titles(world.owner, "txjm")) == 5
     # Run again, nothing is stale and nothing is written.
     assert indexing.backfill(Account, "customers.Account", only_stale=True) == 0
+
+
+def test_the_search_index_command_checks_and_rebuilds(world: World) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    account = AccountFactory(owner=world.owner, name="天祥精密")
+    Account.all_objects.filter(pk=account.pk).update(search_text="")  # written past save()
+    with pytest.raises(CommandError, match="1 row"):
+        call_command("search_index", "--check", stdout=StringIO())
+    out = StringIO()
+    call_command("search_index", "--rebuild", stdout=out)
+    assert "customers.Account: 1 row(s) rewritten" in out.getvalue()
+    call_command("search_index", "--check", stdout=StringIO())
+    assert palette_titles(world.owner, "txjm") == {"天祥精密"}
