@@ -57,7 +57,7 @@ def palette_titles(user: User, q: str, **params: str) -> set[str]:
 
 
 @pytest.fixture
-def accounts(world: World) -> dict[str, Account]:
+def accounts(world: World) -> dict[str, Any]:
     return {
         "tianxiang": AccountFactory(owner=world.owner, name=TIANXIANG, city="上海"),
         "trading": AccountFactory(owner=world.owner, name="天祥贸易有限公司", city="上海"),
@@ -85,7 +85,7 @@ def test_the_search_text_holds_the_words_their_pinyin_and_initials() -> None:
 
 @pytest.mark.parametrize("q", ["上海 精密", "精密 天祥", "天祥 上海 精密机械"])
 def test_several_words_find_only_the_records_holding_all_of_them(
-    world: World, accounts: dict[str, Account], q: str
+    world: World, accounts: dict[str, Any], q: str
 ) -> None:
     assert palette_titles(world.owner, q) == {TIANXIANG}
     page = web(world.owner).get("/search/", {"q": q}).content.decode()
@@ -93,7 +93,7 @@ def test_several_words_find_only_the_records_holding_all_of_them(
     assert "天祥贸易有限公司" not in page and "北京精密仪器厂" not in page
 
 
-def test_one_word_still_finds_every_record_holding_it(world: World, accounts: dict[str, Account]) -> None:
+def test_one_word_still_finds_every_record_holding_it(world: World, accounts: dict[str, Any]) -> None:
     assert palette_titles(world.owner, "精密") == {TIANXIANG, "北京精密仪器厂"}
     assert palette_titles(world.owner, "天祥") == {TIANXIANG, "天祥贸易有限公司"}
 
@@ -110,14 +110,14 @@ def test_words_are_matched_across_a_leads_name_and_company(world: World) -> None
 
 @pytest.mark.parametrize("q", ["tianxiang", "txjm", "TianXiang JingMi", "shtxjm", "jingmi 上海"])
 def test_pinyin_and_initials_find_a_chinese_name_in_search_and_the_palette(
-    world: World, accounts: dict[str, Account], q: str
+    world: World, accounts: dict[str, Any], q: str
 ) -> None:
     assert TIANXIANG in palette_titles(world.owner, q)
     assert "北京精密仪器厂" not in palette_titles(world.owner, q)
     assert TIANXIANG in web(world.owner).get("/search/", {"q": q}).content.decode()
 
 
-def test_pinyin_finds_every_kind(world: World, accounts: dict[str, Account]) -> None:
+def test_pinyin_finds_every_kind(world: World, accounts: dict[str, Any]) -> None:
     ContactFactory(account=accounts["tianxiang"], owner=world.owner, name="张伟")
     LeadFactory(owner=world.owner, name="李娜", company="天祥精密")
     DealFactory(owner=world.owner, account=accounts["tianxiang"], name="天祥精密 二期")
@@ -127,14 +127,12 @@ def test_pinyin_finds_every_kind(world: World, accounts: dict[str, Account]) -> 
     assert types == {"account", "lead", "deal"}
 
 
-def test_the_follow_up_record_picker_finds_by_initials(world: World, accounts: dict[str, Account]) -> None:
+def test_the_follow_up_record_picker_finds_by_initials(world: World, accounts: dict[str, Any]) -> None:
     # The quick follow-up dialog's picker is the palette limited to some kinds.
     assert palette_titles(world.owner, "txjm", kinds="account,lead") == {TIANXIANG}
 
 
-def test_the_account_pickers_find_by_pinyin_and_several_words(
-    world: World, accounts: dict[str, Account]
-) -> None:
+def test_the_account_pickers_find_by_pinyin_and_several_words(world: World, accounts: dict[str, Any]) -> None:
     client = web(world.owner)
     options = client.get("/customers/accounts/options/", {"q": "txjm"}).content.decode()
     assert TIANXIANG in options and "北京精密仪器厂" not in options
@@ -142,7 +140,7 @@ def test_the_account_pickers_find_by_pinyin_and_several_words(
     assert TIANXIANG in deal_form and "北京精密仪器厂" not in deal_form
 
 
-def test_list_search_boxes_and_the_api_find_by_pinyin(world: World, accounts: dict[str, Account]) -> None:
+def test_list_search_boxes_and_the_api_find_by_pinyin(world: World, accounts: dict[str, Any]) -> None:
     LeadFactory(owner=world.owner, name="李娜", company="天祥精密")
     DealFactory(owner=world.owner, account=accounts["tianxiang"], name="天祥精密 二期")
     client = web(world.owner)
@@ -159,14 +157,14 @@ def test_list_search_boxes_and_the_api_find_by_pinyin(world: World, accounts: di
 
 @pytest.mark.parametrize("who", ["teammate", "outsider"])
 def test_pinyin_finds_nothing_the_person_may_not_see(
-    world: World, accounts: dict[str, Account], who: str
+    world: World, accounts: dict[str, Any], who: str
 ) -> None:
     person = getattr(world, who)
     assert palette_titles(person, "txjm") == set()
     assert palette_titles(person, "上海 精密") == set()
 
 
-def test_the_manager_finds_the_teams_records_by_initials(world: World, accounts: dict[str, Account]) -> None:
+def test_the_manager_finds_the_teams_records_by_initials(world: World, accounts: dict[str, Any]) -> None:
     assert TIANXIANG in palette_titles(world.manager, "txjm")
 
 
