@@ -24,6 +24,7 @@ from tandem.deals import totals
 from tandem.deals.models import Deal, DealLine, DealStageHistory, Pipeline, Product, Stage
 from tandem.kpis.models import ExchangeRate
 from tandem.org.models import Membership, Role, Team, User
+from tandem.search import text as search_text
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉"
@@ -52,11 +53,15 @@ def insert_rows(model: type[models.Model], rows: Iterable[dict[str, Any]], *, ba
     rows = itertools.chain([first], iterator)
     now = timezone.now()
 
+    searched = bool(search_text.fields_of(model))
+
     def complete(row: dict[str, Any]) -> list[Any]:
         values = []
         for f in fields:
             if f.attname in row:
                 values.append(row[f.attname])
+            elif searched and f.attname == "search_text":  # as the services keep it (decision 0025)
+                values.append(search_text.search_text_of_mapping(model, row))
             elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
                 values.append(now)
             elif f.has_default():

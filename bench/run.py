@@ -6,6 +6,7 @@ Prints p50/p95 in milliseconds. Run ``tandem bench-data`` first (see bench/READM
 from __future__ import annotations
 
 import datetime
+import logging
 import random
 import statistics
 import time
@@ -252,6 +253,61 @@ def analytics_by_owner(admin: User) -> tuple[Callable[[], Any], Callable[[], Any
     return orm, _replayed(engine_only)
 
 
+# Global search (issue 12: terms of one or more characters in Chinese, pinyin and Latin, and phone
+# fragments, p95 ≤ 150 ms): (label, term).
+SEARCH_TERMS = [
+    ("one Chinese character", "王"),
+    ("two Chinese characters", "科技"),
+    ("pinyin", "hetai"),
+    ("initials", "gzht"),
+    ("two words", "广州 科技"),
+    ("Latin word", "harbour"),
+    ("phone fragment", "13900299"),
+    ("matching nothing", "无此客户"),
+]
+SEARCH_TARGET = 150.0
+
+
+def _rep() -> User:
+    """A sales rep: the owner of the first deal who leads no team."""
+    leaders = Team.objects.exclude(leader=None).values("leader_id")
+    owner_id = (
+        Deal.objects.exclude(owner_id__in=leaders).order_by("id").values_list("owner_id", flat=True).first()
+    )
+    assert owner_id is not None, "run tandem bench-data first"
+    return User.objects.get(pk=owner_id)
+
+
+def search_page(user: User, q: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """The whole global search page (/search/?q=), through every middleware with a signed-in
+    session (Django's test client), beside the SQL that request sends, replayed raw."""
+    from django.conf import settings
+    from django.test import Client
+
+    logging.getLogger("tandem.access").setLevel(logging.WARNING)  # one line a request otherwise
+    if "testserver" not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(user)
+
+    def orm() -> Any:
+        response = client.get("/search/", {"q": q})
+        assert response.status_code == 200, response.status_code
+        return response
+
+    return orm, _replayed(orm)
+
+
+def search_cases(
+    rep: User, manager: User, admin: User
+) -> list[tuple[str, tuple[Callable[[], Any], Callable[[], Any]]]]:
+    cases = []
+    for who, user in (("rep", rep), ("region manager", manager), ("administrator", admin)):
+        for label, term in SEARCH_TERMS:
+            cases.append((f"search page, {label} {term} ({who})", search_page(user, term)))
+    return cases
+
+
 def import_case(out: Callable[[str], None], rows: int = 50_000) -> dict[str, Any]:
     """Accounts through the import engine (commit, duplicate checking on) beside COPY of the same rows."""
     from bench import import_bench
@@ -313,6 +369,8 @@ def run(
         ("account page with timeline", account_page(actor, sample_account[0])),
         ("duplicate check", duplicate_check(actor, sample_account[1], sample_account[2])),
     ]
+    if not only or any("search" in part for part in only):
+        cases += search_cases(_rep(), manager, admin)
     out(
         f"deals: {Deal.objects.count():,}  accounts: {Account.objects.count():,}  follow-ups: {Activity.objects.count():,}"
     )
@@ -330,7 +388,7 @@ def run(
             "p50": statistics.median(t),
             "p95": _pct(t, 95),
             "floor_p95": _pct(f, 95),
-            "target": TARGETS.get(name),
+            "target": TARGETS.get(name, SEARCH_TARGET if name.startswith("search page") else None),
         }
         row["ratio"] = row["p95"] / row["floor_p95"] if row["floor_p95"] else float("nan")
         results.append(row)

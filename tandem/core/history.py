@@ -30,6 +30,7 @@ Message = str | Said  # a Said is kept so that each reader gets it in their own 
 
 # Fields that change on every save and say nothing to a person.
 IGNORED_FIELDS = {
+    "search_text",
     "id",
     "created_at",
     "updated_at",

@@ -8,6 +8,7 @@ missing one. ``team`` means the team and every team below it.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from tandem.core.models import Tag
 from tandem.core.phones import normalize_phone
 from tandem.org.filters import StrictBooleanFilter
 from tandem.org.models import Team, User
+from tandem.search import text as search_text
 
 from .models import Account, AccountLevel, Channel, Contact, Lifecycle, Pool, Source
 from .serializers import unmasked_q
@@ -103,6 +105,27 @@ class LevelFilter(django_filters.Filter):
         return qs if value is None else qs.filter(level_id=value.pk)
 
 
+_PHONE_LIKE = re.compile(r"^[\d\s+\-().]+$")
+
+
+def _phone_q(value: str, phone_fields: tuple[str, ...]) -> Q:
+    """A phone field holds the digits typed (four or more), less a trunk 0; a whole number also
+    matches in its E.164 form. Empty when ``value`` does not read as a phone fragment."""
+    phones = Q()
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) < 4 or not phone_fields:
+        return phones
+    # Stored numbers are E.164 (+8613800138000); match the typed digits (without a leading 0).
+    needles = {digits.lstrip("0") or digits}
+    normalized = normalize_phone(value) if len(digits) >= 7 else None
+    if normalized:
+        needles.add(normalized.lstrip("+"))
+    for field in phone_fields:
+        for needle in sorted(needles):
+            phones |= Q(**{f"{field}__contains": needle})
+    return phones
+
+
 def search(
     queryset: QuerySet[Any],
     value: str,
@@ -111,32 +134,37 @@ def search(
     *,
     revealed: Q | None = None,
 ) -> QuerySet[Any]:
-    """Name contains ``value``; or a phone field contains it, when it reads as a phone number.
+    """Rows matching every word of ``value`` (``上海 精密``), each word in the record's search text
+    (what it says, its pinyin and initials: ``tianxiang``, ``txjm`` find 天祥精密; see
+    ``tandem.search.text``) or, when it reads as a phone number, in a phone field.
 
+    A value that is a phone number as a whole (``(021) 6234-5678``, ``+86 138 1234 5678``) is matched
+    as one number too. Models without a search text (products) match ``text_fields`` as typed.
     ``revealed`` limits the phone matches to the rows whose phones the reader sees in full (masked
     ones are not searchable by their hidden digits: ``serializers.unmasked_q``).
     """
     value = value.strip()
-    if not value:
+    words = search_text.terms(value)
+    if not words:
         return queryset
-    q = Q()
-    for field in text_fields:
-        q |= Q(**{f"{field}__icontains": value})
-    phones = Q()
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if len(digits) >= 4:
-        # Stored numbers are E.164 (+8613800138000); match the typed digits (without a leading 0).
-        # A fragment matches as typed (less a trunk 0); a whole number also in its E.164 form.
-        needles = {digits.lstrip("0") or digits}
-        normalized = normalize_phone(value) if len(digits) >= 7 else None
-        if normalized:
-            needles.add(normalized.lstrip("+"))
-        for field in phone_fields:
-            for needle in sorted(needles):
-                phones |= Q(**{f"{field}__contains": needle})
-    if phones:
-        q |= phones & revealed if revealed is not None else phones
-    return queryset.filter(q)
+    model = queryset.model
+
+    def phones(text: str) -> Q:
+        found = _phone_q(text, phone_fields)
+        if found and revealed is not None:
+            found &= revealed
+        return found
+
+    every = Q()
+    for word in words:
+        word_q = search_text.text_q(model, word, text_fields)
+        word_phones = phones(word)
+        every &= (word_q | word_phones) if word_phones else word_q
+    if len(words) > 1 and _PHONE_LIKE.match(value):
+        whole = phones(value)
+        if whole:
+            every = every | whole
+    return queryset.filter(every)
 
 
 def account_search(queryset: QuerySet[Account], value: str, actor: access.Actor) -> QuerySet[Account]:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tandem.core.models import SoftDeleteModel, TimeStampedModel
+from tandem.search.text import SearchTextMixin
 
 ALIVE = Q(deleted_at__isnull=True)
 
@@ -126,7 +127,7 @@ class PoolMember(models.Model):
         return f"{self.user} @ {self.pool}"
 
 
-class Account(SoftDeleteModel, TimeStampedModel):
+class Account(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
     """A customer company (客户). Unowned accounts sit in their pool."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -287,7 +288,7 @@ class LifecycleTransition(models.Model):
         return f"{self.account_id}: {self.from_stage} → {self.to_stage}"
 
 
-class Contact(SoftDeleteModel, TimeStampedModel):
+class Contact(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
     name = models.CharField(_("name"), max_length=120)
     account = models.ForeignKey(
         Account,

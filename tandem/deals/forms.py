@@ -24,6 +24,7 @@ from tandem.activities.models import ActivityKind
 from tandem.core import access, naming
 from tandem.core.access import Actor
 from tandem.core.dates import BUSINESS_DATE
+from tandem.customers.filters import search
 from tandem.customers.models import Account, Channel, Contact, Source
 from tandem.org.forms import LanguageNamesForm, PersonChoiceField, TablerForm
 from tandem.org.models import User
@@ -44,7 +45,7 @@ def account_options(actor: Actor, *, q: str = "", selected: Any = None) -> list[
     """A bounded list of visible accounts for a select: the chosen one first, then matches by name."""
     qs = visible_accounts(actor).only("id", "name").order_by("name", "id")
     if q:
-        qs = qs.filter(name__icontains=q)
+        qs = search(qs, q, ("name",), ())  # every word, by name, pinyin or initials
     rows = list(qs[:ACCOUNT_OPTIONS])
     chosen: list[Account] = []
     if selected not in (None, ""):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from tandem.core import naming
 from tandem.core.models import SoftDeleteModel, TimeStampedModel
 from tandem.customers.models import Channel, Source
+from tandem.search.text import SearchTextMixin
 
 ALIVE = Q(deleted_at__isnull=True)
 
@@ -96,7 +97,7 @@ class DealStatus(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
-class Deal(SoftDeleteModel, TimeStampedModel):
+class Deal(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
     name = models.CharField(_("name"), max_length=200)
     account = models.ForeignKey(
         "customers.Account",

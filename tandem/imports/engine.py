@@ -78,6 +78,7 @@ from tandem.deals.models import (
 )
 from tandem.leads.models import Lead, LeadStatus
 from tandem.org.models import Membership, Team, User
+from tandem.search import text as search_text
 
 from . import fields as F_
 from . import reading, runs, statements
@@ -1642,6 +1643,8 @@ class Importer(PeopleRows):
             if not changes:
                 continue
             update_fields |= touched
+            if search_text.refresh_changed(plan.match, touched):
+                update_fields.add("search_text")
             plan.match.updated_at = self.now
             if "version" in concrete:
                 plan.match.version = (plan.match.version or 0) + 1
@@ -1700,6 +1703,7 @@ class Importer(PeopleRows):
                 obj.name_key = normalize_name(obj.name)
                 plan.obj = obj
                 objs.append(obj)
+            search_text.refresh(objs)
             Account.objects.bulk_create(objs, batch_size=1000)
             dedupe.refresh_keys_bulk("account", objs)
             self._record_created(objs)
@@ -1765,6 +1769,7 @@ class Importer(PeopleRows):
             row: list[Any] = [  # in the order of statements.ACCOUNT_ROW_START
                 pk,
                 normalize_name(values["name"]),
+                search_text.search_text_of_mapping(Account, values),
                 owner_id,
                 team_of(owner_id) if owner_id is not None else None,
                 now if owner_id else None,
@@ -1819,6 +1824,7 @@ class Importer(PeopleRows):
             )
             plan.obj = obj
             objs.append(obj)
+        search_text.refresh(objs)
         self.model.objects.bulk_create(objs, batch_size=1000)
         changed = self._bulk_update(old) if old else []
         dedupe.refresh_keys_bulk(self.resource, [*objs, *changed])
@@ -1847,6 +1853,7 @@ class Importer(PeopleRows):
             )
             plan.obj = obj
             objs.append(obj)
+        search_text.refresh(objs)
         Deal.objects.bulk_create(objs, batch_size=1000)
         DealStageHistory.objects.bulk_create(
             [

@@ -68,7 +68,7 @@ def _read(field: Any, array: str, index: int) -> str:
 
 
 # The columns every new account's row starts with, in this order (``Importer.account_statement``).
-ACCOUNT_ROW_START = ("id", "name_key", "owner_id", "team_id", "owned_since", "lifecycle")
+ACCOUNT_ROW_START = ("id", "name_key", "search_text", "owner_id", "team_id", "owned_since", "lifecycle")
 
 
 @functools.cache

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from tandem.core.models import SoftDeleteModel, TimeStampedModel
 from tandem.customers.models import Channel, Source
+from tandem.search.text import SearchTextMixin
 
 ALIVE = Q(deleted_at__isnull=True)
 
@@ -23,7 +24,7 @@ class LeadStatus(models.TextChoices):
     CONVERTED = "converted", _("Converted")
 
 
-class Lead(SoftDeleteModel, TimeStampedModel):
+class Lead(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=120)
     company = models.CharField(_("company"), max_length=200, blank=True)
     title = models.CharField(_("job title"), max_length=100, blank=True)

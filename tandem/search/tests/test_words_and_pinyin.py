@@ -1,0 +1,277 @@
+"""Finding things: several words (all of them), pinyin and initials, everywhere search is offered.
+
+"上海 精密" and "精密 天祥" find the records holding every word; "tianxiang" and "txjm" find 天祥精密 —
+in global search, the command palette, the list search boxes, the API and the record pickers
+(they share ``customers.filters.search``). The search text behind it (``search.text``) is kept right
+by create, update, import and merge, and back-filled by the migrations (``search.indexing``).
+People come from the ``world`` fixture (tandem/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import import_module
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from tandem.conftest import World
+from tandem.customers import services as customer_services
+from tandem.customers.merge import account_merge
+from tandem.customers.models import Account, Contact
+from tandem.customers.tests.factories import AccountFactory, ContactFactory
+from tandem.deals.models import Deal
+from tandem.deals.tests.factories import DealFactory
+from tandem.imports.tests.helpers import run, write_csv
+from tandem.leads import services as lead_services
+from tandem.leads.models import Lead
+from tandem.leads.tests.factories import LeadFactory
+from tandem.org.models import User
+from tandem.search import indexing
+from tandem.search.text import normalize, pinyin_forms, search_text_of, search_text_of_values, terms
+
+TIANXIANG = "上海天祥精密机械有限公司"
+
+
+@pytest.fixture(autouse=True)
+def _real_urls(settings: Any) -> None:
+    settings.ROOT_URLCONF = import_module(os.environ["DJANGO_SETTINGS_MODULE"]).ROOT_URLCONF
+
+
+def web(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def palette_titles(user: User, q: str, **params: str) -> set[str]:
+    body = web(user).get("/search/palette/", {"q": q, "actions": "0", **params}).json()
+    return {row["title"] for row in body["results"]}
+
+
+@pytest.fixture
+def accounts(world: World) -> dict[str, Any]:
+    return {
+        "tianxiang": AccountFactory(owner=world.owner, name=TIANXIANG, city="上海"),
+        "trading": AccountFactory(owner=world.owner, name="天祥贸易有限公司", city="上海"),
+        "beijing": AccountFactory(owner=world.owner, name="北京精密仪器厂", city="北京"),
+    }
+
+
+# --- The search text ------------------------------------------------------------------------
+
+
+def test_the_search_text_holds_the_words_their_pinyin_and_initials() -> None:
+    assert pinyin_forms("天祥精密") == ("tianxiangjingmi", "txjm")
+    assert pinyin_forms("Harbour Glass") == ("", "")
+    text = search_text_of_values(["天祥精密", "上海"])
+    assert text == "天祥精密 上海 tianxiangjingmi txjm shanghai sh"
+    # Full-width letters and capitals read as plain lower-case ones; a polyphonic character reads
+    # as in its phrase (重庆 is chongqing, not zhongqing).
+    assert normalize("ＡＢＣ　Ltd") == "abc ltd"
+    assert pinyin_forms("重庆")[0] == "chongqing"
+    assert terms("  上海   精密 ") == ["上海", "精密"]
+
+
+# --- Several words: every one of them ------------------------------------------------------
+
+
+@pytest.mark.parametrize("q", ["上海 精密", "精密 天祥", "天祥 上海 精密机械"])
+def test_several_words_find_only_the_records_holding_all_of_them(
+    world: World, accounts: dict[str, Any], q: str
+) -> None:
+    assert palette_titles(world.owner, q) == {TIANXIANG}
+    page = web(world.owner).get("/search/", {"q": q}).content.decode()
+    assert TIANXIANG in page
+    assert "天祥贸易有限公司" not in page and "北京精密仪器厂" not in page
+
+
+def test_one_word_still_finds_every_record_holding_it(world: World, accounts: dict[str, Any]) -> None:
+    assert palette_titles(world.owner, "精密") == {TIANXIANG, "北京精密仪器厂"}
+    assert palette_titles(world.owner, "天祥") == {TIANXIANG, "天祥贸易有限公司"}
+
+
+def test_words_are_matched_across_a_leads_name_and_company(world: World) -> None:
+    LeadFactory(owner=world.owner, name="王小明", company="天祥精密")
+    LeadFactory(owner=world.owner, name="王大力", company="宏达贸易")
+    assert palette_titles(world.owner, "王 精密") == {"王小明"}
+    assert palette_titles(world.owner, "wxm txjm") == {"王小明"}
+
+
+# --- Pinyin and initials, in every place search is offered --------------------------------
+
+
+@pytest.mark.parametrize("q", ["tianxiang", "txjm", "TianXiang JingMi", "shtxjm", "jingmi 上海"])
+def test_pinyin_and_initials_find_a_chinese_name_in_search_and_the_palette(
+    world: World, accounts: dict[str, Any], q: str
+) -> None:
+    assert TIANXIANG in palette_titles(world.owner, q)
+    assert "北京精密仪器厂" not in palette_titles(world.owner, q)
+    assert TIANXIANG in web(world.owner).get("/search/", {"q": q}).content.decode()
+
+
+def test_pinyin_finds_every_kind(world: World, accounts: dict[str, Any]) -> None:
+    ContactFactory(account=accounts["tianxiang"], owner=world.owner, name="张伟")
+    LeadFactory(owner=world.owner, name="李娜", company="天祥精密")
+    DealFactory(owner=world.owner, account=accounts["tianxiang"], name="天祥精密 二期")
+    found = web(world.owner).get("/search/palette/", {"q": "zhangwei", "actions": "0"}).json()["results"]
+    assert [(r["type"], r["title"]) for r in found] == [("contact", "张伟")]
+    types = {r["type"] for r in web(world.owner).get("/search/palette/", {"q": "txjm"}).json()["results"]}
+    assert types == {"account", "lead", "deal"}
+
+
+def test_the_follow_up_record_picker_finds_by_initials(world: World, accounts: dict[str, Any]) -> None:
+    # The quick follow-up dialog's picker is the palette limited to some kinds.
+    assert palette_titles(world.owner, "txjm", kinds="account,lead") == {TIANXIANG}
+
+
+def test_the_account_pickers_find_by_pinyin_and_several_words(world: World, accounts: dict[str, Any]) -> None:
+    client = web(world.owner)
+    options = client.get("/customers/accounts/options/", {"q": "txjm"}).content.decode()
+    assert TIANXIANG in options and "北京精密仪器厂" not in options
+    deal_form = client.get("/deals/form/accounts/", {"q": "jingmi shanghai"}).content.decode()
+    assert TIANXIANG in deal_form and "北京精密仪器厂" not in deal_form
+
+
+def test_list_search_boxes_and_the_api_find_by_pinyin(world: World, accounts: dict[str, Any]) -> None:
+    LeadFactory(owner=world.owner, name="李娜", company="天祥精密")
+    DealFactory(owner=world.owner, account=accounts["tianxiang"], name="天祥精密 二期")
+    client = web(world.owner)
+    listed = client.get("/customers/accounts/", {"q": "tianxiang jingmi"}).content.decode()
+    assert TIANXIANG in listed and "天祥贸易有限公司" not in listed
+    api = APIClient()
+    api.force_login(world.owner)
+    assert [r["name"] for r in api.get("/api/v1/accounts/", {"q": "txjm"}).json()["results"]] == [TIANXIANG]
+    assert [r["name"] for r in api.get("/api/v1/leads/", {"q": "lina"}).json()["results"]] == ["李娜"]
+    assert [r["name"] for r in api.get("/api/v1/deals/", {"q": "txjm erqi"}).json()["results"]] == [
+        "天祥精密 二期"
+    ]
+
+
+@pytest.mark.parametrize("who", ["teammate", "outsider"])
+def test_pinyin_finds_nothing_the_person_may_not_see(
+    world: World, accounts: dict[str, Any], who: str
+) -> None:
+    person = getattr(world, who)
+    assert palette_titles(person, "txjm") == set()
+    assert palette_titles(person, "上海 精密") == set()
+
+
+def test_the_manager_finds_the_teams_records_by_initials(world: World, accounts: dict[str, Any]) -> None:
+    assert TIANXIANG in palette_titles(world.manager, "txjm")
+
+
+def test_the_palettes_queries_stay_flat_as_matches_grow(world: World) -> None:
+    def count() -> int:
+        client = web(world.owner)
+        client.get("/search/palette/", {"q": "txjm jingmi"})  # session and caches warm
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/search/palette/", {"q": "txjm jingmi"}).status_code == 200
+        return len(queries)
+
+    AccountFactory(owner=world.owner, name="天祥精密 1")
+    few = count()
+    for i in range(2, 12):
+        account = AccountFactory(owner=world.owner, name=f"天祥精密 {i}")
+        ContactFactory(account=account, owner=world.owner, name=f"天祥精密 联系人 {i}")
+        DealFactory(owner=world.owner, account=account, name=f"天祥精密 商机 {i}")
+    assert count() == few
+
+
+# --- The search text is kept right by every write ---------------------------------------------
+
+
+def test_create_and_update_through_the_services_keep_the_search_text(world: World) -> None:
+    actor = world.actor(world.owner)
+    account = customer_services.account_create(actor=actor, data={"name": "天祥精密", "city": "上海"})
+    assert Account.objects.get(pk=account.pk).search_text == search_text_of_values(["天祥精密", "上海"])
+    customer_services.account_update(actor=actor, account=account, data={"name": "宏达贸易", "city": ""})
+    stored = Account.objects.get(pk=account.pk).search_text
+    assert "hongdamaoyi" in stored and "txjm" not in stored
+    lead = lead_services.lead_create(actor=actor, data={"name": "李娜", "company": "天祥精密"})
+    assert "lina" in Lead.objects.get(pk=lead.pk).search_text
+    lead_services.lead_update(actor=actor, lead=lead, data={"company": "宏远物流"})
+    assert "hywl" in Lead.objects.get(pk=lead.pk).search_text
+
+
+def test_save_with_update_fields_writes_the_search_text_too(world: World) -> None:
+    deal = DealFactory(owner=world.owner, name="Old name")
+    deal.name = "天祥精密 二期"
+    deal.save(update_fields=["name"])
+    assert "txjmeq" in Deal.objects.get(pk=deal.pk).search_text
+
+
+def test_a_merge_keeps_the_kept_accounts_search_text(world: World) -> None:
+    keep = AccountFactory(owner=world.owner, name="天祥精密", city="")
+    merge = AccountFactory(owner=world.owner, name="天祥精密(上海)", city="上海")
+    account_merge(actor=world.actor(world.admin), keep=keep, merge=merge)
+    keep.refresh_from_db()
+    assert keep.search_text == search_text_of(keep)
+    assert "shanghai" in keep.search_text  # the city filled from the merged account
+
+
+def test_an_import_writes_and_updates_the_search_text(world: World, tmp_path: Path) -> None:
+    actor = world.actor(world.manager)
+    path = write_csv(tmp_path / "accounts.csv", [["id", "name", "city"], ["T-1", "天祥精密机械", "上海"]])
+    run(actor, "account", path)
+    account = Account.objects.get(external_id="T-1")
+    assert account.search_text == search_text_of(account)
+    assert palette_titles(world.manager, "txjmjx shanghai") == {"天祥精密机械"}
+    # The same account again (by its id) with a new city: its search text follows.
+    path = write_csv(tmp_path / "again.csv", [["id", "name", "city"], ["T-1", "天祥精密机械", "苏州"]])
+    run(actor, "account", path)
+    account.refresh_from_db()
+    assert account.city == "苏州"
+    assert account.search_text == search_text_of(account)
+    assert palette_titles(world.manager, "txjmjx suzhou") == {"天祥精密机械"}
+    assert palette_titles(world.manager, "txjmjx shanghai") == set()
+    path = write_csv(tmp_path / "contacts.csv", [["name", "email"], ["张伟", "zw@example.com"]])
+    run(actor, "contact", path)
+    contact = Contact.objects.get(name="张伟")
+    assert "zhangwei" in contact.search_text and "zw@example.com" in contact.search_text
+
+
+# --- The back-fill -------------------------------------------------------------------------
+
+
+def test_the_back_fill_writes_every_rows_search_text_in_batches(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexing, "BATCH", 2)
+    made = [AccountFactory(owner=world.owner, name=f"天祥精密 {i}") for i in range(5)]
+    deleted = AccountFactory(owner=world.owner, name="已删除的天祥")
+    Account.all_objects.filter(pk=deleted.pk).update(deleted_at=deleted.created_at)
+    Account.all_objects.update(search_text="")
+    assert indexing.stale(Account, "customers.Account") == 6
+    forward, _backward = indexing.migration_operations("customers.Account", "customers_account")
+    forward(apps, SimpleNamespace(connection=connection))  # as the migration runs it
+    assert indexing.stale(Account, "customers.Account") == 0
+    for account in Account.all_objects.filter(pk__in=[a.pk for a in made] + [deleted.pk]):
+        assert account.search_text == search_text_of(account)
+    assert len(palette_titles(world.owner, "txjm")) == 5
+    # Run again, nothing is stale and nothing is written.
+    assert indexing.backfill(Account, "customers.Account", only_stale=True) == 0
+
+
+def test_the_search_index_command_checks_and_rebuilds(world: World) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    account = AccountFactory(owner=world.owner, name="天祥精密")
+    Account.all_objects.filter(pk=account.pk).update(search_text="")  # written past save()
+    with pytest.raises(CommandError, match="1 row"):
+        call_command("search_index", "--check", stdout=StringIO())
+    out = StringIO()
+    call_command("search_index", "--rebuild", stdout=out)
+    assert "customers.Account: 1 row(s) rewritten" in out.getvalue()
+    call_command("search_index", "--check", stdout=StringIO())
+    assert palette_titles(world.owner, "txjm") == {"天祥精密"}
