@@ -7,9 +7,9 @@
   var data = JSON.parse(source.textContent);
   var chart = window.echarts.init(holder);
   chart.setOption({
-    title: { text: data.title, left: 0, textStyle: { fontSize: 14, fontWeight: 600 } },
+    title: { text: data.title, left: 0, top: 0, textStyle: { fontSize: 14, fontWeight: 600, lineHeight: 18 } },
     tooltip: { trigger: "axis" },
-    legend: { top: 24, left: 0, data: [data.actual_name, data.target_name] },
+    legend: { top: 28, left: 0, data: [data.actual_name, data.target_name] },
     grid: { left: 8, right: 8, top: 64, bottom: 8, containLabel: true },
     xAxis: { type: "category", data: data.labels, axisLabel: { hideOverlap: true } },
     yAxis: { type: "value" },

@@ -337,15 +337,44 @@ def _grid(
     }
 
 
-def _history(ids: Any) -> list[HistoryEntry]:
+@dataclass
+class Change:
+    at: Any
+    actor: Any
+    what: str
+    old: Any
+    new: Any
+
+
+def _history(ids: Any) -> list[Change]:
+    """The latest changes to these targets, each named in the reader's language (a target
+    deleted since keeps the name it had)."""
     from django.contrib.contenttypes.models import ContentType
 
     ct = ContentType.objects.get_for_model(Target)
-    return list(
+    entries = list(
         HistoryEntry.objects.filter(content_type=ct, object_id__in=list(ids))
         .select_related("actor")
         .order_by("-at", "-id")[:HISTORY_ROWS]
     )
+    targets = {
+        t.pk: t
+        for t in Target.objects.filter(pk__in=[e.object_id for e in entries]).select_related(
+            "user", "team", "kpi"
+        )
+    }
+    fiscal_start = company_settings().fiscal_year_start_month
+    changes = []
+    for entry in entries:
+        target = targets.get(entry.object_id)
+        what = entry.object_repr
+        if target is not None:
+            what = " · ".join(
+                [str(target.subject_label), target.kpi.display_name, target.period(fiscal_start).label()]
+            )
+        pair = (entry.changes or {}).get("value") or [None, None]
+        changes.append(Change(at=entry.at, actor=entry.actor, what=what, old=pair[0], new=pair[1]))
+    return changes
 
 
 def team(request: HttpRequest, pk: int) -> HttpResponse:
@@ -435,11 +464,7 @@ def team_cell(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except PermissionDenied:
         errors[name] = (raw, _("You may not set this target."))
-    context = _grid(actor, found, kpi, year, errors)
-    if (errors.get(name) and "meanwhile" in errors[name][1]) or (
-        errors.get(name) and version and errors[name][1].startswith("Someone")
-    ):
-        pass
+    context = {**_grid(actor, found, kpi, year, errors), "oob": True}  # the history card too
     return render(request, "targets/partials/_grid.html", context, status=400 if errors else 200)
 
 
