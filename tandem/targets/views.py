@@ -316,7 +316,8 @@ def _grid(
                 attainment=attainment,
             )
         )
-    ids = [t.pk for t in book.rows.values()]
+    shown = set(subjects)  # only the grid's own rows: the book holds the whole company's
+    ids = [t.pk for (subject, _kind, _start), t in book.rows.items() if subject in shown]
     people_rows = [r for r in rows if r.kind == SubjectKind.PERSON]
     return {
         "team": team,

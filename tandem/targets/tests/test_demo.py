@@ -18,7 +18,9 @@ def test_it_sets_a_year_of_targets_above_last_years_results_once(world: World) -
     today = timezone.localdate()
     last_month = periods.add_months(today.replace(day=1), -1)
     for _ in range(12):
-        DealFactory(owner=world.owner, stage=stage_named("Won"), amount=Decimal("10000"), closed_on=last_month)
+        DealFactory(
+            owner=world.owner, stage=stage_named("Won"), amount=Decimal("10000"), closed_on=last_month
+        )
     result = seed_targets()
     assert result.people == 1 and result.created == 12 * 2 + 1 and result.edits == 6
     year = periods.period_containing(today, periods.YEAR)

@@ -105,6 +105,18 @@ def test_a_manager_edits_a_cell_and_the_change_is_in_history(world: World) -> No
     assert "12,000 → 15,000" in page
 
 
+def test_the_grids_history_shows_only_its_own_rows(world: World) -> None:
+    client = _client(world.director)
+    _cell(world, client, world.owner, "2026-03", "100")
+    outsider = TargetFactory(user=world.outsider, value=Decimal("1"))
+    from tandem.core import history
+
+    history.record(actor=world.director, obj=outsider, action="update", changes={"value": ["1", "424242"]})
+    page = _client(world.manager).get(reverse("targets:team", args=[world.east_sales.pk]) + "?year=2026")
+    text = page.content.decode()
+    assert "→ 100" in text and "424,242" not in text and "Olga" not in text
+
+
 @pytest.mark.parametrize(
     ("typed", "message"),
     [("lots", "Enter a number"), ("-5", "cannot be negative"), ("1.234", "at most 2 decimal places")],
