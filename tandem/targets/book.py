@@ -72,7 +72,8 @@ def load_org() -> Org:
             roots.append(team.pk)
     home: dict[int, int] = {}
     primary: set[int] = set()
-    rows = Membership.objects.filter(team_id__in=list(teams), user__is_active=True).order_by("id")
+    # People who left keep counting where they were: their targets of the year still add up.
+    rows = Membership.objects.filter(team_id__in=list(teams)).order_by("id")
     for user_id, team_id, is_primary in rows.values_list("user_id", "team_id", "is_primary"):
         if is_primary or user_id not in home:
             if user_id in primary:

@@ -63,17 +63,6 @@ def can_view_person(actor: Actor, user: User) -> bool:
     return bool(ids) and Membership.objects.filter(user=user, team_id__in=sorted(ids)).exists()
 
 
-def editable_team_ids(actor: Actor) -> frozenset[int] | None:
-    """Teams whose targets (and whose members' targets) the actor may set; None: every team."""
-    ids = _team_ids(actor, "edit")
-    if ids is None:
-        return None
-    scope = actor.scope_for("target", "edit")
-    if scope == access.SUBTREE:
-        return ids
-    return ids
-
-
 def can_set_team(actor: Actor, team: Team) -> bool:
     ids = _team_ids(actor, "edit")
     if ids is None:

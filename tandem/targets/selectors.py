@@ -382,8 +382,8 @@ def remaining_target(
 def people_behind_pace(
     *, actor: Actor, period: Period | str | None = None, kpi_code: str = "won_amount"
 ) -> list[AttainmentRow]:
-    """The people the actor may see (other than themselves unless they see only themselves)
-    whose pace is at risk or off track, worst first; ``why`` says it in a sentence."""
+    """The people with a target the actor may see whose pace is at risk or off track, worst
+    first; ``why`` says it in a sentence."""
     kpi = get_kpi(kpi_code)
     chosen = _period(period)
     book = load_book(kpi, _year_of(chosen))

@@ -245,3 +245,18 @@ def test_attainment_costs_the_same_queries_for_more_people_and_deals(
         won(user, "7")
     assert run() == few
     assert few <= 12
+
+
+def test_the_attainment_card_renders_my_and_my_teams_attainment(world: World) -> None:
+    from django.template.loader import render_to_string
+
+    TargetFactory(user=world.owner, value=Decimal("100"))
+    TargetFactory(user=world.teammate, value=Decimal("100"))
+    won(world.owner, "50")
+    context = selectors.attainment_card(actor=world.actor(world.manager), period=MAR)
+    labels = [r.label for r in context["card_rows"]]
+    assert labels == ["Mia Manager", "East sales"]  # a leader sees their team; no target: still their own row
+    html = render_to_string("targets/partials/_attainment_card.html", context)
+    assert "East sales" in html and "25%" in html and "No target for this period." in html
+    mine = selectors.attainment_card(actor=world.actor(world.owner), period=MAR)
+    assert [r.label for r in mine["card_rows"]] == ["王小明"]
