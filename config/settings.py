@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "tandem.search",
     "tandem.assignment",
     "tandem.kpis",
+    "tandem.targets",
 ]
 
 MIDDLEWARE = [

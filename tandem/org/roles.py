@@ -39,6 +39,7 @@ ALL_ACTIONS = ["view", "create", "edit", "delete", "import", "export", "assign",
 WORK = ["view", "create", "edit", "delete", "export", "assign"]
 OWN_WORK = ["view", "create", "edit"]
 VIEW = ["view"]
+TARGET_SETTING = ["view", "create", "edit", "delete"]  # targets of the people and teams below
 
 # The CRM resources later apps register; listed here so the seeded roles cover them.
 CRM_RESOURCES = ["account", "contact", "lead", "deal", "activity"]
@@ -52,6 +53,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "product": (VIEW, "all"),
         "pool": (VIEW, "own"),
         **{r: ([*WORK, "import"], "all") for r in CRM_RESOURCES},
+        "target": (TARGET_SETTING, "all"),
     },
     MANAGER: {
         "user": (VIEW, "all"),
@@ -61,6 +63,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "product": (VIEW, "all"),
         "pool": (VIEW, "own"),
         **{r: ([*WORK, "import"], "subtree") for r in CRM_RESOURCES},
+        "target": (TARGET_SETTING, "subtree"),
     },
     REP: {
         "user": (VIEW, "all"),
@@ -70,6 +73,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "product": (VIEW, "all"),
         "pool": (VIEW, "own"),
         **dict.fromkeys(CRM_RESOURCES, (OWN_WORK, "own")),
+        "target": (VIEW, "own"),
     },
     ACCOUNT_MANAGER: {
         "user": (VIEW, "all"),
@@ -80,6 +84,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "pool": (VIEW, "own"),
         **dict.fromkeys(CRM_RESOURCES, (OWN_WORK, "own")),
         "account": ([*OWN_WORK], "team"),
+        "target": (VIEW, "own"),
     },
     SUPPORT: {
         "user": (VIEW, "all"),

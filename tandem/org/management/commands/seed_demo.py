@@ -64,3 +64,6 @@ class Command(BaseCommand):
             raise CommandError(f"The demo CRM was not added: {exc}") from exc
         for line in crm.summary_lines():
             self.stdout.write(line)
+        from tandem.targets.demo import seed_targets
+
+        self.stdout.write(seed_targets().summary_line())
