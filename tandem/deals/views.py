@@ -135,6 +135,7 @@ def deal_columns() -> list[Column]:
         Column("owner", _("Owner"), "owner__display_name"),
         Column("status", _("Status"), "status"),
         Column("probability", _("Probability"), None, numeric=True, default=False),
+        Column("forecast_category", _("Forecast category"), "forecast_category", default=False),
         Column("last_follow_up_at", _("Last follow-up"), "last_follow_up_at"),
         Column("team", _("Team"), "team__name", default=False),
         Column("created_at", _("Created"), "created_at", default=False),
@@ -178,6 +179,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
                 request.GET.get(k)
                 for k in (
                     "team",
+                    "forecast_category",
                     "pipeline",
                     "expected_close_date_after",
                     "expected_close_date_before",
@@ -708,8 +710,10 @@ def _conflict_rows(form: DealForm, current: Deal) -> list[dict[str, str]]:
             continue
         mine = form.cleaned_data[name]
         theirs = getattr(current, name)
+        if name == "forecast_category" and not current.forecast_category_manual:
+            theirs = ""  # following the stage, as the form shows it
         choices = dict(getattr(form.fields[name], "choices", []) or [])
-        if name in ("source", "channel", "currency"):
+        if name in ("source", "channel", "currency", "forecast_category"):
             mine_text, theirs_text = (
                 str(choices.get(mine, mine) or ""),
                 str(choices.get(theirs, theirs) or ""),
@@ -752,6 +756,7 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
         line_initial: list[dict[str, Any]] = []
     else:
         initial = {name: getattr(deal, name) for name in DealForm.DATA_FIELDS}
+        initial["forecast_category"] = deal.forecast_category if deal.forecast_category_manual else ""
         initial.update(
             {
                 "account": deal.account_id,
