@@ -247,7 +247,7 @@ class Deal(SoftDeleteModel, TimeStampedModel):
 
     @property
     def forecast_group(self) -> str:
-        """"closed" for a won deal, "lost" for a lost one, else its forecast category."""
+        """ "closed" for a won deal, "lost" for a lost one, else its forecast category."""
         if self.status == DealStatus.WON:
             return "closed"
         if self.status == DealStatus.LOST:
