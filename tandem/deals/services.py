@@ -33,10 +33,10 @@ from tandem.org.models import User
 from .models import (
     Deal,
     DealContact,
-    ForecastCategory,
     DealLine,
     DealStageHistory,
     DealStatus,
+    ForecastCategory,
     Pipeline,
     Product,
     Stage,

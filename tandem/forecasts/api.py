@@ -66,7 +66,7 @@ def _period(key: str) -> Any:
         ) from exc
 
 
-class _Base(LanguageMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class _Base(LanguageMixin, viewsets.GenericViewSet):
     permission_classes: ClassVar[list[type[BasePermission]]] = [DealViewers]  # type: ignore[misc]
     lookup_value_converter = "int"
     ordering_fields: ClassVar[list[str]] = ["id"]

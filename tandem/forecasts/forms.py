@@ -1,29 +1,28 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tandem.org.forms import TablerForm
 
-AMOUNT = {
-    "max_digits": 16,
-    "decimal_places": 2,
-    "min_value": Decimal("0"),
-    "max_value": Decimal("99999999999999"),
-}
+
+def _amount(label: Any, help_text: Any = "") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        help_text=help_text,
+        max_digits=16,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("99999999999999"),
+    )
 
 
 class SubmissionForm(TablerForm):
-    commit_amount = forms.DecimalField(
-        label=_("Commit"), help_text=_("What you are sure to close in the period."), **AMOUNT
-    )
-    best_case_amount = forms.DecimalField(
-        label=_("Best case"),
-        help_text=_("What you could close if things go well; not below commit."),
-        **AMOUNT,
-    )
+    commit_amount = _amount(_("Commit"), _("What you are sure to close in the period."))
+    best_case_amount = _amount(_("Best case"), _("What you could close if things go well; not below commit."))
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -31,8 +30,8 @@ class SubmissionForm(TablerForm):
 
 
 class AdjustmentForm(TablerForm):
-    commit_amount = forms.DecimalField(label=_("Adjusted commit"), **AMOUNT)
-    best_case_amount = forms.DecimalField(label=_("Adjusted best case"), **AMOUNT)
+    commit_amount = _amount(_("Adjusted commit"))
+    best_case_amount = _amount(_("Adjusted best case"))
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), required=True
     )

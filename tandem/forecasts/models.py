@@ -16,8 +16,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.core.models import TimeStampedModel
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-
 
 class SubjectKind(models.TextChoices):
     PERSON = "person", _("Person")
@@ -37,8 +35,8 @@ class ForecastSubmission(TimeStampedModel):
         "org.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     period = models.CharField(_("period"), max_length=7)
-    commit_amount = models.DecimalField(_("commit"), **MONEY)
-    best_case_amount = models.DecimalField(_("best case"), **MONEY)
+    commit_amount = models.DecimalField(_("commit"), max_digits=16, decimal_places=2)
+    best_case_amount = models.DecimalField(_("best case"), max_digits=16, decimal_places=2)
     note = models.TextField(_("note"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -58,8 +56,8 @@ class ForecastSubmissionVersion(models.Model):
 
     submission = models.ForeignKey(ForecastSubmission, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
-    commit_amount = models.DecimalField(_("commit"), **MONEY)
-    best_case_amount = models.DecimalField(_("best case"), **MONEY)
+    commit_amount = models.DecimalField(_("commit"), max_digits=16, decimal_places=2)
+    best_case_amount = models.DecimalField(_("best case"), max_digits=16, decimal_places=2)
     note = models.TextField(_("note"), blank=True)
     saved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -93,8 +91,8 @@ class ForecastAdjustment(models.Model):
         "org.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     period = models.CharField(_("period"), max_length=7)
-    commit_amount = models.DecimalField(_("commit"), **MONEY)
-    best_case_amount = models.DecimalField(_("best case"), **MONEY)
+    commit_amount = models.DecimalField(_("commit"), max_digits=16, decimal_places=2)
+    best_case_amount = models.DecimalField(_("best case"), max_digits=16, decimal_places=2)
     reason = models.TextField(_("reason"))
     adjusted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -141,15 +139,15 @@ class ForecastSnapshot(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    submitted_commit = models.DecimalField(**MONEY, null=True)
-    submitted_best_case = models.DecimalField(**MONEY, null=True)
-    adjusted_commit = models.DecimalField(**MONEY, null=True)
-    adjusted_best_case = models.DecimalField(**MONEY, null=True)
-    commit_pipeline = models.DecimalField(**MONEY, default=Decimal("0"))
-    best_case_pipeline = models.DecimalField(**MONEY, default=Decimal("0"))
-    pipeline_pipeline = models.DecimalField(**MONEY, default=Decimal("0"))
-    weighted_pipeline = models.DecimalField(**MONEY, default=Decimal("0"))
-    won_to_date = models.DecimalField(**MONEY, default=Decimal("0"))
+    submitted_commit = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    submitted_best_case = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    adjusted_commit = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    adjusted_best_case = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    commit_pipeline = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    best_case_pipeline = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    pipeline_pipeline = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    weighted_pipeline = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    won_to_date = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
 
     class Meta:
         verbose_name = _("forecast snapshot")

@@ -124,20 +124,27 @@ def _led_paths(actor: Actor) -> tuple[str, ...]:
 def can_adjust(actor: Actor, *, person: User | None = None, team: Team | None = None) -> bool:
     """Managers adjust: a team leader for anyone in their team's subtree (not themselves) and for
     those teams; directors (who see every deal) and administrators for everyone."""
+    if person is not None:
+        team_id = primary_team_ids([person.pk]).get(person.pk)
+        path: str | None = (
+            Team.objects.filter(pk=team_id).values_list("path", flat=True).first() if team_id else None
+        )
+        return can_adjust_at(actor, path, person_id=person.pk)
+    if team is not None:
+        return can_adjust_at(actor, team.path)
+    return False
+
+
+def can_adjust_at(actor: Actor, team_path: str | None, *, person_id: int | None = None) -> bool:
+    """``can_adjust`` for a subject whose team path is known (no query but the actor's led teams,
+    read once): a person's (``person_id``) or a team's."""
     if actor.user is None:
         return False
+    if person_id is not None and person_id == actor.id and not actor.is_admin:
+        return False  # nobody adjusts their own forecast: they change their submission
     if actor.is_admin or sees_company(actor):
-        return person is None or person.pk != actor.id or actor.is_admin
-    if person is not None:
-        if person.pk == actor.id:
-            return False
-        team_id = primary_team_ids([person.pk]).get(person.pk)
-        path = Team.objects.filter(pk=team_id).values_list("path", flat=True).first() if team_id else None
-    elif team is not None:
-        path = team.path
-    else:
-        return False
-    return bool(path) and any(path.startswith(led) for led in _led_paths(actor))
+        return True
+    return team_path is not None and any(team_path.startswith(led) for led in _led_paths(actor))
 
 
 # --- Figures --------------------------------------------------------------------------------------
@@ -197,14 +204,13 @@ def pipeline_by_owner(
     weighted = ExpressionWrapper(
         F("amount") * Coalesce("probability", "stage__probability") / Value(Decimal(100)), output_field=money
     )
-    rows = (
+    rows: list[Any] = list(
         qs.order_by()
         .values("owner_id", "forecast_category", "currency")
         .annotate(n=Count("pk"), total=Sum("amount"), weighted=Sum(weighted))
     )
     settings = company_settings()
     month = periods.month_start(timezone.localdate())
-    rows = list(rows)
     needed = {(r["currency"], month) for r in rows if r["currency"] != settings.currency}
     rates = engine.Rates(settings.currency, needed, actor)
     out: dict[int, Pipeline] = defaultdict(Pipeline)
@@ -284,6 +290,7 @@ class ForecastRow:
     won: Decimal = ZERO
     submitters: int = 0
     members: int = 0
+    can_adjust: bool = False  # set by pages that offer "Adjust"
 
     @property
     def forecast(self) -> Decimal | None:

@@ -134,8 +134,12 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.team_or_404(actor, pk)
     forecast = selectors.team_forecast_rows(actor=actor, team=found, period=period)
     rows = [*forecast.members, *forecast.subteams]
-    for row in [*rows, forecast.total]:
-        row.can_adjust = selectors.can_adjust(actor, person=row.person, team=None if row.person else row.team)  # type: ignore[attr-defined]
+    for row in forecast.members:  # direct members: the team's own path
+        row.can_adjust = selectors.can_adjust_at(
+            actor, found.path, person_id=row.person.pk if row.person else None
+        )
+    for row in [*forecast.subteams, forecast.total]:
+        row.can_adjust = selectors.can_adjust_at(actor, row.team.path if row.team else None)
     context = {
         **_period_context(request, period),
         "team": found,
@@ -162,7 +166,7 @@ def adjust(request: HttpRequest) -> HttpResponse:
         for field, errors in form.errors.items():
             for error in errors:
                 label = form.fields[field].label if field in form.fields else ""
-                messages.error(request, f"{label}: {error}" if label else error)
+                messages.error(request, f"{label}: {error}" if label else str(error))
         return redirect(back)
     try:
         services.adjustment_create(
