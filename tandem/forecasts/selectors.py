@@ -336,7 +336,14 @@ def _latest_adjustments(
     return people, teams
 
 
-def person_rows(actor: Actor, period: Period, people: Sequence[User], team: Team | None) -> list[ForecastRow]:
+def person_rows(
+    actor: Actor,
+    period: Period,
+    people: Sequence[User],
+    team: Team | None,
+    *,
+    today: datetime.date | None = None,
+) -> list[ForecastRow]:
     ids = [p.pk for p in people]
     submissions = {
         s.owner_id: s
@@ -347,9 +354,9 @@ def person_rows(actor: Actor, period: Period, people: Sequence[User], team: Team
     adjusted, _teams = _latest_adjustments(actor, period, owner_ids=ids)
     pipeline = pipeline_by_owner(actor, period, owner_ids=ids)
     if len(people) == 1:  # one person's page: their figure alone, not everyone's
-        won = {people[0].pk: won_figure(actor, period, owner_id=people[0].pk)}
+        won = {people[0].pk: won_figure(actor, period, owner_id=people[0].pk, today=today)}
     else:
-        won = won_by_owner(actor, period, team=team)
+        won = won_by_owner(actor, period, team=team, today=today)
     rows = []
     for person in people:
         sub = submissions.get(person.pk)
@@ -457,14 +464,14 @@ class CompanyForecast:
     team_of: dict[int, int] = field(default_factory=dict)
 
 
-def company_team_rows(*, actor: Actor, period: Period) -> CompanyForecast:
+def company_team_rows(*, actor: Actor, period: Period, today: datetime.date | None = None) -> CompanyForecast:
     """Every team side by side (each rolled up over its subtree, indented by depth) and the
     company's total, for those who see every deal."""
     if not sees_company(actor):
         raise Http404
     teams = list(Team.objects.order_by("path"))
     people, team_of = _people_in(teams)
-    found_rows = person_rows(actor, period, people, None)
+    found_rows = person_rows(actor, period, people, None, today=today)
     paths = {t.pk: t.path for t in teams}
     _people_adj, team_adj = _latest_adjustments(actor, period, team_ids=list(paths))
     rows = []
@@ -480,7 +487,7 @@ def company_team_rows(*, actor: Actor, period: Period) -> CompanyForecast:
         rows.append(row)
     total = _roll_up(str(_company_label()), SubjectKind.COMPANY, found_rows)
     # Won and pipeline of the whole company also count deals of people in no team.
-    total.won = won_figure(actor, period)
+    total.won = won_figure(actor, period, today=today)
     company_pipeline = Pipeline()
     for found in pipeline_by_owner(actor, period).values():
         company_pipeline.add(found)

@@ -223,7 +223,7 @@ def snapshot_take(*, today: datetime.date | None = None, periods: list[Period] |
     actor = _snapshot_actor()
     written = 0
     for period in periods:
-        company = selectors.company_team_rows(actor=actor, period=period)
+        company = selectors.company_team_rows(actor=actor, period=period, today=today)
         rows: list[ForecastSnapshot] = [
             _snapshot_row(today, period, "company", company.total, subject_kind=SubjectKind.COMPANY)
         ]
@@ -241,7 +241,7 @@ def snapshot_take(*, today: datetime.date | None = None, periods: list[Period] |
         extra = User.objects.filter(
             pk__in=ForecastSubmission.objects.filter(period=period.key).values("owner_id")
         ).exclude(pk__in=known)
-        people += selectors.person_rows(actor, period, list(extra), None)
+        people += selectors.person_rows(actor, period, list(extra), None, today=today)
         for row in people:
             assert row.person is not None
             rows.append(

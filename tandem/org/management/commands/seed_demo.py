@@ -64,3 +64,6 @@ class Command(BaseCommand):
             raise CommandError(f"The demo CRM was not added: {exc}") from exc
         for line in crm.summary_lines():
             self.stdout.write(line)
+        from tandem.forecasts.demo import seed_forecasts
+
+        self.stdout.write(seed_forecasts().summary_line())
