@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tandem.core import naming
 from tandem.core.models import SoftDeleteModel, TimeStampedModel
@@ -44,7 +45,7 @@ class ForecastCategory(models.TextChoices):
     """Where an open deal stands in its owner's forecast (销售预测). Won deals are "closed" and lost
     ones are out: that follows from the status and is never stored (``Deal.forecast_group``)."""
 
-    PIPELINE = "pipeline", _("Pipeline")
+    PIPELINE = "pipeline", pgettext_lazy("forecast category", "Pipeline")
     BEST_CASE = "best_case", _("Best case")
     COMMIT = "commit", _("Commit")
     OMITTED = "omitted", _("Omitted")
@@ -256,7 +257,7 @@ class Deal(SoftDeleteModel, TimeStampedModel):
 
     def get_forecast_group_display(self) -> str:
         if self.status == DealStatus.WON:
-            return str(_("Closed"))
+            return str(pgettext_lazy("forecast category", "Closed"))
         if self.status == DealStatus.LOST:
             return str(_("Lost"))
         return str(ForecastCategory(self.forecast_category).label)

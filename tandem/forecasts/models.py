@@ -78,7 +78,7 @@ class ForecastAdjustment(models.Model):
     """A manager's view of a person's or a team's forecast, with the reason. Kept beside the
     submission, never replacing it; the newest per subject and period is the current one."""
 
-    subject_kind = models.CharField(_("subject"), max_length=7, choices=SubjectKind.choices)
+    subject_kind = models.CharField(_("whose forecast"), max_length=7, choices=SubjectKind.choices)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("person"),
@@ -134,7 +134,7 @@ class ForecastSnapshot(models.Model):
     taken_on = models.DateField(_("taken on"))
     period = models.CharField(_("period"), max_length=7)
     subject = models.CharField(max_length=20)
-    subject_kind = models.CharField(_("subject"), max_length=7, choices=SubjectKind.choices)
+    subject_kind = models.CharField(_("whose forecast"), max_length=7, choices=SubjectKind.choices)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
