@@ -59,7 +59,17 @@ from .forms import (
     line_products,
     stage_choices,
 )
-from .models import Deal, DealContact, DealLine, DealStatus, Pipeline, Product, Stage, StageKind
+from .models import (
+    Deal,
+    DealContact,
+    DealLine,
+    DealStatus,
+    ForecastCategory,
+    Pipeline,
+    Product,
+    Stage,
+    StageKind,
+)
 
 # --- Helpers --------------------------------------------------------------------------------
 
@@ -496,6 +506,7 @@ def _detail_context(request: HttpRequest, actor: Actor, deal: Deal, **extra: Any
         "contacts": contacts,
         "timeline": selectors.deal_timeline(actor, deal),
         "can_edit": can_edit,
+        "forecast_choices": [("", ""), *ForecastCategory.choices],
         "can_assign": access.can(actor, "assign", "deal", deal),
         "can_delete": access.can(actor, "delete", "deal", deal),
         "can_log": actor.has("activity", "create") and can_edit,
@@ -602,6 +613,30 @@ def deal_close(request: HttpRequest, pk: int) -> HttpResponse:
         return _detail_answer(request, actor, deal, error=True, close_form=form, close_open=outcome)
     text = _("Marked as won. Congratulations!") if outcome == "won" else _("Marked as lost.")
     return _detail_answer(request, actor, deal, ok=text)
+
+
+@require_POST
+def deal_forecast_category(request: HttpRequest, pk: int) -> HttpResponse:
+    """The deal page's forecast category: the owner's choice, or back to the stage's (empty)."""
+    actor = access.get_actor(request)
+    deal = _deal_or_404(actor, pk)
+    choice = request.POST.get("forecast_category", "")
+    try:
+        deal = services.deal_update(
+            actor=actor,
+            deal=deal,
+            data={"forecast_category": choice},
+            version=parse_id(request.POST.get("version")),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _detail_answer(request, actor, deal)
+    except VersionConflict:
+        messages.error(
+            request, _("This deal was changed by someone else; it is shown as it is now. Try again.")
+        )
+        return _detail_answer(request, actor, deal)
+    return _detail_answer(request, actor, deal, ok=_("Forecast category saved."))
 
 
 @require_POST

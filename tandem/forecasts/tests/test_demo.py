@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_forecasts_tell_a_story_once(world: World) -> None:
     period = selectors.current_period()
-    open_deal(world.owner, amount="90000", stage="Negotiation", close=period.end, forecast_category="pipeline")
+    open_deal(
+        world.owner, amount="90000", stage="Negotiation", close=period.end, forecast_category="pipeline"
+    )
     first = seed_forecasts()
     assert first.submissions >= 3 and first.adjustments >= 1 and first.snapshots > 0
     assert ForecastSubmission.objects.filter(period=period.key).exists()

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
 from tandem.conftest import World
 from tandem.forecasts import selectors, services
@@ -107,3 +108,31 @@ def test_the_team_page_query_count_stays_flat(world: World, django_assert_max_nu
     with CaptureQueriesContext(connection) as after:
         client.get(url)
     assert len(after.captured_queries) <= len(before.captured_queries)
+
+
+def test_the_owner_sets_the_category_on_the_deal_page_and_an_outsider_cannot(world: World) -> None:
+    deal = open_deal(world.owner, amount="10", stage="Qualification", close=selectors.current_period().end)
+    url = f"/deals/{deal.pk}/forecast-category/"
+    assert 'name="forecast_category"' in as_(world.owner).get(f"/deals/{deal.pk}/").content.decode()
+    denied = as_(world.outsider).post(url, {"forecast_category": "commit", "version": deal.version})
+    assert denied.status_code == 404
+    deal.refresh_from_db()
+    assert (deal.forecast_category, deal.forecast_category_manual) == ("pipeline", False)
+    as_(world.owner).post(url, {"forecast_category": "commit", "version": deal.version})
+    deal.refresh_from_db()
+    assert (deal.forecast_category, deal.forecast_category_manual) == ("commit", True)
+    as_(world.owner).post(url, {"forecast_category": "", "version": deal.version})
+    deal.refresh_from_db()
+    assert (deal.forecast_category, deal.forecast_category_manual) == ("pipeline", False)
+
+
+def test_the_deal_list_filters_by_forecast_category(world: World) -> None:
+    end = selectors.current_period().end
+    open_deal(world.owner, amount="10", stage="Negotiation", close=end, name="Sure one")
+    open_deal(world.owner, amount="10", stage="Qualification", close=end, name="Early one")
+    page = as_(world.owner).get("/deals/", {"forecast_category": "commit"}).content.decode()
+    assert "Sure one" in page and "Early one" not in page
+    api = APIClient()
+    api.force_login(world.owner)
+    rows = api.get("/api/v1/deals/", {"forecast_category": "commit"}).json()["results"]
+    assert [r["name"] for r in rows] == ["Sure one"] and rows[0]["forecast_group"] == "commit"
