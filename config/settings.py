@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "tandem.assignment",
     "tandem.kpis",
     "tandem.targets",
+    "tandem.forecasts",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +244,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Board totals: fold the deltas the deal triggers append (exact either way; keeps reads small).
     "deal-totals-compact": {"task": "tandem.deals.tasks.compact_stage_totals", "schedule": 300.0},
     "kpi-totals-compact": {"task": "tandem.kpis.tasks.compact_month_totals", "schedule": 300.0},
+    # Forecast snapshots for the movement chart: weekly (idempotent per day; decision 0021).
+    "forecast-snapshots": {"task": "tandem.forecasts.tasks.take_snapshots", "schedule": 604800.0},
     # Background exports: delete those older than TANDEM_EXPORT_KEEP_DAYS, fail those stuck.
     "exports-expire": {"task": "tandem.imports.tasks.delete_expired_exports", "schedule": 3600.0},
     # Imports whose process stopped mid-way: marked interrupted, to be retried (imports/runs.py).

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("tandem.assignment.api_urls")),
     path("", include("tandem.kpis.api_urls")),
     path("", include("tandem.targets.api_urls")),
+    path("", include("tandem.forecasts.api_urls")),
 ]
 
 urlpatterns = [
@@ -37,6 +38,7 @@ urlpatterns = [
     path("assignment/", include("tandem.assignment.urls")),
     path("kpis/", include("tandem.kpis.urls")),
     path("targets/", include("tandem.targets.urls")),
+    path("forecasts/", include("tandem.forecasts.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     # The schema describes every operation: for signed-in people and token holders (401 otherwise).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),

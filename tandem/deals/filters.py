@@ -17,7 +17,7 @@ from tandem.customers.models import Account
 from tandem.org.filters import StrictBooleanFilter
 from tandem.org.models import Team, User
 
-from .models import Deal, DealStatus, Pipeline, Product, Stage
+from .models import Deal, DealStatus, ForecastCategory, Pipeline, Product, Stage
 
 
 def _stages(request: Any) -> QuerySet[Stage]:
@@ -39,6 +39,13 @@ class DealFilter(django_filters.FilterSet):
         queryset=_stages, field_name="stage", empty_label=_("All stages")
     )
     status = django_filters.ChoiceFilter(choices=DealStatus.choices, empty_label=_("All statuses"))
+    # Open deals only: a won deal is "closed" and a lost one out of the forecast (decision 0021).
+    forecast_category = django_filters.ChoiceFilter(
+        choices=ForecastCategory.choices,
+        method="filter_forecast_category",
+        label=_("Forecast category"),
+        empty_label=_("All categories"),
+    )
     pipeline = django_filters.ModelChoiceFilter(
         queryset=Pipeline.objects.all(), field_name="pipeline", empty_label=_("All pipelines")
     )
@@ -63,6 +70,9 @@ class DealFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
         return search(queryset, value, ("name",), ())
+
+    def filter_forecast_category(self, queryset: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
+        return queryset.filter(status=DealStatus.OPEN, forecast_category=value)
 
 
 class StageFilter(django_filters.FilterSet):

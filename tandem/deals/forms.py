@@ -29,7 +29,7 @@ from tandem.customers.models import Account, Channel, Contact, Source
 from tandem.org.forms import LanguageNamesForm, PersonChoiceField, TablerForm
 from tandem.org.models import User
 
-from .models import ContactRole, Deal, Pipeline, Product, Stage, StageKind
+from .models import ContactRole, Deal, ForecastCategory, Pipeline, Product, Stage, StageKind
 from .services import REQUIRABLE_FIELDS, requirable_field_label
 
 # An account select renders at most this many options (plus the chosen one): search narrows it.
@@ -130,6 +130,12 @@ class DealForm(TablerForm):
         required=False,
         help_text=_("Leave empty to use the stage's probability."),
     )
+    forecast_category = forms.ChoiceField(
+        label=_("Forecast category"),
+        choices=[("", _("From the stage")), *ForecastCategory.choices],
+        required=False,
+        help_text=_("Your choice stays when the deal moves stage; “From the stage” follows the stage."),
+    )
     source = forms.ChoiceField(label=_("Source"), choices=[("", "—"), *Source.choices], required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=[("", "—"), *Channel.choices], required=False)
     budget = forms.DecimalField(
@@ -153,6 +159,7 @@ class DealForm(TablerForm):
         "opened_on",
         "expected_close_date",
         "probability",
+        "forecast_category",
         "source",
         "channel",
         "budget",
@@ -454,6 +461,12 @@ def requirable_choices() -> list[tuple[str, str]]:
 
 class StageForm(NamedForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=StageKind.choices)
+    forecast_category = forms.ChoiceField(
+        label=_("Forecast category"),
+        choices=[("", _("By probability")), *ForecastCategory.choices],
+        required=False,
+        help_text=_("Deals entering this stage take this category unless their owner has chosen one."),
+    )
     probability = forms.IntegerField(label=_("Win probability (%)"), min_value=0, max_value=100, initial=0)
     order = forms.IntegerField(label=_("Order"), min_value=0, max_value=32767, initial=0)
     required_fields = forms.MultipleChoiceField(

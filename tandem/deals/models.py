@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tandem.core import naming
 from tandem.core.models import SoftDeleteModel, TimeStampedModel
@@ -41,6 +42,25 @@ class StageKind(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
+class ForecastCategory(models.TextChoices):
+    """Where an open deal stands in its owner's forecast (销售预测). Won deals are "closed" and lost
+    ones are out: that follows from the status and is never stored (``Deal.forecast_group``)."""
+
+    PIPELINE = "pipeline", pgettext_lazy("forecast category", "Pipeline")
+    BEST_CASE = "best_case", _("Best case")
+    COMMIT = "commit", _("Commit")
+    OMITTED = "omitted", _("Omitted")
+
+
+def default_forecast_category(probability: int) -> str:
+    """A stage's sensible default by its probability (decision 0021)."""
+    if probability >= 70:
+        return ForecastCategory.COMMIT
+    if probability >= 40:
+        return ForecastCategory.BEST_CASE
+    return ForecastCategory.PIPELINE
+
+
 class Stage(naming.NamedInLanguages, models.Model):
     """A pipeline stage; ``required_fields`` names the deal fields that must be filled to enter it."""
 
@@ -56,6 +76,14 @@ class Stage(naming.NamedInLanguages, models.Model):
     kind = models.CharField(_("kind"), max_length=4, choices=StageKind.choices, default=StageKind.OPEN)
     required_fields = models.JSONField(_("fields required to enter"), default=list, blank=True)
     guidance = models.TextField(_("stage guidance"), blank=True)
+    # What a deal entering this stage forecasts as, unless its owner has chosen (decision 0021).
+    forecast_category = models.CharField(
+        _("forecast category"),
+        max_length=10,
+        choices=ForecastCategory.choices,
+        default=ForecastCategory.PIPELINE,
+        help_text=_("Deals entering this stage take this category unless their owner has chosen one."),
+    )
 
     class Meta:
         verbose_name = _("stage")
@@ -155,6 +183,14 @@ class Deal(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
     description = models.TextField(_("description"), blank=True)
     tags = models.ManyToManyField("core.Tag", verbose_name=_("tags"), blank=True, related_name="+")
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    forecast_category = models.CharField(
+        _("forecast category"),
+        max_length=10,
+        choices=ForecastCategory.choices,
+        default=ForecastCategory.PIPELINE,
+    )
+    # True once the owner chose the category by hand: a stage move then leaves it alone.
+    forecast_category_manual = models.BooleanField(_("forecast category set by hand"), default=False)
     stage_entered_at = models.DateTimeField(_("in this stage since"), null=True, blank=True)
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
     next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
@@ -210,6 +246,22 @@ class Deal(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
     @property
     def effective_probability(self) -> int:
         return self.probability if self.probability is not None else self.stage.probability
+
+    @property
+    def forecast_group(self) -> str:
+        """ "closed" for a won deal, "lost" for a lost one, else its forecast category."""
+        if self.status == DealStatus.WON:
+            return "closed"
+        if self.status == DealStatus.LOST:
+            return "lost"
+        return self.forecast_category
+
+    def get_forecast_group_display(self) -> str:
+        if self.status == DealStatus.WON:
+            return str(pgettext_lazy("forecast category", "Closed"))
+        if self.status == DealStatus.LOST:
+            return str(_("Lost"))
+        return str(ForecastCategory(self.forecast_category).label)
 
 
 class DealStageTotal(models.Model):

@@ -28,6 +28,7 @@ from .models import (
     Deal,
     DealContact,
     DealLine,
+    ForecastCategory,
     Pipeline,
     Product,
     Stage,
@@ -72,6 +73,7 @@ class StageSerializer(serializers.ModelSerializer[Stage]):
             "probability",
             "kind",
             "kind_label",
+            "forecast_category",
             "required_fields",
             "guidance",
         ]
@@ -104,6 +106,7 @@ class StageInputSerializer(serializers.Serializer[Stage]):
     order = serializers.IntegerField(required=False, min_value=0, max_value=32767)
     probability = serializers.IntegerField(required=False, min_value=0, max_value=100)
     kind = serializers.ChoiceField(choices=StageKind.choices, required=False)
+    forecast_category = serializers.ChoiceField(choices=ForecastCategory.choices, required=False)
     required_fields = serializers.ListField(
         child=serializers.ChoiceField(choices=list(REQUIRABLE_FIELDS)), required=False
     )
@@ -184,6 +187,10 @@ class DealSerializer(serializers.ModelSerializer[Deal]):
     )
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     effective_probability = serializers.IntegerField(read_only=True)
+    forecast_group = serializers.CharField(
+        read_only=True,
+        help_text=_("The forecast category for an open deal; “closed” when won, “lost” when lost."),
+    )
     contacts = DealContactSerializer(source="deal_contacts", many=True, read_only=True)
     lines = DealLineSerializer(many=True, read_only=True)
     tags = TagSerializer(many=True, read_only=True)
@@ -212,6 +219,9 @@ class DealSerializer(serializers.ModelSerializer[Deal]):
             "closed_on",
             "probability",
             "effective_probability",
+            "forecast_category",
+            "forecast_category_manual",
+            "forecast_group",
             "lost_reason",
             "competitor",
             "source",
@@ -290,6 +300,12 @@ class DealInputSerializer(serializers.Serializer[Deal]):
     )
     expected_close_date = serializers.DateField(validators=BUSINESS_DATE, required=False, allow_null=True)
     probability = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
+    forecast_category = serializers.ChoiceField(
+        choices=ForecastCategory.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Set by hand, it stays through stage moves; empty: follow the stage's category."),
+    )
     lost_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
     competitor = serializers.CharField(max_length=100, required=False, allow_blank=True)
     source = serializers.ChoiceField(choices=Source.choices, required=False, allow_blank=True)  # type: ignore[assignment]

@@ -36,10 +36,12 @@ from .models import (
     DealLine,
     DealStageHistory,
     DealStatus,
+    ForecastCategory,
     Pipeline,
     Product,
     Stage,
     StageKind,
+    default_forecast_category,
 )
 
 DEAL_FIELDS = (
@@ -130,6 +132,8 @@ def _apply_stage(deal: Deal, stage: Stage, now: datetime.datetime) -> None:
         StageKind.LOST: DealStatus.LOST,
     }[StageKind(stage.kind)]
     deal.stage_entered_at = now
+    if not deal.forecast_category_manual:  # an owner's own choice is never overwritten (decision 0021)
+        deal.forecast_category = stage.forecast_category
     if deal.status == DealStatus.OPEN:
         deal.closed_on = None
     elif deal.closed_on is None or previous_status != deal.status:
@@ -195,6 +199,34 @@ def _clean_values(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     return values
 
 
+def _forecast_choice(data: Mapping[str, Any]) -> str | None:
+    """The forecast category asked for: None when not given, "" for "follow the stage"."""
+    if "forecast_category" not in data:
+        return None
+    value = data["forecast_category"] or ""
+    if value and value not in ForecastCategory.values:
+        raise ValidationError(
+            {
+                "forecast_category": [
+                    _("Choose one of: %(list)s.") % {"list": ", ".join(ForecastCategory.values)}
+                ]
+            }
+        )
+    return str(value)
+
+
+def _apply_forecast_choice(deal: Deal, choice: str | None, stage: Stage) -> None:
+    """An owner's choice sticks (set by hand); "" hands the category back to the stage."""
+    if choice is None:
+        return
+    if choice == "":
+        deal.forecast_category_manual = False
+        deal.forecast_category = stage.forecast_category
+    elif choice != deal.forecast_category or deal.forecast_category_manual:
+        deal.forecast_category = choice
+        deal.forecast_category_manual = True
+
+
 def _require_visible(actor: Actor, resource: str, obj: Any, field: str) -> None:
     if obj is not None and not access.can(actor, "view", resource, obj):
         raise ValidationError({field: [_("Select a valid choice.")]})
@@ -218,6 +250,7 @@ def deal_create(
     """Create a deal. Given to someone else, they are told (``notify_owner``)."""
     access.require(actor, "create", "deal")
     values = _clean_values(data, creating=True)
+    forecast_choice = _forecast_choice(data)
     access.require_linkable(actor, "account", values.get("account"), field="account")
     final_owner = resolve_owner(actor=actor, resource="deal", owner=owner)
     if stage is None:
@@ -235,6 +268,8 @@ def deal_create(
         values["opened_on"] = timezone.localdate(now)
     deal = Deal(**values, owner=final_owner, team_id=primary_team_id(final_owner), created_by=actor.user)
     assert final_owner is not None
+    if forecast_choice:  # chosen on the new deal: the owner's, kept through every move
+        deal.forecast_category, deal.forecast_category_manual = forecast_choice, True
     _apply_stage(deal, stage, now)
     # Requirements of the first stage are checked after contacts and lines exist.
     if stage.kind == StageKind.LOST and not deal.lost_reason:
@@ -325,6 +360,7 @@ def deal_update(
     before = history.snapshot(deal)
     had_reason = bool((deal.lost_reason or "").strip())
     values = _clean_values(data, creating=False)
+    forecast_choice = _forecast_choice(data)
     if "account" in values and values["account"] is not None and values["account"].pk != deal.account_id:
         access.require_linkable(actor, "account", values["account"], field="account")
     for key, value in values.items():
@@ -346,6 +382,7 @@ def deal_update(
         _set_lines(deal, lines)
     now = timezone.now()
     moved = stage is not None and stage.pk != deal.stage_id
+    _apply_forecast_choice(deal, forecast_choice, stage if moved and stage is not None else deal.stage)
     previous_status = deal.status
     if moved:
         assert stage is not None
@@ -428,6 +465,7 @@ def ensure_default_pipeline() -> None:
             probability=probability,
             kind=kind,
             required_fields=required,
+            forecast_category=default_forecast_category(probability),
         )
 
 
@@ -532,6 +570,15 @@ def stage_save(*, actor: Actor, stage: Stage | None, data: Mapping[str, Any]) ->
     kind = data.get("kind", stage.kind)
     if kind not in StageKind.values:
         errors["kind"] = [_("Choose open, won or lost.")]
+    if data.get("forecast_category"):
+        if data["forecast_category"] not in ForecastCategory.values:
+            errors["forecast_category"] = [
+                _("Choose one of: %(list)s.") % {"list": ", ".join(ForecastCategory.values)}
+            ]
+        else:
+            stage.forecast_category = data["forecast_category"]
+    elif creating:
+        stage.forecast_category = default_forecast_category(int(data.get("probability") or 0))
     if errors:
         raise ValidationError(errors)
     stage.name, stage.names, stage.required_fields, stage.kind = name, names, list(required), kind

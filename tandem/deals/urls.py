@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/move/", views.deal_move, name="deal-move"),
     path("<int:pk>/stage/", views.deal_stage, name="deal-stage"),
     path("<int:pk>/close/", views.deal_close, name="deal-close"),
+    path("<int:pk>/forecast-category/", views.deal_forecast_category, name="deal-forecast-category"),
     path("<int:pk>/follow-up/", views.deal_follow_up, name="deal-follow-up"),
     path("<int:pk>/reassign/", views.deal_reassign, name="deal-reassign"),
     path("<int:pk>/delete/", views.deal_delete, name="deal-delete"),

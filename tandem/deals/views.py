@@ -59,7 +59,17 @@ from .forms import (
     line_products,
     stage_choices,
 )
-from .models import Deal, DealContact, DealLine, DealStatus, Pipeline, Product, Stage, StageKind
+from .models import (
+    Deal,
+    DealContact,
+    DealLine,
+    DealStatus,
+    ForecastCategory,
+    Pipeline,
+    Product,
+    Stage,
+    StageKind,
+)
 
 # --- Helpers --------------------------------------------------------------------------------
 
@@ -138,6 +148,7 @@ def deal_columns() -> list[Column]:
         Column("owner", _("Owner"), "owner__display_name"),
         Column("status", _("Status"), "status"),
         Column("probability", _("Probability"), None, numeric=True, default=False),
+        Column("forecast_category", _("Forecast category"), "forecast_category", default=False),
         Column("last_follow_up_at", _("Last follow-up"), "last_follow_up_at"),
         Column("team", _("Team"), "team__name", default=False),
         Column("created_at", _("Created"), "created_at", default=False),
@@ -181,6 +192,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
                 request.GET.get(k)
                 for k in (
                     "team",
+                    "forecast_category",
                     "pipeline",
                     "expected_close_date_after",
                     "expected_close_date_before",
@@ -497,6 +509,7 @@ def _detail_context(request: HttpRequest, actor: Actor, deal: Deal, **extra: Any
         "contacts": contacts,
         "timeline": selectors.deal_timeline(actor, deal),
         "can_edit": can_edit,
+        "forecast_choices": [("", ""), *ForecastCategory.choices],
         "can_assign": access.can(actor, "assign", "deal", deal),
         "can_delete": access.can(actor, "delete", "deal", deal),
         "can_log": actor.has("activity", "create") and can_edit,
@@ -606,6 +619,30 @@ def deal_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def deal_forecast_category(request: HttpRequest, pk: int) -> HttpResponse:
+    """The deal page's forecast category: the owner's choice, or back to the stage's (empty)."""
+    actor = access.get_actor(request)
+    deal = _deal_or_404(actor, pk)
+    choice = request.POST.get("forecast_category", "")
+    try:
+        deal = services.deal_update(
+            actor=actor,
+            deal=deal,
+            data={"forecast_category": choice},
+            version=parse_id(request.POST.get("version")),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _detail_answer(request, actor, deal)
+    except VersionConflict:
+        messages.error(
+            request, _("This deal was changed by someone else; it is shown as it is now. Try again.")
+        )
+        return _detail_answer(request, actor, deal)
+    return _detail_answer(request, actor, deal, ok=_("Forecast category saved."))
+
+
+@require_POST
 def deal_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a follow-up on the deal (the page's first action)."""
     actor = access.get_actor(request)
@@ -711,8 +748,10 @@ def _conflict_rows(form: DealForm, current: Deal) -> list[dict[str, str]]:
             continue
         mine = form.cleaned_data[name]
         theirs = getattr(current, name)
+        if name == "forecast_category" and not current.forecast_category_manual:
+            theirs = ""  # following the stage, as the form shows it
         choices = dict(getattr(form.fields[name], "choices", []) or [])
-        if name in ("source", "channel", "currency"):
+        if name in ("source", "channel", "currency", "forecast_category"):
             mine_text, theirs_text = (
                 str(choices.get(mine, mine) or ""),
                 str(choices.get(theirs, theirs) or ""),
@@ -755,6 +794,7 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
         line_initial: list[dict[str, Any]] = []
     else:
         initial = {name: getattr(deal, name) for name in DealForm.DATA_FIELDS}
+        initial["forecast_category"] = deal.forecast_category if deal.forecast_category_manual else ""
         initial.update(
             {
                 "account": deal.account_id,

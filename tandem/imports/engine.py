@@ -1851,6 +1851,11 @@ class Importer(PeopleRows):
                 status=_status_of(stage),
                 stage_entered_at=plan.values.get("stage_entered_at") or self.now,
             )
+            # A category the file gives is the owner's (kept through moves); else the stage's.
+            if "forecast_category" in plan.values:
+                obj.forecast_category_manual = True
+            else:
+                obj.forecast_category = stage.forecast_category
             plan.obj = obj
             objs.append(obj)
         search_text.refresh(objs)
@@ -1873,7 +1878,12 @@ class Importer(PeopleRows):
                 plan.values["pipeline_id"] = new_stage.pipeline_id
                 plan.values["status"] = _status_of(new_stage)
                 plan.values["stage_entered_at"] = plan.values.get("stage_entered_at") or self.now
+                if "forecast_category" not in plan.values and not plan.match.forecast_category_manual:
+                    plan.values["forecast_category"] = new_stage.forecast_category
+                    plan.extra["category_from_stage"] = True
                 moved.append(plan)
+            if "forecast_category" in plan.values and not plan.extra.get("category_from_stage"):
+                plan.values["forecast_category_manual"] = True
         if old:
             self._bulk_update(old)
         if moved:

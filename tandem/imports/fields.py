@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process, utils
 
 from tandem.activities.models import Activity, ActivityKind
 from tandem.customers.models import Account, Channel, CompanySize, Contact, Lifecycle, Source
-from tandem.deals.models import Deal, Product
+from tandem.deals.models import Deal, ForecastCategory, Product
 from tandem.leads.models import Lead, LeadStatus
 
 # Kinds of target fields: how a cell becomes a value.
@@ -474,6 +474,13 @@ def _deal_fields() -> list[TargetField]:
         ),
         _f(m, "stage_entered_at", DATETIME),
         _f(m, "probability", INT, synonyms=("probability", "win probability", "概率", "赢率")),
+        _f(
+            m,
+            "forecast_category",
+            CHOICE,
+            choices=ForecastCategory,
+            synonyms=("forecast category", "forecast", "预测类别", "预测分类"),
+        ),
         _f(m, "lost_reason", synonyms=("lost reason", "loss reason", "输单原因", "丢单原因")),
         _f(m, "competitor", synonyms=("competitor", "竞争对手")),
         _f(m, "source", CHOICE, choices=Source, synonyms=("source", "来源")),

@@ -64,6 +64,9 @@ class Command(BaseCommand):
             raise CommandError(f"The demo CRM was not added: {exc}") from exc
         for line in crm.summary_lines():
             self.stdout.write(line)
+        # A year of targets, then forecasts with weekly snapshots, on the CRM's deals.
+        from tandem.forecasts.demo import seed_forecasts
         from tandem.targets.demo import seed_targets
 
         self.stdout.write(seed_targets().summary_line())
+        self.stdout.write(seed_forecasts().summary_line())

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ForecastsConfig(AppConfig):
+    name = "tandem.forecasts"
+    label = "forecasts"
+    verbose_name = _("Forecasts")
+
+    def ready(self) -> None:
+        from tandem.core import nav
+
+        # Register the Celery task now: the embedded scheduler looks it up by name.
+        from . import tasks  # noqa: F401
+
+        nav.register(nav.NavItem(_("Sales"), _("Forecast"), "forecasts:mine", "bi-graph-up-arrow", order=150))

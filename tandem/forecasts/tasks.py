@@ -1,0 +1,9 @@
+from celery import shared_task
+
+
+@shared_task(name="tandem.forecasts.tasks.take_snapshots")
+def take_snapshots() -> int:
+    """Snapshot every forecast for the current periods (decision 0021); idempotent per day."""
+    from .services import snapshot_take
+
+    return snapshot_take()
