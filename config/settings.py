@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "tandem.search",
     "tandem.assignment",
     "tandem.kpis",
+    "tandem.analytics",
 ]
 
 MIDDLEWARE = [
