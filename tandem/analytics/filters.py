@@ -97,8 +97,10 @@ class FilterForm(forms.Form):
     """GET parameters: ``period``, ``start``/``end`` (custom), ``pipeline``, ``team``, ``person``."""
 
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("Start date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(label=_("End date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     pipeline = forms.TypedChoiceField(label=_("Pipeline"), required=False, coerce=int, empty_value=None)
     team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
     person = forms.TypedChoiceField(label=_("Person"), required=False, coerce=int, empty_value=None)

@@ -332,7 +332,7 @@ def figures_section(actor: Actor, f: Filters) -> Section:
             Column("stage", _("Stage")),
             Column("deals", _("Open deals"), "count"),
             Column("amount", _("Amount"), "money"),
-            Column("probability", _("Win probability"), "percent"),
+            Column("probability", _("Stage probability"), "percent"),
             Column("weighted", _("Weighted"), "money"),
         ],
         rows=stage_rows,
