@@ -10,7 +10,7 @@
 
   function fmt(unit, currency, compact) {
     var opts = {};
-    if (unit === "money") { opts = { style: "currency", currency: currency, maximumFractionDigits: compact ? 1 : 2 }; }
+    if (unit === "money") { opts = { style: "currency", currency: currency, currencyDisplay: "narrowSymbol", maximumFractionDigits: compact ? 1 : 2 }; }
     else if (unit === "percent") { opts = { style: "percent", maximumFractionDigits: 1 }; }
     else { opts = { maximumFractionDigits: 0 }; }
     if (compact && unit !== "percent") { opts.notation = "compact"; }

@@ -111,12 +111,12 @@ class FilterForm(forms.Form):
         for name, bound in self.fields.items():
             css = "form-control form-control-sm" if name in ("start", "end") else "form-select form-select-sm"
             bound.widget.attrs["class"] = css
-        everyone = [("", _("Everyone I may see"))]
+        everyone = [("", _("Everyone"))]
         self.fields["pipeline"].choices = [("", _("Default pipeline"))] + [
             (p.pk, p.display_name) for p in Pipeline.objects.order_by("order", "id")
         ]
         teams = access.visible(actor, "team", Team.objects.order_by("path")).filter(deal_teams_q(actor))
-        self.fields["team"].choices = [("", _("All my teams"))] + [
+        self.fields["team"].choices = [("", _("All teams"))] + [
             (t.pk, ("· " * t.depth) + t.name) for t in teams.only("pk", "name", "depth", "path")
         ]
         people = access.visible(actor, "user", User.objects.order_by("display_name", "username")).filter(

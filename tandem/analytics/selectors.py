@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from tandem.activities.models import ActivityKind
 from tandem.core.access import Actor
-from tandem.deals.models import Stage
+from tandem.deals.models import Stage, StageKind
 from tandem.kpis import engine, periods
 from tandem.kpis.engine import BreakdownRow, Figure
 from tandem.kpis.models import KpiDefinition, Measure, Source, Unit
@@ -207,7 +207,7 @@ def funnel_section(actor: Actor, f: Filters) -> Section:
         rows=rows,
         empty=_("No deal was opened in this period."),
     )
-    shown = rows
+    shown = [r for r, step in zip(rows, steps, strict=True) if step.stage.kind != StageKind.LOST]
     chart = {
         "type": "funnel",
         "title": _("How far deals opened in the period got"),
@@ -221,7 +221,9 @@ def funnel_section(actor: Actor, f: Filters) -> Section:
         question=_("Of the deals opened in the period, how many reached each stage?"),
         tables=[table],
         chart=chart,
-        notes=[_("A deal that skipped a stage is not counted in it; lost deals are shown last.")],
+        notes=[
+            _("A deal that skipped a stage is not counted in it; lost deals are in the table, not the chart.")
+        ],
     )
 
 
@@ -644,13 +646,13 @@ def breakdown_section(actor: Actor, f: Filters, by: str = DEFAULT_BREAKDOWN) -> 
     if by == "product":
         notes.append(_("A deal counts once per product it holds, with that product's lines as its amount."))
     chart = {
-        "type": "bar",
+        "type": "hbar",
         "title": _("Won amount by %(dimension)s") % {"dimension": str(BREAKDOWNS[by]).lower()},
-        "categories": [r.label for r in rows[:20]],
+        "categories": [r.label for r in rows[:15]],
         "series": [
             {"name": _("Won amount"), "unit": "money", "data": [_money(r.won_amount) for r in rows[:20]]}
         ],
-        "drill": [row.drill for row in table.rows[:20]],
+        "drill": [row.drill for row in table.rows[:15]],
     }
     return Section(
         key="breakdown",

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tandem.core.templatetags.tandem import money
@@ -25,8 +26,10 @@ def figure(value: Any, arg: str = "count") -> str:
     number = Decimal(str(value))
     if kind == "money":
         return money(number, currency or "CNY")
+    if kind == "compact":
+        return compact_money(number, currency or "CNY")
     if kind == "money_per_day":
-        return _("%(amount)s a day") % {"amount": money(number, currency or "CNY")}
+        return _("%(amount)s a day") % {"amount": compact_money(number, currency or "CNY")}
     if kind == "percent":
         shown = (number * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
         return f"{number_format(shown, decimal_pos=1)}%"
@@ -35,6 +38,28 @@ def figure(value: Any, arg: str = "count") -> str:
     if kind == "days":
         return _("%(days)s days") % {"days": number_format(number, decimal_pos=1)}
     return number_format(number, decimal_pos=0, force_grouping=True)
+
+
+def compact_money(amount: Decimal, currency: str) -> str:
+    """A large amount as people read it at a glance: ¥1,178.75万 / ¥1.18亿 in Chinese, ¥11.79M
+    in English; below ten thousand the amount itself."""
+    steps = (
+        [(Decimal(10) ** 8, "亿"), (Decimal(10) ** 4, "万")]
+        if (get_language() or "").startswith("zh")
+        else [(Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 4, "K")]
+    )
+    for size, suffix in steps:
+        if abs(amount) >= size:
+            divisor = Decimal(1000) if suffix == "K" else size
+            shown = (amount / divisor).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            return _compact(money(shown, currency), suffix)
+    return money(amount, currency)
+
+
+def _compact(text: str, suffix: str) -> str:
+    if text.endswith(".00"):
+        text = text[:-3]
+    return f"{text}{suffix}"
 
 
 @register.filter
