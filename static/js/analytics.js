@@ -76,9 +76,7 @@
   function draw(root) {
     if (typeof echarts === "undefined") { return; }
     (root || document).querySelectorAll("[data-chart]").forEach(function (el) {
-      var source = document.getElementById(el.getAttribute("data-chart"));
-      if (!source) { return; }
-      var spec = JSON.parse(source.textContent);
+      var spec = JSON.parse(el.getAttribute("data-spec"));
       var old = echarts.getInstanceByDom(el);
       if (old) { old.dispose(); }
       var chart = echarts.init(el, null, { renderer: "canvas" });

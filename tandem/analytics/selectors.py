@@ -5,6 +5,7 @@ see, and every row carrying the link to the records behind it (``drill``)."""
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -86,8 +87,9 @@ class Section:
     missing: set[tuple[str, str]] = field(default_factory=set)
 
     @property
-    def chart_id(self) -> str:
-        return f"chart-data-{self.key}"
+    def chart_json(self) -> str:
+        """The chart for ``data-spec`` (htmx inserts no script elements, so not json_script)."""
+        return json.dumps(self.chart, ensure_ascii=False)
 
     @property
     def missing_rates_text(self) -> list[str]:

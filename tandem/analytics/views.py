@@ -16,7 +16,7 @@ from tandem.core.access import Actor
 from tandem.kpis.company import company_settings
 
 from . import records, selectors
-from .filters import FilterForm, Filters
+from .filters import DEFAULT_PERIOD, FilterForm, Filters
 
 
 def _viewer(request: HttpRequest) -> Actor:
@@ -31,10 +31,16 @@ def _breakdown(request: HttpRequest) -> str:
     return by if by in selectors.BREAKDOWNS else selectors.DEFAULT_BREAKDOWN
 
 
+def _filter_form(request: HttpRequest, actor: Actor) -> FilterForm:
+    data = request.GET.copy()
+    data.setdefault("period", DEFAULT_PERIOD)  # the select shows the period the figures are for
+    return FilterForm(data, actor=actor)
+
+
 def index(request: HttpRequest) -> HttpResponse:
     """The whole workspace; an htmx request (the filter bar changed) gets the sections only."""
     actor = _viewer(request)
-    form = FilterForm(request.GET, actor=actor)
+    form = _filter_form(request, actor)
     by = _breakdown(request)
     context: dict[str, Any] = {
         "form": form,
@@ -84,7 +90,7 @@ def export_table(request: HttpRequest, section: str, table: str) -> HttpResponse
     fmt = request.GET.get("format", "csv")
     if section not in selectors.SECTIONS or fmt not in export.EXPORT_FORMATS:
         raise Http404
-    form = FilterForm(request.GET, actor=actor)
+    form = _filter_form(request, actor)
     if not form.is_valid():
         context = {"form": form, "currency": company_settings().currency, "by": _breakdown(request)}
         return render(request, "analytics/index.html", context, status=400)
