@@ -112,19 +112,24 @@ class FilterForm(forms.Form):
             css = "form-control form-control-sm" if name in ("start", "end") else "form-select form-select-sm"
             bound.widget.attrs["class"] = css
         everyone = [("", _("Everyone"))]
-        self.fields["pipeline"].choices = [("", _("Default pipeline"))] + [
+        self._choices("pipeline").choices = [("", _("Default pipeline"))] + [
             (p.pk, p.display_name) for p in Pipeline.objects.order_by("order", "id")
         ]
         teams = access.visible(actor, "team", Team.objects.order_by("path")).filter(deal_teams_q(actor))
-        self.fields["team"].choices = [("", _("All teams"))] + [
+        self._choices("team").choices = [("", _("All teams"))] + [
             (t.pk, ("· " * t.depth) + t.name) for t in teams.only("pk", "name", "depth", "path")
         ]
         people = access.visible(actor, "user", User.objects.order_by("display_name", "username")).filter(
             deal_people_q(actor)
         )
-        self.fields["person"].choices = everyone + [
+        self._choices("person").choices = everyone + [
             (u.pk, str(u)) for u in people.only("pk", "display_name", "username").distinct()
         ]
+
+    def _choices(self, name: str) -> forms.ChoiceField:
+        found = self.fields[name]
+        assert isinstance(found, forms.ChoiceField)
+        return found
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

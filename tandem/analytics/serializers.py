@@ -65,7 +65,7 @@ class LeaderboardQuerySerializer(RangeQuerySerializer):
 
 class FunnelStepSerializer(serializers.Serializer):
     stage = serializers.IntegerField()
-    label = serializers.CharField(help_text=gettext_lazy("The stage's name in the caller's language."))
+    label = serializers.CharField(help_text=gettext_lazy("The stage's name in the caller's language."))  # type: ignore[assignment]
     kind = serializers.CharField(help_text=gettext_lazy("open, won or lost."))
     deals = serializers.IntegerField(help_text=gettext_lazy("Deals of the cohort that entered the stage."))
     conversion = DecimalText(
@@ -82,7 +82,7 @@ class FunnelSerializer(serializers.Serializer):
 
 class TrendPointSerializer(serializers.Serializer):
     key = serializers.CharField(help_text=gettext_lazy("2026-03 (month) or 2026-Q1 (fiscal quarter)."))
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     start = serializers.DateField()
     end = serializers.DateField()
     value = DecimalText(
@@ -103,13 +103,13 @@ class TrendSerializer(serializers.Serializer):
 
 class KindCountSerializer(serializers.Serializer):
     key = serializers.CharField(help_text=gettext_lazy("The follow-up kind: call, visit, email, …"))
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     count = serializers.IntegerField()
 
 
 class PersonActivitySerializer(serializers.Serializer):
     key = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("The author's id."))
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     total = serializers.IntegerField()
     by_kind = serializers.DictField(child=serializers.IntegerField())
 
@@ -125,7 +125,7 @@ class ActivitiesSerializer(serializers.Serializer):
 class LeaderSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     key = serializers.IntegerField(help_text=gettext_lazy("The person's id."))
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     value = DecimalText(help_text=gettext_lazy("The figure."))
     count = serializers.IntegerField()
 

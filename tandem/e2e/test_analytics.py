@@ -35,14 +35,14 @@ def _deals_of_the_managers_team() -> tuple[User, Team]:
             (manager, ("Qualification",)),
         ]
     ):
-        deal = DealFactory(
+        made: Any = DealFactory(
             owner=owner,
             name=f"Analytics deal {n}",
             stage=stage_named(stages[-1]),
             amount=Decimal("12000.00"),
             opened_on=opened,
         )
-        history(deal, *stages)
+        history(made, *stages)
     team = Team.objects.get(pk=primary_team_id(rep))
     return manager, team
 

@@ -93,37 +93,37 @@ def records_for(actor: Any, url: str) -> list[Any]:
 def test_follow_ups_by_kind_and_person(world: World, data: Data) -> None:
     actor = world.actor(world.manager)
     section = selectors.follow_ups_section(actor, filters(world, world.manager))
-    by_kind = {r.cells["kind"]: r.cells["count"] for r in section.table("by_kind").rows}  # type: ignore[union-attr]
+    by_kind = {r.cells["kind"]: r.cells["count"] for r in section.table("by_kind").rows}
     assert (
         by_kind["Call"] == 2 and by_kind["Visit"] == 1 and by_kind["Email"] == 1 and by_kind["Meeting"] == 0
     )
-    people = {r.cells["person"]: r.cells for r in section.table("by_person").rows}  # type: ignore[union-attr]
+    people = {r.cells["person"]: r.cells for r in section.table("by_person").rows}
     assert people["王小明"]["total"] == 3 and people["王小明"]["call"] == 2
     assert people["Tom Teammate"]["email"] == 1
     assert "Olga Outsider" not in people
-    calls = next(r for r in section.table("by_kind").rows if r.cells["kind"] == "Call")  # type: ignore[union-attr]
+    calls = next(r for r in section.table("by_kind").rows if r.cells["kind"] == "Call")
     assert {a.pk for a in records_for(actor, calls.drill)} == {data.calls[0].pk, data.calls[1].pk}
 
 
 def test_leaderboards_rank_the_people_the_viewer_may_see(world: World, data: Data) -> None:
     section = selectors.leaderboards_section(world.actor(world.director), filters(world, world.director))
-    won = [(r.cells["person"], r.cells["value"]) for r in section.table("won_amount").rows]  # type: ignore[union-attr]
+    won = [(r.cells["person"], r.cells["value"]) for r in section.table("won_amount").rows]
     assert won == [
         ("Olga Outsider", Decimal("9000.00")),
         ("王小明", Decimal("8000.00")),
         ("Tom Teammate", Decimal("2000.00")),
     ]
     manager = selectors.leaderboards_section(world.actor(world.manager), filters(world, world.manager))
-    follow_ups = [r.cells["person"] for r in manager.table("follow_ups").rows]  # type: ignore[union-attr]
+    follow_ups = [r.cells["person"] for r in manager.table("follow_ups").rows]
     assert follow_ups == ["王小明", "Tom Teammate"]
 
 
 def test_win_loss_by_reason_and_competitor(world: World, data: Data) -> None:
     actor = world.actor(world.manager)
     section = selectors.win_loss_section(actor, filters(world, world.manager))
-    reasons = {r.cells["reason"]: r.cells["lost"] for r in section.table("lost_reasons").rows}  # type: ignore[union-attr]
+    reasons = {r.cells["reason"]: r.cells["lost"] for r in section.table("lost_reasons").rows}
     assert reasons == {"Price": 1, '=HYPERLINK("x")': 1}
-    acme = next(r for r in section.table("competitors").rows if r.cells["competitor"] == "Acme")  # type: ignore[union-attr]
+    acme = next(r for r in section.table("competitors").rows if r.cells["competitor"] == "Acme")
     assert (acme.cells["won"], acme.cells["lost"], acme.cells["win_rate"]) == (1, 1, Decimal("0.5000"))
     assert {d.pk for d in records_for(actor, acme.drill)} == {data.owner_lost.pk, data.teammate_won.pk}
 
@@ -153,12 +153,12 @@ def test_breakdowns_and_their_drill_downs(
 
 def test_trends_by_month_and_fiscal_quarter(world: World, data: Data) -> None:
     section = selectors.trends_section(world.actor(world.manager), filters(world, world.manager))
-    months = {r.cells["key"]: r.cells for r in section.table("by_month").rows}  # type: ignore[union-attr]
+    months = {r.cells["key"]: r.cells for r in section.table("by_month").rows}
     assert len(months) == 12
     assert months["2026-08"]["won_amount"] == Decimal("3000.00")
     assert months["2026-09"]["won_amount"] == Decimal("5000.00")
     assert months["2026-07"]["won_amount"] == Decimal("2000.00")
-    quarters = {r.cells["key"]: r.cells for r in section.table("by_quarter").rows}  # type: ignore[union-attr]
+    quarters = {r.cells["key"]: r.cells for r in section.table("by_quarter").rows}
     assert len(quarters) == 8
     assert quarters["2026-Q3"]["won_amount"] == Decimal("10000.00")
     assert quarters["2026-Q3"]["win_rate"] == Decimal("0.6000")

@@ -152,7 +152,7 @@ def test_a_table_exports_as_csv_with_formulas_neutralised(world: World, data: Da
     assert response["Content-Disposition"].startswith(
         'attachment; filename="win_loss-lost_reasons-2026-07-01_2026-09-30'
     )
-    text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["Lost reason", "Deals lost", "Share (%)"]
     assert ["Price", "1", "50.00"] in rows
@@ -163,7 +163,7 @@ def test_a_table_exports_as_csv_with_formulas_neutralised(world: World, data: Da
 def test_a_table_exports_as_xlsx_in_the_readers_language(world: World, data: Data) -> None:
     response = _export(as_(world.manager, "zh-hans"), "breakdown", "owner", "xlsx", by="owner")
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active  # type: ignore[attr-defined]
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][:2] == ["成员", "关闭商机数"]
     owner = next(row for row in values if row[0] == "王小明")
