@@ -34,6 +34,8 @@ TARGETS = {
     "company funnel (this fiscal year, stage history)": 300.0,
     "win rate by person (company, this fiscal year)": 300.0,
     "analytics API by owner (company)": 500.0,
+    "analytics page (manager, this quarter, full request)": 1000.0,
+    "analytics page (director: scope all, this quarter, full request)": 1000.0,
     "deal list (manager, subtree, stage, by close date, 50)": 50.0,
     "board first page (all open stages)": 150.0,
     "account page with timeline": 100.0,
@@ -252,6 +254,34 @@ def analytics_by_owner(admin: User) -> tuple[Callable[[], Any], Callable[[], Any
     return orm, _replayed(engine_only)
 
 
+def analytics_page(user: User) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """GET /analytics/ (every section: funnel, key figures, follow-ups, leaderboards, win/loss,
+    breakdown by product, trends) through the full middleware with Django's test client, beside
+    the SQL its sections send, raw."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tandem.analytics import selectors
+    from tandem.analytics.filters import FilterForm
+
+    hosts = [h for h in settings.ALLOWED_HOSTS if h and "*" not in h]
+    client = Client(HTTP_HOST=hosts[0].lstrip(".") if hosts else "localhost")
+    client.force_login(user)
+
+    def orm() -> Any:
+        response = client.get("/analytics/", {"period": "this_quarter"})
+        assert response.status_code == 200, response.status_code
+        return response.content
+
+    def sections() -> Any:
+        actor = access.Actor.for_user(user)
+        form = FilterForm({"period": "this_quarter"}, actor=actor)
+        assert form.is_valid(), form.errors
+        return selectors.workspace(actor, form.filters())
+
+    return orm, _replayed(sections)
+
+
 def import_case(out: Callable[[str], None], rows: int = 50_000) -> dict[str, Any]:
     """Accounts through the import engine (commit, duplicate checking on) beside COPY of the same rows."""
     from bench import import_bench
@@ -298,6 +328,8 @@ def run(
         ("company funnel (this fiscal year, stage history)", company_funnel(admin)),
         ("win rate by person (company, this fiscal year)", win_rate_by_person(admin)),
         ("analytics API by owner (company)", analytics_by_owner(admin)),
+        ("analytics page (manager, this quarter, full request)", analytics_page(manager)),
+        ("analytics page (director: scope all, this quarter, full request)", analytics_page(admin)),
         (
             "deal list (manager, subtree, stage, by close date, 50)",
             deal_list(manager, {"stage": open_stages[1].pk, "sort": "expected_close_date"}),
