@@ -76,9 +76,8 @@
   function draw(root) {
     if (typeof echarts === "undefined") { return; }
     (root || document).querySelectorAll("[data-chart]").forEach(function (el) {
+      if (echarts.getInstanceByDom(el)) { return; }  // drawn already (a card swapped in elsewhere)
       var spec = JSON.parse(el.getAttribute("data-spec"));
-      var old = echarts.getInstanceByDom(el);
-      if (old) { old.dispose(); }
       var chart = echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(build(spec, el.getAttribute("data-currency") || "CNY"));
       chart.on("click", function (params) {
@@ -113,9 +112,9 @@
     if (event.target.matches(".analytics-filters select[name=period]")) { toggleCustom(); }
   });
   document.addEventListener("DOMContentLoaded", function () { toggleCustom(); draw(document); });
-  document.body.addEventListener("htmx:afterSwap", function (event) {
-    charts = charts.filter(function (c) { return !c.isDisposed(); });
-    draw(event.target);
+  document.body.addEventListener("htmx:afterSettle", function () {
+    charts = charts.filter(function (c) { return !c.isDisposed() && document.body.contains(c.getDom()); });
+    draw(document);
   });
   window.addEventListener("resize", function () {
     charts.forEach(function (c) { if (!c.isDisposed()) { c.resize(); } });

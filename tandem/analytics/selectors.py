@@ -774,12 +774,30 @@ SECTIONS: dict[str, Callable[..., Section]] = {
 }
 
 
+# Cards that read the deals themselves (no summary holds their columns): drawn when scrolled
+# into view, so the page answers with the summary-backed cards first.
+LAZY = ("win_loss", "breakdown")
+TITLES = {
+    "win_loss": (gettext_lazy("Win and loss"), gettext_lazy("Why were deals lost, and against whom?")),
+    "breakdown": (
+        gettext_lazy("Breakdowns"),
+        gettext_lazy("Where is business won: by product, industry, region, source, team and person."),
+    ),
+}
+
+
+def placeholder(key: str) -> Section:
+    """A card whose figures load on their own (``LAZY``): its title, nothing computed."""
+    title, question = TITLES[key]
+    return Section(key=key, title=str(title), question=str(question))
+
+
 def section(actor: Actor, f: Filters, key: str, *, by: str = DEFAULT_BREAKDOWN) -> Section:
     if key == "breakdown":
         return breakdown_section(actor, f, by)
     return SECTIONS[key](actor, f)
 
 
-def workspace(actor: Actor, f: Filters, *, by: str = DEFAULT_BREAKDOWN) -> list[Section]:
-    """Every section of the page, in order."""
-    return [section(actor, f, key, by=by) for key in SECTIONS]
+def workspace(actor: Actor, f: Filters, *, by: str = DEFAULT_BREAKDOWN, lazy: bool = True) -> list[Section]:
+    """Every section of the page, in order; with ``lazy``, the ``LAZY`` ones as placeholders."""
+    return [placeholder(key) if lazy and key in LAZY else section(actor, f, key, by=by) for key in SECTIONS]

@@ -60,6 +60,26 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
+def section_view(request: HttpRequest, key: str) -> HttpResponse:
+    """One card, computed (the page's lazy cards and the breakdown's tabs)."""
+    actor = _viewer(request)
+    if key not in selectors.SECTIONS:
+        raise Http404
+    form = _filter_form(request, actor)
+    by = _breakdown(request)
+    context: dict[str, Any] = {"form": form, "currency": company_settings().currency, "by": by}
+    if not form.is_valid():
+        return render(request, "analytics/partials/_sections.html", context, status=400)
+    f = form.filters()
+    context |= {
+        "filters": f,
+        "query": f.query,
+        "breakdowns": selectors.BREAKDOWNS,
+        "section": selectors.section(actor, f, key, by=by),
+    }
+    return render(request, "analytics/partials/_section.html", context)
+
+
 def records_view(request: HttpRequest) -> HttpResponse:
     actor = _viewer(request)
     form = records.RecordsForm(request.GET)

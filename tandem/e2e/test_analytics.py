@@ -63,6 +63,12 @@ def test_a_manager_filters_by_team_and_drills_into_a_funnel_step(
     funnel = page.locator("#section-funnel table tbody tr")
     counts = [row.locator("td").first.inner_text().strip() for row in funnel.all()]
     assert counts[1] == "2", counts  # Needs analysis (the page is in Chinese now)
+    # The breakdown card loads when scrolled to; its tabs redraw it alone.
+    page.locator("#card-breakdown").scroll_into_view_if_needed()
+    page.locator('#card-breakdown a[data-by="owner"]').click()
+    page.wait_for_url("**by=owner**")
+    page.locator('#card-breakdown a[data-by="owner"].active').wait_for()
+    page.locator("#card-breakdown canvas").first.wait_for()
     # Drill into "Needs analysis": exactly the two deals that reached it.
     link = page.locator("#section-funnel table tbody tr th a").nth(1)
     with page.expect_navigation():

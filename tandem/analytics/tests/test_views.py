@@ -197,3 +197,21 @@ def test_the_page_costs_the_same_queries_with_more_deals(
         )
     with django_assert_max_num_queries(len(few)):
         assert client.get(INDEX, PERIOD).status_code == 200
+
+
+def test_the_cards_that_read_the_deals_load_on_their_own(world: World, data: Data) -> None:
+    page = as_(world.manager).get(INDEX, PERIOD).content.decode()
+    assert 'hx-get="/analytics/section/win_loss/?' in page and "Price" not in page
+    card = as_(world.manager).get(
+        reverse("analytics:section", args=["win_loss"]), PERIOD, HTTP_HX_REQUEST="true"
+    )
+    assert card.status_code == 200 and "Price" in card.content.decode()
+    tab = as_(world.manager).get(reverse("analytics:section", args=["breakdown"]), {**PERIOD, "by": "region"})
+    assert "广东 (CN)" in tab.content.decode()
+    assert as_(world.manager).get(reverse("analytics:section", args=["nope"]), PERIOD).status_code == 404
+    bad = as_(world.manager).get(reverse("analytics:section", args=["win_loss"]), {"period": "someday"})
+    assert bad.status_code == 400
+    outsider = (
+        as_(world.outsider).get(reverse("analytics:section", args=["win_loss"]), PERIOD).content.decode()
+    )
+    assert "Price" not in outsider
