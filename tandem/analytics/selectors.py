@@ -693,10 +693,15 @@ def trend_periods(f: Filters, by: str, fiscal_start: int) -> list[periods.Period
     return found
 
 
-def trend_table(actor: Actor, f: Filters, by: str) -> tuple[Table, set[tuple[str, str]]]:
+def trend_tables(actor: Actor, f: Filters) -> tuple[Table, Table, set[tuple[str, str]]]:
+    """The months and the fiscal quarters, from one grouped engine call per KPI (``series``
+    combines the months of each period from the same monthly tallies)."""
     from tandem.kpis.company import company_settings
 
-    chosen = trend_periods(f, by, company_settings().fiscal_year_start_month)
+    fiscal_start = company_settings().fiscal_year_start_month
+    months = trend_periods(f, "month", fiscal_start)
+    quarters = trend_periods(f, "quarter", fiscal_start)
+    chosen = [*months, *quarters]
     kpis = _kpis(*(code for code, _kind in TREND_KPIS))
     values = {
         code: engine.series(actor=actor, kpi=kpis[code], periods=chosen, scope=f.scope)
@@ -711,19 +716,18 @@ def trend_table(actor: Actor, f: Filters, by: str) -> tuple[Table, set[tuple[str
             cells[code] = fig.value
             missing |= set(fig.missing_rates)
         rows.append(Row(cells=cells, drill=kpi_drill(f, "won_amount", period.start, period.end)))
-    table = Table(
-        key=f"by_{by}",
-        title=_("By month") if by == "month" else _("By fiscal quarter"),
-        columns=[Column("period", _("Period"))]
-        + [Column(code, kpis[code].display_name, kind) for code, kind in TREND_KPIS],
-        rows=rows,
+    columns = [Column("period", _("Period"))] + [
+        Column(code, kpis[code].display_name, kind) for code, kind in TREND_KPIS
+    ]
+    by_month = Table(key="by_month", title=_("By month"), columns=columns, rows=rows[: len(months)])
+    by_quarter = Table(
+        key="by_quarter", title=_("By fiscal quarter"), columns=columns, rows=rows[len(months) :]
     )
-    return table, missing
+    return by_month, by_quarter, missing
 
 
 def trends_section(actor: Actor, f: Filters) -> Section:
-    months, missing = trend_table(actor, f, "month")
-    quarters, more = trend_table(actor, f, "quarter")
+    months, quarters, missing = trend_tables(actor, f)
     chart = {
         "type": "trend",
         "title": _("Won amount and pipeline created by month, with win rate"),
@@ -759,7 +763,7 @@ def trends_section(actor: Actor, f: Filters) -> Section:
         ),
         tables=[months, quarters],
         chart=chart,
-        missing=missing | more,
+        missing=missing,
     )
 
 
