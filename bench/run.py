@@ -34,8 +34,6 @@ TARGETS = {
     "company funnel (this fiscal year, stage history)": 300.0,
     "win rate by person (company, this fiscal year)": 300.0,
     "analytics API by owner (company)": 500.0,
-    "analytics page (manager, this quarter, full request)": 1000.0,
-    "analytics page (director: scope all, this quarter, full request)": 1000.0,
     "deal list (manager, subtree, stage, by close date, 50)": 50.0,
     "board first page (all open stages)": 150.0,
     "account page with timeline": 100.0,
