@@ -185,6 +185,41 @@ def records_page(actor: Any, data: dict[str, Any], size: int = PAGE_SIZE) -> Fou
     return Found(resource=resource, rows=rows[:size], next_after=next_after)
 
 
+def describe(actor: Any, data: dict[str, Any]) -> list[str]:
+    """What the link names, as chips: the figure, the group, the person, the team."""
+    from tandem.core import access
+    from tandem.deals.models import Stage
+    from tandem.org.models import Team, User
+
+    chips: list[str] = []
+    src = data["src"]
+    if src == "kpi":
+        chips.append(data["kpi_definition"].display_name)
+        if data.get("kind"):
+            chips.append(str(ActivityKind(data["kind"]).label))
+    elif src == "funnel":
+        chips.append(str(_("Deals that reached a stage")))
+    elif src == "open":
+        chips.append(str(_("Open deals")))
+    if data.get("stage"):
+        stage = Stage.objects.filter(pk=data["stage"]).first()
+        if stage is not None:
+            chips.append(stage.display_name)
+    if data.get("status"):
+        chips.append(str(dict(STATUSES)[data["status"]]))
+    if data.get("by") in ("lost_reason", "competitor", "industry", "source") and data.get("key"):
+        chips.append(str(data["key"]))
+    if data.get("person"):
+        person = access.visible(actor, "user", User.objects.filter(pk=data["person"])).first()
+        if person is not None:
+            chips.append(str(person))
+    if data.get("team"):
+        team = access.visible(actor, "team", Team.objects.filter(pk=data["team"])).first()
+        if team is not None:
+            chips.append(team.name)
+    return chips
+
+
 def describe_dates(data: dict[str, Any]) -> str:
     def show(a: datetime.date | None, b: datetime.date | None) -> str:
         return f"{a.isoformat() if a else '…'} – {b.isoformat() if b else '…'}"

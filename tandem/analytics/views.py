@@ -93,7 +93,12 @@ def records_view(request: HttpRequest) -> HttpResponse:
         query = request.GET.copy()
         query["after"] = str(found.next_after)
         more = query.urlencode()
-    context |= {"found": found, "more": more, "dates": records.describe_dates(data)}
+    context |= {
+        "found": found,
+        "more": more,
+        "dates": records.describe_dates(data),
+        "chips": records.describe(actor, data),
+    }
     return render(request, "analytics/records.html", context)
 
 

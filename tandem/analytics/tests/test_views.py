@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -215,3 +216,37 @@ def test_the_cards_that_read_the_deals_load_on_their_own(world: World, data: Dat
         as_(world.outsider).get(reverse("analytics:section", args=["win_loss"]), PERIOD).content.decode()
     )
     assert "Price" not in outsider
+
+
+def test_amounts_without_a_rate_are_reported_on_the_page(world: World, data: Data) -> None:
+    DealFactory(
+        owner=world.owner,
+        stage=stage_named("Won"),
+        amount=Decimal("700.00"),
+        currency="USD",
+        opened_on=data.owner_won_big.opened_on,
+        closed_on=data.owner_won_big.closed_on,
+    )
+    page = as_(world.manager).get(INDEX, PERIOD).content.decode()
+    assert "USD amounts of 2026-07, 2026-09 have no exchange rate and are not included." in page
+
+
+def test_the_records_page_says_which_figure_it_lists(world: World, data: Data) -> None:
+    query = {
+        "src": "kpi",
+        "kpi": "follow_ups",
+        "kind": "call",
+        "start": "2026-07-01",
+        "end": "2026-09-30",
+        "person": str(world.owner.pk),
+    }
+    response = as_(world.manager).get(reverse("analytics:records"), query)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "Follow-ups logged" in page
+        and "Call" in page
+        and "王小明" in page
+        and "2026-07-01 – 2026-09-30" in page
+    )
+    assert len(response.context["found"].rows) == 2
