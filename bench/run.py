@@ -306,6 +306,32 @@ def search_cases(
         for label, term in SEARCH_TERMS:
             cases.append((f"search page, {label} {term} ({who})", search_page(user, term)))
     return cases
+def analytics_page(user: User) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """GET /analytics/ (every section: funnel, key figures, follow-ups, leaderboards, win/loss,
+    breakdown by product, trends) through the full middleware with Django's test client, beside
+    the SQL its sections send, raw."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tandem.analytics import selectors
+    from tandem.analytics.filters import FilterForm
+
+    hosts = [h for h in settings.ALLOWED_HOSTS if h and "*" not in h]
+    client = Client(HTTP_HOST=hosts[0].lstrip(".") if hosts else "localhost")
+    client.force_login(user)
+
+    def orm() -> Any:
+        response = client.get("/analytics/", {"period": "this_quarter"})
+        assert response.status_code == 200, response.status_code
+        return response.content
+
+    def sections() -> Any:
+        actor = access.Actor.for_user(user)
+        form = FilterForm({"period": "this_quarter"}, actor=actor)
+        assert form.is_valid(), form.errors
+        return selectors.workspace(actor, form.filters())
+
+    return orm, _replayed(sections)
 
 
 def import_case(out: Callable[[str], None], rows: int = 50_000) -> dict[str, Any]:
@@ -354,6 +380,8 @@ def run(
         ("company funnel (this fiscal year, stage history)", company_funnel(admin)),
         ("win rate by person (company, this fiscal year)", win_rate_by_person(admin)),
         ("analytics API by owner (company)", analytics_by_owner(admin)),
+        ("analytics page (manager, this quarter, full request)", analytics_page(manager)),
+        ("analytics page (director: scope all, this quarter, full request)", analytics_page(admin)),
         (
             "deal list (manager, subtree, stage, by close date, 50)",
             deal_list(manager, {"stage": open_stages[1].pk, "sort": "expected_close_date"}),

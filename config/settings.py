@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "tandem.kpis",
     "tandem.targets",
     "tandem.forecasts",
+    "tandem.analytics",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("tandem.kpis.api_urls")),
     path("", include("tandem.targets.api_urls")),
     path("", include("tandem.forecasts.api_urls")),
+    path("", include("tandem.analytics.api_urls")),
 ]
 
 urlpatterns = [
@@ -39,6 +40,7 @@ urlpatterns = [
     path("kpis/", include("tandem.kpis.urls")),
     path("targets/", include("tandem.targets.urls")),
     path("forecasts/", include("tandem.forecasts.urls")),
+    path("analytics/", include("tandem.analytics.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     # The schema describes every operation: for signed-in people and token holders (401 otherwise).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),

@@ -32,7 +32,7 @@ from typing import Any
 from django.db import connection, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, Count, F, Q, Subquery, Sum, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Concat, TruncMonth
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -744,12 +744,7 @@ def funnel(
     default one) at least once, from the stage history: whole months from the funnel summary,
     partial edge months from the history itself."""
     _check_range(start, end)
-    pipeline_id = scope.pipeline_id
-    if pipeline_id is None:
-        pipeline_id = (
-            Pipeline.objects.filter(is_default=True).values_list("pk", flat=True).first()
-            or Pipeline.objects.order_by("order", "id").values_list("pk", flat=True).first()
-        )
+    pipeline_id = funnel_pipeline_id(scope)
     stages = list(Stage.objects.filter(pipeline_id=pipeline_id or 0).order_by("order", "id"))
     cohort_scope = Scope(owner_id=scope.owner_id, team_id=scope.team_id, pipeline_id=pipeline_id)
     rows = summary_rows(actor, "deal", cohort_scope, (FunnelTotal, summary.FUNNEL))
@@ -789,6 +784,32 @@ def funnel(
     return steps
 
 
+def funnel_pipeline_id(scope: Scope) -> int | None:
+    """The pipeline a funnel shows: the scope's, else the default one, else the first."""
+    if scope.pipeline_id is not None:
+        return scope.pipeline_id
+    return (
+        Pipeline.objects.filter(is_default=True).values_list("pk", flat=True).first()
+        or Pipeline.objects.order_by("order", "id").values_list("pk", flat=True).first()
+    )
+
+
+def funnel_queryset(
+    actor: Actor, start: datetime.date, end: datetime.date, stage_id: int, scope: Scope = Scope()
+) -> models.QuerySet[Any]:
+    """The deals behind a funnel step: of the cohort (opened in ``start``..``end``, in ``scope``
+    and what the actor may see, in the funnel's pipeline), those that entered ``stage_id``."""
+    cohort_scope = Scope(
+        owner_id=scope.owner_id, team_id=scope.team_id, pipeline_id=funnel_pipeline_id(scope)
+    )
+    entered = DealStageHistory.objects.filter(stage_id=stage_id).values("deal_id")
+    return (
+        scoped(actor, SOURCES["deal"], cohort_scope)
+        .filter(opened_on__gte=start, opened_on__lte=end)
+        .filter(pk__in=entered)
+    )
+
+
 # --- The deal breakdown of the analytics API (issue 11 §7) ----------------------------------------
 
 BREAKDOWN_GROUPS = (
@@ -802,6 +823,8 @@ BREAKDOWN_GROUPS = (
     "close_month",
     "close_quarter",
 )
+# Groups the analytics pages add to the API's (tandem/analytics): read from the deals themselves.
+EXTRA_GROUPS = ("region", "lost_reason", "competitor")
 
 
 class DaysBetween(models.Func):
@@ -939,6 +962,12 @@ _KEYS: dict[str, Any] = {
     "source": F("source"),
     "close_month": TruncMonth("closed_on", output_field=models.DateField()),
     "close_quarter": TruncMonth("closed_on", output_field=models.DateField()),
+    # A region: the account's country and province ("CN/广东"); a deal without an account: none.
+    "region": Concat(
+        F("account__country"), Value("/"), F("account__province"), output_field=models.CharField()
+    ),
+    "lost_reason": F("lost_reason"),
+    "competitor": F("competitor"),
 }
 
 
@@ -1112,11 +1141,21 @@ def _breakdown_labels(
     elif group_by == "source":
         choices = dict(DealSource.choices)
         labels = {k: str(choices.get(k, k)) for k in keys}
-    elif group_by == "industry":
+    elif group_by in ("industry", "lost_reason", "competitor"):
         labels = {k: str(k) for k in keys}
+    elif group_by == "region":
+        labels = {k: region_label(k) for k in keys}
     elif group_by in ("close_month", "close_quarter"):
         labels = {k: periods.period_from_key(k, fiscal_start=fiscal_start).label() for k in keys}
     return labels, orders
+
+
+def region_label(key: str) -> str:
+    """A region key ("CN/广东", "US/", "/") for people: "广东 (CN)", "US"."""
+    country, _sep, province = key.partition("/")
+    if province and country:
+        return f"{province} ({country})"
+    return province or country
 
 
 def _none_label(group_by: str) -> str:
@@ -1130,6 +1169,9 @@ def _none_label(group_by: str) -> str:
         "source": _("No source"),
         "close_month": _("Not closed"),
         "close_quarter": _("Not closed"),
+        "region": _("No region"),
+        "lost_reason": _("No reason given"),
+        "competitor": _("No competitor named"),
     }
     return labels[group_by]
 
@@ -1145,8 +1187,8 @@ def deal_breakdown(
     By product, a deal counts once per product it holds and its amount there is that product's
     lines; the total counts each deal once with its own amount.
     """
-    if group_by not in BREAKDOWN_GROUPS:
-        raise ValueError(f"group_by must be one of {', '.join(BREAKDOWN_GROUPS)}")
+    if group_by not in BREAKDOWN_GROUPS + EXTRA_GROUPS:
+        raise ValueError(f"group_by must be one of {', '.join(BREAKDOWN_GROUPS + EXTRA_GROUPS)}")
     if isinstance(filters, Mapping):
         filters = DealFilters(**filters)
     settings = _company(actor)
@@ -1177,11 +1219,11 @@ def _normalise_keys(
     group_by: str, tallies: dict[Any, _DealTally], fiscal_start: int
 ) -> dict[Any, _DealTally]:
     """Keys as the API gives them: months and quarters as period keys, blank text as None."""
-    if group_by not in ("close_month", "close_quarter", "industry", "source"):
+    if group_by not in ("close_month", "close_quarter", "industry", "source", *EXTRA_GROUPS):
         return tallies
     merged: dict[Any, _DealTally] = {}
     for key, tally in tallies.items():
-        if key in (None, ""):
+        if key in (None, "") or (group_by == "region" and key == "/"):
             new_key = None
         elif group_by == "close_month":
             new_key = f"{_as_date(key):%Y-%m}"
