@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("tandem.activities.api_urls")),
     path("", include("tandem.assignment.api_urls")),
     path("", include("tandem.kpis.api_urls")),
+    path("", include("tandem.insights.api_urls")),
 ]
 
 urlpatterns = [
@@ -35,6 +36,7 @@ urlpatterns = [
     path("deals/", include("tandem.deals.urls")),
     path("assignment/", include("tandem.assignment.urls")),
     path("kpis/", include("tandem.kpis.urls")),
+    path("insights/", include("tandem.insights.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     # The schema describes every operation: for signed-in people and token holders (401 otherwise).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
