@@ -313,29 +313,16 @@ def manager_dashboard(actor: Actor, team_id: int | None = None, today: datetime.
 
 
 def _flagged_by_owner(actor: Actor, scope: Scope) -> dict[int, int]:
-    """Open deals any deal rule flags, per owner: one grouped count over the rules' conditions."""
-    from tandem.deals.models import Deal
-
+    """Open deals that any deal rule flags, per owner: one grouped count over the rules' conditions."""
     ctx = rules.RuleContext(
         actor=actor, scope=scope, thresholds=actor.memo("insights.thresholds", rules.thresholds), now=timezone.now()
     )
-    flagged = (
-        rules.stale_deals_queryset(ctx).values("pk")
-        .union(rules.overdue_close_queryset(ctx).values("pk"))
-        .union(rules.long_in_stage_queryset(ctx).values("pk"))
-    )
-    ids = [row["pk"] for row in flagged[: rules.COUNT_CAP * 3]]
-    counts: dict[int, int] = defaultdict(int)
-    for start in range(0, len(ids), 1000):
-        grouped = (
-            Deal.objects.filter(pk__in=ids[start : start + 1000])
-            .order_by()
-            .values("owner_id")
-            .annotate(n=Count("pk"))
-        )
-        for row in grouped:
-            counts[row["owner_id"]] += row["n"]
-    return counts
+    q = rules.stale_q(ctx) | rules.overdue_q(ctx)
+    stuck = rules.long_in_stage_q(ctx)
+    if stuck is not None:
+        q |= stuck
+    grouped = rules.open_deals(ctx).filter(q).order_by().values("owner_id").annotate(n=Count("pk"))
+    return {row["owner_id"]: row["n"] for row in grouped}
 
 
 def top_teams() -> list[Any]:

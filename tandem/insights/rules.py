@@ -188,7 +188,7 @@ def _deal_finding(deal: Any, why: str) -> Finding:
     )
 
 
-def _open_deals(ctx: RuleContext) -> QuerySet[Any]:
+def open_deals(ctx: RuleContext) -> QuerySet[Any]:
     from tandem.deals.models import Deal, DealStatus
 
     qs = access.visible(ctx.actor, "deal", Deal.objects.filter(status=DealStatus.OPEN))
@@ -206,11 +206,13 @@ def _result(qs: QuerySet[Any], ctx: RuleContext, page: Callable[[], tuple[list[F
 # --- No follow-up for N days ------------------------------------------------------------------
 
 
-def stale_deals_queryset(ctx: RuleContext) -> QuerySet[Any]:
+def stale_q(ctx: RuleContext) -> Q:
     cutoff = ctx.now - datetime.timedelta(days=ctx.thresholds.stale_follow_up_days)
-    return _open_deals(ctx).filter(
-        Q(last_follow_up_at__lt=cutoff) | Q(last_follow_up_at__isnull=True, created_at__lt=cutoff)
-    )
+    return Q(last_follow_up_at__lt=cutoff) | Q(last_follow_up_at__isnull=True, created_at__lt=cutoff)
+
+
+def stale_deals_queryset(ctx: RuleContext) -> QuerySet[Any]:
+    return open_deals(ctx).filter(stale_q(ctx))
 
 
 def stale_why(deal: Any, ctx: RuleContext) -> str:
@@ -241,9 +243,12 @@ def stale_follow_up(ctx: RuleContext) -> RuleResult:
 # --- Expected close date in the past ----------------------------------------------------------
 
 
+def overdue_q(ctx: RuleContext) -> Q:
+    return Q(expected_close_date__lte=ctx.today - datetime.timedelta(days=ctx.thresholds.overdue_close_days))
+
+
 def overdue_close_queryset(ctx: RuleContext) -> QuerySet[Any]:
-    last_ok = ctx.today - datetime.timedelta(days=ctx.thresholds.overdue_close_days)
-    return _open_deals(ctx).filter(expected_close_date__lte=last_ok)
+    return open_deals(ctx).filter(overdue_q(ctx))
 
 
 def overdue_close(ctx: RuleContext) -> RuleResult:
@@ -283,14 +288,20 @@ def stage_cutoffs(ctx: RuleContext) -> dict[int, tuple[datetime.datetime, int]]:
     }
 
 
-def long_in_stage_queryset(ctx: RuleContext) -> QuerySet[Any]:
+def long_in_stage_q(ctx: RuleContext) -> Q | None:
+    """None when no stage has a median yet (nothing can be flagged)."""
     cutoffs = stage_cutoffs(ctx)
     if not cutoffs:
-        return _open_deals(ctx).none()
+        return None
     q = Q()
     for stage_id, (cutoff, _median) in cutoffs.items():
         q |= Q(stage_id=stage_id, stage_entered_at__lt=cutoff)
-    return _open_deals(ctx).filter(q)
+    return q
+
+
+def long_in_stage_queryset(ctx: RuleContext) -> QuerySet[Any]:
+    q = long_in_stage_q(ctx)
+    return open_deals(ctx).none() if q is None else open_deals(ctx).filter(q)
 
 
 def long_in_stage(ctx: RuleContext) -> RuleResult:
