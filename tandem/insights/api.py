@@ -1,5 +1,6 @@
-"""``/api/v1/insights/``: the insight rules with their counts for the caller's scope, or with
-``?rule=`` one rule's records and why each was flagged (keyset pages of ``limit``)."""
+"""``/api/v1/insights/``: the insight rules with their counts for the caller's scope
+(``results``), or with ``?rule=`` one rule's flagged ``records`` and why each was flagged
+(keyset pages of ``limit``, ``next_cursor`` for the next)."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ class InsightView(TandemAPIView):
                 )
                 body: dict[str, Any] = {
                     "rule": _rule_row(rule, result),
-                    "results": [item.__dict__ for item in result.items],
+                    "records": [item.__dict__ for item in result.items],
                     "next_cursor": result.next_cursor,
                     "count_cap": rules.COUNT_CAP,
                 }

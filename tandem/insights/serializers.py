@@ -45,6 +45,6 @@ class InsightListSerializer(serializers.Serializer[object]):
 
 class InsightRecordsSerializer(serializers.Serializer[object]):
     rule = RuleCountSerializer()
-    results = FindingSerializer(many=True)
+    records = FindingSerializer(many=True)
     next_cursor = serializers.CharField(allow_null=True)
     count_cap = serializers.IntegerField()
