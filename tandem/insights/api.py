@@ -53,10 +53,16 @@ class InsightView(TandemAPIView):
         query.is_valid(raise_exception=True)
         data = query.validated_data
         try:
-            scope, _described = selectors.scope_from(actor, {k: str(data.get(k) or "") for k in ("team", "owner")})
+            scope, _described = selectors.scope_from(
+                actor, {k: str(data.get(k) or "") for k in ("team", "owner")}
+            )
             if data.get("rule"):
                 rule, result = selectors.insight_records(
-                    actor=actor, code=data["rule"], scope=scope, limit=data["limit"], cursor=data.get("cursor")
+                    actor=actor,
+                    code=data["rule"],
+                    scope=scope,
+                    limit=data["limit"],
+                    cursor=data.get("cursor"),
                 )
                 body: dict[str, Any] = {
                     "rule": _rule_row(rule, result),

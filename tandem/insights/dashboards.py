@@ -15,19 +15,19 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tandem.core import access
 from tandem.core.access import ALL, Actor
 from tandem.kpis import engine, periods
 from tandem.kpis.engine import Figure, Scope
 from tandem.kpis.models import KpiDefinition
 
 from . import rules
+from .rules import EVERYTHING
 
 REP, MANAGER, DIRECTOR = "rep", "manager", "director"
 ROLE_LABELS = {
@@ -101,7 +101,7 @@ def deals_url(**params: Any) -> str:
     return reverse("deals:deal-list") + ("?" + urlencode(clean) if clean else "")
 
 
-def insight_url(rule: str | None = None, scope: Scope = Scope()) -> str:
+def insight_url(rule: str | None = None, scope: Scope = EVERYTHING) -> str:
     params: dict[str, Any] = {}
     if rule:
         params["rule"] = rule
@@ -130,12 +130,15 @@ def pipeline_by_stage(actor: Actor, scope: Scope) -> dict[str, Any]:
 
     by_stage = engine.open_pipeline(actor=actor, scope=scope)
     stages = list(
-        Stage.objects.filter(pk__in=list(by_stage)).select_related("pipeline").order_by("pipeline__order", "pipeline_id", "order")
+        Stage.objects.filter(pk__in=list(by_stage))
+        .select_related("pipeline")
+        .order_by("pipeline__order", "pipeline_id", "order")
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     total = weighted = Decimal(0)
     count = 0
     missing: set[tuple[str, str]] = set()
+    several = len({stage.pipeline_id for stage in stages}) > 1
     for stage in stages:
         fig = by_stage[stage.pk]
         amount = fig.value or Decimal(0)
@@ -147,7 +150,8 @@ def pipeline_by_stage(actor: Actor, scope: Scope) -> dict[str, Any]:
         rows.append(
             {
                 "stage": stage,
-                "label": stage.display_name,
+                # Two pipelines may both have a "Negotiation": say whose.
+                "label": f"{stage.pipeline.display_name} · {stage.display_name}" if several else stage.display_name,
                 "count": fig.count,
                 "amount": amount,
                 "weighted": w,
@@ -184,12 +188,16 @@ def _won_tile(actor: Actor, kpi: KpiDefinition, period: periods.Period, scope: S
     return Tile(label=label, figure=fig, url=url, note=period.label())
 
 
-def insight_cards(actor: Actor, scope: Scope, *, items: int = 0, codes: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+def insight_cards(
+    actor: Actor, scope: Scope, *, items: int = 0, codes: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
     cards = []
     for rule in rules.rules_for(actor):
         if codes is not None and rule.code not in codes:
             continue
-        result = rules.evaluate(actor=actor, rule=rule, scope=scope, limit=max(1, items), with_items=bool(items))
+        result = rules.evaluate(
+            actor=actor, rule=rule, scope=scope, limit=max(1, items), with_items=bool(items)
+        )
         cards.append(
             {
                 "rule": rule,
@@ -243,7 +251,9 @@ def _subtree_people(team: Any) -> list[Any]:
     return list(User.objects.filter(pk__in=ids).order_by("display_name")[:PEOPLE_LIMIT])
 
 
-def manager_dashboard(actor: Actor, team_id: int | None = None, today: datetime.date | None = None) -> dict[str, Any]:
+def manager_dashboard(
+    actor: Actor, team_id: int | None = None, today: datetime.date | None = None
+) -> dict[str, Any]:
     today = today or timezone.localdate()
     teams = led_teams(actor)
     team = next((t for t in teams if t.pk == team_id), teams[0] if teams else None)
@@ -315,7 +325,10 @@ def manager_dashboard(actor: Actor, team_id: int | None = None, today: datetime.
 def _flagged_by_owner(actor: Actor, scope: Scope) -> dict[int, int]:
     """Open deals that any deal rule flags, per owner: one grouped count over the rules' conditions."""
     ctx = rules.RuleContext(
-        actor=actor, scope=scope, thresholds=actor.memo("insights.thresholds", rules.thresholds), now=timezone.now()
+        actor=actor,
+        scope=scope,
+        thresholds=actor.memo("insights.thresholds", rules.thresholds),
+        now=timezone.now(),
     )
     q = rules.stale_q(ctx) | rules.overdue_q(ctx)
     stuck = rules.long_in_stage_q(ctx)
@@ -391,7 +404,9 @@ def director_dashboard(actor: Actor, today: datetime.date | None = None) -> dict
             Tile(
                 label=str(kpis["new_pipeline"].display_name),
                 figure=engine.figure(actor=actor, kpi=kpis["new_pipeline"], scope=scope, **span),
-                url=deals_url(opened_on_after=quarter.start.isoformat(), opened_on_before=quarter.end.isoformat()),
+                url=deals_url(
+                    opened_on_after=quarter.start.isoformat(), opened_on_before=quarter.end.isoformat()
+                ),
                 note=quarter.label(),
             )
         )

@@ -32,7 +32,9 @@ class InsightSettings(models.Model):
         decimal_places=1,
         default=Decimal("2.0"),
         validators=[MinValueValidator(Decimal("1.0")), MaxValueValidator(Decimal("20.0"))],
-        help_text=_("An open deal in a stage longer than this multiple of the stage's median stay is flagged."),
+        help_text=_(
+            "An open deal in a stage longer than this multiple of the stage's median stay is flagged."
+        ),
     )
     stage_min_samples = models.PositiveSmallIntegerField(
         _("stays needed for a median"),
@@ -61,9 +63,7 @@ class StageMedian(models.Model):
     """How long deals stay in one stage, from the finished stays of the stage history: computed
     per stage by the scheduled job ``insights-stage-medians``, read by the stage rule."""
 
-    stage = models.OneToOneField(
-        "deals.Stage", on_delete=models.CASCADE, related_name="+", primary_key=True
-    )
+    stage = models.OneToOneField("deals.Stage", on_delete=models.CASCADE, related_name="+", primary_key=True)
     median_seconds = models.BigIntegerField()
     samples = models.PositiveIntegerField()
     computed_at = models.DateTimeField()

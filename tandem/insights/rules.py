@@ -23,8 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from tandem.core import access
 from tandem.core.access import Actor
@@ -33,6 +32,7 @@ from tandem.kpis.engine import Scope, subtree_team_ids
 from .models import InsightSettings, StageMedian
 
 COUNT_CAP = 1000
+EVERYTHING = Scope()  # no narrowing: all the actor may see
 PAGE_LIMIT = 10
 MAX_LIMIT = 100
 
@@ -117,7 +117,9 @@ def thresholds() -> InsightSettings:
     return found
 
 
-def in_scope(qs: QuerySet[Any], scope: Scope, owner_field: str = "owner", team_field: str = "team") -> QuerySet[Any]:
+def in_scope(
+    qs: QuerySet[Any], scope: Scope, owner_field: str = "owner", team_field: str = "team"
+) -> QuerySet[Any]:
     if scope.owner_id is not None:
         qs = qs.filter(**{f"{owner_field}_id": scope.owner_id})
     if scope.team_id is not None:
@@ -160,7 +162,9 @@ def keyset_page(
     if ctx.cursor:
         value, pk = _decode(ctx.cursor, kind)
         if value is None:
-            qs = qs.filter(Q(**{f"{field_name}__isnull": True, "pk__gt": pk}) | Q(**{f"{field_name}__isnull": False}))
+            qs = qs.filter(
+                Q(**{f"{field_name}__isnull": True, "pk__gt": pk}) | Q(**{f"{field_name}__isnull": False})
+            )
         else:
             qs = qs.filter(Q(**{f"{field_name}__gt": value}) | Q(**{field_name: value, "pk__gt": pk}))
     rows = list(qs.order_by(F(field_name).asc(nulls_first=True), "pk")[: ctx.limit + 1])
@@ -195,7 +199,9 @@ def open_deals(ctx: RuleContext) -> QuerySet[Any]:
     return in_scope(qs, ctx.scope)
 
 
-def _result(qs: QuerySet[Any], ctx: RuleContext, page: Callable[[], tuple[list[Finding], str | None]]) -> RuleResult:
+def _result(
+    qs: QuerySet[Any], ctx: RuleContext, page: Callable[[], tuple[list[Finding], str | None]]
+) -> RuleResult:
     count, more = bounded_count(qs)
     if not ctx.with_items or not count:
         return RuleResult(count=count, more=more, items=[], next_cursor=None)
@@ -284,7 +290,8 @@ def stage_cutoffs(ctx: RuleContext) -> dict[int, tuple[datetime.datetime, int]]:
         ),
     )
     return {
-        stage_id: (ctx.now - datetime.timedelta(seconds=median * factor), median) for stage_id, median in found
+        stage_id: (ctx.now - datetime.timedelta(seconds=median * factor), median)
+        for stage_id, median in found
     }
 
 
@@ -461,7 +468,7 @@ def evaluate(
     *,
     actor: Actor,
     rule: Rule,
-    scope: Scope = Scope(),
+    scope: Scope = EVERYTHING,
     limit: int = PAGE_LIMIT,
     cursor: str | None = None,
     with_items: bool = True,
@@ -480,7 +487,11 @@ def evaluate(
 
 
 def summary(
-    *, actor: Actor, scope: Scope = Scope(), now: datetime.datetime | None = None, codes: Sequence[str] | None = None
+    *,
+    actor: Actor,
+    scope: Scope = EVERYTHING,
+    now: datetime.datetime | None = None,
+    codes: Sequence[str] | None = None,
 ) -> list[tuple[Rule, RuleResult]]:
     """Every rule the actor may use, with its count (no records)."""
     return [

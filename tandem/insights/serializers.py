@@ -11,8 +11,12 @@ class InsightQuerySerializer(serializers.Serializer[dict[str, object]]):
     )
     team = serializers.IntegerField(required=False, min_value=1, help_text="A team id: it and its subtree.")
     owner = serializers.IntegerField(required=False, min_value=1, help_text="A person's id: their records.")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=rules.MAX_LIMIT, default=rules.PAGE_LIMIT)
-    cursor = serializers.CharField(required=False, max_length=80, help_text="`next_cursor` of the previous page.")
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=rules.MAX_LIMIT, default=rules.PAGE_LIMIT
+    )
+    cursor = serializers.CharField(
+        required=False, max_length=80, help_text="`next_cursor` of the previous page."
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -21,7 +25,7 @@ class InsightQuerySerializer(serializers.Serializer[dict[str, object]]):
 
 class RuleCountSerializer(serializers.Serializer[object]):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     description = serializers.CharField()
     resource = serializers.CharField()
     count = serializers.IntegerField(help_text="Records flagged, counted up to `count_cap`.")
@@ -35,7 +39,9 @@ class FindingSerializer(serializers.Serializer[object]):
     url = serializers.CharField()
     owner = serializers.CharField()
     owner_id = serializers.IntegerField(allow_null=True)
-    why = serializers.CharField(help_text="Why the rule flagged it, with the numbers, in the caller's language.")
+    why = serializers.CharField(
+        help_text="Why the rule flagged it, with the numbers, in the caller's language."
+    )
 
 
 class InsightListSerializer(serializers.Serializer[object]):

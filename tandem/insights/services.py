@@ -58,7 +58,7 @@ def _clean_thresholds(data: Mapping[str, Any], current: InsightSettings) -> dict
     for name in THRESHOLD_FIELDS:
         if name not in data:
             continue
-        field = InsightSettings._meta.get_field(name)
+        field: Any = InsightSettings._meta.get_field(name)
         raw = data[name]
         try:
             value: Any = Decimal(str(raw).strip()) if name == "stage_factor" else int(str(raw).strip())
@@ -81,7 +81,9 @@ def _clean_thresholds(data: Mapping[str, Any], current: InsightSettings) -> dict
 
 
 @transaction.atomic
-def thresholds_update(*, actor: Actor, data: Mapping[str, Any], version: int | None = None) -> InsightSettings:
+def thresholds_update(
+    *, actor: Actor, data: Mapping[str, Any], version: int | None = None
+) -> InsightSettings:
     """Administrators set the thresholds; ``version`` (when given) guards against lost updates."""
     access.require_admin(actor)
     current = InsightSettings.objects.select_for_update().filter(pk=1).first()
@@ -111,13 +113,17 @@ def stage_medians_refresh(*, now: datetime.datetime | None = None) -> int:
 
     now = now or timezone.now()
     finished = DealStageHistory.objects.filter(duration_seconds__isnull=False)
-    counts = dict(finished.order_by().values_list("stage_id").annotate(n=Count("id")).values_list("stage_id", "n"))
+    counts = dict(
+        finished.order_by().values_list("stage_id").annotate(n=Count("id")).values_list("stage_id", "n")
+    )
     written = 0
     for stage_id, n in counts.items():
-        ordered = finished.filter(stage_id=stage_id).order_by("duration_seconds").values_list(
-            "duration_seconds", flat=True
+        ordered = (
+            finished.filter(stage_id=stage_id)
+            .order_by("duration_seconds")
+            .values_list("duration_seconds", flat=True)
         )
-        middle = list(ordered[(n - 1) // 2 : n // 2 + 1])
+        middle = [int(v or 0) for v in ordered[(n - 1) // 2 : n // 2 + 1]]
         median = round(sum(middle) / len(middle)) if middle else 0
         StageMedian.objects.update_or_create(
             stage_id=stage_id, defaults={"median_seconds": median, "samples": n, "computed_at": now}
@@ -184,7 +190,9 @@ def digest_lines(*, actor: Actor, teams: list[Any], now: datetime.datetime) -> t
     return flagged, lines, url
 
 
-def digest_send(*, user: Any, now: datetime.datetime | None = None, force_hour: bool = False) -> DigestSent | None:
+def digest_send(
+    *, user: Any, now: datetime.datetime | None = None, force_hour: bool = False
+) -> DigestSent | None:
     """Send ``user`` today's digest unless they had it, opted out, lead no team, or it is not
     yet ``DIGEST_HOUR`` where they are. The row of the day is taken first (unique per person
     and day), so a retry or a second worker sends nothing twice."""
@@ -209,7 +217,7 @@ def digest_send(*, user: Any, now: datetime.datetime | None = None, force_hour: 
             "%(n)d insights for %(teams)s today",
             flagged,
         ) % {"n": flagged, "teams": names}
-        body = "\n".join(lines)
+        body = " · ".join(lines)
     try:
         with transaction.atomic():
             sent = DigestSent.objects.create(user=user, day=day, flagged=flagged)
@@ -241,9 +249,9 @@ def digest_send_all(*, now: datetime.datetime | None = None) -> int:
 
     now = now or timezone.now()
     sent = 0
-    leaders = User.objects.filter(
-        is_active=True, led_teams__deleted_at__isnull=True
-    ).distinct().order_by("pk")
+    leaders = (
+        User.objects.filter(is_active=True, led_teams__deleted_at__isnull=True).distinct().order_by("pk")
+    )
     for user in leaders:
         try:
             if digest_send(user=user, now=now) is not None:

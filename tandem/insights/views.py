@@ -35,12 +35,16 @@ def insight_list(request: HttpRequest) -> HttpResponse:
                 actor=actor, code=code, scope=scope, limit=25, cursor=request.GET.get("cursor") or None
             )
         except ValidationError as exc:
-            return render(request, "insights/insight_list.html", {"errors": exc.messages, **context}, status=400)
+            return render(
+                request, "insights/insight_list.html", {"errors": exc.messages, **context}, status=400
+            )
         params = request.GET.copy()
         params.pop("cursor", None)
         if result.next_cursor:
             params["cursor"] = result.next_cursor
-        context.update({"rule": rule, "result": result, "next_query": params.urlencode() if result.next_cursor else ""})
+        context.update(
+            {"rule": rule, "result": result, "next_query": params.urlencode() if result.next_cursor else ""}
+        )
     summary = selectors.insight_summary(actor=actor, scope=scope)
     base = request.GET.copy()
     for key in ("rule", "cursor"):
@@ -57,10 +61,13 @@ def thresholds_page(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
     access.require_admin(actor)
     current = rules.thresholds()
-    form = ThresholdsForm(webforms.posted(request), initial={
-        **{name: getattr(current, name) for name in FIELDS},
-        "version": current.version,
-    })
+    form = ThresholdsForm(
+        webforms.posted(request),
+        initial={
+            **{name: getattr(current, name) for name in FIELDS},
+            "version": current.version,
+        },
+    )
 
     def save() -> Any:
         try:
@@ -91,6 +98,8 @@ def digest_preference(request: HttpRequest) -> HttpResponse:
     services.digest_preference_set(actor=actor, receive=receive)
     messages.success(
         request,
-        _("You will receive the daily insight digest.") if receive else _("You will no longer receive the daily insight digest."),
+        _("You will receive the daily insight digest.")
+        if receive
+        else _("You will no longer receive the daily insight digest."),
     )
     return redirect(webforms.safe_next(request, "/"))

@@ -58,7 +58,13 @@ def test_pages_follow_the_cursor(world: World) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"rule": "nope"}, {"limit": "0"}, {"limit": "1000"}, {"team": "x"}, {"rule": "stale_follow_up", "cursor": "bad"}],
+    [
+        {"rule": "nope"},
+        {"limit": "0"},
+        {"limit": "1000"},
+        {"team": "x"},
+        {"rule": "stale_follow_up", "cursor": "bad"},
+    ],
 )
 def test_bad_input_answers_400_per_field(world: World, params: dict[str, str]) -> None:
     _stale(world.owner)

@@ -120,7 +120,11 @@ def test_the_dashboard_queries_stay_flat_as_deals_grow(world: World, person: str
     def more(n: int) -> None:
         for i in range(n):
             owner = world.owner if i % 2 else world.teammate
-            deal(owner, last_follow_up_at=stale, expected_close_date=timezone.localdate() - datetime.timedelta(days=2))
+            deal(
+                owner,
+                last_follow_up_at=stale,
+                expected_close_date=timezone.localdate() - datetime.timedelta(days=2),
+            )
             deal(owner, stage=stage_named("Won"), closed_on=timezone.localdate())
 
     def count() -> int:
@@ -136,7 +140,9 @@ def test_the_dashboard_queries_stay_flat_as_deals_grow(world: World, person: str
 
 
 def test_another_app_adds_a_card_to_a_dashboard(world: World, settings: Any) -> None:
-    card = dashboards.Card(template="insights/partials/_tile.html", context=lambda actor, board: board["tiles"][0])
+    card = dashboards.Card(
+        template="insights/partials/_tile.html", context=lambda actor, board: board["tiles"][0]
+    )
     dashboards.register_card("rep", card)
     try:
         response = _client(world.owner).get("/")

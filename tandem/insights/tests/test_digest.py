@@ -108,7 +108,9 @@ def test_the_settings_page_offers_the_switch(world: World) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"), reason="needs concurrent connections")
+@pytest.mark.skipif(
+    django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"), reason="needs concurrent connections"
+)
 def test_concurrent_runs_send_one_digest(world: World) -> None:
     _stale(world)
     errors: list[BaseException] = []

@@ -22,14 +22,16 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.now()
 
 
-def _codes(world: World, user: object, code: str, scope: Scope = Scope()) -> list[int]:
+def _codes(world: World, user: object, code: str, scope: Scope = rules.EVERYTHING) -> list[int]:
     result = rules.evaluate(actor=world.actor(user), rule=rules.RULES[code], scope=scope, limit=50, now=NOW)
     return [item.record_id for item in result.items]
 
 
 def test_it_flags_an_open_deal_without_a_follow_up_past_the_threshold_and_not_at_it(world: World) -> None:
     over = deal(world.owner, last_follow_up_at=NOW - datetime.timedelta(days=14, seconds=1))
-    at = deal(world.owner, last_follow_up_at=NOW - datetime.timedelta(days=14) + datetime.timedelta(seconds=1))
+    at = deal(
+        world.owner, last_follow_up_at=NOW - datetime.timedelta(days=14) + datetime.timedelta(seconds=1)
+    )
     never = deal(world.owner, last_follow_up_at=None, created_at=NOW - datetime.timedelta(days=20))
     new = deal(world.owner, last_follow_up_at=None, created_at=NOW - datetime.timedelta(days=3))
     won = deal(world.owner, stage=stage_named("Won"), last_follow_up_at=NOW - datetime.timedelta(days=90))
@@ -60,7 +62,9 @@ def test_it_flags_a_close_date_in_the_past_but_not_today(world: World) -> None:
     past = deal(world.owner, expected_close_date=today - datetime.timedelta(days=1))
     due_today = deal(world.owner, expected_close_date=today)
     none = deal(world.owner, expected_close_date=None)
-    lost = deal(world.owner, stage=stage_named("Lost"), expected_close_date=today - datetime.timedelta(days=30))
+    lost = deal(
+        world.owner, stage=stage_named("Lost"), expected_close_date=today - datetime.timedelta(days=30)
+    )
     found = _codes(world, world.owner, "overdue_close")
     assert found == [past.pk]
     assert due_today.pk not in found and none.pk not in found and lost.pk not in found
@@ -146,7 +150,9 @@ def test_a_team_scope_covers_its_subtree_only(world: World) -> None:
     assert east.pk in found and west.pk not in found
 
 
-def test_pages_follow_the_keyset_and_the_count_is_bounded(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pages_follow_the_keyset_and_the_count_is_bounded(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(rules, "COUNT_CAP", 5)
     made = [deal(world.owner, last_follow_up_at=NOW - datetime.timedelta(days=20 + i)) for i in range(7)]
     made.append(deal(world.owner, last_follow_up_at=None, created_at=NOW - datetime.timedelta(days=40)))
@@ -169,7 +175,9 @@ def test_pages_follow_the_keyset_and_the_count_is_bounded(world: World, monkeypa
 def test_a_foreign_cursor_is_refused(world: World) -> None:
     deal(world.owner, last_follow_up_at=NOW - datetime.timedelta(days=30))
     with pytest.raises(rules.BadCursor):
-        rules.evaluate(actor=world.actor(world.owner), rule=rules.RULES["stale_follow_up"], cursor="nope", now=NOW)
+        rules.evaluate(
+            actor=world.actor(world.owner), rule=rules.RULES["stale_follow_up"], cursor="nope", now=NOW
+        )
 
 
 def test_another_app_adds_a_rule_by_registering_a_function(world: World) -> None:
@@ -200,10 +208,18 @@ def test_the_rule_counts_cost_the_same_queries_for_more_deals(
                 rules.evaluate(actor=actor, rule=rule, scope=Scope(team_id=world.east_sales.pk), now=NOW)
         return len(ctx.captured_queries)
 
-    deal(world.owner, last_follow_up_at=stale, expected_close_date=timezone.localdate() - datetime.timedelta(days=3))
+    deal(
+        world.owner,
+        last_follow_up_at=stale,
+        expected_close_date=timezone.localdate() - datetime.timedelta(days=3),
+    )
     run()  # the thresholds row is written on first use
     few = run()
     for _ in range(15):
-        deal(world.owner, last_follow_up_at=stale, expected_close_date=timezone.localdate() - datetime.timedelta(days=3))
+        deal(
+            world.owner,
+            last_follow_up_at=stale,
+            expected_close_date=timezone.localdate() - datetime.timedelta(days=3),
+        )
     assert run() == few
     assert Deal.objects.count() == 16
