@@ -151,7 +151,9 @@ def pipeline_by_stage(actor: Actor, scope: Scope) -> dict[str, Any]:
             {
                 "stage": stage,
                 # Two pipelines may both have a "Negotiation": say whose.
-                "label": f"{stage.pipeline.display_name} · {stage.display_name}" if several else stage.display_name,
+                "label": f"{stage.pipeline.display_name} · {stage.display_name}"
+                if several
+                else stage.display_name,
                 "count": fig.count,
                 "amount": amount,
                 "weighted": w,
