@@ -32,6 +32,7 @@ from tandem.org.models import Team, User
 
 TARGETS = {
     "manager dashboard (subtree, this quarter)": 300.0,
+    "home page, manager dashboard (through middleware)": 300.0,
     "company funnel (this fiscal year, stage history)": 300.0,
     "win rate by person (company, this fiscal year)": 300.0,
     "analytics API by owner (company)": 500.0,
@@ -76,6 +77,12 @@ def _region_manager() -> User:
     region = Team.objects.filter(depth=1, leader__isnull=False).order_by("id").first()
     assert region is not None and region.leader is not None, "run tandem bench-data first"
     return region.leader
+
+
+def _a_rep(manager: User) -> User:
+    """The manager's first active report who owns deals (the manager themselves if none)."""
+    found = User.objects.filter(manager=manager, is_active=True).order_by("id").first()
+    return found or manager
 
 
 def _everyone() -> User:
@@ -206,6 +213,22 @@ def manager_dashboard(manager: User) -> tuple[Callable[[], Any], Callable[[], An
             for code, kpi in kpis.items()
         }
         return figures, engine.open_pipeline(actor=actor, scope=scope)
+
+    return orm, _replayed(orm)
+
+
+def home_page(user: User, view: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """The home page with a role's dashboard (``?view=rep|manager|director``), requested through
+    the whole middleware stack by a signed-in test client, beside the SQL it sends, raw."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+
+    def orm() -> Any:
+        response = client.get("/", {"view": view})
+        assert response.status_code == 200, response.status_code
+        return response
 
     return orm, _replayed(orm)
 
@@ -377,6 +400,9 @@ def run(
     admin = _everyone()
     cases: list[tuple[str, tuple[Callable[[], Any], Callable[[], Any]]]] = [
         ("manager dashboard (subtree, this quarter)", manager_dashboard(manager)),
+        ("home page, manager dashboard (through middleware)", home_page(manager, "manager")),
+        ("home page, rep dashboard (through middleware)", home_page(_a_rep(manager), "rep")),
+        ("home page, director dashboard (through middleware)", home_page(admin, "director")),
         ("company funnel (this fiscal year, stage history)", company_funnel(admin)),
         ("win rate by person (company, this fiscal year)", win_rate_by_person(admin)),
         ("analytics API by owner (company)", analytics_by_owner(admin)),

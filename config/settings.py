@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "tandem.targets",
     "tandem.forecasts",
     "tandem.analytics",
+    "tandem.insights",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "exports-expire": {"task": "tandem.imports.tasks.delete_expired_exports", "schedule": 3600.0},
     # Imports whose process stopped mid-way: marked interrupted, to be retried (imports/runs.py).
     "import-sweep": {"task": "tandem.imports.tasks.sweep_stale_imports", "schedule": 60.0},
+    # Insights: each stage's median stay (six-hourly) and the managers' digests (hourly, once a day each).
+    "insights-stage-medians": {"task": "tandem.insights.tasks.refresh_stage_medians", "schedule": 21600.0},
+    "insights-digest": {"task": "tandem.insights.tasks.send_digests", "schedule": 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------

@@ -58,6 +58,8 @@ class DealFilter(django_filters.FilterSet):
     )
     closed_on_after = django_filters.DateFilter(field_name="closed_on", lookup_expr="gte")
     closed_on_before = django_filters.DateFilter(field_name="closed_on", lookup_expr="lte")
+    opened_on_after = django_filters.DateFilter(field_name="opened_on", lookup_expr="gte")
+    opened_on_before = django_filters.DateFilter(field_name="opened_on", lookup_expr="lte")
     closed_date_after = django_filters.DateFilter(field_name="closed_on", lookup_expr="gte")
     closed_date_before = django_filters.DateFilter(field_name="closed_on", lookup_expr="lte")
     amount_min = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
