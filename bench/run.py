@@ -329,6 +329,8 @@ def search_cases(
         for label, term in SEARCH_TERMS:
             cases.append((f"search page, {label} {term} ({who})", search_page(user, term)))
     return cases
+
+
 def analytics_page(user: User) -> tuple[Callable[[], Any], Callable[[], Any]]:
     """GET /analytics/ (every section: funnel, key figures, follow-ups, leaderboards, win/loss,
     breakdown by product, trends) through the full middleware with Django's test client, beside

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("deals", "0009_deal_opened_index"),
+        ("deals", "0010_forecast_category"),
     ]
 
     operations = [
