@@ -58,6 +58,15 @@ def _period(key: str) -> periods.Period:
         ) from exc
 
 
+def _row_period(target: Target) -> periods.Period:
+    """The period a row was set for, on its own dates (a fiscal start changed since moves the
+    company's quarters, not this row)."""
+    fiscal_start = selectors.company_settings().fiscal_year_start_month
+    return periods.Period(
+        start=target.start, end=target.end, kind=target.period_kind, fiscal_start=fiscal_start
+    )
+
+
 def _kpi(code: str) -> KpiDefinition:
     found = KpiDefinition.objects.filter(code=code, is_active=True).first()
     if found is None:
@@ -143,7 +152,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             kind=target.subject_kind,
             subject=subject,
             kpi=target.kpi,
-            period=target.period(),
+            period=_row_period(target),
             value=data["value"],
             version=version,
         )

@@ -57,7 +57,10 @@ def _year(request: HttpRequest) -> Period:
     key = request.GET.get("year") or request.POST.get("year") or None
     if key is not None and not (key.isdigit() and len(key) == 4):
         raise Http404
-    return services.fiscal_year(key)
+    try:
+        return services.fiscal_year(key)
+    except ValueError as exc:  # year 0000
+        raise Http404 from exc
 
 
 def _series_rows(

@@ -247,3 +247,10 @@ def test_the_grid_costs_the_same_queries_with_more_people(world: World) -> None:
         TargetFactory(user=user)
         DealFactory(owner=user, stage=stage_named("Won"), closed_on=datetime.date(2026, 3, 3))
     assert count() == few
+
+
+@pytest.mark.parametrize("query", ["?year=0000", "?year=20x6", "?kpi=nope", "?year=99999"])
+def test_a_bad_year_or_kpi_in_the_address_is_404_not_an_error(world: World, query: str) -> None:
+    client = _client(world.director)
+    assert client.get(reverse("targets:team", args=[world.east_sales.pk]) + query).status_code == 404
+    assert client.get(reverse("targets:mine") + query).status_code == 404
