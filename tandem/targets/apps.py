@@ -10,7 +10,7 @@ class TargetsConfig(AppConfig):
     def ready(self) -> None:
         from tandem.core import access, nav
 
-        from . import policies
+        from . import policies, wiring
 
         access.register_resource(access.Resource("target", _("targets"), scope_q=policies.target_scope_q))
         nav.register(
@@ -18,3 +18,5 @@ class TargetsConfig(AppConfig):
                 _("Customers"), _("Targets"), "targets:mine", "bi-bullseye", order=165, resource="target"
             )
         )
+        # Remaining targets for analytics' coverage; "behind pace" and "low coverage" insights.
+        wiring.register()
