@@ -79,7 +79,10 @@ def test_an_htmx_request_gets_the_sections_only(world: World, data: Data) -> Non
         ),
         ({"period": "custom", "start": "soon"}, "Enter a valid date."),
         ({"period": "someday"}, "Select a valid choice."),
-        ({"period": "custom", "start": "9999-12-30", "end": "9999-12-31"}, "Give a date between 1900 and 2999."),
+        (
+            {"period": "custom", "start": "9999-12-30", "end": "9999-12-31"},
+            "Give a date between 1900 and 2999.",
+        ),
         ({**PERIOD, "team": "abc"}, "Select a valid choice."),
     ],
 )
