@@ -31,6 +31,16 @@ PERIODS = (
 )
 DEFAULT_PERIOD = "this_quarter"
 MAX_DAYS = 366 * 5  # a custom range of at most five years keeps trends and tables bounded
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # periods before and after stay inside what dates can hold
+
+
+def year_error(day: datetime.date | None) -> str | None:
+    """Why a date cannot bound a period (trends reach two years back; edges a day past)."""
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return str(
+            _("Give a date between %(first)d and %(last)d.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,11 @@ class FilterForm(forms.Form):
         data = super().clean() or {}
         period = data.get("period") or DEFAULT_PERIOD
         data["period"] = period
+        for name in ("start", "end"):
+            error = year_error(data.get(name))
+            if error:
+                self.add_error(name, error)
+                data.pop(name, None)
         if period == "custom":
             start, end = data.get("start"), data.get("end")
             if start is None and "start" not in self.errors:

@@ -20,6 +20,7 @@ from tandem.kpis.engine import DealFilters, Scope
 from tandem.kpis.models import KpiDefinition, Measure
 from tandem.kpis.sources import SOURCES
 
+from .filters import year_error
 from .selectors import follow_ups_of_kind
 
 PAGE_SIZE = 50
@@ -55,6 +56,11 @@ class RecordsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("start", "end", "closed_from", "closed_to", "opened_from", "opened_to"):
+            error = year_error(data.get(name))
+            if error:
+                self.add_error(name, error)
+                data.pop(name, None)
         src = data.get("src")
         if src in ("kpi", "funnel"):
             for name in ("start", "end"):

@@ -3,6 +3,7 @@ field), figures as decimal strings in the company currency, labels in the caller
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -12,7 +13,16 @@ from rest_framework import serializers
 from tandem.kpis.models import KpiDefinition
 from tandem.kpis.serializers import DecimalText, MissingRateSerializer, id_field
 
+from .filters import year_error
+
 MAX_DAYS = 366 * 5
+
+
+def _in_years(value: datetime.date) -> datetime.date:
+    error = year_error(value)
+    if error:
+        raise serializers.ValidationError(error)
+    return value
 
 
 class RangeQuerySerializer(serializers.Serializer):
@@ -23,6 +33,12 @@ class RangeQuerySerializer(serializers.Serializer):
     team = id_field(gettext_lazy("A team: it and every team below it."))
     owner = id_field(gettext_lazy("A person."))
     pipeline = id_field(gettext_lazy("A pipeline."))
+
+    def validate_start(self, value: datetime.date) -> datetime.date:
+        return _in_years(value)
+
+    def validate_end(self, value: datetime.date) -> datetime.date:
+        return _in_years(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["start"] > attrs["end"]:

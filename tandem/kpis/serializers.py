@@ -163,6 +163,10 @@ class KpiSerializer(serializers.ModelSerializer[KpiDefinition]):
     display_description = serializers.CharField(read_only=True)
     names = NamesField(read_only=True)
     filters = FiltersField(read_only=True, help_text=FILTERS_HELP)
+    # A ratio counts no records of its own: its source is empty, and the schema says so.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=[("", ""), *Source.choices], read_only=True, help_text=gettext_lazy("Empty for a ratio.")
+    )
 
     class Meta:
         model = KpiDefinition

@@ -78,6 +78,8 @@ def test_the_leaderboard(world: World, data: Data) -> None:
         ({"start": "2026-02-01", "end": "2026-01-31"}, "end"),
         ({"start": "2020-01-01", "end": "2026-01-31"}, "end"),
         ({"start": "yesterday", "end": "2026-01-31"}, "start"),
+        ({"start": "9999-12-30", "end": "9999-12-31"}, "start"),
+        ({"start": "0001-01-01", "end": "0001-01-02"}, "start"),
         ({"start": "2026-01-01", "end": "2026-01-31", "team": "x"}, "team"),
         ({"start": "2026-01-01", "end": "2026-01-31", "owner": str(2**63)}, "owner"),
     ],

@@ -79,6 +79,10 @@ def test_an_htmx_request_gets_the_sections_only(world: World, data: Data) -> Non
         ),
         ({"period": "custom", "start": "soon"}, "Enter a valid date."),
         ({"period": "someday"}, "Select a valid choice."),
+        (
+            {"period": "custom", "start": "9999-12-30", "end": "9999-12-31"},
+            "Give a date between 1900 and 2999.",
+        ),
         ({**PERIOD, "team": "abc"}, "Select a valid choice."),
     ],
 )
@@ -128,6 +132,8 @@ def test_a_bad_drill_down_link_answers_400(world: World) -> None:
     assert response.status_code == 400
     assert "No such KPI." in response.content.decode()
     assert as_(world.manager).get(reverse("analytics:records"), {"src": "what"}).status_code == 400
+    far = {"src": "kpi", "kpi": "won_amount", "start": "9999-12-31", "end": "9999-12-31"}
+    assert as_(world.manager).get(reverse("analytics:records"), far).status_code == 400
 
 
 def test_the_records_page_walks_by_keyset(world: World) -> None:
