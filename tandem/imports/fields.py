@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process, utils
 
 from tandem.activities.models import Activity, ActivityKind
+from tandem.core import dates
 from tandem.customers.models import Account, Channel, CompanySize, Contact, Lifecycle, Source
 from tandem.deals.models import Deal, ForecastCategory, Product
 from tandem.leads.models import Lead, LeadStatus
@@ -758,9 +759,16 @@ def date_message() -> str:
 
 def _date(y: int, m: int, d: int) -> datetime.date:
     try:
-        return datetime.date(y, m, d)
+        day = datetime.date(y, m, d)
     except ValueError as exc:
         raise CellError(_("This date does not exist.")) from exc
+    if not dates.date_in_range(day):
+        # The bounds of forms and the API: 0001-01-01 or 9999-12-31 is a slip, not a plan.
+        raise CellError(
+            _("Enter a date between %(earliest)s and %(latest)s.")
+            % {"earliest": dates.EARLIEST.isoformat(), "latest": dates.LATEST.isoformat()}
+        )
+    return day
 
 
 def parse_date(text: str, order: str = "") -> datetime.date:

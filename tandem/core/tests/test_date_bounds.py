@@ -86,3 +86,13 @@ def test_the_message_reads_in_the_persons_language(world: World) -> None:
     response = client.post("/api/v1/deals/", {"name": "远期商机", "opened_on": "0001-01-01"}, format="json")
     assert response.status_code == 400
     assert response.json()["opened_on"] == ["请输入 1900-01-01 至 2100-12-31 之间的日期。"]
+
+
+def test_an_import_refuses_the_same_dates_cell_by_cell() -> None:
+    from tandem.imports.fields import CellError, parse_date
+
+    for typed in ("0001-01-01", "9999/12/31", "31.12.1899"):
+        with pytest.raises(CellError) as refused:
+            parse_date(typed)
+        assert str(refused.value) == RANGE, typed
+    assert parse_date("2017-03-01") == datetime.date(2017, 3, 1)
