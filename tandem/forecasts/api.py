@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.permissions import BasePermission
@@ -61,9 +62,7 @@ def _period(key: str) -> Any:
     try:
         return selectors.parse_period(key)
     except ValueError as exc:
-        raise exceptions.ValidationError(
-            {"period": ["Enter a quarter (2026-Q1) or a month (2026-03)."]}
-        ) from exc
+        raise exceptions.ValidationError({"period": [_("Choose a quarter or a month.")]}) from exc
 
 
 class _Base(LanguageMixin, viewsets.GenericViewSet):
@@ -109,7 +108,7 @@ class SubmissionViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin)
         period = _period(data.pop("period"))
         if ForecastSubmission.objects.filter(owner_id=self.actor.id, period=period.key).exists():
             raise exceptions.ValidationError(
-                {"period": ["You have submitted for this period: change that submission (PATCH) instead."]}
+                {"period": [_("You have submitted for this period: change that submission instead.")]}
             )
         submission = services.submission_save(actor=self.actor, period=period, data=data)
         return Response(SubmissionDetailSerializer(submission).data, status=status.HTTP_201_CREATED)

@@ -174,5 +174,5 @@ def test_the_schema_documents_428_and_if_match_on_every_versioned_write(world: W
             headers = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
             assert "If-Match" in headers, f"{method} {path}"
     # PUT and PATCH of accounts, contacts, leads, deals, KPIs, exchange rates and the company
-    # settings, targets, and a deal's move.
-    assert len(versioned) == 17
+    # settings, targets, forecast submissions, and a deal's move.
+    assert len(versioned) == 19
