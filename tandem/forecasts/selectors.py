@@ -291,6 +291,7 @@ class ForecastRow:
     submitters: int = 0
     members: int = 0
     can_adjust: bool = False  # set by pages that offer "Adjust"
+    target: Decimal | None = None  # the won-amount target for the period (tandem.targets), if any
 
     @property
     def forecast(self) -> Decimal | None:
@@ -306,9 +307,45 @@ class ForecastRow:
         return (self.won / forecast).quantize(Decimal("0.0001"))
 
     @property
+    def forecast_of_target(self) -> Decimal | None:
+        """Forecast vs target: the forecast ÷ the period's won-amount target."""
+        forecast = self.forecast
+        if forecast is None or not self.target:
+            return None
+        return (forecast / self.target).quantize(Decimal("0.0001"))
+
+    @property
     def gap(self) -> Decimal | None:
         """What remains to win to reach the forecast (negative: beyond it)."""
         return None if self.forecast is None else self.forecast - self.won
+
+
+def attach_targets(actor: Actor, period: Period, rows: Iterable[ForecastRow]) -> None:
+    """Each row's won-amount target for the period, where the actor may see it (the targets
+    app's book: one query for the year's targets, two for the organisation)."""
+    from tandem.targets import selectors as targets
+    from tandem.targets.book import COMPANY, load_book
+
+    found = list(rows)
+    kpi = KpiDefinition.objects.filter(code="won_amount", is_active=True).first()
+    if kpi is None or not found:
+        return
+    subjects = {
+        id(row): (
+            ("person", row.person.pk)
+            if row.person is not None
+            else ("team", row.team.pk)
+            if row.team is not None
+            else COMPANY
+        )
+        for row in found
+    }
+    visible = set(targets.visible_subjects(actor, list(subjects.values())))
+    year = periods.period_containing(period.start, periods.YEAR, fiscal_start=period.fiscal_start)
+    book = load_book(kpi, year)
+    for row in found:
+        subject = subjects[id(row)]
+        row.target = book.value(subject, period) if subject in visible else None
 
 
 def primary_team_ids(user_ids: Iterable[int]) -> dict[int, int]:
@@ -452,6 +489,7 @@ def team_forecast_rows(*, actor: Actor, team: Team, period: Period) -> TeamForec
         subteams.append(row)
     total = _roll_up(str(team), SubjectKind.TEAM, [*members, *subteams], team=team)
     _apply_team_adjustment(total, team_adj.get(team.pk))
+    attach_targets(actor, period, [*members, *subteams, total])
     return TeamForecast(team=team, period=period, members=members, subteams=subteams, total=total)
 
 
@@ -496,6 +534,7 @@ def company_team_rows(*, actor: Actor, period: Period, today: datetime.date | No
     top = [r for r in rows if r.team is not None and r.team.parent_id is None]
     if any(r.adjustment is not None for r in top):
         total.adjusted_commit = sum((r.forecast or ZERO for r in top), ZERO)
+    attach_targets(actor, period, [*rows, total])
     return CompanyForecast(period=period, teams=rows, total=total, people=found_rows, team_of=team_of)
 
 
@@ -507,7 +546,9 @@ def _company_label() -> str:
 
 def my_forecast(*, actor: Actor, person: User, period: Period) -> ForecastRow:
     """One person's row (their own page, or a manager opening theirs)."""
-    return person_rows(actor, period, [person], None)[0]
+    row = person_rows(actor, period, [person], None)[0]
+    attach_targets(actor, period, [row])
+    return row
 
 
 def submission_versions(actor: Actor, submission: ForecastSubmission | None) -> list[Any]:
