@@ -155,7 +155,10 @@ def test_the_migration_fills_opened_dates_from_the_creation_day_and_reverses_kee
         )
         executor = MigrationExecutor(connection)
         executor.migrate(after)
-        assert Deal.all_objects.get(pk=deal.pk).opened_on == datetime.date(2026, 3, 2)
+        # Only this column: later migrations add others the table does not have at this point.
+        assert Deal.all_objects.filter(pk=deal.pk).values_list("opened_on", flat=True).get() == datetime.date(
+            2026, 3, 2
+        )
         assert totals.installed_triggers() == set(totals.TRIGGERS)
         Deal.all_objects.filter(pk=deal.pk).update(amount=None)
         assert totals.differences() == []
