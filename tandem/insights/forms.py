@@ -14,6 +14,7 @@ FIELDS = (
     "stage_factor",
     "stage_min_samples",
     "pool_warning_days",
+    "coverage_minimum",
 )
 
 
@@ -54,6 +55,14 @@ class ThresholdsForm(forms.Form):
     )
     pool_warning_days = forms.IntegerField(
         label=_label("pool_warning_days"), help_text=_help("pool_warning_days"), min_value=1, max_value=90
+    )
+    coverage_minimum = forms.DecimalField(
+        label=_label("coverage_minimum"),
+        help_text=_help("coverage_minimum"),
+        min_value=Decimal("0.10"),
+        max_value=Decimal("20.00"),
+        decimal_places=2,
+        max_digits=4,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -48,6 +48,17 @@ class InsightSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text=_("Customers that the pool rules take back within this many days are flagged."),
     )
+    coverage_minimum = models.DecimalField(
+        _("minimum pipeline coverage"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("3.00"),
+        validators=[MinValueValidator(Decimal("0.10")), MaxValueValidator(Decimal("20.00"))],
+        help_text=_(
+            "A team whose weighted open pipeline is less than this multiple of what is left of its "
+            "quarter's target is flagged."
+        ),
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

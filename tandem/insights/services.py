@@ -36,6 +36,7 @@ THRESHOLD_FIELDS = (
     "stage_factor",
     "stage_min_samples",
     "pool_warning_days",
+    "coverage_minimum",
 )
 DIGEST_HOUR = 8  # the digest goes out from 08:00 in the person's own time zone
 DIGEST_KIND = "insights_digest"
