@@ -50,7 +50,9 @@ def test_a_bad_threshold_is_shown_inline_and_nothing_is_saved(world: World) -> N
 
 def test_a_stale_form_is_refused(world: World) -> None:
     current = thresholds()
-    response = _client(world.admin).post("/insights/settings/", {**GOOD, "version": current.version - 1 or 99})
+    response = _client(world.admin).post(
+        "/insights/settings/", {**GOOD, "version": current.version - 1 or 99}
+    )
     assert response.status_code == 400
     assert InsightSettings.objects.get(pk=1).stale_follow_up_days == current.stale_follow_up_days
 
