@@ -308,7 +308,6 @@ def manager_dashboard(
         "change": change,
         "pipeline": pipeline_by_stage(actor, scope),
         "at_risk": insight_cards(actor, scope, items=AT_RISK_LIMIT, codes=AT_RISK_RULES),
-        "insights": insight_cards(actor, scope),
         "people": people,
         "needs_help": needs_help,
         "week_start": week_start,
