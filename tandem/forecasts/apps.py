@@ -14,3 +14,12 @@ class ForecastsConfig(AppConfig):
         from . import tasks  # noqa: F401
 
         nav.register(nav.NavItem(_("Sales"), _("Forecast"), "forecasts:mine", "bi-graph-up-arrow", order=150))
+        # The forecast's week-by-week movement on the manager's and the director's dashboards.
+        from tandem.insights import dashboards
+
+        from .selectors import dashboard_movement_card
+
+        for role in (dashboards.MANAGER, dashboards.DIRECTOR):
+            dashboards.register_card(
+                role, dashboards.Card("forecasts/partials/_dashboard_card.html", dashboard_movement_card, 20)
+            )

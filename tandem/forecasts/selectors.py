@@ -644,6 +644,19 @@ def movement_card_context(
     }
 
 
+def dashboard_movement_card(actor: Actor, board: Any) -> dict[str, Any] | None:
+    """The movement card of a dashboard: the company's for those who see every deal, else that of
+    the first team the person leads (None: no card)."""
+    if sees_company(actor):
+        return movement_card_context(actor=actor)
+    if actor.user is None:
+        return None
+    team = Team.objects.filter(leader=actor.user).order_by("path").first()
+    if team is None or not sees_team(actor, team):
+        return None
+    return movement_card_context(actor=actor, team=team)
+
+
 def snapshots_queryset(actor: Actor) -> QuerySet[ForecastSnapshot]:
     return visible_forecasts(actor, ForecastSnapshot.objects.all())
 

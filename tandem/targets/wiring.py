@@ -186,9 +186,18 @@ def low_coverage(ctx: Any) -> Any:
     return _page(ctx, findings)
 
 
+def _attainment_card(actor: Actor, board: Any) -> dict[str, Any] | None:
+    return selectors.attainment_card(actor=actor) if actor.has("target") else None
+
+
 def register() -> None:
     from tandem.analytics import coverage
-    from tandem.insights import rules
+    from tandem.insights import dashboards, rules
+
+    for role in (dashboards.REP, dashboards.MANAGER, dashboards.DIRECTOR):
+        dashboards.register_card(
+            role, dashboards.Card("targets/partials/_dashboard_card.html", _attainment_card, 10)
+        )
 
     coverage.register_remaining_target(remaining_for_scope)
     rules.register(

@@ -126,3 +126,17 @@ def test_a_team_whose_pipeline_covers_too_little_of_its_target_is_flagged(
     # Enough weighted pipeline (a 75 % stage) clears it.
     DealFactory(owner=world.owner, stage=stage_named("Negotiation"), amount=Decimal("400000"))
     assert _codes(world, world.manager, "low_coverage") == []
+
+
+def test_the_dashboards_show_attainment_and_the_forecasts_movement(world: World) -> None:
+    from django.test import Client
+
+    TargetFactory(user=world.owner, value=Decimal("100000"))
+    pages = {}
+    for who in (world.owner, world.manager, world.director):
+        client = Client()
+        client.force_login(who)
+        pages[who.username] = client.get("/").content.decode()
+    assert "target-card" in pages["owner"] and "forecast-movement" not in pages["owner"]
+    assert "target-card" in pages["manager"] and "forecast-movement" in pages["manager"]
+    assert "target-card" in pages["director"] and "forecast-movement" in pages["director"]
