@@ -62,8 +62,42 @@ def _rounded(value: Decimal, step: Decimal) -> Decimal:
     return max((value / step).quantize(Decimal(1), ROUND_HALF_UP) * step, step)
 
 
+# Monthly rates into the demo company's currency (CNY) for the currencies its deals use, so its
+# figures leave nothing out (the Singapore team sells in SGD); a little drift month to month.
+DEMO_RATES = {"USD": Decimal("7.15"), "SGD": Decimal("5.30"), "EUR": Decimal("7.75"), "HKD": Decimal("0.92")}
+
+
+def seed_exchange_rates(*, months: int = 27) -> int:
+    """The demo's exchange rates: the past two years and the current quarter, those missing only."""
+    from tandem.core.access import Actor
+    from tandem.kpis.models import ExchangeRate
+    from tandem.kpis.services import exchange_rate_set
+
+    if company_settings().currency != "CNY":
+        return 0
+    admin = User.objects.filter(is_active=True, roles__is_admin=True).order_by("pk").first()
+    if admin is None:
+        return 0
+    actor = Actor.for_user(admin)
+    first = periods.add_months(timezone.localdate().replace(day=1), -(months - 3))
+    have = set(ExchangeRate.objects.filter(month__gte=first).values_list("month", "currency"))
+    added = 0
+    for step in range(months):
+        month = periods.add_months(first, step)
+        for currency, base in DEMO_RATES.items():
+            if (month, currency) in have:
+                continue
+            drift = Decimal(1) + Decimal((step % 7) - 3) / Decimal(400)
+            exchange_rate_set(
+                actor=actor, month=month, currency=currency, rate=(base * drift).quantize(Decimal("0.0001"))
+            )
+            added += 1
+    return added
+
+
 @transaction.atomic
 def seed_targets(*, seed: int = SEED) -> TargetSeedResult:
+    seed_exchange_rates()
     fiscal_start = company_settings().fiscal_year_start_month
     today = timezone.localdate()
     year = periods.period_containing(today, periods.YEAR, fiscal_start=fiscal_start)

@@ -42,3 +42,16 @@ def test_it_adds_nothing_without_won_deals(world: World) -> None:
     DealFactory(owner=world.owner, closed_on=None)
     assert seed_targets().created == 0
     assert not Target.objects.exists()
+
+
+def test_it_gives_the_demo_exchange_rates_for_its_currencies_once(world: World) -> None:
+    from django.utils import timezone
+
+    from tandem.kpis.models import ExchangeRate
+    from tandem.targets.demo import DEMO_RATES, seed_exchange_rates
+
+    added = seed_exchange_rates()
+    this_month = timezone.localdate().replace(day=1)
+    assert added == 27 * len(DEMO_RATES)
+    assert set(ExchangeRate.objects.filter(month=this_month).values_list("currency", flat=True)) == set(DEMO_RATES)
+    assert seed_exchange_rates() == 0
