@@ -11,8 +11,9 @@
     var fmt = function (v) { return v == null ? "—" : Number(v).toLocaleString(document.documentElement.lang || undefined, { maximumFractionDigits: 0 }); };
     chart.setOption({
       tooltip: { trigger: "axis", valueFormatter: function (v) { return fmt(v) + " " + currency; } },
-      legend: { top: 0 },
-      grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
+      // The legend sits below the chart: above it, on a phone, it ran into the axis name.
+      legend: { bottom: 0 },
+      grid: { left: 8, right: 16, bottom: 32, top: 28, containLabel: true },
       xAxis: { type: "category", data: data.dates },
       yAxis: { type: "value", name: currency, axisLabel: { formatter: function (v) { return fmt(v); } } },
       series: [
