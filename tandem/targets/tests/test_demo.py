@@ -53,5 +53,7 @@ def test_it_gives_the_demo_exchange_rates_for_its_currencies_once(world: World) 
     added = seed_exchange_rates()
     this_month = timezone.localdate().replace(day=1)
     assert added == 27 * len(DEMO_RATES)
-    assert set(ExchangeRate.objects.filter(month=this_month).values_list("currency", flat=True)) == set(DEMO_RATES)
+    assert set(ExchangeRate.objects.filter(month=this_month).values_list("currency", flat=True)) == set(
+        DEMO_RATES
+    )
     assert seed_exchange_rates() == 0
