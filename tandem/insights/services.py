@@ -62,8 +62,9 @@ def _clean_thresholds(data: Mapping[str, Any], current: InsightSettings) -> dict
         field: Any = InsightSettings._meta.get_field(name)
         raw = data[name]
         try:
-            value: Any = Decimal(str(raw).strip()) if name == "stage_factor" else int(str(raw).strip())
-            if name == "stage_factor" and not value.is_finite():
+            decimal = name in ("stage_factor", "coverage_minimum")
+            value: Any = Decimal(str(raw).strip()) if decimal else int(str(raw).strip())
+            if decimal and not value.is_finite():
                 raise InvalidOperation
         except (InvalidOperation, ValueError, TypeError):
             errors[name] = [_("Enter a number.")]
@@ -72,6 +73,8 @@ def _clean_thresholds(data: Mapping[str, Any], current: InsightSettings) -> dict
             field.run_validators(value)
             if name == "stage_factor" and value != value.quantize(Decimal("0.1")):
                 raise ValidationError(_("Use at most one decimal place."))
+            if name == "coverage_minimum" and value != value.quantize(Decimal("0.01")):
+                raise ValidationError(_("Use at most two decimal places."))
         except ValidationError as exc:
             errors[name] = list(exc.messages)
             continue

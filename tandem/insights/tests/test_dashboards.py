@@ -146,6 +146,7 @@ def test_another_app_adds_a_card_to_a_dashboard(world: World, settings: Any) -> 
     dashboards.register_card("rep", card)
     try:
         response = _client(world.owner).get("/")
-        assert response.context["board_cards"][0]["template"] == "insights/partials/_tile.html"
+        shown = [item["template"] for item in response.context["board_cards"]]
+        assert "insights/partials/_tile.html" in shown
     finally:
         dashboards.CARDS["rep"].remove(card)

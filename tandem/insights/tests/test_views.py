@@ -22,6 +22,7 @@ GOOD = {
     "stage_factor": "2.5",
     "stage_min_samples": "8",
     "pool_warning_days": "5",
+    "coverage_minimum": "2.50",
 }
 
 
@@ -37,6 +38,7 @@ def test_an_administrator_sets_the_thresholds(world: World) -> None:
     assert response.status_code == 302
     saved = InsightSettings.objects.get(pk=1)
     assert saved.stale_follow_up_days == 10 and str(saved.stage_factor) == "2.5"
+    assert str(saved.coverage_minimum) == "2.50"
     assert saved.version == version + 1
 
 
