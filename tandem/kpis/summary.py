@@ -449,12 +449,17 @@ class FunnelSummary(Summary):
 
     def pg_install(self) -> list[str]:
         stay_insert, stay_delete, stay_update, deal_update = self.triggers
-        other_before = (
-            f"EXISTS (SELECT 1 FROM {self.HISTORY} h WHERE h.deal_id = p.deal_id AND h.stage_id = p.stage_id "
-            "AND h.id NOT IN (SELECT id FROM new_rows))"
+        # Whether a (deal, stage) pair was in the history before the statement, decided from
+        # counts: the pairs carry how many of their stays the statement added and removed, and
+        # the history's rows of that pair are counted by its deal index. (A correlated
+        # ``NOT IN (SELECT id FROM new_rows)`` rescanned the transition table for every pair: a
+        # 3.5-million-row COPY of the history ran for over an hour.)
+        in_history = (
+            f"(SELECT COUNT(*) FROM {self.HISTORY} h WHERE h.deal_id = p.deal_id AND h.stage_id = p.stage_id)"
         )
-        old_before = (
-            "EXISTS (SELECT 1 FROM old_rows o WHERE o.deal_id = p.deal_id AND o.stage_id = p.stage_id)"
+        counted_pairs = (
+            "SELECT deal_id, stage_id, SUM(added) AS added, SUM(removed) AS removed FROM ({rows}) AS r "
+            "GROUP BY deal_id, stage_id"
         )
         moved = (
             "(o.owner_id, o.team_id, o.pipeline_id, o.opened_on, o.deleted_at) IS DISTINCT FROM "
@@ -462,13 +467,20 @@ class FunnelSummary(Summary):
         )
         deal_head = f"INSERT INTO {self.table} ({self.key}, {self.values})"
         functions = {
+            # Present before: some stay of the pair that this INSERT did not add.
             stay_insert: self._pg_pairs_delta(
-                "SELECT DISTINCT deal_id, stage_id FROM new_rows", other_before
+                counted_pairs.format(rows="SELECT deal_id, stage_id, 1 AS added, 0 AS removed FROM new_rows"),
+                f"{in_history} > p.added",
             ),
-            stay_delete: self._pg_pairs_delta("SELECT DISTINCT deal_id, stage_id FROM old_rows", old_before),
+            # Every pair here had the stays this DELETE removed.
+            stay_delete: self._pg_pairs_delta("SELECT DISTINCT deal_id, stage_id FROM old_rows", "TRUE"),
+            # Present before: a stay of the pair that the UPDATE moved away, or one it left alone.
             stay_update: self._pg_pairs_delta(
-                "SELECT deal_id, stage_id FROM old_rows UNION SELECT deal_id, stage_id FROM new_rows",
-                f"({old_before} OR {other_before})",
+                counted_pairs.format(
+                    rows="SELECT deal_id, stage_id, 0 AS added, 1 AS removed FROM old_rows "
+                    "UNION ALL SELECT deal_id, stage_id, 1, 0 FROM new_rows"
+                ),
+                f"(p.removed > 0 OR {in_history} > p.added)",
             ),
             # A deal's own key changed: its stages leave the old key and join the new one. Only the
             # moved deals' stays are read (by the history's deal index), never the whole history.
