@@ -12,7 +12,7 @@ class AnalyticsConfig(AppConfig):
 
         nav.register(
             nav.NavItem(
-                _("Customers"),
+                _("Sales"),
                 _("Analytics"),
                 "analytics:index",
                 "bi-bar-chart-line",

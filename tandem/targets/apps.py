@@ -14,9 +14,7 @@ class TargetsConfig(AppConfig):
 
         access.register_resource(access.Resource("target", _("targets"), scope_q=policies.target_scope_q))
         nav.register(
-            nav.NavItem(
-                _("Customers"), _("Targets"), "targets:mine", "bi-bullseye", order=165, resource="target"
-            )
+            nav.NavItem(_("Sales"), _("Targets"), "targets:mine", "bi-bullseye", order=165, resource="target")
         )
         # Remaining targets for analytics' coverage; "behind pace" and "low coverage" insights.
         wiring.register()
