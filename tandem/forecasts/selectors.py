@@ -340,10 +340,9 @@ def attach_targets(actor: Actor, period: Period, rows: Iterable[ForecastRow]) ->
         )
         for row in found
     }
-    # People on a forecast page are those whose deals the actor sees (own, subtree, all), the same
-    # reach the target grants give; teams and the company are decided without queries.
-    visible = {s for s in subjects.values() if s[0] == "person"}
-    visible.update(targets.visible_subjects(actor, [s for s in subjects.values() if s[0] != "person"]))
+    # The target policy decides, not the forecast's reach: a person whose deals the actor sees
+    # (say, through a record team) is not thereby someone whose target they may read.
+    visible = set(targets.visible_subjects(actor, list(subjects.values())))
     year = periods.period_containing(period.start, periods.YEAR, fiscal_start=period.fiscal_start)
     book = load_book(kpi, year)
     for row in found:

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef, Q
 
 from tandem.core import access
@@ -61,6 +63,22 @@ def can_view_person(actor: Actor, user: User) -> bool:
     if ids is None:
         return True
     return bool(ids) and Membership.objects.filter(user=user, team_id__in=sorted(ids)).exists()
+
+
+def visible_person_ids(actor: Actor, user_ids: Iterable[int]) -> set[int]:
+    """Of these people, those whose targets the actor may see: ``can_view_person`` for many
+    people in at most one query."""
+    wanted = set(user_ids)
+    if actor.user is None or not wanted:
+        return set()
+    seen: set[int] = {actor.user.pk} & wanted if actor.has("target", "view") else set()
+    ids = _team_ids(actor, "view")
+    if ids is None:
+        return wanted
+    if not ids:
+        return seen
+    members = Membership.objects.filter(user_id__in=sorted(wanted - seen), team_id__in=sorted(ids))
+    return seen | set(members.values_list("user_id", flat=True))
 
 
 def can_set_team(actor: Actor, team: Team) -> bool:

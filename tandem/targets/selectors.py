@@ -300,18 +300,27 @@ def _period(period: Period | str | None) -> Period:
 
 
 def visible_subjects(actor: Actor, subjects: Iterable[Subject]) -> list[Subject]:
-    """The subjects the actor may see (teams and the company decided without queries)."""
+    """The subjects the actor may see (teams and the company decided without queries, people
+    in at most two: who exists, and who is in the actor's reach)."""
     wanted = list(subjects)
-    people = {
-        u.pk: u for u in User.objects.filter(pk__in=[s[1] for s in wanted if s[0] == SubjectKind.PERSON])
-    }
+    person_ids = {s[1] for s in wanted if s[0] == SubjectKind.PERSON}
+    people = (
+        set(User.objects.filter(pk__in=sorted(person_ids)).values_list("pk", flat=True))
+        if person_ids
+        else set()
+    )
+    seen_people = policies.visible_person_ids(actor, people)
     teams = {t.pk: t for t in Team.objects.filter(pk__in=[s[1] for s in wanted if s[0] == SubjectKind.TEAM])}
     kept = []
     for kind, pk in wanted:
-        subject: User | Team | None = people.get(pk) if kind == SubjectKind.PERSON else teams.get(pk)
-        if kind != SubjectKind.COMPANY and subject is None:
+        if kind == SubjectKind.PERSON:
+            if pk in seen_people:
+                kept.append((kind, pk))
             continue
-        if policies.can_view(actor, kind, subject):
+        team = teams.get(pk) if kind == SubjectKind.TEAM else None
+        if kind == SubjectKind.TEAM and team is None:
+            continue
+        if policies.can_view(actor, kind, team):
             kept.append((kind, pk))
     return kept
 

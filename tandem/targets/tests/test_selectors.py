@@ -260,3 +260,22 @@ def test_the_attainment_card_renders_my_and_my_teams_attainment(world: World) ->
     assert "East sales" in html and "25%" in html and "No target for this period." in html
     mine = selectors.attainment_card(actor=world.actor(world.owner), period=MAR)
     assert [r.label for r in mine["card_rows"]] == ["王小明"]
+
+
+def test_deciding_which_peoples_targets_one_sees_costs_the_same_for_more_people(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tandem.org.tests.factories import UserFactory
+
+    few = [person(world.owner), person(world.teammate)]
+    many = few + [person(UserFactory()) for _ in range(12)]
+    actor = world.actor(world.manager)
+    selectors.visible_subjects(actor, few)  # the actor's grants and teams, read once
+    with CaptureQueriesContext(connection) as for_few:
+        seen_few = selectors.visible_subjects(actor, few)
+    with CaptureQueriesContext(connection) as for_many:
+        seen_many = selectors.visible_subjects(actor, many)
+    assert seen_few == few
+    assert seen_many == few
+    assert len(for_many) == len(for_few) <= 4
