@@ -1,0 +1,72 @@
+"""My day in a real browser (issue 13 §2): a rep opens it from home, logs a follow-up on an
+overdue customer from the list, and the customer moves out of "overdue"; at 1440 px and on a
+375 px phone, in English and in 简体中文. Screenshots: ``myday-<width>-<lang>``."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from tandem.customers.models import Account
+from tandem.customers.tests.factories import AccountFactory
+from tandem.org.demo import DEMO_PASSWORD
+from tandem.org.models import User
+
+from .harness import PHONE, each_language, has_horizontal_overflow, login, screenshot, visit, wait_for_toast
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+DAY = datetime.timedelta(days=1)
+
+
+def _count(page: Any, group: str) -> int:
+    return int(page.locator(f'[data-group-count="{group}"] .h1').inner_text().strip())
+
+
+@pytest.mark.parametrize("width", [1440, PHONE["width"]])
+def test_a_rep_logs_a_follow_up_from_my_day_and_it_leaves_overdue(
+    new_page: Callable[..., Any], live_server: Any, demo_company: None, width: int
+) -> None:
+    rep = User.objects.get(username="rep")
+    today = timezone.localdate()
+    overdue = [
+        AccountFactory(owner=rep, name=name, phone="+8613800138000", next_follow_up_on=today - days * DAY)
+        for name, days in (("天祥精密机械有限公司", 6), ("Harbour Logistics Ltd", 4), ("上海恒通贸易", 2))
+    ]
+    AccountFactory(owner=rep, name="北京精密仪器厂", next_follow_up_on=today)
+    AccountFactory(owner=rep, name="Nanjing Optics", next_follow_up_on=today + 3 * DAY)
+    page = new_page(width=width, height=PHONE["height"] if width < 576 else 900)
+    login(page, live_server, "rep", DEMO_PASSWORD)
+
+    # Home's heading leads to my day.
+    assert visit(page, live_server, "core:home") == 200
+    with page.expect_navigation():
+        page.locator("#due-title a").click()
+    assert page.url.endswith("/follow-ups/my-day/")
+
+    for code in each_language(page):
+        before = _count(page, "overdue")
+        first = page.locator("#my-day-overdue .my-day-item").first
+        name = first.locator("a").first.inner_text().strip()
+        assert first.locator('a[href^="tel:"]').count() == 1
+        assert not has_horizontal_overflow(page)
+        screenshot(page, f"myday-{width}-{code}")
+
+        first.locator("[data-quick-followup]").click()
+        dialog = page.locator("#quick-followup-modal")
+        dialog.locator("textarea[name=content]").wait_for(state="visible")
+        assert dialog.locator("[data-picker-input]").input_value() == name
+        dialog.locator("textarea[name=content]").fill("Called, they will order next week")
+        dialog.locator('button[type="submit"]').first.click()
+        wait_for_toast(page, "success")
+        page.wait_for_function(
+            f"() => document.querySelector('[data-group-count=overdue] .h1').innerText.trim() === '{before - 1}'"
+        )
+        assert name not in page.locator("#my-day-overdue").inner_text()
+        screenshot(page, f"myday-{width}-{code}-after", full_page=False)
+    assert Account.objects.filter(pk__in=[a.pk for a in overdue], next_follow_up_on__isnull=True).count() == 2
+    assert page.errors == []
