@@ -44,6 +44,7 @@ def test_a_rep_logs_a_follow_up_from_my_day_and_it_leaves_overdue(
 
     # Home's heading leads to my day.
     assert visit(page, live_server, "core:home") == 200
+    screenshot(page, f"myday-home-{width}")
     with page.expect_navigation():
         page.locator("#due-title a").click()
     assert page.url.endswith("/follow-ups/my-day/")

@@ -7,6 +7,7 @@ sales, the manager above them, an outsider in West sales.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 from importlib import import_module
 from typing import Any
@@ -277,3 +278,16 @@ def test_home_links_its_badge_to_my_day_and_shows_live_warnings(world: World, po
     assert "Quiet Co" in html
     services.activity_create(actor=world.actor(world.owner), data={"account": account, "content": "Visited"})
     assert "Quiet Co" not in client_for(world.owner).get("/").content.decode()
+
+
+def test_logging_from_my_day_tells_the_page_to_refresh(world: World) -> None:
+    account = _due(world.owner, -1)
+    response = client_for(world.owner).post(
+        "/follow-ups/quick/", {"record": f"account:{account.pk}", "content": "Called"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert "tandem:followup-logged" in json.loads(response["HX-Trigger"])
+    page = client_for(world.owner).get(MY_DAY, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="my-day-groups")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<html" not in html and 'id="my-day-groups"' in html and account.name not in html
