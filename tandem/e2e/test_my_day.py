@@ -71,3 +71,24 @@ def test_a_rep_logs_a_follow_up_from_my_day_and_it_leaves_overdue(
         screenshot(page, f"myday-{width}-{code}-after", full_page=False)
     assert Account.objects.filter(pk__in=[a.pk for a in overdue], next_follow_up_on__isnull=True).count() == 2
     assert page.errors == []
+
+
+@pytest.mark.parametrize("width", [1440, PHONE["width"]])
+def test_a_manager_looks_at_a_reps_day(
+    new_page: Callable[..., Any], live_server: Any, demo_company: None, width: int
+) -> None:
+    rep = User.objects.get(username="rep")
+    AccountFactory(owner=rep, name="天祥精密机械有限公司", next_follow_up_on=timezone.localdate() - 3 * DAY)
+    page = new_page(width=width, height=PHONE["height"] if width < 576 else 900)
+    login(page, live_server, "manager", DEMO_PASSWORD)
+    assert visit(page, live_server, "activities:my-day") == 200
+    for code in each_language(page):
+        with page.expect_navigation():
+            page.select_option("#my-day-person", str(rep.pk))
+        assert "天祥精密机械有限公司" in page.locator("#my-day-overdue").inner_text()
+        # Someone else's day: the row opens the record; logging is the rep's.
+        assert page.locator("#my-day-overdue [data-quick-followup]").count() == 0
+        assert not has_horizontal_overflow(page)
+        screenshot(page, f"myday-manager-{width}-{code}")
+        visit(page, live_server, "activities:my-day")
+    assert page.errors == []
