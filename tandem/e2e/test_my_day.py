@@ -70,6 +70,14 @@ def test_a_rep_logs_a_follow_up_from_my_day_and_it_leaves_overdue(
         assert name not in page.locator("#my-day-overdue").inner_text()
         screenshot(page, f"myday-{width}-{code}-after", full_page=False)
     assert Account.objects.filter(pk__in=[a.pk for a in overdue], next_follow_up_on__isnull=True).count() == 2
+
+    # The follow-ups list filters by the next follow-up due; a bad date is refused inline.
+    assert visit(page, live_server, "/follow-ups/?due=week") == 200
+    assert page.locator("#af-due").input_value() == "week"
+    assert not has_horizontal_overflow(page)
+    screenshot(page, f"myday-list-{width}", full_page=False)
+    visit(page, live_server, "/follow-ups/?due_from=0001-01-01")
+    assert page.locator("#activity-table .alert-danger").count() == 1
     assert page.errors == []
 
 
