@@ -12,9 +12,10 @@ import pytest
 from django.utils import timezone
 
 from tandem.customers.models import Account
-from tandem.customers.tests.factories import AccountFactory
+from tandem.customers.services import primary_team_id
+from tandem.customers.tests.factories import AccountFactory, PoolFactory
 from tandem.org.demo import DEMO_PASSWORD
-from tandem.org.models import User
+from tandem.org.models import Team, User
 
 from .harness import PHONE, each_language, has_horizontal_overflow, login, screenshot, visit, wait_for_toast
 
@@ -37,6 +38,11 @@ def test_a_rep_logs_a_follow_up_from_my_day_and_it_leaves_overdue(
         AccountFactory(owner=rep, name=name, phone="+8613800138000", next_follow_up_on=today - days * DAY)
         for name, days in (("天祥精密机械有限公司", 6), ("Harbour Logistics Ltd", 4), ("上海恒通贸易", 2))
     ]
+    # The oldest is also about to return to the pool: 28 days without a follow-up, the limit 30.
+    pool = PoolFactory(
+        name="华东公海", teams=[Team.objects.get(pk=primary_team_id(rep))], days_without_follow_up=30
+    )
+    Account.objects.filter(pk=overdue[0].pk).update(pool=pool, last_follow_up_at=timezone.now() - 28 * DAY)
     AccountFactory(owner=rep, name="北京精密仪器厂", next_follow_up_on=today)
     AccountFactory(owner=rep, name="Nanjing Optics", next_follow_up_on=today + 3 * DAY)
     page = new_page(width=width, height=PHONE["height"] if width < 576 else 900)
@@ -51,6 +57,8 @@ def test_a_rep_logs_a_follow_up_from_my_day_and_it_leaves_overdue(
 
     for code in each_language(page):
         before = _count(page, "overdue")
+        if code == "en":
+            assert page.locator(f'[data-warning="{overdue[0].pk}"]').count() == 1
         first = page.locator("#my-day-overdue .my-day-item").first
         name = first.locator("a").first.inner_text().strip()
         assert first.locator('a[href^="tel:"]').count() == 1
@@ -68,6 +76,9 @@ def test_a_rep_logs_a_follow_up_from_my_day_and_it_leaves_overdue(
             f"() => document.querySelector('[data-group-count=overdue] .h1').innerText.trim() === '{before - 1}'"
         )
         assert name not in page.locator("#my-day-overdue").inner_text()
+        # The follow-up answered the pool warning too: it is gone at once.
+        if name == overdue[0].name:
+            page.locator(f'[data-warning="{overdue[0].pk}"]').wait_for(state="detached")
         screenshot(page, f"myday-{width}-{code}-after", full_page=False)
     assert Account.objects.filter(pk__in=[a.pk for a in overdue], next_follow_up_on__isnull=True).count() == 2
 
