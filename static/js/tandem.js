@@ -206,19 +206,27 @@
   }
 
   // --- Quick follow-up dialog -------------------------------------------------------------
-  function openQuickFollowUp() {
+  // A trigger may name its record (data-record="account:12", data-record-label="…", as on my
+  // day): the dialog opens with it chosen and the cursor in "what happened".
+  function openQuickFollowUp(trigger) {
     var el = document.getElementById("quick-followup-modal");
     var m = modal(el);
     if (!m) { return; }
+    var record = trigger && trigger.dataset ? trigger.dataset.record : "";
+    if (record) {
+      var label = trigger.dataset.recordLabel || "";
+      el.querySelectorAll("[data-picker-value]").forEach(function (input) { input.value = record; });
+      el.querySelectorAll("[data-picker-label], [data-picker-input]").forEach(function (input) { input.value = label; });
+    }
     m.show();
     setTimeout(function () {
-      var input = el.querySelector("[data-picker-input]");
+      var input = el.querySelector(record ? "textarea, [name=content]" : "[data-picker-input]");
       if (input) { input.focus(); }
     }, 200);
   }
   document.addEventListener("click", function (event) {
     var trigger = event.target.closest && event.target.closest("[data-quick-followup]");
-    if (trigger) { event.preventDefault(); openQuickFollowUp(); }
+    if (trigger) { event.preventDefault(); openQuickFollowUp(trigger); }
   });
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import ClassVar
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
@@ -14,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tandem.core import export
+from tandem.core.dates import BUSINESS_DATE
 from tandem.core.export import Column
 from tandem.customers.api import ERRORS, EXPORT_PARAMETERS, CrmModelViewSet, person
 from tandem.customers.filters import InstantFilter, visible_choices
@@ -25,6 +28,27 @@ from tandem.org.models import User
 from . import services
 from .models import Activity, ActivityKind
 from .serializers import ActivityInputSerializer, ActivitySerializer, ActivityUpdateSerializer
+
+DUE_CHOICES = [
+    ("overdue", gettext_lazy("Overdue")),
+    ("today", gettext_lazy("Due today")),
+    ("week", gettext_lazy("Due this week")),
+]
+
+
+def week_bounds(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """Monday to Sunday of the week ``today`` is in."""
+    monday = today - datetime.timedelta(days=today.weekday())
+    return monday, monday + datetime.timedelta(days=6)
+
+
+def still_open(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
+    """Follow-ups whose planned next follow-up is not answered yet: no later follow-up was logged
+    on the same account, lead or deal. A planned date a later follow-up answered is history."""
+    later = Activity.objects.filter(occurred_at__gt=OuterRef("occurred_at")).filter(
+        Q(account_id=OuterRef("account_id")) | Q(lead_id=OuterRef("lead_id")) | Q(deal_id=OuterRef("deal_id"))
+    )
+    return queryset.filter(next_follow_up_on__isnull=False).exclude(Exists(later))
 
 
 class ActivityFilter(django_filters.FilterSet):
@@ -40,10 +64,52 @@ class ActivityFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
     occurred_after = InstantFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = InstantFilter(field_name="occurred_at", lookup_expr="lt")
+    # The planned next follow-up, still open (see ``still_open``): overdue, due today, this week
+    # (Monday to Sunday) or between two dates (both included).
+    due = django_filters.ChoiceFilter(
+        label=gettext_lazy("Next follow-up due"), choices=DUE_CHOICES, method="filter_due"
+    )
+    due_from = django_filters.DateFilter(
+        label=gettext_lazy("Next follow-up due from"), validators=BUSINESS_DATE, method="filter_due_from"
+    )
+    due_to = django_filters.DateFilter(
+        label=gettext_lazy("Next follow-up due until"), validators=BUSINESS_DATE, method="filter_due_to"
+    )
 
     class Meta:
         model = Activity
         fields: list[str] = []
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if valid:
+            start, end = self.form.cleaned_data.get("due_from"), self.form.cleaned_data.get("due_to")
+            if start and end and start > end:
+                self.form.add_error(
+                    "due_to", gettext_lazy("The end date must be on or after the start date.")
+                )
+                return False
+        return valid
+
+    def filter_due(self, queryset: QuerySet[Activity], name: str, value: str) -> QuerySet[Activity]:
+        today = timezone.localdate()
+        if value == "overdue":
+            return still_open(queryset).filter(next_follow_up_on__lt=today)
+        if value == "today":
+            return still_open(queryset).filter(next_follow_up_on=today)
+        if value == "week":
+            return still_open(queryset).filter(next_follow_up_on__range=week_bounds(today))
+        return queryset
+
+    def filter_due_from(
+        self, queryset: QuerySet[Activity], name: str, value: datetime.date
+    ) -> QuerySet[Activity]:
+        return still_open(queryset).filter(next_follow_up_on__gte=value)
+
+    def filter_due_to(
+        self, queryset: QuerySet[Activity], name: str, value: datetime.date
+    ) -> QuerySet[Activity]:
+        return still_open(queryset).filter(next_follow_up_on__lte=value)
 
 
 @extend_schema_view(

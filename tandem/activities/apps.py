@@ -17,6 +17,17 @@ class ActivitiesConfig(AppConfig):
         # The author owns a follow-up; authorship is history and is not transferred.
         access.register_resource(access.Resource("activity", _("follow-ups"), owner_field="author"))
         recycle.register("activities.Activity", resource="activity", label=_("follow-ups"))
+        # My day sits before the lists: what is due, whatever the kind of record.
+        nav.register(
+            nav.NavItem(
+                _("Customers"),
+                _("My day"),
+                "activities:my-day",
+                "bi-calendar-check",
+                order=95,
+                resource="account",
+            )
+        )
         nav.register(
             nav.NavItem(
                 _("Customers"),

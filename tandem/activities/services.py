@@ -17,6 +17,7 @@ from tandem.core import access, history, notify
 from tandem.core.access import Actor
 from tandem.core.services import record_soft_delete
 from tandem.customers.models import Account, Contact
+from tandem.customers.pools import resolve_answered_reclaim_notices
 from tandem.customers.services import primary_team_id
 from tandem.deals.models import Deal
 from tandem.leads.models import Lead
@@ -85,6 +86,9 @@ def activity_create(*, actor: Actor, data: Mapping[str, Any]) -> Activity:
         **values,
     )
     touch_follow_ups(values, occurred_at, next_on)
+    if values["account"] is not None:
+        # A "returns to the pool unless you follow up" warning this answers leaves the inbox.
+        resolve_answered_reclaim_notices(account_ids=[values["account"].pk])
     history.record_create(actor=actor.user, obj=activity)
     return activity
 
@@ -92,7 +96,11 @@ def activity_create(*, actor: Actor, data: Mapping[str, Any]) -> Activity:
 def touch_follow_ups(
     values: Mapping[str, Any], occurred_at: datetime.datetime, next_on: datetime.date | None
 ) -> None:
-    """Set last follow-up (never backwards) and the next follow-up on every linked record."""
+    """Set last follow-up (never backwards) and the next follow-up on every linked record.
+
+    Without a next follow-up, a follow-up due on or before the day this one happened is answered
+    by it and cleared: nothing is due any more (a later planned date stays)."""
+    day = timezone.localtime(occurred_at).date()
     for field, _resource, model in LINKS:
         obj = values.get(field)
         if obj is None:
@@ -102,6 +110,8 @@ def touch_follow_ups(
         qs.filter(last_follow_up_at__isnull=True).update(last_follow_up_at=occurred_at)
         if next_on is not None:
             qs.update(next_follow_up_on=next_on)
+        else:
+            qs.filter(next_follow_up_on__lte=day).update(next_follow_up_on=None)
 
 
 @transaction.atomic

@@ -21,15 +21,17 @@ import django_filters
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from tandem.core import access, history, webforms
+from tandem.core.ids import parse_id
 from tandem.core.listing import Column, list_context
 from tandem.customers.models import Account, Contact
 from tandem.deals.models import Deal
@@ -37,7 +39,7 @@ from tandem.leads.models import Lead
 from tandem.org.models import User
 from tandem.search.selectors import record_url
 
-from . import services
+from . import selectors, services
 from .api import ActivityFilter
 from .forms import LINK_FIELDS, LINK_TYPES, FollowUpEditForm, QuickFollowUpForm
 from .models import Activity
@@ -53,8 +55,8 @@ def _css_id(value: str) -> str:
     return value if re.fullmatch(r"[A-Za-z][\w-]{0,80}", value) else ""
 
 
-def toast_header(text: str, level: str = "success") -> str:
-    return json.dumps({"tandem:toast": {"value": text, "level": level}})
+def toast_header(text: str, level: str = "success", events: dict[str, Any] | None = None) -> str:
+    return json.dumps({"tandem:toast": {"value": text, "level": level}, **(events or {})})
 
 
 # --- Quick follow-up ------------------------------------------------------------------------
@@ -97,7 +99,8 @@ def quick_create(request: HttpRequest) -> HttpResponse:
             return redirect(webforms.safe_next(request, reverse("activities:activity-list")))
         activity = Activity.objects.select_related("author").get(pk=activity.pk)
         response = render(request, "activities/partials/_timeline_item.html", {"activity": activity})
-        response["HX-Trigger"] = toast_header(text)
+        # Pages that list what is due (my day) refresh themselves on this event.
+        response["HX-Trigger"] = toast_header(text, events={"tandem:followup-logged": {"id": activity.pk}})
         return response
     target = request.POST.get("timeline_target") or ""
     context = {
@@ -175,8 +178,6 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     """Follow-ups the person may see; without any filter, their own ("mine")."""
     actor = access.get_actor(request)
     if not actor.has("activity"):
-        from django.http import Http404
-
         raise Http404
     params = request.GET
     filter_keys = {
@@ -189,6 +190,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         "occurred_after",
         "occurred_before",
         "linked",
+        "due",
+        "due_from",
+        "due_to",
     }
     everyone = params.get("all") == "1"
     queryset = access.visible(
@@ -296,3 +300,45 @@ def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.activity_delete(actor=actor, activity=activity)
     messages.success(request, _("Follow-up moved to the recycle bin."))
     return redirect(back)
+
+
+# --- My day ---------------------------------------------------------------------------------
+
+MY_DAY_MAX_PAGE = 200
+
+
+def my_day(request: HttpRequest) -> HttpResponse:
+    """A person's day: follow-ups overdue, due today and in the next seven days, with their pool
+    warnings. ``?group=overdue`` (today, upcoming) lists one group in full, a page at a time;
+    ``?person=`` shows someone else's day to a manager whose scope includes them."""
+    actor = access.get_actor(request)
+    if actor.user is None or not any(actor.has(r) for r in ("account", "lead", "deal")):
+        raise Http404
+    person = selectors.person_for(actor, parse_id(request.GET.get("person") or ""))
+    people = selectors.person_choices(actor)
+    group = request.GET.get("group") or ""
+    base_url = reverse("activities:my-day")
+    person_query = f"person={person.pk}&" if person.pk != actor.user.pk else ""
+    context: dict[str, Any] = {
+        "person": person,
+        "is_me": person.pk == actor.user.pk,
+        "people": people,
+        "my_day_url": base_url,
+        "person_query": person_query,
+        "can_log": actor.has("activity", "create") and person.pk == actor.user.pk,
+    }
+    if group in selectors.GROUPS:
+        page = min(max(parse_id(request.GET.get("page") or "") or 1, 1), MY_DAY_MAX_PAGE)
+        due_group, has_next = selectors.due_group_page(actor=actor, person=person, group=group, page=page)
+        context.update(
+            {"group": due_group, "page": page, "has_next": has_next, "today": timezone.localdate()}
+        )
+        template = "activities/my_day_group.html"
+    else:
+        context["day"] = selectors.my_day(actor=actor, person=person)
+        template = "activities/my_day.html"
+    if webforms.is_htmx(request) and request.headers.get("HX-Target") == "my-day-groups":
+        template = "activities/partials/_my_day_groups.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response

@@ -24,7 +24,7 @@ from tandem.core.models import HistoryAction
 from tandem.core.naming import Said
 from tandem.org.models import User
 
-from . import related
+from . import notices, related
 from .apps import pool_ids_for
 from .models import Account, Lifecycle, Pool, PoolEvent, PoolMember
 from .services import primary_team_id
@@ -178,6 +178,7 @@ def account_release(*, actor: Actor, account: Account, reason: str, pool: Pool |
             reason=reason,
         )
     )
+    notices.resolve_reclaim_notices_of_former_owners([account.pk])
     return account
 
 
@@ -354,6 +355,7 @@ def account_assign(
             former=former,
         )
     )
+    notices.resolve_reclaim_notices_of_former_owners([account.pk])
     account.moved_along = moved  # type: ignore[attr-defined]
     return account
 
@@ -408,6 +410,7 @@ def accounts_return_to_pool(
             changes={"owner": [str(source), None]},
             message=reason,
         )
+        notices.resolve_reclaim_notices_of_former_owners(chunk)
     return len(ids)
 
 
@@ -464,13 +467,27 @@ def _owned_in_pool(pool: Pool) -> QuerySet[Account]:
     return qs
 
 
-def reclaim_candidates(pool: Pool, at: datetime.datetime, *, within_days: int = 0) -> list[Candidate]:
-    """Owned customers of ``pool`` that the rules return to it at ``at`` (or ``within_days`` after), and why."""
+def reclaim_candidates(
+    pool: Pool,
+    at: datetime.datetime,
+    *,
+    within_days: int = 0,
+    owner_id: int | None = None,
+    account_ids: list[int] | None = None,
+) -> list[Candidate]:
+    """Owned customers of ``pool`` that the rules return to it at ``at`` (or ``within_days`` after), and why.
+
+    ``owner_id`` / ``account_ids`` narrow the question to one person's or some customers (the
+    live warnings on home and my day); the rules are the same."""
     from tandem.deals.models import Deal, DealStatus
 
     horizon = at + datetime.timedelta(days=within_days)
     found: dict[int, Candidate] = {}
     base = _owned_in_pool(pool).select_related("owner", "level")
+    if owner_id is not None:
+        base = base.filter(owner_id=owner_id)
+    if account_ids is not None:
+        base = base.filter(pk__in=account_ids)
 
     def add(rows: QuerySet[Account], reason_for: Any, due_for: Any) -> None:
         for account in rows[:5000]:
@@ -601,6 +618,7 @@ def reclaim_run(*, pool: Pool, now: datetime.datetime | None = None) -> dict[str
                     body=candidate.reason_in(previous.language),
                     url=account.get_absolute_url(),
                 )
+        notices.resolve_reclaim_notices_of_former_owners([account.pk])
         reclaimed += 1
     if pool.remind_days_before:
         due_ids = {c.account_id for c in reclaim_candidates(pool, now)}
@@ -627,7 +645,7 @@ def reclaim_run(*, pool: Pool, now: datetime.datetime | None = None) -> dict[str
             with translation.override(account.owner.language):
                 notify.notify(
                     recipient=account.owner,
-                    kind="account_reclaim_soon",
+                    kind=notices.RECLAIM_SOON,
                     title=_("%(name)s returns to the pool on %(date)s unless you follow up")
                     % {"name": account.name, "date": timezone.localtime(candidate.due).date().isoformat()},
                     body=candidate.reason_in(account.owner.language),
@@ -644,3 +662,88 @@ def reclaim_all(now: datetime.datetime | None = None) -> dict[str, int]:
         for key in totals:
             totals[key] += result[key]
     return totals
+
+
+# --- Live warnings --------------------------------------------------------------------------
+
+WARNING_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class ReclaimWarning:
+    """A customer of ``person`` that the pool rules take back soon, as things stand now."""
+
+    account_id: int
+    name: str
+    url: str
+    due: datetime.date
+    days_left: int
+    reason: str
+
+
+def reclaim_warnings(
+    *, actor: Actor, person: User, now: datetime.datetime | None = None, limit: int = WARNING_LIMIT
+) -> list[ReclaimWarning]:
+    """``person``'s customers the pool rules return to the pool within the pool's reminder window,
+    computed from the current state (still theirs, no follow-up since, the date still ahead), and
+    only those ``actor`` may see. The reclaim run's stored notification says the same on the day
+    it ran; this is what is true now. A few queries per pool the person has customers in."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    pools = Pool.objects.filter(
+        is_active=True,
+        remind_days_before__gt=0,
+        pk__in=Account.objects.filter(owner=person, pool__isnull=False).values("pool_id"),
+    )
+    found: list[Candidate] = []
+    for pool in pools:
+        found.extend(reclaim_candidates(pool, now, within_days=pool.remind_days_before, owner_id=person.pk))
+    if not found:
+        return []
+    visible = set(
+        access.visible(
+            actor, "account", Account.objects.filter(pk__in=[c.account_id for c in found])
+        ).values_list("pk", flat=True)
+    )
+    warnings = []
+    for candidate in sorted(found, key=lambda c: (c.due, c.account_id)):
+        if candidate.account_id not in visible:
+            continue
+        due = max(timezone.localtime(candidate.due).date(), today)
+        warnings.append(
+            ReclaimWarning(
+                account_id=candidate.account_id,
+                name=candidate.account_name,
+                url=Account(pk=candidate.account_id).get_absolute_url(),
+                due=due,
+                days_left=(due - today).days,
+                reason=candidate.reason,
+            )
+        )
+    return warnings[:limit]
+
+
+def resolve_answered_reclaim_notices(*, account_ids: list[int], now: datetime.datetime | None = None) -> int:
+    """After a follow-up: mark read the stored reclaim warnings of these accounts that are no
+    longer true (the customer changed hands, or the rules no longer take it back within the
+    pool's reminder window). One query when there is nothing to resolve."""
+    found = notices.unread_reclaim_notices(account_ids)
+    if not found:
+        return 0
+    now = now or timezone.now()
+    accounts = Account._base_manager.filter(pk__in=list(found)).select_related("pool")
+    resolved: list[Any] = []
+    for account in accounts:
+        pending = found.get(account.pk, [])
+        still = (
+            account.owner_id is not None
+            and account.pool is not None
+            and account.pool.is_active
+            and bool(
+                reclaim_candidates(
+                    account.pool, now, within_days=account.pool.remind_days_before, account_ids=[account.pk]
+                )
+            )
+        )
+        resolved.extend(n for n in pending if not still or n.recipient_id != account.owner_id)
+    return notices.mark_resolved(resolved)

@@ -22,7 +22,7 @@ from tandem.core.phones import normalize_phone
 from tandem.core.services import record_soft_delete
 from tandem.org.models import Membership, User
 
-from . import dedupe
+from . import dedupe, notices
 from .models import Account, Contact, Lifecycle, LifecycleTransition
 
 ACCOUNT_FIELDS = (
@@ -149,6 +149,8 @@ def owner_change(
             along=along,
         )
     )
+    if resource == "account":
+        notices.resolve_reclaim_notices_of_former_owners([record.pk])
 
 
 def check_duplicates(

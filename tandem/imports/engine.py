@@ -2043,6 +2043,13 @@ class Importer(PeopleRows):
             if record.pk in next_on:
                 record.next_follow_up_on = next_on[record.pk]
                 dirty = True
+            elif (
+                record.next_follow_up_on is not None
+                and record.next_follow_up_on <= timezone.localtime(when).date()
+            ):
+                # A follow-up without a next one answers what was due by its day (decision 0027).
+                record.next_follow_up_on = None
+                dirty = True
             if dirty:
                 changed.append(record)
         if changed:

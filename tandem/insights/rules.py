@@ -347,11 +347,12 @@ def _pool_candidates(now: datetime.datetime, within_days: int) -> list[dict[str,
     from tandem.customers.pools import reclaim_candidates
 
     slot = int(now.timestamp()) // POOL_CACHE_SECONDS
-    key = f"insights:pool-candidates:{slot}:{within_days}"
+    key = f"insights:pool-candidates:v2:{slot}:{within_days}"
     found: list[dict[str, Any]] | None = cache.get(key)
     if found is not None:
         return found
     found = []
+    computed_at = timezone.now()
     for pool in Pool.objects.filter(is_active=True).order_by("pk"):
         for c in reclaim_candidates(pool, now, within_days=within_days):
             found.append(
@@ -363,6 +364,7 @@ def _pool_candidates(now: datetime.datetime, within_days: int) -> list[dict[str,
                     "pool": pool.name,
                     "said": c.said.as_json(),
                     "due": c.due,
+                    "computed_at": computed_at,
                 }
             )
     found.sort(key=lambda r: (r["due"], r["account_id"]))
@@ -378,12 +380,23 @@ def pool_return(ctx: RuleContext) -> RuleResult:
     if not candidates:
         return RuleResult(count=0, more=False, items=[], next_cursor=None)
     ids = [c["account_id"] for c in candidates]
-    visible_ids: set[int] = set()
+    current: dict[int, tuple[int | None, datetime.datetime | None]] = {}
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
         qs = in_scope(access.visible(ctx.actor, "account", Account.objects.filter(pk__in=chunk)), ctx.scope)
-        visible_ids.update(qs.values_list("pk", flat=True))
-    mine = [c for c in candidates if c["account_id"] in visible_ids]
+        for pk, owner_id, followed_up in qs.values_list("pk", "owner_id", "last_follow_up_at"):
+            current[pk] = (owner_id, followed_up)
+
+    def still_true(c: dict[str, Any]) -> bool:
+        # The list is cached a few minutes; a customer that changed hands or was followed up
+        # since is no longer warned about (the warning is live state, not a stored message).
+        owner_id, followed_up = current[c["account_id"]]
+        if owner_id != c["owner_id"]:
+            return False
+        at = c.get("computed_at")
+        return followed_up is None or at is None or followed_up <= at
+
+    mine = [c for c in candidates if c["account_id"] in current and still_true(c)]
     count = min(len(mine), COUNT_CAP)
     more = len(mine) >= COUNT_CAP
     if not ctx.with_items:

@@ -15,12 +15,12 @@ from tandem.core import access
 from tandem.core.access import Actor
 from tandem.core.models import Notification
 from tandem.customers.models import Account
+from tandem.customers.pools import reclaim_warnings
 from tandem.deals.models import Deal, DealStatus
 from tandem.leads.models import Lead, LeadStatus
 
 DUE_LIMIT = 10
 NOTIFICATION_LIMIT = 5
-RECLAIM_KIND = "account_reclaim_soon"
 
 
 def _month_bounds(today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -90,11 +90,10 @@ def person_day_context(*, actor: Actor) -> dict[str, Any]:
     return {
         "due": due_follow_ups(actor=actor),
         "closing": deals_closing_this_month(actor=actor),
-        "reclaim_soon": list(
-            mine.filter(kind=RECLAIM_KIND, read_at__isnull=True).order_by("-created_at", "-id")[
-                :NOTIFICATION_LIMIT
-            ]
-        ),
+        # Live, not the stored notification: a follow-up that answered it removes it at once.
+        "reclaim_soon": reclaim_warnings(actor=actor, person=user, limit=NOTIFICATION_LIMIT)
+        if actor.has("account") and user is not None
+        else [],
         "recent_notifications": list(mine.order_by("-created_at", "-id")[:NOTIFICATION_LIMIT]),
         "can_log": actor.has("activity", "create"),
         "has_crm": any(actor.has(r) for r in ("account", "lead", "deal")),

@@ -4,9 +4,11 @@ may only view a pool customer cannot import contacts, deals or follow-ups onto i
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from tandem.activities.models import Activity
 from tandem.conftest import World
@@ -63,3 +65,23 @@ def test_an_import_links_rows_to_the_importers_own_customer(world: World, tmp_pa
     job = run(world.actor(world.manager), "contact", path, mode="skip")
     assert job.created_count == 1, _messages(job.pk)
     assert Contact.objects.get().account.name == "Quay Foods"
+
+
+def test_an_imported_follow_up_without_a_next_one_answers_what_was_due(world: World, tmp_path: Path) -> None:
+    today = timezone.localdate()
+    due = AccountFactory(
+        owner=world.manager, name="Quay Foods", next_follow_up_on=today - datetime.timedelta(days=2)
+    )
+    later = AccountFactory(
+        owner=world.manager, name="Pier Fish", next_follow_up_on=today + datetime.timedelta(days=5)
+    )
+    when = today.isoformat()
+    path = write_csv(
+        tmp_path / "f.csv",
+        [["account", "subject", "date"], ["Quay Foods", "Called", when], ["Pier Fish", "Called", when]],
+    )
+    job = run(world.actor(world.manager), "activity", path, mode="skip")
+    assert job.created_count == 2, _messages(job.pk)
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert (due.next_follow_up_on, later.next_follow_up_on) == (None, today + datetime.timedelta(days=5))

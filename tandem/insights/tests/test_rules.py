@@ -118,6 +118,26 @@ def test_it_flags_customers_the_pool_takes_back_within_the_warning(world: World)
     assert outsider.count == 0
 
 
+def test_a_cached_pool_warning_goes_once_the_customer_is_followed_up_or_changes_hands(world: World) -> None:
+    from django.core.cache import cache
+
+    from tandem.customers.models import Account
+
+    cache.clear()
+    pool = PoolFactory(days_without_follow_up=30, teams=[world.east_sales])
+    called = AccountFactory(owner=world.owner, pool=pool, last_follow_up_at=NOW - datetime.timedelta(days=25))
+    handed = AccountFactory(owner=world.owner, pool=pool, last_follow_up_at=NOW - datetime.timedelta(days=25))
+    actor = world.actor(world.owner)
+    assert rules.evaluate(actor=actor, rule=rules.RULES["pool_return"], now=NOW).count == 2
+    # The candidates stay cached; the rule still checks each against the record as it is now.
+    Account.objects.filter(pk=called.pk).update(
+        last_follow_up_at=timezone.now() + datetime.timedelta(seconds=1)
+    )
+    Account.objects.filter(pk=handed.pk).update(owner=world.teammate)
+    result = rules.evaluate(actor=actor, rule=rules.RULES["pool_return"], now=NOW)
+    assert [i.record_id for i in result.items] == []
+
+
 @pytest.mark.parametrize(
     ("person", "sees_owner", "sees_outsider"),
     [
