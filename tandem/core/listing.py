@@ -185,6 +185,7 @@ class ListResult:
             "list_resource": self.resource,
             "list_query": self.query,
             "export_query": self.effective_query,
+            "list_filtered": self.filtered,
             "whose": self.whose,
             "whose_default": self.whose_default,
             "whose_default_label": dict(WHOSE_CHOICES).get(self.whose_default or "", ""),

@@ -56,6 +56,8 @@ def test_a_rep_opens_customers_on_their_own_and_the_pool_stays_in_the_pool(world
     assert "Mine Trading" in body and "Pool Metals" not in body
     assert "filter-chip" in body and "Whose: Mine" in body  # the default shows, removable
     assert 'href="/customers/accounts/?whose=all"' in body
+    assert "Clear filters" not in body  # nothing to clear but the default, which has its own ×
+    assert "Clear filters" in page(world.owner, "customers:account-list", "whose=me&lifecycle=lead")
     # Removing the chip: everything the rep may see, the pool customers they are members of too.
     everything = page(world.owner, "customers:account-list", "whose=all")
     assert "Mine Trading" in everything and "Pool Metals" in everything
@@ -118,6 +120,15 @@ def test_the_owner_filter_offers_only_the_managers_people(world: World) -> None:
     body = page(world.manager, "customers:account-list")
     select = body.split('id="filter-owner"', 1)[1].split("</select>", 1)[0]
     assert "Tom Teammate" in select and "Olga Outsider" not in select and "Ada Admin" not in select
+
+
+@pytest.mark.parametrize(
+    "name", ["customers:account-list", "deals:deal-list", "leads:lead-list", "deals:board"]
+)
+def test_a_rep_whose_scope_is_himself_gets_no_owner_filter(world: World, name: str) -> None:
+    rep = page(world.owner, name)
+    assert 'id="filter-owner"' not in rep and 'id="lead-owner"' not in rep
+    assert 'id="filter-owner"' in page(world.manager, name) or 'id="lead-owner"' in page(world.manager, name)
 
 
 def test_filtering_by_someone_outside_scope_answers_nothing_and_400_in_the_api(world: World) -> None:
