@@ -97,3 +97,21 @@ def test_a_manager_saves_a_view_for_the_team_and_a_teammate_sees_it(
             assert not has_horizontal_overflow(mate)
             visit(mate, live_server, "customers:account-list")
         assert mate.errors == []
+
+
+def test_deals_and_leads_open_on_the_persons_own_and_fit_a_phone(
+    new_page: Callable[..., Any], live_server: Any, demo_crm: None
+) -> None:
+    for username, name, whose in (("manager", "deals:deal-list", "team"), ("rep", "leads:lead-list", "me")):
+        for viewport in (WIDE, PHONE):
+            page = new_page(**viewport)
+            login(page, live_server, username, DEMO_PASSWORD)
+            visit(page, live_server, name)
+            for code in each_language(page):
+                assert page.locator("#filter-whose").input_value() == whose
+                assert page.locator(".filter-chip").count() == 1
+                assert page.locator("[data-default-view].active").count() == 1
+                what = name.split(":")[1].removesuffix("-list")
+                screenshot(page, f"lists-{username}-{what}s-{viewport['width']}-{code}")
+                assert not has_horizontal_overflow(page)
+            assert page.errors == []
