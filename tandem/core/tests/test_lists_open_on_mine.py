@@ -280,3 +280,29 @@ def test_the_default_list_query_count_stays_flat(world: World, who: str) -> None
     with CaptureQueriesContext(connection) as many:
         assert client.get(reverse("customers:account-list")).status_code == 200
     assert len(many) == len(few)
+
+
+def test_the_deal_count_from_the_totals_agrees_with_the_default(world: World) -> None:
+    """The deals list counts from pre-aggregated totals; ``whose`` must narrow them alike."""
+    from django.test import RequestFactory
+
+    from tandem.core.listing import EVERYONE, MINE, MY_TEAMS
+    from tandem.deals import selectors
+    from tandem.deals.filters import DealFilter
+
+    DealFactory(owner=world.manager)
+    DealFactory(owner=world.teammate)
+    DealFactory(owner=world.teammate)
+    DealFactory(owner=world.outsider)
+    for person, whose, expected in (
+        (world.manager, MINE, 1),
+        (world.manager, MY_TEAMS, 3),
+        (world.admin, EVERYONE, 4),
+        (world.admin, MY_TEAMS, 0),
+        (world.teammate, MINE, 2),
+    ):
+        request = RequestFactory().get("/deals/", {"whose": whose})
+        request.user = person
+        actor = access.get_actor(request)
+        filterset = DealFilter(request.GET, queryset=selectors.deal_list_queryset(actor), request=request)
+        assert selectors.deal_count(actor, filterset) == expected == filterset.qs.count(), (person, whose)
