@@ -115,3 +115,28 @@ def test_deals_and_leads_open_on_the_persons_own_and_fit_a_phone(
                 screenshot(page, f"lists-{username}-{what}s-{viewport['width']}-{code}")
                 assert not has_horizontal_overflow(page)
             assert page.errors == []
+
+
+def test_with_more_people_than_a_page_the_owner_filter_searches(
+    new_page: Callable[..., Any], live_server: Any, demo_crm: None, monkeypatch: Any
+) -> None:
+    from tandem.core import listing
+
+    monkeypatch.setattr(listing, "OWNER_OPTIONS", 3)  # the live server runs in this process
+    zhao = User.objects.get(username="zhao.min")
+    page = new_page(**WIDE)
+    login(page, live_server, "admin", DEMO_PASSWORD)
+    visit(page, live_server, "customers:account-list")
+    assert page.locator("#filter-owner option").count() == 4  # "any" and the first three
+    search = page.locator('input[form="filter-owner-search"]')
+    search.fill(zhao.display_name)
+    page.locator(f'#filter-owner option[value="{zhao.pk}"]').wait_for(state="attached")
+    assert page.locator("#filter-owner option").count() == 2
+    assert "/people/options/" not in page.url
+    page.locator("#filter-owner").select_option(str(zhao.pk))  # filters the list in place
+    page.wait_for_url(f"**owner={zhao.pk}**")
+    assert page.locator("table.account-table tbody tr").count() > 0
+    screenshot(
+        page, "lists-owner-search-1440-" + page.locator("html").get_attribute("lang").lower(), full_page=False
+    )
+    assert page.errors == []
