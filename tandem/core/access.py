@@ -353,6 +353,29 @@ def owner_candidates(actor: Actor, resource: str) -> models.QuerySet[User]:
     return reach.order_by("display_name", "id")
 
 
+def people_in_scope(actor: Actor, resource: str, action: str = "view") -> models.QuerySet[User]:
+    """The people whose records of ``resource`` fall within the actor's scope for ``action``:
+    ``own``: themselves; ``team`` and ``subtree``: themselves and the members of those teams;
+    ``all``: everyone. Deactivated people are included (they may still own records), after the
+    active ones. What owner filters offer and accept: filtering by anyone else answers nothing
+    the scope would not show, so it is refused like an unknown person."""
+    from tandem.org.models import Membership, User
+
+    scope = actor.scope_for(resource, action)
+    people = User.objects.all()
+    if actor.id is None or scope is None:
+        return people.none()
+    if scope == ALL:
+        reach = people
+    elif scope in (TEAM, SUBTREE):
+        team_ids = actor.team_ids if scope == TEAM else actor.subtree_team_ids
+        members = Membership.objects.filter(user_id=OuterRef("pk"), team_id__in=sorted(team_ids))
+        reach = people.filter(Q(pk=actor.id) | Q(Exists(members)))
+    else:
+        reach = people.filter(pk=actor.id)
+    return reach.order_by("-is_active", "display_name", "id")
+
+
 def owner_refusal(actor: Actor, resource: str, user: Any) -> str | None:
     """Why ``actor`` may not give a record of ``resource`` to ``user``, in words; None if they may."""
     from django.utils.translation import gettext as _

@@ -4,6 +4,12 @@ A list page gives its queryset (already from ``access.visible``), a django-filte
 same one its API uses, so the web and the API filter alike), the sortable columns and the
 columns a person may show. ``list_context`` returns what ``core/partials/_list_*.html`` render.
 
+Lists open on what the person works on (decision 0028): a list that passes ``whose=True``
+opens, when no filter is given, on ``whose=me`` for people whose scope is their own records, on
+``whose=team`` for those who see teams, and on everything for scope "all". The default shows as a
+removable chip; removing it asks for ``whose=all``. Owner filters offer the people in the
+viewer's scope (``access.people_in_scope``), the first ``OWNER_OPTIONS`` with a search for more.
+
 Pagination is bounded: at most ``MAX_ROWS`` rows are counted or reachable (a count past that
 shows as "10,000+"), so a list over a million deals costs one LIMITed count and one page query.
 """
@@ -16,19 +22,92 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
+import django_filters
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, QueryDict
-from django.utils.functional import Promise
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import access
 from .models import SavedView
 
 MAX_ROWS = 10_000
 PER_PAGE = 50
+OWNER_OPTIONS = 100
+
+MINE, MY_TEAMS, EVERYONE = "me", "team", "all"
+WHOSE_CHOICES = [
+    (MINE, gettext_lazy("Mine")),
+    (MY_TEAMS, gettext_lazy("My teams'")),
+    (EVERYONE, gettext_lazy("All I may see")),
+]
+
+
+def whose_q(actor: access.Actor, value: str) -> Q:
+    """Records owned by the actor (``me``), or also owned ones of their teams and the teams below
+    (``team``; pool customers, which nobody owns, are in the pool instead)."""
+    mine = Q(owner_id=actor.id or 0)
+    if value == MINE:
+        return mine
+    return mine | Q(owner_id__isnull=False, team_id__in=sorted(actor.subtree_team_ids))
+
+
+def default_whose(actor: access.Actor, resource: str) -> str | None:
+    """What a list of ``resource`` opens on for the actor: their own records for scope "own",
+    their teams' for "team" and "subtree", everything (None) for "all"."""
+    scope = actor.scope_for(resource, "view")
+    if scope == access.OWN:
+        return MINE
+    if scope in (access.TEAM, access.SUBTREE):
+        return MY_TEAMS
+    return None
+
+
+class WhoseFilter(django_filters.ChoiceFilter):
+    """``whose``: me, team (see ``whose_q``) or all (no condition). Works on any queryset with
+    ``owner`` and ``team``, the deals' pre-aggregated totals included."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", WHOSE_CHOICES)
+        kwargs.setdefault("label", gettext_lazy("Whose"))
+        super().__init__(**kwargs)
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value in ("", None, EVERYONE):
+            return qs
+        request = getattr(self.parent, "request", None)
+        actor = access.get_actor(request) if request is not None else access.Actor.anonymous()
+        return qs.filter(whose_q(actor, value))
+
+
+def scoped_people(resource: str) -> Callable[[HttpRequest | None], QuerySet[Any]]:
+    """An owner filter's queryset: the people in the requester's scope for ``resource``."""
+
+    def queryset(request: HttpRequest | None) -> QuerySet[Any]:
+        if request is None:
+            return get_user_model()._default_manager.none()
+        return access.people_in_scope(access.get_actor(request), resource)
+
+    return queryset
+
+
+def owner_options(actor: access.Actor, resource: str, selected: str | None) -> dict[str, Any]:
+    """What an owner filter shows: the first ``OWNER_OPTIONS`` people in scope (one query), the
+    chosen one among them even when further down, and whether a search is needed for the rest."""
+    people = access.people_in_scope(actor, resource).only("id", "display_name", "username", "is_active")
+    rows = list(people[: OWNER_OPTIONS + 1])
+    more = len(rows) > OWNER_OPTIONS
+    rows = rows[:OWNER_OPTIONS]
+    if selected and selected.isdigit() and all(str(p.pk) != selected for p in rows):
+        chosen = people.filter(pk=int(selected)).first()
+        if chosen is not None:
+            rows.insert(0, chosen)
+    return {"people": rows, "more": more, "selected": selected or "", "resource": resource}
 
 
 class BoundedPaginator(Paginator):
@@ -80,7 +159,16 @@ class ListResult:
     current_view: SavedView | None
     resource: str
     query: str
+    effective_query: str = ""
+    whose: str = ""
+    whose_default: str | None = None
+    whose_choices: list[tuple[str, str]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def filtered(self) -> bool:
+        """Did the person filter (beyond the default the list opened on)? Empty states differ."""
+        return any(not chip.get("default") for chip in self.chips)
 
     def as_context(self) -> dict[str, Any]:
         return {
@@ -96,6 +184,14 @@ class ListResult:
             "current_view": self.current_view,
             "list_resource": self.resource,
             "list_query": self.query,
+            "export_query": self.effective_query,
+            "list_filtered": self.filtered,
+            "whose": self.whose,
+            "whose_default": self.whose_default,
+            "whose_default_label": dict(WHOSE_CHOICES).get(self.whose_default or "", ""),
+            "whose_choices": self.whose_choices,
+            "personal_views": [v for v in self.saved_views if v.team_id is None],
+            "team_views": [v for v in self.saved_views if v.team_id is not None],
             **self.extra,
         }
 
@@ -112,7 +208,7 @@ def _query_without(params: QueryDict, *keys: str) -> str:
     return normalize_query(params, *keys)
 
 
-def _chips(filterset: Any, params: QueryDict) -> list[dict[str, str]]:
+def _chips(filterset: Any, params: QueryDict, default: str | None = None) -> list[dict[str, str]]:
     """One removable chip per active filter, with the filter's label and the chosen value's text."""
     chips: list[dict[str, str]] = []
     form = filterset.form
@@ -120,6 +216,18 @@ def _chips(filterset: Any, params: QueryDict) -> list[dict[str, str]]:
         return chips
     for name, value in form.cleaned_data.items():
         if value in (None, "", [], ()) or name not in params:
+            continue
+        if name == "whose":
+            if value != EVERYONE:
+                rest = _query_without(params, "whose")
+                chips.append(
+                    {
+                        "label": str(form[name].label),
+                        "value": str(dict(WHOSE_CHOICES).get(value, value)),
+                        "remove": "?" + "&".join(p for p in (rest, f"whose={EVERYONE}") if p),
+                        "default": "1" if value == default else "",
+                    }
+                )
             continue
         bound = form[name]
         shown = value
@@ -143,12 +251,19 @@ def _chips(filterset: Any, params: QueryDict) -> list[dict[str, str]]:
 
 
 def saved_views_for(actor: access.Actor, resource: str) -> list[SavedView]:
+    """The person's own views, those shared with everyone, and those saved for one of their teams
+    or a team above them (a team's view reaches its sub-teams). One query, no team lookups: the
+    actor's teams and their ancestors come from the materialised paths."""
     if actor.user is None:
         return []
     return list(
         SavedView.objects.filter(resource=resource)
-        .filter(Q(owner=actor.user) | Q(is_shared=True))
-        .select_related("owner")
+        .filter(
+            Q(owner=actor.user)
+            | Q(is_shared=True)
+            | Q(team_id__in=sorted(actor.lineage_team_ids), team__deleted_at__isnull=True)
+        )
+        .select_related("owner", "team")
     )
 
 
@@ -163,15 +278,23 @@ def list_context(
     per_page: int = PER_PAGE,
     prepare: Callable[[list[Any]], list[Any]] | None = None,
     count: Callable[[Any], int | None] | None = None,
+    whose: bool = False,
 ) -> ListResult:
     """Filter, sort and page ``queryset`` (already scoped by the access policy) for a list page.
 
     ``count``, given the valid filterset, may answer the number of rows more cheaply than
     counting them (the deals list reads pre-aggregated totals), or None to count as usual.
+    ``whose``: the list opens on ``default_whose`` when no filter is given (the filterset has a
+    ``whose`` filter).
     Raises ``ValidationError`` when a filter value is invalid; list views show the form errors.
     """
     actor = access.get_actor(request)
-    params = request.GET
+    params: QueryDict = request.GET
+    whose_default = default_whose(actor, resource) if whose else None
+    if whose_default and "whose" not in params and not normalize_query(params, "sort", "cols"):
+        opened_on = params.copy()
+        opened_on["whose"] = whose_default
+        params = opened_on
     filterset = filterset_class(params, queryset=queryset, request=request)
     valid = not filterset.is_bound or filterset.is_valid()
     qs = filterset.qs if valid else queryset.none()
@@ -195,7 +318,17 @@ def list_context(
     if prepare is not None:
         rows = prepare(rows)
     views = saved_views_for(actor, resource)
-    query = _query_without(params)
+    query = _query_without(request.GET)
+    extra: dict[str, Any] = {"may_share_views": actor.is_admin or actor.has(resource, "assign")}
+    if extra["may_share_views"]:
+        # Lazy: read only when the "Save view" form is shown. (Teams by the field's model: core
+        # does not import org.)
+        teams = SavedView._meta.get_field("team").related_model._default_manager
+        extra["share_teams"] = teams.filter(pk__in=sorted(actor.team_ids), deleted_at__isnull=True)
+    if "owner" in filterset.filters:
+        # Lazy: a page that shows no owner filter (or only its HTMX table) runs no query for it.
+        chosen = params.get("owner")
+        extra["owner_filter"] = SimpleLazyObject(lambda: owner_options(actor, resource, chosen))
     current = next((v for v in views if v.query == query), None)
     return ListResult(
         page_obj=page_obj,
@@ -204,11 +337,18 @@ def list_context(
         all_columns=list(columns),
         sort=sort,
         filterset=filterset,
-        chips=_chips(filterset, params),
+        chips=_chips(filterset, params, whose_default),
         saved_views=views,
         current_view=current,
         resource=resource,
         query=query,
+        effective_query=_query_without(params),
+        whose=params.get("whose", "") if whose else "",
+        whose_default=whose_default,
+        whose_choices=[(k, str(v)) for k, v in WHOSE_CHOICES if k != MY_TEAMS or whose_default != MINE]
+        if whose
+        else [],
+        extra=extra,
     )
 
 
@@ -217,8 +357,17 @@ def list_context(
 
 @transaction.atomic
 def saved_view_create(
-    *, actor: access.Actor, resource: str, name: str, query: str, is_shared: bool = False
+    *,
+    actor: access.Actor,
+    resource: str,
+    name: str,
+    query: str,
+    is_shared: bool = False,
+    team_id: int | None = None,
 ) -> SavedView:
+    """Save a view for the actor, for everyone (``is_shared``) or for one of the actor's teams
+    (``team_id``). Sharing either way needs the right to assign records of ``resource`` (managers)
+    or to be an administrator."""
     if actor.user is None or not actor.has(resource, "view"):
         raise ValidationError({"resource": [_("Unknown list.")]})
     name = (name or "").strip()
@@ -227,16 +376,26 @@ def saved_view_create(
     if len(name) > 80:
         raise ValidationError({"name": [_("At most %(n)d characters.") % {"n": 80}]})
     encoded = normalize_query(QueryDict(query or ""))[:1000]
-    if is_shared and not (actor.is_admin or actor.has(resource, "assign")):
+    may_share = actor.is_admin or actor.has(resource, "assign")
+    if is_shared and not may_share:
         raise ValidationError({"is_shared": [_("Only managers and administrators may share views.")]})
+    if team_id is not None:
+        if not may_share:
+            raise ValidationError({"team": [_("Only managers and administrators may share views.")]})
+        if team_id not in actor.team_ids:
+            raise ValidationError({"team": [_("Choose one of your own teams.")]})
+        if is_shared:
+            raise ValidationError({"team": [_("Share with everyone or with a team, not both.")]})
     return SavedView.objects.create(
-        owner=actor.user, resource=resource, name=name, query=encoded, is_shared=is_shared
+        owner=actor.user, resource=resource, name=name, query=encoded, is_shared=is_shared, team_id=team_id
     )
 
 
 @transaction.atomic
 def saved_view_delete(*, actor: access.Actor, view: SavedView) -> None:
-    if actor.user is None or (view.owner_id != actor.user.pk and not actor.is_admin):
+    """Only the person who saved a view deletes it (a team's view belongs to the manager who
+    saved it, not to each member who sees it)."""
+    if actor.user is None or view.owner_id != actor.user.pk:
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied

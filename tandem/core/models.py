@@ -160,13 +160,23 @@ class Notification(models.Model):
 
 
 class SavedView(models.Model):
-    """A named list view: filters, sort and columns as a query string, for one person or shared."""
+    """A named list view: filters, sort and columns as a query string, for one person, one team
+    (and the teams below it) or shared with everyone. Only its owner deletes it."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
     resource = models.CharField(_("list"), max_length=50)
     name = models.CharField(_("name"), max_length=80)
     query = models.CharField(_("filters"), max_length=1000, blank=True)
     is_shared = models.BooleanField(_("shared with everyone"), default=False)
+    # Saved for a team: its members and the members of the teams below it see it (decision 0028).
+    team = models.ForeignKey(
+        "org.Team",
+        verbose_name=_("shared with team"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="saved_views",
+    )
     order = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

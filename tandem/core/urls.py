@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("views/save/", views.saved_view_save, name="saved-view-save"),
+    path("people/options/", views.people_options, name="people-options"),
     path("views/<int:pk>/delete/", views.saved_view_remove, name="saved-view-delete"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/menu/", views.notifications_menu, name="notifications-menu"),

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import access, logs, recycle
+from .ids import parse_id
 from .services import record_purge, record_restore
 
 
@@ -199,13 +201,22 @@ def saved_view_save(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = "/"
+    # "Who sees it": only me (""), "everyone", or "team-<id>" for one of the person's teams.
+    share = request.POST.get("share", "")
+    team_id: int | None = None
+    if share.startswith("team-"):
+        team_id = parse_id(share.removeprefix("team-"))
+        if team_id is None:
+            messages.error(request, _("Choose one of your own teams."))
+            return HttpResponseRedirect(back)
     try:
         view = saved_view_create(
             actor=actor,
             resource=request.POST.get("resource", ""),
             name=request.POST.get("name", ""),
             query=request.POST.get("query", ""),
-            is_shared=request.POST.get("is_shared") == "on",
+            is_shared=request.POST.get("is_shared") == "on" or share == "everyone",
+            team_id=team_id,
         )
     except ValidationError as exc:
         for message in exc.messages:
@@ -223,8 +234,6 @@ def saved_view_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
     actor = access.get_actor(request)
     view = SavedView.objects.filter(pk=pk, owner=actor.user).first() if actor.user else None
-    if view is None and actor.is_admin:
-        view = SavedView.objects.filter(pk=pk).first()
     if view is None:
         raise Http404
     saved_view_delete(actor=actor, view=view)
@@ -233,6 +242,26 @@ def saved_view_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = "/"
     return HttpResponseRedirect(back.split("?", 1)[0])
+
+
+def people_options(request: HttpRequest) -> HttpResponse:
+    """<option>s of an owner filter: the people in the requester's scope for ``resource`` whose
+    name matches ``q`` (the search beside the select when there are too many to list)."""
+    from .listing import OWNER_OPTIONS
+
+    actor = access.get_actor(request)
+    resource = request.GET.get("resource", "")
+    if resource not in access.RESOURCES or not actor.has(resource, "view"):
+        raise Http404
+    q = (request.GET.get("q") or "").strip()[:100]
+    people = access.people_in_scope(actor, resource).only("id", "display_name", "username", "is_active")
+    if q:
+        people = people.filter(Q(display_name__icontains=q) | Q(username__icontains=q))
+    return render(
+        request,
+        "core/partials/_people_options.html",
+        {"people": list(people[:OWNER_OPTIONS]), "selected": request.GET.get("owner", "")},
+    )
 
 
 # --- Notifications --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Query filters of the customers API (accounts and contacts), shared helpers for the CRM filters.
 
 An invalid value answers 400 with a field message. Filters that name a record (owner, team,
-pool, account) offer only records the caller may see: an invisible one is refused exactly like a
+pool, account) offer only records the caller may see (an owner: a person in the caller's scope): an invisible one is refused exactly like a
 missing one. ``team`` means the team and every team below it.
 """
 
@@ -24,10 +24,11 @@ from drf_spectacular.utils import extend_schema_field
 
 from tandem.core import access
 from tandem.core.ids import parse_id
+from tandem.core.listing import WhoseFilter, scoped_people
 from tandem.core.models import Tag
 from tandem.core.phones import normalize_phone
 from tandem.org.filters import StrictBooleanFilter
-from tandem.org.models import Team, User
+from tandem.org.models import Team
 from tandem.search import text as search_text
 
 from .models import Account, AccountLevel, Channel, Contact, Lifecycle, Pool, Source
@@ -191,7 +192,8 @@ def start_of(day: datetime.date) -> datetime.datetime:
 
 class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("Search name or phone"))
-    owner = django_filters.ModelChoiceFilter(queryset=visible_choices("user", User), field_name="owner")
+    whose = WhoseFilter()
+    owner = django_filters.ModelChoiceFilter(queryset=scoped_people("account"), field_name="owner")
     team = django_filters.ModelChoiceFilter(
         queryset=visible_choices("team", Team), method=filter_team_subtree, label=_("Team and sub-teams")
     )
@@ -230,7 +232,8 @@ class ContactFilter(django_filters.FilterSet):
     account = django_filters.ModelChoiceFilter(
         queryset=visible_choices("account", Account), field_name="account"
     )
-    owner = django_filters.ModelChoiceFilter(queryset=visible_choices("user", User), field_name="owner")
+    whose = WhoseFilter()
+    owner = django_filters.ModelChoiceFilter(queryset=scoped_people("contact"), field_name="owner")
     tag = TagFilter(label=_("Tag (id or name)"))
 
     class Meta:

@@ -226,6 +226,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
         columns=ACCOUNT_COLUMNS,
         default_sort="-created",
         prepare=_mark_rows,
+        whose=True,
     )
     context = result.as_context()
     context["chips"] = _yes_no_chips(context["chips"])
@@ -240,7 +241,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
             "can_assign": actor.has("account", "assign"),
             "can_tag": actor.has("account", "edit"),
             "can_delete": actor.has("account", "delete"),
-            "filtered": bool(result.query),
+            "filtered": result.filtered,
             **_people_and_tags(actor),
         }
     )
@@ -647,6 +648,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         filterset_class=ContactFilter,
         columns=CONTACT_COLUMNS,
         default_sort="-created",
+        whose=True,
     )
     context = result.as_context()
     context.update(
@@ -655,7 +657,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             "export_url": reverse("api:contacts-list") if actor.has("contact", "export") else "",
             "can_create": actor.has("contact", "create"),
             "can_import": actor.has("contact", "import"),
-            "filtered": bool(result.query),
+            "filtered": result.filtered,
         }
     )
     template = (

@@ -12,10 +12,11 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from tandem.core.listing import WhoseFilter, scoped_people
 from tandem.customers.filters import TagFilter, filter_team_subtree, search, visible_choices
 from tandem.customers.models import Account
 from tandem.org.filters import StrictBooleanFilter
-from tandem.org.models import Team, User
+from tandem.org.models import Team
 
 from .models import Deal, DealStatus, ForecastCategory, Pipeline, Product, Stage
 
@@ -26,8 +27,9 @@ def _stages(request: Any) -> QuerySet[Stage]:
 
 class DealFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("Name contains"))
+    whose = WhoseFilter()
     owner = django_filters.ModelChoiceFilter(
-        queryset=visible_choices("user", User), field_name="owner", empty_label=_("All owners")
+        queryset=scoped_people("deal"), field_name="owner", empty_label=_("All owners")
     )
     team = django_filters.ModelChoiceFilter(
         queryset=visible_choices("team", Team),

@@ -119,8 +119,8 @@ def _card_order() -> list[Any]:
 
 # Filters the pre-aggregated totals can answer: their rows carry owner, team and stage (and the
 # stage its pipeline). The board picks its own pipeline and stages, so it leaves those two out.
-BOARD_SUMMARY_FILTERS = ("owner", "team")
-LIST_SUMMARY_FILTERS = ("owner", "team", "stage", "pipeline")
+BOARD_SUMMARY_FILTERS = ("owner", "team", "whose")
+LIST_SUMMARY_FILTERS = ("owner", "team", "whose", "stage", "pipeline")
 
 
 def _per_stage(rows: QuerySet[Any], count: Any, stage_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -169,7 +169,7 @@ def stage_totals_summary(
             continue
         if name == "pipeline":
             summary = summary.filter(stage__pipeline=value)
-        else:  # the deal filter itself: owner, stage, team (with its sub-teams)
+        else:  # the deal filter itself: owner, whose, stage, team (with its sub-teams)
             summary = filterset.filters[name].filter(summary, value)
     return summary
 

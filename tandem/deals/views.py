@@ -25,6 +25,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -34,7 +35,7 @@ from tandem.core import access, naming, notify, webforms
 from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
 from tandem.core.ids import parse_id
-from tandem.core.listing import Column, ListResult, list_context
+from tandem.core.listing import Column, ListResult, list_context, owner_options
 from tandem.core.templatetags.tandem import money
 from tandem.customers.models import Account
 
@@ -166,6 +167,7 @@ def deal_list_result(request: HttpRequest, actor: Actor) -> ListResult:
         default_sort="-created_at",
         prepare=selectors.mark,
         count=lambda filterset: selectors.deal_count(actor, filterset),
+        whose=True,
     )
 
 
@@ -187,7 +189,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
             "can_edit": actor.has("deal", "edit"),
             "bulk_stages": stage_choices(active_pipelines()),
             "bulk_people": access.owner_candidates(actor, "deal") if actor.has("deal", "assign") else [],
-            "filtered": bool(result.chips),
+            "filtered": result.filtered,
             "more_filters_open": any(
                 request.GET.get(k)
                 for k in (
@@ -356,6 +358,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "filter_form": filterset.form,
         "filter_query": filter_query,
+        "owner_filter": SimpleLazyObject(lambda: owner_options(actor, "deal", request.GET.get("owner"))),
         "can_create": actor.has("deal", "create"),
         "can_edit": actor.has("deal", "edit"),
         "can_manage": actor.has("deal", "manage"),
@@ -969,7 +972,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
             "list_url": reverse("deals:product-list"),
             "export_url": reverse("api:products-list") if actor.has("product", "view") else "",
             "can_manage": actor.has("product", "manage"),
-            "filtered": bool(result.chips),
+            "filtered": result.filtered,
         }
     )
     status = 400 if result.filterset.is_bound and result.filterset.errors else 200

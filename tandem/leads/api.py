@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from tandem.core import export
 from tandem.core.api import IF_MATCH, version_read
 from tandem.core.export import Column
+from tandem.core.listing import WhoseFilter, scoped_people
 from tandem.core.phones import format_phone
 from tandem.customers.api import (
     CONFLICT,
@@ -28,9 +29,8 @@ from tandem.customers.api import (
     person,
     tag_names,
 )
-from tandem.customers.filters import TagFilter, search, visible_choices
+from tandem.customers.filters import TagFilter, search
 from tandem.customers.models import Source
-from tandem.org.models import User
 
 from . import services
 from .models import Lead, LeadStatus
@@ -47,7 +47,8 @@ class LeadFilter(django_filters.FilterSet):
         method="filter_q", max_length=100, label=gettext_lazy("Search name, company or phone")
     )
     status = django_filters.ChoiceFilter(choices=LeadStatus.choices)
-    owner = django_filters.ModelChoiceFilter(queryset=visible_choices("user", User), field_name="owner")
+    whose = WhoseFilter()
+    owner = django_filters.ModelChoiceFilter(queryset=scoped_people("lead"), field_name="owner")
     source = django_filters.ChoiceFilter(choices=Source.choices)
     tag = TagFilter(label=gettext_lazy("Tag (id or name)"))
 

@@ -59,11 +59,6 @@ def assignable_people(actor: Actor, current: Any = None) -> Any:
     return User.objects.filter(Q(pk__in=people.values("pk")) | Q(pk=current)).order_by("display_name", "id")
 
 
-def filter_people(actor: Actor) -> Any:
-    """Everyone a list may be filtered by: the active people the actor may see."""
-    return access.visible(actor, "user", User.objects.filter(is_active=True)).order_by("display_name")
-
-
 class LeadForm(TablerForm):
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=120)
     company = forms.CharField(label=_("Company"), max_length=200, required=False)

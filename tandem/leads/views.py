@@ -39,7 +39,6 @@ from .forms import (
     LeadForm,
     UnqualifyForm,
     assignable_people,
-    filter_people,
 )
 from .models import Lead, LeadStatus
 
@@ -116,6 +115,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         filterset_class=LeadFilter,
         columns=COLUMNS,
         default_sort="-created_at",
+        whose=True,
     )
     can_assign = actor.has("lead", "assign")
     people = list(assignable_people(actor).only("id", "display_name")[:PEOPLE_LIMIT]) if can_assign else []
@@ -129,9 +129,8 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "can_delete": actor.has("lead", "delete"),
         "can_edit": actor.has("lead", "edit"),
         "people": people,
-        "people_filter": list(filter_people(actor).only("id", "display_name")[:PEOPLE_LIMIT]),
         "statuses": [(v, label) for v, label in LeadStatus.choices if v != LeadStatus.CONVERTED],
-        "filtered": bool(result.chips),
+        "filtered": result.filtered,
     }
     template = "leads/partials/_lead_table.html" if webforms.is_htmx(request) else "leads/lead_list.html"
     response = render(request, template, context)
