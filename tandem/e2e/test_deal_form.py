@@ -25,7 +25,6 @@ from tandem.org.demo import DEMO_PASSWORD
 
 from .harness import (
     PHONE,
-    drag_and_drop,
     each_language,
     has_horizontal_overflow,
     login,
@@ -50,6 +49,30 @@ def amount(page: Page) -> str:
 
 def grouped(value: Decimal) -> str:
     return f"{value:,.2f}"
+
+
+def drag_far(page: Page, source: Locator, target: Locator) -> None:
+    """Drag a card across the board to the closing bar: start the drag with a short move and let
+    the browser begin it before travelling (a long first move on a busy machine lost the drag)."""
+    source.hover()
+    box = source.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 24)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 4, y + 12, steps=4)
+    page.wait_for_timeout(150)
+    drag_and_drop_rest(page, target)
+
+
+def drag_and_drop_rest(page: Page, target: Locator) -> None:
+    end = target.bounding_box()
+    assert end is not None
+    x, y = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
+    page.mouse.move(x, y, steps=20)
+    page.wait_for_timeout(150)
+    page.mouse.move(x, y + 2, steps=2)
+    page.mouse.up()
 
 
 def pick(row: Locator, product: Product) -> None:
@@ -175,7 +198,7 @@ def test_the_board_fits_1440_and_a_card_dropped_on_won_wins_the_deal(
     home = page.locator(f'[data-column-header="{deal.stage_id}"] [data-column-count]')
     before = int(re.sub(r"\D", "", home.inner_text()))
     card = page.locator(f'#board .board-card[data-deal="{deal.pk}"]')
-    drag_and_drop(page, card, page.locator(f'[data-board-list][data-stage="{won.pk}"]'))
+    drag_far(page, card, page.locator(f'[data-board-list][data-stage="{won.pk}"]'))
     wait_for_toast(page, "success")
     expect(page.locator(f'.board-card[data-deal="{deal.pk}"]')).to_have_count(0)
     deal.refresh_from_db()
@@ -183,4 +206,28 @@ def test_the_board_fits_1440_and_a_card_dropped_on_won_wins_the_deal(
     expect(home).to_have_text(re.compile(rf"\b{before - 1}\b"))
     screenshot(page, f"board-1440-after-won-{code}", full_page=False)
     assert reverse("deals:board") in page.url
+
+    # Dropped on "lost", a card asks for the reason first (the board's lost dialog); cancelled, it
+    # goes back to its column and nothing changes.
+    lost = pipeline.stages.get(kind="lost")
+    expect(page.locator("#toasts .toast")).to_have_count(0, timeout=12_000)  # it sits over the bar
+    other = page.locator("#board [data-board-list] .board-card").first
+    other_id = int(other.get_attribute("data-deal") or 0)
+    version = Deal.objects.get(pk=other_id).version
+    drag_far(page, other, page.locator(f'[data-board-list][data-stage="{lost.pk}"]'))
+    dialog = page.locator("#lost-modal")
+    expect(dialog).to_be_visible()
+    screenshot(page, f"board-1440-lost-dialog-{code}", full_page=False)
+    dialog.locator('[data-bs-dismiss="modal"]').first.click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator(f'#board .board-card[data-deal="{other_id}"]')).to_have_count(1)
+    assert Deal.objects.get(pk=other_id).version == version
     assert [e for e in page.errors if "Failed to load resource" not in e] == []
+
+    # On a phone the bar stays in reach under the columns, which scroll sideways.
+    phone = new_page(**PHONE)
+    login(phone, live_server, "manager", DEMO_PASSWORD)
+    phone.goto(url(live_server, "deals:board") + f"?pipeline={pipeline.pk}")
+    expect(phone.locator(f'[data-board-list][data-stage="{won.pk}"]')).to_be_in_viewport()
+    assert not has_horizontal_overflow(phone)
+    screenshot(phone, f"board-375-{code}", full_page=False)
