@@ -217,6 +217,7 @@ def test_the_board_fits_1440_and_a_card_dropped_on_won_wins_the_deal(
     drag_far(page, other, page.locator(f'[data-board-list][data-stage="{lost.pk}"]'))
     dialog = page.locator("#lost-modal")
     expect(dialog).to_be_visible()
+    page.wait_for_timeout(400)  # the dialog's fade-in, for the screenshot
     screenshot(page, f"board-1440-lost-dialog-{code}", full_page=False)
     dialog.locator('[data-bs-dismiss="modal"]').first.click()
     expect(dialog).to_be_hidden()
