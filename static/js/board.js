@@ -133,7 +133,8 @@
 
   // Drag and drop.
   if (window.Sortable) {
-    board.querySelectorAll("[data-board-list]").forEach(function (list) {
+    // The open stages' columns, and the won and lost zones of the closing bar under the board.
+    document.querySelectorAll("[data-board-list]").forEach(function (list) {
       window.Sortable.create(list, {
         group: "board",
         animation: 150,
@@ -163,7 +164,7 @@
     var card = form.closest(".board-card");
     var from = card.parentNode;
     var next = card.nextSibling;
-    var to = board.querySelector('[data-board-list][data-stage="' + submitter.value + '"]');
+    var to = document.querySelector('[data-board-list][data-stage="' + submitter.value + '"]');
     if (!to) { form.submit(); return; }
     var toggle = card.querySelector('[data-bs-toggle="dropdown"]');
     if (toggle && window.tabler) { window.tabler.Dropdown.getOrCreateInstance(toggle).hide(); }

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -110,7 +111,7 @@ class DealForm(TablerForm):
         decimal_places=2,
         min_value=Decimal("0"),
         required=False,
-        help_text=_("With line items, the amount is their total."),
+        help_text=_("With line items, the amount follows their total unless you type your own."),
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in settings.CURRENCIES])
     opened_on = forms.DateField(
@@ -149,6 +150,9 @@ class DealForm(TablerForm):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    # Set by the form's script when the person types the amount by hand: it then stays, and the
+    # lines' total is shown beside it. Without the script the amount is the lines' total.
+    amount_manual = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     # Fields passed to the services' ``data`` as they are.
     DATA_FIELDS = (
@@ -206,10 +210,18 @@ class DealForm(TablerForm):
         # An empty amount stays empty (unknown is not 0).
         return {k: self.cleaned_data[k] for k in self.DATA_FIELDS if k in self.cleaned_data}
 
+    def amount_from_lines(self) -> bool:
+        """Does the amount follow the line items? Not when typed by hand (and not empty)."""
+        return not (self.cleaned_data.get("amount_manual") and self.cleaned_data.get("amount") is not None)
+
 
 class DealContactForm(TablerForm):
     contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none(), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=ContactRole.choices, initial=ContactRole.OTHER)
+    # Not required: the rows are not drawn until an account is chosen (a deal without one posted
+    # two invisible rows and was refused with nothing to show); ``rows()`` defaults it to "other".
+    role = forms.ChoiceField(
+        label=_("Role"), choices=ContactRole.choices, initial=ContactRole.OTHER, required=False
+    )
 
     def __init__(self, *args: Any, contacts: QuerySet[Contact] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -263,6 +275,9 @@ DealContactFormSet = cast(
 
 
 class DealLineForm(TablerForm):
+    """One line item. The deal form's script fills the price from the product and shows the totals;
+    the service computes them again on save (``deals.services._set_lines``)."""
+
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none(), required=False)
     quantity = forms.DecimalField(
         label=_("Quantity"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False
@@ -288,24 +303,42 @@ class DealLineForm(TablerForm):
             ("", "—"),
             *((p.pk, f"{p.display_name} ({p.code})" if p.code else p.display_name) for p in products),
         ]
+        field.widget.attrs["data-line-product"] = ""
         for name in ("quantity", "unit_price", "discount_percent"):
-            self.fields[name].widget.attrs.update({"inputmode": "decimal", "class": "form-control num"})
+            self.fields[name].widget.attrs.update(
+                {"inputmode": "decimal", "class": "form-control num", "step": "0.01", f"data-line-{name}": ""}
+            )
+        self.fields["quantity"].widget.attrs["placeholder"] = "1"
+        self.fields["discount_percent"].widget.attrs["placeholder"] = "0"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        filled = any(data.get(k) is not None for k in ("quantity", "unit_price", "discount_percent"))
+        if data.get("product") is None and filled and not self.has_error("product"):
+            self.add_error("product", _("Choose a product, or remove the line."))
+        return data
 
 
 class BaseDealLineFormSet(forms.BaseFormSet):  # type: ignore[type-arg,unused-ignore]
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         _style_delete(form)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["data-line-delete"] = ""
 
     def __init__(self, *args: Any, products: list[Product] | None = None, **kwargs: Any) -> None:
         self.products = products
+        self.line_forms: list[forms.Form] = []
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {**super().get_form_kwargs(index), "products": self.products}
 
     def rows(self) -> list[dict[str, Any]]:
+        """The lines to save, in order; an empty price is left to the service (the list price in
+        the deal's currency). ``line_forms`` keeps the form of each, for the service's errors."""
         out: list[dict[str, Any]] = []
+        self.line_forms = []
         for form in self.forms:
             data = getattr(form, "cleaned_data", {}) or {}
             product = data.get("product")
@@ -313,18 +346,40 @@ class BaseDealLineFormSet(forms.BaseFormSet):  # type: ignore[type-arg,unused-ig
                 continue
             line: dict[str, Any] = {"product": product}
             line["quantity"] = data.get("quantity") or Decimal("1")
-            line["unit_price"] = (
-                data.get("unit_price") if data.get("unit_price") is not None else product.list_price
-            )
+            if data.get("unit_price") is not None:
+                line["unit_price"] = data["unit_price"]
             line["discount_percent"] = data.get("discount_percent") or Decimal("0")
             out.append(line)
+            self.line_forms.append(form)
         return out
+
+    def errors_onto_lines(self, exc: ValidationError) -> ValidationError | None:
+        """Put the service's line errors beside their lines; return what is left (or None)."""
+        if not hasattr(exc, "error_dict") or "lines" not in exc.error_dict:
+            return exc
+        rest: list[ValidationError] = []
+        for error in exc.error_dict["lines"]:
+            n = (error.params or {}).get("n")
+            if isinstance(n, int) and 1 <= n <= len(self.line_forms):
+                self.line_forms[n - 1].add_error(None, error)
+            else:
+                rest.append(error)
+        others = {k: v for k, v in exc.error_dict.items() if k != "lines"}
+        if rest:
+            others["lines"] = rest
+        return ValidationError(others) if others else None
+
+    def products_json(self) -> dict[str, dict[str, str]]:
+        """What the form's script needs to fill a line: each product's list price and currency."""
+        return {
+            str(p.pk): {"price": f"{p.list_price:.2f}", "currency": p.currency} for p in self.products or []
+        }
 
 
 DealLineFormSet = cast(
     type[BaseDealLineFormSet],
     forms.formset_factory(
-        DealLineForm, formset=BaseDealLineFormSet, extra=3, can_delete=True, max_num=100, validate_max=True
+        DealLineForm, formset=BaseDealLineFormSet, extra=1, can_delete=True, max_num=100, validate_max=True
     ),
 )
 

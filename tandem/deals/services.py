@@ -245,9 +245,14 @@ def deal_create(
     stage: Stage | None = None,
     contacts: Sequence[tuple[Contact, str]] = (),
     lines: Sequence[Mapping[str, Any]] = (),
+    amount_from_lines: bool = True,
     notify_owner: bool = True,
 ) -> Deal:
-    """Create a deal. Given to someone else, they are told (``notify_owner``)."""
+    """Create a deal. Given to someone else, they are told (``notify_owner``).
+
+    With ``lines`` the amount is their total, unless ``amount_from_lines`` is false and an
+    amount was given (see ``_set_lines``).
+    """
     access.require(actor, "create", "deal")
     values = _clean_values(data, creating=True)
     forecast_choice = _forecast_choice(data)
@@ -277,7 +282,7 @@ def deal_create(
     deal.save()
     _set_contacts(actor, deal, contacts)
     if lines:
-        _set_lines(deal, lines)
+        _set_lines(deal, lines, amount_from_lines=amount_from_lines)
     _guard_stage(deal, stage)
     _open_stage_history(deal, stage, actor, now)
     if deal.status == DealStatus.WON and deal.account is not None:
@@ -294,25 +299,54 @@ def _set_contacts(actor: Actor, deal: Deal, contacts: Sequence[tuple[Contact, st
         DealContact.objects.update_or_create(deal=deal, contact=contact, defaults={"role": role or "other"})
 
 
-def _set_lines(deal: Deal, lines: Sequence[Mapping[str, Any]]) -> None:
-    """Replace the deal's line items; the amount becomes their total."""
-    errors = []
+def _set_lines(deal: Deal, lines: Sequence[Mapping[str, Any]], *, amount_from_lines: bool = True) -> None:
+    """Replace the deal's line items, each line's amount computed here (qty × price − discount).
+
+    The deal's amount becomes their total unless ``amount_from_lines`` is false (an amount the
+    person typed by hand, e.g. a price agreed for the whole deal). A line without a price takes
+    the product's list price only when that price is in the deal's currency: another currency is
+    never converted, the person is asked for the price. Errors carry the line's number (``n``
+    in their params) so a form can show each one beside its line.
+    """
+    errors: list[ValidationError] = []
     rows = []
     for index, line in enumerate(lines, start=1):
         product = line.get("product")
         if not isinstance(product, Product):
-            errors.append(_("Line %(n)d: choose a product.") % {"n": index})
+            errors.append(ValidationError(_("Line %(n)d: choose a product."), params={"n": index}))
+            continue
+        price = line.get("unit_price")
+        if price in (None, "") and product.currency != deal.currency:
+            errors.append(
+                ValidationError(
+                    _(
+                        "Line %(n)d: the list price of %(product)s is in %(product_currency)s; "
+                        "enter its price in %(currency)s."
+                    ),
+                    params={
+                        "n": index,
+                        "product": product.display_name,
+                        "product_currency": product.currency,
+                        "currency": deal.currency,
+                    },
+                )
+            )
             continue
         try:
             quantity = Decimal(str(line.get("quantity", 1)))
-            unit_price = Decimal(str(line.get("unit_price", product.list_price)))
+            unit_price = Decimal(str(product.list_price if price in (None, "") else price))
             discount = Decimal(str(line.get("discount_percent", 0) or 0))
         except ArithmeticError:
-            errors.append(_("Line %(n)d: enter numbers.") % {"n": index})
+            errors.append(ValidationError(_("Line %(n)d: enter numbers."), params={"n": index}))
             continue
-        if quantity <= 0 or unit_price < 0 or not (0 <= discount <= 100):
+        if not all(v.is_finite() for v in (quantity, unit_price, discount)) or (
+            quantity <= 0 or unit_price < 0 or not (0 <= discount <= 100)
+        ):
             errors.append(
-                _("Line %(n)d: quantity above 0, price not negative, discount 0–100%%.") % {"n": index}
+                ValidationError(
+                    _("Line %(n)d: quantity above 0, price not negative, discount 0–100%%."),
+                    params={"n": index},
+                )
             )
             continue
         amount = (quantity * unit_price * (Decimal(100) - discount) / Decimal(100)).quantize(Decimal("0.01"))
@@ -330,7 +364,7 @@ def _set_lines(deal: Deal, lines: Sequence[Mapping[str, Any]]) -> None:
         raise ValidationError({"lines": errors})
     DealLine.objects.filter(deal=deal).delete()
     DealLine.objects.bulk_create(rows)
-    if rows:
+    if rows and (amount_from_lines or deal.amount is None):
         deal.amount = sum((r.amount for r in rows), Decimal("0"))
         Deal.all_objects.filter(pk=deal.pk).update(amount=deal.amount)
 
@@ -347,8 +381,12 @@ def deal_update(
     stage: Stage | None = None,
     contacts: Sequence[tuple[Contact, str]] | None = None,
     lines: Sequence[Mapping[str, Any]] | None = None,
+    amount_from_lines: bool = True,
 ) -> Deal:
-    """Edit a deal. A stale ``version`` raises ``VersionConflict`` (409) with the current values."""
+    """Edit a deal. A stale ``version`` raises ``VersionConflict`` (409) with the current values.
+
+    ``lines`` replace the line items (see ``_set_lines`` for ``amount_from_lines``).
+    """
     # The deal's row alone, without a join: FOR UPDATE over a join locks the stage too (two people
     # moving deals between two stages in opposite directions deadlocked), and a join re-checked
     # after waiting for someone's move would no longer find the deal. NO KEY: follow-ups and stage
@@ -379,7 +417,7 @@ def deal_update(
         DealContact.objects.filter(deal=deal).exclude(contact__in=[c for c, _r in contacts]).delete()
         _set_contacts(actor, deal, contacts)
     if lines is not None:
-        _set_lines(deal, lines)
+        _set_lines(deal, lines, amount_from_lines=amount_from_lines)
     now = timezone.now()
     moved = stage is not None and stage.pk != deal.stage_id
     _apply_forecast_choice(deal, forecast_choice, stage if moved and stage is not None else deal.stage)

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,7 +36,7 @@ from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
 from tandem.core.ids import parse_id
 from tandem.core.listing import Column, ListResult, list_context, owner_options
-from tandem.core.templatetags.tandem import money
+from tandem.core.templatetags.tandem import CURRENCY_SYMBOLS, money
 from tandem.customers.models import Account
 
 from . import selectors, services
@@ -797,6 +797,9 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
         line_initial: list[dict[str, Any]] = []
     else:
         initial = {name: getattr(deal, name) for name in DealForm.DATA_FIELDS}
+        lines_total = deal.lines.aggregate(total=Sum("amount"))["total"]
+        # An amount that is not its lines' total was typed by hand: it stays so when edited.
+        initial["amount_manual"] = lines_total is not None and deal.amount != lines_total
         initial["forecast_category"] = deal.forecast_category if deal.forecast_category_manual else ""
         initial.update(
             {
@@ -827,12 +830,15 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
     )
     products = line_products(deal)
     lines_fs = DealLineFormSet(data, prefix="lines", products=products, initial=line_initial or None)
+    if line_initial:  # the deal's lines, and "add line" for more
+        lines_fs.extra = 0
     extra_errors: dict[str, list[str]] = {"lines": [], "contacts": []}
     context: dict[str, Any] = {
         "form": form,
         "deal": deal,
         "contacts_fs": contacts_fs,
         "lines_fs": lines_fs,
+        "line_script": {"products": lines_fs.products_json(), "symbols": CURRENCY_SYMBOLS},
         "extra_errors": extra_errors,
         "account": account,
         "conflict": None,
@@ -850,6 +856,7 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
                     stage=form.cleaned_data["stage"],
                     contacts=contacts_fs.rows(),
                     lines=lines_fs.rows(),
+                    amount_from_lines=form.amount_from_lines(),
                 )
                 gone = _out_of_sight(request, actor, saved)
                 if gone is not None:
@@ -865,6 +872,7 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
                     stage=form.cleaned_data["stage"],
                     contacts=contacts_fs.rows(),
                     lines=lines_fs.rows(),
+                    amount_from_lines=form.amount_from_lines(),
                 )
                 gone = _out_of_sight(request, actor, saved)
                 if gone is not None:
@@ -872,7 +880,9 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
                 messages.success(request, _("Changes to %(name)s were saved.") % {"name": saved.name})
             return redirect(saved)
         except ValidationError as exc:
-            webforms.errors_onto(form, exc, extra=extra_errors)
+            rest = lines_fs.errors_onto_lines(exc)
+            if rest is not None:
+                webforms.errors_onto(form, rest, extra=extra_errors)
         except VersionConflict as exc:
             assert deal is not None
             current = Deal.objects.select_related("owner", "account", "stage").get(pk=deal.pk)
