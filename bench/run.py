@@ -502,6 +502,9 @@ def run(
     ]
     if not only or any("search" in part for part in only):
         cases += search_cases(_rep(), manager, admin)
+    if not only or any("sorted by" in part for part in only):
+        for sort in ("name", "account", "amount", "stage", "status", "last_follow_up_at"):
+            cases.append((f"deal list sorted by {sort} (administrator)", deal_list(admin, {"sort": sort})))
     if not only or any("API" in part for part in only):
         cases += api_cases(admin)
     out(

@@ -250,6 +250,9 @@ class Deal(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
                     "last_follow_up_at",
                 )
             ),
+            # The list page's sort by status (its other sorts by a column of the deal share the
+            # API's indexes above).
+            models.Index(fields=["status", "id"], name="deal_by_status", condition=ALIVE),
         ]
 
     def __str__(self) -> str:
