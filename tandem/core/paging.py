@@ -34,6 +34,8 @@ Key = tuple["models.Field[Any, Any]", bool]  # (the model field, descending)
 
 def bounded_count(queryset: models.QuerySet[Any]) -> tuple[int, bool]:
     """(count, is_estimate): exact up to ``COUNT_LIMIT``, else the planner's estimate."""
+    if not isinstance(queryset, models.QuerySet):  # a list: small by construction
+        return len(queryset), False
     plain = queryset.order_by()
     if connections[queryset.db].vendor != "postgresql":
         return plain.count(), False
@@ -57,6 +59,8 @@ def estimate(queryset: models.QuerySet[Any]) -> int:
 def ordering_keys(queryset: models.QuerySet[Any]) -> list[Key] | None:
     """The queryset's ordering as concrete, non-relation fields of its model with the id last;
     None when some part of it is not such a field (an expression, a related model's ordering)."""
+    if not isinstance(queryset, models.QuerySet):
+        return None
     model = queryset.model
     names: Sequence[Any] = queryset.query.order_by or model._meta.ordering or ()
     keys: list[Key] = []
@@ -202,8 +206,8 @@ def rows_at(queryset: models.QuerySet[Any], offset: int, limit: int) -> list[mod
     """``queryset[offset : offset + limit]``. Past the first page the ids are read first, without
     the joins of ``select_related`` (PostgreSQL would otherwise join every skipped row), then the
     rows of those ids, put back in order."""
-    if offset == 0:
-        return list(queryset[:limit])
+    if offset == 0 or not isinstance(queryset, models.QuerySet):
+        return list(queryset[offset : offset + limit])
     ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
     found = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
     return [found[pk] for pk in ids if pk in found]

@@ -171,3 +171,17 @@ def test_the_schema_documents_cursor_and_estimate(world: World) -> None:
     assert page["schema"]["maximum"] == paging.MAX_PAGED_ROWS
     ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert "count_is_estimate" in schema["components"]["schemas"][ref]["required"]
+
+
+def test_a_plain_list_pages_by_number() -> None:
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from tandem.core.rest import Pagination
+
+    paginator = Pagination()
+    request = Request(APIRequestFactory().get("/things/", {"page": 2, "page_size": 3}))
+    assert paginator.paginate_queryset(list(range(8)), request) == [3, 4, 5]
+    body = paginator.get_paginated_response([3, 4, 5]).data
+    assert body["count"] == 8 and body["count_is_estimate"] is False
+    assert "page=3" in body["next"] and body["previous"] is not None
