@@ -77,6 +77,7 @@ messages: install-dev
 bench: install-dev
 	@test -n "$$DATABASE_URL" || { echo "make bench needs DATABASE_URL pointing at a PostgreSQL database of its own (see bench/README.md)"; exit 2; }
 	$(TANDEM) migrate -v0
+	$(TANDEM) collectstatic --noinput -v0
 	$(TANDEM) bench-data --if-empty
 	$(TANDEM) bench --runs 30
 

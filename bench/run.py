@@ -359,6 +359,81 @@ def analytics_page(user: User) -> tuple[Callable[[], Any], Callable[[], Any]]:
     return orm, _replayed(sections)
 
 
+def _api_client(user: User) -> Any:
+    """A signed-in API client (session), through every middleware, DEBUG as the settings say."""
+    from django.conf import settings
+    from rest_framework.test import APIClient
+
+    logging.getLogger("tandem.access").setLevel(logging.WARNING)  # one line a request otherwise
+    if "testserver" not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+def api_list(user: User, path: str, params: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """One API list request (``GET path?params``) beside the SQL it sends, replayed raw."""
+    client = _api_client(user)
+
+    def orm() -> Any:
+        response = client.get(path, params)
+        assert response.status_code == 200, (response.status_code, response.content[:300])
+        return response
+
+    return orm, _replayed(orm)
+
+
+API_TARGET = 150.0
+
+
+def api_cases(admin: User) -> list[tuple[str, tuple[Callable[[], Any], Callable[[], Any]]]]:
+    """Every API ``ordering`` of the deal, account, contact and lead lists (both directions, first
+    page of 50), the deepest page by number, and a cursor page half-way down the deals, as the
+    administrator (scope all)."""
+    from tandem.core import paging
+    from tandem.customers.api import AccountViewSet, ContactViewSet
+    from tandem.deals.api import DealViewSet
+    from tandem.leads.api import LeadViewSet
+
+    views = {
+        "/api/v1/deals/": DealViewSet,
+        "/api/v1/accounts/": AccountViewSet,
+        "/api/v1/contacts/": ContactViewSet,
+        "/api/v1/leads/": LeadViewSet,
+    }
+    cases = []
+    for path, view in views.items():
+        label = path.strip("/").rsplit("/", 1)[1]
+        for field in view.ordering_fields:
+            for order in (field, f"-{field}"):
+                cases.append(
+                    (
+                        f"API {label} ordering={order} (administrator)",
+                        api_list(admin, path, {"ordering": order}),
+                    )
+                )
+    deepest = paging.MAX_PAGED_ROWS // 50
+    cases.append(
+        (
+            f"API deals page={deepest}, deepest by number (administrator)",
+            api_list(admin, "/api/v1/deals/", {"page": deepest}),
+        )
+    )
+    for order in ("-id", "name", "-amount"):
+        qs = paging.ordered(Deal.objects.all(), paging.ordering_keys(Deal.objects.order_by(order)) or [])
+        middle = qs[Deal.objects.count() // 2]
+        keys = paging.ordering_keys(Deal.objects.order_by(order)) or []
+        cursor = paging.encode(paging.position_of(middle, keys), backwards=False)
+        cases.append(
+            (
+                f"API deals ordering={order}, cursor half-way (administrator)",
+                api_list(admin, "/api/v1/deals/", {"ordering": order, "cursor": cursor}),
+            )
+        )
+    return cases
+
+
 def import_case(out: Callable[[str], None], rows: int = 50_000) -> dict[str, Any]:
     """Accounts through the import engine (commit, duplicate checking on) beside COPY of the same rows."""
     from bench import import_bench
@@ -427,6 +502,11 @@ def run(
     ]
     if not only or any("search" in part for part in only):
         cases += search_cases(_rep(), manager, admin)
+    if not only or any("sorted by" in part for part in only):
+        for sort in ("name", "account", "amount", "stage", "status", "last_follow_up_at"):
+            cases.append((f"deal list sorted by {sort} (administrator)", deal_list(admin, {"sort": sort})))
+    if not only or any("API" in part for part in only):
+        cases += api_cases(admin)
     out(
         f"deals: {Deal.objects.count():,}  accounts: {Account.objects.count():,}  follow-ups: {Activity.objects.count():,}"
     )
@@ -444,7 +524,14 @@ def run(
             "p50": statistics.median(t),
             "p95": _pct(t, 95),
             "floor_p95": _pct(f, 95),
-            "target": TARGETS.get(name, SEARCH_TARGET if name.startswith("search page") else None),
+            "target": TARGETS.get(
+                name,
+                SEARCH_TARGET
+                if name.startswith("search page")
+                else API_TARGET
+                if name.startswith("API ") and "analytics" not in name
+                else None,
+            ),
         }
         row["ratio"] = row["p95"] / row["floor_p95"] if row["floor_p95"] else float("nan")
         results.append(row)

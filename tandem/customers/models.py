@@ -249,6 +249,18 @@ class Account(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
             ),
             models.Index(fields=["name_key"], name="account_name_key"),
             models.Index(fields=["parent"], name="account_parent", condition=Q(parent__isnull=False)),
+            # Every API ``ordering`` with the id as its tie-break (decision 0031).
+            *(
+                models.Index(fields=[field, "id"], name=f"account_by_{field}", condition=ALIVE)
+                for field in (
+                    "name",
+                    "updated_at",
+                    "last_follow_up_at",
+                    "next_follow_up_on",
+                    "owned_since",
+                    "released_at",
+                )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -343,6 +355,15 @@ class Contact(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
             # Every list opens newest first (created_at, id descending): walked, not sorted (decision 0011).
             models.Index(fields=["-created_at", "-id"], name="contact_created", condition=ALIVE),
             models.Index(fields=["external_id"], name="contact_external_id"),
+            # Every API ``ordering`` with the id as its tie-break (decision 0031).
+            *(
+                models.Index(fields=[field, "id"], name=f"contact_by_{field}", condition=ALIVE)
+                for field in (
+                    "name",
+                    "updated_at",
+                    "last_follow_up_at",
+                )
+            ),
         ]
 
     def __str__(self) -> str:

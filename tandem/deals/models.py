@@ -235,6 +235,24 @@ class Deal(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
             # the monthly summary does not cover whole (kpis, decision 0018).
             models.Index(fields=["opened_on"], name="deal_opened", condition=ALIVE),
             models.Index(fields=["external_id"], name="deal_external_id"),
+            # Every API ``ordering`` with the id as its tie-break, walked in either direction, so
+            # a page (by number or by cursor) is an index range read (decision 0031).
+            *(
+                models.Index(fields=[field, "id"], name=f"deal_by_{field}"[:30], condition=ALIVE)
+                for field in (
+                    "name",
+                    "amount",
+                    "opened_on",
+                    "expected_close_date",
+                    "closed_on",
+                    "updated_at",
+                    "stage_entered_at",
+                    "last_follow_up_at",
+                )
+            ),
+            # The list page's sort by status (its other sorts by a column of the deal share the
+            # API's indexes above).
+            models.Index(fields=["status", "id"], name="deal_by_status", condition=ALIVE),
         ]
 
     def __str__(self) -> str:

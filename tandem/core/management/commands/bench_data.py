@@ -1,3 +1,4 @@
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -25,6 +26,11 @@ class Command(BaseCommand):
             self.stdout.write("The database has deals already: nothing generated.")
             return
 
+        started = time.perf_counter()
+
+        def log(message: str) -> None:
+            self.stdout.write(f"[{time.perf_counter() - started:6.0f} s] {message}")
+
         result = generate(
             people=options["people"],
             accounts=options["accounts"],
@@ -32,6 +38,9 @@ class Command(BaseCommand):
             deals=options["deals"],
             activities=options["activities"],
             seed=options["seed"],
-            log=lambda m: self.stdout.write(m),
+            log=log,
         )
-        self.stdout.write(self.style.SUCCESS(f"generated {result}"))
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            self.style.SUCCESS(f"generated {result} in {elapsed // 60:.0f} min {elapsed % 60:.0f} s")
+        )
