@@ -34,7 +34,7 @@ def test_a_rep_logs_a_follow_up_from_my_day_and_it_leaves_overdue(
 ) -> None:
     rep = User.objects.get(username="rep")
     today = timezone.localdate()
-    overdue = [
+    overdue: list[Any] = [
         AccountFactory(owner=rep, name=name, phone="+8613800138000", next_follow_up_on=today - days * DAY)
         for name, days in (("天祥精密机械有限公司", 6), ("Harbour Logistics Ltd", 4), ("上海恒通贸易", 2))
     ]
