@@ -666,6 +666,8 @@ def lost_reasons_offered(current: LostReason | None = None) -> list[LostReason]:
     """The active reasons in order, with a deal's current one when it has been deactivated."""
     ensure_lost_reasons()
     reasons = list(LostReason.objects.filter(is_active=True).order_by("order", "id"))
+    if not any(r.is_other for r in reasons):  # "other" is always there to choose
+        reasons.append(lost_reason_other())
     if current is not None and all(r.pk != current.pk for r in reasons):
         reasons.append(current)
     return reasons
@@ -714,6 +716,7 @@ def lost_reason_save(*, actor: Actor, reason: LostReason | None, data: Mapping[s
     """Create or edit a lost reason. No two reasons go by the same name in any language (an
     import or the API finds a reason by name); "other" stays active."""
     access.require(actor, "manage", "deal")
+    ensure_lost_reasons()  # the first reason of an empty list joins the usual ones
     creating = reason is None
     reason = reason or LostReason()
     before = None if creating else history.snapshot(reason)
