@@ -479,7 +479,8 @@ class Importer(PeopleRows):
         if self.resource == "account":
             for level in AccountLevel.objects.all():
                 self.levels[_squash(level.code)] = level
-                self.levels.setdefault(_squash(level.name), level)
+                for name in naming.every_name(level.name, level.names):  # in any language
+                    self.levels.setdefault(_squash(name), level)
         self.rules: dict[str, DuplicateRule] = {}
         if self.resource in DEDUPE_TYPES:
             self.rules = {

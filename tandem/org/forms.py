@@ -165,6 +165,14 @@ class TeamForm(TablerForm):
         self.fields["leader"].queryset = active_people(actor)  # type: ignore[attr-defined]
 
 
+class NamedModelChoiceField(forms.ModelChoiceField):
+    """A select of records that go by a name per language (``core.naming``): each option reads
+    in the person's language."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(getattr(obj, "display_name", obj))
+
+
 class LanguageNamesForm(TablerForm):
     """Optional fields for a record's name in each interface language (``core.naming``),
     gathered into ``cleaned_data["names"]``; the initial ``names`` fill them. The template
@@ -340,7 +348,7 @@ class TransferForm(TablerForm):
             self.kind_fields.append(name)
             if ownership in transfers.pool_kinds():
                 pool_name = f"pool_{resource}"
-                self.fields[pool_name] = forms.ModelChoiceField(
+                self.fields[pool_name] = NamedModelChoiceField(
                     label=_("Or return the %(records)s to a public pool") % {"records": ownership.label},
                     queryset=transfers.pool_choices(actor, resource),
                     required=False,
