@@ -208,7 +208,7 @@ class AccountSerializer(serializers.ModelSerializer[Account]):
         return _name(obj.owner) if obj.owner_id else None
 
     def get_team_name(self, obj: Account) -> str | None:
-        return _name(obj.team) if obj.team_id else None
+        return obj.team.display_name if obj.team_id and obj.team is not None else None
 
     def get_level_name(self, obj: Account) -> str | None:
         return obj.level.display_name if obj.level_id and obj.level is not None else None

@@ -270,7 +270,7 @@ class DealSerializer(serializers.ModelSerializer[Deal]):
         return str(obj.account) if obj.account_id else None
 
     def get_team_name(self, obj: Deal) -> str | None:
-        return str(obj.team) if obj.team_id else None
+        return obj.team.display_name if obj.team_id and obj.team is not None else None
 
 
 class DealContactInputSerializer(serializers.Serializer[Any]):

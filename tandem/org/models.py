@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -72,10 +73,13 @@ class User(AbstractUser):
         return "".join(w[0] for w in words[:2]).upper()
 
 
-class Team(SoftDeleteModel, TimeStampedModel):
-    """A team or department. ``path`` is a materialised path (``/1/4/9/``) for subtree queries."""
+class Team(naming.NamedInLanguages, SoftDeleteModel, TimeStampedModel):
+    """A team or department. ``path`` is a materialised path (``/1/4/9/``) for subtree queries.
+    Named per language like stages (decision 0010)."""
 
+    NAMES_FROM_CATALOGUE = False  # a team's name is its own: never looked up in the catalogues
     name = models.CharField(_("name"), max_length=120)
+    names = models.JSONField(_("name in other languages"), default=dict, blank=True)
     description = models.TextField(_("description"), blank=True)
     parent = models.ForeignKey(
         "self",
@@ -218,6 +222,22 @@ class Role(TimeStampedModel):
         if self.is_builtin and self.code in BUILTIN_ROLE_NAMES:
             return str(BUILTIN_ROLE_NAMES[self.code])
         return self.name
+
+    @property
+    def display_description(self) -> str:
+        """A built-in role's description in the reader's language, while it is the seeded text
+        (in any language); a description an administrator wrote, as written."""
+        from .roles import BUILTIN_ROLE_DESCRIPTIONS
+
+        seeded = BUILTIN_ROLE_DESCRIPTIONS.get(self.code) if self.is_builtin else None
+        if seeded is not None:
+            written = set()
+            for code in naming.language_codes():
+                with translation.override(code):
+                    written.add(str(seeded))
+            if self.description.strip() in written or not self.description.strip():
+                return str(seeded)
+        return self.description
 
 
 class RoleGrant(models.Model):

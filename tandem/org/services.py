@@ -49,19 +49,36 @@ def _set_path(team: Team) -> None:
     team.depth = (parent.depth + 1) if parent else 0
 
 
+def _clean_team_names(names: Mapping[str, str] | None, current: Mapping[str, str]) -> dict[str, str]:
+    errors: dict[str, list[str]] = {}
+    cleaned = naming.names_given(
+        {"names": names} if names is not None else {}, current, errors, max_length=120
+    )
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
 @transaction.atomic
 def team_create(
-    *, actor: Actor, name: str, parent: Team | None = None, leader: User | None = None, description: str = ""
+    *,
+    actor: Actor,
+    name: str,
+    parent: Team | None = None,
+    leader: User | None = None,
+    description: str = "",
+    names: Mapping[str, str] | None = None,
 ) -> Team:
     access.require(actor, "manage", "team")
     if parent is not None:
         access.require(actor, "manage", "team", parent)
     name = _clean_name(name)
+    cleaned_names = _clean_team_names(names, {})
     if parent is not None and parent.depth + 1 >= MAX_TEAM_DEPTH:
         raise ValidationError(
             {"parent": [_("Teams may be at most %(n)d levels deep.") % {"n": MAX_TEAM_DEPTH}]}
         )
-    team = Team(name=name, parent=parent, leader=leader, description=description.strip())
+    team = Team(name=name, names=cleaned_names, parent=parent, leader=leader, description=description.strip())
     team.save()
     _set_path(team)
     team.save(update_fields=["path", "depth"])
@@ -84,11 +101,14 @@ def team_update(
     parent: Team | None,
     leader: User | None,
     description: str = "",
+    names: Mapping[str, str] | None = None,
 ) -> Team:
-    """Edit a team; changing its parent moves the whole subtree in one statement."""
+    """Edit a team; changing its parent moves the whole subtree in one statement. ``names``
+    None keeps the names per language."""
     access.require(actor, "manage", "team", team)
     before = history.snapshot(team)
     team.name = _clean_name(name)
+    team.names = _clean_team_names(names, team.names)
     team.description = description.strip()
     team.leader = leader
     if (parent.pk if parent else None) != team.parent_id:

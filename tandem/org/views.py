@@ -386,6 +386,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
             parent=data["parent"],
             leader=data["leader"],
             description=data["description"],
+            names=data["names"],
         )
 
     return webforms.form_page(
@@ -394,7 +395,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
         template="org/team_form.html",
         context={"form": form, "team": None},
         save=save,
-        success=lambda team: _("Team %(name)s was created.") % {"name": team},
+        success=lambda team: _("Team %(name)s was created.") % {"name": team.display_name},
     )
 
 
@@ -407,6 +408,7 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "description": team.description,
         "parent": team.parent_id,
         "leader": team.leader_id,
+        "names": team.names,
     }
     form = TeamForm(webforms.posted(request), actor=actor, team=team, initial=initial)
 
@@ -419,6 +421,7 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
             parent=data["parent"],
             leader=data["leader"],
             description=data["description"],
+            names=data["names"],
         )
 
     return webforms.form_page(
@@ -427,7 +430,7 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
         template="org/team_form.html",
         context={"form": form, "team": team},
         save=save,
-        success=lambda saved: _("Changes to team %(name)s were saved.") % {"name": saved},
+        success=lambda saved: _("Changes to team %(name)s were saved.") % {"name": saved.display_name},
         on_error=team.refresh_from_db,
     )
 

@@ -819,3 +819,47 @@ def test_an_optional_select_offers_a_plain_dash_not_djangos_dashes(world: World)
     assert "---------" not in html
     assert html.count('<option value="" selected>—</option>') == 2
     assert '<option value="" selected>Any</option>' in html
+
+
+# --- Names per language (decision 0010) -------------------------------------------------------
+
+
+def test_an_administrator_names_a_team_in_each_language_and_each_reader_reads_theirs(
+    client: Client, world: World
+) -> None:
+    response = as_(client, world.admin).post(
+        reverse("org:team-create"),
+        {"name": "华东销售三部", "name_en": "East China Sales 3", "name_zh_hans": "华东销售三部"},
+    )
+    assert response.status_code == 302
+    team = Team.objects.get(name="华东销售三部")
+    assert team.names == {"en": "East China Sales 3", "zh-hans": "华东销售三部"}
+    english = html(client.get(team.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "East China Sales 3" in english
+    world.admin.language = "zh-hans"
+    world.admin.save(update_fields=["language"])
+    assert "华东销售三部" in html(client.get(team.get_absolute_url()))
+    api = client.get(f"/api/v1/teams/{team.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert (api["display_name"], api["names"]["zh-hans"]) == ("East China Sales 3", "华东销售三部")
+
+
+def test_a_manager_may_not_create_a_named_team_and_nothing_changes(client: Client, world: World) -> None:
+    before = Team.objects.count()
+    response = as_(client, world.manager).post(
+        reverse("org:team-create"), {"name": "Mine", "name_zh_hans": "我的团队"}
+    )
+    assert response.status_code == 403
+    assert Team.objects.count() == before
+
+
+def test_a_built_in_roles_description_reads_in_the_readers_language_until_edited(
+    client: Client, world: World
+) -> None:
+    rep = Role.objects.get(code="sales-rep")
+    world.admin.language = "zh-hans"
+    world.admin.save(update_fields=["language"])
+    page = html(as_(client, world.admin).get(reverse("org:roles")))
+    assert "公海" in page and "Works own customers and deals" not in page
+    rep.description = "Our own words for reps"
+    rep.save(update_fields=["description"])
+    assert "Our own words for reps" in html(client.get(reverse("org:roles")))
