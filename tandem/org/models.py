@@ -154,6 +154,9 @@ class Position(naming.NamedInLanguages, SoftDeleteModel, TimeStampedModel):
     performance_standards = models.TextField(
         _("performance standards"), blank=True, help_text=_("The KPIs this position is measured by.")
     )
+    # The job description in each language, {"en": {"summary": …, "responsibilities": …}, …};
+    # the four fields above are what a language without its own description reads (issue 13).
+    descriptions = models.JSONField(_("job description in each language"), default=dict, blank=True)
     reports_to = models.ForeignKey(
         "self",
         verbose_name=_("reports to"),
@@ -170,6 +173,18 @@ class Position(naming.NamedInLanguages, SoftDeleteModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title  # history keeps this, the same for readers of every language
+
+    def described(self, part: str) -> str:
+        """A part of the job description (``summary``, ``responsibilities``, …) in the active
+        language: its own if written, else the shared text."""
+        language = (translation.get_language() or settings.LANGUAGE_CODE).lower()
+        own = (self.descriptions or {}).get(language) or {}
+        text = own.get(part) if isinstance(own, dict) else None
+        return text if isinstance(text, str) and text.strip() else str(getattr(self, part))
+
+    @property
+    def summary_text(self) -> str:
+        return self.described("summary")
 
     def get_absolute_url(self) -> str:
         return reverse("org:position-detail", args=[self.pk])

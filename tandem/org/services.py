@@ -11,12 +11,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tandem.core import access, history, naming
@@ -191,6 +192,40 @@ POSITION_FIELDS = ("title", "summary", "responsibilities", "required_skills", "p
 POSITION_TITLE_MAX_LENGTH = 120
 
 
+DESCRIPTION_PARTS = ("summary", "responsibilities", "required_skills", "performance_standards")
+
+
+def _position_descriptions(
+    data: Mapping[str, Any], values: Mapping[str, Any], position: Position | None
+) -> dict[str, dict[str, str]]:
+    """The job description per language. ``descriptions`` given whole (the demo, an import) is
+    taken as it is; otherwise the four parts given are the description in the language the
+    person writes in (the active one), kept beside the other languages' own."""
+    codes = naming.language_codes()
+    if "descriptions" in data:
+        given = data["descriptions"] or {}
+        if not isinstance(given, Mapping) or any(code not in codes for code in given):
+            raise ValidationError(
+                {
+                    "descriptions": [
+                        _("Give the description per language code: %(codes)s.") % {"codes": ", ".join(codes)}
+                    ]
+                }
+            )
+        return {
+            code: {part: str(texts.get(part) or "").strip() for part in DESCRIPTION_PARTS}
+            for code, texts in given.items()
+            if isinstance(texts, Mapping)
+        }
+    current = dict(position.descriptions or {}) if position is not None else {}
+    if not any(part in data for part in DESCRIPTION_PARTS):
+        return current
+    language = (translation.get_language() or settings.LANGUAGE_CODE).lower()
+    if language in codes:
+        current[language] = {part: values[part] for part in DESCRIPTION_PARTS}
+    return current
+
+
 def _position_values(data: Mapping[str, Any], position: Position | None) -> dict[str, Any]:
     values = {name: (data.get(name) or "").strip() for name in POSITION_FIELDS}
     values["title"] = _clean_name(values["title"], "title")
@@ -199,6 +234,7 @@ def _position_values(data: Mapping[str, Any], position: Position | None) -> dict
     values["names"] = naming.names_given(data, current, errors, max_length=POSITION_TITLE_MAX_LENGTH)
     if errors:
         raise ValidationError(errors)
+    values["descriptions"] = _position_descriptions(data, values, position)
     reports_to = data.get("reports_to")
     if reports_to is not None and position is not None and reports_to.pk == position.pk:
         raise ValidationError({"reports_to": [_("A position cannot report to itself.")]})

@@ -863,3 +863,32 @@ def test_a_built_in_roles_description_reads_in_the_readers_language_until_edited
     rep.description = "Our own words for reps"
     rep.save(update_fields=["description"])
     assert "Our own words for reps" in html(client.get(reverse("org:roles")))
+
+
+def _job_description(page: str) -> str:
+    """The job description card alone (the page's history keeps the texts as written)."""
+    return page.split('class="card-body job-description"')[1].split("</div>")[0]
+
+
+def test_a_job_description_is_written_and_read_in_each_language(client: Client, world: World) -> None:
+    from tandem.org.demo import POSITIONS, position_data
+    from tandem.org.services import position_create
+
+    spec = POSITIONS[0]
+    position = position_create(
+        actor=world.actor(world.admin), data={"title": "销售总监", **position_data(spec)}
+    )
+    page = reverse("org:position-detail", args=[position.pk])
+    as_(client, world.admin)
+    english = _job_description(html(client.get(page, HTTP_ACCEPT_LANGUAGE="en")))
+    assert "Set the annual sales strategy" in english and "制定年度销售战略" not in english
+    # Written in English: the English description changes, the Chinese one stays.
+    data = {"title": "销售总监", "summary": "Leads sales.", "responsibilities": "- Lead the regions"}
+    assert client.post(reverse("org:position-edit", args=[position.pk]), data).status_code == 302
+    position.refresh_from_db()
+    assert position.descriptions["en"]["responsibilities"] == "- Lead the regions"
+    assert "制定年度销售战略" in position.descriptions["zh-hans"]["responsibilities"]
+    world.admin.language = "zh-hans"
+    world.admin.save(update_fields=["language"])
+    chinese = _job_description(html(client.get(page)))
+    assert "制定年度销售战略" in chinese and "Lead the regions" not in chinese
