@@ -39,29 +39,43 @@
     if (empty) { empty.hidden = hasCards; }
   }
 
-  // The lost-reason dialog: resolve(reason) or cancel().
+  // The lost-reason dialog: a reason from the administrators' list, and a note ("Other" needs
+  // one). onReason({id, note}) or onCancel().
   var lostModal = document.getElementById("lost-modal");
   var lostForm = document.getElementById("lost-form");
   var lostInput = document.getElementById("lost-reason");
+  var lostNote = document.getElementById("lost-note");
   var pendingLost = null;
   function askLostReason(card, onReason, onCancel) {
     if (!lostModal || !window.tabler) {
       var answer = window.prompt(lostModal ? lostModal.querySelector(".modal-title").textContent : "");
-      if (answer && answer.trim()) { onReason(answer.trim()); } else { onCancel(); }
+      if (answer && answer.trim()) { onReason({ id: answer.trim(), note: "" }); } else { onCancel(); }
       return;
     }
     pendingLost = { onReason: onReason, onCancel: onCancel, done: false };
     document.getElementById("lost-modal-deal").textContent = card.dataset.name || "";
     lostInput.value = "";
+    lostInput.classList.remove("is-invalid");
+    if (lostNote) { lostNote.value = ""; lostNote.classList.remove("is-invalid"); lostNote.required = false; }
     window.tabler.Modal.getOrCreateInstance(lostModal).show();
+  }
+  function otherChosen() {
+    var option = lostInput.options ? lostInput.options[lostInput.selectedIndex] : null;
+    return !!(option && option.hasAttribute("data-other"));
   }
   if (lostModal && lostForm) {
     lostModal.addEventListener("shown.bs.modal", function () { lostInput.focus(); });
+    lostInput.addEventListener("change", function () {
+      lostInput.classList.remove("is-invalid");
+      if (lostNote) { lostNote.required = otherChosen(); }
+    });
     lostForm.addEventListener("submit", function (event) {
       event.preventDefault();
       var reason = lostInput.value.trim();
-      if (!reason) { lostInput.focus(); return; }
-      if (pendingLost) { pendingLost.done = true; pendingLost.onReason(reason); }
+      if (!reason) { lostInput.classList.add("is-invalid"); lostInput.focus(); return; }
+      var note = lostNote ? lostNote.value.trim() : "";
+      if (otherChosen() && !note) { lostNote.classList.add("is-invalid"); lostNote.focus(); return; }
+      if (pendingLost) { pendingLost.done = true; pendingLost.onReason({ id: reason, note: note }); }
       window.tabler.Modal.getOrCreateInstance(lostModal).hide();
     });
     lostModal.addEventListener("hidden.bs.modal", function () {
@@ -75,7 +89,8 @@
     var body = new FormData();
     body.append("stage", stageId);
     body.append("version", card.dataset.version || "");
-    body.append("lost_reason", reason || "");
+    body.append("lost_reason", reason ? reason.id : "");
+    body.append("lost_note", reason ? reason.note : "");
     body.append("board_query", board.dataset.boardQuery || "");
     card.classList.add("is-moving");
     card.setAttribute("aria-busy", "true");
@@ -127,7 +142,7 @@
       askLostReason(card, function (reason) { move(card, stageId, reason, revert, fromList, toList); },
         function () { revert(); refreshEmpty(fromList); refreshEmpty(toList); });
     } else {
-      move(card, stageId, "", revert, fromList, toList);
+      move(card, stageId, null, revert, fromList, toList);
     }
   }
 

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tandem.activities.models import ActivityKind
-from tandem.deals.models import DealLine, StageKind
+from tandem.deals.models import DealLine, LostReason, StageKind
 from tandem.kpis import engine, periods
 from tandem.kpis.engine import DealFilters, Scope
 from tandem.kpis.models import KpiDefinition, Measure
@@ -113,16 +113,18 @@ def _group_q(by: str, key: str | None) -> Q:
             "source": Q(source=""),
             "close_month": Q(closed_on__isnull=True),
             "close_quarter": Q(closed_on__isnull=True),
-            "lost_reason": Q(lost_reason=""),
+            "lost_reason": Q(lost_reason_ref__isnull=True),
             "competitor": Q(competitor=""),
         }[by]
-    if by in ("owner", "team", "pipeline", "stage", "product"):
+    if by in ("owner", "team", "pipeline", "stage", "product", "lost_reason"):
         try:
             ident = int(key)
         except ValueError:
             return Q(pk__in=[])
         if by == "product":
             return Q(Exists(DealLine.objects.filter(deal=OuterRef("pk"), product_id=ident)))
+        if by == "lost_reason":
+            return Q(lost_reason_ref_id=ident)
         return Q(**{f"{by}_id": ident})
     if by in ("close_month", "close_quarter"):
         try:
@@ -213,7 +215,12 @@ def describe(actor: Any, data: dict[str, Any]) -> list[str]:
             chips.append(stage.display_name)
     if data.get("status"):
         chips.append(str(dict(STATUSES)[data["status"]]))
-    if data.get("by") in ("lost_reason", "competitor", "industry", "source") and data.get("key"):
+    if data.get("by") == "lost_reason" and data.get("key"):
+        reason = (
+            LostReason.objects.filter(pk=int(data["key"])).first() if str(data["key"]).isdigit() else None
+        )
+        chips.append(reason.display_name if reason is not None else str(data["key"]))
+    elif data.get("by") in ("competitor", "industry", "source") and data.get("key"):
         chips.append(str(data["key"]))
     if data.get("person"):
         person = access.visible(actor, "user", User.objects.filter(pk=data["person"])).first()

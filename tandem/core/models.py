@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from tandem.core.naming import render_said
@@ -146,6 +147,11 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
+    # The title and body in every interface language, written with the notification
+    # ({"en": {"title": …, "body": …}, "zh-hans": {…}}): each reader reads it in the language
+    # they use when they read it. ``title`` and ``body`` stay the recipient's language then,
+    # and are what rows written before this read (decision 0030).
+    texts = models.JSONField(_("text in each language"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -157,6 +163,22 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def _text(self, part: str) -> str:
+        language = (translation.get_language() or settings.LANGUAGE_CODE).lower()
+        written = (self.texts or {}).get(language)
+        if isinstance(written, dict) and isinstance(written.get(part), str):
+            return str(written[part])
+        return str(getattr(self, part))
+
+    @property
+    def title_text(self) -> str:
+        """The title in the active language (as written for it), else as the recipient got it."""
+        return self._text("title")
+
+    @property
+    def body_text(self) -> str:
+        return self._text("body")
 
 
 class SavedView(models.Model):

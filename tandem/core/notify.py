@@ -1,9 +1,11 @@
-"""In-app notifications, each written in its recipient's language.
+"""In-app notifications, each read in its reader's language.
 
 Notifications are written inside the caller's transaction, so a rolled-back change notifies
 nobody. ``notify`` renders the title and body with the recipient's language active: give them as
 a ``Said``, a lazy string or a function returning the text (``lambda: _("…") % {…}``), and each
-person reads them in their own language, whoever triggered them and in whatever language.
+person reads them in their own language, whoever triggered them and in whatever language. The
+text is written in every interface language (``Notification.texts``), so a person who switches
+language reads their earlier notifications in the new one too.
 
 Changes of owner go through ``owner_changed``: the new owner and the previous one are told (never
 the person who made the change). Inside ``batched()`` — bulk actions — the changes are gathered
@@ -50,11 +52,18 @@ def notify(*, recipient: Any, kind: str, title: Text, body: Text = "", url: str 
     """Notify one active person, in their language. Returns None for nobody or an inactive person."""
     if recipient is None or not getattr(recipient, "is_active", False):
         return None
-    with translation.override(language_of(recipient)):
-        title_text = render(title)
-        body_text = render(body)
+    # Written in every language, so that it reads in the language the recipient uses when they
+    # read it (they may switch); title and body are their language now.
+    texts: dict[str, dict[str, str]] = {}
+    for code, _label in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = {"title": render(title)[:200], "body": render(body)}
+    mine = texts.get(language_of(recipient))
+    if mine is None:
+        with translation.override(language_of(recipient)):
+            mine = {"title": render(title)[:200], "body": render(body)}
     return Notification.objects.create(
-        recipient=recipient, kind=kind, title=title_text[:200], body=body_text, url=url[:300]
+        recipient=recipient, kind=kind, title=mine["title"], body=mine["body"], texts=texts, url=url[:300]
     )
 
 

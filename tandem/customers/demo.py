@@ -354,8 +354,20 @@ ASKS_CN = ["下周提供详细报价", "安排一次产品演示", "先试用两
 ASKS_EN = ["send a detailed quote", "book a demo", "start a two-week trial", "share a customer reference"]
 KIND_WEIGHTS = [("call", 40), ("visit", 20), ("email", 15), ("meeting", 10), ("message", 10), ("note", 5)]
 
-LOST_REASONS_CN = ["价格高于预算", "选择了竞品", "项目预算取消", "项目延期到明年", "需求不匹配"]
-LOST_REASONS_EN = ["Price above budget", "Chose a competitor", "Budget cancelled", "Project postponed"]
+# A lost reason from the list (by its stored name) and the rep's note.
+LOST_REASONS_CN = [
+    ("Price", "价格高于预算"),
+    ("Competitor", "选择了竞品"),
+    ("No budget", "项目预算取消"),
+    ("Timing", "项目延期到明年"),
+    ("Other", "需求不匹配"),
+]
+LOST_REASONS_EN = [
+    ("Price", "Price above budget"),
+    ("Competitor", "Chose a competitor"),
+    ("No budget", "Budget cancelled"),
+    ("Timing", "Project postponed"),
+]
 COMPETITORS = ["销售易", "纷享销客", "Salesforce", "HubSpot", "Zoho CRM", "悟空CRM", "Microsoft Dynamics"]
 NEXT_STEPS_CN = ["提交正式报价", "安排技术交流", "约决策人见面", "准备合同草稿", "安排试用"]
 NEXT_STEPS_EN = ["Send the formal quote", "Technical workshop", "Meet the decision maker", "Draft contract"]
@@ -1258,7 +1270,9 @@ class _Builder:
             if "decision_maker" in required and not deal.decision_maker:
                 update["decision_maker"] = contacts[0].name if contacts else ("总经理" if chinese else "CEO")
             if target.kind == "lost":
-                update["lost_reason"] = rng.choice(LOST_REASONS_CN if chinese else LOST_REASONS_EN)
+                update["lost_reason"], update["lost_note"] = rng.choice(
+                    LOST_REASONS_CN if chinese else LOST_REASONS_EN
+                )
                 if rng.random() < 0.7:
                     update["competitor"] = rng.choice(COMPETITORS)
             deal = deal_update(actor=owner, deal=deal, data=update, stage=target)

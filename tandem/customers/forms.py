@@ -20,6 +20,8 @@ from tandem.core.dates import BUSINESS_DATE, PAST_DATE
 from tandem.core.ids import parse_id
 from tandem.core.models import Tag
 from tandem.org.forms import (
+    LanguageNamesForm,
+    NamedModelChoiceField,
     PersonChoiceField,
     TablerForm,
     TeamTreeMultipleChoiceField,
@@ -94,8 +96,8 @@ class AccountForm(VersionedForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     owner = PersonChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("Me"))
     to_pool = forms.BooleanField(label=_("Put it straight into the public pool"), required=False)
-    pool = forms.ModelChoiceField(label=_("Public pool"), queryset=Pool.objects.none(), required=False)
-    level = forms.ModelChoiceField(label=_("Level"), queryset=AccountLevel.objects.all(), required=False)
+    pool = NamedModelChoiceField(label=_("Public pool"), queryset=Pool.objects.none(), required=False)
+    level = NamedModelChoiceField(label=_("Level"), queryset=AccountLevel.objects.all(), required=False)
     lifecycle = forms.ChoiceField(label=_("Lifecycle stage"), choices=Lifecycle.choices, required=False)
     industry = forms.CharField(label=_("Industry"), max_length=100, required=False)
     size = forms.ChoiceField(
@@ -195,7 +197,7 @@ class ContactForm(VersionedForm):
 
 class ReleaseForm(TablerForm):
     reason = forms.CharField(label=_("Why does it go back?"), max_length=300)
-    pool = forms.ModelChoiceField(
+    pool = NamedModelChoiceField(
         label=_("Public pool"),
         queryset=Pool.objects.none(),
         required=False,
@@ -274,7 +276,7 @@ class BulkForm(TablerForm):
         super().full_clean()
 
 
-class PoolForm(TablerForm):
+class PoolForm(LanguageNamesForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -315,7 +317,7 @@ class PoolForm(TablerForm):
         self.levels = list(AccountLevel.objects.all())
         for level in self.levels:
             self.fields[self.level_field(level)] = forms.IntegerField(
-                label=_("Level %(name)s: days without a follow-up") % {"name": level.name},
+                label=_("Level %(name)s: days without a follow-up") % {"name": level.display_name},
                 min_value=0,
                 required=False,
                 help_text=_("Empty: the general rule applies."),
@@ -362,6 +364,7 @@ def pool_initial(pool: Pool) -> dict[str, Any]:
         )
     }
     initial["teams"] = [t.pk for t in pool.teams.all()]
+    initial["names"] = pool.names
     by_code = pool.days_by_level or {}
     for level in AccountLevel.objects.all():
         if level.code in by_code:

@@ -8,17 +8,20 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tandem.core import naming
 from tandem.core.models import SoftDeleteModel, TimeStampedModel
 from tandem.search.text import SearchTextMixin
 
 ALIVE = Q(deleted_at__isnull=True)
 
 
-class AccountLevel(models.Model):
-    """Customer levels (A/B/C by default), configurable by administrators."""
+class AccountLevel(naming.NamedInLanguages, models.Model):
+    """Customer levels (A/B/C by default), configurable by administrators; named per language
+    like stages (decision 0010)."""
 
     code = models.CharField(_("code"), max_length=10, unique=True)
     name = models.CharField(_("name"), max_length=50)
+    names = models.JSONField(_("name in other languages"), default=dict, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -66,10 +69,12 @@ class CompanySize(models.TextChoices):
     XXL = "5000+", _("More than 5,000 employees")
 
 
-class Pool(TimeStampedModel):
-    """A public pool (公海): unowned customers that members may see and claim, with reclaim rules."""
+class Pool(naming.NamedInLanguages, TimeStampedModel):
+    """A public pool (公海): unowned customers that members may see and claim, with reclaim rules.
+    Named per language like stages (decision 0010)."""
 
     name = models.CharField(_("name"), max_length=100)
+    names = models.JSONField(_("name in other languages"), default=dict, blank=True)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     teams = models.ManyToManyField(

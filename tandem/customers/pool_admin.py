@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tandem.core import access, history
+from tandem.core import access, history, naming
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction
 from tandem.org.models import Team, User
@@ -45,6 +45,8 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
         values["name"] = (values["name"] or "").strip()
         if not values["name"]:
             errors["name"] = [_("This field is required.")]
+    if "names" in data:  # the name in each language (core.naming)
+        values["names"] = naming.names_given(data, None, errors)
     if "days_by_level" in values:
         raw = values["days_by_level"] or {}
         codes = set(AccountLevel.objects.values_list("code", flat=True))

@@ -243,7 +243,7 @@ def _assign_refusal(actor: Actor, account: Account, owner: User) -> str | None:
         return None
     if not owner.is_active or not access.may_own(owner, "account"):
         return access.owner_refusal(actor, "account", owner)
-    return _("%(name)s is not a member of the pool %(pool)s.") % {"name": owner, "pool": pool.name}
+    return _("%(name)s is not a member of the pool %(pool)s.") % {"name": owner, "pool": pool.display_name}
 
 
 def _move_related(*, actor: Actor, account: Account, previous: User, owner: User) -> dict[str, int]:

@@ -21,6 +21,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from tandem.core import access, notify
+from tandem.core.api import NamesField
 from tandem.core.dates import BUSINESS_DATE, PAST_DATE
 from tandem.core.models import HistoryEntry, Tag
 from tandem.core.phones import format_phone
@@ -207,13 +208,13 @@ class AccountSerializer(serializers.ModelSerializer[Account]):
         return _name(obj.owner) if obj.owner_id else None
 
     def get_team_name(self, obj: Account) -> str | None:
-        return _name(obj.team) if obj.team_id else None
+        return obj.team.display_name if obj.team_id and obj.team is not None else None
 
     def get_level_name(self, obj: Account) -> str | None:
-        return _name(obj.level) if obj.level_id else None
+        return obj.level.display_name if obj.level_id and obj.level is not None else None
 
     def get_pool_name(self, obj: Account) -> str | None:
-        return _name(obj.pool) if obj.pool_id else None
+        return obj.pool.display_name if obj.pool_id and obj.pool is not None else None
 
     def get_masked(self, obj: Account) -> bool:
         return is_masked(obj, self.context)
@@ -386,6 +387,11 @@ class ContactInputSerializer(serializers.Serializer[Contact]):
 
 
 class PoolSerializer(serializers.ModelSerializer[Pool]):
+    names = NamesField(read_only=True)
+    display_name = serializers.CharField(
+        read_only=True,
+        help_text=_("The name in the language of the request (Accept-Language or the person's own)."),
+    )
     is_pool_admin = serializers.BooleanField(read_only=True, default=False)
     customer_count = serializers.IntegerField(read_only=True, default=0)
     teams = serializers.SerializerMethodField()
@@ -395,6 +401,8 @@ class PoolSerializer(serializers.ModelSerializer[Pool]):
         fields = [
             "id",
             "name",
+            "names",
+            "display_name",
             "description",
             "is_active",
             "teams",

@@ -863,7 +863,9 @@ def pool_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 webforms.errors_onto(form, exc)
             else:
-                messages.success(request, _("Public pool %(name)s was created.") % {"name": pool.name})
+                messages.success(
+                    request, _("Public pool %(name)s was created.") % {"name": pool.display_name}
+                )
                 return redirect(pool)
     return render(request, "customers/pool_form.html", {"form": form, "pool": None}, status=status)
 
@@ -893,7 +895,9 @@ def pool_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 webforms.errors_onto(form, exc)
             else:
-                messages.success(request, _("The rules of %(name)s were saved.") % {"name": pool.name})
+                messages.success(
+                    request, _("The rules of %(name)s were saved.") % {"name": pool.display_name}
+                )
                 return redirect(pool)
     return render(request, "customers/pool_form.html", {"form": form, "pool": pool}, status=status)
 

@@ -37,11 +37,12 @@ from tandem.customers.api import (
 
 from . import services
 from .filters import DealFilter, ProductFilter, StageFilter
-from .models import Deal, DealContact, DealLine, Pipeline, Product, Stage
+from .models import Deal, DealContact, DealLine, LostReason, Pipeline, Product, Stage
 from .serializers import (
     DealInputSerializer,
     DealMoveInputSerializer,
     DealSerializer,
+    LostReasonSerializer,
     PipelineInputSerializer,
     PipelineSerializer,
     ProductInputSerializer,
@@ -82,6 +83,23 @@ class DealConfigViewSet(
     def _output(self, obj: Any, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().filter(pk=obj.pk).first() or obj
         return Response(self.get_serializer(fresh).data, status=status_code)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Lost reasons (输单原因): what a lost deal's ``lost_reason`` names"),
+    retrieve=extend_schema(
+        summary="One lost reason", responses={200: LostReasonSerializer, 404: ERRORS[404]}
+    ),
+)
+class LostReasonViewSet(DealConfigViewSet):
+    """Read only: administrators keep the list in the web UI (decision 0030)."""
+
+    serializer_class = LostReasonSerializer
+    ordering_fields: ClassVar[list[str]] = ["order", "id"]
+    ordering: ClassVar[list[str]] = ["order", "id"]
+
+    def get_queryset(self) -> QuerySet[LostReason]:
+        return LostReason.objects.order_by("order", "id")
 
 
 @extend_schema_view(
@@ -275,7 +293,9 @@ class DealViewSet(CrmModelViewSet):
     export_filename = "deals"
 
     def base_queryset(self) -> QuerySet[Deal]:
-        return Deal.objects.select_related("owner", "team", "account", "stage", "pipeline").prefetch_related(
+        return Deal.objects.select_related(
+            "owner", "team", "account", "stage", "pipeline", "lost_reason_ref"
+        ).prefetch_related(
             "tags",
             Prefetch("deal_contacts", queryset=DealContact.objects.select_related("contact").order_by("id")),
             Prefetch("lines", queryset=DealLine.objects.select_related("product")),
@@ -304,7 +324,14 @@ class DealViewSet(CrmModelViewSet):
             (gettext_lazy("Probability (%)"), lambda d: d.effective_probability),
             (gettext_lazy("Expected close date"), lambda d: d.expected_close_date),
             (gettext_lazy("Closed on"), lambda d: d.closed_on),
-            (gettext_lazy("Lost reason"), lambda d: d.lost_reason),
+            (
+                gettext_lazy("Lost reason"),
+                export.Memo(
+                    lambda d: d.lost_reason_ref_id,
+                    lambda d: d.lost_reason_ref.display_name if d.lost_reason_ref_id else "",
+                ),
+            ),
+            (gettext_lazy("Note on the loss"), lambda d: d.lost_reason),
             (gettext_lazy("Source"), export.display("source")),
             (gettext_lazy("Channel"), export.display("channel")),
             (gettext_lazy("Next step"), lambda d: d.next_step),
@@ -377,7 +404,8 @@ class DealViewSet(CrmModelViewSet):
     @extend_schema(
         summary="Move a deal to another stage",
         description="A stage may require fields: a move that leaves one empty answers 400 naming them. "
-        "A lost stage needs ``lost_reason``.",
+        "A lost stage needs ``lost_reason`` (an id or a name from ``lost-reasons/``), and with "
+        "“Other” a ``lost_note``.",
         request=DealMoveInputSerializer,
         parameters=[IF_MATCH],
         responses={200: DealSerializer, **ERRORS, **CONFLICT},
@@ -392,8 +420,9 @@ class DealViewSet(CrmModelViewSet):
             stage=data["stage"],
             version=version_read(request, data.get("version")),
             lost_reason=data["lost_reason"],
+            lost_note=data["lost_note"],
         )
         return self._output(deal)
 
 
-__all__ = ["DealViewSet", "PipelineViewSet", "ProductViewSet", "StageViewSet"]
+__all__ = ["DealViewSet", "LostReasonViewSet", "PipelineViewSet", "ProductViewSet", "StageViewSet"]

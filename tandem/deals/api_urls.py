@@ -10,6 +10,7 @@ from . import api
 router = SimpleRouter(use_regex_path=False)
 router.register("pipelines", api.PipelineViewSet, basename="pipelines")
 router.register("stages", api.StageViewSet, basename="stages")
+router.register("lost-reasons", api.LostReasonViewSet, basename="lost-reasons")
 router.register("products", api.ProductViewSet, basename="products")
 router.register("deals", api.DealViewSet, basename="deals")
 

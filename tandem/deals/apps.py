@@ -70,6 +70,17 @@ class DealsConfig(AppConfig):
         )
         nav.register(
             nav.NavItem(
+                _("Administration"),
+                _("Lost reasons"),
+                "deals:lost-reason-list",
+                "bi-x-octagon",
+                order=940,
+                resource="deal",
+                action="manage",
+            )
+        )
+        nav.register(
+            nav.NavItem(
                 crm, _("Products"), "deals:product-list", "bi-box-seam", order=160, resource="product"
             )
         )

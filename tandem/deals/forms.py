@@ -30,8 +30,36 @@ from tandem.customers.models import Account, Channel, Contact, Source
 from tandem.org.forms import LanguageNamesForm, PersonChoiceField, TablerForm
 from tandem.org.models import User
 
-from .models import ContactRole, Deal, ForecastCategory, Pipeline, Product, Stage, StageKind
-from .services import REQUIRABLE_FIELDS, requirable_field_label
+from .models import ContactRole, Deal, ForecastCategory, LostReason, Pipeline, Product, Stage, StageKind
+from .services import REQUIRABLE_FIELDS, lost_reasons_offered, requirable_field_label
+
+
+def lost_reason_choices(current: LostReason | None = None) -> list[tuple[Any, str]]:
+    """The lost reasons a select offers, by their name in the reader's language."""
+    return [("", "—"), *((r.pk, r.display_name) for r in lost_reasons_offered(current))]
+
+
+class LostReasonField(forms.TypedChoiceField):
+    """A lost reason by id; the service checks it is offered (active, or the deal's own)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Lost reason"))
+        kwargs.setdefault("required", False)
+        super().__init__(coerce=int, empty_value=None, **kwargs)
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
+def lost_note_field(**kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        label=_("Note on the loss"),
+        max_length=200,
+        required=False,
+        help_text=_("Required when the reason is “Other”."),
+        **kwargs,
+    )
+
 
 # An account select renders at most this many options (plus the chosen one): search narrows it.
 ACCOUNT_OPTIONS = 50
@@ -145,7 +173,8 @@ class DealForm(TablerForm):
     decision_maker = forms.CharField(label=_("Decision maker"), max_length=120, required=False)
     next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
     competitor = forms.CharField(label=_("Competitor"), max_length=100, required=False)
-    lost_reason = forms.CharField(label=_("Lost reason"), max_length=200, required=False)
+    lost_reason = LostReasonField()
+    lost_note = lost_note_field()
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -171,6 +200,7 @@ class DealForm(TablerForm):
         "next_step",
         "competitor",
         "lost_reason",
+        "lost_note",
         "description",
     )
 
@@ -205,6 +235,9 @@ class DealForm(TablerForm):
             del self.fields["version"]
             self.fields["opened_on"].initial = timezone.localdate()
         self.fields["stage"].widget.attrs["data-deal-stage"] = ""
+        self.fields["lost_reason"].choices = lost_reason_choices(  # type: ignore[attr-defined]
+            deal.lost_reason_ref if deal is not None else None
+        )
 
     def service_data(self) -> dict[str, Any]:
         # An empty amount stays empty (unknown is not 0).
@@ -399,15 +432,21 @@ class MoveForm(forms.Form):
 
     stage = forms.ModelChoiceField(queryset=Stage.objects.select_related("pipeline"))
     version = forms.IntegerField(required=False, min_value=1)
-    lost_reason = forms.CharField(required=False, max_length=200)
+    lost_reason = forms.CharField(required=False, max_length=200)  # an id (or a name): the service finds it
+    lost_note = forms.CharField(required=False, max_length=200)
 
 
 class CloseForm(TablerForm):
     """Mark won or lost from the deal page's menu."""
 
     outcome = forms.ChoiceField(choices=[("won", _("Won")), ("lost", _("Lost"))], widget=forms.HiddenInput)
-    lost_reason = forms.CharField(label=_("Lost reason"), max_length=200, required=False)
+    lost_reason = LostReasonField()
+    lost_note = lost_note_field()
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lost_reason"].choices = lost_reason_choices()  # type: ignore[attr-defined]
 
 
 class ReassignForm(TablerForm):
@@ -447,6 +486,7 @@ class BulkForm(forms.Form):
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     stage = forms.ModelChoiceField(queryset=Stage.objects.select_related("pipeline"), required=False)
     lost_reason = forms.CharField(required=False, max_length=200)
+    lost_note = forms.CharField(required=False, max_length=200)
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -502,6 +542,13 @@ class ProductFilterForm(TablerForm):
         self.fields["q"].widget.attrs.update(
             {"type": "search", "placeholder": _("Name or code"), "autocomplete": "off"}
         )
+
+
+class LostReasonForm(NamedForm):
+    order = forms.IntegerField(label=_("Order"), min_value=0, max_value=32767, required=False)
+    is_active = forms.BooleanField(
+        label=_("Active (offered when a deal is lost)"), required=False, initial=True
+    )
 
 
 class PipelineForm(NamedForm):

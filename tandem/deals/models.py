@@ -119,6 +119,31 @@ class Product(naming.NamedInLanguages, SoftDeleteModel, TimeStampedModel):
         return self.name  # history keeps this, the same for readers of every language
 
 
+class LostReason(naming.NamedInLanguages, TimeStampedModel):
+    """Why a deal was lost (输单原因): a list administrators keep, so win/loss can be counted by
+    reason (decision 0030). One built-in reason, "other", is never deactivated and asks for a
+    note; the deal keeps the note in ``Deal.lost_reason``."""
+
+    name = models.CharField(_("name"), max_length=100)
+    names = models.JSONField(_("name in other languages"), default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_other = models.BooleanField(_("other (asks for a note)"), default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_other"], condition=Q(is_other=True), name="lostreason_one_other"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name  # history keeps this, the same for readers of every language
+
+
 class DealStatus(models.TextChoices):
     OPEN = "open", _("Open")
     WON = "won", _("Won")
@@ -173,7 +198,17 @@ class Deal(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("Leave empty to use the stage's probability."),
     )
-    lost_reason = models.CharField(_("lost reason"), max_length=200, blank=True)
+    # Why it was lost, from the administrators' list; ``lost_reason`` is the note beside it (the
+    # text a deal carried before the list existed became "other" and its note: decision 0030).
+    lost_reason_ref = models.ForeignKey(
+        LostReason,
+        verbose_name=_("lost reason"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deals",
+    )
+    lost_reason = models.CharField(_("note on the loss"), max_length=200, blank=True)
     competitor = models.CharField(_("competitor"), max_length=100, blank=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)

@@ -43,6 +43,7 @@ LIST_FIELDS = (
     "owner__display_name",
     "owner__username",
     "team__name",
+    "team__names",
     "stage__name",
     "stage__names",
     "stage__probability",

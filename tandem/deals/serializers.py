@@ -29,6 +29,7 @@ from .models import (
     DealContact,
     DealLine,
     ForecastCategory,
+    LostReason,
     Pipeline,
     Product,
     Stage,
@@ -77,6 +78,16 @@ class StageSerializer(serializers.ModelSerializer[Stage]):
             "required_fields",
             "guidance",
         ]
+        read_only_fields = fields
+
+
+class LostReasonSerializer(serializers.ModelSerializer[LostReason]):
+    display_name = serializers.CharField(read_only=True, help_text=DISPLAY_NAME_HELP)
+    names = NamesField(read_only=True)
+
+    class Meta:
+        model = LostReason
+        fields = ["id", "name", "names", "display_name", "is_active", "order", "is_other"]
         read_only_fields = fields
 
 
@@ -186,6 +197,16 @@ class DealSerializer(serializers.ModelSerializer[Deal]):
         source="stage.display_name", read_only=True, help_text=DISPLAY_NAME_HELP
     )
     status_label = serializers.CharField(source="get_status_display", read_only=True)
+    lost_reason = serializers.CharField(
+        source="lost_reason_ref.display_name",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Why the deal was lost, from the administrators' list, in the request's language."),
+    )
+    lost_reason_id = serializers.IntegerField(source="lost_reason_ref_id", read_only=True, allow_null=True)
+    lost_note = serializers.CharField(
+        source="lost_reason", read_only=True, help_text=_("The note beside the reason (“Other” has one).")
+    )
     effective_probability = serializers.IntegerField(read_only=True)
     forecast_group = serializers.CharField(
         read_only=True,
@@ -223,6 +244,8 @@ class DealSerializer(serializers.ModelSerializer[Deal]):
             "forecast_category_manual",
             "forecast_group",
             "lost_reason",
+            "lost_reason_id",
+            "lost_note",
             "competitor",
             "source",
             "channel",
@@ -247,7 +270,7 @@ class DealSerializer(serializers.ModelSerializer[Deal]):
         return str(obj.account) if obj.account_id else None
 
     def get_team_name(self, obj: Deal) -> str | None:
-        return str(obj.team) if obj.team_id else None
+        return obj.team.display_name if obj.team_id and obj.team is not None else None
 
 
 class DealContactInputSerializer(serializers.Serializer[Any]):
@@ -306,7 +329,18 @@ class DealInputSerializer(serializers.Serializer[Deal]):
         allow_blank=True,
         help_text=_("Set by hand, it stays through stage moves; empty: follow the stage's category."),
     )
-    lost_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    lost_reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("A lost reason's id or its name in any language (``lost-reasons/``)."),
+    )
+    lost_note = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("A note on the loss; required with the reason “Other”."),
+    )
     competitor = serializers.CharField(max_length=100, required=False, allow_blank=True)
     source = serializers.ChoiceField(choices=Source.choices, required=False, allow_blank=True)  # type: ignore[assignment]
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)
@@ -338,4 +372,17 @@ def _stage_not_in_pipeline() -> str:
 class DealMoveInputSerializer(serializers.Serializer[Deal]):
     stage = stage_ref()
     version = serializers.IntegerField(required=False, min_value=1)
-    lost_reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    lost_reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("A lost reason's id or its name in any language (``lost-reasons/``)."),
+    )
+    lost_note = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("A note on the loss; required with the reason “Other”."),
+    )

@@ -37,6 +37,7 @@ from .models import (
     DealStageHistory,
     DealStatus,
     ForecastCategory,
+    LostReason,
     Pipeline,
     Product,
     Stage,
@@ -52,7 +53,6 @@ DEAL_FIELDS = (
     "opened_on",
     "expected_close_date",
     "probability",
-    "lost_reason",
     "competitor",
     "source",
     "channel",
@@ -118,8 +118,19 @@ def _guard_stage(deal: Deal, stage: Stage) -> None:
             },
             code="stage_requirements",
         )
-    if stage.kind == StageKind.LOST and not (deal.lost_reason or "").strip():
-        raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]}, code="lost_reason")
+    if stage.kind == StageKind.LOST:
+        _require_lost_reason(deal)
+
+
+def _require_lost_reason(deal: Deal) -> None:
+    """A lost deal names its reason from the list; "other" also says what it was (a note)."""
+    reason = deal.lost_reason_ref
+    if reason is None:
+        raise ValidationError({"lost_reason": [_("Choose why the deal was lost.")]}, code="lost_reason")
+    if reason.is_other and not (deal.lost_reason or "").strip():
+        raise ValidationError(
+            {"lost_note": [_("Say what the other reason was, in a note.")]}, code="lost_reason"
+        )
 
 
 def _apply_stage(deal: Deal, stage: Stage, now: datetime.datetime) -> None:
@@ -164,9 +175,24 @@ def deal_snapshot(deal: Deal) -> dict[str, Any]:
     return out
 
 
-def _clean_values(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+def _clean_values(
+    data: Mapping[str, Any], *, creating: bool, lost_reason: LostReason | None = None
+) -> dict[str, Any]:
+    """The deal's fields from ``data``. ``lost_reason`` is a reason (a ``LostReason``, its id or
+    its name in any language; ``lost_reason`` passed here is the deal's current one, which stays
+    a choice when inactive) and ``lost_note`` the note beside it, kept in ``Deal.lost_reason``."""
     values = {k: data[k] for k in DEAL_FIELDS if k in data}
     errors: dict[str, list[str]] = {}
+    if "lost_reason" in data:
+        try:
+            values["lost_reason_ref"] = lost_reason_resolve(data["lost_reason"], current=lost_reason)
+        except ValidationError as exc:
+            errors["lost_reason"] = exc.messages
+    if "lost_note" in data:
+        note = str(data["lost_note"] or "").strip()
+        if len(note) > 200:
+            errors["lost_note"] = [_("At most %(n)d characters.") % {"n": 200}]
+        values["lost_reason"] = note
     if "name" in values or creating:
         values["name"] = (values.get("name") or "").strip()
         if not values["name"]:
@@ -277,8 +303,8 @@ def deal_create(
         deal.forecast_category, deal.forecast_category_manual = forecast_choice, True
     _apply_stage(deal, stage, now)
     # Requirements of the first stage are checked after contacts and lines exist.
-    if stage.kind == StageKind.LOST and not deal.lost_reason:
-        raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
+    if stage.kind == StageKind.LOST:
+        _require_lost_reason(deal)
     deal.save()
     _set_contacts(actor, deal, contacts)
     if lines:
@@ -396,8 +422,8 @@ def deal_update(
     if version is not None and version != deal.version:
         raise VersionConflict(current=deal_snapshot(deal), version=deal.version)
     before = history.snapshot(deal)
-    had_reason = bool((deal.lost_reason or "").strip())
-    values = _clean_values(data, creating=False)
+    had_reason = deal.lost_reason_ref_id is not None
+    values = _clean_values(data, creating=False, lost_reason=deal.lost_reason_ref)
     forecast_choice = _forecast_choice(data)
     if "account" in values and values["account"] is not None and values["account"].pk != deal.account_id:
         access.require_linkable(actor, "account", values["account"], field="account")
@@ -427,10 +453,11 @@ def deal_update(
         _guard_stage(deal, stage)
         _close_stage_history(deal, now)
         _apply_stage(deal, stage, now)
-    elif deal.stage.kind == StageKind.LOST and had_reason and not (deal.lost_reason or "").strip():
-        # Taking the reason off a lost deal is refused; a lost deal that never had one (history
-        # brought in by an import) can still be edited otherwise, and no reason is made up for it.
-        raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
+    elif deal.stage.kind == StageKind.LOST and had_reason:
+        # Taking the reason (or the note of "other") off a lost deal is refused; a lost deal that
+        # never had one (history brought in by an import) can still be edited otherwise, and no
+        # reason is made up for it.
+        _require_lost_reason(deal)
     deal.version = F("version") + 1
     deal.save()
     deal.refresh_from_db(fields=["version"])
@@ -448,12 +475,21 @@ def deal_update(
 @retry_on_lock_conflict
 @transaction.atomic
 def deal_move(
-    *, actor: Actor, deal: Deal, stage: Stage, version: int | None = None, lost_reason: str = ""
+    *,
+    actor: Actor,
+    deal: Deal,
+    stage: Stage,
+    version: int | None = None,
+    lost_reason: LostReason | str | int | None = None,
+    lost_note: str = "",
 ) -> Deal:
-    """Move a deal to another stage (the board's drag and drop, the API's move)."""
+    """Move a deal to another stage (the board's drag and drop, the API's move). Into a lost
+    stage it takes ``lost_reason`` (a reason, its id or a name) and, for "other", ``lost_note``."""
     data: dict[str, Any] = {}
-    if lost_reason:
+    if lost_reason not in (None, ""):
         data["lost_reason"] = lost_reason
+    if lost_note:
+        data["lost_note"] = lost_note
     if stage.pipeline_id != deal.pipeline_id and not stage.pipeline.is_active:
         raise ValidationError({"stage": [_("That pipeline is not active.")]})
     return deal_update(actor=actor, deal=deal, data=data, version=version, stage=stage)
@@ -639,3 +675,118 @@ def stage_delete(*, actor: Actor, stage: Stage) -> None:
         raise ValidationError(_("Deals have been in this stage; rename it instead of deleting it."))
     history.record(actor=actor.user, obj=stage, action=HistoryAction.PURGE)
     stage.delete()
+
+
+# --- Lost reasons (administrators; decision 0030) --------------------------------------------
+
+# The usual reasons, as migration deals 0013 seeds them: stored in English, named in each language.
+DEFAULT_LOST_REASONS = [
+    (gettext_noop("Price"), "价格", False),
+    (gettext_noop("Competitor"), "竞争对手", False),
+    (gettext_noop("No budget"), "没有预算", False),
+    (gettext_noop("Timing"), "时机不对", False),
+    (gettext_noop("No decision"), "客户未做决定", False),
+    (gettext_noop("Other"), "其他", True),
+]
+
+
+def ensure_lost_reasons() -> None:
+    """The usual reasons, where there are none (a database emptied by a test or a reset)."""
+    if LostReason.objects.exists():
+        return
+    for order, (name, chinese, is_other) in enumerate(DEFAULT_LOST_REASONS):
+        LostReason.objects.create(
+            name=name, names={"en": name, "zh-hans": chinese}, order=order, is_other=is_other
+        )
+
+
+def lost_reasons_offered(current: LostReason | None = None) -> list[LostReason]:
+    """The active reasons in order, with a deal's current one when it has been deactivated."""
+    ensure_lost_reasons()
+    reasons = list(LostReason.objects.filter(is_active=True).order_by("order", "id"))
+    if not any(r.is_other for r in reasons):  # "other" is always there to choose
+        reasons.append(lost_reason_other())
+    if current is not None and all(r.pk != current.pk for r in reasons):
+        reasons.append(current)
+    return reasons
+
+
+def lost_reason_resolve(value: Any, *, current: LostReason | None = None) -> LostReason | None:
+    """A reason given as itself, its id or its name in any language (its own name first); None
+    for nothing. Only an active reason (or the deal's ``current`` one) is accepted."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    reasons = lost_reasons_offered(current)
+    found: LostReason | None = None
+    if isinstance(value, LostReason):
+        found = next((r for r in reasons if r.pk == value.pk), None)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        found = next((r for r in reasons if r.pk == value), None)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            found = next((r for r in reasons if r.pk == int(text)), None)
+        folded = text.casefold()
+        found = found or next((r for r in reasons if r.name.casefold() == folded), None)
+        found = found or next(
+            (r for r in reasons if folded in {n.casefold() for n in naming.every_name(r.name, r.names)}),
+            None,
+        )
+    if found is None:
+        raise ValidationError(
+            _("Choose one of: %(list)s.") % {"list": ", ".join(r.display_name for r in reasons)}
+        )
+    return found
+
+
+def lost_reason_other() -> LostReason:
+    ensure_lost_reasons()
+    other = LostReason.objects.filter(is_other=True).first()
+    if other is None:
+        other = LostReason.objects.create(
+            name=gettext_noop("Other"), names={"en": "Other", "zh-hans": "其他"}, order=99, is_other=True
+        )
+    return other
+
+
+@transaction.atomic
+def lost_reason_save(*, actor: Actor, reason: LostReason | None, data: Mapping[str, Any]) -> LostReason:
+    """Create or edit a lost reason. No two reasons go by the same name in any language (an
+    import or the API finds a reason by name); "other" stays active."""
+    access.require(actor, "manage", "deal")
+    ensure_lost_reasons()  # the first reason of an empty list joins the usual ones
+    creating = reason is None
+    reason = reason or LostReason()
+    before = None if creating else history.snapshot(reason)
+    errors: dict[str, list[str]] = {}
+    name = (data.get("name", reason.name) or "").strip()
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    names = naming.names_given(data, reason.names, errors)
+    taken = {
+        n.casefold(): other
+        for other in LostReason.objects.exclude(pk=reason.pk)
+        for n in naming.every_name(other.name, other.names)
+    }
+    clash = next((taken[n.casefold()] for n in [name, *names.values()] if n and n.casefold() in taken), None)
+    if clash is not None:
+        errors.setdefault("name", []).append(
+            _("Another reason is called “%(name)s”.") % {"name": clash.display_name}
+        )
+    is_active = bool(data.get("is_active", reason.is_active))
+    if reason.is_other and not is_active:
+        errors["is_active"] = [_("“Other” is always offered: a reason the list does not have goes there.")]
+    if errors:
+        raise ValidationError(errors)
+    reason.name, reason.names, reason.is_active = name, names, is_active
+    if "order" in data and data["order"] is not None:
+        reason.order = data["order"]
+    elif creating:
+        last = LostReason.objects.order_by("-order").first()
+        reason.order = (last.order + 1) if last else 0
+    reason.save()
+    if before is None:
+        history.record_create(actor=actor.user, obj=reason)
+    else:
+        history.record_update(actor=actor.user, obj=reason, before=before)
+    return reason

@@ -35,4 +35,8 @@ urlpatterns = [
     path("stages/<int:pk>/edit/", views.stage_edit, name="stage-edit"),
     path("stages/<int:pk>/move/", views.stage_reorder, name="stage-reorder"),
     path("stages/<int:pk>/delete/", views.stage_delete, name="stage-delete"),
+    path("lost-reasons/", views.lost_reason_list, name="lost-reason-list"),
+    path("lost-reasons/new/", views.lost_reason_create, name="lost-reason-create"),
+    path("lost-reasons/<int:pk>/edit/", views.lost_reason_edit, name="lost-reason-edit"),
+    path("lost-reasons/<int:pk>/toggle/", views.lost_reason_toggle, name="lost-reason-toggle"),
 ]

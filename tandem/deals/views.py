@@ -48,6 +48,7 @@ from .forms import (
     DealForm,
     DealLineFormSet,
     FollowUpForm,
+    LostReasonForm,
     MoveForm,
     PipelineForm,
     ProductFilterForm,
@@ -66,6 +67,7 @@ from .models import (
     DealLine,
     DealStatus,
     ForecastCategory,
+    LostReason,
     Pipeline,
     Product,
     Stage,
@@ -188,6 +190,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
             "can_delete": actor.has("deal", "delete"),
             "can_edit": actor.has("deal", "edit"),
             "bulk_stages": stage_choices(active_pipelines()),
+            "bulk_lost_reasons": services.lost_reasons_offered() if actor.has("deal", "edit") else [],
             "bulk_people": access.owner_candidates(actor, "deal") if actor.has("deal", "assign") else [],
             "filtered": result.filtered,
             "more_filters_open": any(
@@ -242,7 +245,8 @@ def deal_bulk(request: HttpRequest) -> HttpResponse:
                             actor=actor,
                             deal=deal,
                             stage=data["stage"],
-                            lost_reason=data.get("lost_reason") or "",
+                            lost_reason=data.get("lost_reason"),
+                            lost_note=data.get("lost_note") or "",
                         )
                     else:
                         services.deal_delete(actor=actor, deal=deal)
@@ -355,6 +359,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "stages": stages,
         "columns": columns,
         "closed_stages": [s for s in stages if s.kind != StageKind.OPEN],
+        "lost_reasons": services.lost_reasons_offered(),
         "filterset": filterset,
         "filter_form": filterset.form,
         "filter_query": filter_query,
@@ -424,7 +429,8 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
             deal=deal,
             stage=stage,
             version=form.cleaned_data.get("version"),
-            lost_reason=form.cleaned_data.get("lost_reason") or "",
+            lost_reason=form.cleaned_data.get("lost_reason"),
+            lost_note=form.cleaned_data.get("lost_note") or "",
         )
     except ValidationError as exc:
         message, fields = _move_refusal(exc)
@@ -433,7 +439,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
                 {
                     "message": message,
                     "errors": fields,
-                    "needs_lost_reason": "lost_reason" in fields,
+                    "needs_lost_reason": "lost_reason" in fields or "lost_note" in fields,
                     "edit_url": reverse("deals:deal-edit", args=[deal.pk]),
                 },
                 status=400,
@@ -575,7 +581,8 @@ def deal_stage(request: HttpRequest, pk: int) -> HttpResponse:
             deal=deal,
             stage=stage,
             version=form.cleaned_data.get("version"),
-            lost_reason=form.cleaned_data.get("lost_reason") or "",
+            lost_reason=form.cleaned_data.get("lost_reason"),
+            lost_note=form.cleaned_data.get("lost_note") or "",
         )
     except ValidationError as exc:
         return _detail_answer(request, actor, deal, error=True, move_errors=_messages_of(exc))
@@ -609,7 +616,8 @@ def deal_close(request: HttpRequest, pk: int) -> HttpResponse:
             deal=deal,
             stage=stage,
             version=form.cleaned_data.get("version"),
-            lost_reason=form.cleaned_data.get("lost_reason") or "",
+            lost_reason=form.cleaned_data.get("lost_reason"),
+            lost_note=form.cleaned_data.get("lost_note") or "",
         )
     except ValidationError as exc:
         webforms.errors_onto(form, exc)
@@ -750,11 +758,13 @@ def _conflict_rows(form: DealForm, current: Deal) -> list[dict[str, str]]:
         if name not in form.fields or name not in form.cleaned_data:
             continue
         mine = form.cleaned_data[name]
-        theirs = getattr(current, name)
+        # The form's lost reason is the reason's id, and its note the deal's ``lost_reason`` text.
+        attribute = {"lost_reason": "lost_reason_ref_id", "lost_note": "lost_reason"}.get(name, name)
+        theirs = getattr(current, attribute)
         if name == "forecast_category" and not current.forecast_category_manual:
             theirs = ""  # following the stage, as the form shows it
         choices = dict(getattr(form.fields[name], "choices", []) or [])
-        if name in ("source", "channel", "currency", "forecast_category"):
+        if name in ("source", "channel", "currency", "forecast_category", "lost_reason"):
             mine_text, theirs_text = (
                 str(choices.get(mine, mine) or ""),
                 str(choices.get(theirs, theirs) or ""),
@@ -796,7 +806,8 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
         contact_initial: list[dict[str, Any]] = []
         line_initial: list[dict[str, Any]] = []
     else:
-        initial = {name: getattr(deal, name) for name in DealForm.DATA_FIELDS}
+        initial = {name: getattr(deal, name) for name in DealForm.DATA_FIELDS if name != "lost_note"}
+        initial["lost_reason"], initial["lost_note"] = deal.lost_reason_ref_id, deal.lost_reason
         lines_total = deal.lines.aggregate(total=Sum("amount"))["total"]
         # An amount that is not its lines' total was typed by hand: it stays so when edited.
         initial["amount_manual"] = lines_total is not None and deal.amount != lines_total
@@ -1195,3 +1206,72 @@ def stage_delete(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Stage %(name)s was deleted.") % {"name": stage.display_name})
     return redirect("deals:pipeline-list")
+
+
+# --- Lost reasons (administrators; decision 0030) ----------------------------------------------
+
+
+def lost_reason_list(request: HttpRequest) -> HttpResponse:
+    actor = access.get_actor(request)
+    _require_manage(actor)
+    services.ensure_lost_reasons()
+    reasons = list(LostReason.objects.order_by("order", "id"))
+    return render(request, "deals/lost_reason_list.html", {"reasons": reasons})
+
+
+def _lost_reason_or_404(pk: int) -> LostReason:
+    reason = LostReason.objects.filter(pk=pk).first()
+    if reason is None:
+        raise Http404
+    return reason
+
+
+def _lost_reason_form(request: HttpRequest, reason: LostReason | None) -> HttpResponse:
+    actor = access.get_actor(request)
+    _require_manage(actor)
+    initial: dict[str, Any] = {"is_active": True}
+    if reason is not None:
+        initial = LostReasonForm.initial_from(reason)
+    form = LostReasonForm(webforms.posted(request), initial=initial)
+    if reason is not None and reason.is_other:
+        form.fields["is_active"].disabled = True
+        form.fields["is_active"].help_text = _("“Other” is always offered.")
+    return webforms.form_page(
+        request,
+        form=form,
+        template="deals/lost_reason_form.html",
+        context={"form": form, "reason": reason},
+        on_error=reason.refresh_from_db if reason is not None else None,
+        save=lambda: services.lost_reason_save(actor=actor, reason=reason, data=dict(form.cleaned_data)),
+        success=lambda saved: _("Lost reason %(name)s was saved.") % {"name": saved.display_name},
+        done="deals:lost-reason-list",
+    )
+
+
+def lost_reason_create(request: HttpRequest) -> HttpResponse:
+    return _lost_reason_form(request, None)
+
+
+def lost_reason_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    access.get_actor(request)
+    return _lost_reason_form(request, _lost_reason_or_404(pk))
+
+
+@require_POST
+def lost_reason_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate a reason (no longer offered; deals keep it) or offer it again."""
+    actor = access.get_actor(request)
+    _require_manage(actor)
+    reason = _lost_reason_or_404(pk)
+    try:
+        saved = services.lost_reason_save(
+            actor=actor, reason=reason, data={"is_active": not reason.is_active}
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        text = (
+            _("%(name)s is offered again.") if saved.is_active else _("%(name)s is no longer offered.")
+        ) % {"name": saved.display_name}
+        messages.success(request, text)
+    return redirect("deals:lost-reason-list")

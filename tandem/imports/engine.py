@@ -66,11 +66,13 @@ from tandem.customers.models import (
 )
 from tandem.customers.normalize import name_prefix, normalize_name
 from tandem.customers.serializers import mask_email, mask_phone
+from tandem.deals import services as deal_services
 from tandem.deals.models import (
     Deal,
     DealLine,
     DealStageHistory,
     DealStatus,
+    LostReason,
     Pipeline,
     Product,
     Stage,
@@ -448,6 +450,18 @@ class Importer(PeopleRows):
             for stage in stages:
                 for name in naming.every_name(stage.name, stage.names):
                     self.stages[stage.pipeline_id].setdefault(_squash(name), stage)
+        # Lost reasons by any of their names; text matching none goes to "other" with the text
+        # as its note (decision 0030).
+        self.lost_reasons: dict[str, LostReason] = {}
+        self.lost_reason_other: LostReason | None = None
+        if self.resource == "deal":
+            reasons = deal_services.lost_reasons_offered()
+            for reason in reasons:
+                self.lost_reasons.setdefault(_squash(reason.name), reason)
+            for reason in reasons:
+                for name in naming.every_name(reason.name, reason.names):
+                    self.lost_reasons.setdefault(_squash(name), reason)
+            self.lost_reason_other = next((r for r in reasons if r.is_other), None)
         self.products: dict[str, list[Product]] = defaultdict(list)
         self.product_codes: dict[str, Product] = {}
         if self.resource in ("deal", "product"):
@@ -465,7 +479,8 @@ class Importer(PeopleRows):
         if self.resource == "account":
             for level in AccountLevel.objects.all():
                 self.levels[_squash(level.code)] = level
-                self.levels.setdefault(_squash(level.name), level)
+                for name in naming.every_name(level.name, level.names):  # in any language
+                    self.levels.setdefault(_squash(name), level)
         self.rules: dict[str, DuplicateRule] = {}
         if self.resource in DEDUPE_TYPES:
             self.rules = {
@@ -1174,6 +1189,7 @@ class Importer(PeopleRows):
         if probability is not None and not (0 <= probability <= 100):
             plan.error("probability", _("Enter a percentage from 0 to 100."))
         self._deal_stage(plan)
+        self._deal_lost_reason(plan)
         if "inactive_owner" in plan.extra:
             self._inactive_owner(plan)
         opened = values.get("opened_on", getattr(plan.match, "opened_on", None))
@@ -1306,6 +1322,21 @@ class Importer(PeopleRows):
             return
         values["amount"] = product.list_price
         plan.fill("amount_list_price")
+
+    def _deal_lost_reason(self, plan: Plan) -> None:
+        """A lost-reason cell names a reason in any language; other text becomes "other" with the
+        text as its note (a rule the dry run counts). A blank cell leaves the reason alone."""
+        values = plan.values
+        text = (values.get("lost_reason") or "").strip()
+        if "lost_reason" not in values or not text:
+            values.pop("lost_reason", None)
+            return
+        reason = self.lost_reasons.get(_squash(text))
+        if reason is not None:
+            values["lost_reason_ref_id"], values["lost_reason"] = reason.pk, ""
+        elif self.lost_reason_other is not None:
+            values["lost_reason_ref_id"], values["lost_reason"] = self.lost_reason_other.pk, text[:200]
+            plan.fill("lost_reason_other")
 
     def _deal_stage(self, plan: Plan) -> None:
         pipeline = self.default_pipeline

@@ -40,7 +40,15 @@ from django.utils.translation import gettext as _
 from tandem.core import access
 from tandem.core.access import Actor
 from tandem.customers.models import Source as DealSource
-from tandem.deals.models import DealStageHistory, DealStageTotal, Pipeline, Product, Stage, StageKind
+from tandem.deals.models import (
+    DealStageHistory,
+    DealStageTotal,
+    LostReason,
+    Pipeline,
+    Product,
+    Stage,
+    StageKind,
+)
 from tandem.org.models import Team, User
 
 from . import company, periods, summary
@@ -966,7 +974,8 @@ _KEYS: dict[str, Any] = {
     "region": Concat(
         F("account__country"), Value("/"), F("account__province"), output_field=models.CharField()
     ),
-    "lost_reason": F("lost_reason"),
+    # The reason from the administrators' list (decision 0030), by id.
+    "lost_reason": F("lost_reason_ref_id"),
     "competitor": F("competitor"),
 }
 
@@ -1141,7 +1150,11 @@ def _breakdown_labels(
     elif group_by == "source":
         choices = dict(DealSource.choices)
         labels = {k: str(choices.get(k, k)) for k in keys}
-    elif group_by in ("industry", "lost_reason", "competitor"):
+    elif group_by == "lost_reason":
+        reasons = list(LostReason.objects.filter(pk__in=keys))
+        labels = {r.pk: r.display_name for r in reasons}
+        orders = {r.pk: (r.order, r.pk) for r in reasons}
+    elif group_by in ("industry", "competitor"):
         labels = {k: str(k) for k in keys}
     elif group_by == "region":
         labels = {k: region_label(k) for k in keys}

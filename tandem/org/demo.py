@@ -22,6 +22,7 @@ people other than superusers (see ``database_has_people``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -615,6 +616,31 @@ def in_two_languages(text: str) -> tuple[str, dict[str, str]]:
     return chinese, {"zh-hans": chinese, "en": english or chinese}
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def by_language(text: str) -> dict[str, str]:
+    """Demo text written as a Chinese block and an English one (a line each, or paragraphs
+    apart): each language's own, so a reader gets one language, not both after each other."""
+    blocks = re.split(r"\n\s*\n", text) if re.search(r"\n\s*\n", text) else text.split("\n")
+    found: dict[str, list[str]] = {"zh-hans": [], "en": []}
+    for block in blocks:
+        if block.strip():
+            chinese = len(_CJK.findall(block)) * 3 >= len(_LATIN.findall(block))
+            found["zh-hans" if chinese else "en"].append(block.strip())
+    return {code: "\n".join(parts) for code, parts in found.items() if parts}
+
+
+def position_data(p: PositionSpec) -> dict[str, Any]:
+    """A demo position's job description, in each language; the shared text is the Chinese one."""
+    parts = ("summary", "responsibilities", "required_skills", "performance_standards")
+    split = {part: by_language(getattr(p, part)) for part in parts}
+    descriptions = {code: {part: split[part].get(code, "") for part in parts} for code in ("zh-hans", "en")}
+    shared = {part: split[part].get("zh-hans") or getattr(p, part) for part in parts}
+    return {**shared, "descriptions": descriptions}
+
+
 def database_has_people() -> bool:
     """True when anyone other than a superuser exists.
 
@@ -705,10 +731,7 @@ def _build(result: SeedResult) -> None:
                 data={
                     "title": chinese,
                     "names": names,
-                    "summary": p.summary,
-                    "responsibilities": p.responsibilities,
-                    "required_skills": p.required_skills,
-                    "performance_standards": p.performance_standards,
+                    **position_data(p),
                     "reports_to": positions[p.reports_to] if p.reports_to else None,
                 },
             )

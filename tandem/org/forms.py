@@ -110,7 +110,7 @@ def active_people(actor: Actor) -> QuerySet[User]:
 
 class TeamChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{'— ' * obj.depth}{obj.name}"
+        return f"{'— ' * obj.depth}{obj.display_name}"
 
 
 class TeamTreeCheckboxes(forms.CheckboxSelectMultiple):
@@ -123,7 +123,7 @@ class TeamTreeMultipleChoiceField(forms.ModelMultipleChoiceField):
     widget = TeamTreeCheckboxes
 
     def label_from_instance(self, obj: Any) -> str:
-        return f"{chr(0x2003) * obj.depth}{obj.name}"
+        return f"{chr(0x2003) * obj.depth}{obj.display_name}"
 
 
 class PeopleFilterForm(TablerForm):
@@ -142,27 +142,12 @@ class PeopleFilterForm(TablerForm):
         )
 
 
-class TeamForm(TablerForm):
-    name = forms.CharField(label=_("Name"), max_length=120)
-    description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    parent = TeamChoiceField(
-        label=_("Parent team"),
-        queryset=Team.objects.none(),
-        required=False,
-        empty_label=_("— none (top level) —"),
-        help_text=_("Moving a team moves its sub-teams with it."),
-    )
-    leader = PersonChoiceField(label=_("Leader"), queryset=User.objects.none(), required=False)
+class NamedModelChoiceField(forms.ModelChoiceField):
+    """A select of records that go by a name per language (``core.naming``): each option reads
+    in the person's language."""
 
-    def __init__(self, *args: Any, actor: Actor, team: Team | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        parents = visible_teams(actor)
-        if team is not None and team.path:
-            parents = parents.exclude(path__startswith=team.path)
-        self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
-        self.fields["leader"].queryset = active_people(actor)  # type: ignore[attr-defined]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(getattr(obj, "display_name", obj))
 
 
 class LanguageNamesForm(TablerForm):
@@ -212,6 +197,30 @@ class PositionChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name)
+
+
+class TeamForm(LanguageNamesForm):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    names_max_length = 120
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    parent = TeamChoiceField(
+        label=_("Parent team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("— none (top level) —"),
+        help_text=_("Moving a team moves its sub-teams with it."),
+    )
+    leader = PersonChoiceField(label=_("Leader"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args: Any, actor: Actor, team: Team | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parents = visible_teams(actor)
+        if team is not None and team.path:
+            parents = parents.exclude(path__startswith=team.path)
+        self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
+        self.fields["leader"].queryset = active_people(actor)  # type: ignore[attr-defined]
 
 
 class PositionForm(LanguageNamesForm):
@@ -340,7 +349,7 @@ class TransferForm(TablerForm):
             self.kind_fields.append(name)
             if ownership in transfers.pool_kinds():
                 pool_name = f"pool_{resource}"
-                self.fields[pool_name] = forms.ModelChoiceField(
+                self.fields[pool_name] = NamedModelChoiceField(
                     label=_("Or return the %(records)s to a public pool") % {"records": ownership.label},
                     queryset=transfers.pool_choices(actor, resource),
                     required=False,

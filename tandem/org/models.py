@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -72,10 +73,13 @@ class User(AbstractUser):
         return "".join(w[0] for w in words[:2]).upper()
 
 
-class Team(SoftDeleteModel, TimeStampedModel):
-    """A team or department. ``path`` is a materialised path (``/1/4/9/``) for subtree queries."""
+class Team(naming.NamedInLanguages, SoftDeleteModel, TimeStampedModel):
+    """A team or department. ``path`` is a materialised path (``/1/4/9/``) for subtree queries.
+    Named per language like stages (decision 0010)."""
 
+    NAMES_FROM_CATALOGUE = False  # a team's name is its own: never looked up in the catalogues
     name = models.CharField(_("name"), max_length=120)
+    names = models.JSONField(_("name in other languages"), default=dict, blank=True)
     description = models.TextField(_("description"), blank=True)
     parent = models.ForeignKey(
         "self",
@@ -150,6 +154,9 @@ class Position(naming.NamedInLanguages, SoftDeleteModel, TimeStampedModel):
     performance_standards = models.TextField(
         _("performance standards"), blank=True, help_text=_("The KPIs this position is measured by.")
     )
+    # The job description in each language, {"en": {"summary": …, "responsibilities": …}, …};
+    # the four fields above are what a language without its own description reads (issue 13).
+    descriptions = models.JSONField(_("job description in each language"), default=dict, blank=True)
     reports_to = models.ForeignKey(
         "self",
         verbose_name=_("reports to"),
@@ -166,6 +173,18 @@ class Position(naming.NamedInLanguages, SoftDeleteModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title  # history keeps this, the same for readers of every language
+
+    def described(self, part: str) -> str:
+        """A part of the job description (``summary``, ``responsibilities``, …) in the active
+        language: its own if written, else the shared text."""
+        language = (translation.get_language() or settings.LANGUAGE_CODE).lower()
+        own = (self.descriptions or {}).get(language) or {}
+        text = own.get(part) if isinstance(own, dict) else None
+        return text if isinstance(text, str) and text.strip() else str(getattr(self, part))
+
+    @property
+    def summary_text(self) -> str:
+        return self.described("summary")
 
     def get_absolute_url(self) -> str:
         return reverse("org:position-detail", args=[self.pk])
@@ -218,6 +237,22 @@ class Role(TimeStampedModel):
         if self.is_builtin and self.code in BUILTIN_ROLE_NAMES:
             return str(BUILTIN_ROLE_NAMES[self.code])
         return self.name
+
+    @property
+    def display_description(self) -> str:
+        """A built-in role's description in the reader's language, while it is the seeded text
+        (in any language); a description an administrator wrote, as written."""
+        from .roles import BUILTIN_ROLE_DESCRIPTIONS
+
+        seeded = BUILTIN_ROLE_DESCRIPTIONS.get(self.code) if self.is_builtin else None
+        if seeded is not None:
+            written = set()
+            for code in naming.language_codes():
+                with translation.override(code):
+                    written.add(str(seeded))
+            if self.description.strip() in written or not self.description.strip():
+                return str(seeded)
+        return self.description
 
 
 class RoleGrant(models.Model):

@@ -434,6 +434,11 @@ class PersonTransferSerializer(serializers.ModelSerializer[PersonTransfer]):
 
 
 class TeamSerializer(serializers.ModelSerializer[Team]):
+    names = NamesField(read_only=True)
+    display_name = serializers.CharField(
+        read_only=True,
+        help_text=_("The name in the language of the request (Accept-Language or the person's own)."),
+    )
     leader_name = serializers.SerializerMethodField()
     head_count = serializers.IntegerField(read_only=True, default=0)
 
@@ -442,6 +447,8 @@ class TeamSerializer(serializers.ModelSerializer[Team]):
         fields = [
             "id",
             "name",
+            "names",
+            "display_name",
             "description",
             "parent",
             "leader",
@@ -458,6 +465,7 @@ class TeamSerializer(serializers.ModelSerializer[Team]):
 
 class TeamInputSerializer(serializers.Serializer[Team]):
     name = serializers.CharField(max_length=120)
+    names = NamesField(required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     parent = team_ref(required=False, allow_null=True)  # type: ignore[assignment]
     leader = user_ref(required=False, allow_null=True)

@@ -11,12 +11,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tandem.core import access, history, naming
@@ -49,19 +50,36 @@ def _set_path(team: Team) -> None:
     team.depth = (parent.depth + 1) if parent else 0
 
 
+def _clean_team_names(names: Mapping[str, str] | None, current: Mapping[str, str]) -> dict[str, str]:
+    errors: dict[str, list[str]] = {}
+    cleaned = naming.names_given(
+        {"names": names} if names is not None else {}, current, errors, max_length=120
+    )
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
 @transaction.atomic
 def team_create(
-    *, actor: Actor, name: str, parent: Team | None = None, leader: User | None = None, description: str = ""
+    *,
+    actor: Actor,
+    name: str,
+    parent: Team | None = None,
+    leader: User | None = None,
+    description: str = "",
+    names: Mapping[str, str] | None = None,
 ) -> Team:
     access.require(actor, "manage", "team")
     if parent is not None:
         access.require(actor, "manage", "team", parent)
     name = _clean_name(name)
+    cleaned_names = _clean_team_names(names, {})
     if parent is not None and parent.depth + 1 >= MAX_TEAM_DEPTH:
         raise ValidationError(
             {"parent": [_("Teams may be at most %(n)d levels deep.") % {"n": MAX_TEAM_DEPTH}]}
         )
-    team = Team(name=name, parent=parent, leader=leader, description=description.strip())
+    team = Team(name=name, names=cleaned_names, parent=parent, leader=leader, description=description.strip())
     team.save()
     _set_path(team)
     team.save(update_fields=["path", "depth"])
@@ -84,11 +102,14 @@ def team_update(
     parent: Team | None,
     leader: User | None,
     description: str = "",
+    names: Mapping[str, str] | None = None,
 ) -> Team:
-    """Edit a team; changing its parent moves the whole subtree in one statement."""
+    """Edit a team; changing its parent moves the whole subtree in one statement. ``names``
+    None keeps the names per language."""
     access.require(actor, "manage", "team", team)
     before = history.snapshot(team)
     team.name = _clean_name(name)
+    team.names = _clean_team_names(names, team.names)
     team.description = description.strip()
     team.leader = leader
     if (parent.pk if parent else None) != team.parent_id:
@@ -171,6 +192,40 @@ POSITION_FIELDS = ("title", "summary", "responsibilities", "required_skills", "p
 POSITION_TITLE_MAX_LENGTH = 120
 
 
+DESCRIPTION_PARTS = ("summary", "responsibilities", "required_skills", "performance_standards")
+
+
+def _position_descriptions(
+    data: Mapping[str, Any], values: Mapping[str, Any], position: Position | None
+) -> dict[str, dict[str, str]]:
+    """The job description per language. ``descriptions`` given whole (the demo, an import) is
+    taken as it is; otherwise the four parts given are the description in the language the
+    person writes in (the active one), kept beside the other languages' own."""
+    codes = naming.language_codes()
+    if "descriptions" in data:
+        given = data["descriptions"] or {}
+        if not isinstance(given, Mapping) or any(code not in codes for code in given):
+            raise ValidationError(
+                {
+                    "descriptions": [
+                        _("Give the description per language code: %(codes)s.") % {"codes": ", ".join(codes)}
+                    ]
+                }
+            )
+        return {
+            code: {part: str(texts.get(part) or "").strip() for part in DESCRIPTION_PARTS}
+            for code, texts in given.items()
+            if isinstance(texts, Mapping)
+        }
+    current = dict(position.descriptions or {}) if position is not None else {}
+    if not any(part in data for part in DESCRIPTION_PARTS):
+        return current
+    language = (translation.get_language() or settings.LANGUAGE_CODE).lower()
+    if language in codes:
+        current[language] = {part: values[part] for part in DESCRIPTION_PARTS}
+    return current
+
+
 def _position_values(data: Mapping[str, Any], position: Position | None) -> dict[str, Any]:
     values = {name: (data.get(name) or "").strip() for name in POSITION_FIELDS}
     values["title"] = _clean_name(values["title"], "title")
@@ -179,6 +234,7 @@ def _position_values(data: Mapping[str, Any], position: Position | None) -> dict
     values["names"] = naming.names_given(data, current, errors, max_length=POSITION_TITLE_MAX_LENGTH)
     if errors:
         raise ValidationError(errors)
+    values["descriptions"] = _position_descriptions(data, values, position)
     reports_to = data.get("reports_to")
     if reports_to is not None and position is not None and reports_to.pk == position.pk:
         raise ValidationError({"reports_to": [_("A position cannot report to itself.")]})

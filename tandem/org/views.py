@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -17,11 +18,12 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tandem.core import access, history, notify, webforms
+from tandem.core import access, history, naming, notify, webforms
 from tandem.core.access import Actor
 from tandem.core.ids import parse_id
 from tandem.core.phones import format_phone
@@ -386,6 +388,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
             parent=data["parent"],
             leader=data["leader"],
             description=data["description"],
+            names=data["names"],
         )
 
     return webforms.form_page(
@@ -394,7 +397,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
         template="org/team_form.html",
         context={"form": form, "team": None},
         save=save,
-        success=lambda team: _("Team %(name)s was created.") % {"name": team},
+        success=lambda team: _("Team %(name)s was created.") % {"name": team.display_name},
     )
 
 
@@ -407,6 +410,7 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "description": team.description,
         "parent": team.parent_id,
         "leader": team.leader_id,
+        "names": team.names,
     }
     form = TeamForm(webforms.posted(request), actor=actor, team=team, initial=initial)
 
@@ -419,6 +423,7 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
             parent=data["parent"],
             leader=data["leader"],
             description=data["description"],
+            names=data["names"],
         )
 
     return webforms.form_page(
@@ -427,7 +432,7 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
         template="org/team_form.html",
         context={"form": form, "team": team},
         save=save,
-        success=lambda saved: _("Changes to team %(name)s were saved.") % {"name": saved},
+        success=lambda saved: _("Changes to team %(name)s were saved.") % {"name": saved.display_name},
         on_error=team.refresh_from_db,
     )
 
@@ -546,9 +551,9 @@ def position_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "position": position,
             "reports_to_linked": position.reports_to is not None
             and access.can(actor, "view", "position", position.reports_to),
-            "responsibilities": _lines(position.responsibilities),
-            "skills": _lines(position.required_skills),
-            "standards": _lines(position.performance_standards),
+            "responsibilities": _lines(position.described("responsibilities")),
+            "skills": _lines(position.described("required_skills")),
+            "standards": _lines(position.described("performance_standards")),
             "holders": list(holders),
             "can_manage": can_manage,
             "history": list(history.entries_for(position)[:HISTORY_LIMIT]) if can_manage else None,
@@ -569,10 +574,14 @@ def position_create(request: HttpRequest) -> HttpResponse:
         request,
         form=form,
         template="org/position_form.html",
-        context={"form": form, "position": None},
+        context={"form": form, "position": None, "writing_language": naming.language_label(_active())},
         save=lambda: services.position_create(actor=actor, data=_position_data(form)),
         success=lambda position: _("Position %(name)s was created.") % {"name": position.display_name},
     )
+
+
+def _active() -> str:
+    return (translation.get_language() or settings.LANGUAGE_CODE).lower()
 
 
 def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -580,12 +589,14 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
     position = _position_or_404(actor, pk)
     access.require(actor, "manage", "position", position)
     initial = PositionForm.initial_from(position)
+    # The description in the language the person writes in (each language keeps its own).
+    initial.update({part: position.described(part) for part in services.DESCRIPTION_PARTS})
     form = PositionForm(webforms.posted(request), actor=actor, position=position, initial=initial)
     return webforms.form_page(
         request,
         form=form,
         template="org/position_form.html",
-        context={"form": form, "position": position},
+        context={"form": form, "position": position, "writing_language": naming.language_label(_active())},
         save=lambda: services.position_update(actor=actor, position=position, data=_position_data(form)),
         success=lambda saved: _("Changes to position %(name)s were saved.") % {"name": saved.display_name},
         on_error=position.refresh_from_db,

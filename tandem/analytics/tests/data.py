@@ -23,8 +23,8 @@ from tandem.activities.models import Activity, ActivityKind
 from tandem.activities.tests.factories import ActivityFactory
 from tandem.conftest import World
 from tandem.customers.tests.factories import AccountFactory
-from tandem.deals.models import Deal, DealLine, DealStageHistory
-from tandem.deals.tests.factories import DealFactory, ProductFactory, stage_named
+from tandem.deals.models import Deal, DealLine, DealStageHistory, LostReason
+from tandem.deals.tests.factories import DealFactory, ProductFactory, lost_reason_named, stage_named
 
 START = datetime.date(2026, 7, 1)
 END = datetime.date(2026, 9, 30)
@@ -83,7 +83,7 @@ def make(world: World) -> Data:
         stage=lost,
         opened_on=datetime.date(2026, 7, 2),
         closed_on=datetime.date(2026, 8, 20),
-        lost_reason="Price",
+        lost_reason_ref=lost_reason_named("Price"),
         competitor="Acme",
     )
     owner_open = DealFactory(
@@ -103,7 +103,8 @@ def make(world: World) -> Data:
         stage=lost,
         opened_on=datetime.date(2026, 5, 1),
         closed_on=datetime.date(2026, 9, 1),
-        lost_reason='=HYPERLINK("x")',
+        # A reason an administrator named like a formula: exports must neutralise it.
+        lost_reason_ref=LostReason.objects.create(name='=HYPERLINK("x")', order=50),
     )
     outsider_won = DealFactory(
         owner=world.outsider,

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from tandem.analytics import coverage, selectors
 from tandem.analytics.filters import FilterForm, Filters
@@ -123,6 +124,11 @@ def test_win_loss_by_reason_and_competitor(world: World, data: Data) -> None:
     section = selectors.win_loss_section(actor, filters(world, world.manager))
     reasons = {r.cells["reason"]: r.cells["lost"] for r in section.table("lost_reasons").rows}
     assert reasons == {"Price": 1, '=HYPERLINK("x")': 1}
+    price = next(r for r in section.table("lost_reasons").rows if r.cells["reason"] == "Price")
+    assert {d.pk for d in records_for(actor, price.drill)} == {data.owner_lost.pk}
+    with translation.override("zh-hans"):  # the reason's own name in the reader's language
+        chinese = selectors.win_loss_section(actor, filters(world, world.manager))
+    assert "价格" in {r.cells["reason"] for r in chinese.table("lost_reasons").rows}
     acme = next(r for r in section.table("competitors").rows if r.cells["competitor"] == "Acme")
     assert (acme.cells["won"], acme.cells["lost"], acme.cells["win_rate"]) == (1, 1, Decimal("0.5000"))
     assert {d.pk for d in records_for(actor, acme.drill)} == {data.owner_lost.pk, data.teammate_won.pk}

@@ -200,7 +200,6 @@ def test_the_page_costs_the_same_queries_with_more_deals(
             opened_on=data.owner_won_big.opened_on,
             closed_on=data.owner_won_big.closed_on,
             competitor=f"C{n}",
-            lost_reason="",
         )
     with django_assert_max_num_queries(len(few)):
         assert client.get(INDEX, PERIOD).status_code == 200

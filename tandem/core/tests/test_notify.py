@@ -4,6 +4,8 @@ owner (never the person who made the change); bulk changes summed up once per pe
 from __future__ import annotations
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 from tandem.conftest import World
@@ -107,3 +109,36 @@ def test_it_says_where_a_record_went_when_the_giver_can_no_longer_see_it(world: 
             notify.handed_over("deal", deal)
             == "商机「Big order」已转给 Olga Outsider（West sales），你已无法查看。"
         )
+
+
+def test_a_notification_reads_in_the_language_its_reader_uses_when_reading(world: World) -> None:
+    """Written in every language: the owner, who switched to Chinese after being told, reads the
+    earlier notification in Chinese, and back in English after switching back."""
+    with translation.override("en"):
+        notify.owner_changed(change(world, "Lathe upgrade", previous=world.teammate, new=world.owner))
+    told = Notification.objects.get(recipient=world.owner)
+    assert "gave you the deal" in told.title and "Lathe upgrade" in told.title
+    with translation.override("zh-hans"):
+        assert "商机" in told.title_text and "Lathe upgrade" in told.title_text
+    with translation.override("en"):
+        assert told.title_text == told.title
+
+
+def test_a_notification_written_before_every_language_was_kept_still_reads(world: World) -> None:
+    old = Notification.objects.create(
+        recipient=world.owner, kind="test", title="Old words", body="As written"
+    )
+    with translation.override("zh-hans"):
+        assert (old.title_text, old.body_text) == ("Old words", "As written")
+
+
+def test_the_notifications_page_reads_in_the_readers_language(world: World) -> None:
+    with translation.override("en"):
+        notify.owner_changed(change(world, "Spindle retrofit", previous=world.teammate, new=world.owner))
+    browser = Client()
+    browser.force_login(world.owner)
+    english = browser.get(reverse("core:notifications"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    speaks_chinese(world.owner)
+    chinese = browser.get(reverse("core:notifications")).content.decode()
+    assert "gave you the deal" in english and "Spindle retrofit" in english
+    assert "商机" in chinese and "gave you the deal" not in chinese

@@ -262,7 +262,8 @@ def test_deals_spread_over_the_year_across_both_pipelines_and_outcomes(demo: str
         assert deal.closed_on is not None and deal.closed_on <= today
         assert deal.amount > 0
     lost = deals.filter(status="lost")
-    assert all(d.lost_reason and d.closed_on for d in lost)
+    assert all(d.lost_reason_ref_id and d.closed_on for d in lost)
+    assert all(d.lost_reason for d in lost.filter(lost_reason_ref__is_other=True))  # "other" has its note
     assert lost.exclude(competitor="").count() >= lost.count() // 2
     open_deals = deals.filter(status="open")
     assert all(d.expected_close_date for d in open_deals)

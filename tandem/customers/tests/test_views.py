@@ -682,3 +682,56 @@ def test_the_pages_render_in_chinese(world: World, pool_customer: Account) -> No
         response = client.get(url(name, *args))
         assert response.status_code == 200, name
         assert 'lang="zh-hans"' in response.content.decode()
+
+
+# --- Names per language (decision 0010) -------------------------------------------------------
+
+
+def test_a_pool_is_named_in_each_language_and_read_in_the_readers(world: World, pool: Pool) -> None:
+    data = {
+        "name": "East pool",
+        "name_en": "East pool",
+        "name_zh_hans": "华东公海",
+        "is_active": "on",
+        "days_without_follow_up": 30,
+        "days_without_open_deal": 0,
+        "days_without_won_deal": 0,
+        "remind_days_before": 3,
+        "max_owned_per_person": 0,
+        "daily_claim_limit": 0,
+        "cooldown_days": 0,
+    }
+    assert as_(world.manager).post(url("pool-edit", pool.pk), data).status_code == 302
+    pool.refresh_from_db()
+    assert pool.names == {"en": "East pool", "zh-hans": "华东公海"}
+    world.manager.language = "zh-hans"
+    world.manager.save(update_fields=["language"])
+    page = as_(world.manager).get(url("pool-detail", pool.pk)).content.decode()
+    assert "华东公海" in page
+    with translation.override("zh-hans"):
+        assert pool.display_name == "华东公海"
+    with translation.override("en"):
+        assert pool.display_name == "East pool"
+
+
+def test_a_member_may_not_rename_a_pool_in_another_language(world: World, pool: Pool) -> None:
+    response = as_(world.owner).post(
+        url("pool-edit", pool.pk),
+        {"name": "East pool", "name_zh_hans": "我的公海", "days_without_follow_up": 30},
+    )
+    assert response.status_code == 403
+    pool.refresh_from_db()
+    assert pool.names == {}
+
+
+def test_an_account_level_reads_in_the_readers_language_on_pages_and_in_the_api(world: World) -> None:
+    level = AccountLevel.objects.get(code="A")
+    level.names = {"en": "Key account", "zh-hans": "重点客户"}
+    level.save(update_fields=["names"])
+    account = AccountFactory(owner=world.owner, level=level)
+    world.owner.language = "zh-hans"
+    world.owner.save(update_fields=["language"])
+    page = as_(world.owner).get(url("account-detail", account.pk)).content.decode()
+    assert "重点客户" in page
+    api = as_(world.owner).get(f"/api/v1/accounts/{account.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert api.json()["level_name"] == "Key account"

@@ -10,8 +10,8 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from tandem.customers.services import primary_team_id
-from tandem.deals.models import Deal, DealStatus, Pipeline, Product, Stage, StageKind
-from tandem.deals.services import default_pipeline, ensure_default_pipeline
+from tandem.deals.models import Deal, DealStatus, LostReason, Pipeline, Product, Stage, StageKind
+from tandem.deals.services import default_pipeline, ensure_default_pipeline, ensure_lost_reasons
 from tandem.org.models import Team
 
 
@@ -57,9 +57,17 @@ class DealFactory(DjangoModelFactory[Deal]):
     pipeline = factory.LazyAttribute(lambda o: o.stage.pipeline)
     status = factory.LazyAttribute(_status)
     closed_on = factory.LazyAttribute(lambda o: None if o.status == DealStatus.OPEN else timezone.localdate())
-    lost_reason = factory.LazyAttribute(lambda o: "Price" if o.status == DealStatus.LOST else "")
+    lost_reason_ref = factory.LazyAttribute(
+        lambda o: lost_reason_named("Price") if o.status == DealStatus.LOST else None
+    )
     amount = Decimal("10000.00")
     stage_entered_at = factory.LazyFunction(timezone.now)
+
+
+def lost_reason_named(name: str) -> LostReason:
+    """A built-in lost reason by its stored name ("Price", "Other")."""
+    ensure_lost_reasons()
+    return LostReason.objects.get(name=name)
 
 
 class ProductFactory(DjangoModelFactory[Product]):

@@ -173,14 +173,21 @@ def test_a_lost_deal_brought_in_without_a_reason_can_be_edited_and_keeps_no_made
 ) -> None:
     """Imported history has lost deals with no reason; editing another field of one must not
     demand a reason (an import used to write "imported" to get past this), and none is invented."""
-    deal = DealFactory(owner=world.owner, stage=stage_named("Lost"), status=DealStatus.LOST, lost_reason="")
+    deal = DealFactory(
+        owner=world.owner, stage=stage_named("Lost"), status=DealStatus.LOST, lost_reason_ref=None
+    )
     edited = services.deal_update(
         actor=world.actor(world.owner),
         deal=deal,
         data={"next_step": "Ask again in spring", "lost_reason": ""},  # a form posts every field
         version=1,
     )
-    assert (edited.next_step, edited.lost_reason, edited.version) == ("Ask again in spring", "", 2)
+    assert (edited.next_step, edited.lost_reason_ref, edited.lost_reason, edited.version) == (
+        "Ask again in spring",
+        None,
+        "",
+        2,
+    )
 
 
 def test_taking_the_reason_off_a_lost_deal_is_refused_and_changes_nothing(world: World) -> None:
@@ -189,17 +196,18 @@ def test_taking_the_reason_off_a_lost_deal_is_refused_and_changes_nothing(world:
         services.deal_update(actor=world.actor(world.owner), deal=deal, data={"lost_reason": " "}, version=1)
     assert "lost_reason" in exc.value.message_dict
     deal.refresh_from_db()
-    assert (deal.lost_reason, deal.version) == ("Price", 1)
+    assert (deal.lost_reason_ref.name, deal.version) == ("Price", 1)
 
 
 def test_it_closes_a_lost_deal_with_its_reason(world: World) -> None:
     deal = DealFactory(owner=world.owner)
     lost = services.deal_move(
-        actor=world.actor(world.owner), deal=deal, stage=stage_named("Lost"), lost_reason="Price too high"
+        actor=world.actor(world.owner), deal=deal, stage=stage_named("Lost"), lost_reason="Price"
     )
-    assert (lost.status, lost.lost_reason, lost.closed_on) == (
+    assert (lost.status, lost.lost_reason_ref.name, lost.lost_reason, lost.closed_on) == (
         DealStatus.LOST,
-        "Price too high",
+        "Price",
+        "",
         timezone.localdate(),
     )
 
@@ -246,7 +254,7 @@ def test_it_clears_closed_on_when_a_deal_moves_back_to_an_open_stage(world: Worl
 def test_it_closes_again_today_when_a_won_deal_turns_lost(world: World) -> None:
     deal = DealFactory(owner=world.owner, stage=stage_named("Won"), closed_on=datetime.date(2024, 1, 2))
     lost = services.deal_move(
-        actor=world.actor(world.owner), deal=deal, stage=stage_named("Lost"), lost_reason="Cancelled"
+        actor=world.actor(world.owner), deal=deal, stage=stage_named("Lost"), lost_reason="Timing"
     )
     assert (lost.status, lost.closed_on) == (DealStatus.LOST, timezone.localdate())
 

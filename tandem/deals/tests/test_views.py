@@ -25,7 +25,7 @@ from tandem.conftest import World
 from tandem.customers.tests.factories import AccountFactory, ContactFactory
 from tandem.deals import selectors
 from tandem.deals.models import Deal, DealContact, DealLine, DealStatus, Pipeline, Product, Stage
-from tandem.deals.tests.factories import DealFactory, ProductFactory, pipeline, stage_named
+from tandem.deals.tests.factories import DealFactory, ProductFactory, lost_reason_named, pipeline, stage_named
 from tandem.deals.views import deal_columns
 from tandem.org.models import User
 
@@ -338,10 +338,14 @@ def test_it_needs_a_lost_reason_to_drop_a_card_on_lost(world: World) -> None:
     client = _client(world.owner)
     refused = _move(client, deal, stage_named("Lost"))
     assert refused.status_code == 400 and refused.json()["needs_lost_reason"] is True
-    done = _move(client, deal, stage_named("Lost"), lost_reason="Price too high")
+    other = lost_reason_named("Other")
+    without_note = _move(client, deal, stage_named("Lost"), lost_reason=other.pk)
+    assert without_note.status_code == 400 and without_note.json()["needs_lost_reason"] is True
+    assert "lost_note" in without_note.json()["errors"]
+    done = _move(client, deal, stage_named("Lost"), lost_reason=other.pk, lost_note="Price too high")
     assert done.status_code == 200 and done.json()["closed"] is True
     deal.refresh_from_db()
-    assert deal.status == DealStatus.LOST and deal.lost_reason == "Price too high"
+    assert (deal.status, deal.lost_reason_ref, deal.lost_reason) == (DealStatus.LOST, other, "Price too high")
 
 
 def test_it_moves_from_the_keyboard_menu_without_javascript(world: World) -> None:
@@ -453,10 +457,12 @@ def test_it_marks_a_deal_lost_only_with_a_reason(world: World) -> None:
     client = _client(world.owner)
     url = reverse("deals:deal-close", args=[deal.pk])
     refused = client.post(url, {"outcome": "lost", "version": 1})
-    assert refused.status_code == 400 and "Say why the deal was lost." in refused.content.decode()
+    assert refused.status_code == 400 and "Choose why the deal was lost." in refused.content.decode()
     assert Deal.objects.get(pk=deal.pk).status == DealStatus.OPEN
-    client.post(url, {"outcome": "lost", "version": 1, "lost_reason": "No budget"})
-    assert Deal.objects.get(pk=deal.pk).status == DealStatus.LOST
+    no_budget = lost_reason_named("No budget")
+    client.post(url, {"outcome": "lost", "version": 1, "lost_reason": no_budget.pk})
+    lost = Deal.objects.get(pk=deal.pk)
+    assert (lost.status, lost.lost_reason_ref) == (DealStatus.LOST, no_budget)
 
 
 def test_it_lets_a_manager_reassign_but_not_a_rep(world: World) -> None:

@@ -613,3 +613,34 @@ def test_it_commits_with_a_query_count_that_does_not_grow_with_rows(world: World
     assert reads[0] == reads[1]
     assert inserts[1] <= inserts[0] + (0 if connection.vendor == "postgresql" else 10)
     assert Account.objects.count() == 55
+
+
+def test_a_lost_reason_column_names_a_reason_in_any_language_else_other_with_the_text(
+    world: World, tmp_path: Path
+) -> None:
+    """Decision 0030: "价格" and "no budget" are reasons of the list; other text becomes "other"
+    with the text as its note, a rule the dry run counts."""
+    path = write_csv(
+        tmp_path / "lost.csv",
+        [
+            ["external id", "name", "stage", "lost reason"],
+            ["L1", "Lost on price", "Lost", "价格"],
+            ["L2", "Lost on budget", "Lost", "no budget"],
+            ["L3", "Lost to a merger", "Lost", "Bought by a group"],
+            ["L4", "Lost quietly", "Lost", ""],
+        ],
+    )
+    dry = run(world.actor(world.manager), "deal", path, commit=False, currency="CNY")
+    assert {f["rule"]: f["rows"] for f in dry.fills}.get("lost_reason_other") == 1
+    assert not Deal.objects.filter(external_id__startswith="L").exists()
+    run(world.actor(world.manager), "deal", path, currency="CNY")
+    found = {
+        d.external_id: (d.lost_reason_ref.name if d.lost_reason_ref else None, d.lost_reason)
+        for d in Deal.objects.filter(external_id__startswith="L").select_related("lost_reason_ref")
+    }
+    assert found == {
+        "L1": ("Price", ""),
+        "L2": ("No budget", ""),
+        "L3": ("Other", "Bought by a group"),
+        "L4": (None, ""),
+    }

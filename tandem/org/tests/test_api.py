@@ -149,6 +149,8 @@ def test_it_shows_a_team_with_its_leader_path_and_head_count(world: World) -> No
     assert response.json() == {
         "id": world.east_sales.pk,
         "name": "East sales",
+        "names": {},
+        "display_name": "East sales",
         "description": "",
         "parent": world.east.pk,
         "leader": world.manager.pk,

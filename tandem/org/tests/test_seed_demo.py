@@ -111,11 +111,14 @@ def test_it_gives_every_seeded_role_to_someone(demo: str) -> None:
     assert Actor.for_user(admin).is_admin
 
 
-def test_it_writes_job_descriptions_in_both_languages_with_reporting_lines(demo: str) -> None:
+def test_it_writes_job_descriptions_in_each_language_with_reporting_lines(demo: str) -> None:
+    """Each language has its own description (not Chinese and English bullets after each other)."""
     for position in Position.objects.all():
         for name in ("summary", "responsibilities", "required_skills", "performance_standards"):
-            text = getattr(position, name)
-            assert CJK.search(text) and LATIN.search(text), f"{position.title}: {name}"
+            chinese = position.descriptions["zh-hans"][name]
+            english = position.descriptions["en"][name]
+            assert CJK.search(chinese) and LATIN.search(english), f"{position.title}: {name}"
+            assert len(CJK.findall(english)) * 3 < len(LATIN.findall(english)), f"{position.title}: {name}"
     director = Position.objects.get(names__en="Sales Director")
     assert director.reports_to is None and director.title == "销售总监"
     rep = Position.objects.get(names__en="Sales Representative")

@@ -819,3 +819,76 @@ def test_an_optional_select_offers_a_plain_dash_not_djangos_dashes(world: World)
     assert "---------" not in html
     assert html.count('<option value="" selected>—</option>') == 2
     assert '<option value="" selected>Any</option>' in html
+
+
+# --- Names per language (decision 0010) -------------------------------------------------------
+
+
+def test_an_administrator_names_a_team_in_each_language_and_each_reader_reads_theirs(
+    client: Client, world: World
+) -> None:
+    response = as_(client, world.admin).post(
+        reverse("org:team-create"),
+        {"name": "华东销售三部", "name_en": "East China Sales 3", "name_zh_hans": "华东销售三部"},
+    )
+    assert response.status_code == 302
+    team = Team.objects.get(name="华东销售三部")
+    assert team.names == {"en": "East China Sales 3", "zh-hans": "华东销售三部"}
+    english = html(client.get(team.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "East China Sales 3" in english
+    world.admin.language = "zh-hans"
+    world.admin.save(update_fields=["language"])
+    assert "华东销售三部" in html(client.get(team.get_absolute_url()))
+    api = client.get(f"/api/v1/teams/{team.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert (api["display_name"], api["names"]["zh-hans"]) == ("East China Sales 3", "华东销售三部")
+
+
+def test_a_manager_may_not_create_a_named_team_and_nothing_changes(client: Client, world: World) -> None:
+    before = Team.objects.count()
+    response = as_(client, world.manager).post(
+        reverse("org:team-create"), {"name": "Mine", "name_zh_hans": "我的团队"}
+    )
+    assert response.status_code == 403
+    assert Team.objects.count() == before
+
+
+def test_a_built_in_roles_description_reads_in_the_readers_language_until_edited(
+    client: Client, world: World
+) -> None:
+    rep = Role.objects.get(code="sales-rep")
+    world.admin.language = "zh-hans"
+    world.admin.save(update_fields=["language"])
+    page = html(as_(client, world.admin).get(reverse("org:roles")))
+    assert "公海" in page and "Works own customers and deals" not in page
+    rep.description = "Our own words for reps"
+    rep.save(update_fields=["description"])
+    assert "Our own words for reps" in html(client.get(reverse("org:roles")))
+
+
+def _job_description(page: str) -> str:
+    """The job description card alone (the page's history keeps the texts as written)."""
+    return page.split('class="card-body job-description"')[1].split("</div>")[0]
+
+
+def test_a_job_description_is_written_and_read_in_each_language(client: Client, world: World) -> None:
+    from tandem.org.demo import POSITIONS, position_data
+    from tandem.org.services import position_create
+
+    spec = POSITIONS[0]
+    position = position_create(
+        actor=world.actor(world.admin), data={"title": "销售总监", **position_data(spec)}
+    )
+    page = reverse("org:position-detail", args=[position.pk])
+    as_(client, world.admin)
+    english = _job_description(html(client.get(page, HTTP_ACCEPT_LANGUAGE="en")))
+    assert "Set the annual sales strategy" in english and "制定年度销售战略" not in english
+    # Written in English: the English description changes, the Chinese one stays.
+    data = {"title": "销售总监", "summary": "Leads sales.", "responsibilities": "- Lead the regions"}
+    assert client.post(reverse("org:position-edit", args=[position.pk]), data).status_code == 302
+    position.refresh_from_db()
+    assert position.descriptions["en"]["responsibilities"] == "- Lead the regions"
+    assert "制定年度销售战略" in position.descriptions["zh-hans"]["responsibilities"]
+    world.admin.language = "zh-hans"
+    world.admin.save(update_fields=["language"])
+    chinese = _job_description(html(client.get(page)))
+    assert "制定年度销售战略" in chinese and "Lead the regions" not in chinese
