@@ -400,4 +400,23 @@
   document.addEventListener("DOMContentLoaded", function () { initPickers(document); });
   document.body.addEventListener("htmx:afterSwap", function (event) { initPickers(event.target.ownerDocument || document); });
   document.body.addEventListener("htmx:load", function (event) { initPickers(event.target); });
+
+  // The phone's bottom bar: "Menu" opens the sidebar as a panel (decision 0026); Esc or a second
+  // tap closes it.
+  function setMenu(open) {
+    var toggle = document.querySelector("[data-menu-toggle]");
+    document.body.classList.toggle("menu-open", open);
+    if (toggle) { toggle.setAttribute("aria-expanded", open ? "true" : "false"); }
+    if (open) {
+      var first = document.querySelector("#main-menu .nav-link");
+      if (first) { first.focus({ preventScroll: true }); }
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("[data-menu-toggle]");
+    if (toggle) { setMenu(!document.body.classList.contains("menu-open")); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.body.classList.contains("menu-open")) { setMenu(false); }
+  });
 })();

@@ -6,11 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+
+
+class TelInput(forms.TextInput):
+    """A phone number: ``type=tel`` brings up the phone's dial pad (the value is normalised on save)."""
+
+    input_type = "tel"
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -19,6 +19,7 @@ from tandem.core.countries import country_choices
 from tandem.core.dates import BUSINESS_DATE, PAST_DATE
 from tandem.core.ids import parse_id
 from tandem.core.models import Tag
+from tandem.core.webforms import TelInput
 from tandem.org.forms import (
     LanguageNamesForm,
     NamedModelChoiceField,
@@ -109,7 +110,7 @@ class AccountForm(VersionedForm):
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[("", "---------"), *Channel.choices], required=False
     )
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False, widget=TelInput)
     email = forms.EmailField(label=_("Email"), required=False)
     website = forms.CharField(label=_("Website"), max_length=200, required=False)
     country = forms.ChoiceField(label=_("Country"), choices=country_choices, required=False)
@@ -167,8 +168,8 @@ class ContactForm(VersionedForm):
     account = AccountChoiceField(actor=access.Actor.anonymous(), label=_("Account"), required=False)
     owner = PersonChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("Me"))
     title = forms.CharField(label=_("Job title"), max_length=100, required=False)
-    mobile = forms.CharField(label=_("Mobile"), max_length=40, required=False)
-    phone = forms.CharField(label=_("Office phone"), max_length=40, required=False)
+    mobile = forms.CharField(label=_("Mobile"), max_length=40, required=False, widget=TelInput)
+    phone = forms.CharField(label=_("Office phone"), max_length=40, required=False, widget=TelInput)
     email = forms.EmailField(label=_("Email"), required=False)
     email_alt = forms.EmailField(label=_("Other email"), required=False)
     wechat = forms.CharField(label=_("WeChat id"), max_length=64, required=False)

@@ -140,6 +140,7 @@ class DealForm(TablerForm):
         min_value=Decimal("0"),
         required=False,
         help_text=_("With line items, the amount follows their total unless you type your own."),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in settings.CURRENCIES])
     opened_on = forms.DateField(

@@ -13,7 +13,12 @@ class ForecastsConfig(AppConfig):
         # Register the Celery task now: the embedded scheduler looks it up by name.
         from . import tasks  # noqa: F401
 
-        nav.register(nav.NavItem(_("Sales"), _("Forecast"), "forecasts:mine", "bi-graph-up-arrow", order=150))
+        # The forecast page answers 404 to a person who may not view deals: no menu entry for them.
+        nav.register(
+            nav.NavItem(
+                _("Sales"), _("Forecast"), "forecasts:mine", "bi-graph-up-arrow", order=150, resource="deal"
+            )
+        )
         # The forecast's week-by-week movement on the manager's and the director's dashboards.
         from tandem.insights import dashboards
 

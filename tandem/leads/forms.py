@@ -18,6 +18,7 @@ from tandem.core import access
 from tandem.core.access import Actor
 from tandem.core.countries import country_choices
 from tandem.core.dates import BUSINESS_DATE
+from tandem.core.webforms import TelInput
 from tandem.customers.models import Account, Channel, Source
 from tandem.deals.models import Stage, StageKind
 from tandem.deals.services import default_pipeline
@@ -63,12 +64,8 @@ class LeadForm(TablerForm):
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=120)
     company = forms.CharField(label=_("Company"), max_length=200, required=False)
     title = forms.CharField(label=_("Job title"), max_length=100, required=False)
-    mobile = forms.CharField(
-        label=_("Mobile"), max_length=40, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
-    )
-    phone = forms.CharField(
-        label=_("Phone"), max_length=40, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
-    )
+    mobile = forms.CharField(label=_("Mobile"), max_length=40, required=False, widget=TelInput)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False, widget=TelInput)
     email = forms.EmailField(label=_("Email"), required=False)
     wechat = forms.CharField(label=_("WeChat id"), max_length=64, required=False)
     website = forms.CharField(label=_("Website"), max_length=200, required=False)

@@ -47,6 +47,16 @@ def ago(value: Any) -> str:
 
 
 @register.filter
+def days_since(value: datetime.datetime | datetime.date | None) -> int:
+    """Whole days from ``value`` to today in the reader's time zone (a pool card's "3 days")."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime.datetime):
+        value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    return max((timezone.localdate() - value).days, 0)
+
+
+@register.filter
 def country(code: str | None) -> str:
     """A country code as its name in the reader's language (CN → 中国 / China)."""
     return country_name(code)

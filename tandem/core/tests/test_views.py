@@ -345,3 +345,52 @@ def test_it_answers_the_health_check_without_sign_in(db: None, django_assert_max
         response = Client().get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+# --- The phone's bottom bar (decision 0026) --------------------------------------------------
+
+
+def bottom_bar(response: Any) -> list[tuple[str, bool]]:
+    return [(item["url"], item["active"]) for item in response.context["bottom_nav"]]
+
+
+def test_it_gives_a_rep_a_bottom_bar_of_home_customers_deals_and_follow_ups(world: World) -> None:
+    client = signed_in(world.owner)
+    home, accounts, deals, follow_ups = (
+        reverse(name)
+        for name in ("core:home", "customers:account-list", "deals:deal-list", "activities:activity-list")
+    )
+    assert bottom_bar(client.get(home)) == [
+        (home, True),
+        (accounts, False),
+        (deals, False),
+        (follow_ups, False),
+    ]
+    # The board and the pool light their area's item.
+    on_board = bottom_bar(client.get(reverse("deals:board")))
+    assert on_board == [(home, False), (accounts, False), (deals, True), (follow_ups, False)]
+    on_pools = bottom_bar(client.get(reverse("customers:pool-list")))
+    assert on_pools == [(home, False), (accounts, True), (deals, False), (follow_ups, False)]
+    body = client.get(home).content.decode()
+    assert 'class="bottom-nav d-md-none d-print-none"' in body
+    assert 'data-menu-toggle aria-controls="main-menu"' in body
+
+
+def test_the_bottom_bar_leaves_out_what_the_person_may_not_open(world: World) -> None:
+    response = signed_in(world.support).get(reverse("core:home"))
+    urls = [url for url, _active in bottom_bar(response)]
+    assert reverse("deals:deal-list") not in urls
+    sidebar = [item["url"] for section in response.context["nav_sections"] for item in section["items"]]
+    assert reverse("forecasts:mine") not in sidebar  # it answers 404 to someone who may not view deals
+    assert signed_in(world.support).get(reverse("forecasts:mine")).status_code == 404
+
+
+def test_the_bottom_bar_reads_in_chinese(world: World) -> None:
+    body = signed_in(world.owner, "zh-hans").get(reverse("core:home")).content.decode()
+    for label in ("首页", "客户", "商机", "跟进记录", "菜单", "快捷导航"):
+        assert label in body
+
+
+def test_an_anonymous_page_has_no_bottom_bar(db: None) -> None:
+    body = Client().get(reverse("auth:login")).content.decode()
+    assert "bottom-nav" not in body
