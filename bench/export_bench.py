@@ -11,7 +11,8 @@ Run it on a database of its own (``tandem bench-data`` fills one)::
 
 ``--rows N`` measures the CSV writing alone for the first N deals (by the list's order), as the
 background job writes it (the view's rows, columns and ``core.export.write``), without the job;
-``--keep PATH`` keeps that file, to compare two versions of the code byte for byte.
+``--keep PATH`` keeps that file, to compare two versions of the code byte for byte; ``--view``
+names another API list view (``tandem.activities.api.ActivityViewSet``).
 """
 
 from __future__ import annotations
@@ -111,8 +112,8 @@ def one(fmt: str) -> dict[str, Any]:
     }
 
 
-def rows(count: int, keep: str | None) -> dict[str, Any]:
-    """Write the first ``count`` deals' CSV as the background job would; what it took."""
+def rows(count: int, keep: str | None, view_path: str) -> dict[str, Any]:
+    """Write the first ``count`` rows' CSV of the list ``view_path`` as the background job would; what it took."""
     _setup()
     import tempfile
 
@@ -123,7 +124,7 @@ def rows(count: int, keep: str | None) -> dict[str, Any]:
     from tandem.imports.models import ExportJob
 
     user = _admin()
-    job = ExportJob(requested_by_id=user.pk, view="tandem.deals.api.DealViewSet", query="", format="csv")
+    job = ExportJob(requested_by_id=user.pk, view=view_path, query="", format="csv")
     started = time.perf_counter()
     cpu = _cpu()
     with translation.override("en"), timezone.override("UTC"):
@@ -154,9 +155,12 @@ def main() -> None:
     parser.add_argument("--format", choices=["csv", "xlsx"], help="one format, in this process")
     parser.add_argument("--rows", type=int, help="only write the first ROWS deals' CSV (no job)")
     parser.add_argument("--keep", help="with --rows: keep the CSV at this path")
+    parser.add_argument(
+        "--view", default="tandem.deals.api.DealViewSet", help="with --rows: the API list view to export"
+    )
     args = parser.parse_args()
     if args.rows:
-        print(rows(args.rows, args.keep))
+        print(rows(args.rows, args.keep, args.view))
         return
     if args.format:
         print(one(args.format))
