@@ -299,6 +299,18 @@ def value_rows(
         yield from chunk
 
 
+def tag_names_by_id(model: type[models.Model], ids: Iterable[Any]) -> dict[Any, str]:
+    """The names of the tags (``model.tags``) of each of the records ``ids``, as ``"a, b"`` in the
+    tags' order: one query."""
+    through: Any = model.tags.through  # type: ignore[attr-defined]
+    key = f"{model._meta.model_name}_id"
+    names: dict[Any, list[str]] = {}
+    links = through.objects.filter(**{f"{key}__in": list(ids)}).order_by("tag__name", "tag_id")
+    for pk, tag in links.values_list(key, "tag__name"):
+        names.setdefault(pk, []).append(tag)
+    return {pk: ", ".join(tags) for pk, tags in names.items()}
+
+
 class Names:
     """A record's name by id, read from ``queryset`` in one query per chunk for the ids not yet
     known. Kept for the whole export when the table is small (people, teams, stages); for a large

@@ -319,7 +319,6 @@ class DealViewSet(CrmModelViewSet):
         teams = export.Names(Team._base_manager.only("name"))
         pipelines = export.Names(Pipeline._base_manager.all(), lambda p: p.display_name)
         stages = export.Names(Stage._base_manager.all(), lambda s: (s.display_name, s.probability))
-        through: Any = Deal.tags.through
 
         def fill(chunk: list[dict[str, Any]]) -> None:
             accounts.load(row["account_id"] for row in chunk)
@@ -327,10 +326,7 @@ class DealViewSet(CrmModelViewSet):
             teams.load(row["team_id"] for row in chunk)
             pipelines.load(row["pipeline_id"] for row in chunk)
             stages.load(row["stage_id"] for row in chunk)
-            tags: dict[int, list[str]] = {}
-            links = through.objects.filter(deal_id__in=[row["id"] for row in chunk])
-            for deal_id, tag in links.order_by("tag__name", "tag_id").values_list("deal_id", "tag__name"):
-                tags.setdefault(deal_id, []).append(tag)
+            tags = export.tag_names_by_id(Deal, (row["id"] for row in chunk))
             for row in chunk:
                 row["account"] = accounts[row["account_id"]]
                 row["owner"] = people[row["owner_id"]]
@@ -340,7 +336,7 @@ class DealViewSet(CrmModelViewSet):
                 row["stage"] = stage
                 if row["probability"] is None:
                     row["probability"] = probability
-                row["tags"] = ", ".join(tags.get(row["id"], ()))
+                row["tags"] = tags.get(row["id"], "")
 
         return export.value_rows(queryset, self.EXPORT_FIELDS, fill)
 
