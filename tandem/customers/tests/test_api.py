@@ -700,3 +700,52 @@ def test_the_contact_export_s_queries_do_not_grow_with_its_rows(world: World) ->
     with CaptureQueriesContext(connection) as more:
         assert len(_contact_export(world.manager)) == 8
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_account_export_reads_values_and_names_them_as_the_records_do(
+    world: World, language: str
+) -> None:
+    from tandem.core import export
+    from tandem.core.phones import format_phone
+    from tandem.customers.models import AccountLevel
+    from tandem.customers.serializers import mask_email, mask_phone
+
+    pooled = AccountFactory(owner=None, pool=PoolFactory(members=[world.manager]), phone="+8613800138000")
+    pooled.email = "buyer@pooled.example"
+    pooled.save()
+    owned = AccountFactory(
+        owner=world.owner,
+        name="=Acme",
+        phone="+8613900139000",
+        level=AccountLevel.objects.order_by("order").first(),
+    )
+    owned.tags.add(Tag.objects.create(name="vip"), Tag.objects.create(name="Board"))
+    with translation.override(language):
+        response = as_(world.manager).get(ACCOUNTS, {"format": "csv"}, HTTP_ACCEPT_LANGUAGE=language)
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        by_id = {row[0]: row for row in list(csv.reader(io.StringIO(text)))[1:]}
+        for account, masked in ((pooled, True), (owned, False)):
+            a = Account.objects.get(pk=account.pk)
+            values = [
+                a.pk,
+                a.name,
+                *(str(r) if r else "" for r in (a.owner, a.team, a.level)),
+                a.get_lifecycle_display(),
+                a.industry,
+                a.get_source_display(),
+                a.get_channel_display(),
+                mask_phone(a.phone) if masked else format_phone(a.phone),
+                mask_email(a.email) if masked else a.email,
+                a.website,
+                a.province,
+                a.city,
+                str(a.pool) if a.pool else "",
+                ", ".join(tag.name for tag in a.tags.all()),
+                a.last_follow_up_at,
+                a.next_follow_up_on,
+                a.created_at,
+            ]
+            assert by_id[str(a.pk)] == [str(export.csv_safe(export.plain(v))) for v in values]
+    assert "138 0013" not in text
+    assert "buyer@pooled.example" not in text
