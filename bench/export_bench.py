@@ -8,6 +8,11 @@ own, so the peak resident memory it prints is that format's alone.
 Run it on a database of its own (``tandem bench-data`` fills one)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tandem_bench .venv/bin/python -m bench.export_bench
+
+``--rows N`` measures the CSV writing alone for the first N deals (by the list's order), as the
+background job writes it (the view's rows, columns and ``core.export.write``), without the job;
+``--keep PATH`` keeps that file, to compare two versions of the code byte for byte; ``--view``
+names another API list view (``tandem.activities.api.ActivityViewSet``).
 """
 
 from __future__ import annotations
@@ -107,10 +112,56 @@ def one(fmt: str) -> dict[str, Any]:
     }
 
 
+def rows(count: int, keep: str | None, view_path: str) -> dict[str, Any]:
+    """Write the first ``count`` rows' CSV of the list ``view_path`` as the background job would; what it took."""
+    _setup()
+    import tempfile
+
+    from django.utils import timezone, translation
+
+    from tandem.core import export
+    from tandem.imports import exportjobs
+    from tandem.imports.models import ExportJob
+
+    user = _admin()
+    job = ExportJob(requested_by_id=user.pk, view=view_path, query="", format="csv")
+    started = time.perf_counter()
+    cpu = _cpu()
+    with translation.override("en"), timezone.override("UTC"):
+        view = exportjobs._list_view(job)
+        queryset = view.export_rows()[:count]
+        columns = view.export_columns()
+        iterate = getattr(view, "export_iterate", export.iterate)  # before: model instances
+        with open(keep, "wb") if keep else tempfile.TemporaryFile() as handle:
+            written = export.write_csv(
+                handle, export.headers_of(columns), export.cells(iterate(queryset), columns)
+            )
+            size = handle.tell()
+    seconds = time.perf_counter() - started
+    cpu = _cpu() - cpu
+    return {
+        "rows": written,
+        "seconds": round(seconds, 2),
+        "CPU seconds": round(cpu, 2),
+        "rows/s": round(written / seconds),
+        "rows/s of CPU": round(written / cpu),
+        "MB": round(size / 1024 / 1024, 1),
+        "peak RSS MB": round(_peak_mb(), 0),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--format", choices=["csv", "xlsx"], help="one format, in this process")
+    parser.add_argument("--rows", type=int, help="only write the first ROWS deals' CSV (no job)")
+    parser.add_argument("--keep", help="with --rows: keep the CSV at this path")
+    parser.add_argument(
+        "--view", default="tandem.deals.api.DealViewSet", help="with --rows: the API list view to export"
+    )
     args = parser.parse_args()
+    if args.rows:
+        print(rows(args.rows, args.keep, args.view))
+        return
     if args.format:
         print(one(args.format))
         return

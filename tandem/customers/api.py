@@ -9,7 +9,8 @@ members see their pools' unowned customers through the pool extension); writes c
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from django.db.models import (
@@ -48,7 +49,7 @@ from tandem.core.phones import format_phone
 
 from . import dedupe, pools, services
 from .filters import AccountFilter, ContactFilter
-from .models import Account, Contact, Pool, PoolMember
+from .models import Account, AccountLevel, Contact, Pool, PoolMember
 from .serializers import (
     AccountInputSerializer,
     AccountSerializer,
@@ -152,12 +153,17 @@ class CrmModelViewSet(
 # --- Accounts -------------------------------------------------------------------------------
 
 
-def _masked_phone(account: Account) -> str:
-    return mask_phone(account.phone) if is_masked(account, {}) else format_phone(account.phone)
+def _row_masked(row: dict[str, Any]) -> bool:
+    """``is_masked`` for an export row (values with the ``can_edit`` annotation)."""
+    return row["owner_id"] is None and not row["can_edit"]
 
 
-def _masked_email(account: Account) -> str:
-    return mask_email(account.email) if is_masked(account, {}) else account.email
+def _masked_phone(row: dict[str, Any]) -> str:
+    return mask_phone(row["phone"]) if _row_masked(row) else format_phone(row["phone"])
+
+
+def _masked_email(row: dict[str, Any]) -> str:
+    return mask_email(row["email"]) if _row_masked(row) else row["email"]
 
 
 @extend_schema_view(
@@ -196,27 +202,58 @@ class AccountViewSet(CrmModelViewSet):
         queryset = Account.objects.select_related("owner", "team", "level", "pool").prefetch_related("tags")
         return with_edit_flag(self.actor, queryset, "account")
 
+    def export_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # The export reads values (``export_iterate``): no joins or prefetches.
+        return queryset.select_related(None).prefetch_related(None)
+
+    def export_iterate(self, queryset: QuerySet[Any]) -> Iterator[dict[str, Any]]:
+        """Each account as a dict of its fields and ``can_edit`` plus the names of its owner, team,
+        level and pool and its tags, read by id once per chunk (issue 12: no model instances)."""
+        from tandem.org.models import Team, User
+
+        names = {
+            "owner": export.Names(User._base_manager.only("username", "display_name")),
+            "team": export.Names(Team._base_manager.all(), lambda t: t.display_name),
+            "level": export.Names(AccountLevel._base_manager.all(), lambda v: v.display_name),
+            "pool": export.Names(Pool._base_manager.all(), lambda p: p.display_name),
+        }
+
+        def fill(chunk: list[dict[str, Any]]) -> None:
+            for field, known in names.items():
+                key = f"{field}_id"
+                known.load(row[key] for row in chunk)
+                for row in chunk:
+                    row[field] = known[row[key]]
+            tags = export.tag_names_by_id(Account, (row["id"] for row in chunk))
+            for row in chunk:
+                row["tags"] = tags.get(row["id"], "")
+
+        fields = ("id", "name", "lifecycle", "industry", "source", "channel", "phone", "email", "website")
+        later = ("province", "city", "last_follow_up_at", "next_follow_up_on", "created_at", "can_edit")
+        return export.value_rows(queryset, (*fields, *later, *(f"{field}_id" for field in names)), fill)
+
     def export_columns(self) -> Sequence[Column]:
+        """Getters of ``export_iterate``'s dicts."""
         return [
-            (gettext_lazy("ID"), lambda a: a.pk),
-            (gettext_lazy("Name"), lambda a: a.name),
-            (gettext_lazy("Owner"), lambda a: person(a.owner)),
-            (gettext_lazy("Team"), lambda a: person(a.team)),
-            (gettext_lazy("Level"), lambda a: person(a.level)),
-            (gettext_lazy("Lifecycle stage"), export.display("lifecycle")),
-            (gettext_lazy("Industry"), lambda a: a.industry),
-            (gettext_lazy("Source"), export.display("source")),
-            (gettext_lazy("Channel"), export.display("channel")),
+            (gettext_lazy("ID"), itemgetter("id")),
+            (gettext_lazy("Name"), itemgetter("name")),
+            (gettext_lazy("Owner"), itemgetter("owner")),
+            (gettext_lazy("Team"), itemgetter("team")),
+            (gettext_lazy("Level"), itemgetter("level")),
+            (gettext_lazy("Lifecycle stage"), export.choice(Account, "lifecycle")),
+            (gettext_lazy("Industry"), itemgetter("industry")),
+            (gettext_lazy("Source"), export.choice(Account, "source")),
+            (gettext_lazy("Channel"), export.choice(Account, "channel")),
             (gettext_lazy("Phone"), _masked_phone),
             (gettext_lazy("Email"), _masked_email),
-            (gettext_lazy("Website"), lambda a: a.website),
-            (gettext_lazy("Province / state"), lambda a: a.province),
-            (gettext_lazy("City"), lambda a: a.city),
-            (gettext_lazy("Public pool"), lambda a: person(a.pool)),
-            (gettext_lazy("Tags"), tag_names),
-            (gettext_lazy("Last follow-up"), lambda a: a.last_follow_up_at),
-            (gettext_lazy("Next follow-up"), lambda a: a.next_follow_up_on),
-            (gettext_lazy("Created at"), lambda a: a.created_at),
+            (gettext_lazy("Website"), itemgetter("website")),
+            (gettext_lazy("Province / state"), itemgetter("province")),
+            (gettext_lazy("City"), itemgetter("city")),
+            (gettext_lazy("Public pool"), itemgetter("pool")),
+            (gettext_lazy("Tags"), itemgetter("tags")),
+            (gettext_lazy("Last follow-up"), itemgetter("last_follow_up_at")),
+            (gettext_lazy("Next follow-up"), itemgetter("next_follow_up_on")),
+            (gettext_lazy("Created at"), itemgetter("created_at")),
         ]
 
     @extend_schema(
@@ -482,20 +519,45 @@ class ContactViewSet(CrmModelViewSet):
     def base_queryset(self) -> QuerySet[Contact]:
         return Contact.objects.select_related("account", "owner").prefetch_related("tags")
 
+    def export_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # The export reads values (``export_iterate``): no joins or prefetches.
+        return queryset.select_related(None).prefetch_related(None)
+
+    def export_iterate(self, queryset: QuerySet[Any]) -> Iterator[dict[str, Any]]:
+        """Each contact as a dict of its fields plus its account's and owner's names and its tags,
+        read by id once per chunk (issue 12: no model instances)."""
+        from tandem.org.models import User
+
+        accounts = export.Names(Account._base_manager.only("name"), keep=4 * export.CHUNK_SIZE)
+        people = export.Names(User._base_manager.only("username", "display_name"))
+
+        def fill(chunk: list[dict[str, Any]]) -> None:
+            accounts.load(row["account_id"] for row in chunk)
+            people.load(row["owner_id"] for row in chunk)
+            tags = export.tag_names_by_id(Contact, (row["id"] for row in chunk))
+            for row in chunk:
+                row["account"] = accounts[row["account_id"]]
+                row["owner"] = people[row["owner_id"]]
+                row["tags"] = tags.get(row["id"], "")
+
+        fields = ("id", "name", "account_id", "title", "mobile", "phone", "email", "wechat", "owner_id")
+        return export.value_rows(queryset, (*fields, "last_follow_up_at", "created_at"), fill)
+
     def export_columns(self) -> Sequence[Column]:
+        """Getters of ``export_iterate``'s dicts."""
         return [
-            (gettext_lazy("ID"), lambda c: c.pk),
-            (gettext_lazy("Name"), lambda c: c.name),
-            (gettext_lazy("Account"), lambda c: person(c.account)),
-            (gettext_lazy("Job title"), lambda c: c.title),
-            (gettext_lazy("Mobile"), lambda c: format_phone(c.mobile)),
-            (gettext_lazy("Office phone"), lambda c: format_phone(c.phone)),
-            (gettext_lazy("Email"), lambda c: c.email),
-            (gettext_lazy("WeChat id"), lambda c: c.wechat),
-            (gettext_lazy("Owner"), lambda c: person(c.owner)),
-            (gettext_lazy("Tags"), tag_names),
-            (gettext_lazy("Last follow-up"), lambda c: c.last_follow_up_at),
-            (gettext_lazy("Created at"), lambda c: c.created_at),
+            (gettext_lazy("ID"), itemgetter("id")),
+            (gettext_lazy("Name"), itemgetter("name")),
+            (gettext_lazy("Account"), itemgetter("account")),
+            (gettext_lazy("Job title"), itemgetter("title")),
+            (gettext_lazy("Mobile"), lambda c: format_phone(c["mobile"])),
+            (gettext_lazy("Office phone"), lambda c: format_phone(c["phone"])),
+            (gettext_lazy("Email"), itemgetter("email")),
+            (gettext_lazy("WeChat id"), itemgetter("wechat")),
+            (gettext_lazy("Owner"), itemgetter("owner")),
+            (gettext_lazy("Tags"), itemgetter("tags")),
+            (gettext_lazy("Last follow-up"), itemgetter("last_follow_up_at")),
+            (gettext_lazy("Created at"), itemgetter("created_at")),
         ]
 
     @extend_schema(

@@ -8,7 +8,8 @@ stages are configuration: everyone who may see deals reads them, administrators 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from django.db.models import Prefetch, QuerySet
@@ -31,8 +32,6 @@ from tandem.customers.api import (
     HANDED_OVER_NOTE,
     CrmModelViewSet,
     owner_change_response,
-    person,
-    tag_names,
 )
 
 from . import services
@@ -301,42 +300,94 @@ class DealViewSet(CrmModelViewSet):
             Prefetch("lines", queryset=DealLine.objects.select_related("product")),
         )
 
+    # What the export reads of each deal: values, not model instances (issue 12: six instances
+    # and a dozen timestamps a row held a 1,000,000-deal export to 5,000 rows/s of CPU).
+    EXPORT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "name",
+        "account_id",
+        "owner_id",
+        "team_id",
+        "pipeline_id",
+        "stage_id",
+        "status",
+        "amount",
+        "currency",
+        "opened_on",
+        "probability",
+        "expected_close_date",
+        "closed_on",
+        "lost_reason_ref_id",
+        "lost_reason",
+        "source",
+        "channel",
+        "next_step",
+        "created_at",
+    )
+
     def export_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        # The export has no contact or line columns: only the tags prefetch is needed.
-        return queryset.prefetch_related(None).prefetch_related("tags")
+        # The export reads values (``export_iterate``): no joins or prefetches.
+        return queryset.select_related(None).prefetch_related(None)
+
+    def export_iterate(self, queryset: QuerySet[Any]) -> Iterator[dict[str, Any]]:
+        """Each deal as a dict of ``EXPORT_FIELDS`` plus the names of its account, owner, team,
+        pipeline and stage, its stage's probability and its tags, a few queries per chunk."""
+        from tandem.customers.models import Account
+        from tandem.org.models import Team, User
+
+        accounts = export.Names(Account._base_manager.only("name"), keep=4 * export.CHUNK_SIZE)
+        people = export.Names(User._base_manager.only("username", "display_name"))
+        teams = export.Names(Team._base_manager.all(), lambda t: t.display_name)
+        reasons = export.Names(LostReason._base_manager.all(), lambda r: r.display_name)
+        pipelines = export.Names(Pipeline._base_manager.all(), lambda p: p.display_name)
+        stages = export.Names(Stage._base_manager.all(), lambda s: (s.display_name, s.probability))
+
+        def fill(chunk: list[dict[str, Any]]) -> None:
+            accounts.load(row["account_id"] for row in chunk)
+            people.load(row["owner_id"] for row in chunk)
+            teams.load(row["team_id"] for row in chunk)
+            reasons.load(row["lost_reason_ref_id"] for row in chunk)
+            pipelines.load(row["pipeline_id"] for row in chunk)
+            stages.load(row["stage_id"] for row in chunk)
+            tags = export.tag_names_by_id(Deal, (row["id"] for row in chunk))
+            for row in chunk:
+                row["account"] = accounts[row["account_id"]]
+                row["owner"] = people[row["owner_id"]]
+                row["team"] = teams[row["team_id"]]
+                row["lost_reason_name"] = reasons[row["lost_reason_ref_id"]]
+                row["pipeline"] = pipelines[row["pipeline_id"]]
+                stage, probability = stages[row["stage_id"]] or ("", None)
+                row["stage"] = stage
+                if row["probability"] is None:
+                    row["probability"] = probability
+                row["tags"] = tags.get(row["id"], "")
+
+        return export.value_rows(queryset, self.EXPORT_FIELDS, fill)
 
     def export_columns(self) -> Sequence[Column]:
+        """Getters of ``export_iterate``'s dicts."""
         return [
-            (gettext_lazy("ID"), lambda d: d.pk),
-            (gettext_lazy("Name"), lambda d: d.name),
-            (gettext_lazy("Account"), lambda d: person(d.account)),
-            (gettext_lazy("Owner"), lambda d: person(d.owner)),
-            (gettext_lazy("Team"), lambda d: person(d.team)),
-            (
-                gettext_lazy("Pipeline"),
-                export.Memo(lambda d: d.pipeline_id, lambda d: d.pipeline.display_name),
-            ),
-            (gettext_lazy("Stage"), export.Memo(lambda d: d.stage_id, lambda d: d.stage.display_name)),
-            (gettext_lazy("Status"), export.display("status")),
-            (gettext_lazy("Amount"), lambda d: d.amount),
-            (gettext_lazy("Currency"), lambda d: d.currency),
-            (gettext_lazy("Opened on"), lambda d: d.opened_on),
-            (gettext_lazy("Probability (%)"), lambda d: d.effective_probability),
-            (gettext_lazy("Expected close date"), lambda d: d.expected_close_date),
-            (gettext_lazy("Closed on"), lambda d: d.closed_on),
-            (
-                gettext_lazy("Lost reason"),
-                export.Memo(
-                    lambda d: d.lost_reason_ref_id,
-                    lambda d: d.lost_reason_ref.display_name if d.lost_reason_ref_id else "",
-                ),
-            ),
-            (gettext_lazy("Note on the loss"), lambda d: d.lost_reason),
-            (gettext_lazy("Source"), export.display("source")),
-            (gettext_lazy("Channel"), export.display("channel")),
-            (gettext_lazy("Next step"), lambda d: d.next_step),
-            (gettext_lazy("Tags"), tag_names),
-            (gettext_lazy("Created at"), lambda d: d.created_at),
+            (gettext_lazy("ID"), itemgetter("id")),
+            (gettext_lazy("Name"), itemgetter("name")),
+            (gettext_lazy("Account"), itemgetter("account")),
+            (gettext_lazy("Owner"), itemgetter("owner")),
+            (gettext_lazy("Team"), itemgetter("team")),
+            (gettext_lazy("Pipeline"), itemgetter("pipeline")),
+            (gettext_lazy("Stage"), itemgetter("stage")),
+            (gettext_lazy("Status"), export.choice(Deal, "status")),
+            (gettext_lazy("Amount"), itemgetter("amount")),
+            (gettext_lazy("Currency"), itemgetter("currency")),
+            (gettext_lazy("Opened on"), itemgetter("opened_on")),
+            (gettext_lazy("Probability (%)"), itemgetter("probability")),
+            (gettext_lazy("Expected close date"), itemgetter("expected_close_date")),
+            (gettext_lazy("Closed on"), itemgetter("closed_on")),
+            (gettext_lazy("Lost reason"), itemgetter("lost_reason_name")),
+            (gettext_lazy("Note on the loss"), itemgetter("lost_reason")),
+            (gettext_lazy("Source"), export.choice(Deal, "source")),
+            (gettext_lazy("Channel"), export.choice(Deal, "channel")),
+            (gettext_lazy("Next step"), itemgetter("next_step")),
+            (gettext_lazy("Tags"), itemgetter("tags")),
+            (gettext_lazy("Created at"), itemgetter("created_at")),
         ]
 
     @staticmethod

@@ -4,12 +4,15 @@ The columns are the import's target fields, named as the importer expects them, 
 Tandem ``id`` first, so an exported file imports back with no mapping work and, unchanged, changes
 nothing (each row finds its record by id). The file is written by ``tandem.core.export`` with the
 API export's rules: formulas neutralised, and a pool customer's phone and email masked for a
-person who sees them masked. Rows are streamed from the database in chunks.
+person who sees them masked. Rows are streamed from the database in chunks: deals, contacts,
+leads, products and activities as values (``VALUE_RESOURCES``), their related records named by id
+once per chunk; accounts, teams and people as model instances (masking and memberships need them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +82,54 @@ def _getter(resource: str, name: str) -> Callable[[Any], Any]:
     return lambda o: getattr(o, name)
 
 
+# Read as values (``core.export.value_rows``), not model instances: every column is a field of the
+# record's own table, a related record's name, or (deals) the first line's product.
+VALUE_RESOURCES = ("deal", "contact", "lead", "product", "activity")
+# Related tables large enough that only the last chunks' names are kept.
+_LARGE = ("account", "contact", "lead", "deal")
+
+
+def _names(model: Any, name: str) -> export.Names:
+    related: Any = model._meta.get_field(name).related_model
+    if name == "owner":
+        people = related._base_manager.only("username", "display_name")
+        return export.Names(people, lambda u: u.display_name or u.username)
+    keep = 4 * export.CHUNK_SIZE if name in _LARGE else None
+    return export.Names(related._base_manager.only("name"), attrgetter("name"), keep=keep)
+
+
+def _value_table(resource: str, queryset: QuerySet[Any]) -> tuple[list[export.Column], Iterator[Any]]:
+    """``export_rows``' columns and rows read as values: each row a dict of its fields, with each
+    related record's name under the field's own name."""
+    model: Any = MODELS[resource]
+    fields = ["id"]
+    related: dict[str, export.Names] = {}
+    columns: list[export.Column] = []
+    for target in fields_for(resource):
+        name = target.name
+        if name == "tandem_id":
+            columns.append((name, itemgetter("id")))
+        elif name == "product":
+            fields.append("first_product")
+            columns.append((name, lambda row: row["first_product"] or ""))
+        elif model._meta.get_field(name).is_relation:
+            fields.append(f"{name}_id")
+            related[name] = _names(model, name)
+            columns.append((name, itemgetter(name)))
+        else:
+            fields.append(name)
+            columns.append((name, itemgetter(name)))
+
+    def fill(chunk: list[dict[str, Any]]) -> None:
+        for name, names in related.items():
+            key = f"{name}_id"
+            names.load(row[key] for row in chunk)
+            for row in chunk:
+                row[name] = names[row[key]]
+
+    return columns, export.value_rows(queryset, fields, fill)
+
+
 def export_rows(*, actor: Actor, resource: str) -> tuple[list[export.Column], QuerySet[Any]]:
     """Columns and rows of every record of ``resource`` the actor may see. Needs the export grant."""
     access.require(actor, "export", resource)
@@ -103,8 +154,11 @@ def write_file(*, actor: Actor, resource: str, path: Path) -> int:
     if fmt not in export.EXPORT_FORMATS:
         raise ValueError(_("Name the file .csv or .xlsx."))
     columns, queryset = export_rows(actor=actor, resource=resource)
+    rows: Iterator[Any]
+    if resource in VALUE_RESOURCES:
+        columns, rows = _value_table(resource, queryset)
+    else:
+        rows = export.iterate(queryset)
     # Instants in the person's own time zone, as the pages show them and their import reads them.
     with path.open("wb") as handle, timezone.override(engine.zone_of(actor)):
-        return export.write(
-            handle, fmt, export.headers_of(columns), export.cells(export.iterate(queryset), columns), resource
-        )
+        return export.write(handle, fmt, export.headers_of(columns), export.cells(rows, columns), resource)

@@ -219,7 +219,7 @@ def _write(job: ExportJob) -> int:
             handle,
             job.format,
             export.headers_of(columns),
-            export.cells(export.iterate(queryset), columns),
+            export.cells(view.export_iterate(queryset), columns),
             title=view.export_filename,
         )
         handle.seek(0)

@@ -151,3 +151,65 @@ def test_the_follow_up_list_query_count_does_not_grow_with_rows(world: World) ->
     small = count()
     make(35)
     assert count() == small
+
+
+def _export_rows(user: User, language: str = "en") -> list[list[str]]:
+    import csv
+    import io
+
+    response = as_(user).get(ACTIVITIES, {"format": "csv"}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_export_names_authors_and_records_as_the_records_do(world: World, language: str) -> None:
+    from tandem.activities.tests.factories import ActivityFactory
+    from tandem.core import export
+    from tandem.customers.tests.factories import ContactFactory
+    from tandem.leads.tests.factories import LeadFactory
+
+    account = AccountFactory(owner=world.owner, name="=Acme")
+    deal = DealFactory(owner=world.owner, account=account, name="Big deal")
+    contact = ContactFactory(owner=world.owner, account=account, name="Li Lei")
+    lead = LeadFactory(owner=world.owner, name="Han", company="Hanco")
+    made = [
+        ActivityFactory(author=world.owner, account=account, deal=deal, contact=contact, kind="visit"),
+        ActivityFactory(
+            author=world.teammate, lead=lead, subject="-1", next_follow_up_on=timezone.localdate()
+        ),
+    ]
+    with translation.override(language):
+        rows = _export_rows(world.manager, language)
+        by_id = {row[0]: row for row in rows[1:]}
+        for activity in made:
+            a = Activity.objects.get(pk=activity.pk)
+            values = [
+                a.pk,
+                a.occurred_at,
+                a.get_kind_display(),
+                a.subject,
+                a.content,
+                str(a.author),
+                *(str(r) if r else "" for r in (a.account, a.contact, a.lead, a.deal)),
+                a.next_follow_up_on,
+            ]
+            assert by_id[str(a.pk)] == [str(export.csv_safe(export.plain(v))) for v in values]
+    assert by_id[str(made[1].pk)][8] == "Han (Hanco)"
+
+
+def test_the_export_s_queries_do_not_grow_with_its_rows(world: World) -> None:
+    from tandem.activities.tests.factories import ActivityFactory
+
+    def some(count: int) -> None:
+        for _ in range(count):
+            account = AccountFactory(owner=world.owner)
+            ActivityFactory(author=world.owner, account=account, deal=DealFactory(owner=world.owner))
+
+    some(2)
+    with CaptureQueriesContext(connection) as few:
+        _export_rows(world.manager)
+    some(5)
+    with CaptureQueriesContext(connection) as more:
+        assert len(_export_rows(world.manager)) == 8
+    assert len(more.captured_queries) == len(few.captured_queries)

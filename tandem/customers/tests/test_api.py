@@ -647,3 +647,105 @@ def test_it_answers_409_on_a_stale_contact_version(world: World) -> None:
     response = client.patch(url, {"title": "CEO", "version": 1}, format="json")
     assert response.status_code == 409
     assert Contact.objects.get(pk=contact.pk).title == "CTO"
+
+
+def _contact_export(user: User) -> list[list[str]]:
+    response = as_(user).get(CONTACTS, {"format": "csv"})
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def test_the_contact_export_reads_values_and_names_them_as_the_records_do(world: World) -> None:
+    from tandem.core import export
+    from tandem.core.phones import format_phone
+
+    account = AccountFactory(owner=world.owner, name="=Acme")
+    tagged = ContactFactory(owner=world.owner, account=account, name="Li Lei", mobile="+8613700137000")
+    tagged.tags.add(Tag.objects.create(name="vip"), Tag.objects.create(name="Board"))
+    bare = ContactFactory(owner=world.teammate, account=None, name="+Nobody", title="@CEO")
+    rows = _contact_export(world.manager)
+    by_id = {row[0]: row for row in rows[1:]}
+    for contact in (tagged, bare):
+        c = Contact.objects.get(pk=contact.pk)
+        values = [
+            c.pk,
+            c.name,
+            str(c.account) if c.account else "",
+            c.title,
+            format_phone(c.mobile),
+            format_phone(c.phone),
+            c.email,
+            c.wechat,
+            str(c.owner) if c.owner else "",
+            ", ".join(tag.name for tag in c.tags.all()),
+            c.last_follow_up_at,
+            c.created_at,
+        ]
+        assert by_id[str(c.pk)] == [str(export.csv_safe(export.plain(v))) for v in values]
+    assert by_id[str(tagged.pk)][9] == "Board, vip"
+
+
+def test_the_contact_export_s_queries_do_not_grow_with_its_rows(world: World) -> None:
+    tag = Tag.objects.create(name="Key")
+
+    def some(count: int) -> None:
+        for _ in range(count):
+            account = AccountFactory(owner=world.owner)
+            ContactFactory(owner=world.owner, account=account).tags.add(tag)
+
+    some(2)
+    with CaptureQueriesContext(connection) as few:
+        _contact_export(world.manager)
+    some(5)
+    with CaptureQueriesContext(connection) as more:
+        assert len(_contact_export(world.manager)) == 8
+    assert len(more.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_account_export_reads_values_and_names_them_as_the_records_do(
+    world: World, language: str
+) -> None:
+    from tandem.core import export
+    from tandem.core.phones import format_phone
+    from tandem.customers.models import AccountLevel
+    from tandem.customers.serializers import mask_email, mask_phone
+
+    pooled = AccountFactory(owner=None, pool=PoolFactory(members=[world.manager]), phone="+8613800138000")
+    pooled.email = "buyer@pooled.example"
+    pooled.save()
+    owned = AccountFactory(
+        owner=world.owner,
+        name="=Acme",
+        phone="+8613900139000",
+        level=AccountLevel.objects.order_by("order").first(),
+    )
+    owned.tags.add(Tag.objects.create(name="vip"), Tag.objects.create(name="Board"))
+    with translation.override(language):
+        response = as_(world.manager).get(ACCOUNTS, {"format": "csv"}, HTTP_ACCEPT_LANGUAGE=language)
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        by_id = {row[0]: row for row in list(csv.reader(io.StringIO(text)))[1:]}
+        for account, masked in ((pooled, True), (owned, False)):
+            a = Account.objects.get(pk=account.pk)
+            values = [
+                a.pk,
+                a.name,
+                *(str(r) if r else "" for r in (a.owner, a.team, a.level)),
+                a.get_lifecycle_display(),
+                a.industry,
+                a.get_source_display(),
+                a.get_channel_display(),
+                mask_phone(a.phone) if masked else format_phone(a.phone),
+                mask_email(a.email) if masked else a.email,
+                a.website,
+                a.province,
+                a.city,
+                str(a.pool) if a.pool else "",
+                ", ".join(tag.name for tag in a.tags.all()),
+                a.last_follow_up_at,
+                a.next_follow_up_on,
+                a.created_at,
+            ]
+            assert by_id[str(a.pk)] == [str(export.csv_safe(export.plain(v))) for v in values]
+    assert "138 0013" not in text
+    assert "buyer@pooled.example" not in text

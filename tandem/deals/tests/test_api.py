@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 from tandem.conftest import World
 from tandem.core.models import Tag
 from tandem.customers.tests.factories import AccountFactory, ContactFactory
-from tandem.deals.models import Deal, DealStageHistory, Pipeline, Product, Stage
+from tandem.deals.models import Deal, DealStageHistory, LostReason, Pipeline, Product, Stage
 from tandem.deals.tests.factories import DealFactory, ProductFactory, pipeline, stage_named
 from tandem.org.models import Role, RoleGrant, User
 
@@ -372,6 +372,83 @@ def test_it_exports_deals_as_csv_with_chinese_headers(world: World) -> None:
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "东区商机" in text
+
+
+def _export_csv(user: User, language: str = "en") -> list[list[str]]:
+    import csv
+
+    response = as_(user).get(DEALS, {"format": "csv"}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def _as_the_record_says(deal: Deal) -> list[str]:
+    """The export's cells for ``deal`` worked out from the model, as the export once read them."""
+    from tandem.core import export
+
+    values = [
+        deal.pk,
+        deal.name,
+        str(deal.account) if deal.account else "",
+        str(deal.owner),
+        deal.team.display_name if deal.team else "",
+        deal.pipeline.display_name,
+        deal.stage.display_name,
+        deal.get_status_display(),
+        deal.amount,
+        deal.currency,
+        deal.opened_on,
+        deal.effective_probability,
+        deal.expected_close_date,
+        deal.closed_on,
+        deal.lost_reason_ref.display_name if deal.lost_reason_ref else "",
+        deal.lost_reason,
+        deal.get_source_display(),
+        deal.get_channel_display(),
+        deal.next_step,
+        ", ".join(tag.name for tag in deal.tags.all()),
+        deal.created_at,
+    ]
+    return [str(export.csv_safe(export.plain(value))) for value in values]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_deal_export_reads_values_and_names_them_as_the_records_do(world: World, language: str) -> None:
+    account = AccountFactory(owner=world.owner, name="=Acme")
+    hot, cold = Tag.objects.create(name="hot"), Tag.objects.create(name="Cold")
+    tagged = DealFactory(owner=world.owner, account=account, name="Tagged", source="referral", probability=35)
+    tagged.tags.add(hot, cold)
+    won = DealFactory(owner=world.teammate, stage=stage_named("Won"), next_step="@call")
+    plain = DealFactory(owner=world.owner)
+    lost = DealFactory(
+        owner=world.owner,
+        stage=stage_named("Lost"),
+        lost_reason_ref=LostReason.objects.filter(is_other=False).first(),
+        lost_reason="went with a cheaper offer",
+    )
+    with translation.override(language):
+        rows = _export_csv(world.manager, language)
+        by_id = {row[0]: row for row in rows[1:]}
+        for deal in (tagged, won, plain, lost):
+            fresh = Deal.objects.get(pk=deal.pk)
+            assert by_id[str(deal.pk)] == _as_the_record_says(fresh)
+    assert by_id[str(tagged.pk)][-2] == "Cold, hot"
+    assert by_id[str(tagged.pk)][2] == "'=Acme"
+
+
+def test_the_deal_export_s_queries_do_not_grow_with_its_rows(world: World) -> None:
+    tag = Tag.objects.create(name="Key")
+    for _ in range(3):
+        DealFactory(owner=world.owner, account=AccountFactory(owner=world.owner)).tags.add(tag)
+    with CaptureQueriesContext(connection) as few:
+        _export_csv(world.manager)
+    for _ in range(6):
+        deal = DealFactory(owner=world.teammate, account=AccountFactory(owner=world.owner))
+        deal.tags.add(tag)
+    with CaptureQueriesContext(connection) as more:
+        rows = _export_csv(world.manager)
+    assert len(rows) == 10
+    assert len(more.captured_queries) == len(few.captured_queries)
 
 
 def test_a_rep_may_not_export_deals(world: World) -> None:

@@ -181,3 +181,42 @@ def test_it_exports_leads_for_managers_only(world: World) -> None:
     response = as_(world.manager).get(LEADS, {"format": "csv"})
     assert response.status_code == 200
     assert "Alpha" in b"".join(response.streaming_content).decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_lead_export_reads_values_and_names_them_as_the_records_do(world: World, language: str) -> None:
+    import csv
+    import io
+
+    from tandem.core import export
+    from tandem.core.models import Tag
+    from tandem.core.phones import format_phone
+    from tandem.leads.tests.factories import LeadFactory
+
+    tagged = LeadFactory(owner=world.owner, name="=Han", company="Hanco", mobile="+8613600136000")
+    tagged.tags.add(Tag.objects.create(name="warm"), Tag.objects.create(name="Expo"))
+    other = LeadFactory(owner=world.teammate, status=LeadStatus.CONVERTED, title="@CTO")
+    with translation.override(language):
+        response = as_(world.manager).get(LEADS, {"format": "csv"}, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        by_id = {row[0]: row for row in list(csv.reader(io.StringIO(text)))[1:]}
+        for lead in (tagged, other):
+            a = Lead.objects.get(pk=lead.pk)
+            values = [
+                a.pk,
+                a.name,
+                a.company,
+                a.title,
+                format_phone(a.mobile),
+                format_phone(a.phone),
+                a.email,
+                a.get_status_display(),
+                a.get_source_display(),
+                str(a.owner) if a.owner else "",
+                ", ".join(tag.name for tag in a.tags.all()),
+                a.last_follow_up_at,
+                a.created_at,
+            ]
+            assert by_id[str(a.pk)] == [str(export.csv_safe(export.plain(v))) for v in values]
+    assert by_id[str(tagged.pk)][10] == "Expo, warm"
