@@ -148,6 +148,15 @@ def get_kpi(code: str) -> KpiDefinition:
     return found
 
 
+def _kpi_and_book(actor: Actor, code: str, period: Period) -> tuple[KpiDefinition, Book]:
+    """The KPI and its book of targets for ``period``'s fiscal year, read once per request: a
+    dashboard asks for them once per team it shows (the rules of insights, the cards)."""
+    kpi: KpiDefinition = actor.memo(f"targets.kpi:{code}", lambda: get_kpi(code))
+    year = _year_of(period)
+    book: Book = actor.memo(f"targets.book:{kpi.pk}:{year.start}", lambda: load_book(kpi, year))
+    return kpi, book
+
+
 def today() -> datetime.date:
     return timezone.localdate()
 
@@ -237,7 +246,7 @@ def rows_for(
     on: datetime.date | None = None,
 ) -> list[AttainmentRow]:
     """Attainment of ``subjects`` (already decided visible) for one KPI and period."""
-    settings = company_settings()
+    settings: CompanySettings = actor.memo("kpis.company_settings", company_settings)
     book = book or load_book(kpi, _year_of(period))
     cache = Actuals()
     labels = _labels(subjects, book.org)
@@ -347,9 +356,8 @@ def attainment_rows(
     ``subjects``: (kind, id) pairs, kind "person" / "team" / "company" (id 0). ``team``: that
     team, the people counting in it and its sub-teams. Neither: the actor themselves.
     """
-    kpi = get_kpi(kpi_code)
     chosen = _period(period)
-    book = load_book(kpi, _year_of(chosen))
+    kpi, book = _kpi_and_book(actor, kpi_code, chosen)
     if team is not None:
         wanted = team_subjects(book.org, team)
     elif subjects is not None:
@@ -393,9 +401,8 @@ def people_behind_pace(
 ) -> list[AttainmentRow]:
     """The people with a target the actor may see whose pace is at risk or off track, worst
     first; ``why`` says it in a sentence."""
-    kpi = get_kpi(kpi_code)
     chosen = _period(period)
-    book = load_book(kpi, _year_of(chosen))
+    kpi, book = _kpi_and_book(actor, kpi_code, chosen)
     people = [
         (SubjectKind.PERSON.value, user_id)
         for user_id in sorted({s[1] for s, _k, _st in book.rows if s[0] == SubjectKind.PERSON})
