@@ -353,10 +353,15 @@ def top_teams() -> list[Any]:
     return tops
 
 
-def _roll_up(by_team: dict[Any, Figure], tops: list[Any]) -> dict[int, list[Figure]]:
+def _team_paths(*groups: dict[Any, Figure]) -> dict[int, str]:
+    """The materialised paths of the teams the grouped figures name: one query for all of them."""
     from tandem.org.models import Team
 
-    paths = dict(Team.objects.filter(pk__in=[k for k in by_team if k]).values_list("pk", "path"))
+    ids = {k for by_team in groups for k in by_team if k}
+    return dict(Team.objects.filter(pk__in=sorted(ids)).values_list("pk", "path")) if ids else {}
+
+
+def _roll_up(by_team: dict[Any, Figure], tops: list[Any], paths: dict[int, str]) -> dict[int, list[Figure]]:
     rolled: dict[int, list[Figure]] = defaultdict(list)
     for team_id, fig in by_team.items():
         path = paths.get(team_id, "")
@@ -412,11 +417,13 @@ def director_dashboard(actor: Actor, today: datetime.date | None = None) -> dict
             )
         )
     tops = top_teams()
-    grouped: dict[str, dict[int, list[Figure]]] = {}
-    for code in ("won_amount", "won_deals", "closed_deals", "new_pipeline"):
-        if code in kpis:
-            by_team = engine.figures(actor=actor, kpi=kpis[code], group_by="team", scope=scope, **span)
-            grouped[code] = _roll_up(by_team, tops)
+    by_code = {
+        code: engine.figures(actor=actor, kpi=kpis[code], group_by="team", scope=scope, **span)
+        for code in ("won_amount", "won_deals", "closed_deals", "new_pipeline")
+        if code in kpis
+    }
+    paths = _team_paths(*by_code.values())
+    grouped = {code: _roll_up(by_team, tops, paths) for code, by_team in by_code.items()}
     teams = []
     for team in tops:
         won_deals = sum(f.count for f in grouped.get("won_deals", {}).get(team.pk, []))
