@@ -217,8 +217,9 @@ def rep_dashboard(actor: Actor, today: datetime.date | None = None) -> dict[str,
     assert actor.user is not None
     scope = Scope(owner_id=actor.user.pk)
     kpis = _kpis("won_amount")
-    month = periods.period_containing(today, periods.MONTH)
-    quarter = periods.period_containing(today, periods.QUARTER)
+    fiscal_start = engine._company(actor).fiscal_year_start_month  # read once a request
+    month = periods.period_containing(today, periods.MONTH, fiscal_start=fiscal_start)
+    quarter = periods.period_containing(today, periods.QUARTER, fiscal_start=fiscal_start)
     tiles = []
     if "won_amount" in kpis:
         tiles = [
@@ -241,7 +242,9 @@ def led_teams(actor: Actor) -> list[Any]:
 
 
 def _previous(period: periods.Period) -> periods.Period:
-    return periods.period_containing(period.start - datetime.timedelta(days=1), period.kind)
+    return periods.period_containing(
+        period.start - datetime.timedelta(days=1), period.kind, fiscal_start=period.fiscal_start
+    )
 
 
 def _subtree_people(team: Any) -> list[Any]:
@@ -263,7 +266,9 @@ def manager_dashboard(
         return {"team": None, "teams": []}
     scope = Scope(team_id=team.pk)
     kpis = _kpis("won_amount", "follow_ups")
-    quarter = periods.period_containing(today, periods.QUARTER)
+    quarter = periods.period_containing(
+        today, periods.QUARTER, fiscal_start=engine._company(actor).fiscal_year_start_month
+    )
     last_quarter = _previous(quarter)
     tiles = []
     if "won_amount" in kpis:
@@ -379,7 +384,9 @@ def _sum(figs: list[Figure]) -> Decimal:
 def director_dashboard(actor: Actor, today: datetime.date | None = None) -> dict[str, Any]:
     today = today or timezone.localdate()
     kpis = _kpis("won_amount", "win_rate", "won_deals", "closed_deals", "new_pipeline")
-    quarter = periods.period_containing(today, periods.QUARTER)
+    quarter = periods.period_containing(
+        today, periods.QUARTER, fiscal_start=engine._company(actor).fiscal_year_start_month
+    )
     scope = Scope()
     span = {"start": quarter.start, "end": quarter.end}
     tiles = []

@@ -297,12 +297,14 @@ def rows_for(
     return rows
 
 
-def _period(period: Period | str | None) -> Period:
+def _period(period: Period | str | None, actor: Actor | None = None) -> Period:
+    # The company's fiscal start from the request's actor when there is one (read once a request).
+    fiscal_start = engine._company(actor).fiscal_year_start_month if actor is not None else None
     if period is None:
-        return periods.period_containing(today(), periods.QUARTER)
+        return periods.period_containing(today(), periods.QUARTER, fiscal_start=fiscal_start)
     if isinstance(period, str):
         try:
-            return periods.period_from_key(period)
+            return periods.period_from_key(period, fiscal_start=fiscal_start)
         except ValueError as exc:
             raise Http404 from exc
     return period
@@ -356,7 +358,7 @@ def attainment_rows(
     ``subjects``: (kind, id) pairs, kind "person" / "team" / "company" (id 0). ``team``: that
     team, the people counting in it and its sub-teams. Neither: the actor themselves.
     """
-    chosen = _period(period)
+    chosen = _period(period, actor)
     kpi, book = _kpi_and_book(actor, kpi_code, chosen)
     if team is not None:
         wanted = team_subjects(book.org, team)
@@ -401,7 +403,7 @@ def people_behind_pace(
 ) -> list[AttainmentRow]:
     """The people with a target the actor may see whose pace is at risk or off track, worst
     first; ``why`` says it in a sentence."""
-    chosen = _period(period)
+    chosen = _period(period, actor)
     kpi, book = _kpi_and_book(actor, kpi_code, chosen)
     people = [
         (SubjectKind.PERSON.value, user_id)

@@ -141,7 +141,9 @@ def low_coverage(ctx: Any) -> Any:
     from tandem.org.models import Team
 
     minimum = ctx.thresholds.coverage_minimum
-    period = periods.period_containing(ctx.today, periods.QUARTER)
+    period = periods.period_containing(
+        ctx.today, periods.QUARTER, fiscal_start=engine._company(ctx.actor).fiscal_year_start_month
+    )
     if ctx.scope.owner_id is not None:
         return _page(ctx, [])
     if ctx.scope.team_id is not None:
