@@ -438,7 +438,7 @@ def attainment_card(
 ) -> dict[str, Any]:
     """The context of ``targets/partials/_attainment_card.html``: the actor's own attainment this
     quarter and, for a leader, that of the teams they lead."""
-    chosen = _period(period)
+    chosen = _period(period, actor)
     subjects: list[Subject] = [(SubjectKind.PERSON.value, actor.id or 0)]
     if actor.user is not None:
         subjects += [(SubjectKind.TEAM.value, t) for t in sorted(actor.team_ids)]
