@@ -158,16 +158,34 @@ class Actor:
         )
 
     @cached_property
-    def subtree_team_ids(self) -> frozenset[int]:
-        """Every team at or below one of the actor's teams: one indexed prefix query per team."""
+    def subtree_team_paths(self) -> dict[int, str]:
+        """Every team at or below one of the actor's teams, with its materialised path: one
+        indexed prefix query per team."""
         from tandem.org.models import Team
 
         if not self.team_paths:
-            return frozenset()
+            return {}
         q = Q()
         for path in self.team_paths:
             q |= Q(path__startswith=path)
-        return frozenset(Team.objects.filter(q).values_list("id", flat=True))
+        return dict(Team.objects.filter(q).values_list("id", "path"))
+
+    @cached_property
+    def subtree_team_ids(self) -> frozenset[int]:
+        """Every team at or below one of the actor's teams."""
+        return frozenset(self.subtree_team_paths)
+
+    def known_subtree(self, team_id: int) -> list[int] | None:
+        """The team and every team below it, when the actor's own subtree is already loaded and
+        holds it (no query); None otherwise. A literal list lets PostgreSQL plan a scoped read
+        with the team indexes, where a subquery of unknown size makes it guess one team."""
+        if "subtree_team_paths" not in self.__dict__:
+            return None
+        paths = self.subtree_team_paths
+        top = paths.get(team_id)
+        if top is None:
+            return None
+        return sorted(pk for pk, path in paths.items() if path.startswith(top))
 
     @cached_property
     def lineage_team_ids(self) -> frozenset[int]:

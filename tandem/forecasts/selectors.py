@@ -635,14 +635,17 @@ def movement_card_context(
     *, actor: Actor, period: Period | None = None, team: Team | None = None
 ) -> dict[str, Any]:
     """Context for ``forecasts/partials/_movement_card.html`` (a director's dashboard)."""
-    period = period or current_period()
+    company = engine._company(actor)  # the settings the request's actor already holds
+    period = period or periods.period_containing(
+        timezone.localdate(), periods.QUARTER, fiscal_start=company.fiscal_year_start_month
+    )
     points = forecast_movement(actor=actor, period=period, team=team)
     return {
         "movement_period": period,
         "movement_team": team,
         "movement_points": points,
         "movement_chart": movement_chart(points),
-        "movement_currency": company_settings().currency,
+        "movement_currency": company.currency,
     }
 
 

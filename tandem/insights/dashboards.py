@@ -217,8 +217,9 @@ def rep_dashboard(actor: Actor, today: datetime.date | None = None) -> dict[str,
     assert actor.user is not None
     scope = Scope(owner_id=actor.user.pk)
     kpis = _kpis("won_amount")
-    month = periods.period_containing(today, periods.MONTH)
-    quarter = periods.period_containing(today, periods.QUARTER)
+    fiscal_start = engine._company(actor).fiscal_year_start_month  # read once a request
+    month = periods.period_containing(today, periods.MONTH, fiscal_start=fiscal_start)
+    quarter = periods.period_containing(today, periods.QUARTER, fiscal_start=fiscal_start)
     tiles = []
     if "won_amount" in kpis:
         tiles = [
@@ -241,7 +242,9 @@ def led_teams(actor: Actor) -> list[Any]:
 
 
 def _previous(period: periods.Period) -> periods.Period:
-    return periods.period_containing(period.start - datetime.timedelta(days=1), period.kind)
+    return periods.period_containing(
+        period.start - datetime.timedelta(days=1), period.kind, fiscal_start=period.fiscal_start
+    )
 
 
 def _subtree_people(team: Any) -> list[Any]:
@@ -263,7 +266,9 @@ def manager_dashboard(
         return {"team": None, "teams": []}
     scope = Scope(team_id=team.pk)
     kpis = _kpis("won_amount", "follow_ups")
-    quarter = periods.period_containing(today, periods.QUARTER)
+    quarter = periods.period_containing(
+        today, periods.QUARTER, fiscal_start=engine._company(actor).fiscal_year_start_month
+    )
     last_quarter = _previous(quarter)
     tiles = []
     if "won_amount" in kpis:
@@ -353,10 +358,15 @@ def top_teams() -> list[Any]:
     return tops
 
 
-def _roll_up(by_team: dict[Any, Figure], tops: list[Any]) -> dict[int, list[Figure]]:
+def _team_paths(*groups: dict[Any, Figure]) -> dict[int, str]:
+    """The materialised paths of the teams the grouped figures name: one query for all of them."""
     from tandem.org.models import Team
 
-    paths = dict(Team.objects.filter(pk__in=[k for k in by_team if k]).values_list("pk", "path"))
+    ids = {k for by_team in groups for k in by_team if k}
+    return dict(Team.objects.filter(pk__in=sorted(ids)).values_list("pk", "path")) if ids else {}
+
+
+def _roll_up(by_team: dict[Any, Figure], tops: list[Any], paths: dict[int, str]) -> dict[int, list[Figure]]:
     rolled: dict[int, list[Figure]] = defaultdict(list)
     for team_id, fig in by_team.items():
         path = paths.get(team_id, "")
@@ -374,7 +384,9 @@ def _sum(figs: list[Figure]) -> Decimal:
 def director_dashboard(actor: Actor, today: datetime.date | None = None) -> dict[str, Any]:
     today = today or timezone.localdate()
     kpis = _kpis("won_amount", "win_rate", "won_deals", "closed_deals", "new_pipeline")
-    quarter = periods.period_containing(today, periods.QUARTER)
+    quarter = periods.period_containing(
+        today, periods.QUARTER, fiscal_start=engine._company(actor).fiscal_year_start_month
+    )
     scope = Scope()
     span = {"start": quarter.start, "end": quarter.end}
     tiles = []
@@ -412,11 +424,13 @@ def director_dashboard(actor: Actor, today: datetime.date | None = None) -> dict
             )
         )
     tops = top_teams()
-    grouped: dict[str, dict[int, list[Figure]]] = {}
-    for code in ("won_amount", "won_deals", "closed_deals", "new_pipeline"):
-        if code in kpis:
-            by_team = engine.figures(actor=actor, kpi=kpis[code], group_by="team", scope=scope, **span)
-            grouped[code] = _roll_up(by_team, tops)
+    by_code = {
+        code: engine.figures(actor=actor, kpi=kpis[code], group_by="team", scope=scope, **span)
+        for code in ("won_amount", "won_deals", "closed_deals", "new_pipeline")
+        if code in kpis
+    }
+    paths = _team_paths(*by_code.values())
+    grouped = {code: _roll_up(by_team, tops, paths) for code, by_team in by_code.items()}
     teams = []
     for team in tops:
         won_deals = sum(f.count for f in grouped.get("won_deals", {}).get(team.pk, []))

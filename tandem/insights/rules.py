@@ -118,12 +118,16 @@ def thresholds() -> InsightSettings:
 
 
 def in_scope(
-    qs: QuerySet[Any], scope: Scope, owner_field: str = "owner", team_field: str = "team"
+    qs: QuerySet[Any],
+    scope: Scope,
+    owner_field: str = "owner",
+    team_field: str = "team",
+    actor: Actor | None = None,
 ) -> QuerySet[Any]:
     if scope.owner_id is not None:
         qs = qs.filter(**{f"{owner_field}_id": scope.owner_id})
     if scope.team_id is not None:
-        qs = qs.filter(**{f"{team_field}_id__in": subtree_team_ids(scope.team_id)})
+        qs = qs.filter(**{f"{team_field}_id__in": subtree_team_ids(scope.team_id, actor)})
     return qs
 
 
@@ -196,7 +200,7 @@ def open_deals(ctx: RuleContext) -> QuerySet[Any]:
     from tandem.deals.models import Deal, DealStatus
 
     qs = access.visible(ctx.actor, "deal", Deal.objects.filter(status=DealStatus.OPEN))
-    return in_scope(qs, ctx.scope)
+    return in_scope(qs, ctx.scope, actor=ctx.actor)
 
 
 def _result(
@@ -383,7 +387,11 @@ def pool_return(ctx: RuleContext) -> RuleResult:
     current: dict[int, tuple[int | None, datetime.datetime | None]] = {}
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
-        qs = in_scope(access.visible(ctx.actor, "account", Account.objects.filter(pk__in=chunk)), ctx.scope)
+        qs = in_scope(
+            access.visible(ctx.actor, "account", Account.objects.filter(pk__in=chunk)),
+            ctx.scope,
+            actor=ctx.actor,
+        )
         for pk, owner_id, followed_up in qs.values_list("pk", "owner_id", "last_follow_up_at"):
             current[pk] = (owner_id, followed_up)
 

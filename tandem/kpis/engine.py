@@ -218,8 +218,12 @@ def month_of(spec: SourceSpec, date_field: str) -> TruncMonth:
     return TruncMonth(date_field, output_field=models.DateField())
 
 
-def subtree_team_ids(team_id: int) -> Subquery:
-    """The team and every team below it (its materialised path as a prefix; no recursion)."""
+def subtree_team_ids(team_id: int, actor: Actor | None = None) -> Subquery | list[int]:
+    """The team and every team below it (its materialised path as a prefix; no recursion): from
+    ``actor``'s loaded subtree when it holds the team, else as a subquery."""
+    known = actor.known_subtree(team_id) if actor is not None else None
+    if known is not None:
+        return known
     path = Team.objects.filter(pk=team_id).values("path")[:1]
     return Subquery(Team.objects.filter(path__startswith=Subquery(path)).values("pk"))
 
@@ -231,7 +235,7 @@ def scoped(actor: Actor, spec: SourceSpec, scope: Scope) -> models.QuerySet[Any]
         qs = qs.filter(**{f"{spec.owner_field}_id": scope.owner_id}) if spec.owner_field else qs.none()
     if scope.team_id is not None:
         qs = (
-            qs.filter(**{f"{spec.team_field}_id__in": subtree_team_ids(scope.team_id)})
+            qs.filter(**{f"{spec.team_field}_id__in": subtree_team_ids(scope.team_id, actor)})
             if spec.team_field
             else qs.none()
         )
@@ -383,7 +387,7 @@ def summary_rows(
     if scope.owner_id is not None:
         qs = qs.filter(**{f"{spec.owner_field}_id": scope.owner_id})
     if scope.team_id is not None:
-        qs = qs.filter(team_id__in=subtree_team_ids(scope.team_id))
+        qs = qs.filter(team_id__in=subtree_team_ids(scope.team_id, actor))
     if scope.pipeline_id is not None and source == "deal":
         qs = qs.filter(pipeline_id=scope.pipeline_id)
     return qs
@@ -399,9 +403,22 @@ def _summary_serves(kpi: KpiDefinition) -> bool:
     )
 
 
+def _contiguous(edges: Sequence[Span]) -> list[Span]:
+    """The edges with those that touch (one ends the day before the next starts) made one span:
+    a week across a month's start is one range, which an index on the date walks in one pass."""
+    joined: list[Span] = []
+    for low, high in sorted(edges, key=lambda e: e[0] or datetime.date.min):
+        assert low is not None and high is not None
+        if joined and joined[-1][1] is not None and joined[-1][1] + datetime.timedelta(days=1) == low:
+            joined[-1] = (joined[-1][0], high)
+        else:
+            joined.append((low, high))
+    return joined
+
+
 def _records_on(spec: SourceSpec, date_field: str, edges: Sequence[Span]) -> Q:
     q = Q(pk__in=[])
-    for low, high in edges:
+    for low, high in _contiguous(edges):
         assert low is not None and high is not None
         q |= date_range_q(spec, date_field, low, high)
     return q
@@ -703,7 +720,7 @@ def open_pipeline(
         if scope.owner_id is not None:
             totals = totals.filter(owner_id=scope.owner_id)
         if scope.team_id is not None:
-            totals = totals.filter(team_id__in=subtree_team_ids(scope.team_id))
+            totals = totals.filter(team_id__in=subtree_team_ids(scope.team_id, actor))
         if scope.pipeline_id is not None:
             totals = totals.filter(stage__pipeline_id=scope.pipeline_id)
         grouped = (

@@ -148,6 +148,15 @@ def get_kpi(code: str) -> KpiDefinition:
     return found
 
 
+def _kpi_and_book(actor: Actor, code: str, period: Period) -> tuple[KpiDefinition, Book]:
+    """The KPI and its book of targets for ``period``'s fiscal year, read once per request: a
+    dashboard asks for them once per team it shows (the rules of insights, the cards)."""
+    kpi: KpiDefinition = actor.memo(f"targets.kpi:{code}", lambda: get_kpi(code))
+    year = _year_of(period)
+    book: Book = actor.memo(f"targets.book:{kpi.pk}:{year.start}", lambda: load_book(kpi, year))
+    return kpi, book
+
+
 def today() -> datetime.date:
     return timezone.localdate()
 
@@ -237,7 +246,7 @@ def rows_for(
     on: datetime.date | None = None,
 ) -> list[AttainmentRow]:
     """Attainment of ``subjects`` (already decided visible) for one KPI and period."""
-    settings = company_settings()
+    settings: CompanySettings = actor.memo("kpis.company_settings", company_settings)
     book = book or load_book(kpi, _year_of(period))
     cache = Actuals()
     labels = _labels(subjects, book.org)
@@ -288,12 +297,14 @@ def rows_for(
     return rows
 
 
-def _period(period: Period | str | None) -> Period:
+def _period(period: Period | str | None, actor: Actor | None = None) -> Period:
+    # The company's fiscal start from the request's actor when there is one (read once a request).
+    fiscal_start = engine._company(actor).fiscal_year_start_month if actor is not None else None
     if period is None:
-        return periods.period_containing(today(), periods.QUARTER)
+        return periods.period_containing(today(), periods.QUARTER, fiscal_start=fiscal_start)
     if isinstance(period, str):
         try:
-            return periods.period_from_key(period)
+            return periods.period_from_key(period, fiscal_start=fiscal_start)
         except ValueError as exc:
             raise Http404 from exc
     return period
@@ -347,9 +358,8 @@ def attainment_rows(
     ``subjects``: (kind, id) pairs, kind "person" / "team" / "company" (id 0). ``team``: that
     team, the people counting in it and its sub-teams. Neither: the actor themselves.
     """
-    kpi = get_kpi(kpi_code)
-    chosen = _period(period)
-    book = load_book(kpi, _year_of(chosen))
+    chosen = _period(period, actor)
+    kpi, book = _kpi_and_book(actor, kpi_code, chosen)
     if team is not None:
         wanted = team_subjects(book.org, team)
     elif subjects is not None:
@@ -393,9 +403,8 @@ def people_behind_pace(
 ) -> list[AttainmentRow]:
     """The people with a target the actor may see whose pace is at risk or off track, worst
     first; ``why`` says it in a sentence."""
-    kpi = get_kpi(kpi_code)
-    chosen = _period(period)
-    book = load_book(kpi, _year_of(chosen))
+    chosen = _period(period, actor)
+    kpi, book = _kpi_and_book(actor, kpi_code, chosen)
     people = [
         (SubjectKind.PERSON.value, user_id)
         for user_id in sorted({s[1] for s, _k, _st in book.rows if s[0] == SubjectKind.PERSON})
@@ -429,7 +438,7 @@ def attainment_card(
 ) -> dict[str, Any]:
     """The context of ``targets/partials/_attainment_card.html``: the actor's own attainment this
     quarter and, for a leader, that of the teams they lead."""
-    chosen = _period(period)
+    chosen = _period(period, actor)
     subjects: list[Subject] = [(SubjectKind.PERSON.value, actor.id or 0)]
     if actor.user is not None:
         subjects += [(SubjectKind.TEAM.value, t) for t in sorted(actor.team_ids)]

@@ -98,11 +98,11 @@ def _page(ctx: Any, findings: list[Any]) -> Any:
     return RuleResult(count=len(findings), more=False, items=page, next_cursor=following)
 
 
-def _members_of_subtree(team_id: int) -> set[int]:
+def _members_of_subtree(team_id: int, actor: Any = None) -> set[int]:
     from tandem.org.models import Membership
 
     return set(
-        Membership.objects.filter(team_id__in=engine.subtree_team_ids(team_id)).values_list(
+        Membership.objects.filter(team_id__in=engine.subtree_team_ids(team_id, actor)).values_list(
             "user_id", flat=True
         )
     )
@@ -111,11 +111,14 @@ def _members_of_subtree(team_id: int) -> set[int]:
 def behind_pace(ctx: Any) -> Any:
     from tandem.insights.rules import Finding
 
-    rows = selectors.people_behind_pace(actor=ctx.actor, kpi_code=KPI)
+    # The same people whatever the scope: a director's dashboard asks once per team it shows.
+    rows = ctx.actor.memo(
+        f"targets.behind_pace:{KPI}", lambda: selectors.people_behind_pace(actor=ctx.actor, kpi_code=KPI)
+    )
     if ctx.scope.owner_id is not None:
         rows = [r for r in rows if r.id == ctx.scope.owner_id]
     elif ctx.scope.team_id is not None:
-        members = _members_of_subtree(ctx.scope.team_id)
+        members = _members_of_subtree(ctx.scope.team_id, ctx.actor)
         rows = [r for r in rows if r.id in members]
     findings = [
         Finding(
@@ -138,7 +141,9 @@ def low_coverage(ctx: Any) -> Any:
     from tandem.org.models import Team
 
     minimum = ctx.thresholds.coverage_minimum
-    period = periods.period_containing(ctx.today, periods.QUARTER)
+    period = periods.period_containing(
+        ctx.today, periods.QUARTER, fiscal_start=engine._company(ctx.actor).fiscal_year_start_month
+    )
     if ctx.scope.owner_id is not None:
         return _page(ctx, [])
     if ctx.scope.team_id is not None:

@@ -52,3 +52,21 @@ def test_it_refuses_a_rep_managing_their_own_team(world: World) -> None:
     actor = world.actor(world.owner)
     assert access.can(actor, "view", "team", world.east_sales)
     assert not access.can(actor, "manage", "team", world.east_sales)
+
+
+def test_a_loaded_subtree_names_a_team_and_the_teams_below_it_without_a_query(
+    world: World, django_assert_num_queries
+) -> None:
+    from tandem.kpis.engine import subtree_team_ids
+
+    actor = world.actor(world.east_manager)
+    assert actor.known_subtree(world.east.pk) is None  # not loaded yet: the caller uses a subquery
+    assert actor.subtree_team_ids == {world.east.pk, world.east_sales.pk}
+    with django_assert_num_queries(0):
+        assert actor.known_subtree(world.east.pk) == sorted([world.east.pk, world.east_sales.pk])
+        assert actor.known_subtree(world.east_sales.pk) == [world.east_sales.pk]
+        assert actor.known_subtree(world.west.pk) is None  # outside their subtree
+    # Same teams as the subquery it stands for.
+    assert set(Team.objects.filter(pk__in=subtree_team_ids(world.east.pk))) == set(
+        Team.objects.filter(pk__in=subtree_team_ids(world.east.pk, actor))
+    )

@@ -378,3 +378,27 @@ def test_the_kpi_totals_command_checks_rebuilds_and_compacts(world: World, capsy
     assert "agree" in capsys.readouterr().out
     call_command("kpi_totals")
     assert "2 row" in capsys.readouterr().out
+
+
+def test_touching_edges_are_read_as_one_range() -> None:
+    # A week across the first of a month is two partial months; the records are read in one
+    # range so an index on the date walks it in one pass (issue 12, the manager's home page).
+    assert engine._contiguous([(D(2026, 11, 30), D(2026, 11, 30)), (D(2026, 12, 1), D(2026, 12, 5))]) == [
+        (D(2026, 11, 30), D(2026, 12, 5))
+    ]
+    apart = [(D(2026, 1, 2), D(2026, 1, 31)), (D(2026, 3, 1), D(2026, 3, 30))]
+    assert engine._contiguous(apart) == apart
+
+
+def test_a_week_across_a_month_start_counts_both_sides(world: World) -> None:
+    before = ActivityFactory(
+        author=world.owner, occurred_at=timezone.make_aware(datetime.datetime(2026, 11, 30, 9))
+    )
+    after = ActivityFactory(
+        author=world.owner, occurred_at=timezone.make_aware(datetime.datetime(2026, 12, 4, 9))
+    )
+    ActivityFactory(author=world.owner, occurred_at=timezone.make_aware(datetime.datetime(2026, 12, 6, 9)))
+    assert before.pk and after.pk
+    actor = world.actor(world.owner)
+    fig = engine.figure(actor=actor, kpi=kpi("follow_ups"), start=D(2026, 11, 30), end=D(2026, 12, 5))
+    assert fig.count == 2

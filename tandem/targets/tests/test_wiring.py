@@ -140,3 +140,19 @@ def test_the_dashboards_show_attainment_and_the_forecasts_movement(world: World)
     assert "target-card" in pages["owner"] and "forecast-movement" not in pages["owner"]
     assert "target-card" in pages["manager"] and "forecast-movement" in pages["manager"]
     assert "target-card" in pages["director"] and "forecast-movement" in pages["director"]
+
+
+def test_the_directors_home_page_reads_the_targets_once_for_every_team_it_shows(world: World) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    TargetFactory(user=world.owner, value=Decimal("100000"))
+    TargetFactory(subject_kind=SubjectKind.TEAM, user=None, team=world.east_sales, value=Decimal("50000"))
+    client = Client()
+    client.force_login(world.director)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/", {"view": "director"}).status_code == 200
+    reads = [q["sql"] for q in ctx.captured_queries if 'FROM "targets_target"' in q["sql"]]
+    # The company and each top team ask "behind pace" and "low coverage": one book between them.
+    assert len(reads) == 1
