@@ -30,7 +30,7 @@ from tandem.core import access, export, metrics
 from tandem.core.access import Actor
 from tandem.org.models import User
 
-from . import engine, reading, runs
+from . import engine, reading, runs, wording
 from .fields import DATE_ORDERS, OPTIONAL_RULES, field_map, suggest_mapping
 from .models import (
     DecimalSeparator,
@@ -696,7 +696,8 @@ def error_rows_csv(*, actor: Actor, job: ImportJob) -> bytes:
     rows: list[list[str]] = []
     for result in ImportRowResult.objects.filter(job=job, status=RowStatus.ERROR).order_by("row_number"):
         problems = "; ".join(
-            f"{m['column']}: {m['message']}" if m.get("column") else m["message"] for m in result.messages
+            f"{m['column']}: {wording.text(m)}" if m.get("column") else wording.text(m)
+            for m in result.messages
         )
         cells = list(result.values) + [""] * (len(job.headers) - len(result.values))
         rows.append([*cells[: len(job.headers)], problems])
