@@ -115,6 +115,8 @@ class ImportJob(TimeStampedModel):
     fills = models.JSONField(_("values filled by a rule"), default=list, blank=True)
     progress = models.PositiveIntegerField(_("rows done"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # The error kept as msgid and parameters, to read in each reader's language (imports.wording).
+    error_said = models.JSONField(_("error, kept for other languages"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -158,6 +160,13 @@ class ImportJob(TimeStampedModel):
     def partly_written(self) -> bool:
         """Skip mode wrote some of the file before the run stopped: only a retry may go on."""
         return self.run_writes and self.mode == ImportMode.SKIP and self.progress > 0 and not self.committed
+
+    @property
+    def read_error(self) -> str:
+        """Why the job failed or stopped, in the reader's language (``imports.wording``)."""
+        from .wording import text
+
+        return text({"message": self.error, "said": self.error_said or None})
 
     @property
     def read_problems(self) -> list[dict[str, Any]]:

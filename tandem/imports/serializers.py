@@ -120,6 +120,9 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     targets = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.display_name", read_only=True)
     problems = ProblemSerializer(source="read_problems", many=True, read_only=True)
+    error = serializers.CharField(
+        source="read_error", read_only=True, help_text=_("Why the import failed or stopped, if it did.")
+    )
     heartbeat_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text=_("The running job's last sign of progress.")
     )

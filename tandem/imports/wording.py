@@ -135,6 +135,13 @@ def text(message: Mapping[str, Any], *, key: str = "message", said_key: str = "s
         return written
 
 
+def error_fields(message: Any) -> dict[str, Any]:
+    """A job's ``error`` and ``error_said`` for ``message`` (kept or plain text)."""
+    if isinstance(message, Kept):
+        return {"error": str.__str__(message), "error_said": message.said}
+    return {"error": str(message), "error_said": {}}
+
+
 def kept(message: Any) -> Any:
     """The message an exception carries (``CellError``), keeping what ``str(exc)`` would lose."""
     if isinstance(message, BaseException) and message.args and isinstance(message.args[0], Kept):

@@ -120,3 +120,38 @@ def test_a_kept_text_that_no_longer_fits_reads_as_written() -> None:
     stored = {"message": "as written", "said": {"id": "At most %(n)d characters.", "params": {}}}
     assert wording.text(stored) == "as written"
     assert wording.text({"message": "x", "said": {"nonsense": 1}}) == "x"
+
+
+def test_why_an_import_failed_reads_in_the_readers_language(world: World, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [["Name", "Country"], ["Firm", "Atlantis"]])
+    with translation.override("zh-hans"):
+        job = run(world.actor(world.manager), "account", path, commit=True)
+    assert job.status == "failed" and job.error.startswith("未导入")  # as written
+    with translation.override("en"):
+        assert job.read_error == "Nothing was imported: 1 rows have problems. Fix them and import again."
+    client = APIClient()
+    client.force_authenticate(world.manager)
+    detail = client.get(f"/api/v1/imports/{job.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert detail["error"].startswith("Nothing was imported")
+    ImportJob.objects.filter(pk=job.pk).update(error="旧的错误", error_said={})  # stored before
+    job.refresh_from_db()
+    with translation.override("en"):
+        assert job.read_error == "旧的错误"
+
+
+def test_a_stale_run_says_why_it_stopped_in_the_readers_language(world: World, tmp_path: Path) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    path = write_csv(tmp_path / "a.csv", [["Name"], ["Firm"]])
+    job = run(world.actor(world.manager), "account", path, commit=False)
+    long_ago = timezone.now() - datetime.timedelta(days=1)
+    ImportJob.objects.filter(pk=job.pk).update(status="validating", heartbeat_at=long_ago, progress=1)
+    world.manager.language = "zh-hans"
+    world.manager.save(update_fields=["language"])
+    assert services.job_sweep_stale() == 1
+    job.refresh_from_db()
+    assert job.status == "interrupted" and "检查" in job.error  # in the language of who started it
+    with translation.override("en"):
+        assert job.read_error.startswith("The check stopped without finishing")
