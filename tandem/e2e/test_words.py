@@ -202,3 +202,33 @@ def test_an_import_run_reads_in_the_readers_language(
         _fits(page)
         screenshot(page, f"words2-import-run-written-in-{written_in}-{width}-{code}")
     assert not [e for e in page.errors if "Failed to load resource" not in e], page.errors
+
+
+# --- The demo's teams by their name in the reader's language --------------------------------
+
+
+@pytest.mark.parametrize("size", WIDTHS, ids=["1440", "375"])
+def test_the_demo_teams_read_in_each_language(
+    new_page: Any, live_server: Any, demo_company: None, size: dict[str, int]
+) -> None:
+    """The people list and a team's page name the demo's teams in the page's language."""
+    from tandem.org.models import Team
+
+    width = size["width"]
+    east = Team.objects.get(name="华东销售一部")
+    page = new_page(**size)
+    login(page, live_server, "admin", DEMO_PASSWORD)
+    for code in LANGUAGES:
+        visit(page, live_server, "org:people")
+        _language(page, code)
+        people = page.locator("main").inner_text()
+        assert east.names[code] in people, people[:500]
+        assert "East China Sales 1" not in people if code == "zh-hans" else "华东销售一部" not in people
+        _fits(page)
+        screenshot(page, f"words2-team-names-people-{width}-{code}")
+        visit(page, live_server, "org:team-detail", east.pk)
+        pretitle = page.locator(".page-pretitle").text_content() or ""
+        assert ("华东大区" if code == "zh-hans" else "East China region") in pretitle, pretitle
+        _fits(page)
+        screenshot(page, f"words2-team-names-team-{width}-{code}")
+    assert not [e for e in page.errors if "Failed to load resource" not in e], page.errors
