@@ -8,7 +8,8 @@ kept, ``said`` (``{"id", "params"}``; a parameter that was itself a kept or lazy
 one too). ``text`` reads a stored message in the active language, else the text as written:
 rows stored before this (decision 0030) read as they always did.
 
-A message assembled outside the catalogue (say a library's error text) is stored as text only.
+``nsay`` does the same for ``ngettext``. A message assembled outside the catalogue (say a
+library's error text) is stored as text only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 
 class Kept(str):
@@ -64,6 +65,14 @@ def say(msgid: str) -> Kept:
     return out
 
 
+def nsay(singular: str, plural: str, number: int) -> Kept:
+    """``ngettext`` that remembers its msgids and count (imported as ``ngettext``, so that the
+    catalogue tools still find the sentence)."""
+    out = Kept(ngettext(singular, plural, number))
+    out.said = {"id": singular, "plural": plural, "n": number}
+    return out
+
+
 def _kept_param(value: Any) -> Any:
     if isinstance(value, Kept):
         return value.said
@@ -100,8 +109,13 @@ def render(said: Any) -> str:
         return "".join(part if isinstance(part, str) else render(part) for part in said["parts"])
     if not isinstance(said, Mapping) or not isinstance(said.get("id"), str):
         raise ValueError("not a kept text")
-    context = said.get("context")
-    text = pgettext(context, said["id"]) if isinstance(context, str) else gettext(said["id"])
+    context, plural = said.get("context"), said.get("plural")
+    if isinstance(plural, str) and isinstance(said.get("n"), int):
+        text = ngettext(said["id"], plural, said["n"])
+    elif isinstance(context, str):
+        text = pgettext(context, said["id"])
+    else:
+        text = gettext(said["id"])
     try:
         if "params" in said:
             return text % {key: _rendered_param(v) for key, v in (said["params"] or {}).items()}

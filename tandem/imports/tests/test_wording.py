@@ -155,3 +155,16 @@ def test_a_stale_run_says_why_it_stopped_in_the_readers_language(world: World, t
     assert job.status == "interrupted" and "检查" in job.error  # in the language of who started it
     with translation.override("en"):
         assert job.read_error.startswith("The check stopped without finishing")
+
+
+def test_a_counted_message_reads_in_the_readers_language_with_its_count(world: World, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [["Name"], ["Firm", "extra one", "extra two"]])
+    with translation.override("zh-hans"):
+        job = run(world.actor(world.manager), "account", path, commit=False)
+    row = ImportRowResult.objects.get(job=job)
+    with translation.override("en"):
+        (message,) = row.read_messages
+    assert message["message"].startswith("This row has 2 cells beyond the last named column")
+    assert "“extra one”, “extra two”" in message["message"]
+    with translation.override("zh-hans"):
+        assert row.read_messages[0]["message"] == row.messages[0]["message"]
