@@ -26,7 +26,9 @@ class Kept(str):
 
     said: dict[str, Any]
 
-    def __mod__(self, params: Any) -> Kept:
+    def __mod__(self, params: Any) -> Any:
+        if set(self.said) & {"parts", "params", "args"}:
+            return str.__mod__(self, params)  # formatted twice, or pieces: keep the text only
         out = Kept(str.__mod__(self, params))
         said = dict(self.said)
         if isinstance(params, Mapping):

@@ -168,3 +168,24 @@ def test_a_counted_message_reads_in_the_readers_language_with_its_count(world: W
     assert "“extra one”, “extra two”" in message["message"]
     with translation.override("zh-hans"):
         assert row.read_messages[0]["message"] == row.messages[0]["message"]
+
+
+def test_a_kept_text_keeps_its_pieces_and_parameters() -> None:
+    from django.utils.translation import gettext_lazy
+
+    with translation.override("zh-hans"):
+        message = wording.say("No person called “%(name)s”. People are not created by an import.") % {
+            "name": "Nobody"
+        }
+        message += " " + wording.say("Did you mean “%(suggestion)s”?") % {"suggestion": "Nobel"}
+        label = wording.say("The column for “%(field)s” is not mapped.") % {"field": gettext_lazy("Owner")}
+    assert isinstance(message, wording.Kept) and message.startswith("没有名为“Nobody”")
+    with translation.override("en"):
+        assert wording.render(message.said) == (
+            "No person called “Nobody”. People are not created by an import. Did you mean “Nobel”?"
+        )
+        assert wording.render(label.said) == "The column for “Owner” is not mapped."
+    with translation.override("zh-hans"):
+        assert wording.render(message.said) == str(message)
+    twice = wording.say("%(a)s") % {"a": "%%"}
+    assert not isinstance(twice % (), wording.Kept)  # formatted twice: text only
