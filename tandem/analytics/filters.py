@@ -127,7 +127,8 @@ class FilterForm(forms.Form):
         ]
         teams = access.visible(actor, "team", Team.objects.order_by("path")).filter(deal_teams_q(actor))
         self._choices("team").choices = [("", _("All teams"))] + [
-            (t.pk, ("· " * t.depth) + t.name) for t in teams.only("pk", "name", "depth", "path")
+            (t.pk, ("· " * t.depth) + t.display_name)
+            for t in teams.only("pk", "name", "names", "depth", "path")
         ]
         people = access.visible(actor, "user", User.objects.order_by("display_name", "username")).filter(
             deal_people_q(actor)

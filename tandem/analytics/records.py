@@ -229,7 +229,7 @@ def describe(actor: Any, data: dict[str, Any]) -> list[str]:
     if data.get("team"):
         team = access.visible(actor, "team", Team.objects.filter(pk=data["team"])).first()
         if team is not None:
-            chips.append(team.name)
+            chips.append(team.display_name)
     return chips
 
 

@@ -143,6 +143,11 @@ class PoolSpec:
     team: str
     admins: tuple[str, ...]
     description: str
+    english: str  # its name in English (core.naming)
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {"zh-hans": self.name, "en": self.english}
 
 
 POOLS = [
@@ -152,6 +157,7 @@ POOLS = [
         ("li.zhiqiang", "manager", "sun.li"),
         "华东大区的公海：上海、江苏、浙江、安徽的未分配客户。A 类 90 天、B 类 45 天、C 类 20 天未跟进自动回收。\n"
         "East China's public pool. Customers return after 90 (A), 45 (B) or 20 (C) days without a follow-up.",
+        "East China pool",
     ),
     PoolSpec(
         "华南公海",
@@ -159,8 +165,16 @@ POOLS = [
         ("huang.jun", "lin.fang", "luo.bin"),
         "华南大区的公海：广东、福建、广西、海南的未分配客户。\n"
         "South China's public pool: unowned customers in Guangdong, Fujian, Guangxi and Hainan.",
+        "South China pool",
     ),
 ]
+
+# The account levels the app seeds (customers.apps), named in both languages.
+LEVEL_NAMES = {
+    "A": {"zh-hans": "A 类（重点客户）", "en": "A (key account)"},
+    "B": {"zh-hans": "B 类（成长客户）", "en": "B (growing account)"},
+    "C": {"zh-hans": "C 类（一般客户）", "en": "C (standard account)"},
+}
 
 # Where each sales team sells: (province, city, district list, area code).
 Place = tuple[str, str, tuple[str, ...], str]
@@ -696,19 +710,31 @@ class _Builder:
             self.created["tags"] += int(made)
         self.tags = {t.name: t for t in Tag.objects.filter(name__in=[*TAGS_CN, *TAGS_EN])}
         self.pools = {spec.name: self._pool(spec) for spec in POOLS}
+        self._name_levels()
+
+    def _name_levels(self) -> None:
+        """The account levels A, B and C, named in both languages (unless named already)."""
+        from tandem.customers.models import AccountLevel
+        from tandem.customers.pool_admin import account_level_set_names
+
+        for level in AccountLevel.objects.filter(code__in=list(LEVEL_NAMES)):
+            if not level.names:
+                account_level_set_names(actor=self.actor("admin"), level=level, names=LEVEL_NAMES[level.code])
 
     def _pool(self, spec: PoolSpec) -> Any:
         from tandem.customers.models import Pool
-        from tandem.customers.pool_admin import pool_create, pool_member_set
+        from tandem.customers.pool_admin import pool_create, pool_member_set, pool_update
         from tandem.org.models import Team
 
         pool = Pool.objects.filter(name=spec.name).first()
-        if pool is not None:
-            return pool
         admin = self.actor("admin")
+        if pool is not None:
+            if not pool.names:  # seeded before pools had a name per language
+                pool = pool_update(actor=admin, pool=pool, data={"names": spec.names})
+            return pool
         pool = pool_create(
             actor=admin,
-            data={"name": spec.name, "description": spec.description, **POOL_RULES},
+            data={"name": spec.name, "names": spec.names, "description": spec.description, **POOL_RULES},
             teams=Team.objects.filter(name=spec.team),
         )
         for username in spec.admins:

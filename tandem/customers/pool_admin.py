@@ -103,6 +103,23 @@ def pool_update(
 
 
 @transaction.atomic
+def account_level_set_names(*, actor: Actor, level: AccountLevel, names: Mapping[str, str]) -> AccountLevel:
+    """Name an account level in each language (administrators; decision 0010). Its code and
+    stored name stay: pool rules and imports find it by either."""
+    access.require_admin(actor)
+    level = AccountLevel.objects.select_for_update().get(pk=level.pk)
+    errors: dict[str, list[str]] = {}
+    cleaned = naming.names_given({"names": names}, level.names, errors, max_length=50)
+    if errors:
+        raise ValidationError(errors)
+    before = history.snapshot(level)
+    level.names = cleaned
+    level.save(update_fields=["names"])
+    history.record_update(actor=actor.user, obj=level, before=before)
+    return level
+
+
+@transaction.atomic
 def pool_member_set(*, actor: Actor, pool: Pool, user: User, is_admin: bool = False) -> PoolMember:
     """Add a named member (or change whether they administer the pool)."""
     if not is_pool_admin(actor, pool):

@@ -156,3 +156,79 @@ def test_lost_reasons_and_notifications_read_in_each_language(
     _board_dialog(page, live_server, deal, reason, width)
     _notification_in_the_readers_language(page, live_server, rep, width)
     assert not [e for e in page.errors if "Failed to load resource" not in e], page.errors
+
+
+# --- An import's messages (issue 13 §5, decision 0030's addendum) ------------------------------
+
+IMPORT_MESSAGES = {
+    "en": ("Enter a country name or a two-letter code such as CN or US.", "No person called “Nobody”."),
+    "zh-hans": ("请输入国家名称或两位字母代码，例如 CN 或 US。", "没有名为“Nobody”的成员。"),
+}
+
+
+@pytest.mark.parametrize("size", WIDTHS, ids=["1440", "375"])
+@pytest.mark.parametrize("written_in", LANGUAGES)
+def test_an_import_run_reads_in_the_readers_language(
+    new_page: Any, live_server: Any, demo_company: None, tmp_path: Any, size: dict[str, int], written_in: str
+) -> None:
+    """The manager checks a file in one language and reads the run page in each: the problem
+    summary and every row's message follow the page's language, not the one of the check."""
+    from django.utils import translation
+
+    from tandem.imports.tests.helpers import run, write_csv
+
+    width = size["width"]
+    manager = User.objects.get(username="manager")
+    rows = [["Name", "Country", "Owner"], *[[f"Firm {i}", "Atlantis", "Nobody"] for i in range(3)]]
+    with translation.override(written_in):
+        job = run(
+            Actor.for_user(manager),
+            "account",
+            write_csv(tmp_path / "accounts.csv", rows),
+            commit=False,
+            columns={"Name": "name", "Country": "country", "Owner": "owner"},
+        )
+    page = new_page(**size)
+    login(page, live_server, "manager", DEMO_PASSWORD)
+    visit(page, live_server, "imports:job-detail", job.pk)
+    for code in LANGUAGES:
+        _language(page, code)
+        other = IMPORT_MESSAGES["en" if code == "zh-hans" else "zh-hans"]
+        problems = " ".join(page.locator("[data-import-problem]").all_inner_texts())
+        messages = " ".join(page.locator("[data-import-message]").all_inner_texts())
+        for text in IMPORT_MESSAGES[code]:
+            assert text in problems and text in messages, (code, problems, messages)
+        assert not any(text in problems + messages for text in other)
+        _fits(page)
+        screenshot(page, f"words2-import-run-written-in-{written_in}-{width}-{code}")
+    assert not [e for e in page.errors if "Failed to load resource" not in e], page.errors
+
+
+# --- The demo's teams by their name in the reader's language --------------------------------
+
+
+@pytest.mark.parametrize("size", WIDTHS, ids=["1440", "375"])
+def test_the_demo_teams_read_in_each_language(
+    new_page: Any, live_server: Any, demo_company: None, size: dict[str, int]
+) -> None:
+    """The people list and a team's page name the demo's teams in the page's language."""
+    from tandem.org.models import Team
+
+    width = size["width"]
+    east = Team.objects.get(name="华东销售一部")
+    page = new_page(**size)
+    login(page, live_server, "admin", DEMO_PASSWORD)
+    for code in LANGUAGES:
+        visit(page, live_server, "org:people")
+        _language(page, code)
+        people = page.locator("main").inner_text()
+        assert east.names[code] in people, people[:500]
+        assert "East China Sales 1" not in people if code == "zh-hans" else "华东销售一部" not in people
+        _fits(page)
+        screenshot(page, f"words2-team-names-people-{width}-{code}")
+        visit(page, live_server, "org:team-detail", east.pk)
+        pretitle = page.locator(".page-pretitle").text_content() or ""
+        assert ("华东大区" if code == "zh-hans" else "East China region") in pretitle, pretitle
+        _fits(page)
+        screenshot(page, f"words2-team-names-team-{width}-{code}")
+    assert not [e for e in page.errors if "Failed to load resource" not in e], page.errors

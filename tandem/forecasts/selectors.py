@@ -489,7 +489,7 @@ def team_forecast_rows(*, actor: Actor, team: Team, period: Period) -> TeamForec
         row = _roll_up(str(child), SubjectKind.TEAM, inside, team=child)
         _apply_team_adjustment(row, team_adj.get(child.pk))
         subteams.append(row)
-    total = _roll_up(str(team), SubjectKind.TEAM, [*members, *subteams], team=team)
+    total = _roll_up(team.display_name, SubjectKind.TEAM, [*members, *subteams], team=team)
     _apply_team_adjustment(total, team_adj.get(team.pk))
     attach_targets(actor, period, [*members, *subteams, total])
     return TeamForecast(team=team, period=period, members=members, subteams=subteams, total=total)
@@ -521,7 +521,7 @@ def company_team_rows(*, actor: Actor, period: Period, today: datetime.date | No
             for r in found_rows
             if r.person is not None and paths.get(team_of.get(r.person.pk, 0), "").startswith(team.path)
         ]
-        row = _roll_up(str(team), SubjectKind.TEAM, inside, team=team)
+        row = _roll_up(team.display_name, SubjectKind.TEAM, inside, team=team)
         row.depth = team.path.count("/") - 2
         _apply_team_adjustment(row, team_adj.get(team.pk))
         rows.append(row)

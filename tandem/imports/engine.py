@@ -46,7 +46,6 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
 from tandem.activities.models import Activity, ActivityKind
@@ -83,9 +82,10 @@ from tandem.org.models import Membership, Team, User
 from tandem.search import text as search_text
 
 from . import fields as F_
-from . import reading, runs, statements
+from . import reading, runs, statements, wording
 from .models import ImportJob, ImportRowResult, RowStatus
 from .people import PEOPLE_RESOURCES, PeopleRows
+from .wording import say as _
 
 logger = logging.getLogger(__name__)
 
@@ -156,19 +156,19 @@ class Plan:
         self.raw = raw
         self.columns = columns  # shared by every row of the import: read, never written
         self.values: dict[str, Any] = {}
-        self.messages: list[dict[str, str]] = []
+        self.messages: list[dict[str, Any]] = []
         self.match: Any = None  # the existing record an external id (or product code/name) points at
         self.owner_id: int | None = None
         self.extra: dict[str, Any] = {}
         self.obj: Any = None
         self.failed = False
 
-    def error(self, field_name: str | None, message: str) -> None:
+    def error(self, field_name: str | None, message: str | wording.Kept) -> None:
         self.failed = True
-        self.messages.append({"column": self.column(field_name), "message": str(message), "level": "error"})
+        self.messages.append(wording.stored(self.column(field_name), message, "error"))
 
-    def warn(self, field_name: str | None, message: str) -> None:
-        self.messages.append({"column": self.column(field_name), "message": str(message), "level": "warning"})
+    def warn(self, field_name: str | None, message: str | wording.Kept) -> None:
+        self.messages.append(wording.stored(self.column(field_name), message, "warning"))
 
     def fill(self, rule: str) -> None:
         """The row got a value by one of the rules the mapping shows (``fields.FILL_RULES``)."""
@@ -197,7 +197,7 @@ class Totals:
     warnings: int = 0
     # Rows with a problem, by (level, column), and the first message of each as an example.
     problem_rows: Counter[tuple[str, str]] = field(default_factory=Counter)
-    problem_examples: dict[tuple[str, str], str] = field(default_factory=dict)
+    problem_examples: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     # Rows (that go in) given a value by each filling rule.
     fills: Counter[str] = field(default_factory=Counter)
 
@@ -224,7 +224,7 @@ class Totals:
             if key not in seen:
                 seen.add(key)
                 self.problem_rows[key] += 1
-                self.problem_examples.setdefault(key, message["message"])
+                self.problem_examples.setdefault(key, message)
 
     def problem_summary(self) -> list[dict[str, Any]]:
         """The most frequent problems, errors first: level, column, rows, an example message."""
@@ -234,10 +234,17 @@ class Totals:
                 "level": level,
                 "column": column,
                 "rows": rows,
-                "example": self.problem_examples[(level, column)],
+                **_example(self.problem_examples[(level, column)]),
             }
             for (level, column), rows in ranked[:PROBLEM_SUMMARY_SIZE]
         ]
+
+
+def _example(message: dict[str, Any]) -> dict[str, Any]:
+    """A summary's example: the message as written, and kept for other readers when it was."""
+    if "said" in message:
+        return {"example": message["message"], "example_said": message["said"]}
+    return {"example": message["message"]}
 
 
 class RowResult(NamedTuple):
@@ -246,7 +253,7 @@ class RowResult(NamedTuple):
     row_number: int
     status: str
     record_id: int | None
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]
     values: list[str]
 
 
@@ -553,7 +560,7 @@ class Importer(PeopleRows):
                 if target is None or self.targets[target].max_length:
                     continue  # not imported, or the field's own length check says it
                 plan.failed = True
-            plan.messages.append({"column": note.column, "message": note.message, "level": note.level})
+            plan.messages.append(wording.stored(note.column, note.message, note.level))
 
     def run_batch(self, rows: list[tuple[int, list[str]]], *, write: bool) -> list[RowResult]:
         plans = self.check_batch(rows)
@@ -1051,10 +1058,10 @@ class Importer(PeopleRows):
                 else:
                     values[name] = self._cell(target, text)
             except F_.CellError as exc:
-                plan.error(name, str(exc))
+                plan.error(name, wording.kept(exc))
             except F_.CellRead as read:
                 values[name] = read.value
-                plan.warn(name, str(read))
+                plan.warn(name, wording.kept(read))
         for name, required, max_length in self.checked_lengths:
             if required and not updating and not raw[name]:
                 plan.error(name, _("This field is required."))
@@ -2384,7 +2391,7 @@ def store_totals(job: ImportJob, totals: Totals) -> None:
 def _add_warnings(job: ImportJob, warnings: list[tuple[int, dict[str, str]]]) -> None:
     if not warnings:
         return
-    by_row: dict[int, list[dict[str, str]]] = defaultdict(list)
+    by_row: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for number, message in warnings:
         by_row[number].append(message)
     rows = list(ImportRowResult.objects.filter(job=job, row_number__in=sorted(by_row)))

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process, utils
 
@@ -27,6 +26,7 @@ from tandem.activities.models import Activity, ActivityKind
 from tandem.core import dates
 from tandem.customers.models import Account, Channel, CompanySize, Contact, Lifecycle, Source
 from tandem.deals.models import Deal, ForecastCategory, Product
+from tandem.imports.wording import say as _
 from tandem.leads.models import Lead, LeadStatus
 
 # Kinds of target fields: how a cell becomes a value.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -113,6 +115,8 @@ class ImportJob(TimeStampedModel):
     fills = models.JSONField(_("values filled by a rule"), default=list, blank=True)
     progress = models.PositiveIntegerField(_("rows done"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # The error kept as msgid and parameters, to read in each reader's language (imports.wording).
+    error_said = models.JSONField(_("error, kept for other languages"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -158,6 +162,20 @@ class ImportJob(TimeStampedModel):
         return self.run_writes and self.mode == ImportMode.SKIP and self.progress > 0 and not self.committed
 
     @property
+    def read_error(self) -> str:
+        """Why the job failed or stopped, in the reader's language (``imports.wording``)."""
+        from .wording import text
+
+        return text({"message": self.error, "said": self.error_said or None})
+
+    @property
+    def read_problems(self) -> list[dict[str, Any]]:
+        """The problem summary, each example in the reader's language (``imports.wording``)."""
+        from .wording import read_problems
+
+        return read_problems(self.problems or [])
+
+    @property
     def percent(self) -> int:
         if not self.total_rows:
             return 0
@@ -174,7 +192,8 @@ class RowStatus(models.TextChoices):
 class ImportRowResult(models.Model):
     """What happened (or, in a dry run, would happen) to one row of the file.
 
-    ``messages`` is a list of ``{"column", "message", "level"}`` (level: error or warning);
+    ``messages`` is a list of ``{"column", "message", "level"}`` (level: error or warning), with
+    ``said`` when the message can be read in another language (``imports.wording``);
     ``row_number`` counts as the file does, the header being row 1.
     """
 
@@ -198,6 +217,13 @@ class ImportRowResult(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.job_id} row {self.row_number}: {self.status}"
+
+    @property
+    def read_messages(self) -> list[dict[str, Any]]:
+        """The row's messages in the reader's language (``imports.wording``)."""
+        from .wording import read_messages
+
+        return read_messages(self.messages or [])
 
 
 class SavedMapping(TimeStampedModel):

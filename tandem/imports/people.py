@@ -21,9 +21,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.utils.translation import gettext as _
-
 from tandem.core import history
+from tandem.imports.wording import say as _
 from tandem.org import services as org_services
 from tandem.org.models import Membership, Position, Role, Team, User
 

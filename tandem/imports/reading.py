@@ -36,8 +36,9 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import ElementTree as SafeTree
 from defusedxml.common import DefusedXmlException
 from django.conf import settings
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+
+from tandem.imports.wording import nsay as ngettext
+from tandem.imports.wording import say as _
 
 ENCODINGS = ("utf-8-sig", "gb18030", "latin-1")
 SAMPLE_BYTES = 64 * 1024

@@ -28,6 +28,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from . import wording
 from .models import ImportJob, ImportStatus
 
 if TYPE_CHECKING:
@@ -98,12 +99,19 @@ def seal(job: ImportJob, totals: Totals) -> None:
 
     store_totals(job, totals)
     now = timezone.now()
-    job.status, job.committed, job.finished_at, job.error = ImportStatus.DONE, True, now, ""
+    job.status, job.committed, job.finished_at, job.error, job.error_said = (
+        ImportStatus.DONE,
+        True,
+        now,
+        "",
+        {},
+    )
     fields = {
         "status": job.status,
         "committed": True,
         "finished_at": now,
         "error": "",
+        "error_said": {},
         "heartbeat_at": now,
         "updated_at": now,
         **{name: getattr(job, name) for name in TOTAL_FIELDS},
@@ -160,7 +168,12 @@ def is_stale(job: ImportJob, now: datetime.datetime | None = None) -> bool:
 
 def interrupt(job: ImportJob, *, error: str, now: datetime.datetime) -> bool:
     """Mark a stale job interrupted, unless it moved on since it was read. True when marked."""
-    fields = {"status": ImportStatus.INTERRUPTED, "error": error, "finished_at": now, **counts_so_far(job)}
+    fields = {
+        "status": ImportStatus.INTERRUPTED,
+        **wording.error_fields(error),
+        "finished_at": now,
+        **counts_so_far(job),
+    }
     marked = (
         ImportJob.objects.filter(
             pk=job.pk, run_token=job.run_token, status=job.status, heartbeat_at=job.heartbeat_at

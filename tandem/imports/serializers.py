@@ -119,7 +119,10 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     progress = serializers.SerializerMethodField()
     targets = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.display_name", read_only=True)
-    problems = ProblemSerializer(many=True, read_only=True)
+    problems = ProblemSerializer(source="read_problems", many=True, read_only=True)
+    error = serializers.CharField(
+        source="read_error", read_only=True, help_text=_("Why the import failed or stopped, if it did.")
+    )
     heartbeat_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text=_("The running job's last sign of progress.")
     )
@@ -199,7 +202,7 @@ class RowMessageSerializer(serializers.Serializer[Any]):
 
 
 class ImportRowSerializer(serializers.ModelSerializer[ImportRowResult]):
-    messages = RowMessageSerializer(many=True, read_only=True)
+    messages = RowMessageSerializer(source="read_messages", many=True, read_only=True)
 
     class Meta:
         model = ImportRowResult

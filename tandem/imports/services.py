@@ -30,7 +30,7 @@ from tandem.core import access, export, metrics
 from tandem.core.access import Actor
 from tandem.org.models import User
 
-from . import engine, reading, runs
+from . import engine, reading, runs, wording
 from .fields import DATE_ORDERS, OPTIONAL_RULES, field_map, suggest_mapping
 from .models import (
     DecimalSeparator,
@@ -45,6 +45,7 @@ from .models import (
     SavedMapping,
 )
 from .people import PEOPLE_RESOURCES
+from .wording import say
 
 logger = logging.getLogger(__name__)
 
@@ -400,7 +401,7 @@ def _new_run(job: ImportJob, *, commit: bool, resume_from: int) -> None:
     job.heartbeat_at = None
     job.progress = resume_from
     job.resumed_from = resume_from
-    job.error = ""
+    job.error, job.error_said = "", {}
     job.started_at = timezone.now()
     job.finished_at = None
     job.save()
@@ -528,9 +529,12 @@ def run_job(*, job_id: int, commit: bool, language: str = "en", token: uuid.UUID
             fields["status"] = ImportStatus.VALIDATED
         elif job.mode == ImportMode.ALL and totals.failed:
             fields["status"] = ImportStatus.FAILED
-            fields["error"] = _(
-                "Nothing was imported: %(n)d rows have problems. Fix them and import again."
-            ) % {"n": totals.failed}
+            fields.update(
+                wording.error_fields(
+                    say("Nothing was imported: %(n)d rows have problems. Fix them and import again.")
+                    % {"n": totals.failed}
+                )
+            )
         else:
             fields["status"] = ImportStatus.DONE
             fields["committed"] = True
@@ -546,51 +550,52 @@ def _stopped_by(job: ImportJob, exc: Exception) -> dict[str, Any]:
     if isinstance(exc, PermissionDenied):
         return {
             "status": ImportStatus.FAILED,
-            "error": _("You may not import these records."),
+            **wording.error_fields(say("You may not import these records.")),
             "finished_at": now,
         }
     kept = 0
     if job.run_writes and job.mode == ImportMode.SKIP:
         kept = ImportJob.objects.filter(pk=job.pk).values_list("progress", flat=True).first() or 0
     if kept:
-        error = _(
+        error = say(
             "The import stopped with an unexpected error after row %(row)s: the rows up to it "
             "were imported, the later ones were not. (%(error)s)"
         ) % {"row": kept + 1, "error": exc.__class__.__name__}
     else:
-        error = _("The import stopped with an unexpected error; nothing was written. (%(error)s)") % {
+        error = say("The import stopped with an unexpected error; nothing was written. (%(error)s)") % {
             "error": exc.__class__.__name__
         }
     return {
         "status": ImportStatus.INTERRUPTED,
-        "error": error,
+        **wording.error_fields(error),
         "finished_at": now,
         "progress": kept,
         **runs.counts_so_far(job),
     }
 
 
-def _stopped_message(job: ImportJob) -> str:
-    """Why a stale job was interrupted, in the language of the person who started it."""
+def _stopped_message(job: ImportJob) -> wording.Kept:
+    """Why a stale job was interrupted: in the language of the person who started it, and kept
+    for other readers."""
     minutes = settings.TANDEM_IMPORT_STALE_MINUTES
     language = getattr(job.created_by, "language", None) or settings.LANGUAGE_CODE
     with translation.override(language):
         if job.heartbeat_at is None and not job.progress:
-            return _(
+            return say(
                 "The import did not start: no worker took it up. Nothing was written; retry to queue it again."
             )
         if not job.run_writes:
-            return _(
+            return say(
                 "The check stopped without finishing: there was no progress for %(minutes)d minutes "
                 "(the process running it may have stopped). Retry to check the file again."
             ) % {"minutes": minutes}
         if job.mode == ImportMode.SKIP and job.progress:
-            return _(
+            return say(
                 "The import stopped after row %(row)s without finishing: there was no progress for "
                 "%(minutes)d minutes (the process running it may have stopped). The rows up to it "
                 "were imported; retry to import the rest."
             ) % {"row": job.progress + 1, "minutes": minutes}
-        return _(
+        return say(
             "The import stopped without finishing: there was no progress for %(minutes)d minutes "
             "(the process running it may have stopped). Nothing was written; retry to import the file."
         ) % {"minutes": minutes}
@@ -696,7 +701,8 @@ def error_rows_csv(*, actor: Actor, job: ImportJob) -> bytes:
     rows: list[list[str]] = []
     for result in ImportRowResult.objects.filter(job=job, status=RowStatus.ERROR).order_by("row_number"):
         problems = "; ".join(
-            f"{m['column']}: {m['message']}" if m.get("column") else m["message"] for m in result.messages
+            f"{m['column']}: {wording.text(m)}" if m.get("column") else wording.text(m)
+            for m in result.messages
         )
         cells = list(result.values) + [""] * (len(job.headers) - len(result.values))
         rows.append([*cells[: len(job.headers)], problems])

@@ -463,7 +463,7 @@ def director_dashboard(actor: Actor, today: datetime.date | None = None) -> dict
         "insights": insight_cards(actor, scope),
         "insights_url": insight_url(None, scope),
         "chart": {
-            "labels": [t["team"].name for t in teams],
+            "labels": [t["team"].display_name for t in teams],
             "series": [
                 {"name": _("Won this quarter"), "values": [float(t["won"]) for t in teams]},
                 {"name": _("Pipeline created"), "values": [float(t["new_pipeline"]) for t in teams]},

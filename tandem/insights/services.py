@@ -215,7 +215,7 @@ def digest_send(
     language = notify.language_of(user)
     with translation.override(language):
         flagged, lines, path = digest_lines(actor=actor, teams=teams, now=now)
-        names = ", ".join(t.name for t in teams)
+        names = ", ".join(t.display_name for t in teams)
         title = ngettext(
             "%(n)d insight for %(teams)s today",
             "%(n)d insights for %(teams)s today",

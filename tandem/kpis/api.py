@@ -92,7 +92,7 @@ def _group_labels(group_by: str, keys: list[Any]) -> dict[Any, str]:
     if group_by == "owner":
         return {u.pk: str(u) for u in User.objects.filter(pk__in=ids)}
     if group_by == "team":
-        return {t.pk: t.name for t in Team.all_objects.filter(pk__in=ids)}
+        return {t.pk: t.display_name for t in Team.all_objects.filter(pk__in=ids)}
     return {k: periods.period_from_key(k).label() for k in ids}
 
 

@@ -1151,7 +1151,7 @@ def _breakdown_labels(
     if group_by == "owner":
         labels = {u.pk: str(u) for u in User.objects.filter(pk__in=keys)}
     elif group_by == "team":
-        labels = {t.pk: t.name for t in Team.all_objects.filter(pk__in=keys)}
+        labels = {t.pk: t.display_name for t in Team.all_objects.filter(pk__in=keys)}
     elif group_by == "product":
         labels = {p.pk: p.display_name for p in Product.all_objects.filter(pk__in=keys)}
     elif group_by == "pipeline":

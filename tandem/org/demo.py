@@ -392,10 +392,17 @@ POSITIONS: list[PositionSpec] = [
 
 @dataclass(frozen=True)
 class TeamSpec:
-    name: str
+    name: str  # the stored name, which the demo's people, pools and accounts refer to
     parent: str | None
     leader: str | None
     description: str
+    other: str = ""  # the name in the other language (core.naming)
+
+    @property
+    def names(self) -> dict[str, str]:
+        if _CJK.search(self.name):
+            return {"zh-hans": self.name, "en": self.other or self.name}
+        return {"en": self.name, "zh-hans": self.other or self.name}
 
 
 TEAMS: list[TeamSpec] = [
@@ -406,36 +413,42 @@ TEAMS: list[TeamSpec] = [
         "Tandem 演示公司：总部上海，服务华东、华南与东南亚的企业客户。\n"
         "The demo company: head office in Shanghai, selling to businesses in East and South China "
         "and South-East Asia.",
+        "Tandem 演示公司",
     ),
     TeamSpec(
         "华东大区",
         COMPANY,
         "li.zhiqiang",
         "华东大区：上海、江苏、浙江、安徽。\nEast China region: Shanghai, Jiangsu, Zhejiang and Anhui.",
+        "East China region",
     ),
     TeamSpec(
         "华东销售一部",
         "华东大区",
         "manager",
         "上海及周边的制造业与零售客户。\nManufacturing and retail customers in and around Shanghai.",
+        "East China Sales 1",
     ),
     TeamSpec(
         "华东销售二部",
         "华东大区",
         "sun.li",
         "江苏、浙江的中小企业客户。\nSmall and mid-sized businesses in Jiangsu and Zhejiang.",
+        "East China Sales 2",
     ),
     TeamSpec(
         "华南大区",
         COMPANY,
         "huang.jun",
         "华南大区：广东、福建、广西、海南。\nSouth China region: Guangdong, Fujian, Guangxi and Hainan.",
+        "South China region",
     ),
     TeamSpec(
         "华南销售一部",
         "华南大区",
         "lin.fang",
         "广州、深圳的科技与外贸企业客户。\nTechnology and export companies in Guangzhou and Shenzhen.",
+        "South China Sales 1",
     ),
     TeamSpec(
         "华南销售二部",
@@ -443,6 +456,7 @@ TEAMS: list[TeamSpec] = [
         # 蒋涛 led the team until he left; the departure transfer (离职继承) hands it to 罗斌.
         "jiang.tao",
         "福建、广西、海南的渠道与直销客户。\nDirect and partner customers in Fujian, Guangxi and Hainan.",
+        "South China Sales 2",
     ),
     TeamSpec(
         "客户管理部",
@@ -450,12 +464,14 @@ TEAMS: list[TeamSpec] = [
         "am",
         "客户管理部：接收已签约客户，负责续约、增购与满意度。\n"
         "Account management: looks after won customers, renewals, expansion and satisfaction.",
+        "Account Management",
     ),
     TeamSpec(
         "技术支持部",
         COMPANY,
         "support",
         "技术支持部：实施交付与售后工单。\nTechnical support: implementation and service tickets.",
+        "Technical Support",
     ),
     TeamSpec(
         "International Sales (Singapore)",
@@ -463,6 +479,7 @@ TEAMS: list[TeamSpec] = [
         "rachel.tan",
         "Singapore office: customers in Singapore, Malaysia and Indonesia.\n"
         "新加坡办公室：负责新加坡、马来西亚和印度尼西亚客户。",
+        "国际销售部（新加坡）",
     ),
 ]
 
@@ -747,8 +764,19 @@ def _build(result: SeedResult) -> None:
                 name=t.name,
                 parent=teams[t.parent] if t.parent else None,
                 description=t.description,
+                names=t.names,
             )
             result.created["teams"] += 1
+        elif not team.names:  # seeded before teams had a name per language
+            team = services.team_update(
+                actor=actor,
+                team=team,
+                name=team.name,
+                parent=team.parent,
+                leader=team.leader,
+                description=team.description,
+                names=t.names,
+            )
         teams[t.name] = team
 
     roles = {r.code: r for r in Role.objects.all()}

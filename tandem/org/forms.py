@@ -363,7 +363,7 @@ class TransferForm(TablerForm):
             name = f"team_{team.pk}"
             self.fields[name] = PersonChoiceField(
                 label=ngettext("%(team)s (%(n)d record)", "%(team)s (%(n)d records)", count)
-                % {"team": team.name, "n": count},
+                % {"team": team.display_name, "n": count},
                 queryset=_owners_except(actor, resources, person),
                 required=False,
                 empty_label=str(_("— as chosen above —")),
@@ -373,7 +373,7 @@ class TransferForm(TablerForm):
         if led:
             self.fields["lead_teams"] = forms.BooleanField(
                 label=_("Make the successor the leader of %(teams)s")
-                % {"teams": ", ".join(t.name for t in led)},
+                % {"teams": ", ".join(t.display_name for t in led)},
                 required=False,
                 help_text=_("Otherwise those teams have no leader until you choose one.")
                 if self.departure

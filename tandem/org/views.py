@@ -70,7 +70,9 @@ def _tree(actor: Actor) -> list[dict[str, Any]]:
     nodes: dict[int, dict[str, Any]] = {t.pk: {"team": t, "visible": True, "children": []} for t in teams}
     missing = {a for t in teams for a in t.ancestor_ids if a not in nodes}
     if missing:
-        for ancestor in Team.objects.filter(pk__in=missing).only("id", "name", "path", "depth", "parent_id"):
+        for ancestor in Team.objects.filter(pk__in=missing).only(
+            "id", "name", "names", "path", "depth", "parent_id"
+        ):
             nodes[ancestor.pk] = {"team": ancestor, "visible": False, "children": []}
     roots: list[dict[str, Any]] = []
     for node in sorted(nodes.values(), key=lambda n: n["team"].path):

@@ -230,7 +230,7 @@ def _labels(subjects: Sequence[Subject], org: Org) -> dict[Subject, tuple[str, s
             found[subject] = (str(user) if user else "?", reverse("targets:person", args=[pk]))
         elif kind == SubjectKind.TEAM:
             team = org.teams.get(pk)
-            found[subject] = (team.name if team else "?", reverse("targets:team", args=[pk]))
+            found[subject] = (team.display_name if team else "?", reverse("targets:team", args=[pk]))
         else:
             found[subject] = (_("Company"), reverse("targets:company"))
     return found

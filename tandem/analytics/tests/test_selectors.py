@@ -202,3 +202,19 @@ def test_coverage_appears_once_a_remaining_target_is_known(world: World, data: D
     assert found["Pipeline coverage"] == Decimal("2.00")  # 5,000 weighted ÷ 2,500 to go
     assert coverage.coverage(Decimal(100), Decimal(0)) is None
     assert coverage.coverage(Decimal(100), None) is None
+
+
+def test_the_team_filter_and_a_drill_down_name_teams_in_the_readers_language(world: World) -> None:
+    from tandem.analytics.records import describe
+    from tandem.org.models import Team
+
+    Team.objects.filter(pk=world.east_sales.pk).update(names={"en": "East sales", "zh-hans": "华东销售"})
+    actor = world.actor(world.manager)
+    with translation.override("zh-hans"):
+        choices = dict(FilterForm(PERIOD, actor=actor).fields["team"].choices)
+        assert choices[world.east_sales.pk].endswith("华东销售")
+        assert "华东销售" in describe(actor, {"src": "open", "team": world.east_sales.pk})
+    with translation.override("en"):
+        choices = dict(FilterForm(PERIOD, actor=actor).fields["team"].choices)
+        assert choices[world.east_sales.pk].endswith("East sales")
+        assert "East sales" in describe(actor, {"src": "open", "team": world.east_sales.pk})

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.apps import apps as django_apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import QueryDict
@@ -25,6 +26,9 @@ register = template.Library()
 CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "JPY": "¥", "GBP": "£", "SGD": "S$"}
 
 # History entries may record changes that are not model fields (set by services).
+# Changes kept as a list of names (``changes={"teams": [before, after]}``): the model they name.
+EXTRA_CHANGE_NAMES = {"teams": "org.Team"}
+
 EXTRA_CHANGE_LABELS = {
     "roles": gettext_lazy("roles"),
     "teams": gettext_lazy("teams"),
@@ -146,8 +150,20 @@ def history_changes(entry: Any, obj: models.Model | None = None) -> list[dict[st
             with suppress(FieldDoesNotExist):
                 field = obj._meta.get_field(name)
                 label = getattr(field, "verbose_name", label)
+        named = EXTRA_CHANGE_NAMES.get(name)
+        if named is not None and not isinstance(field, models.ForeignKey):
+            model = django_apps.get_model(named)
+            rows.append({"field": str(label), "old": _show_names(model, old), "new": _show_names(model, new)})
+            continue
         rows.append({"field": str(label), "old": _show_value(field, old), "new": _show_value(field, new)})
     return rows
+
+
+def _show_names(model: Any, value: Any) -> str:
+    """Names a change kept as a list (a person's teams, a pool's), each as the reader calls it today."""
+    if isinstance(value, list | tuple):
+        return _show([naming.in_history(model, v) if isinstance(v, str) else v for v in value])
+    return _show(naming.in_history(model, value) if isinstance(value, str) else value)
 
 
 @register.simple_tag(takes_context=True)

@@ -95,3 +95,30 @@ def test_a_kept_message_reads_in_each_readers_language() -> None:
     assert naming.render_said({"id": "%(missing)s"}, "fallback") == "%(missing)s"
     assert naming.render_said({"id": "Hello %(name)s", "params": {}}, "fallback") == "Hello %(name)s"
     assert naming.render_said({"nonsense": 1}, "fallback") == "fallback"
+
+
+@pytest.mark.django_db
+def test_a_change_of_teams_in_history_reads_in_the_readers_language() -> None:
+    from tandem.core.templatetags.tandem import history_changes
+    from tandem.org.tests.factories import TeamFactory, UserFactory
+
+    TeamFactory(name="华东销售一部", names={"en": "East China Sales 1", "zh-hans": "华东销售一部"})
+    TeamFactory(name="技术支持部", names={"en": "Technical Support"})
+    person = UserFactory()
+    entry = history.record(
+        actor=None,
+        obj=person,
+        action=HistoryAction.UPDATE,
+        changes={"teams": [["华东销售一部"], ["华东销售一部", "技术支持部", "Gone team"]]},
+    )
+    naming.forget_loaded()
+    with translation.override("en"):
+        (row,) = history_changes(entry, person)
+        assert (row["old"], row["new"]) == (
+            "East China Sales 1",
+            "East China Sales 1, Technical Support, Gone team",
+        )
+    naming.forget_loaded()
+    with translation.override("zh-hans"):
+        (row,) = history_changes(entry, person)
+        assert row["new"] == "华东销售一部, 技术支持部, Gone team"

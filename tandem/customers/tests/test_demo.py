@@ -19,14 +19,14 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import F, Max
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tandem.activities.models import Activity
 from tandem.core.access import Actor, visible
 from tandem.core.models import HistoryEntry
 from tandem.customers import dedupe
 from tandem.customers.demo import DEMO_PREFIX, DUPLICATE_PAIRS, seed_crm
-from tandem.customers.models import Account, Contact, DuplicateKey, Pool, PoolEvent
+from tandem.customers.models import Account, AccountLevel, Contact, DuplicateKey, Pool, PoolEvent
 from tandem.customers.pools import reclaim_preview
 from tandem.deals.models import Deal, DealStageHistory, Pipeline, Product
 from tandem.leads.models import Lead
@@ -177,6 +177,17 @@ def test_it_sets_up_two_pools_with_the_rules_and_unowned_customers(demo: str) ->
     assert list(east.teams.values_list("name", flat=True)) == ["华东大区"]
     assert list(south.teams.values_list("name", flat=True)) == ["华南大区"]
     assert Account.objects.filter(owner__isnull=True, pool=east).count() >= 20
+
+
+def test_its_pools_and_account_levels_have_a_name_in_each_language(demo: str) -> None:
+    assert Pool.objects.get(name="华东公海").names == {"zh-hans": "华东公海", "en": "East China pool"}
+    assert Pool.objects.get(name="华南公海").names == {"zh-hans": "华南公海", "en": "South China pool"}
+    levels = {level.code: level for level in AccountLevel.objects.all()}
+    with translation.override("en"):
+        assert levels["A"].display_name == "A (key account)"
+    with translation.override("zh-hans"):
+        assert levels["C"].display_name == "C 类（一般客户）"
+    assert all(set(level.names) == {"zh-hans", "en"} for level in levels.values())
 
 
 def test_customers_given_back_to_the_pool_have_a_reason_and_their_previous_owner(demo: str) -> None:

@@ -500,3 +500,43 @@ def test_it_runs_reclaim_and_reminders_from_the_schedule(world: World, pool: Poo
     account.refresh_from_db()
     assert account.owner is None
     assert PoolEvent.objects.filter(account=account, kind=PoolEvent.Kind.RECLAIM).count() == 1
+
+
+# --- Account levels named per language ---------------------------------------------------------
+
+
+def test_an_administrator_names_an_account_level_in_each_language(world: World) -> None:
+    from tandem.customers.pool_admin import account_level_set_names
+
+    level = AccountLevel.objects.get(code="A")
+    account_level_set_names(
+        actor=world.actor(world.admin),
+        level=level,
+        names={"zh-hans": "A 类（重点客户）", "en": "A (key account)"},
+    )
+    level.refresh_from_db()
+    assert level.name == "A"  # the stored name stays: pool rules and imports find it by either
+    with translation.override("en"):
+        assert level.display_name == "A (key account)"
+    with translation.override("zh-hans"):
+        assert level.display_name == "A 类（重点客户）"
+    assert entries_for(level).exists()
+
+
+def test_a_manager_may_not_name_an_account_level(world: World) -> None:
+    from tandem.customers.pool_admin import account_level_set_names
+
+    level = AccountLevel.objects.get(code="B")
+    with pytest.raises(PermissionDenied):
+        account_level_set_names(actor=world.actor(world.manager), level=level, names={"en": "B (growing)"})
+    assert AccountLevel.objects.get(code="B").names == {}
+
+
+def test_an_account_level_name_in_an_unknown_language_is_refused(world: World) -> None:
+    from tandem.customers.pool_admin import account_level_set_names
+
+    level = AccountLevel.objects.get(code="C")
+    with pytest.raises(ValidationError) as raised:
+        account_level_set_names(actor=world.actor(world.admin), level=level, names={"xx": "C"})
+    assert "names" in raised.value.message_dict
+    assert AccountLevel.objects.get(code="C").names == {}

@@ -51,7 +51,7 @@ def test_cells_beyond_the_header_are_reported_on_their_row_by_value(world: World
     assert [m["level"] for m in row.messages] == ["warning"]
     assert "2 cells beyond the last named column" in row.messages[0]["message"]
     assert "“forgotten note”" in row.messages[0]["message"] and "“+86 138”" in row.messages[0]["message"]
-    assert not job_rows(job=job).get(row_number=3).messages
+    assert not job_rows(job=job).get(row_number=3).read_messages
 
 
 def _two_sheets(path: Path) -> Path:
@@ -148,7 +148,7 @@ def test_merged_cells_are_filled_down_and_each_row_says_so(world: World, tmp_pat
         "Han Meimei",
         "Wang Wu",
     }
-    third = job_rows(job=job).get(row_number=3).messages
+    third = job_rows(job=job).get(row_number=3).read_messages
     assert third == [
         {
             "column": "account",
@@ -157,7 +157,7 @@ def test_merged_cells_are_filled_down_and_each_row_says_so(world: World, tmp_pat
         }
     ]
     assert not job_rows(job=job).get(row_number=2).messages
-    fifth = job_rows(job=job).get(row_number=5).messages
+    fifth = job_rows(job=job).get(row_number=5).read_messages
     assert fifth[0]["column"] == "title" and "merged across “notes” (C5:D5)" in fifth[0]["message"]
 
 

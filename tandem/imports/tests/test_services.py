@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,8 +26,8 @@ from .helpers import run, upload, write_csv, write_xlsx
 pytestmark = pytest.mark.django_db
 
 
-def messages_of(job_id: int, row: int) -> list[dict[str, str]]:
-    return ImportRowResult.objects.get(job_id=job_id, row_number=row).messages
+def messages_of(job_id: int, row: int) -> list[dict[str, Any]]:
+    return ImportRowResult.objects.get(job_id=job_id, row_number=row).read_messages
 
 
 # --- Suggestion and reading ------------------------------------------------------------------

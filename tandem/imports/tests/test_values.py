@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -27,8 +28,8 @@ from .helpers import run, upload, write_csv, write_xlsx
 pytestmark = pytest.mark.django_db
 
 
-def messages_of(job_id: int, row: int) -> list[dict[str, str]]:
-    return ImportRowResult.objects.get(job_id=job_id, row_number=row).messages
+def messages_of(job_id: int, row: int) -> list[dict[str, Any]]:
+    return ImportRowResult.objects.get(job_id=job_id, row_number=row).read_messages
 
 
 def text_of(job_id: int, row: int) -> str:

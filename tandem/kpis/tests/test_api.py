@@ -405,3 +405,35 @@ def test_the_schema_documents_the_kpi_endpoints_strictly(tmp_path: Any) -> None:
     ):
         assert path in schema
     assert "KpiSourceEnum" in schema and "SourceEnum:" in schema and "maximum: 9223372036854775807" in schema
+
+
+def test_analytics_by_team_label_each_team_in_the_readers_language(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tandem.org.models import Team
+    from tandem.org.tests.factories import TeamFactory, UserFactory
+
+    Team.objects.filter(pk=world.east_sales.pk).update(names={"en": "East sales", "zh-hans": "华东销售"})
+    Team.objects.filter(pk=world.west_sales.pk).update(names={"en": "West sales", "zh-hans": "华西销售"})
+    won(world.owner, "100", JAN)
+    won(world.outsider, "200", JAN)
+
+    def labels(language: str) -> tuple[set[str], int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = as_(world.director, language).get(ANALYTICS, {"group_by": "team"})
+        assert response.status_code == 200, response.json()
+        return {r["label"] for r in response.json()["results"]}, len(queries)
+
+    chinese, _first = labels("zh-hans")  # the first request also warms per-process caches
+    assert {"华东销售", "华西销售"} <= chinese
+    english, queries = labels("en")
+    assert {"East sales", "West sales"} <= english and "华东销售" not in english
+    for n in range(3):  # more teams with deals: still one query for their labels
+        team = TeamFactory(name=f"区域 {n}", parent=world.west, names={"en": f"Region {n}"})
+        rep = UserFactory(roles=["sales-rep"])
+        rep.memberships.create(team=team, is_primary=True)
+        won(rep, "10", JAN)
+    english, more = labels("en")
+    assert {"Region 0", "Region 2"} <= english
+    assert more == queries

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
+from django.utils import translation
 
 from tandem.core.access import Actor
 from tandem.core.models import HistoryEntry
@@ -75,6 +76,25 @@ def test_it_names_the_china_teams_in_chinese_and_the_singapore_team_in_english(d
         assert CJK.search(person.display_name)
         assert person.language == "zh-hans"
         assert person.phone.startswith("+86")
+
+
+def test_it_names_every_team_in_both_languages(demo: str) -> None:
+    for team in Team.objects.all():
+        assert set(team.names) == {"zh-hans", "en"}, team.name
+        assert CJK.search(team.names["zh-hans"]) and LATIN.search(team.names["en"]), team.names
+    east = Team.objects.get(name="华东销售一部")
+    with translation.override("en"):
+        assert east.display_name == "East China Sales 1"
+    singapore = Team.objects.get(name="International Sales (Singapore)")
+    with translation.override("zh-hans"):
+        assert singapore.display_name == "国际销售部（新加坡）"
+
+
+def test_it_names_the_teams_of_a_demo_seeded_before_names(demo: str) -> None:
+    Team.objects.update(names={})
+    seed()
+    assert not Team.objects.filter(names={}).exists()
+    assert Team.objects.get(name="华南大区").names["en"] == "South China region"
 
 
 def test_it_builds_the_hierarchy_of_teams_and_reporting_lines(demo: str) -> None:
