@@ -148,6 +148,16 @@ class CustomersConfig(AppConfig):
         )
         nav.register(
             nav.NavItem(
+                _("Administration"),
+                _("Account levels"),
+                "customers:account-level-list",
+                "bi-bar-chart-steps",
+                order=945,
+                admin_only=True,
+            )
+        )
+        nav.register(
+            nav.NavItem(
                 crm,
                 _("Duplicates"),
                 "customers:duplicates",

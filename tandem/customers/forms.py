@@ -380,3 +380,13 @@ class PoolMemberForm(TablerForm):
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = active_people(actor)  # type: ignore[attr-defined]
+
+
+class AccountLevelForm(LanguageNamesForm):
+    """An account level: a short code (what imports and pool rules may use), its name and its
+    name in each interface language."""
+
+    code = forms.CharField(label=_("Code"), max_length=10, help_text=_("Short, e.g. A, B, VIP."))
+    name = forms.CharField(label=_("Name"), max_length=50)
+    names_max_length = 50
+    order = forms.IntegerField(label=_("Order"), min_value=0, max_value=32767, required=False)

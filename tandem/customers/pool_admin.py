@@ -106,16 +106,52 @@ def pool_update(
 def account_level_set_names(*, actor: Actor, level: AccountLevel, names: Mapping[str, str]) -> AccountLevel:
     """Name an account level in each language (administrators; decision 0010). Its code and
     stored name stay: pool rules and imports find it by either."""
+    return account_level_save(actor=actor, level=level, data={"names": names})
+
+
+@transaction.atomic
+def account_level_save(*, actor: Actor, level: AccountLevel | None, data: Mapping[str, Any]) -> AccountLevel:
+    """Create or edit an account level (administrators): its code, its name, its names in each
+    language and its place in the list. No two levels share a code or go by the same name in any
+    language, since imports and pool rules find a level by either."""
     access.require_admin(actor)
-    level = AccountLevel.objects.select_for_update().get(pk=level.pk)
+    creating = level is None
+    level = AccountLevel() if level is None else AccountLevel.objects.select_for_update().get(pk=level.pk)
+    before = None if creating else history.snapshot(level)
     errors: dict[str, list[str]] = {}
-    cleaned = naming.names_given({"names": names}, level.names, errors, max_length=50)
+    code = str(data.get("code", level.code) or "").strip()
+    name = str(data.get("name", level.name) or "").strip()
+    for field, value, limit in (("code", code, 10), ("name", name, 50)):
+        if not value:
+            errors[field] = [_("This field is required.")]
+        elif len(value) > limit:
+            errors[field] = [_("At most %(n)d characters.") % {"n": limit}]
+    names = naming.names_given(data, level.names, errors, max_length=50)
+    others = list(AccountLevel.objects.exclude(pk=level.pk))
+    if code and any(o.code.casefold() == code.casefold() for o in others):
+        errors.setdefault("code", []).append(_("Another level has this code."))
+    taken = {n.casefold(): o for o in others for n in naming.every_name(o.name, o.names)}
+    clash = next((taken[n.casefold()] for n in [name, *names.values()] if n and n.casefold() in taken), None)
+    if clash is not None:
+        errors.setdefault("name", []).append(
+            _("Another level is called “%(name)s”.") % {"name": clash.display_name}
+        )
+    order = data.get("order")
+    if order is not None and not (isinstance(order, int) and 0 <= order <= 32767):
+        errors["order"] = [_("Enter a whole number from 0 to 32767.")]
     if errors:
         raise ValidationError(errors)
-    before = history.snapshot(level)
-    level.names = cleaned
-    level.save(update_fields=["names"])
-    history.record_update(actor=actor.user, obj=level, before=before)
+    level.code, level.name, level.names = code, name, names
+    if order is not None:
+        level.order = order
+    elif creating:
+        last = AccountLevel.objects.order_by("-order").first()
+        level.order = (last.order + 1) if last else 0
+    level.save()
+    if before is None:
+        history.record_create(actor=actor.user, obj=level)
+    else:
+        history.record_update(actor=actor.user, obj=level, before=before)
     return level
 
 

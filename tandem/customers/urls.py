@@ -29,6 +29,9 @@ urlpatterns = [
     path("pools/<int:pk>/members/", views.pool_members, name="pool-members"),
     path("pools/<int:pk>/members/<int:user_id>/remove/", views.pool_member_remove, name="pool-member-remove"),
     path("pools/<int:pk>/members/<int:user_id>/admin/", views.pool_member_admin, name="pool-member-admin"),
+    path("levels/", views.account_level_list, name="account-level-list"),
+    path("levels/new/", views.account_level_create, name="account-level-create"),
+    path("levels/<int:pk>/edit/", views.account_level_edit, name="account-level-edit"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("duplicates/merge/", views.account_merge, name="account-merge"),
 ]

@@ -41,6 +41,7 @@ from . import bulk, merge, pool_admin, pools, selectors, services
 from .filters import AccountFilter, ContactFilter, account_search
 from .forms import (
     AccountForm,
+    AccountLevelForm,
     AssignForm,
     BulkForm,
     ContactForm,
@@ -992,3 +993,41 @@ def account_merge(request: HttpRequest) -> HttpResponse:
         % {"merged": other.name, "kept": keep.name, "n": total},
     )
     return redirect(keep)
+
+
+# --- Account levels -------------------------------------------------------------------------
+
+
+def account_level_list(request: HttpRequest) -> HttpResponse:
+    access.require_admin(access.get_actor(request))
+    levels = list(AccountLevel.objects.order_by("order", "code"))
+    return render(request, "customers/account_level_list.html", {"levels": levels})
+
+
+def _account_level_form(request: HttpRequest, level: AccountLevel | None) -> HttpResponse:
+    actor = access.get_actor(request)
+    access.require_admin(actor)
+    initial = AccountLevelForm.initial_from(level) if level is not None else {}
+    form = AccountLevelForm(webforms.posted(request), initial=initial)
+    return webforms.form_page(
+        request,
+        form=form,
+        template="customers/account_level_form.html",
+        context={"form": form, "level": level},
+        on_error=level.refresh_from_db if level is not None else None,
+        save=lambda: pool_admin.account_level_save(actor=actor, level=level, data=dict(form.cleaned_data)),
+        success=lambda saved: _("Account level %(name)s was saved.") % {"name": saved.display_name},
+        done="customers:account-level-list",
+    )
+
+
+def account_level_create(request: HttpRequest) -> HttpResponse:
+    return _account_level_form(request, None)
+
+
+def account_level_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_admin(access.get_actor(request))
+    level = AccountLevel.objects.filter(pk=pk).first()
+    if level is None:
+        raise Http404
+    return _account_level_form(request, level)

@@ -232,3 +232,33 @@ def test_the_demo_teams_read_in_each_language(
         _fits(page)
         screenshot(page, f"words2-team-names-team-{width}-{code}")
     assert not [e for e in page.errors if "Failed to load resource" not in e], page.errors
+
+
+# --- Account levels named per language (issue 13 §5) -------------------------------------------
+
+
+@pytest.mark.parametrize("size", WIDTHS, ids=["1440", "375"])
+def test_an_administrator_names_an_account_level_in_each_language(
+    new_page: Any, live_server: Any, demo_company: None, size: dict[str, int]
+) -> None:
+    from tandem.customers.models import AccountLevel
+
+    width = size["width"]
+    page = new_page(**size)
+    login(page, live_server, "admin", DEMO_PASSWORD)
+    visit(page, live_server, "customers:account-level-create")
+    page.fill('input[name="code"]', f"K{width}")
+    page.fill('input[name="name"]', f"Key account {width}")
+    page.fill('input[name="name_en"]', f"Key account {width}")
+    page.fill('input[name="name_zh_hans"]', f"重点客户 {width}")
+    with page.expect_navigation():
+        page.locator('form.form-card button[type="submit"]').click()
+    level = AccountLevel.objects.get(code=f"K{width}")
+    assert level.names == {"en": f"Key account {width}", "zh-hans": f"重点客户 {width}"}
+    for code in LANGUAGES:
+        _language(page, code)
+        visit(page, live_server, "customers:account-level-list")
+        row = page.locator(f'[data-level-row="{level.pk}"] td.fw-medium')
+        expect(row).to_have_text(f"Key account {width}" if code == "en" else f"重点客户 {width}")
+        _fits(page)
+        screenshot(page, f"words-account-levels-{width}-{code}")
