@@ -10,7 +10,7 @@ are never looked up in the catalogues). See decisions/0010-names-in-two-language
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -57,6 +57,13 @@ def every_name(name: str, names: Mapping[str, str] | None, *, catalogue: bool = 
     if catalogue:
         found += [localized(name, None, code) for code in language_codes()]
     return list(dict.fromkeys(n for n in found if n))
+
+
+def named_alike(name: str, names: Mapping[str, str], others: Iterable[Any]) -> Any:
+    """The first of ``others`` that goes by ``name`` or one of ``names`` in any language (case
+    aside), or None: records an import or the API finds by name must not share one."""
+    taken = {n.casefold(): other for other in others for n in every_name(other.name, other.names)}
+    return next((taken[n.casefold()] for n in [name, *names.values()] if n and n.casefold() in taken), None)
 
 
 def clean_names(value: Any, *, max_length: int = NAME_MAX_LENGTH) -> dict[str, str]:

@@ -130,8 +130,7 @@ def account_level_save(*, actor: Actor, level: AccountLevel | None, data: Mappin
     others = list(AccountLevel.objects.exclude(pk=level.pk))
     if code and any(o.code.casefold() == code.casefold() for o in others):
         errors.setdefault("code", []).append(_("Another level has this code."))
-    taken = {n.casefold(): o for o in others for n in naming.every_name(o.name, o.names)}
-    clash = next((taken[n.casefold()] for n in [name, *names.values()] if n and n.casefold() in taken), None)
+    clash = naming.named_alike(name, names, others)
     if clash is not None:
         errors.setdefault("name", []).append(
             _("Another level is called “%(name)s”.") % {"name": clash.display_name}

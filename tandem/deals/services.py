@@ -763,12 +763,7 @@ def lost_reason_save(*, actor: Actor, reason: LostReason | None, data: Mapping[s
     if not name:
         errors["name"] = [_("This field is required.")]
     names = naming.names_given(data, reason.names, errors)
-    taken = {
-        n.casefold(): other
-        for other in LostReason.objects.exclude(pk=reason.pk)
-        for n in naming.every_name(other.name, other.names)
-    }
-    clash = next((taken[n.casefold()] for n in [name, *names.values()] if n and n.casefold() in taken), None)
+    clash = naming.named_alike(name, names, LostReason.objects.exclude(pk=reason.pk))
     if clash is not None:
         errors.setdefault("name", []).append(
             _("Another reason is called “%(name)s”.") % {"name": clash.display_name}
