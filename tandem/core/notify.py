@@ -73,6 +73,28 @@ def unread_count(user: Any) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
+# --- Topics: what a notification is about, for people's preferences ------------------------
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A kind of notification (``Notification.kind``) people can choose channels for: its
+    ``kind`` code and a ``label`` they read in the preferences."""
+
+    kind: str
+    label: str | Promise
+
+
+TOPICS: dict[str, Topic] = {}
+
+
+def register_topic(kind: str, label: str | Promise) -> Topic:
+    """Declare a kind of notification (once, in the app's ``ready()``)."""
+    topic = Topic(kind=kind, label=label)
+    TOPICS[kind] = topic
+    return topic
+
+
 # --- Kinds of records ----------------------------------------------------------------------
 
 
