@@ -156,6 +156,8 @@ MIDDLEWARE = [
     "tandem.core.auth_middleware.WebLoginRequiredMiddleware",
     "tandem.core.middleware.PersonPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A write refused by a unique constraint another request met first: 409, never a 500.
+    "tandem.core.middleware.SimultaneousWriteMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

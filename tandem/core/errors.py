@@ -6,6 +6,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# What a person reads when the database refused a write that passed the service's checks because
+# another request wrote the same thing at the same moment (a unique code or name): nothing was saved.
+SIMULTANEOUS = gettext_lazy(
+    "Someone else saved a record that clashes with this one at the same moment. Nothing was saved: "
+    "reload the page and try again."
+)
 
 
 class VersionConflict(Exception):

@@ -25,6 +25,8 @@ from tandem.security.lockout import client_ip
 
 from . import logs, metrics
 
+log = logging.getLogger(__name__)
+
 
 class PersonPreferencesMiddleware:
     """Activate the signed-in person's language and time zone.
@@ -247,3 +249,26 @@ class ProbeMiddleware:
         # A probe's 503 is in the access line already; not again as an error by django.request.
         response._has_been_logged = True  # type: ignore[attr-defined]
         return response
+
+
+class SimultaneousWriteMiddleware:
+    """A page whose write the database refused for a unique constraint that another request
+    met first (two administrators creating one code at once) answers 409 with a page that says
+    so, never a 500. The API says the same through ``core.rest.exception_handler``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import IntegrityError
+        from django.shortcuts import render
+
+        from .errors import SIMULTANEOUS
+
+        if not isinstance(exception, IntegrityError):
+            return None
+        log.warning("integrity conflict answered 409: %s", exception)
+        return render(request, "409.html", {"message": SIMULTANEOUS}, status=409)

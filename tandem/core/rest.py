@@ -6,12 +6,13 @@ generic views; importing viewsets here would be circular.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models
+from django.db import IntegrityError, models
 from django.db.models import ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -25,6 +26,9 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import paging
+from .errors import SIMULTANEOUS
+
+log = logging.getLogger(__name__)
 
 
 class Conflict(exceptions.APIException):
@@ -297,6 +301,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, ProtectedError):
         exc = Conflict(detail=_("Other records still refer to this one."))
+    elif isinstance(exc, IntegrityError):
+        # Two requests passed a service's checks at the same moment and the database's
+        # constraint refused the second (two levels given one code, say): nothing of it was
+        # written, and the person tries again with what is there now.
+        log.warning("integrity conflict answered 409: %s", exc)
+        exc = Conflict(detail=str(SIMULTANEOUS))
     elif isinstance(exc, OverflowError):
         # A number past what the database holds (an id beyond 64 bits) that no field bounded.
         exc = exceptions.ValidationError({"non_field_errors": [_("A number in the request is too large.")]})
