@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.org.models import Team, User
 
-from .models import MEMBER_ROLES, HandoffTemplate, OnAccept, RecordKind, Trigger
+from .models import HandoffTemplate, OnAccept, RecordKind, Trigger, role_choices
 from .services import REQUIRABLE, field_label
 
 
@@ -47,7 +47,7 @@ class RejectForm(forms.Form):
 
 
 def _role_choices() -> list[tuple[str, Any]]:
-    return list(MEMBER_ROLES.items())
+    return role_choices()
 
 
 class TemplateForm(forms.Form):

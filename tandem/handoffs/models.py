@@ -40,6 +40,19 @@ MEMBER_ROLES: dict[str, Any] = {
 }
 
 
+def role_choices() -> list[tuple[str, str]]:
+    """The record-team roles (built-in and the administrators'), code and name in the active language."""
+    from tandem.recordteams.models import MemberRole
+
+    return [(r.code, r.display_name) for r in MemberRole.objects.order_by("order", "id")]
+
+
+def role_codes() -> list[str]:
+    from tandem.recordteams.models import MemberRole
+
+    return list(MemberRole.objects.values_list("code", flat=True))
+
+
 class HandoffTemplate(NamedInLanguages, models.Model):
     name = models.CharField(_("name"), max_length=100)
     names = models.JSONField(_("names in other languages"), default=dict, blank=True)

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from tandem.core.api import NamesField
 from tandem.org.models import Team, User
 
-from .models import MEMBER_ROLES, Handoff, HandoffTemplate, OnAccept, RecordKind, Trigger
+from .models import Handoff, HandoffTemplate, OnAccept, RecordKind, Trigger
 
 
 class RefSerializer(serializers.Serializer[Any]):
@@ -72,8 +72,12 @@ class HandoffTemplateInputSerializer(serializers.Serializer[HandoffTemplate]):
     name = serializers.CharField(max_length=100)
     names = NamesField(required=False)
     record_kind = serializers.ChoiceField(choices=RecordKind.choices)
-    from_role = serializers.ChoiceField(choices=list(MEMBER_ROLES))
-    to_role = serializers.ChoiceField(choices=list(MEMBER_ROLES))
+    from_role = serializers.CharField(
+        max_length=40, help_text="A record-team role's code (owner, account_manager, ...)."
+    )
+    to_role = serializers.CharField(
+        max_length=40, help_text="A record-team role's code (owner, account_manager, ...)."
+    )
     trigger = serializers.ChoiceField(choices=Trigger.choices, default=Trigger.MANUAL)
     checklist = ChecklistItemSerializer(many=True, required=False, max_length=30)  # type: ignore[call-arg]
     required_fields = serializers.ListField(
@@ -82,7 +86,7 @@ class HandoffTemplateInputSerializer(serializers.Serializer[HandoffTemplate]):
     sla_hours = serializers.IntegerField(min_value=1, max_value=2160, default=24)
     on_accept = serializers.ChoiceField(choices=OnAccept.choices, default=OnAccept.OWNER)
     sender_stays = serializers.BooleanField(default=True)
-    sender_role = serializers.ChoiceField(choices=["", *MEMBER_ROLES], required=False, allow_blank=True)
+    sender_role = serializers.CharField(max_length=40, required=False, allow_blank=True)
     is_active = serializers.BooleanField(default=True)
 
 

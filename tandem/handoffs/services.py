@@ -25,13 +25,13 @@ from tandem.core.models import HistoryAction
 from tandem.core.naming import Said
 
 from .models import (
-    MEMBER_ROLES,
     Handoff,
     HandoffStatus,
     HandoffTemplate,
     OnAccept,
     RecordKind,
     Trigger,
+    role_codes,
 )
 
 # The record fields a template may require, per kind of record.
@@ -155,11 +155,12 @@ def template_save(
     kind = values.get("record_kind", obj.record_kind)
     if kind not in RecordKind.values:
         errors["record_kind"] = [_("Choose a kind of record.")]
+    codes = set(role_codes())
     for key in ("from_role", "to_role"):
         role = values.get(key, getattr(obj, key))
-        if role not in MEMBER_ROLES:
+        if role not in codes:
             errors[key] = [_("Choose a record-team role.")]
-    if values.get("sender_role") and values["sender_role"] not in MEMBER_ROLES:
+    if values.get("sender_role") and values["sender_role"] not in codes:
         errors["sender_role"] = [_("Choose a record-team role.")]
     trigger = values.get("trigger", obj.trigger)
     if trigger not in Trigger.values:
@@ -201,22 +202,16 @@ def template_save(
 
 
 def record_team_join(*, actor: Actor, record: Any, user: Any, role: str, level: str) -> None:
-    """Put ``user`` on ``record``'s team with ``role`` and ``level`` ("read" or "edit").
+    """Put ``user`` on ``record``'s team (``tandem.recordteams``) with ``role`` and ``level``
+    ("read" or "edit"), with the template's authority: the person accepting may not keep the
+    record's team themselves. Someone already on the team, or the owner, stays as they are."""
+    from tandem.recordteams import selectors as team_selectors
+    from tandem.recordteams import services as team_services
 
-    The record-team app (``tandem.recordteams``) keeps teams; until it is installed, the join is
-    noted in the record's history only, so the acceptance still records who was meant to join.
-    """
-    if apps.is_installed("tandem.recordteams"):
-        from tandem.recordteams import services as team_services  # type: ignore[import-not-found,unused-ignore]
-
-        team_services.member_add(actor=actor, record=record, user=user, role=role, access=level)
+    if getattr(record, "owner_id", None) == user.pk or team_selectors.membership(user, record) is not None:
         return
-    history.record(
-        actor=actor.user,
-        obj=record,
-        action=HistoryAction.EVENT,
-        message=Said(gettext_noop("%(name)s joins the record team as %(role)s"), name=str(user), role=role),
-    )
+    authority = access.delegated(actor.user, resources=("account", "deal"), actions=("view", "edit"))
+    team_services.member_add(actor=authority, record=record, user=user, role=role, access=level)
 
 
 # --- Handoffs ---------------------------------------------------------------------------------
@@ -452,6 +447,7 @@ def _apply_acceptance(*, actor: Actor, handoff: Handoff) -> None:
             from tandem.customers.pools import account_assign
 
             account_assign(actor=authority, account=record, owner=recipient, reason=why.text())
+        record.refresh_from_db()
     else:
         record_team_join(actor=actor, record=record, user=recipient, role=template.to_role, level="edit")
     if template.sender_stays and sender.pk != recipient.pk:

@@ -21,7 +21,7 @@ from tandem.deals.models import Deal
 
 from . import selectors, services
 from .forms import RejectForm, SendForm, TemplateForm
-from .models import MEMBER_ROLES, HandoffStatus, HandoffTemplate
+from .models import HandoffStatus, HandoffTemplate, role_choices
 
 PER_PAGE = 25
 PERIODS = (7, 30, 90, 365)
@@ -63,7 +63,7 @@ def handoff_list(request: HttpRequest) -> HttpResponse:
             "overdue": overdue,
             "statuses": HandoffStatus.choices,
             "now": timezone.now(),
-            "roles": MEMBER_ROLES,
+            "roles": dict(role_choices()),
         },
     )
 
@@ -84,7 +84,7 @@ def handoff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reject_form": RejectForm(),
             "record_visible": access.can(actor, "view", handoff.resource, handoff.record),
             "now": timezone.now(),
-            "roles": MEMBER_ROLES,
+            "roles": dict(role_choices()),
         },
     )
 
@@ -156,7 +156,7 @@ def handoff_reject(request: HttpRequest, pk: int) -> HttpResponse:
             "reject_form": form,
             "record_visible": access.can(actor, "view", handoff.resource, handoff.record),
             "now": timezone.now(),
-            "roles": MEMBER_ROLES,
+            "roles": dict(role_choices()),
         },
         status=400,
     )
@@ -218,7 +218,7 @@ def figures(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "handoffs/figures.html",
-        {**data, "days": days, "periods": PERIODS, "start": start, "end": end, "roles": MEMBER_ROLES},
+        {**data, "days": days, "periods": PERIODS, "start": start, "end": end, "roles": dict(role_choices())},
     )
 
 
@@ -228,7 +228,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "handoffs/template_list.html",
-        {"templates": selectors.template_list(actor, include_inactive=True), "roles": MEMBER_ROLES},
+        {"templates": selectors.template_list(actor, include_inactive=True), "roles": dict(role_choices())},
     )
 
 

@@ -4,14 +4,19 @@ from typing import Any
 
 from django import template
 
+from tandem.core.naming import localized
+
 from ..models import MEMBER_ROLES
 
 register = template.Library()
 
 
 @register.filter
-def role_label(code: str) -> str:
-    """A record-team role's name in the active language."""
+def role_label(code: str, roles: dict[str, str] | None = None) -> str:
+    """A record-team role's name in the active language, from ``roles`` (the view's
+    ``role_choices()`` as a dict, read once per page)."""
+    if roles and code in roles:
+        return roles[code]
     label: Any = MEMBER_ROLES.get(code, code)
     return str(label)
 
@@ -24,6 +29,4 @@ def hours(value: float | None) -> str:
 @register.filter
 def item_label(item: dict[str, Any]) -> str:
     """A checklist item's label in the active language."""
-    from tandem.core.naming import localized
-
     return localized(item.get("label", ""), item.get("labels") or {})

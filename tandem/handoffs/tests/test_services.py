@@ -17,6 +17,7 @@ from tandem.core.models import Notification
 from tandem.customers.tests.factories import AccountFactory
 from tandem.deals.models import Deal
 from tandem.deals.tests.factories import DealFactory, stage_named
+from tandem.recordteams.selectors import membership
 
 from .. import services
 from ..models import Handoff, HandoffStatus
@@ -96,7 +97,9 @@ def test_accepting_makes_the_recipient_the_owner_through_the_deals_own_service(w
     assert "handoff.accepted" in seen
     messages = [e.message for e in entries_for(deal)]
     assert any("accepted the handoff" in m for m in messages)
-    assert any("joins the record team" in m for m in messages)  # the sender stays, as co-seller
+    stays = membership(world.owner, deal)  # the sender stays, as co-seller, and still sees it
+    assert stays is not None and stays.role.code == "co_seller" and stays.access == "edit"
+    assert access.can(world.actor(world.owner), "edit", "deal", deal)
 
 
 def test_accepting_an_account_handoff_gives_the_account_to_the_recipient(world: World) -> None:
@@ -117,6 +120,9 @@ def test_accepting_a_membership_template_leaves_the_owner(world: World) -> None:
     services.handoff_accept(actor=world.actor(world.teammate), handoff=handoff)
     deal.refresh_from_db()
     assert deal.owner == world.owner
+    joined = membership(world.teammate, deal)
+    assert joined is not None and joined.role.code == "account_manager" and joined.access == "edit"
+    assert access.can(world.actor(world.teammate), "edit", "deal", deal)
 
 
 def test_rejecting_needs_a_reason(world: World) -> None:
