@@ -30,3 +30,30 @@ def hours(value: float | None) -> str:
 def item_label(item: dict[str, Any]) -> str:
     """A checklist item's label in the active language."""
     return localized(item.get("label", ""), item.get("labels") or {})
+
+
+@register.inclusion_tag("handoffs/partials/_record_card.html", takes_context=True)
+def handoff_card(context: dict[str, Any], record: Any, resource: str) -> dict[str, Any]:
+    """A record page's handoffs card: "Hand off to …" for the templates offered now, and the
+    record's handoff history (the page has found the record visible)."""
+    from django.utils import timezone
+
+    from tandem.core import access
+
+    from ..models import role_choices
+    from ..selectors import record_handoffs
+    from ..services import offered_templates
+
+    request = context.get("request")
+    actor = access.get_actor(request) if request is not None else access.Actor.anonymous()
+    if not actor.has("handoff", "view"):
+        return {"shown": False}
+    return {
+        "shown": True,
+        "record": record,
+        "resource": resource,
+        "offered": offered_templates(actor, record, resource),
+        "handoffs": record_handoffs(record, resource),
+        "roles": dict(role_choices()),
+        "now": timezone.now(),
+    }
