@@ -70,3 +70,7 @@ class Command(BaseCommand):
 
         self.stdout.write(seed_targets().summary_line())
         self.stdout.write(seed_forecasts().summary_line())
+        # Handoffs (交接): templates and handoffs in every state between demo people.
+        from tandem.handoffs.demo import seed_handoffs
+
+        self.stdout.write(seed_handoffs().summary_line())
