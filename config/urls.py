@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("tandem.analytics.api_urls")),
     path("", include("tandem.insights.api_urls")),
     path("", include("tandem.recordteams.api_urls")),
+    path("", include("tandem.handoffs.api_urls")),
 ]
 
 urlpatterns = [
@@ -45,6 +46,7 @@ urlpatterns = [
     path("analytics/", include("tandem.analytics.urls")),
     path("insights/", include("tandem.insights.urls")),
     path("record-teams/", include("tandem.recordteams.urls")),
+    path("handoffs/", include("tandem.handoffs.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     # The schema describes every operation: for signed-in people and token holders (401 otherwise).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),

@@ -365,6 +365,27 @@ def require_linkable(actor: Actor, resource: str, obj: models.Model | None, *, f
     )
 
 
+def delegated(actor_user: Any, *, resources: tuple[str, ...], actions: tuple[str, ...]) -> Actor:
+    """An actor for one change an administrator's rule authorises, not the person's own grants:
+    ``actor_user`` with ``actions`` on ``resources`` at scope all (a handoff template's acceptance
+    gives the record to its recipient through the record's own owner-change service, which checks
+    assign rights the recipient does not hold). Only services that applied the rule's own checks
+    build one, for the write they make; reads never use it."""
+    base = Actor.for_user(actor_user)
+    grants = {resource: dict(per_action) for resource, per_action in base.grants.items()}
+    for resource in resources:
+        per_action = grants.setdefault(resource, {})
+        for action in actions:
+            per_action[action] = ALL
+    return Actor(
+        user=base.user,
+        grants=grants,
+        team_ids=base.team_ids,
+        team_paths=base.team_paths,
+        is_admin=base.is_admin,
+    )
+
+
 def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
         raise PermissionDenied

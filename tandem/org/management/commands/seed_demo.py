@@ -74,3 +74,7 @@ class Command(BaseCommand):
         from tandem.recordteams.demo import seed_record_teams
 
         self.stdout.write(seed_record_teams().summary_line())
+        # Handoffs (交接): templates and handoffs in every state between demo people.
+        from tandem.handoffs.demo import seed_handoffs
+
+        self.stdout.write(seed_handoffs().summary_line())
