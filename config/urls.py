@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("tandem.forecasts.api_urls")),
     path("", include("tandem.analytics.api_urls")),
     path("", include("tandem.insights.api_urls")),
+    path("", include("tandem.discussions.api_urls")),
 ]
 
 urlpatterns = [

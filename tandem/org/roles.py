@@ -54,6 +54,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "pool": (VIEW, "own"),
         **{r: ([*WORK, "import"], "all") for r in CRM_RESOURCES},
         "target": (TARGET_SETTING, "all"),
+        "announcement": (["view", "create", "edit", "delete"], "all"),
     },
     MANAGER: {
         "user": (VIEW, "all"),
@@ -64,6 +65,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "pool": (VIEW, "own"),
         **{r: ([*WORK, "import"], "subtree") for r in CRM_RESOURCES},
         "target": (TARGET_SETTING, "subtree"),
+        "announcement": (["view", "create", "edit", "delete"], "subtree"),
     },
     REP: {
         "user": (VIEW, "all"),
@@ -74,6 +76,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "pool": (VIEW, "own"),
         **dict.fromkeys(CRM_RESOURCES, (OWN_WORK, "own")),
         "target": (VIEW, "own"),
+        "announcement": (VIEW, "own"),
     },
     ACCOUNT_MANAGER: {
         "user": (VIEW, "all"),
@@ -85,6 +88,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         **dict.fromkeys(CRM_RESOURCES, (OWN_WORK, "own")),
         "account": ([*OWN_WORK], "team"),
         "target": (VIEW, "own"),
+        "announcement": (VIEW, "own"),
     },
     SUPPORT: {
         "user": (VIEW, "all"),
@@ -96,5 +100,6 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "account": (VIEW, "team"),
         "contact": (VIEW, "team"),
         "activity": (OWN_WORK, "own"),
+        "announcement": (VIEW, "own"),
     },
 }
