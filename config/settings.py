@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "tandem.forecasts",
     "tandem.analytics",
     "tandem.insights",
+    "tandem.recordteams",
     "tandem.discussions",
 ]
 

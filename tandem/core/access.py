@@ -15,6 +15,14 @@ Writes: ``can(actor, action, resource, obj)`` answers; ``require(...)`` raises `
 Later domains add ways to see a record besides the scope rule (record teams, pool membership)
 with ``register_visibility_extension``: they are unioned into ``visible`` here, so every list,
 detail, count, export and duplicate check sees them the same way.
+
+**Grants by record** (``register_record_grant``) are the other way in: access to one record given
+to one person (a record team member, decision 0032), which holds even when the person's roles give
+no scope at all on the resource (technical support sees the deal handed to them). They only ever
+give ``view`` and ``edit`` (``RECORD_ACTIONS``) — never delete, assign, export-all or manage — and
+are unioned into ``visible``, ``can`` and ``condition`` beside the scope rule. A grant answers None
+for an actor it gives nothing (someone on no record team, one memoised indexed EXISTS), so for
+most people the SQL is exactly the scope rule's and ``visible_summary`` keeps its fast path.
 """
 
 from __future__ import annotations
@@ -42,6 +50,10 @@ ACTIONS = ("view", "create", "edit", "delete", "import", "export", "assign", "ma
 
 ScopeQ = Callable[["Actor", str], Q]
 VisibilityExtension = Callable[["Actor", str, str], Q | None]
+RecordGrant = Callable[["Actor", str], Q | None]  # (actor, action) -> records granted, or None
+
+# The only actions a grant by record can give.
+RECORD_ACTIONS = ("view", "edit")
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,7 @@ class Resource:
     scope_q: ScopeQ | None = None
     actions: tuple[str, ...] = ACTIONS
     extensions: list[VisibilityExtension] = field(default_factory=list)
+    record_grants: list[RecordGrant] = field(default_factory=list)
 
     def q_for(self, actor: Actor, scope: str, action: str = "view") -> Q:
         if self.scope_q is not None:
@@ -100,6 +113,27 @@ def register_resource(resource: Resource) -> Resource:
 def register_visibility_extension(resource: str, extension: VisibilityExtension) -> None:
     """Add another way to see records of ``resource`` (e.g. record-team membership)."""
     RESOURCES[resource].extensions.append(extension)
+
+
+def register_record_grant(resource: str, grant: RecordGrant) -> None:
+    """Add a grant by record to ``resource``: ``grant(actor, action)`` answers the records of
+    ``resource`` given to the actor for ``action`` (only ever "view" or "edit") as a ``Q`` over
+    an indexed subquery, or None when it gives the actor nothing (cheaply: it is asked on every
+    read). See the module docstring."""
+    RESOURCES[resource].record_grants.append(grant)
+
+
+def record_grants_q(actor: Actor, resource: str, action: str = "view") -> Q | None:
+    """The records of ``resource`` given to the actor for ``action`` by record grants, or None."""
+    spec = RESOURCES.get(resource)
+    if spec is None or not spec.record_grants or action not in RECORD_ACTIONS or actor.id is None:
+        return None
+    q: Q | None = None
+    for grant in spec.record_grants:
+        extra = grant(actor, action)
+        if extra is not None:
+            q = extra if q is None else q | extra
+    return q
 
 
 def resource_choices() -> list[tuple[str, str]]:
@@ -214,12 +248,23 @@ def visible(
     actor: Actor, resource: str, queryset: models.QuerySet[M], action: str = "view"
 ) -> models.QuerySet[M]:
     """``queryset`` narrowed to the records the actor may ``action`` (view by default)."""
-    scope = actor.scope_for(resource, action)
-    if scope is None:
+    q = condition(actor, resource, action)
+    if q is None:
         return queryset.none()
+    return queryset.filter(q)
+
+
+def condition(actor: Actor, resource: str, action: str = "view") -> Q | None:
+    """The records of ``resource`` the actor may ``action`` as one condition: None for none at
+    all, ``Q()`` for all; the scope rule, its extensions and the grants by record."""
+    scope = actor.scope_for(resource, action)
     if scope == ALL:
-        return queryset
-    return queryset.filter(RESOURCES[resource].q_for(actor, scope, action))
+        return Q()
+    granted = record_grants_q(actor, resource, action)
+    if scope is None:
+        return granted
+    q = RESOURCES[resource].q_for(actor, scope, action)
+    return q | granted if granted is not None else q
 
 
 def visible_summary(
@@ -230,11 +275,15 @@ def visible_summary(
     and team fields under the same names.
 
     None when the resource's visibility depends on more than a record's owner and team (a
-    visibility extension such as record teams, or its own scope rule): a summary cannot tell
-    which of its records those reach, so the caller reads the records themselves.
+    visibility extension such as pools, its own scope rule, or grants by record this actor holds
+    — a record team they are on): a summary cannot tell which of its records those reach, so the
+    caller reads the records themselves. An actor on no record team keeps the summary.
     """
     definition = RESOURCES[resource]
     if definition.scope_q is not None or definition.extensions:
+        return None
+    if actor.scope_for(resource, action) != ALL and record_grants_q(actor, resource, action) is not None:
+        # Records given to this actor one by one: the summary cannot tell them apart.
         return None
     return visible(actor, resource, queryset, action)
 
@@ -252,25 +301,36 @@ def visible_on_record(
     if strict:
         return visible(actor, resource, queryset)
     if actor.scope_for(resource, "view") is None:
-        return queryset.none()
+        # No role scope: only what grants by record give (a record team member's follow-ups).
+        return visible(actor, resource, queryset)
     return queryset
 
 
-def can(actor: Actor, action: str, resource: str, obj: models.Model | None = None) -> bool:
-    """May the actor ``action`` this record (or records of this kind, when ``obj`` is None)?"""
+def can(
+    actor: Actor, action: str, resource: str, obj: models.Model | None = None, *, by_record: bool = True
+) -> bool:
+    """May the actor ``action`` this record (or records of this kind, when ``obj`` is None)?
+
+    ``by_record=False`` leaves grants by record out: may they by their roles alone (a record
+    team member with edit access may change the record but not keep its team)."""
     scope = actor.scope_for(resource, action)
-    if scope is None:
-        return False
-    if obj is None or scope == ALL:
+    if scope == ALL or (obj is None and scope is not None):
         return True
-    spec = RESOURCES[resource]
-    decided = spec.matches(actor, scope, obj)
-    if decided is not None:
-        return decided
-    if obj.pk is None:
+    if obj is None:
         return False
-    manager = type(obj)._base_manager
-    return manager.filter(pk=obj.pk).filter(spec.q_for(actor, scope, action)).exists()
+    decided: bool | None = False
+    if scope is not None:
+        decided = RESOURCES[resource].matches(actor, scope, obj)
+        if decided:
+            return True
+    granted = record_grants_q(actor, resource, action) if by_record else None
+    if (decided is False and granted is None) or obj.pk is None:
+        return False
+    q = RESOURCES[resource].q_for(actor, scope, action) if scope is not None and decided is None else None
+    if granted is not None:
+        q = granted if q is None else q | granted
+    assert q is not None
+    return type(obj)._base_manager.filter(pk=obj.pk).filter(q).exists()
 
 
 def require(actor: Actor, action: str, resource: str, obj: models.Model | None = None) -> None:

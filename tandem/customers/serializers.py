@@ -75,13 +75,12 @@ def mask_email(value: str) -> str:
 
 def with_edit_flag(actor: access.Actor, queryset: QuerySet[Any], resource: str) -> QuerySet[Any]:
     """Annotate ``can_edit`` from the access policy in the same query (no per-row check)."""
-    scope = actor.scope_for(resource, "edit")
-    if scope is None:
+    condition = access.condition(actor, resource, "edit")
+    if condition is None:
         flag: Any = Case(default=False, output_field=BooleanField())
-    elif scope == access.ALL:
+    elif not condition:  # Q(): every record
         flag = Case(default=True, output_field=BooleanField())
     else:
-        condition = access.RESOURCES[resource].q_for(actor, scope, "edit")
         flag = Case(When(condition, then=True), default=False, output_field=BooleanField())
     return queryset.annotate(can_edit=flag)
 
@@ -102,13 +101,13 @@ def unmasked_q(actor: access.Actor) -> Q:
     Search matches contact details only on these, so a masked value cannot be guessed digit by
     digit through search results.
     """
-    scope = actor.scope_for("account", "edit")
-    if scope == access.ALL:
+    condition = access.condition(actor, "account", "edit")
+    if condition is not None and not condition:  # Q(): every record
         return Q()
     owned = Q(owner__isnull=False)
-    if scope is None:
+    if condition is None:
         return owned
-    return owned | access.RESOURCES["account"].q_for(actor, scope, "edit")
+    return owned | condition
 
 
 # --- References -----------------------------------------------------------------------------

@@ -314,6 +314,10 @@ def deal_create(
     if deal.status == DealStatus.WON and deal.account is not None:
         account_promote_on_win(actor=actor, account=deal.account)
     history.record_create(actor=actor.user, obj=deal)
+    # Record teams: the owner's default team joins the new deal (tandem/recordteams).
+    from tandem.recordteams.services import default_team_apply
+
+    default_team_apply(record=deal, actor=actor)
     if notify_owner:
         owner_change(actor=actor, resource="deal", record=deal, previous=None)
     return deal

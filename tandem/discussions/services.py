@@ -200,7 +200,7 @@ def mention_add_to_team(*, actor: Actor, comment: Comment, user_id: int) -> list
     if not kind.team_enabled:
         raise ValidationError({"user": [_("This kind of record has no record team.")]}, code="no_team")
     user = pending[0].user
-    teamlink.add_reader(actor=actor.user, record=record, user=user)
+    teamlink.add_reader(actor=actor, record=record, user=user)
     Mention.objects.filter(pk__in=[m.pk for m in pending]).update(status=Mention.Status.ADDED)
     history.record(
         actor=actor.user,

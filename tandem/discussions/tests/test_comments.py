@@ -173,14 +173,44 @@ def test_the_list_is_bounded_and_its_query_count_flat(
     for n in range(3):
         post(world.owner, "deal", deal.pk, f"note {n} @manager")
     client = as_(world.owner)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         client.get(COMMENTS, {"record_type": "deal", "record_id": deal.pk})
     for n in range(25):
         post(world.owner, "deal", deal.pk, f"more {n} @manager @[East sales]")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         page = client.get(COMMENTS, {"record_type": "deal", "record_id": deal.pk}).json()
     assert len(page["results"]) == 20 and page["older"]
     older = client.get(
         COMMENTS, {"record_type": "deal", "record_id": deal.pk, "before": page["older"]}
     ).json()
     assert len(older["results"]) == 8 and older["older"] is None
+
+
+def test_an_editor_adds_the_mentioned_person_who_is_then_told(world: World) -> None:
+    deal = DealFactory(owner=world.owner)
+    comment_id = post(world.owner, "deal", deal.pk, "@outsider have a look").json()["id"]
+    url = f"{COMMENTS}{comment_id}/add-to-team/"
+    response = as_(world.owner).post(url, {"user": world.outsider.pk}, format="json")
+    assert response.status_code == 200, response.json()
+    assert Mention.objects.get().status == Mention.Status.ADDED
+    assert Notification.objects.filter(recipient=world.outsider, kind="mention").exists()
+    # Now a member with read access: they see the record and its comments.
+    listed = as_(world.outsider).get(COMMENTS, {"record_type": "deal", "record_id": deal.pk})
+    assert listed.status_code == 200 and len(listed.json()["results"]) == 1
+    again = as_(world.owner).post(url, {"user": world.outsider.pk}, format="json")
+    assert again.status_code == 400
+
+
+def test_a_viewer_who_may_not_edit_cannot_add(world: World) -> None:
+    from tandem.core.access import Actor
+    from tandem.recordteams import services as recordteams
+
+    deal = DealFactory(owner=world.owner)
+    recordteams.member_add(
+        actor=Actor.for_user(world.owner), record=deal, user=world.teammate, role="co_seller", access="read"
+    )
+    comment_id = post(world.teammate, "deal", deal.pk, "@outsider look").json()["id"]
+    url = f"{COMMENTS}{comment_id}/add-to-team/"
+    assert as_(world.teammate).post(url, {"user": world.outsider.pk}, format="json").status_code == 403
+    assert Mention.objects.get().status == Mention.Status.NOT_VISIBLE
+    assert not Notification.objects.filter(recipient=world.outsider).exists()

@@ -1,0 +1,52 @@
+"""Reads of record teams. Callers have found the record visible (``access.get_visible_or_404``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from .models import DefaultTeamMember, MemberRole, RecordMember, active_q
+
+
+def members_of(record: models.Model) -> models.QuerySet[RecordMember]:
+    """The record's team, active and expired (``is_active`` tells), with role and person,
+    by role order then name."""
+    return (
+        RecordMember.objects.of(record)
+        .select_related("user", "role", "added_by")
+        .order_by("role__order", "user__display_name", "id")
+    )
+
+
+def membership(user: Any, record: models.Model) -> RecordMember | None:
+    """The person's active place on the record's team, or None."""
+    if user is None or getattr(user, "pk", None) is None:
+        return None
+    return (
+        RecordMember.objects.of(record)
+        .filter(user_id=user.pk)
+        .filter(active_q())
+        .select_related("role")
+        .first()
+    )
+
+
+def member_of_user(record: models.Model, user_id: Any) -> RecordMember | None:
+    """The record's member ``user_id`` (active or expired), or None."""
+    try:
+        return members_of(record).filter(user_id=int(user_id)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def roles() -> models.QuerySet[MemberRole]:
+    return MemberRole.objects.all()
+
+
+def default_team_of(user: Any) -> models.QuerySet[DefaultTeamMember]:
+    return (
+        DefaultTeamMember.objects.filter(owner_id=user.pk)
+        .select_related("user", "role")
+        .order_by("role__order", "user__display_name", "id")
+    )
