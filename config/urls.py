@@ -44,6 +44,7 @@ urlpatterns = [
     path("forecasts/", include("tandem.forecasts.urls")),
     path("analytics/", include("tandem.analytics.urls")),
     path("insights/", include("tandem.insights.urls")),
+    path("discussions/", include("tandem.discussions.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     # The schema describes every operation: for signed-in people and token holders (401 otherwise).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),

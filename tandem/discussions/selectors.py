@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from tandem.core import access
@@ -64,16 +64,24 @@ def comment_get_or_404(*, actor: Actor, pk: Any) -> tuple[Commentable, Any, Comm
     return kind, record, comment
 
 
-def waiting_for_access(*, actor: Actor, kind: Commentable, record: Any) -> list[User]:
-    """People the actor mentioned on this record who cannot see it (unresolved mentions)."""
-    mentioned = Mention.objects.filter(
-        comment__content_type=ContentType.objects.get_for_model(kind.model),
-        comment__object_id=record.pk,
-        comment__author_id=actor.id,
-        comment__deleted_at__isnull=True,
-        status=Mention.Status.NOT_VISIBLE,
-    ).values("user_id")
-    return list(User.objects.filter(pk__in=mentioned).order_by("display_name")[:PICKER_LIMIT])
+def waiting_for_access(*, actor: Actor, kind: Commentable, record: Any) -> list[dict[str, Any]]:
+    """People the actor mentioned on this record who cannot see it (unresolved mentions), each
+    with the latest comment naming them: ``{"user": User, "comment_id": int}``, at most 10."""
+    rows = (
+        Mention.objects.filter(
+            comment__content_type=ContentType.objects.get_for_model(kind.model),
+            comment__object_id=record.pk,
+            comment__author_id=actor.id,
+            comment__deleted_at__isnull=True,
+            status=Mention.Status.NOT_VISIBLE,
+        )
+        .values("user_id")
+        .annotate(latest=Max("comment_id"))
+        .order_by("user_id")[:PICKER_LIMIT]
+    )
+    latest = {row["user_id"]: row["latest"] for row in rows}
+    people = User.objects.filter(pk__in=latest).order_by("display_name", "pk")
+    return [{"user": user, "comment_id": latest[user.pk]} for user in people]
 
 
 def people_search(*, actor: Actor, q: str) -> list[User]:
