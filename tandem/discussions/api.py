@@ -6,8 +6,9 @@ answers 404 exactly like a missing one (list, create, and every comment on it).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -15,19 +16,29 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tandem.core.api import LanguageMixin
+from tandem.core.api import LanguageMixin, Pagination, ScopedViewSet
+from tandem.core.openapi import AutoSchema
 from tandem.customers.api import ERRORS
 
 from . import selectors, services
+from .models import Announcement
 from .registry import get_record_or_404
 from .serializers import (
     AddToTeamSerializer,
+    AnnouncementInputSerializer,
+    AnnouncementSerializer,
     CandidatesSerializer,
     CommentCreatedSerializer,
     CommentEditSerializer,
     CommentInputSerializer,
     CommentPageSerializer,
     CommentSerializer,
+    FeedEntrySerializer,
+    FeedPageSerializer,
+    ReactionInputSerializer,
+    ReactionResultSerializer,
+    ReadersSerializer,
+    ReceiptSerializer,
 )
 
 MAX_ID = 2**63 - 1
@@ -37,6 +48,14 @@ def _parse(serializer_class: type[serializers.Serializer[Any]], data: Any) -> di
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+class PageSchema(AutoSchema):
+    """These ``list`` answers are one object (a bounded page with ``results`` and ``older``, or
+    the picker's people and teams), not an array."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
 
 
 class RecordQuerySerializer(serializers.Serializer[Any]):
@@ -60,6 +79,7 @@ def _created(posted: services.Posted) -> dict[str, Any]:
 class CommentViewSet(LanguageMixin, viewsets.ViewSet):
     """Comments on accounts, contacts, leads and deals (any registered kind of record)."""
 
+    schema = PageSchema()
     permission_classes = [IsAuthenticated]
     serializer_class = CommentSerializer
 
@@ -133,6 +153,7 @@ class CommentViewSet(LanguageMixin, viewsets.ViewSet):
 
 
 class MentionCandidatesView(LanguageMixin, viewsets.ViewSet):
+    schema = PageSchema()
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -150,3 +171,113 @@ class MentionCandidatesView(LanguageMixin, viewsets.ViewSet):
                 "teams": [{"id": t.pk, "name": t.name} for t in teams],
             }
         )
+
+
+class AnnouncementViewSet(ScopedViewSet):
+    """Announcements (公告) addressed to the caller's teams; managers and directors publish."""
+
+    resource = "announcement"
+    serializer_class = AnnouncementSerializer
+    pagination_class = Pagination
+    action_permissions: ClassVar[dict[str, str]] = {"read": "view", "readers": "view"}
+
+    def base_queryset(self) -> QuerySet[Announcement]:
+        return selectors.announcements(actor=self.actor)
+
+    @extend_schema(summary="Announcements addressed to me, pinned first")
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(AnnouncementSerializer(page, many=True).data)
+
+    @extend_schema(summary="One announcement", responses={200: AnnouncementSerializer, 404: ERRORS[404]})
+    def retrieve(self, request: Request, pk: int) -> Response:
+        return Response(AnnouncementSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Publish an announcement to teams (or, for directors and administrators, everyone)",
+        request=AnnouncementInputSerializer,
+        responses={201: AnnouncementSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+    )
+    def create(self, request: Request) -> Response:
+        data = _parse(AnnouncementInputSerializer, request.data)
+        announcement = services.announcement_publish(
+            actor=self.actor,
+            title=data["title"],
+            body=data["body"],
+            team_ids=data["teams"],
+            everyone=data["everyone"],
+            pinned_until=data["pinned_until"],
+        )
+        fresh = selectors.announcement_get_or_404(actor=self.actor, pk=announcement.pk)
+        return Response(AnnouncementSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Take an announcement down (its author, or a manager over its teams)",
+        responses={204: None, 403: ERRORS[403], 404: ERRORS[404]},
+    )
+    def destroy(self, request: Request, pk: int) -> Response:
+        services.announcement_delete(actor=self.actor, announcement=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Mark it read (a read receipt)",
+        request=None,
+        responses={200: ReceiptSerializer, 404: ERRORS[404]},
+    )
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: int) -> Response:
+        receipt = services.announcement_mark_read(actor=self.actor, announcement=self.get_object())
+        return Response({"read_at": receipt.read_at})
+
+    @extend_schema(
+        summary="Who has and has not read it (its author; counts and the first 50 of each)",
+        responses={200: ReadersSerializer, 403: ERRORS[403], 404: ERRORS[404]},
+    )
+    @action(detail=True, methods=["get"])
+    def readers(self, request: Request, pk: int) -> Response:
+        found = selectors.readers(actor=self.actor, announcement=self.get_object())
+        return Response(
+            {
+                "read_count": found.read_count,
+                "unread_count": found.unread_count,
+                "read": [{"user": _person(u), "read_at": at} for u, at in found.read],
+                "unread": [_person(u) for u in found.unread],
+            }
+        )
+
+
+def _person(user: Any) -> dict[str, Any]:
+    return {"id": user.pk, "username": user.username, "display_name": str(user)}
+
+
+class FeedQuerySerializer(serializers.Serializer[Any]):
+    before = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+
+class FeedViewSet(LanguageMixin, viewsets.ViewSet):
+    """The team feed (团队动态): notable events of the caller's teams, about records they may see."""
+
+    schema = PageSchema()
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="The team feed, newest first (keyset: ``before``)",
+        parameters=[OpenApiParameter("before", int, description="``older`` of the previous page")],
+        responses={200: FeedPageSerializer, 400: ERRORS[400]},
+    )
+    def list(self, request: Request) -> Response:
+        query = _parse(FeedQuerySerializer, request.query_params)
+        page = selectors.feed_page(actor=self.actor, before=query.get("before"))
+        return Response({"results": FeedEntrySerializer(page.entries, many=True).data, "older": page.older})
+
+    @extend_schema(
+        summary="Toggle my reaction on a feed item",
+        request=ReactionInputSerializer,
+        responses={200: ReactionResultSerializer, 400: ERRORS[400], 404: ERRORS[404]},
+    )
+    @action(detail=True, methods=["post"])
+    def reactions(self, request: Request, pk: int) -> Response:
+        item = get_record_or_404(self.actor, "feeditem", pk)[1]
+        data = _parse(ReactionInputSerializer, request.data)
+        on = services.feed_react(actor=self.actor, item=item, emoji=data["emoji"])
+        return Response({"emoji": data["emoji"], "on": on})

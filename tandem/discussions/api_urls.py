@@ -10,6 +10,8 @@ from . import api
 
 router = SimpleRouter(use_regex_path=False)
 router.register("comments", api.CommentViewSet, basename="comments")
+router.register("announcements", api.AnnouncementViewSet, basename="announcements")
+router.register("feed", api.FeedViewSet, basename="feed")
 router.register("mention-candidates", api.MentionCandidatesView, basename="mention-candidates")
 
 urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

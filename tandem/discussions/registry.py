@@ -81,7 +81,7 @@ def get_record_or_404(actor: Actor, resource: str, record_id: Any) -> tuple[Comm
     """The record a comment is on, if the actor may see it; missing and hidden answer 404 alike."""
     kind = kind_of(resource)
     try:
-        record = kind.visible(actor, kind.model._default_manager.all()).get(pk=record_id)
+        record = kind.visible(actor, kind.model._default_manager.filter(pk=record_id)).get()
     except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     return kind, record

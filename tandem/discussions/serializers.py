@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Comment, Mention
+from .models import Announcement, Comment, FeedReaction, Mention
 from .registry import kind_for_model
 
 
@@ -98,3 +98,95 @@ class AddToTeamSerializer(serializers.Serializer[Any]):
 class CandidatesSerializer(serializers.Serializer[Any]):
     people = PersonSerializer(many=True)
     teams = TeamRefSerializer(many=True)
+
+
+class AnnouncementSerializer(serializers.ModelSerializer[Any]):
+    author = PersonSerializer(read_only=True)
+    teams = serializers.SerializerMethodField()
+    is_read = serializers.BooleanField(read_only=True)
+    pinned = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Announcement
+        fields = [
+            "id",
+            "title",
+            "body",
+            "author",
+            "everyone",
+            "teams",
+            "pinned_until",
+            "pinned",
+            "published_at",
+            "is_read",
+        ]
+
+    @extend_schema_field(TeamRefSerializer(many=True))
+    def get_teams(self, obj: Announcement) -> list[dict[str, Any]]:
+        return [{"id": link.team.pk, "name": link.team.name} for link in obj.audience.all()]
+
+
+class AnnouncementInputSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    teams = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        default=list,
+        max_length=200,
+    )
+    everyone = serializers.BooleanField(required=False, default=False)
+    pinned_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ReaderSerializer(serializers.Serializer[Any]):
+    user = PersonSerializer()
+    read_at = serializers.DateTimeField()
+
+
+class ReadersSerializer(serializers.Serializer[Any]):
+    read_count = serializers.IntegerField()
+    unread_count = serializers.IntegerField()
+    read = ReaderSerializer(many=True, help_text=_("The latest 50 readers"))
+    unread = PersonSerializer(many=True, help_text=_("The first 50 who have not read it"))
+
+
+class ReceiptSerializer(serializers.Serializer[Any]):
+    read_at = serializers.DateTimeField()
+
+
+class ReactionCountSerializer(serializers.Serializer[Any]):
+    emoji = serializers.CharField()
+    count = serializers.IntegerField()
+    mine = serializers.BooleanField()
+
+
+class FeedEntrySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="item.pk")
+    type = serializers.CharField(source="item.type")
+    team = serializers.IntegerField(source="item.team_id")
+    record = serializers.SerializerMethodField()
+    actor = PersonSerializer(source="item.actor", allow_null=True)
+    text = serializers.CharField()
+    url = serializers.CharField()
+    created_at = serializers.DateTimeField(source="item.created_at")
+    reactions = ReactionCountSerializer(many=True)
+    comments = serializers.IntegerField()
+
+    @extend_schema_field(RecordRefSerializer)
+    def get_record(self, entry: Any) -> dict[str, Any]:
+        return {"type": entry.item.resource, "id": entry.item.object_id}
+
+
+class FeedPageSerializer(serializers.Serializer[Any]):
+    results = FeedEntrySerializer(many=True)
+    older = serializers.IntegerField(allow_null=True, help_text=_("Pass as ``before`` for the next page"))
+
+
+class ReactionInputSerializer(serializers.Serializer[Any]):
+    emoji = serializers.ChoiceField(choices=FeedReaction.Emoji.choices)
+
+
+class ReactionResultSerializer(serializers.Serializer[Any]):
+    emoji = serializers.CharField()
+    on = serializers.BooleanField()

@@ -14,17 +14,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from tandem.core import history, notify
+from tandem.core import access, events, history, notify
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction
 from tandem.core.naming import Said
 from tandem.org.models import Team, User
 
-from . import mentions, teamlink
-from .models import Comment, Mention
+from . import mentions, policies, teamlink
+from .models import Announcement, AnnouncementRead, AnnouncementTeam, Comment, FeedItem, FeedReaction, Mention
 from .registry import Commentable, get_record_or_404, kind_for_model
 
 BODY_MAX = 10_000
+ANNOUNCEMENT_PUBLISHED = "announcement.published"
 TEAM_MENTION_MAX_MEMBERS = 200
 
 
@@ -210,3 +211,108 @@ def mention_add_to_team(*, actor: Actor, comment: Comment, user_id: int) -> list
     )
     _notify_mention(actor=actor, kind=kind, record=record, comment=pending[-1].comment, user=user)
     return pending
+
+
+# --- Announcements (公告) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def announcement_publish(
+    *,
+    actor: Actor,
+    title: str,
+    body: str = "",
+    team_ids: list[int] | None = None,
+    everyone: bool = False,
+    pinned_until: datetime.datetime | None = None,
+) -> Announcement:
+    """A manager tells their teams (and the teams below), a director or an administrator the
+    whole company. Shown at once; the teams' feeds get an item."""
+    access.require(actor, "create", "announcement")
+    assert actor.user is not None
+    errors: dict[str, list[str]] = {}
+    text = (title or "").strip()
+    if not text:
+        errors["title"] = [_("Give the announcement a title.")]
+    elif len(text) > 200:
+        errors["title"] = [_("At most 200 characters.")]
+    wanted = sorted(set(team_ids or []))
+    teams = list(Team.objects.filter(pk__in=wanted)) if wanted else []
+    if len(teams) != len(wanted):
+        errors["teams"] = [_("Select a valid choice.")]
+    elif not everyone and not teams:
+        errors["teams"] = [_("Choose the teams to tell, or the whole company.")]
+    elif not policies.may_address(actor, everyone=everyone, team_ids=wanted):
+        if everyone:
+            errors["everyone"] = [_("Only directors and administrators may tell the whole company.")]
+        else:
+            errors["teams"] = [_("You may only tell your own teams and the teams below them.")]
+    if pinned_until is not None and pinned_until <= timezone.now():
+        errors["pinned_until"] = [_("Pin until a time in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    announcement = Announcement.objects.create(
+        author=actor.user,
+        title=text,
+        body=(body or "").strip()[:BODY_MAX],
+        everyone=everyone,
+        pinned_until=pinned_until,
+    )
+    AnnouncementTeam.objects.bulk_create(
+        [AnnouncementTeam(announcement=announcement, team=team) for team in teams]
+    )
+    AnnouncementRead.objects.create(announcement=announcement, user=actor.user)
+    history.record_create(actor=actor.user, obj=announcement)
+    events.emit(
+        ANNOUNCEMENT_PUBLISHED,
+        record=announcement,
+        actor=actor.user,
+        title=announcement.title,
+        teams=[t.pk for t in teams],
+        everyone=everyone,
+    )
+    return announcement
+
+
+@transaction.atomic
+def announcement_mark_read(*, actor: Actor, announcement: Announcement) -> AnnouncementRead:
+    """A read receipt (one per person); reading again keeps the first time."""
+    access.require(actor, "view", "announcement", announcement)
+    receipt, _created = AnnouncementRead.objects.get_or_create(announcement=announcement, user=actor.user)
+    return receipt
+
+
+@transaction.atomic
+def announcement_delete(*, actor: Actor, announcement: Announcement) -> None:
+    """The author (or someone who may delete announcements to its teams) takes it down."""
+    if announcement.author_id != actor.id:
+        access.require(actor, "delete", "announcement", announcement)
+        wanted = list(announcement.audience.values_list("team_id", flat=True))
+        if not policies.may_address(actor, everyone=announcement.everyone, team_ids=wanted):
+            raise PermissionDenied
+    history.record(
+        actor=actor.user,
+        obj=announcement,
+        action=HistoryAction.EVENT,
+        message=Said(gettext_noop("Deleted the announcement “%(title)s”"), title=announcement.title),
+    )
+    FeedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Announcement), object_id=announcement.pk
+    ).delete()
+    announcement.delete()
+
+
+# --- The team feed ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def feed_react(*, actor: Actor, item: FeedItem, emoji: str) -> bool:
+    """Toggle the actor's ``emoji`` on a feed item they can read; True when it is now on."""
+    if emoji not in FeedReaction.Emoji.values:
+        raise ValidationError({"emoji": [_("Choose one of the reactions offered.")]}, code="invalid_choice")
+    assert actor.user is not None
+    deleted, _rows = FeedReaction.objects.filter(item=item, user=actor.user, emoji=emoji).delete()
+    if deleted:
+        return False
+    FeedReaction.objects.create(item=item, user=actor.user, emoji=emoji)
+    return True

@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tandem.core import access
+from tandem.core import access, webforms
 from tandem.core.access import Actor
 
 from . import selectors, services
+from .forms import AnnouncementForm
 from .models import Comment
 from .registry import Commentable, get_record_or_404
 
@@ -145,3 +147,98 @@ def mention_add(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied:
         raise
     return _after_change(request, comment, _("Added to the record team with read access and told."))
+
+
+# --- Announcements -------------------------------------------------------------------------
+
+
+def _addressable_teams(actor: Actor) -> Any:
+    from tandem.org.models import Team
+
+    scope = actor.scope_for("announcement", "create")
+    if scope == access.ALL:
+        return Team.objects.order_by("path")
+    reach = actor.subtree_team_ids if scope == access.SUBTREE else actor.team_ids
+    return Team.objects.filter(pk__in=sorted(reach)).order_by("path")
+
+
+def announcement_list(request: HttpRequest) -> HttpResponse:
+    actor = access.get_actor(request)
+    access.require(actor, "view", "announcement")
+    may_publish = access.can(actor, "create", "announcement")
+    form = AnnouncementForm(teams=_addressable_teams(actor)) if may_publish else None
+    status = 200
+    if request.method == "POST":
+        access.require(actor, "create", "announcement")
+        form = AnnouncementForm(request.POST, teams=_addressable_teams(actor))
+        if form.is_valid():
+            try:
+                announcement = services.announcement_publish(
+                    actor=actor,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    team_ids=[t.pk for t in form.cleaned_data["teams"]],
+                    everyone=form.cleaned_data["everyone"],
+                    pinned_until=form.cleaned_data["pinned_until"],
+                )
+            except ValidationError as exc:
+                webforms.errors_onto(form, exc)
+            else:
+                messages.success(request, _("Announcement published."))
+                return redirect("discussions:announcement-detail", announcement.pk)
+        status = 400
+    before = _int(request.GET.get("before"))
+    queryset = selectors.announcements(actor=actor)
+    rows = list(queryset[: selectors.PAGE + 1])
+    return render(
+        request,
+        "discussions/announcement_list.html",
+        {
+            "announcements": rows[: selectors.PAGE],
+            "more": len(rows) > selectors.PAGE,
+            "form": form,
+            "before": before,
+        },
+        status=status,
+    )
+
+
+def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Opening an announcement is reading it: the receipt is written here."""
+    actor = access.get_actor(request)
+    announcement = selectors.announcement_get_or_404(actor=actor, pk=pk)
+    services.announcement_mark_read(actor=actor, announcement=announcement)
+    readers = None
+    if announcement.author_id == actor.id or access.can(actor, "edit", "announcement", announcement):
+        readers = selectors.readers(actor=actor, announcement=announcement)
+    return render(
+        request, "discussions/announcement_detail.html", {"announcement": announcement, "readers": readers}
+    )
+
+
+# --- The team feed ---------------------------------------------------------------------------
+
+
+@require_GET
+def feed_page(request: HttpRequest) -> HttpResponse:
+    actor = access.get_actor(request)
+    before = _int(request.GET.get("before"))
+    page = selectors.feed_page(actor=actor, before=before)
+    template = (
+        "discussions/partials/_feed_entries.html"
+        if before and webforms.is_htmx(request)
+        else "discussions/feed.html"
+    )
+    return render(request, template, {"page": page})
+
+
+@require_POST
+def feed_react(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = access.get_actor(request)
+    item = get_record_or_404(actor, "feeditem", pk)[1]
+    try:
+        services.feed_react(actor=actor, item=item, emoji=str(request.POST.get("emoji", "")))
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400)
+    entry = next(e for e in selectors.feed_page(actor=actor, before=item.pk + 1, limit=1).entries)
+    return render(request, "discussions/partials/_feed_reactions.html", {"entry": entry})
