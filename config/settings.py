@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "tandem.insights",
     "tandem.recordteams",
     "tandem.handoffs",
+    "tandem.discussions",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("tandem.insights.api_urls")),
     path("", include("tandem.recordteams.api_urls")),
     path("", include("tandem.handoffs.api_urls")),
+    path("", include("tandem.discussions.api_urls")),
 ]
 
 urlpatterns = [
@@ -47,6 +48,7 @@ urlpatterns = [
     path("insights/", include("tandem.insights.urls")),
     path("record-teams/", include("tandem.recordteams.urls")),
     path("handoffs/", include("tandem.handoffs.urls")),
+    path("discussions/", include("tandem.discussions.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     # The schema describes every operation: for signed-in people and token holders (401 otherwise).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),

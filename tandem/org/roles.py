@@ -55,6 +55,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         **{r: ([*WORK, "import"], "all") for r in CRM_RESOURCES},
         "target": (TARGET_SETTING, "all"),
         "handoff": (OWN_WORK, "all"),
+        "announcement": (["view", "create", "edit", "delete"], "all"),
     },
     MANAGER: {
         "user": (VIEW, "all"),
@@ -66,6 +67,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         **{r: ([*WORK, "import"], "subtree") for r in CRM_RESOURCES},
         "target": (TARGET_SETTING, "subtree"),
         "handoff": (OWN_WORK, "subtree"),
+        "announcement": (["view", "create", "edit", "delete"], "subtree"),
     },
     REP: {
         "user": (VIEW, "all"),
@@ -77,6 +79,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         **dict.fromkeys(CRM_RESOURCES, (OWN_WORK, "own")),
         "target": (VIEW, "own"),
         "handoff": (OWN_WORK, "own"),
+        "announcement": (VIEW, "own"),
     },
     ACCOUNT_MANAGER: {
         "user": (VIEW, "all"),
@@ -89,6 +92,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "account": ([*OWN_WORK], "team"),
         "target": (VIEW, "own"),
         "handoff": (OWN_WORK, "own"),
+        "announcement": (VIEW, "own"),
     },
     SUPPORT: {
         "user": (VIEW, "all"),
@@ -101,5 +105,6 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "contact": (VIEW, "team"),
         "activity": (OWN_WORK, "own"),
         "handoff": (OWN_WORK, "own"),
+        "announcement": (VIEW, "own"),
     },
 }
