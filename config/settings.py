@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "tandem.forecasts",
     "tandem.analytics",
     "tandem.insights",
+    "tandem.approvals",
 ]
 
 MIDDLEWARE = [
@@ -433,6 +434,11 @@ SPECTACULAR_SETTINGS = {
         "KpiSourceEnum": "tandem.kpis.models.Source",  # what a KPI counts
         "KpiMeasureEnum": "tandem.kpis.models.Measure",
         "KpiUnitEnum": "tandem.kpis.models.Unit",
+        "ApprovalStatusEnum": "tandem.approvals.models.ApprovalStatus",
+        "ApprovalActionKindEnum": "tandem.approvals.models.ActionKind",
+        "ApprovalStepModeEnum": "tandem.approvals.models.StepMode",
+        "ApproverKindEnum": "tandem.approvals.models.ApproverKind",
+        "ModeEnum": "tandem.imports.models.ImportMode",  # beside the approval steps' mode
     },
 }
 

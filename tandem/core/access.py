@@ -59,6 +59,9 @@ class Resource:
     scope_q: ScopeQ | None = None
     actions: tuple[str, ...] = ACTIONS
     extensions: list[VisibilityExtension] = field(default_factory=list)
+    # Records every signed-in person may view when ``scope_q`` reaches them, without a grant:
+    # approvals, whose parties (submitter, approvers) come from the record, not from a role.
+    open_to_parties: bool = False
 
     def q_for(self, actor: Actor, scope: str, action: str = "view") -> Q:
         if self.scope_q is not None:
@@ -210,11 +213,20 @@ class Actor:
         return self.scope_for(resource, action) is not None
 
 
+def _scope(actor: Actor, resource: str, action: str) -> str | None:
+    scope = actor.scope_for(resource, action)
+    if scope is None and action == "view" and actor.user is not None:
+        spec = RESOURCES.get(resource)
+        if spec is not None and spec.open_to_parties:
+            return OWN
+    return scope
+
+
 def visible(
     actor: Actor, resource: str, queryset: models.QuerySet[M], action: str = "view"
 ) -> models.QuerySet[M]:
     """``queryset`` narrowed to the records the actor may ``action`` (view by default)."""
-    scope = actor.scope_for(resource, action)
+    scope = _scope(actor, resource, action)
     if scope is None:
         return queryset.none()
     if scope == ALL:
@@ -258,7 +270,7 @@ def visible_on_record(
 
 def can(actor: Actor, action: str, resource: str, obj: models.Model | None = None) -> bool:
     """May the actor ``action`` this record (or records of this kind, when ``obj`` is None)?"""
-    scope = actor.scope_for(resource, action)
+    scope = _scope(actor, resource, action)
     if scope is None:
         return False
     if obj is None or scope == ALL:
