@@ -298,7 +298,24 @@ def hold_deal_change(*, actor: Actor, deal: Deal, proposed: dict[str, Any]) -> l
     return held
 
 
+def held_for_deal(deal: Deal) -> list[dict[str, str]]:
+    """The deal page's banners: its requests still open, with the held change's summary."""
+    from .models import ApprovalStatus
+    from .selectors import open_for_record
+
+    return [
+        {
+            "label": str(
+                _("Returned for changes") if r.status == ApprovalStatus.RETURNED else _("Pending approval")
+            ),
+            "summary": r.summary_text,
+            "url": r.get_absolute_url(),
+        }
+        for r in open_for_record(deal)
+    ]
+
+
 def register() -> None:
     guards.register(DISCOUNT)
     guards.register(STAGE)
-    deal_services.register_change_holder(hold_deal_change)
+    deal_services.register_change_holder(hold_deal_change, reader=held_for_deal)

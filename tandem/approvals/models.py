@@ -8,6 +8,8 @@ and by whom (its ``ApprovalStep`` rows, in order). A change a flow matches is no
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -172,6 +174,30 @@ class ApprovalRequest(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def summary_text(self) -> str:
+        """The summary in the reader's language (from the held change), else as submitted."""
+        from . import guards
+
+        guard = guards.get(self.guard)
+        return guard.summary(self.change) if guard else self.summary
+
+    @property
+    def notice(self) -> str:
+        """What the person who saved the change is told: it waits for approval."""
+        return _("Sent for approval: %(summary)s") % {"summary": self.summary_text}
+
+    def as_held(self) -> dict[str, Any]:
+        """How a record's API describes this request when it held a change (deals: 202)."""
+        return {
+            "id": self.pk,
+            "url": self.get_absolute_url(),
+            "api_url": reverse("api:approvals-detail", args=[self.pk]),
+            "guard": self.guard,
+            "status": self.status,
+            "summary": self.summary_text,
+        }
 
 
 class ActionKind(models.TextChoices):

@@ -105,7 +105,7 @@ class ApprovalSerializer(serializers.ModelSerializer[ApprovalRequest]):
     summary = serializers.SerializerMethodField()
     url = serializers.CharField(source="get_absolute_url", read_only=True)
     status = serializers.ChoiceField(choices=ApprovalStatus.choices, read_only=True)
-    steps = serializers.IntegerField(source="step_ids.__len__", read_only=True)
+    steps = serializers.SerializerMethodField(help_text="How many steps apply to this request.")
 
     class Meta:
         model = ApprovalRequest
@@ -127,6 +127,9 @@ class ApprovalSerializer(serializers.ModelSerializer[ApprovalRequest]):
             "url",
         ]
         read_only_fields = fields
+
+    def get_steps(self, obj: ApprovalRequest) -> int:
+        return len(obj.step_ids)
 
     def get_record(self, obj: ApprovalRequest) -> dict[str, Any]:
         guard = guards.get(obj.guard)

@@ -51,13 +51,24 @@ from .models import (
 # request holding that part, removes it from ``proposed`` (set to None) and returns the request;
 # the rest of the change is applied as usual. Approvals registers its holder in ``ready()``;
 # deals does not depend on it. ``approved=True`` (an approved change being applied) skips them.
+# Each held request has ``notice`` (a sentence for the person who saved) and ``as_held()`` (the
+# API's description); a reader gives the deal page's banners (``label``, ``summary``, ``url``).
 ChangeHolder = Callable[..., list[Any]]
+HeldReader = Callable[[Deal], list[dict[str, str]]]
 CHANGE_HOLDERS: list[ChangeHolder] = []
+HELD_READERS: list[HeldReader] = []
 
 
-def register_change_holder(holder: ChangeHolder) -> None:
+def register_change_holder(holder: ChangeHolder, *, reader: HeldReader | None = None) -> None:
     if holder not in CHANGE_HOLDERS:
         CHANGE_HOLDERS.append(holder)
+    if reader is not None and reader not in HELD_READERS:
+        HELD_READERS.append(reader)
+
+
+def held_changes(deal: Deal) -> list[dict[str, str]]:
+    """What is held for approval on ``deal`` (its page's "Pending approval" banners)."""
+    return [item for reader in HELD_READERS for item in reader(deal)]
 
 
 def _hold_guarded(actor: Actor, deal: Deal, proposed: dict[str, Any]) -> list[Any]:
