@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "tandem.recordteams",
     "tandem.handoffs",
     "tandem.discussions",
+    "tandem.approvals",
 ]
 
 MIDDLEWARE = [
@@ -440,6 +441,11 @@ SPECTACULAR_SETTINGS = {
         "KpiSourceEnum": "tandem.kpis.models.Source",  # what a KPI counts
         "KpiMeasureEnum": "tandem.kpis.models.Measure",
         "KpiUnitEnum": "tandem.kpis.models.Unit",
+        "ApprovalStatusEnum": "tandem.approvals.models.ApprovalStatus",
+        "ApprovalActionKindEnum": "tandem.approvals.models.ActionKind",
+        "ApprovalStepModeEnum": "tandem.approvals.models.StepMode",
+        "ApproverKindEnum": "tandem.approvals.models.ApproverKind",
+        "ModeEnum": "tandem.imports.models.ImportMode",  # beside the approval steps' mode
     },
 }
 

@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("tandem.recordteams.api_urls")),
     path("", include("tandem.handoffs.api_urls")),
     path("", include("tandem.discussions.api_urls")),
+    path("", include("tandem.approvals.api_urls")),
 ]
 
 urlpatterns = [
@@ -49,6 +50,7 @@ urlpatterns = [
     path("record-teams/", include("tandem.recordteams.urls")),
     path("handoffs/", include("tandem.handoffs.urls")),
     path("discussions/", include("tandem.discussions.urls")),
+    path("approvals/", include("tandem.approvals.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     # The schema describes every operation: for signed-in people and token holders (401 otherwise).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),

@@ -120,7 +120,8 @@
       revert();
       refreshEmpty(fromList);
       refreshEmpty(toList);
-      toast(data.message || board.dataset.msgError, "danger");
+      // 202: the move waits for approval (the card stays where it was until it is approved).
+      toast(data.message || board.dataset.msgError, result.status === 202 ? "info" : "danger");
     }).catch(function () {
       card.classList.remove("is-moving");
       card.removeAttribute("aria-busy");

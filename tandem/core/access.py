@@ -72,6 +72,9 @@ class Resource:
     actions: tuple[str, ...] = ACTIONS
     extensions: list[VisibilityExtension] = field(default_factory=list)
     record_grants: list[RecordGrant] = field(default_factory=list)
+    # Records every signed-in person may view when ``scope_q`` reaches them, without a grant:
+    # approvals, whose parties (submitter, approvers) come from the record, not from a role.
+    open_to_parties: bool = False
 
     def q_for(self, actor: Actor, scope: str, action: str = "view") -> Q:
         if self.scope_q is not None:
@@ -248,6 +251,15 @@ class Actor:
         return record_grants_q(self, resource, action) is not None
 
 
+def _scope(actor: Actor, resource: str, action: str) -> str | None:
+    scope = actor.scope_for(resource, action)
+    if scope is None and action == "view" and actor.user is not None:
+        spec = RESOURCES.get(resource)
+        if spec is not None and spec.open_to_parties:
+            return OWN
+    return scope
+
+
 def visible(
     actor: Actor, resource: str, queryset: models.QuerySet[M], action: str = "view"
 ) -> models.QuerySet[M]:
@@ -261,7 +273,7 @@ def visible(
 def condition(actor: Actor, resource: str, action: str = "view") -> Q | None:
     """The records of ``resource`` the actor may ``action`` as one condition: None for none at
     all, ``Q()`` for all; the scope rule, its extensions and the grants by record."""
-    scope = actor.scope_for(resource, action)
+    scope = _scope(actor, resource, action)
     if scope == ALL:
         return Q()
     granted = record_grants_q(actor, resource, action)
@@ -317,7 +329,7 @@ def can(
 
     ``by_record=False`` leaves grants by record out: may they by their roles alone (a record
     team member with edit access may change the record but not keep its team)."""
-    scope = actor.scope_for(resource, action)
+    scope = _scope(actor, resource, action)
     if scope == ALL or (obj is None and scope is not None):
         return True
     if obj is None:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -267,6 +267,34 @@ class ProductViewSet(CrmModelViewSet):
 # --- Deals ----------------------------------------------------------------------------------
 
 
+class HeldChangeSerializer(serializers.Serializer[Any]):
+    """One change held for approval (tandem/approvals)."""
+
+    id = serializers.IntegerField(min_value=1)
+    url = serializers.CharField(help_text="The approval's page.")
+    api_url = serializers.CharField(help_text="The approval in the API: /api/v1/approvals/{id}/.")
+    guard = serializers.CharField(help_text="What kind of change: deal.discount, deal.stage.")
+    status = serializers.CharField()
+    summary = serializers.CharField()
+
+
+class HeldAnswerSerializer(serializers.Serializer[Any]):
+    """202: the deal as saved, without the part an approval flow holds (decision 0035)."""
+
+    detail = serializers.CharField()
+    held_for_approval = HeldChangeSerializer(many=True)
+    deal = DealSerializer()
+
+
+HELD = {
+    202: OpenApiResponse(
+        HeldAnswerSerializer,
+        description="Saved, except a stage move or a discount an approval flow guards: that part waits "
+        "for approval (``held_for_approval``) and is applied when approved.",
+    )
+}
+
+
 @extend_schema_view(
     list=extend_schema(summary="Deals (商机)", parameters=EXPORT_PARAMETERS),
     retrieve=extend_schema(summary="One deal", responses={200: DealSerializer, 404: ERRORS[404]}),
@@ -390,6 +418,21 @@ class DealViewSet(CrmModelViewSet):
             (gettext_lazy("Created at"), itemgetter("created_at")),
         ]
 
+    def _held(self, deal: Deal) -> Response | None:
+        """202 when the save held part of the change for approval (tandem/approvals)."""
+        held = getattr(deal, "held_approvals", None)
+        if not held:
+            return None
+        fresh = self.get_queryset().filter(pk=deal.pk).first() or deal
+        return Response(
+            {
+                "detail": " ".join(str(h.notice) for h in held),
+                "held_for_approval": [h.as_held() for h in held],
+                "deal": self.get_serializer(fresh).data,
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
     @staticmethod
     def _relations(data: dict[str, Any]) -> dict[str, Any]:
         """Pull owner, stage, contacts and lines out of the parsed input, in the services' shapes."""
@@ -403,7 +446,7 @@ class DealViewSet(CrmModelViewSet):
     @extend_schema(
         summary="Create a deal",
         request=DealInputSerializer,
-        responses={201: DealSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+        responses={201: DealSerializer, **HELD, 400: ERRORS[400], 403: ERRORS[403]},
     )
     def create(self, request: Request) -> Response:
         data = self._input(DealInputSerializer)
@@ -417,7 +460,7 @@ class DealViewSet(CrmModelViewSet):
             contacts=rel["contacts"] or (),
             lines=rel["lines"] or (),
         )
-        return self._output(deal, status.HTTP_201_CREATED)
+        return self._held(deal) or self._output(deal, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Edit a deal",
@@ -427,7 +470,7 @@ class DealViewSet(CrmModelViewSet):
         + HANDED_OVER_NOTE,
         request=DealInputSerializer,
         parameters=[IF_MATCH],
-        responses={200: owner_change_response(DealSerializer, "Deal"), **ERRORS, **CONFLICT},
+        responses={200: owner_change_response(DealSerializer, "Deal"), **HELD, **ERRORS, **CONFLICT},
     )
     def update(self, request: Request, pk: int | None = None, partial: bool = False) -> Response:
         deal = self.get_object()
@@ -436,13 +479,13 @@ class DealViewSet(CrmModelViewSet):
         data.pop("pipeline", None)
         rel = self._relations(data)
         deal = services.deal_update(actor=self.actor, deal=deal, data=data, version=version, **rel)
-        return self._output_after_owner_change(deal)
+        return self._held(deal) or self._output_after_owner_change(deal)
 
     @extend_schema(
         summary="Edit some of a deal's fields",
         request=DealInputSerializer,
         parameters=[IF_MATCH],
-        responses={200: owner_change_response(DealSerializer, "Deal"), **ERRORS, **CONFLICT},
+        responses={200: owner_change_response(DealSerializer, "Deal"), **HELD, **ERRORS, **CONFLICT},
     )
     def partial_update(self, request: Request, pk: int | None = None) -> Response:
         return self.update(request, pk, partial=True)
@@ -459,7 +502,7 @@ class DealViewSet(CrmModelViewSet):
         "“Other” a ``lost_note``.",
         request=DealMoveInputSerializer,
         parameters=[IF_MATCH],
-        responses={200: DealSerializer, **ERRORS, **CONFLICT},
+        responses={200: DealSerializer, **HELD, **ERRORS, **CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk: int | None = None) -> Response:
@@ -473,7 +516,7 @@ class DealViewSet(CrmModelViewSet):
             lost_reason=data["lost_reason"],
             lost_note=data["lost_note"],
         )
-        return self._output(deal)
+        return self._held(deal) or self._output(deal)
 
 
 __all__ = ["DealViewSet", "LostReasonViewSet", "PipelineViewSet", "ProductViewSet", "StageViewSet"]

@@ -8,7 +8,7 @@ needs a lost reason; a won deal closes today and makes its account a customer.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +44,39 @@ from .models import (
     StageKind,
     default_forecast_category,
 )
+
+# --- Approvals hold some changes (tandem/approvals, decision 0035) ---------------------------
+# A holder is called with the change a service is about to make (``proposed``: "stage", "lines",
+# "amount_from_lines"). When an approval flow guards part of it, the holder opens an approval
+# request holding that part, removes it from ``proposed`` (set to None) and returns the request;
+# the rest of the change is applied as usual. Approvals registers its holder in ``ready()``;
+# deals does not depend on it. ``approved=True`` (an approved change being applied) skips them.
+# Each held request has ``notice`` (a sentence for the person who saved) and ``as_held()`` (the
+# API's description); a reader gives the deal page's banners (``label``, ``summary``, ``url``).
+ChangeHolder = Callable[..., list[Any]]
+HeldReader = Callable[[Deal], list[dict[str, str]]]
+CHANGE_HOLDERS: list[ChangeHolder] = []
+HELD_READERS: list[HeldReader] = []
+
+
+def register_change_holder(holder: ChangeHolder, *, reader: HeldReader | None = None) -> None:
+    if holder not in CHANGE_HOLDERS:
+        CHANGE_HOLDERS.append(holder)
+    if reader is not None and reader not in HELD_READERS:
+        HELD_READERS.append(reader)
+
+
+def held_changes(deal: Deal) -> list[dict[str, str]]:
+    """What is held for approval on ``deal`` (its page's "Pending approval" banners)."""
+    return [item for reader in HELD_READERS for item in reader(deal)]
+
+
+def _hold_guarded(actor: Actor, deal: Deal, proposed: dict[str, Any]) -> list[Any]:
+    held: list[Any] = []
+    for holder in CHANGE_HOLDERS:
+        held.extend(holder(actor=actor, deal=deal, proposed=proposed))
+    return held
+
 
 DEAL_FIELDS = (
     "name",
@@ -307,8 +340,14 @@ def deal_create(
         _require_lost_reason(deal)
     deal.save()
     _set_contacts(actor, deal, contacts)
+    held = []
+    if lines and CHANGE_HOLDERS:  # approvals: a discount a flow guards waits (decision 0035)
+        offered: dict[str, Any] = {"stage": None, "lines": lines, "amount_from_lines": amount_from_lines}
+        held = _hold_guarded(actor, deal, offered)
+        lines = offered["lines"] or ()
     if lines:
         _set_lines(deal, lines, amount_from_lines=amount_from_lines)
+    deal.held_approvals = held  # type: ignore[attr-defined]
     _guard_stage(deal, stage)
     _open_stage_history(deal, stage, actor, now)
     if deal.status == DealStatus.WON and deal.account is not None:
@@ -412,10 +451,13 @@ def deal_update(
     contacts: Sequence[tuple[Contact, str]] | None = None,
     lines: Sequence[Mapping[str, Any]] | None = None,
     amount_from_lines: bool = True,
+    approved: bool = False,
 ) -> Deal:
     """Edit a deal. A stale ``version`` raises ``VersionConflict`` (409) with the current values.
 
-    ``lines`` replace the line items (see ``_set_lines`` for ``amount_from_lines``).
+    ``lines`` replace the line items (see ``_set_lines`` for ``amount_from_lines``). A stage
+    move or a discount an approval flow guards is held (``deal.held_approvals`` lists the
+    requests) unless ``approved`` (the approved change being applied).
     """
     # The deal's row alone, without a join: FOR UPDATE over a join locks the stage too (two people
     # moving deals between two stages in opposite directions deadlocked), and a join re-checked
@@ -433,6 +475,11 @@ def deal_update(
         access.require_linkable(actor, "account", values["account"], field="account")
     for key, value in values.items():
         setattr(deal, key, value)
+    held: list[Any] = []
+    if not approved and CHANGE_HOLDERS:  # approvals: hold what a flow guards (decision 0035)
+        proposed: dict[str, Any] = {"stage": stage, "lines": lines, "amount_from_lines": amount_from_lines}
+        held = _hold_guarded(actor, deal, proposed)
+        stage, lines = proposed["stage"], proposed["lines"]
     changing_owner = owner is not None and owner.pk != deal.owner_id
     previous_owner = deal.owner if changing_owner else None
     if owner is not None and changing_owner:
@@ -473,6 +520,7 @@ def deal_update(
     history.record_update(actor=actor.user, obj=deal, before=before)
     if changing_owner:
         owner_change(actor=actor, resource="deal", record=deal, previous=previous_owner)
+    deal.held_approvals = held  # type: ignore[attr-defined]
     return deal
 
 
@@ -486,6 +534,7 @@ def deal_move(
     version: int | None = None,
     lost_reason: LostReason | str | int | None = None,
     lost_note: str = "",
+    approved: bool = False,
 ) -> Deal:
     """Move a deal to another stage (the board's drag and drop, the API's move). Into a lost
     stage it takes ``lost_reason`` (a reason, its id or a name) and, for "other", ``lost_note``."""
@@ -496,7 +545,7 @@ def deal_move(
         data["lost_note"] = lost_note
     if stage.pipeline_id != deal.pipeline_id and not stage.pipeline.is_active:
         raise ValidationError({"stage": [_("That pipeline is not active.")]})
-    return deal_update(actor=actor, deal=deal, data=data, version=version, stage=stage)
+    return deal_update(actor=actor, deal=deal, data=data, version=version, stage=stage, approved=approved)
 
 
 @transaction.atomic

@@ -459,6 +459,12 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
             return JsonResponse({"message": _("You may not move this deal.")}, status=403)
         raise
     text = _("%(name)s moved to %(stage)s.") % {"name": deal.name, "stage": stage.display_name}
+    held = _held_notice(deal)
+    if held:  # the move waits for approval (tandem/approvals): the card goes back to its column
+        if as_json:
+            return JsonResponse({"ok": False, "held": True, "message": held}, status=202)
+        messages.info(request, held)
+        return redirect(back)
     if not as_json:
         messages.success(request, text)
         return redirect(back)
@@ -479,6 +485,11 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Deal page ------------------------------------------------------------------------------
+
+
+def _held_notice(deal: Deal) -> str:
+    """What was held for approval by the save that returned ``deal`` (tandem/approvals), or ""."""
+    return " ".join(str(held.notice) for held in getattr(deal, "held_approvals", ()))
 
 
 def _detail_context(request: HttpRequest, actor: Actor, deal: Deal, **extra: Any) -> dict[str, Any]:
@@ -527,6 +538,7 @@ def _detail_context(request: HttpRequest, actor: Actor, deal: Deal, **extra: Any
         "lost_stage": lost_stage,
         "won_stage": won_stage,
         "current_stage": deal.stage,
+        "held_changes": services.held_changes(deal),
     }
     if context["can_assign"]:
         context["reassign_form"] = ReassignForm(
@@ -594,7 +606,10 @@ def deal_stage(request: HttpRequest, pk: int) -> HttpResponse:
             error=True,
             move_errors=[_("This deal was changed by someone else; it is shown as it is now. Try again.")],
         )
-    return _detail_answer(request, actor, deal, ok=_("Moved to %(stage)s.") % {"stage": stage.display_name})
+    held = _held_notice(deal)
+    return _detail_answer(
+        request, actor, deal, ok=held or _("Moved to %(stage)s.") % {"stage": stage.display_name}
+    )
 
 
 @require_POST
@@ -626,7 +641,7 @@ def deal_close(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error(None, _("This deal was changed by someone else; it is shown as it is now. Try again."))
         return _detail_answer(request, actor, deal, error=True, close_form=form, close_open=outcome)
     text = _("Marked as won. Congratulations!") if outcome == "won" else _("Marked as lost.")
-    return _detail_answer(request, actor, deal, ok=text)
+    return _detail_answer(request, actor, deal, ok=_held_notice(deal) or text)
 
 
 @require_POST
@@ -873,6 +888,8 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
                 if gone is not None:
                     return gone
                 messages.success(request, _("Deal %(name)s was created.") % {"name": saved.name})
+                if _held_notice(saved):
+                    messages.info(request, _held_notice(saved))
             else:
                 saved = services.deal_update(
                     actor=actor,
@@ -889,6 +906,8 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
                 if gone is not None:
                     return gone
                 messages.success(request, _("Changes to %(name)s were saved.") % {"name": saved.name})
+                if _held_notice(saved):
+                    messages.info(request, _held_notice(saved))
             return redirect(saved)
         except ValidationError as exc:
             rest = lines_fs.errors_onto_lines(exc)

@@ -34,9 +34,11 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import CHECKS
 
 from tandem.activities.tests.factories import ActivityFactory
+from tandem.approvals import services as approval_flows
 from tandem.assignment import services as assignment
 from tandem.conftest import World
 from tandem.customers.tests.factories import AccountFactory, ContactFactory, PoolFactory
+from tandem.deals import services as deal_services
 from tandem.deals.tests.factories import DealFactory, ProductFactory
 from tandem.imports import services as imports
 from tandem.leads.tests.factories import LeadFactory
@@ -85,6 +87,8 @@ PATH_MODELS = {
     "imports": "imports.ImportJob",
     "tokens": "security.ApiToken",
     "assignment-rules": "assignment.AssignmentRule",
+    "approvals": "approvals.ApprovalRequest",
+    "approval-flows": "approvals.ApprovalFlow",
 }
 REFERENCE_MODELS = {
     "owner": "org.User",
@@ -149,6 +153,19 @@ def company(world: World, in_process: None) -> dict[str, Any]:
     )
     upload = File(io.BytesIO(b"name,phone\nRiver Paper,13900139001\n"), name="accounts.csv")
     imports.job_create(actor=admin, resource="account", upload=upload)
+    # Approvals: a discount flow whose approver is the administrator, and a discount it holds.
+    approval_flows.flow_save(
+        actor=admin,
+        flow=None,
+        data={"name": "Discounts", "guard": "deal.discount", "min_discount": 15},
+        steps=[{"approver_kind": "person", "user": world.admin}],
+    )
+    deal_services.deal_update(
+        actor=world.actor(world.owner),
+        deal=deal,
+        data={},
+        lines=[{"product": ProductFactory(name="Laminated glass"), "quantity": 1, "discount_percent": 20}],
+    )
     _token, key = security.token_create(actor=admin, name="schemathesis")
     return {"headers": {"Authorization": f"Token {key}"}}
 

@@ -1,0 +1,137 @@
+"""Approval pages: the three boxes, one approval, acting on it, the flows (administrators)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tandem.approvals.models import ApprovalFlow, ApprovalRequest, ApprovalStatus
+from tandem.conftest import World
+from tandem.deals import services as deal_services
+from tandem.deals.models import Deal
+from tandem.deals.tests.factories import DealFactory, ProductFactory
+from tandem.org.models import Role, User
+
+from .factories import discount_flow
+
+pytestmark = pytest.mark.django_db
+
+
+def as_(user: User, language: str = "en") -> Client:
+    User.objects.filter(pk=user.pk).update(language=language)  # pages follow the person's language
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    return client
+
+
+def _held(world: World) -> tuple[Deal, ApprovalRequest]:
+    deal = DealFactory(owner=world.owner)
+    line = {
+        "product": ProductFactory(list_price=Decimal("1000")),
+        "quantity": 1,
+        "discount_percent": Decimal("25"),
+    }
+    saved = deal_services.deal_update(actor=world.actor(world.owner), deal=deal, data={}, lines=[line])
+    return deal, saved.held_approvals[0]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_boxes_and_the_approval_page_render_in_both_languages(world: World, language: str) -> None:
+    discount_flow()
+    deal, request = _held(world)
+    manager = as_(world.manager, language)
+    waiting = manager.get("/approvals/?box=waiting")
+    assert waiting.status_code == 200 and f'data-approval-row="{request.pk}"' in waiting.content.decode()
+    assert "data-approvals-waiting" in waiting.content.decode()
+    page = manager.get(f"/approvals/{request.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert ("Approve" if language == "en" else "同意") in text
+    mine = as_(world.owner, language).get("/approvals/?box=submitted")
+    assert f'data-approval-row="{request.pk}"' in mine.content.decode()
+    deal_page = as_(world.owner, language).get(f"/deals/{deal.pk}/")
+    assert "data-held-change" in deal_page.content.decode()
+
+
+def test_history_filters_by_status(world: World) -> None:
+    discount_flow()
+    _deal, request = _held(world)
+    as_(world.manager).post(f"/approvals/{request.pk}/reject/", {"text": "No"})
+    page = as_(world.owner).get("/approvals/?box=history&status=rejected").content.decode()
+    assert f'data-approval-row="{request.pk}"' in page
+    page = as_(world.owner).get("/approvals/?box=history&status=approved").content.decode()
+    assert f'data-approval-row="{request.pk}"' not in page
+
+
+def test_approving_from_the_page_applies_the_change(world: World) -> None:
+    discount_flow()
+    deal, request = _held(world)
+    answer = as_(world.manager).post(f"/approvals/{request.pk}/approve/", {"text": ""})
+    assert answer.status_code == 302
+    assert deal.lines.count() == 1
+
+
+def test_reject_without_a_reason_shows_the_error_with_400(world: World) -> None:
+    discount_flow()
+    _deal, request = _held(world)
+    answer = as_(world.manager).post(f"/approvals/{request.pk}/reject/", {"text": " "})
+    assert answer.status_code == 400 and "Say why you reject it." in answer.content.decode()
+    assert ApprovalRequest.objects.get(pk=request.pk).status == ApprovalStatus.PENDING
+
+
+def test_an_outsider_gets_404_and_nothing_changes(world: World) -> None:
+    discount_flow()
+    _deal, request = _held(world)
+    outsider = as_(world.outsider)
+    assert outsider.get(f"/approvals/{request.pk}/").status_code == 404
+    assert outsider.post(f"/approvals/{request.pk}/approve/", {"text": ""}).status_code == 404
+    assert ApprovalRequest.objects.get(pk=request.pk).status == ApprovalStatus.PENDING
+    assert as_(world.teammate).get(f"/approvals/{request.pk}/").status_code == 404
+
+
+def test_the_waiting_box_reads_a_flat_number_of_queries(world: World) -> None:
+    discount_flow()
+    client = as_(world.manager)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/approvals/?box=waiting").status_code == 200
+        return len(queries)
+
+    _held(world)
+    few = count()
+    for _ in range(4):
+        _held(world)
+    assert count() == few
+
+
+def test_administrators_create_a_flow_from_the_form(world: World) -> None:
+    director_role = Role.objects.get(code="sales-director")
+    body: dict[str, Any] = {
+        "name": "Big discounts",
+        "name_zh": "大额折扣",
+        "guard": "deal.discount",
+        "min_discount": "15",
+        "priority": "10",
+        "reminder_hours": "24",
+        "is_active": "1",
+        "step-0-kind": "manager",
+        "step-0-mode": "any",
+        "step-1-kind": "role",
+        "step-1-role": str(director_role.pk),
+        "step-1-mode": "any",
+        "step-1-min_discount": "30",
+    }
+    assert as_(world.manager).post("/approvals/flows/new/", body).status_code == 403
+    assert as_(world.admin).post("/approvals/flows/new/", body).status_code == 302
+    flow = ApprovalFlow.objects.get()
+    assert flow.names == {"zh-hans": "大额折扣"} and flow.steps.count() == 2
+    bad = as_(world.admin).post("/approvals/flows/new/", {**body, "min_discount": "abc"})
+    assert bad.status_code == 400
+    assert as_(world.admin).get("/approvals/flows/").status_code == 200
+    assert as_(world.admin, "zh-hans").get(f"/approvals/flows/{flow.pk}/").status_code == 200
