@@ -1,7 +1,10 @@
 """Who sees which handoffs, and the recipients' read-only view of the record while one is pending.
 
 Both plug into the one access policy (``tandem.core.access``) from ``HandoffsConfig.ready``:
-the ``handoff`` resource's scope rule, and a visibility extension on accounts and deals.
+the ``handoff`` resource's scope rule, and a grant by record (view only) on accounts and deals —
+a grant, not a visibility extension, so that a recipient whose roles give no scope on deals
+(technical support) still reads the deal, and so that everyone with no pending handoff keeps the
+board's and the figures' pre-aggregated path (``access.visible_summary``).
 """
 
 from __future__ import annotations
@@ -38,26 +41,46 @@ def handoff_scope(actor: Actor, scope: str) -> Q:
     )
 
 
-def _pending_to(actor: Actor, field: str) -> Q | None:
-    from .models import Handoff, HandoffStatus
+MEMO_KEY = "handoffs.pending_to_me"
 
-    if actor.id is None:
-        return None
+
+def _mine(actor: Actor) -> Q:
     mine = Q(recipient_id=actor.id)
     if actor.team_ids:
         mine |= Q(recipient_team_id__in=sorted(actor.team_ids), recipient__isnull=True)
-    pending = Handoff.objects.filter(mine, status=HandoffStatus.PENDING, **{field: OuterRef("pk")})
-    return Q(Exists(pending))
+    return mine
 
 
-def recipient_can_view_deal(actor: Actor, action: str, scope: str) -> Q | None:
+def _any_pending(actor: Actor) -> bool:
+    """Is a handoff waiting for the actor (or a team of theirs)? One indexed EXISTS a request."""
+    from .models import Handoff, HandoffStatus
+
+    def compute() -> bool:
+        return Handoff.objects.filter(_mine(actor), status=HandoffStatus.PENDING).exists()
+
+    found: bool = actor.memo(MEMO_KEY, compute)
+    return found
+
+
+def _pending_to(actor: Actor, action: str, field: str) -> Q | None:
+    from .models import Handoff, HandoffStatus
+
+    if action != "view" or actor.id is None or not _any_pending(actor):
+        return None
+    pending = Handoff.objects.filter(
+        _mine(actor), status=HandoffStatus.PENDING, **{f"{field}__isnull": False}
+    )
+    return Q(pk__in=pending.values(field))
+
+
+def recipient_can_view_deal(actor: Actor, action: str) -> Q | None:
     """The recipient of a pending handoff (or a member of the team it was sent to) may read the
     deal until it is decided: never change it."""
-    return _pending_to(actor, "deal_id") if action == "view" else None
+    return _pending_to(actor, action, "deal_id")
 
 
-def recipient_can_view_account(actor: Actor, action: str, scope: str) -> Q | None:
-    return _pending_to(actor, "account_id") if action == "view" else None
+def recipient_can_view_account(actor: Actor, action: str) -> Q | None:
+    return _pending_to(actor, action, "account_id")
 
 
 def register() -> None:
@@ -66,5 +89,5 @@ def register() -> None:
     access.register_resource(
         access.Resource("handoff", _("handoffs"), owner_field=None, team_field=None, scope_q=handoff_scope)
     )
-    access.register_visibility_extension("deal", recipient_can_view_deal)
-    access.register_visibility_extension("account", recipient_can_view_account)
+    access.register_record_grant("deal", recipient_can_view_deal)
+    access.register_record_grant("account", recipient_can_view_account)
