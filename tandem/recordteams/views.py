@@ -24,6 +24,7 @@ from .forms import DefaultMemberForm, MemberChangeForm, MemberForm, MemberRoleFo
 from .models import Access, DefaultTeamMember, MemberRole
 
 PEOPLE_OPTIONS = 50
+MAX_ID = 2**63  # ids beyond a 64-bit integer: no such record (not an overflow)
 
 
 def _models() -> dict[str, type[Model]]:
@@ -35,7 +36,7 @@ def _models() -> dict[str, type[Model]]:
 
 def record_or_404(actor: Actor, kind: str, pk: int) -> Model:
     model = _models().get(kind)
-    if model is None:
+    if model is None or not 0 < pk < MAX_ID:
         raise Http404
     return access.get_visible_or_404(actor, kind, model._default_manager.all(), pk=pk)
 

@@ -18,3 +18,9 @@ def record_team_card(context: Any, record: Any, kind: str) -> dict[str, Any]:
     request = context["request"]
     actor = access.get_actor(request)
     return {"request": request, "csrf_token": context.get("csrf_token"), **card_context(actor, record, kind)}
+
+
+@register.inclusion_tag("recordteams/partials/_default_team_link.html")
+def default_team_link() -> dict[str, Any]:
+    """A link to the person's default team, for their settings page."""
+    return {}

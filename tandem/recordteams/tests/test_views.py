@@ -172,3 +172,8 @@ def test_the_deal_list_query_count_stays_flat_for_a_member(world: World) -> None
         deal = DealFactory(owner=world.owner, account=AccountFactory(owner=world.owner))
         services.member_add(actor=world.actor(world.owner), record=deal, user=world.support, role="support")
     assert count() == few
+
+
+def test_the_settings_page_links_to_my_default_team(world: World) -> None:
+    body = client_of(world.owner).get(reverse("auth:settings")).content.decode()
+    assert reverse("recordteams:default-team") in body
