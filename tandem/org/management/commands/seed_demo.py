@@ -70,3 +70,6 @@ class Command(BaseCommand):
 
         self.stdout.write(seed_targets().summary_line())
         self.stdout.write(seed_forecasts().summary_line())
+        from tandem.discussions.demo import seed_discussions
+
+        self.stdout.write(seed_discussions().summary_line())
