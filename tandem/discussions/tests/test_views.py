@@ -94,3 +94,18 @@ def test_older_comments_come_in_chunks(world: World, django_assert_max_num_queri
     oldest = Comment.objects.order_by("pk")[3].pk
     older = client.get(f"/discussions/comments/deal/{deal.pk}/?before={oldest}").content.decode()
     assert "note 0" in older and "note 2" in older and "note 3" not in older
+
+
+def test_home_shows_the_team_card_with_unread_announcements(world: World) -> None:
+    from tandem.core.access import Actor
+    from tandem.discussions import services
+
+    services.announcement_publish(
+        actor=Actor.for_user(world.manager), title="Lunch on Friday", team_ids=[world.east_sales.pk]
+    )
+    DealFactory(owner=world.owner)
+    html = as_(world.owner).get("/").content.decode()
+    assert "Lunch on Friday" in html and "/discussions/feed/" in html
+    feed = as_(world.owner).get("/discussions/feed/")
+    assert feed.status_code == 200
+    assert as_(world.owner).get("/discussions/announcements/").status_code == 200

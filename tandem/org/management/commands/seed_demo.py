@@ -78,3 +78,6 @@ class Command(BaseCommand):
         from tandem.handoffs.demo import seed_handoffs
 
         self.stdout.write(seed_handoffs().summary_line())
+        from tandem.discussions.demo import seed_discussions
+
+        self.stdout.write(seed_discussions().summary_line())
