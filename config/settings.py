@@ -256,6 +256,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Insights: each stage's median stay (six-hourly) and the managers' digests (hourly, once a day each).
     "insights-stage-medians": {"task": "tandem.insights.tasks.refresh_stage_medians", "schedule": 21600.0},
     "insights-digest": {"task": "tandem.insights.tasks.send_digests", "schedule": 3600.0},
+    # Approvals waiting past their flow's reminder hours: once per request, step and period.
+    "approval-reminders": {"task": "tandem.approvals.tasks.remind_approvers", "schedule": 900.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------

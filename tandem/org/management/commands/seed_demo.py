@@ -70,3 +70,6 @@ class Command(BaseCommand):
 
         self.stdout.write(seed_targets().summary_line())
         self.stdout.write(seed_forecasts().summary_line())
+        from tandem.approvals.demo import seed_approvals
+
+        self.stdout.write(seed_approvals().summary_line())
