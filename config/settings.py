@@ -263,6 +263,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "insights-digest": {"task": "tandem.insights.tasks.send_digests", "schedule": 3600.0},
     # Handoffs past their acceptance deadline: escalated once each (handoffs/services.py).
     "handoffs-escalate": {"task": "tandem.handoffs.tasks.escalate_overdue", "schedule": 600.0},
+    # Approvals waiting past their flow's reminder hours: once per request, step and period.
+    "approval-reminders": {"task": "tandem.approvals.tasks.remind_approvers", "schedule": 900.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------

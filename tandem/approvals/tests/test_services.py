@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -308,3 +309,21 @@ def test_history_and_events_are_recorded(world: World) -> None:
     messages = [e.message for e in history.entries_for(deal)]
     assert any(f"#{request.pk}" in m for m in messages)
     assert ApprovalRequest.objects.get(pk=request.pk).status == ApprovalStatus.APPROVED
+
+
+def test_the_beat_entry_runs_the_reminder_task(world: World, settings: Any) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from tandem.approvals.tasks import remind_approvers
+
+    assert settings.CELERY_BEAT_SCHEDULE["approval-reminders"]["task"] == remind_approvers.name
+    discount_flow(reminder_hours=1)
+    deal = DealFactory(owner=world.owner)
+    [request] = _discounted(world, deal, "25").held_approvals
+    ApprovalRequest.objects.filter(pk=request.pk).update(
+        step_started_at=timezone.now() - datetime.timedelta(hours=2)
+    )
+    assert remind_approvers() == 1
+    assert remind_approvers() == 0

@@ -81,3 +81,6 @@ class Command(BaseCommand):
         from tandem.discussions.demo import seed_discussions
 
         self.stdout.write(seed_discussions().summary_line())
+        from tandem.approvals.demo import seed_approvals
+
+        self.stdout.write(seed_approvals().summary_line())
