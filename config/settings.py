@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "tandem.handoffs",
     "tandem.discussions",
     "tandem.approvals",
+    "tandem.notifications",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +266,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "handoffs-escalate": {"task": "tandem.handoffs.tasks.escalate_overdue", "schedule": 600.0},
     # Approvals waiting past their flow's reminder hours: once per request, step and period.
     "approval-reminders": {"task": "tandem.approvals.tasks.remind_approvers", "schedule": 900.0},
+    # Notifications: webhook and team-robot deliveries due (new and retries), and daily digests.
+    "webhook-deliveries": {"task": "tandem.notifications.tasks.sweep_deliveries", "schedule": 60.0},
+    "notification-digest": {"task": "tandem.notifications.tasks.send_digests", "schedule": 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -399,6 +403,14 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tandem <tandem@localhost>")
+# Links in emails and webhook bodies are absolute: where people reach this Tandem.
+TANDEM_BASE_URL = os.environ.get("TANDEM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not TANDEM_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        "TANDEM_BASE_URL must start with http:// or https:// (e.g. https://crm.example.com)."
+    )
+# Webhooks and team robots may post to private, loopback and link-local addresses (off: SSRF guard).
+TANDEM_WEBHOOKS_ALLOW_PRIVATE = env_bool("TANDEM_WEBHOOKS_ALLOW_PRIVATE", False)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -403,6 +403,21 @@ def require_admin(actor: Actor) -> None:
         raise PermissionDenied
 
 
+# --- Notification channels (tandem.notifications) -----------------------------------------
+
+
+def may_manage_webhooks(actor: Actor) -> bool:
+    """Outbound webhooks send any record's events off-site: administrators only."""
+    return actor.user is not None and actor.is_admin
+
+
+def may_manage_team_robots(actor: Actor, team: Any) -> bool:
+    """A team's group robots: administrators and the team's leader."""
+    if actor.user is None:
+        return False
+    return actor.is_admin or (team is not None and team.leader_id == actor.user.pk)
+
+
 def get_visible_or_404(actor: Actor, resource: str, queryset: models.QuerySet[M], **lookup: Any) -> M:
     """One record the actor may see; missing and not visible answer the same 404."""
     try:

@@ -39,6 +39,8 @@ IGNORED_FIELDS = {
     "last_login",
     "deleted_at",
     "deleted_by",
+    # Signing secrets of webhooks and team robots (tandem.notifications): never copied into history.
+    "secret",
 }
 
 

@@ -48,8 +48,31 @@ def render(text: Text) -> str:
     return str(text or "")
 
 
+@dataclass(frozen=True)
+class Message:
+    """One notification as the channels beyond the inbox see it (email, digest): ``texts`` is
+    ``{language: {"title", "body"}}`` and ``language`` the recipient's."""
+
+    recipient: Any
+    kind: str
+    texts: dict[str, dict[str, str]]
+    language: str
+    url: str
+
+
+# Set by the notifications app (``tandem.notifications``): given a message, it queues what the
+# person's preferences ask for (an email after commit) and answers whether to write the in-app row.
+Dispatcher = Callable[[Message], bool]
+_DISPATCHER: list[Dispatcher] = []
+
+
+def set_dispatcher(dispatcher: Dispatcher | None) -> None:
+    _DISPATCHER[:] = [dispatcher] if dispatcher is not None else []
+
+
 def notify(*, recipient: Any, kind: str, title: Text, body: Text = "", url: str = "") -> Notification | None:
-    """Notify one active person, in their language. Returns None for nobody or an inactive person."""
+    """Notify one active person, in their language. Returns None for nobody or an inactive person,
+    or when their preferences keep this kind out of the inbox (an email may still go)."""
     if recipient is None or not getattr(recipient, "is_active", False):
         return None
     # Written in every language, so that it reads in the language the recipient uses when they
@@ -62,6 +85,16 @@ def notify(*, recipient: Any, kind: str, title: Text, body: Text = "", url: str 
     if mine is None:
         with translation.override(language_of(recipient)):
             mine = {"title": render(title)[:200], "body": render(body)}
+    if _DISPATCHER:
+        message = Message(
+            recipient=recipient,
+            kind=kind,
+            texts={**texts, language_of(recipient): mine},
+            language=language_of(recipient),
+            url=url[:300],
+        )
+        if not _DISPATCHER[0](message):
+            return None
     return Notification.objects.create(
         recipient=recipient, kind=kind, title=mine["title"], body=mine["body"], texts=texts, url=url[:300]
     )

@@ -277,16 +277,33 @@ def _my_notifications(request: HttpRequest) -> Any:
 
 
 def notifications(request: HttpRequest) -> HttpResponse:
-    """The person's notifications, newest first (the latest ``NOTIFICATION_LIMIT``)."""
+    """The person's notifications, newest first, ``NOTIFICATION_LIMIT`` a page: keyset pages
+    (``?before=<time>_<id>`` of the last row shown), so page 1,000 reads like page 1."""
+    from django.db.models import Q
+    from django.utils.dateparse import parse_datetime
+
+    from .ids import parse_id
+
     unread_only = request.GET.get("unread") == "1"
     qs = _my_notifications(request)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
-    items = list(qs.order_by("-created_at", "-id")[:NOTIFICATION_LIMIT])
+    at_text, _sep, pk_text = request.GET.get("before", "").rpartition("_")
+    try:
+        at = parse_datetime(at_text) if at_text else None
+    except ValueError:
+        at = None
+    pk = parse_id(pk_text)
+    if at is not None and pk is not None:
+        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    items = list(qs.order_by("-created_at", "-id")[: NOTIFICATION_LIMIT + 1])
+    more = len(items) > NOTIFICATION_LIMIT
+    items = items[:NOTIFICATION_LIMIT]
+    next_key = f"{items[-1].created_at.isoformat()}_{items[-1].pk}" if more else ""
     return render(
         request,
         "core/notifications.html",
-        {"items": items, "unread_only": unread_only, "limit": NOTIFICATION_LIMIT},
+        {"items": items, "unread_only": unread_only, "limit": NOTIFICATION_LIMIT, "next_key": next_key},
     )
 
 

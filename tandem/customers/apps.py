@@ -116,6 +116,15 @@ class CustomersConfig(AppConfig):
         notify.register_kind(
             "contact", noun=_("contact"), counted=contacts_counted, list_url="customers:contact-list"
         )
+        # Events for webhooks and team robots (issue 14), emitted by customers/services.py.
+        from tandem.core import events
+
+        events.register("account.created", _("Account created"), resource="account")
+        events.register("account.updated", _("Account updated"), resource="account")
+        events.register("account.deleted", _("Account deleted"), resource="account")
+        events.register("contact.created", _("Contact created"), resource="contact")
+        events.register("contact.updated", _("Contact updated"), resource="contact")
+        events.register("contact.deleted", _("Contact deleted"), resource="contact")
         from . import related
         from .models import Contact
 

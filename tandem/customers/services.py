@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tandem.core import access, history, notify
+from tandem.core import access, events, history, notify
 from tandem.core.access import Actor
 from tandem.core.errors import DuplicateFound, VersionConflict
 from tandem.core.naming import Said
@@ -229,6 +229,8 @@ def account_create(
     # The stage it starts in needs no transition row: see selectors.lifecycle_history.
     dedupe.refresh_keys("account", account)
     history.record_create(actor=actor.user, obj=account)
+    # Events (issue 14: webhooks, team robots): told inside the transaction, sent after commit.
+    events.emit("account.created", record=account, actor=actor.user)
     if final_owner is not None and notify_owner:
         owner_change(actor=actor, resource="account", record=account, previous=None)
     return account
@@ -274,6 +276,8 @@ def account_update(
         account.tags.set(tags)
     dedupe.refresh_keys("account", account)
     history.record_update(actor=actor.user, obj=account, before=before)
+    # Events (issue 14: webhooks, team robots): told inside the transaction, sent after commit.
+    events.emit("account.updated", record=account, actor=actor.user, version=account.version)
     return account
 
 
@@ -315,6 +319,7 @@ def account_promote_on_win(*, actor: Actor | None, account: Account) -> None:
 @transaction.atomic
 def account_delete(*, actor: Actor, account: Account) -> None:
     record_soft_delete(actor=actor, obj=account)
+    events.emit("account.deleted", record=account, actor=actor.user)  # issue 14: webhooks, team robots
 
 
 # --- Contacts -------------------------------------------------------------------------------
@@ -358,6 +363,8 @@ def contact_create(
     contact.save()
     dedupe.refresh_keys("contact", contact)
     history.record_create(actor=actor.user, obj=contact)
+    # Events (issue 14: webhooks, team robots): told inside the transaction, sent after commit.
+    events.emit("contact.created", record=contact, actor=actor.user)
     if final_owner is not None and notify_owner:
         owner_change(actor=actor, resource="contact", record=contact, previous=None)
     return contact
@@ -390,9 +397,12 @@ def contact_update(
     contact.refresh_from_db(fields=["version"])
     dedupe.refresh_keys("contact", contact)
     history.record_update(actor=actor.user, obj=contact, before=before)
+    # Events (issue 14: webhooks, team robots): told inside the transaction, sent after commit.
+    events.emit("contact.updated", record=contact, actor=actor.user, version=contact.version)
     return contact
 
 
 @transaction.atomic
 def contact_delete(*, actor: Actor, contact: Contact) -> None:
     record_soft_delete(actor=actor, obj=contact)
+    events.emit("contact.deleted", record=contact, actor=actor.user)  # issue 14: webhooks, team robots

@@ -49,6 +49,15 @@ class DealsConfig(AppConfig):
             counted=deals_counted,
         )
         notify.register_kind("deal", noun=_("deal"), counted=deals_counted, list_url="deals:deal-list")
+        # Events for webhooks and team robots (issue 14), emitted by deals/services.py.
+        from tandem.core import events
+
+        events.register("deal.created", _("Deal created"), resource="deal")
+        events.register("deal.updated", _("Deal updated"), resource="deal")
+        events.register("deal.deleted", _("Deal deleted"), resource="deal")
+        events.register("deal.moved", _("Deal moved to another stage"), resource="deal")
+        events.register("deal.won", _("Deal won"), resource="deal")
+        events.register("deal.lost", _("Deal lost"), resource="deal")
         from tandem.customers import related
 
         from .models import Deal, DealStatus

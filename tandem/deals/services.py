@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from tandem.core import access, history, naming
+from tandem.core import access, events, history, naming
 from tandem.core.access import Actor
 from tandem.core.db import retry_on_lock_conflict
 from tandem.core.errors import VersionConflict
@@ -357,6 +357,8 @@ def deal_create(
     from tandem.recordteams.services import default_team_apply
 
     default_team_apply(record=deal, actor=actor)
+    # Events (issue 14: webhooks, team robots): told inside the transaction, sent after commit.
+    events.emit("deal.created", record=deal, actor=actor.user, stage=deal.stage_id, status=deal.status)
     if notify_owner:
         owner_change(actor=actor, resource="deal", record=deal, previous=None)
     return deal
@@ -496,6 +498,7 @@ def deal_update(
     if lines is not None:
         _set_lines(deal, lines, amount_from_lines=amount_from_lines)
     now = timezone.now()
+    previous_stage_id = deal.stage_id
     moved = stage is not None and stage.pk != deal.stage_id
     _apply_forecast_choice(deal, forecast_choice, stage if moved and stage is not None else deal.stage)
     previous_status = deal.status
@@ -518,6 +521,14 @@ def deal_update(
     if deal.status == DealStatus.WON and previous_status != DealStatus.WON and deal.account is not None:
         account_promote_on_win(actor=actor, account=deal.account)
     history.record_update(actor=actor.user, obj=deal, before=before)
+    # Events (issue 14: webhooks, team robots): told inside the transaction, sent after commit.
+    events.emit("deal.updated", record=deal, actor=actor.user, version=deal.version)
+    if moved:
+        events.emit(
+            "deal.moved", record=deal, actor=actor.user, from_stage=previous_stage_id, to_stage=deal.stage_id
+        )
+        if deal.status != previous_status and deal.status in (DealStatus.WON, DealStatus.LOST):
+            events.emit(f"deal.{deal.status}", record=deal, actor=actor.user, amount=str(deal.amount))
     if changing_owner:
         owner_change(actor=actor, resource="deal", record=deal, previous=previous_owner)
     deal.held_approvals = held  # type: ignore[attr-defined]
@@ -551,6 +562,7 @@ def deal_move(
 @transaction.atomic
 def deal_delete(*, actor: Actor, deal: Deal) -> None:
     record_soft_delete(actor=actor, obj=deal)
+    events.emit("deal.deleted", record=deal, actor=actor.user)  # issue 14: webhooks, team robots
 
 
 def stage_durations(deal: Deal) -> list[dict[str, Any]]:

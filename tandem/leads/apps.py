@@ -22,6 +22,13 @@ class LeadsConfig(AppConfig):
             counted=leads_counted,
         )
         notify.register_kind("lead", noun=_("lead"), counted=leads_counted, list_url="leads:lead-list")
+        # Events for webhooks and team robots (issue 14), emitted by leads/services.py.
+        from tandem.core import events
+
+        events.register("lead.created", _("Lead created"), resource="lead")
+        events.register("lead.updated", _("Lead updated"), resource="lead")
+        events.register("lead.deleted", _("Lead deleted"), resource="lead")
+        events.register("lead.converted", _("Lead converted"), resource="lead")
         recycle.register("leads.Lead", resource="lead", label=_("leads"))
         nav.register(
             nav.NavItem(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tandem.activities.models import Activity
-from tandem.core import access, history
+from tandem.core import access, events, history
 from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
 from tandem.core.models import HistoryAction
@@ -111,6 +111,8 @@ def lead_create(
     )
     dedupe.refresh_keys("lead", lead)
     history.record_create(actor=actor.user, obj=lead)
+    # Events (issue 14: webhooks, team robots): told inside the transaction, sent after commit.
+    events.emit("lead.created", record=lead, actor=actor.user)
     if final_owner is not None:
         owner_change(actor=actor, resource="lead", record=lead, previous=None)
     return lead
@@ -155,6 +157,8 @@ def lead_update(
     lead.refresh_from_db(fields=["version"])
     dedupe.refresh_keys("lead", lead)
     history.record_update(actor=actor.user, obj=lead, before=before)
+    # Events (issue 14: webhooks, team robots): told inside the transaction, sent after commit.
+    events.emit("lead.updated", record=lead, actor=actor.user, version=lead.version)
     if changing_owner and notify_owner:
         owner_change(actor=actor, resource="lead", record=lead, previous=previous_owner, reason=reason)
     return lead
@@ -163,6 +167,7 @@ def lead_update(
 @transaction.atomic
 def lead_delete(*, actor: Actor, lead: Lead) -> None:
     record_soft_delete(actor=actor, obj=lead)
+    events.emit("lead.deleted", record=lead, actor=actor.user)  # issue 14: webhooks, team robots
 
 
 @transaction.atomic
@@ -263,5 +268,14 @@ def lead_convert(
         obj=account,
         action=HistoryAction.EVENT,
         message=Said(gettext_noop("Lead %(lead)s converted"), lead=lead),
+    )
+    # Events (issue 14: webhooks, team robots): told inside the transaction, sent after commit.
+    events.emit(
+        "lead.converted",
+        record=lead,
+        actor=actor.user,
+        account=account.pk,
+        contact=contact.pk,
+        deal=deal.pk if deal is not None else None,
     )
     return {"lead": lead, "account": account, "contact": contact, "deal": deal}
