@@ -269,6 +269,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Notifications: webhook and team-robot deliveries due (new and retries), and daily digests.
     "webhook-deliveries": {"task": "tandem.notifications.tasks.sweep_deliveries", "schedule": 60.0},
     "notification-digest": {"task": "tandem.notifications.tasks.send_digests", "schedule": 3600.0},
+    # Record teams: memberships past their end date leave the team (access already ended).
+    "record-teams-expire": {"task": "tandem.recordteams.tasks.remove_expired_members", "schedule": 86400.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
