@@ -36,14 +36,14 @@ def register() -> None:
     events.listen(feed.on_event)
     registry.register("feeditem", FeedItem, _feed_url, visible=selectors.feed_item_visible)
     team = _("Team")
-    nav.register(nav.NavItem(team, _("Team feed"), "discussions:feed", "bi-people", order=60))
+    nav.register(nav.NavItem(team, _("Team feed"), "discussions:feed", "bi-people", order=190))
     nav.register(
         nav.NavItem(
             team,
             _("Announcements"),
             "discussions:announcement-list",
             "bi-megaphone",
-            order=61,
+            order=191,
             resource="announcement",
         )
     )
