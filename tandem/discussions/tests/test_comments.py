@@ -233,3 +233,13 @@ def test_a_deleted_comment_cannot_be_edited(world: World) -> None:
     as_(world.owner).delete(f"{COMMENTS}{comment_id}/")
     response = as_(world.owner).patch(f"{COMMENTS}{comment_id}/", {"body": "back"}, format="json")
     assert response.status_code == 400 and Comment.objects.get(pk=comment_id).body == ""
+
+
+def test_earlier_commenters_hear_of_a_reply_once(world: World) -> None:
+    deal = DealFactory(owner=world.owner)
+    post(world.manager, "deal", deal.pk, "How is it going?")
+    post(world.owner, "deal", deal.pk, "Signing Friday")
+    assert Notification.objects.filter(recipient=world.manager, kind="comment.reply").count() == 1
+    post(world.owner, "deal", deal.pk, "@manager signed!")  # mentioned: told once, as a mention
+    assert Notification.objects.filter(recipient=world.manager, kind="comment.reply").count() == 1
+    assert not Notification.objects.filter(recipient=world.owner, kind="comment.reply").exists()
