@@ -116,29 +116,6 @@ def seed_discussions() -> DiscussionSeedResult:
         if account.owner is not None:
             result.comments += _comment(account.owner, "account", account.pk, text)
 
-    director = _director()
-    if director is not None:
-        services.announcement_publish(
-            actor=Actor.for_user(director),
-            title="Q4 kickoff: focus on renewals and key accounts / 第四季度启动：聚焦续约与重点客户",
-            body="Every rep reviews their top 10 accounts this week.\n本周每位销售复盘自己的前十大客户。",
-            everyone=True,
-            pinned_until=now + datetime.timedelta(days=14),
-        )
-        result.announcements += 1
-    team = Team.objects.filter(leader__is_active=True, children__isnull=True).order_by("path").first()
-    if team is not None and team.leader is not None:
-        announcement = services.announcement_publish(
-            actor=Actor.for_user(team.leader),
-            title="Weekly pipeline review moves to Thursday 9:00 / 周例会改到周四 9:00",
-            body="Bring your three biggest open deals.\n请准备好你最大的三个在谈商机。",
-            team_ids=[team.pk],
-        )
-        result.announcements += 1
-        members = list(User.objects.filter(memberships__team=team, is_active=True).order_by("pk")[:3])
-        for member in members[:2]:
-            AnnouncementRead.objects.get_or_create(announcement=announcement, user=member)
-
     deal_type = ContentType.objects.get_for_model(Deal)
     won = list(
         Deal.objects.filter(status=DealStatus.WON, team__isnull=False)
@@ -176,7 +153,6 @@ def seed_discussions() -> DiscussionSeedResult:
         )
     items.sort(key=lambda item: item.created_at)
     created = FeedItem.objects.bulk_create(items)
-    result.feed_items = FeedItem.objects.count()
     reactions = []
     for n, item in enumerate(created):
         if item.type != "deal.won":
@@ -189,4 +165,29 @@ def seed_discussions() -> DiscussionSeedResult:
             reactions.append(FeedReaction(item=item, user=member, emoji=emoji))
     FeedReaction.objects.bulk_create(reactions, ignore_conflicts=True)
     result.reactions = FeedReaction.objects.count()
+    # Announcements last: their feed items are the newest (the feed reads by id).
+    director = _director()
+    if director is not None:
+        services.announcement_publish(
+            actor=Actor.for_user(director),
+            title="Q4 kickoff: focus on renewals and key accounts / 第四季度启动：聚焦续约与重点客户",
+            body="Every rep reviews their top 10 accounts this week.\n本周每位销售复盘自己的前十大客户。",
+            everyone=True,
+            pinned_until=now + datetime.timedelta(days=14),
+        )
+        result.announcements += 1
+    team = Team.objects.filter(leader__is_active=True, children__isnull=True).order_by("path").first()
+    if team is not None and team.leader is not None:
+        announcement = services.announcement_publish(
+            actor=Actor.for_user(team.leader),
+            title="Weekly pipeline review moves to Thursday 9:00 / 周例会改到周四 9:00",
+            body="Bring your three biggest open deals.\n请准备好你最大的三个在谈商机。",
+            team_ids=[team.pk],
+        )
+        result.announcements += 1
+        members = list(User.objects.filter(memberships__team=team, is_active=True).order_by("pk")[:3])
+        for member in members[:2]:
+            AnnouncementRead.objects.get_or_create(announcement=announcement, user=member)
+
+    result.feed_items = FeedItem.objects.count()
     return result

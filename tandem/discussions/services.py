@@ -121,7 +121,41 @@ def comment_create(*, actor: Actor, resource: str, record_id: Any, body: str) ->
     history.record_create(actor=actor.user, obj=comment)
     posted = Posted(comment=comment)
     _resolve_mentions(actor=actor, kind=kind, record=record, comment=comment, posted=posted)
+    _notify_thread(actor=actor, kind=kind, record=record, comment=comment, posted=posted)
     return posted
+
+
+REPLY_RECIPIENTS_MAX = 20
+
+
+def _notify_thread(*, actor: Actor, kind: Commentable, record: Any, comment: Comment, posted: Posted) -> None:
+    """Tell the people who commented on the record before (at most 20, not those just
+    mentioned, only those who may still see it) that the conversation went on."""
+    told = {u.pk for u in posted.mentioned} | {u.pk for u in posted.not_visible} | {actor.id}
+    earlier = (
+        Comment.objects.filter(
+            content_type_id=comment.content_type_id, object_id=comment.object_id, deleted_at__isnull=True
+        )
+        .exclude(pk=comment.pk)
+        .exclude(author_id__in=[pk for pk in told if pk is not None])
+        .values_list("author_id", flat=True)
+        .distinct()
+    )
+    people = User.objects.filter(pk__in=list(earlier[:REPLY_RECIPIENTS_MAX]), is_active=True)
+    who, name, excerpt, resource = str(actor.user), str(record), comment.body[:300], kind.resource
+    for person in people:
+        if not kind.can_view(Actor.for_user(person), record):
+            continue
+        notify.notify(
+            recipient=person,
+            kind="comment.reply",
+            title=lambda: (
+                _("%(who)s replied on the %(noun)s “%(name)s”")
+                % {"who": who, "noun": notify.noun(resource), "name": name}
+            ),
+            body=excerpt,
+            url=comment_url(kind, record, comment),
+        )
 
 
 def _record_of(actor: Actor, comment: Comment) -> tuple[Commentable, Any]:

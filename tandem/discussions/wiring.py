@@ -26,7 +26,7 @@ def home_card(actor: Actor, board: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def register() -> None:
-    from tandem.core import events, nav
+    from tandem.core import events, nav, notify
     from tandem.insights import dashboards
 
     from . import feed, registry, selectors
@@ -34,16 +34,17 @@ def register() -> None:
 
     events.register(feed.ANNOUNCEMENT, _("Announcement published"), resource="announcement")
     events.listen(feed.on_event)
+    notify.register_topic("comment.reply", _("Replies where you commented"))
     registry.register("feeditem", FeedItem, _feed_url, visible=selectors.feed_item_visible)
     team = _("Team")
-    nav.register(nav.NavItem(team, _("Team feed"), "discussions:feed", "bi-people", order=60))
+    nav.register(nav.NavItem(team, _("Team feed"), "discussions:feed", "bi-people", order=190))
     nav.register(
         nav.NavItem(
             team,
             _("Announcements"),
             "discussions:announcement-list",
             "bi-megaphone",
-            order=61,
+            order=191,
             resource="announcement",
         )
     )

@@ -214,3 +214,32 @@ def test_a_viewer_who_may_not_edit_cannot_add(world: World) -> None:
     assert as_(world.teammate).post(url, {"user": world.outsider.pk}, format="json").status_code == 403
     assert Mention.objects.get().status == Mention.Status.NOT_VISIBLE
     assert not Notification.objects.filter(recipient=world.outsider).exists()
+
+
+def test_an_edit_tells_only_the_newly_mentioned(world: World) -> None:
+    deal = DealFactory(owner=world.owner)
+    comment_id = post(world.owner, "deal", deal.pk, "@manager first").json()["id"]
+    response = as_(world.owner).patch(
+        f"{COMMENTS}{comment_id}/", {"body": "@manager first, @east_manager too"}, format="json"
+    )
+    assert [p["username"] for p in response.json()["mentioned"]] == ["east_manager"]
+    assert Notification.objects.filter(recipient=world.manager, kind="mention").count() == 1
+    assert Notification.objects.filter(recipient=world.east_manager, kind="mention").count() == 1
+
+
+def test_a_deleted_comment_cannot_be_edited(world: World) -> None:
+    deal = DealFactory(owner=world.owner)
+    comment_id = post(world.owner, "deal", deal.pk, "gone soon").json()["id"]
+    as_(world.owner).delete(f"{COMMENTS}{comment_id}/")
+    response = as_(world.owner).patch(f"{COMMENTS}{comment_id}/", {"body": "back"}, format="json")
+    assert response.status_code == 400 and Comment.objects.get(pk=comment_id).body == ""
+
+
+def test_earlier_commenters_hear_of_a_reply_once(world: World) -> None:
+    deal = DealFactory(owner=world.owner)
+    post(world.manager, "deal", deal.pk, "How is it going?")
+    post(world.owner, "deal", deal.pk, "Signing Friday")
+    assert Notification.objects.filter(recipient=world.manager, kind="comment.reply").count() == 1
+    post(world.owner, "deal", deal.pk, "@manager signed!")  # mentioned: told once, as a mention
+    assert Notification.objects.filter(recipient=world.manager, kind="comment.reply").count() == 1
+    assert not Notification.objects.filter(recipient=world.owner, kind="comment.reply").exists()

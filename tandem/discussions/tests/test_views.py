@@ -109,3 +109,14 @@ def test_home_shows_the_team_card_with_unread_announcements(world: World) -> Non
     feed = as_(world.owner).get("/discussions/feed/")
     assert feed.status_code == 200
     assert as_(world.owner).get("/discussions/announcements/").status_code == 200
+
+
+def test_the_card_reads_in_chinese(world: World) -> None:
+    User.objects.filter(pk=world.owner.pk).update(language="zh-hans")
+    deal = DealFactory(owner=world.owner)
+    html = (
+        as_(world.owner)
+        .post(f"/discussions/comments/deal/{deal.pk}/post/", {"body": "@outsider 看一下"})
+        .content.decode()
+    )
+    assert "评论" in html and "无权查看此记录" in html
