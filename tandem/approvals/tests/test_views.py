@@ -133,6 +133,9 @@ def test_administrators_create_a_flow_from_the_form(world: World) -> None:
     assert flow.names == {"zh-hans": "大额折扣"} and flow.steps.count() == 2
     bad = as_(world.admin).post("/approvals/flows/new/", {**body, "min_discount": "abc"})
     assert bad.status_code == 400
+    odd = {**body, "team": "99999999999999999999", "step-0-level": "²", "step-1-role": "-1", "priority": "١"}
+    assert as_(world.admin).post("/approvals/flows/new/", odd).status_code == 400
+    assert ApprovalFlow.objects.count() == 1
     assert as_(world.admin).get("/approvals/flows/").status_code == 200
     assert as_(world.admin, "zh-hans").get(f"/approvals/flows/{flow.pk}/").status_code == 200
 
