@@ -161,7 +161,8 @@ def _discount_rows(change: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             (
                 line.get("product_name", ""),
                 "",
-                f"{line.get('quantity')} × {line.get('unit_price') or '—'} − {line.get('discount_percent')} %",
+                f"{line.get('quantity')} × {line.get('unit_price') or line.get('list_price') or '—'}"
+                f" − {line.get('discount_percent')} %",
             )
         )
     return rows
@@ -274,6 +275,7 @@ def hold_deal_change(*, actor: Actor, deal: Deal, proposed: dict[str, Any]) -> l
                         {
                             "product": line["product"].pk,
                             "product_name": line["product"].name,
+                            "list_price": str(line["product"].list_price),
                             "quantity": str(line.get("quantity", 1)),
                             "unit_price": None
                             if line.get("unit_price") in (None, "")

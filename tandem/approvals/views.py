@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.core import access
+from tandem.core.ids import parse_id
 from tandem.deals.models import Pipeline, Stage
 from tandem.org.models import Role, Team, User
 
@@ -196,34 +197,31 @@ def _parse_flow(post: Any) -> tuple[dict[str, Any], list[dict[str, Any]], dict[s
             errors[field] = exc.messages
     for field, default in (("priority", 100), ("reminder_hours", 24)):
         raw = post.get(field, "").strip()
-        if raw.isdigit() and int(raw) <= 32767:
+        if raw.isascii() and raw.isdigit() and int(raw) <= 32767:
             data[field] = int(raw)
         elif raw:
             errors[field] = [_("Enter a whole number.")]
         else:
             data[field] = default
-    data["team"] = (
-        Team.objects.filter(pk=post.get("team") or 0).first() if (post.get("team") or "").isdigit() else None
+    team_id, pipeline_id = parse_id(post.get("team")), parse_id(post.get("pipeline"))
+    data["team"] = Team.objects.filter(pk=team_id).first() if team_id else None
+    data["pipeline"] = Pipeline.objects.filter(pk=pipeline_id).first() if pipeline_id else None
+    data["stages"] = list(
+        Stage.objects.filter(pk__in=[i for i in map(parse_id, post.getlist("stages")) if i])
     )
-    data["pipeline"] = (
-        Pipeline.objects.filter(pk=post.get("pipeline")).first()
-        if (post.get("pipeline") or "").isdigit()
-        else None
-    )
-    data["stages"] = list(Stage.objects.filter(pk__in=[s for s in post.getlist("stages") if s.isdigit()]))
     steps = []
     for i in range(STEP_ROWS):
         kind = post.get(f"step-{i}-kind", "")
         if not kind:
             continue
         raw_user, raw_role, raw_level = (post.get(f"step-{i}-{f}", "") for f in ("user", "role", "level"))
+        user_id, role_id = parse_id(raw_user), parse_id(raw_role)
         step = {
             "approver_kind": kind,
-            "user": User.objects.filter(pk=raw_user, is_active=True).first() if raw_user.isdigit() else None,
-            "role": Role.objects.filter(pk=raw_role).first() if raw_role.isdigit() else None,
-            "level": int(raw_level)
-            if raw_level.isdigit() and int(raw_level) <= 10
-            else (0 if raw_level else 1),
+            "user": User.objects.filter(pk=user_id, is_active=True).first() if user_id else None,
+            "role": Role.objects.filter(pk=role_id).first() if role_id else None,
+            # Out of 1–10 (or not a number) is the service's to refuse with its message.
+            "level": min(parse_id(raw_level) or 0, 11) if raw_level.strip() else 1,
             "mode": post.get(f"step-{i}-mode", StepMode.ANY),
         }
         try:
@@ -233,6 +231,20 @@ def _parse_flow(post: Any) -> tuple[dict[str, Any], list[dict[str, Any]], dict[s
             errors.setdefault("steps", []).extend(exc.messages)
         steps.append(step)
     return data, steps, errors
+
+
+def _chosen(request: HttpRequest, flow: ApprovalFlow | None) -> dict[str, Any]:
+    """The team, pipeline and stages the form shows selected: as posted, else the flow's."""
+    if request.method == "POST":
+        post = request.POST
+        return {
+            "team": parse_id(post.get("team")),
+            "pipeline": parse_id(post.get("pipeline")),
+            "stages": {i for i in map(parse_id, post.getlist("stages")) if i},
+        }
+    if flow is None:
+        return {"team": None, "pipeline": None, "stages": set()}
+    return {"team": flow.team_id, "pipeline": flow.pipeline_id, "stages": {s.pk for s in flow.stages.all()}}
 
 
 def flow_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
@@ -271,7 +283,7 @@ def flow_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "teams": Team.objects.order_by("path"),
             "pipelines": Pipeline.objects.order_by("order", "id"),
             "stages": Stage.objects.select_related("pipeline").order_by("pipeline", "order"),
-            "flow_stage_ids": {s.pk for s in flow.stages.all()} if flow else set(),
+            "chosen": _chosen(request, flow),
             "people": User.objects.filter(is_active=True).order_by("display_name")[:500],
             "roles": Role.objects.order_by("code"),
             "kinds": ApproverKind.choices,

@@ -327,3 +327,29 @@ def test_the_beat_entry_runs_the_reminder_task(world: World, settings: Any) -> N
     )
     assert remind_approvers() == 1
     assert remind_approvers() == 0
+
+
+def test_a_new_deal_with_a_large_discount_is_created_without_its_lines(world: World) -> None:
+    discount_flow()
+    product = ProductFactory(list_price=Decimal("1000"))
+    deal = deal_services.deal_create(
+        actor=world.actor(world.owner),
+        data={"name": "New", "amount": Decimal("900")},
+        lines=[_line(product, "40")],
+    )
+    [request] = deal.held_approvals
+    assert deal.lines.count() == 0 and Deal.objects.get(pk=deal.pk).amount == Decimal("900")
+    services.request_approve(actor=world.actor(world.manager), request=request)
+    assert deal.lines.get().discount_percent == Decimal("40")
+
+
+def test_lines_changed_meanwhile_fail_the_approved_discount(world: World) -> None:
+    discount_flow()
+    deal = DealFactory(owner=world.owner)
+    [request] = _discounted(world, deal, "25").held_approvals
+    other = ProductFactory(list_price=Decimal("50"))
+    deal_services.deal_update(actor=world.actor(world.owner), deal=deal, data={}, lines=[_line(other, "5")])
+    services.request_approve(actor=world.actor(world.manager), request=request)
+    request.refresh_from_db()
+    assert request.status == ApprovalStatus.FAILED
+    assert deal.lines.get().product_id == other.pk

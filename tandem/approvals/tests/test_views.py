@@ -133,5 +133,30 @@ def test_administrators_create_a_flow_from_the_form(world: World) -> None:
     assert flow.names == {"zh-hans": "大额折扣"} and flow.steps.count() == 2
     bad = as_(world.admin).post("/approvals/flows/new/", {**body, "min_discount": "abc"})
     assert bad.status_code == 400
+    odd = {**body, "team": "99999999999999999999", "step-0-level": "²", "step-1-role": "-1", "priority": "١"}
+    assert as_(world.admin).post("/approvals/flows/new/", odd).status_code == 400
+    assert ApprovalFlow.objects.count() == 1
     assert as_(world.admin).get("/approvals/flows/").status_code == 200
     assert as_(world.admin, "zh-hans").get(f"/approvals/flows/{flow.pk}/").status_code == 200
+
+
+def test_a_guarded_move_on_the_board_answers_202_and_the_deal_page_says_so(world: World) -> None:
+    from tandem.deals.tests.factories import stage_named
+
+    from .factories import stage_flow
+
+    won = stage_named("Won")
+    stage_flow(stages=[won])
+    deal = DealFactory(owner=world.owner)
+    client = as_(world.owner)
+    answer = client.post(
+        f"/deals/{deal.pk}/move/", {"stage": won.pk, "version": deal.version}, HTTP_ACCEPT="application/json"
+    )
+    assert answer.status_code == 202 and answer.json()["held"] is True
+    assert Deal.objects.get(pk=deal.pk).stage_id != won.pk
+    request = ApprovalRequest.objects.get(object_id=deal.pk)
+    as_(world.manager).post(f"/approvals/{request.pk}/reject/", {"text": "Not yet"})
+    fresh = Deal.objects.get(pk=deal.pk)
+    page = client.post(f"/deals/{deal.pk}/stage/", {"stage": won.pk, "version": fresh.version}, follow=True)
+    assert "Sent for approval" in page.content.decode()
+    assert "data-held-change" in page.content.decode()
