@@ -228,7 +228,6 @@ def _record_history(actor_user: Any, handoff: Handoff, msgid: str, **params: Any
         actor=actor_user,
         obj=handoff.record,
         action=HistoryAction.EVENT,
-        changes={"handoff": handoff.pk},
         message=Said(msgid, template=handoff.template.name, **params),
     )
 
@@ -258,10 +257,12 @@ def offered_templates(actor: Actor, record: Any, resource: str) -> list[HandoffT
         triggers.append(Trigger.DEAL_WON)
     if resource == "account" and getattr(record, "lifecycle", "") in ("customer", "loyal"):
         triggers.append(Trigger.ACCOUNT_ONBOARDING)
+    # A template whose handoff of this record is still pending is not offered twice.
+    pending = Handoff.objects.filter(status=HandoffStatus.PENDING, **{resource: record}).values("template_id")
     return list(
-        HandoffTemplate.objects.filter(is_active=True, record_kind=resource, trigger__in=triggers).order_by(
-            "name", "id"
-        )
+        HandoffTemplate.objects.filter(is_active=True, record_kind=resource, trigger__in=triggers)
+        .exclude(pk__in=pending)
+        .order_by("name", "id")
     )
 
 

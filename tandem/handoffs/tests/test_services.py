@@ -222,3 +222,5 @@ def test_templates_are_offered_at_the_right_time(world: World) -> None:
     assert services.offered_templates(actor, open_deal, "deal") == [manual]
     assert set(services.offered_templates(actor, won_deal(world), "deal")) == {won, manual}
     assert services.offered_templates(world.actor(world.outsider), open_deal, "deal") == []
+    send(world.owner, open_deal, manual, recipient=world.teammate)
+    assert services.offered_templates(actor, open_deal, "deal") == []
