@@ -30,7 +30,7 @@ def test_the_rep_hands_a_won_deal_to_the_account_manager_who_accepts(
     am = User.objects.get(username="am")
     tpl = template()
     account = AccountFactory(owner=rep, lifecycle="customer")
-    deal = DealFactory(owner=rep, account=account, stage=stage_named("Won"))
+    deal: Any = DealFactory(owner=rep, account=account, stage=stage_named("Won"))
 
     login(page, live_server, "rep", DEMO_PASSWORD)
     visit(page, live_server, "deals:deal-detail", deal.pk)
