@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("tandem.forecasts.api_urls")),
     path("", include("tandem.analytics.api_urls")),
     path("", include("tandem.insights.api_urls")),
+    path("", include("tandem.recordteams.api_urls")),
     path("", include("tandem.handoffs.api_urls")),
 ]
 
@@ -44,6 +45,7 @@ urlpatterns = [
     path("forecasts/", include("tandem.forecasts.urls")),
     path("analytics/", include("tandem.analytics.urls")),
     path("insights/", include("tandem.insights.urls")),
+    path("record-teams/", include("tandem.recordteams.urls")),
     path("handoffs/", include("tandem.handoffs.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     # The schema describes every operation: for signed-in people and token holders (401 otherwise).

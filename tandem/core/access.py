@@ -241,7 +241,11 @@ class Actor:
         return self.grants.get(resource, {}).get(action)
 
     def has(self, resource: str, action: str = "view") -> bool:
-        return self.scope_for(resource, action) is not None
+        """May the actor ``action`` some records of ``resource``: by a role, or (view and edit
+        only) by grants by record, such as the deals whose record team they are on."""
+        if self.scope_for(resource, action) is not None:
+            return True
+        return record_grants_q(self, resource, action) is not None
 
 
 def visible(

@@ -167,6 +167,7 @@ def account_release(*, actor: Actor, account: Account, reason: str, pool: Pool |
         changes={"owner": [str(previous), None]},
         message=reason,
     )
+    _clear_record_team(record=account, actor=actor)
     notify.owner_changed(
         notify.OwnerChange(
             resource="account",
@@ -180,6 +181,13 @@ def account_release(*, actor: Actor, account: Account, reason: str, pool: Pool |
     )
     notices.resolve_reclaim_notices_of_former_owners([account.pk])
     return account
+
+
+def _clear_record_team(*, record: Account, actor: Actor | None) -> None:
+    """Record teams (tandem/recordteams): a customer back in the pool keeps no team."""
+    from tandem.recordteams.services import POOL_RETURN, members_clear
+
+    members_clear(record=record, actor=actor, reason=POOL_RETURN)
 
 
 def _pool_people(pool: Pool) -> Q:
@@ -342,6 +350,10 @@ def account_assign(
         changes={"owner": [str(previous) if previous else None, str(owner)]},
         message=reason,
     )
+    # Record teams (tandem/recordteams): the team stays; the new owner leaves it if on it.
+    from tandem.recordteams.services import owner_changed as record_team_owner_changed
+
+    record_team_owner_changed(record=account, actor=actor)
     notify.owner_changed(
         notify.OwnerChange(
             resource="account",
@@ -411,6 +423,10 @@ def accounts_return_to_pool(
             message=reason,
         )
         notices.resolve_reclaim_notices_of_former_owners(chunk)
+        # Record teams (tandem/recordteams): customers back in the pool keep no team.
+        from tandem.recordteams.services import POOL_RETURN, members_clear_many
+
+        members_clear_many(model=Account, ids=chunk, actor=actor, reason=POOL_RETURN)
     return len(ids)
 
 
@@ -609,6 +625,7 @@ def reclaim_run(*, pool: Pool, now: datetime.datetime | None = None) -> dict[str
             changes={"owner": [str(previous), None]},
             message=candidate.said,
         )
+        _clear_record_team(record=account, actor=None)
         if previous is not None:
             with translation.override(previous.language):
                 notify.notify(

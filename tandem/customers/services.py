@@ -137,6 +137,11 @@ def owner_change(
     """Tell the record's new and previous owner (in their languages) that it changed hands."""
     if previous is not None and record.owner_id == previous.pk:
         return
+    if resource in ("account", "deal"):
+        # Record teams (tandem/recordteams): the team stays; the new owner leaves it if on it.
+        from tandem.recordteams.services import owner_changed as record_team_owner_changed
+
+        record_team_owner_changed(record=record, actor=actor)
     notify.owner_changed(
         notify.OwnerChange(
             resource=resource,

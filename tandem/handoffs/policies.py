@@ -1,10 +1,12 @@
 """Who sees which handoffs, and the recipients' read-only view of the record while one is pending.
 
 Both plug into the one access policy (``tandem.core.access``) from ``HandoffsConfig.ready``:
-the ``handoff`` resource's scope rule, and a visibility extension on accounts and deals.
+the ``handoff`` resource's scope rule, and grants by record (view only) on accounts and deals.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
@@ -38,26 +40,56 @@ def handoff_scope(actor: Actor, scope: str) -> Q:
     )
 
 
-def _pending_to(actor: Actor, field: str) -> Q | None:
-    from .models import Handoff, HandoffStatus
+MEMO_KEY = "handoffs.pending_to_me"
 
-    if actor.id is None:
-        return None
+
+def _mine(actor: Actor) -> Q:
     mine = Q(recipient_id=actor.id)
     if actor.team_ids:
         mine |= Q(recipient_team_id__in=sorted(actor.team_ids), recipient__isnull=True)
-    pending = Handoff.objects.filter(mine, status=HandoffStatus.PENDING, **{field: OuterRef("pk")})
-    return Q(Exists(pending))
+    return mine
 
 
-def recipient_can_view_deal(actor: Actor, action: str, scope: str) -> Q | None:
-    """The recipient of a pending handoff (or a member of the team it was sent to) may read the
-    deal until it is decided: never change it."""
-    return _pending_to(actor, "deal_id") if action == "view" else None
+def awaits_me(actor: Actor) -> bool:
+    """Is a handoff pending for the actor (or, not yet picked up, for one of their teams)? One
+    indexed EXISTS, memoised on the actor: for everyone else the record grants answer None, so
+    their SQL and the board's summary path stay as they were."""
+    from .models import Handoff, HandoffStatus
+
+    if actor.id is None:
+        return False
+    found: bool = actor.memo(
+        MEMO_KEY, lambda: Handoff.objects.filter(_mine(actor), status=HandoffStatus.PENDING).exists()
+    )
+    return found
 
 
-def recipient_can_view_account(actor: Actor, action: str, scope: str) -> Q | None:
-    return _pending_to(actor, "account_id") if action == "view" else None
+def forget(actor: Actor) -> None:
+    memo = getattr(actor, "__dict__", {}).get("_memo")
+    if memo is not None:
+        memo.pop(MEMO_KEY, None)
+
+
+def _pending_ids(actor: Actor, field: str) -> Any:
+    from .models import Handoff, HandoffStatus
+
+    return Handoff.objects.filter(
+        _mine(actor), status=HandoffStatus.PENDING, **{f"{field}__isnull": False}
+    ).values(field)
+
+
+def recipient_can_view_deal(actor: Actor, action: str) -> Q | None:
+    """The recipient of a pending handoff (or a member of the team it was sent to, before anyone
+    picked it up) may read the deal until it is decided: never change it."""
+    if action != "view" or not awaits_me(actor):
+        return None
+    return Q(pk__in=_pending_ids(actor, "deal_id"))
+
+
+def recipient_can_view_account(actor: Actor, action: str) -> Q | None:
+    if action != "view" or not awaits_me(actor):
+        return None
+    return Q(pk__in=_pending_ids(actor, "account_id"))
 
 
 def register() -> None:
@@ -66,5 +98,7 @@ def register() -> None:
     access.register_resource(
         access.Resource("handoff", _("handoffs"), owner_field=None, team_field=None, scope_q=handoff_scope)
     )
-    access.register_visibility_extension("deal", recipient_can_view_deal)
-    access.register_visibility_extension("account", recipient_can_view_account)
+    # Grants by record (access.register_record_grant): they hold even for someone whose roles give
+    # no scope on deals (technical support receiving a deal), and only for view.
+    access.register_record_grant("deal", recipient_can_view_deal)
+    access.register_record_grant("account", recipient_can_view_account)

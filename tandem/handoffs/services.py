@@ -24,6 +24,7 @@ from tandem.core.access import Actor
 from tandem.core.models import HistoryAction
 from tandem.core.naming import Said
 
+from . import policies
 from .models import (
     Handoff,
     HandoffStatus,
@@ -420,6 +421,7 @@ def handoff_pick_up(*, actor: Actor, handoff: Handoff) -> Handoff:
         return handoff
     handoff.recipient = actor.user
     handoff.save(update_fields=["recipient"])
+    policies.forget(actor)  # what awaits them changed
     _record_history(
         actor.user, handoff, gettext_noop("%(who)s picked up the handoff “%(template)s”"), who=str(actor.user)
     )
@@ -471,6 +473,7 @@ def handoff_accept(*, actor: Actor, handoff: Handoff) -> Handoff:
     handoff.decided_by = actor.user
     handoff.response_seconds = max(0, int((now - handoff.created_at).total_seconds()))
     handoff.save(update_fields=["recipient", "status", "decided_at", "decided_by", "response_seconds"])
+    policies.forget(actor)  # what awaits them changed
     _apply_acceptance(actor=actor, handoff=handoff)
     _record_history(
         actor.user, handoff, gettext_noop("%(who)s accepted the handoff “%(template)s”"), who=str(actor.user)
@@ -504,6 +507,7 @@ def handoff_reject(*, actor: Actor, handoff: Handoff, reason: str) -> Handoff:
     handoff.decided_by = actor.user
     handoff.rejection_reason = reason
     handoff.save(update_fields=["recipient", "status", "decided_at", "decided_by", "rejection_reason"])
+    policies.forget(actor)  # what awaits them changed
     _record_history(
         actor.user,
         handoff,

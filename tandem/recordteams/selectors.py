@@ -35,9 +35,12 @@ def membership(user: Any, record: models.Model) -> RecordMember | None:
 def member_of_user(record: models.Model, user_id: Any) -> RecordMember | None:
     """The record's member ``user_id`` (active or expired), or None."""
     try:
-        return members_of(record).filter(user_id=int(user_id)).first()
+        pk = int(user_id)
     except (TypeError, ValueError):
         return None
+    if not 0 < pk < 2**63:
+        return None
+    return members_of(record).filter(user_id=pk).first()
 
 
 def roles() -> models.QuerySet[MemberRole]:

@@ -31,6 +31,9 @@ from .models import Access, DefaultTeamMember, MemberRole, RecordMember, today
 # The records that have teams, by model label, with their access-policy resource.
 RESOURCES = {"customers.account": "account", "deals.deal": "deal"}
 
+# ``members_clear(reason=POOL_RETURN)``: the history and notifications say so in each language.
+POOL_RETURN = "pool-return"
+
 UNCHANGED: Any = object()  # ``member_update(until=UNCHANGED)`` keeps the end date
 
 
@@ -90,10 +93,6 @@ def _until(value: Any, errors: dict[str, list[str]]) -> datetime.date | None:
     return value
 
 
-def _access_said(access_level: str) -> str:
-    return gettext_noop("read") if access_level == Access.READ else gettext_noop("edit")
-
-
 def _url(record: models.Model) -> str:
     get_url = getattr(record, "get_absolute_url", None)
     return get_url() if get_url else ""
@@ -140,6 +139,8 @@ def _tell_removed(user: Any, record: models.Model, actor_user: Any, reason: str 
         return _("You left the team of “%(name)s”") % {"name": name}
 
     def body() -> str:
+        if reason == POOL_RETURN:
+            return _("The customer went back to the pool, so its record team was cleared.")
         return reason or _("You no longer work on this record as a team member.")
 
     notify.notify(recipient=user, kind="record_team.removed", title=title, body=body, url="")
@@ -195,24 +196,24 @@ def member_add(
 
 
 def _after_add(actor_user: Any, record: models.Model, member: RecordMember) -> None:
-    message = (
-        Said(
-            gettext_noop(
-                "%(name)s joined the record team as %(role)s, with %(access)s access until %(until)s."
-            ),
-            name=member.user,
-            role=member.role,
-            access=_access_said(member.access),
-            until=member.until,
+    edit = member.access == Access.EDIT
+    params: dict[str, Any] = {"name": member.user, "role": member.role}
+    if member.until:
+        msgid = (
+            gettext_noop("%(name)s joined the record team as %(role)s, with edit access until %(until)s.")
+            if edit
+            else gettext_noop(
+                "%(name)s joined the record team as %(role)s, with read access until %(until)s."
+            )
         )
-        if member.until
-        else Said(
-            gettext_noop("%(name)s joined the record team as %(role)s, with %(access)s access."),
-            name=member.user,
-            role=member.role,
-            access=_access_said(member.access),
+        params["until"] = member.until.isoformat()
+    else:
+        msgid = (
+            gettext_noop("%(name)s joined the record team as %(role)s, with edit access.")
+            if edit
+            else gettext_noop("%(name)s joined the record team as %(role)s, with read access.")
         )
-    )
+    message = Said(msgid, **params)
     history.record(actor=actor_user, obj=record, action=HistoryAction.EVENT, message=message)
     _tell_added(member, record, actor_user)
     _emit(record, actor_user, "added", member)
@@ -292,11 +293,17 @@ def members_clear(*, record: models.Model, actor: Actor | None = None, reason: s
     actor_user = actor.user if actor is not None else None
     RecordMember.objects.filter(pk__in=[m.pk for m in members]).delete()
     names = ", ".join(str(m.user) for m in members)
-    message = (
-        Said(gettext_noop("The record team (%(names)s) was cleared: %(reason)s"), names=names, reason=reason)
-        if reason
-        else Said(gettext_noop("The record team (%(names)s) was cleared."), names=names)
-    )
+    if reason == POOL_RETURN:
+        message = Said(
+            gettext_noop("The record team (%(names)s) was cleared: the customer went back to the pool."),
+            names=names,
+        )
+    elif reason:
+        message = Said(
+            gettext_noop("The record team (%(names)s) was cleared: %(reason)s"), names=names, reason=reason
+        )
+    else:
+        message = Said(gettext_noop("The record team (%(names)s) was cleared."), names=names)
     history.record(actor=actor_user, obj=record, action=HistoryAction.EVENT, message=message)
     for member in members:
         _tell_removed(member.user, record, actor_user, reason)

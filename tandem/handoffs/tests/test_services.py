@@ -75,8 +75,10 @@ def test_the_recipient_sees_the_record_read_only_while_the_handoff_is_pending(wo
     recipient = world.actor(world.teammate)
     assert not access.can(recipient, "view", "deal", deal)
     handoff = send(world.owner, deal, recipient=world.teammate)
+    recipient = world.actor(world.teammate)
     assert access.can(recipient, "view", "deal", deal)
     assert not access.can(recipient, "edit", "deal", deal)
+    assert access.visible(recipient, "deal", Deal.objects.all()).get() == deal
     services.handoff_reject(actor=recipient, handoff=handoff, reason="Not my region")
     assert not access.can(world.actor(world.teammate), "view", "deal", deal)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -122,7 +123,7 @@ def test_member_update(world: World) -> None:
         services.member_update(actor=world.actor(world.support), member=member, access="read")
 
 
-def _visible_ids(user, resource, model):  # type: ignore[no-untyped-def]
+def _visible_ids(user: Any, resource: str, model: Any) -> set[int]:
     actor = access.Actor.for_user(user)
     return set(access.visible(actor, resource, model.objects.all()).values_list("pk", flat=True))
 

@@ -70,6 +70,10 @@ class Command(BaseCommand):
 
         self.stdout.write(seed_targets().summary_line())
         self.stdout.write(seed_forecasts().summary_line())
+        # Record teams (issue 14 §1) on demo accounts and deals.
+        from tandem.recordteams.demo import seed_record_teams
+
+        self.stdout.write(seed_record_teams().summary_line())
         # Handoffs (交接): templates and handoffs in every state between demo people.
         from tandem.handoffs.demo import seed_handoffs
 
