@@ -234,8 +234,12 @@ def _record_history(actor_user: Any, handoff: Handoff, msgid: str, **params: Any
 
 
 def _event_data(handoff: Handoff) -> dict[str, Any]:
+    """What a listener needs beside the handoff (the event's record): the record handed off."""
     return {
         "handoff": handoff.pk,
+        "record_type": handoff.resource,
+        "record_id": handoff.record.pk,
+        "record_name": str(handoff.record),
         "template": handoff.template_id,
         "sender": handoff.sender_id,
         "recipient": handoff.recipient_id,
@@ -365,7 +369,7 @@ def handoff_send(
         note=handoff.note or "—",
     )
     _tell_received(handoff)
-    events.emit("handoff.sent", record=record, actor=actor.user, **_event_data(handoff))
+    events.emit("handoff.sent", record=handoff, actor=actor.user, **_event_data(handoff))
     return handoff
 
 
@@ -486,7 +490,7 @@ def handoff_accept(*, actor: Actor, handoff: Handoff) -> Handoff:
         title=lambda: _("%(who)s accepted “%(name)s”") % {"who": who, "name": name},
         url=handoff.get_absolute_url(),
     )
-    events.emit("handoff.accepted", record=handoff.record, actor=actor.user, **_event_data(handoff))
+    events.emit("handoff.accepted", record=handoff, actor=actor.user, **_event_data(handoff))
     return handoff
 
 
@@ -524,9 +528,7 @@ def handoff_reject(*, actor: Actor, handoff: Handoff, reason: str) -> Handoff:
         body=reason,
         url=handoff.get_absolute_url(),
     )
-    events.emit(
-        "handoff.rejected", record=handoff.record, actor=actor.user, reason=reason, **_event_data(handoff)
-    )
+    events.emit("handoff.rejected", record=handoff, actor=actor.user, reason=reason, **_event_data(handoff))
     return handoff
 
 
@@ -544,7 +546,7 @@ def handoff_cancel(*, actor: Actor, handoff: Handoff) -> Handoff:
     _record_history(
         actor.user, handoff, gettext_noop("%(who)s cancelled the handoff “%(template)s”"), who=str(actor.user)
     )
-    events.emit("handoff.cancelled", record=handoff.record, actor=actor.user, **_event_data(handoff))
+    events.emit("handoff.cancelled", record=handoff, actor=actor.user, **_event_data(handoff))
     return handoff
 
 
@@ -599,5 +601,5 @@ def handoffs_escalate(*, now: datetime.datetime | None = None) -> int:
                 _record_history(
                     None, handoff, gettext_noop("The handoff “%(template)s” is overdue and was escalated")
                 )
-                events.emit("handoff.overdue", record=handoff.record, actor=None, **_event_data(handoff))
+                events.emit("handoff.overdue", record=handoff, actor=None, **_event_data(handoff))
                 done += 1
