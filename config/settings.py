@@ -257,6 +257,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Insights: each stage's median stay (six-hourly) and the managers' digests (hourly, once a day each).
     "insights-stage-medians": {"task": "tandem.insights.tasks.refresh_stage_medians", "schedule": 21600.0},
     "insights-digest": {"task": "tandem.insights.tasks.send_digests", "schedule": 3600.0},
+    # Record teams: memberships past their end date leave the team (access already ended).
+    "record-teams-expire": {"task": "tandem.recordteams.tasks.remove_expired_members", "schedule": 86400.0},
     # Handoffs past their acceptance deadline: escalated once each (handoffs/services.py).
     "handoffs-escalate": {"task": "tandem.handoffs.tasks.escalate_overdue", "schedule": 600.0},
 }

@@ -292,6 +292,31 @@ def visible_summary(
     return visible(actor, resource, queryset, action)
 
 
+def visible_summary_split(
+    actor: Actor,
+    resource: str,
+    summary: models.QuerySet[M],
+    records: models.QuerySet[Any],
+    action: str = "view",
+) -> tuple[models.QuerySet[M], models.QuerySet[Any]] | None:
+    """``visible_summary`` for an actor who holds grants by record (a record team member):
+    the summary rows of their role scope, and the ``records`` (already ``visible``, and filtered
+    as the caller likes) that only their grants reach — a few, to aggregate themselves. Together
+    they count every visible record once. None when a summary cannot serve at all (see
+    ``visible_summary``); for an actor without grants, their summary and no records."""
+    definition = RESOURCES[resource]
+    if definition.scope_q is not None or definition.extensions:
+        return None
+    scope = actor.scope_for(resource, action)
+    if scope == ALL or record_grants_q(actor, resource, action) is None:
+        found = visible(actor, resource, summary, action)
+        return found, records.none()
+    if scope is None:
+        return summary.none(), records
+    by_scope = definition.q_for(actor, scope, action)
+    return summary.filter(by_scope), records.exclude(by_scope)
+
+
 def visible_on_record(
     actor: Actor, resource: str, queryset: models.QuerySet[M], *, strict: bool = False
 ) -> models.QuerySet[M]:

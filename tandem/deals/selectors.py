@@ -154,16 +154,42 @@ def stage_totals_summary(
     """The pre-aggregated totals rows the actor may see under ``filterset``, or None when they
     cannot answer: a filter other than ``filters`` is set (or the filters are invalid), or deals
     are visible by more than their owner and team (``access.visible_summary``)."""
-    cleaned: dict[str, Any] = {}
-    if filterset is not None:
-        if not filterset.is_valid():
-            return None
-        cleaned = filterset.form.cleaned_data
-        if any(value not in EMPTY_VALUES for name, value in cleaned.items() if name not in filters):
-            return None
+    if not _summary_filters_ok(filterset, filters):
+        return None
     summary = access.visible_summary(actor, "deal", DealStageTotal.objects.all())
     if summary is None:
         return None
+    return _summary_filtered(summary, filterset, filters)
+
+
+def _summary_filters_ok(filterset: Any, filters: Sequence[str]) -> bool:
+    if filterset is None:
+        return True
+    if not filterset.is_valid():
+        return False
+    cleaned = filterset.form.cleaned_data
+    return not any(value not in EMPTY_VALUES for name, value in cleaned.items() if name not in filters)
+
+
+def stage_totals_split(
+    actor: Actor, deals: QuerySet[Deal], filterset: Any = None, filters: Sequence[str] = BOARD_SUMMARY_FILTERS
+) -> tuple[QuerySet[DealStageTotal], QuerySet[Deal]] | None:
+    """For a record team member (tandem/recordteams): the totals rows of their role scope under
+    ``filterset`` and the few ``deals`` (visible, filtered) only their memberships reach, to add
+    up themselves (``access.visible_summary_split``). None when the totals cannot answer."""
+    if not _summary_filters_ok(filterset, filters):
+        return None
+    split = access.visible_summary_split(actor, "deal", DealStageTotal.objects.all(), deals)
+    if split is None:
+        return None
+    summary, extra = split
+    return _summary_filtered(summary, filterset, filters), extra
+
+
+def _summary_filtered(
+    summary: QuerySet[DealStageTotal], filterset: Any, filters: Sequence[str]
+) -> QuerySet[DealStageTotal]:
+    cleaned: dict[str, Any] = filterset.form.cleaned_data if filterset is not None else {}
     for name in filters:
         value = cleaned.get(name)
         if value in EMPTY_VALUES:
@@ -192,7 +218,17 @@ def board_totals(
     deal in the columns (a region manager's board at a million deals reads ~90,000 otherwise)."""
     summary = stage_totals_summary(actor, filterset)
     if summary is None:
-        return column_totals(deals, stage_ids)
+        # A record team member: their scope's totals plus the deals only membership reaches.
+        split = stage_totals_split(actor, deals, filterset)
+        if split is None:
+            return column_totals(deals, stage_ids)
+        totals = _per_stage(split[0], Sum("deals"), stage_ids)
+        for pk, entry in column_totals(split[1], stage_ids).items():
+            into = totals.setdefault(pk, {"count": 0, "totals": {}})
+            into["count"] += entry["count"]
+            for currency, amount in entry["totals"].items():
+                into["totals"][currency] = into["totals"].get(currency, Decimal("0")) + amount
+        return totals
     return _per_stage(summary, Sum("deals"), stage_ids)
 
 

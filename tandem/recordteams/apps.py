@@ -47,7 +47,7 @@ class RecordTeamsConfig(AppConfig):
 
         from tandem.core import events, nav, notify
 
-        from . import grants
+        from . import grants, tasks  # noqa: F401  (tasks: the embedded scheduler finds them by name)
 
         post_migrate.connect(_ensure_defaults, sender=self)
         grants.register()

@@ -328,6 +328,32 @@ def members_clear_many(
     return cleared
 
 
+def members_expire(*, limit: int = 1000) -> int:
+    """Remove up to ``limit`` memberships whose end date has passed, each with a history entry on
+    its record (oldest first; the daily job runs again tomorrow for the rest)."""
+    expired = list(
+        RecordMember.objects.filter(until__lt=today())
+        .select_related("user", "content_type")
+        .order_by("until", "id")[:limit]
+    )
+    for member in expired:
+        with transaction.atomic():
+            record = member.record
+            RecordMember.objects.filter(pk=member.pk).delete()
+            if record is not None:
+                history.record(
+                    actor=None,
+                    obj=record,
+                    action=HistoryAction.EVENT,
+                    message=Said(
+                        gettext_noop("%(name)s left the record team: their access ended on %(until)s."),
+                        name=member.user,
+                        until=member.until.isoformat() if member.until else "",
+                    ),
+                )
+    return len(expired)
+
+
 def owner_changed(*, record: models.Model, actor: Actor | None = None) -> None:
     """The record has a new owner: were they a member, they leave the team (they own it now),
     with a note in the history. Everyone else stays."""

@@ -212,3 +212,19 @@ def test_members_clear(world: World) -> None:
     assert services.members_clear(record=account, reason="Returned to the pool") == 1
     assert not RecordMember.objects.exists()
     assert Notification.objects.filter(recipient=world.support, kind="record_team.removed").exists()
+
+
+def test_expired_members_are_removed_by_the_daily_job_with_history(world: World) -> None:
+    from tandem.recordteams.tasks import remove_expired_members
+
+    deal = DealFactory(owner=world.owner)
+    gone = services.member_add(
+        actor=world.actor(world.owner), record=deal, user=world.support, role="support"
+    )
+    kept = services.member_add(
+        actor=world.actor(world.owner), record=deal, user=world.teammate, role="co_seller", until=_today()
+    )
+    RecordMember.objects.filter(pk=gone.pk).update(until=_today() - datetime.timedelta(days=1))
+    assert remove_expired_members() == 1
+    assert list(RecordMember.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert HistoryEntry.objects.filter(object_id=deal.pk, message__contains="access ended").exists()

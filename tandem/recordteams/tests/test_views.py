@@ -177,3 +177,32 @@ def test_the_deal_list_query_count_stays_flat_for_a_member(world: World) -> None
 def test_the_settings_page_links_to_my_default_team(world: World) -> None:
     body = client_of(world.owner).get(reverse("auth:settings")).content.decode()
     assert reverse("recordteams:default-team") in body
+
+
+def test_a_members_board_totals_are_their_summary_plus_their_member_deals(world: World) -> None:
+    from tandem.deals.models import Deal, Stage, StageKind
+    from tandem.deals.tests.factories import pipeline
+
+    stage_ids = list(
+        Stage.objects.filter(pipeline=pipeline(), kind=StageKind.OPEN).values_list("pk", flat=True)
+    )
+    for _ in range(2):
+        DealFactory(owner=world.owner)
+        DealFactory(owner=world.outsider)
+    west = DealFactory(owner=world.sibling_manager)
+    for user in (world.manager, world.support):
+        services.member_add(actor=world.actor(world.sibling_manager), record=west, user=user, role="presales")
+    for user in (world.manager, world.support, world.owner):
+        actor = world.actor(user)
+        deals = access.visible(actor, "deal", Deal.objects.all())
+        split = deal_selectors.stage_totals_split(actor, deals)
+        assert split is not None
+        assert deal_selectors.board_totals(actor, deals, stage_ids) == deal_selectors.column_totals(
+            deals, stage_ids
+        )
+    assert (
+        deal_selectors.column_totals(
+            access.visible(world.actor(world.support), "deal", Deal.objects.all()), stage_ids
+        )[west.stage_id]["count"]
+        == 1
+    )
