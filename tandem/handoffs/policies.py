@@ -1,13 +1,12 @@
 """Who sees which handoffs, and the recipients' read-only view of the record while one is pending.
 
 Both plug into the one access policy (``tandem.core.access``) from ``HandoffsConfig.ready``:
-the ``handoff`` resource's scope rule, and a grant by record (view only) on accounts and deals —
-a grant, not a visibility extension, so that a recipient whose roles give no scope on deals
-(technical support) still reads the deal, and so that everyone with no pending handoff keeps the
-board's and the figures' pre-aggregated path (``access.visible_summary``).
+the ``handoff`` resource's scope rule, and grants by record (view only) on accounts and deals.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
@@ -51,36 +50,46 @@ def _mine(actor: Actor) -> Q:
     return mine
 
 
-def _any_pending(actor: Actor) -> bool:
-    """Is a handoff waiting for the actor (or a team of theirs)? One indexed EXISTS a request."""
+def awaits_me(actor: Actor) -> bool:
+    """Is a handoff pending for the actor (or, not yet picked up, for one of their teams)? One
+    indexed EXISTS, memoised on the actor: for everyone else the record grants answer None, so
+    their SQL and the board's summary path stay as they were."""
     from .models import Handoff, HandoffStatus
 
-    def compute() -> bool:
-        return Handoff.objects.filter(_mine(actor), status=HandoffStatus.PENDING).exists()
-
-    found: bool = actor.memo(MEMO_KEY, compute)
+    if actor.id is None:
+        return False
+    found: bool = actor.memo(
+        MEMO_KEY, lambda: Handoff.objects.filter(_mine(actor), status=HandoffStatus.PENDING).exists()
+    )
     return found
 
 
-def _pending_to(actor: Actor, action: str, field: str) -> Q | None:
+def forget(actor: Actor) -> None:
+    memo = getattr(actor, "__dict__", {}).get("_memo")
+    if memo is not None:
+        memo.pop(MEMO_KEY, None)
+
+
+def _pending_ids(actor: Actor, field: str) -> Any:
     from .models import Handoff, HandoffStatus
 
-    if action != "view" or actor.id is None or not _any_pending(actor):
-        return None
-    pending = Handoff.objects.filter(
+    return Handoff.objects.filter(
         _mine(actor), status=HandoffStatus.PENDING, **{f"{field}__isnull": False}
-    )
-    return Q(pk__in=pending.values(field))
+    ).values(field)
 
 
 def recipient_can_view_deal(actor: Actor, action: str) -> Q | None:
-    """The recipient of a pending handoff (or a member of the team it was sent to) may read the
-    deal until it is decided: never change it."""
-    return _pending_to(actor, action, "deal_id")
+    """The recipient of a pending handoff (or a member of the team it was sent to, before anyone
+    picked it up) may read the deal until it is decided: never change it."""
+    if action != "view" or not awaits_me(actor):
+        return None
+    return Q(pk__in=_pending_ids(actor, "deal_id"))
 
 
 def recipient_can_view_account(actor: Actor, action: str) -> Q | None:
-    return _pending_to(actor, action, "account_id")
+    if action != "view" or not awaits_me(actor):
+        return None
+    return Q(pk__in=_pending_ids(actor, "account_id"))
 
 
 def register() -> None:
@@ -89,5 +98,7 @@ def register() -> None:
     access.register_resource(
         access.Resource("handoff", _("handoffs"), owner_field=None, team_field=None, scope_q=handoff_scope)
     )
+    # Grants by record (access.register_record_grant): they hold even for someone whose roles give
+    # no scope on deals (technical support receiving a deal), and only for view.
     access.register_record_grant("deal", recipient_can_view_deal)
     access.register_record_grant("account", recipient_can_view_account)

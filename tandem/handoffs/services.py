@@ -24,6 +24,7 @@ from tandem.core.access import Actor
 from tandem.core.models import HistoryAction
 from tandem.core.naming import Said
 
+from . import policies
 from .models import (
     Handoff,
     HandoffStatus,
@@ -228,14 +229,17 @@ def _record_history(actor_user: Any, handoff: Handoff, msgid: str, **params: Any
         actor=actor_user,
         obj=handoff.record,
         action=HistoryAction.EVENT,
-        changes={"handoff": handoff.pk},
         message=Said(msgid, template=handoff.template.name, **params),
     )
 
 
 def _event_data(handoff: Handoff) -> dict[str, Any]:
+    """What a listener needs beside the handoff (the event's record): the record handed off."""
     return {
         "handoff": handoff.pk,
+        "record_type": handoff.resource,
+        "record_id": handoff.record.pk,
+        "record_name": str(handoff.record),
         "template": handoff.template_id,
         "sender": handoff.sender_id,
         "recipient": handoff.recipient_id,
@@ -258,10 +262,12 @@ def offered_templates(actor: Actor, record: Any, resource: str) -> list[HandoffT
         triggers.append(Trigger.DEAL_WON)
     if resource == "account" and getattr(record, "lifecycle", "") in ("customer", "loyal"):
         triggers.append(Trigger.ACCOUNT_ONBOARDING)
+    # A template whose handoff of this record is still pending is not offered twice.
+    pending = Handoff.objects.filter(status=HandoffStatus.PENDING, **{resource: record}).values("template_id")
     return list(
-        HandoffTemplate.objects.filter(is_active=True, record_kind=resource, trigger__in=triggers).order_by(
-            "name", "id"
-        )
+        HandoffTemplate.objects.filter(is_active=True, record_kind=resource, trigger__in=triggers)
+        .exclude(pk__in=pending)
+        .order_by("name", "id")
     )
 
 
@@ -363,7 +369,7 @@ def handoff_send(
         note=handoff.note or "—",
     )
     _tell_received(handoff)
-    events.emit("handoff.sent", record=record, actor=actor.user, **_event_data(handoff))
+    events.emit("handoff.sent", record=handoff, actor=actor.user, **_event_data(handoff))
     return handoff
 
 
@@ -419,6 +425,7 @@ def handoff_pick_up(*, actor: Actor, handoff: Handoff) -> Handoff:
         return handoff
     handoff.recipient = actor.user
     handoff.save(update_fields=["recipient"])
+    policies.forget(actor)  # what awaits them changed
     _record_history(
         actor.user, handoff, gettext_noop("%(who)s picked up the handoff “%(template)s”"), who=str(actor.user)
     )
@@ -470,6 +477,7 @@ def handoff_accept(*, actor: Actor, handoff: Handoff) -> Handoff:
     handoff.decided_by = actor.user
     handoff.response_seconds = max(0, int((now - handoff.created_at).total_seconds()))
     handoff.save(update_fields=["recipient", "status", "decided_at", "decided_by", "response_seconds"])
+    policies.forget(actor)  # what awaits them changed
     _apply_acceptance(actor=actor, handoff=handoff)
     _record_history(
         actor.user, handoff, gettext_noop("%(who)s accepted the handoff “%(template)s”"), who=str(actor.user)
@@ -482,7 +490,7 @@ def handoff_accept(*, actor: Actor, handoff: Handoff) -> Handoff:
         title=lambda: _("%(who)s accepted “%(name)s”") % {"who": who, "name": name},
         url=handoff.get_absolute_url(),
     )
-    events.emit("handoff.accepted", record=handoff.record, actor=actor.user, **_event_data(handoff))
+    events.emit("handoff.accepted", record=handoff, actor=actor.user, **_event_data(handoff))
     return handoff
 
 
@@ -503,6 +511,7 @@ def handoff_reject(*, actor: Actor, handoff: Handoff, reason: str) -> Handoff:
     handoff.decided_by = actor.user
     handoff.rejection_reason = reason
     handoff.save(update_fields=["recipient", "status", "decided_at", "decided_by", "rejection_reason"])
+    policies.forget(actor)  # what awaits them changed
     _record_history(
         actor.user,
         handoff,
@@ -519,9 +528,7 @@ def handoff_reject(*, actor: Actor, handoff: Handoff, reason: str) -> Handoff:
         body=reason,
         url=handoff.get_absolute_url(),
     )
-    events.emit(
-        "handoff.rejected", record=handoff.record, actor=actor.user, reason=reason, **_event_data(handoff)
-    )
+    events.emit("handoff.rejected", record=handoff, actor=actor.user, reason=reason, **_event_data(handoff))
     return handoff
 
 
@@ -539,7 +546,7 @@ def handoff_cancel(*, actor: Actor, handoff: Handoff) -> Handoff:
     _record_history(
         actor.user, handoff, gettext_noop("%(who)s cancelled the handoff “%(template)s”"), who=str(actor.user)
     )
-    events.emit("handoff.cancelled", record=handoff.record, actor=actor.user, **_event_data(handoff))
+    events.emit("handoff.cancelled", record=handoff, actor=actor.user, **_event_data(handoff))
     return handoff
 
 
@@ -594,5 +601,5 @@ def handoffs_escalate(*, now: datetime.datetime | None = None) -> int:
                 _record_history(
                     None, handoff, gettext_noop("The handoff “%(template)s” is overdue and was escalated")
                 )
-                events.emit("handoff.overdue", record=handoff.record, actor=None, **_event_data(handoff))
+                events.emit("handoff.overdue", record=handoff, actor=None, **_event_data(handoff))
                 done += 1

@@ -30,17 +30,27 @@ def won_deal(world: World, **kwargs: object) -> Deal:
     return DealFactory(owner=world.owner, stage=stage_named("Won"), **kwargs)
 
 
-def test_it_sends_a_handoff_and_writes_it_on_the_records_history(world: World) -> None:
+@pytest.fixture
+def heard(monkeypatch: pytest.MonkeyPatch) -> list[events.Event]:
+    """The events emitted during the test (the listeners of other apps left out)."""
+    got: list[events.Event] = []
+    monkeypatch.setattr(events, "LISTENERS", [got.append])
+    return got
+
+
+def test_it_sends_a_handoff_and_writes_it_on_the_records_history(
+    world: World, heard: list[events.Event]
+) -> None:
     deal = won_deal(world)
-    seen: list[str] = []
-    events.listen(lambda e: seen.append(e.type))
     handoff = send(world.owner, deal, recipient=world.teammate, note="Key contact is Li")
+    sent = next(e for e in heard if e.type == "handoff.sent")
+    assert sent.record == handoff and sent.data["record_type"] == "deal" and sent.data["record_id"] == deal.pk
     assert handoff.status == HandoffStatus.PENDING
     assert handoff.due_at > timezone.now() + datetime.timedelta(hours=23)
     assert [i["done"] for i in handoff.checklist] == [True, True, False]
     assert "Key contact is Li" in entries_for(deal).first().message
     assert Notification.objects.filter(recipient=world.teammate, kind="handoff.received").exists()
-    assert "handoff.sent" in seen
+    assert [e.type for e in heard] == ["handoff.sent"]
 
 
 def test_it_refuses_a_send_without_the_required_checklist_items_and_fields(world: World) -> None:
@@ -75,18 +85,19 @@ def test_the_recipient_sees_the_record_read_only_while_the_handoff_is_pending(wo
     recipient = world.actor(world.teammate)
     assert not access.can(recipient, "view", "deal", deal)
     handoff = send(world.owner, deal, recipient=world.teammate)
-    recipient = world.actor(world.teammate)  # a new request: what it may see is read once a request
+    recipient = world.actor(world.teammate)
     assert access.can(recipient, "view", "deal", deal)
     assert not access.can(recipient, "edit", "deal", deal)
+    assert access.visible(recipient, "deal", Deal.objects.all()).get() == deal
     services.handoff_reject(actor=recipient, handoff=handoff, reason="Not my region")
     assert not access.can(world.actor(world.teammate), "view", "deal", deal)
 
 
-def test_accepting_makes_the_recipient_the_owner_through_the_deals_own_service(world: World) -> None:
+def test_accepting_makes_the_recipient_the_owner_through_the_deals_own_service(
+    world: World, heard: list[events.Event]
+) -> None:
     deal = won_deal(world)
     handoff = send(world.owner, deal, recipient=world.teammate)
-    seen: list[str] = []
-    events.listen(lambda e: seen.append(e.type))
     services.handoff_accept(actor=world.actor(world.teammate), handoff=handoff)
     deal.refresh_from_db()
     handoff.refresh_from_db()
@@ -95,7 +106,7 @@ def test_accepting_makes_the_recipient_the_owner_through_the_deals_own_service(w
     assert handoff.response_seconds is not None
     assert Notification.objects.filter(recipient=world.owner, kind="handoff.accepted").exists()
     assert Notification.objects.filter(recipient=world.owner, kind="deal_reassigned").exists()
-    assert "handoff.accepted" in seen
+    assert "handoff.accepted" in [e.type for e in heard]
     messages = [e.message for e in entries_for(deal)]
     assert any("accepted the handoff" in m for m in messages)
     stays = membership(world.owner, deal)  # the sender stays, as co-seller, and still sees it
@@ -223,3 +234,5 @@ def test_templates_are_offered_at_the_right_time(world: World) -> None:
     assert services.offered_templates(actor, open_deal, "deal") == [manual]
     assert set(services.offered_templates(actor, won_deal(world), "deal")) == {won, manual}
     assert services.offered_templates(world.actor(world.outsider), open_deal, "deal") == []
+    send(world.owner, open_deal, manual, recipient=world.teammate)
+    assert services.offered_templates(actor, open_deal, "deal") == []
