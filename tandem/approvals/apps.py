@@ -10,7 +10,8 @@ class ApprovalsConfig(AppConfig):
     def ready(self) -> None:
         from tandem.core import access, events, nav, notify
 
-        from . import deal_guards, policies
+        # tasks: the embedded scheduler finds them by name.
+        from . import deal_guards, policies, tasks  # noqa: F401
 
         access.register_resource(
             access.Resource(

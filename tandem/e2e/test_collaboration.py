@@ -99,7 +99,9 @@ def test_a_deal_walks_from_rep_to_account_manager_to_support_with_an_approval(
         actor=Actor.for_user(rep),
         deal=deal,
         data={},
-        lines=[{"product": product, "quantity": Decimal("2"), "unit_price": None, "discount_percent": Decimal(0)}],
+        lines=[
+            {"product": product, "quantity": Decimal("2"), "unit_price": None, "discount_percent": Decimal(0)}
+        ],
     )
 
     # 1. The rep gives 20 %: held for approval, nothing applied yet.
