@@ -70,3 +70,7 @@ class Command(BaseCommand):
 
         self.stdout.write(seed_targets().summary_line())
         self.stdout.write(seed_forecasts().summary_line())
+        # Notification channels (issue 14): preferences, a disabled webhook, an inactive team robot.
+        from tandem.notifications.demo import seed_notifications
+
+        self.stdout.write(seed_notifications().summary_line())
