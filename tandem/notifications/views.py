@@ -66,7 +66,12 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/preferences.html",
-        {"rows": rows, "has_email": bool(actor.user.email)},
+        {
+            "rows": rows,
+            "has_email": bool(actor.user.email),
+            # Team leaders and administrators also reach their teams' group robots from here.
+            "robots": actor.is_admin or Team.objects.filter(leader_id=actor.user.pk).exists(),
+        },
     )
 
 
