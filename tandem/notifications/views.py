@@ -205,6 +205,18 @@ def robot_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def robot_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Turn a robot on or off (``active`` = "1" or "0")."""
+    actor = access.get_actor(request)
+    found = selectors.robot_or_404(actor=actor, pk=pk)
+    services.robot_save(
+        actor=actor, robot=found, team=found.team, data={"active": request.POST.get("active") == "1"}
+    )
+    messages.success(request, _("Robot saved."))
+    return HttpResponseRedirect(reverse("notifications:robot", args=[found.pk]))
+
+
+@require_POST
 def robot_replay(request: HttpRequest, pk: int, delivery_id: int) -> HttpResponse:
     actor = access.get_actor(request)
     found = selectors.robot_or_404(actor=actor, pk=pk)
