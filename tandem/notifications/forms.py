@@ -31,6 +31,7 @@ class TargetForm(forms.Form):
 
 
 class RobotForm(TargetForm):
+    field_order = ["team", "name", "platform", "url", "secret", "event_types", "include_subteams", "active"]
     team = forms.TypedChoiceField(label=_("Team"), coerce=int)
     platform = forms.ChoiceField(label=_("Platform"), choices=Platform.choices)
     secret = forms.CharField(
@@ -43,4 +44,4 @@ class RobotForm(TargetForm):
 
     def __init__(self, *args: Any, teams: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [(t.pk, str(t)) for t in teams]  # type: ignore[attr-defined]
+        self.fields["team"].choices = [(t.pk, getattr(t, "display_name", "") or str(t)) for t in teams]  # type: ignore[attr-defined]

@@ -18,5 +18,6 @@ urlpatterns = [
     path("robots/", views.robot_list, name="robots"),
     path("robots/<int:pk>/", views.robot_detail, name="robot"),
     path("robots/<int:pk>/delete/", views.robot_delete, name="robot-delete"),
+    path("robots/<int:pk>/active/", views.robot_toggle, name="robot-toggle"),
     path("robots/<int:pk>/deliveries/<int:delivery_id>/replay/", views.robot_replay, name="robot-replay"),
 ]

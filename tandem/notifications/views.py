@@ -66,7 +66,12 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/preferences.html",
-        {"rows": rows, "has_email": bool(actor.user.email)},
+        {
+            "rows": rows,
+            "has_email": bool(actor.user.email),
+            # Team leaders and administrators also reach their teams' group robots from here.
+            "robots": actor.is_admin or Team.objects.filter(leader_id=actor.user.pk).exists(),
+        },
     )
 
 
@@ -197,6 +202,18 @@ def robot_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.robot_delete(actor=actor, robot=selectors.robot_or_404(actor=actor, pk=pk))
     messages.success(request, _("Robot removed."))
     return HttpResponseRedirect(reverse("notifications:robots"))
+
+
+@require_POST
+def robot_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Turn a robot on or off (``active`` = "1" or "0")."""
+    actor = access.get_actor(request)
+    found = selectors.robot_or_404(actor=actor, pk=pk)
+    services.robot_save(
+        actor=actor, robot=found, team=found.team, data={"active": request.POST.get("active") == "1"}
+    )
+    messages.success(request, _("Robot saved."))
+    return HttpResponseRedirect(reverse("notifications:robot", args=[found.pk]))
 
 
 @require_POST

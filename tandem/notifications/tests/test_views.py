@@ -105,3 +105,41 @@ def test_a_leader_adds_a_robot_to_their_team_only(world: World) -> None:
     assert client.get(f"/notifications/robots/{west.pk}/").status_code == 404
     assert as_(world.owner).get("/notifications/robots/").status_code == 403
     assert TeamRobot.objects.count() == 2
+
+
+def test_a_leader_turns_their_robot_off_and_others_cannot(world: World) -> None:
+    robot = RobotFactory(team=world.east_sales)
+    assert (
+        as_(world.sibling_manager)
+        .post(f"/notifications/robots/{robot.pk}/active/", {"active": "0"})
+        .status_code
+        == 404
+    )
+    robot.refresh_from_db()
+    assert robot.active is True
+    assert (
+        as_(world.manager).post(f"/notifications/robots/{robot.pk}/active/", {"active": "0"}).status_code
+        == 302
+    )
+    robot.refresh_from_db()
+    assert robot.active is False
+
+
+def test_the_delivery_log_query_count_stays_flat(world: World, django_assert_max_num_queries: Any) -> None:
+    from tandem.notifications.models import Delivery
+
+    hook = WebhookFactory()
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            delivery = Delivery.objects.create(subscription=hook, event_type="deal.won", body="{}")
+            delivery.attempt_log.create(at=delivery.created_at, status_code=500, response_body="no")
+
+    add(2)
+    client = as_(world.admin)
+    client.get(f"/notifications/webhooks/{hook.pk}/")
+    with django_assert_max_num_queries(60) as small:
+        client.get(f"/notifications/webhooks/{hook.pk}/")
+    add(30)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(f"/notifications/webhooks/{hook.pk}/").status_code == 200

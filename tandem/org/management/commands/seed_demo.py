@@ -84,3 +84,7 @@ class Command(BaseCommand):
         from tandem.approvals.demo import seed_approvals
 
         self.stdout.write(seed_approvals().summary_line())
+        # Notification channels (issue 14): preferences, a disabled webhook, an inactive team robot.
+        from tandem.notifications.demo import seed_notifications
+
+        self.stdout.write(seed_notifications().summary_line())
