@@ -462,6 +462,7 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStepModeEnum": "tandem.approvals.models.StepMode",
         "ApproverKindEnum": "tandem.approvals.models.ApproverKind",
         "ModeEnum": "tandem.imports.models.ImportMode",  # beside the approval steps' mode
+        "HandoffRecordKindEnum": "tandem.handoffs.models.RecordKind",
     },
 }
 

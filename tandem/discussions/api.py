@@ -84,6 +84,7 @@ class CommentViewSet(LanguageMixin, viewsets.ViewSet):
     serializer_class = CommentSerializer
 
     @extend_schema(
+        operation_id="v1_comments_list",
         summary="The comments on one record, newest last (20 at a time)",
         parameters=[
             OpenApiParameter("record_type", str, required=True, description="account, contact, lead or deal"),

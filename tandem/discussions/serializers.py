@@ -13,7 +13,7 @@ from .models import Announcement, Comment, FeedReaction, Mention
 from .registry import kind_for_model
 
 
-class PersonSerializer(serializers.Serializer[Any]):
+class DiscussionPersonSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)
     display_name = serializers.CharField(read_only=True, source="__str__")
@@ -25,7 +25,7 @@ class TeamRefSerializer(serializers.Serializer[Any]):
 
 
 class MentionSerializer(serializers.ModelSerializer[Mention]):
-    user = PersonSerializer(read_only=True)
+    user = DiscussionPersonSerializer(read_only=True)
     team = TeamRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -39,8 +39,8 @@ class RecordRefSerializer(serializers.Serializer[Any]):
 
 
 class CommentSerializer(serializers.ModelSerializer[Comment]):
-    author = PersonSerializer(read_only=True)
-    deleted_by = PersonSerializer(read_only=True, allow_null=True)
+    author = DiscussionPersonSerializer(read_only=True)
+    deleted_by = DiscussionPersonSerializer(read_only=True, allow_null=True)
     mentions = MentionSerializer(many=True, read_only=True)
     record = serializers.SerializerMethodField()
 
@@ -66,10 +66,10 @@ class CommentSerializer(serializers.ModelSerializer[Comment]):
 
 
 class CommentCreatedSerializer(CommentSerializer):
-    not_visible = PersonSerializer(
+    not_visible = DiscussionPersonSerializer(
         many=True, read_only=True, help_text=_("Mentioned people who cannot see the record")
     )
-    mentioned = PersonSerializer(many=True, read_only=True, help_text=_("Mentioned people who were told"))
+    mentioned = DiscussionPersonSerializer(many=True, read_only=True, help_text=_("Mentioned people who were told"))
 
     class Meta(CommentSerializer.Meta):
         fields = [*CommentSerializer.Meta.fields, "mentioned", "not_visible"]
@@ -96,12 +96,12 @@ class AddToTeamSerializer(serializers.Serializer[Any]):
 
 
 class CandidatesSerializer(serializers.Serializer[Any]):
-    people = PersonSerializer(many=True)
+    people = DiscussionPersonSerializer(many=True)
     teams = TeamRefSerializer(many=True)
 
 
 class AnnouncementSerializer(serializers.ModelSerializer[Any]):
-    author = PersonSerializer(read_only=True)
+    author = DiscussionPersonSerializer(read_only=True)
     teams = serializers.SerializerMethodField()
     is_read = serializers.BooleanField(read_only=True)
     pinned = serializers.BooleanField(read_only=True)
@@ -140,7 +140,7 @@ class AnnouncementInputSerializer(serializers.Serializer[Any]):
 
 
 class ReaderSerializer(serializers.Serializer[Any]):
-    user = PersonSerializer()
+    user = DiscussionPersonSerializer()
     read_at = serializers.DateTimeField()
 
 
@@ -148,7 +148,7 @@ class ReadersSerializer(serializers.Serializer[Any]):
     read_count = serializers.IntegerField()
     unread_count = serializers.IntegerField()
     read = ReaderSerializer(many=True, help_text=_("The latest 50 readers"))
-    unread = PersonSerializer(many=True, help_text=_("The first 50 who have not read it"))
+    unread = DiscussionPersonSerializer(many=True, help_text=_("The first 50 who have not read it"))
 
 
 class ReceiptSerializer(serializers.Serializer[Any]):
@@ -166,7 +166,7 @@ class FeedEntrySerializer(serializers.Serializer[Any]):
     type = serializers.CharField(source="item.type")
     team = serializers.IntegerField(source="item.team_id")
     record = serializers.SerializerMethodField()
-    actor = PersonSerializer(source="item.actor", allow_null=True)
+    actor = DiscussionPersonSerializer(source="item.actor", allow_null=True)
     text = serializers.CharField()
     url = serializers.CharField()
     created_at = serializers.DateTimeField(source="item.created_at")

@@ -19,12 +19,12 @@ class RefSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
 
 
-class RecordRefSerializer(serializers.Serializer[Any]):
+class HandoffRecordRefSerializer(serializers.Serializer[Any]):
     type = serializers.ChoiceField(choices=RecordKind.choices)
     id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
-class RecordOutSerializer(RecordRefSerializer):
+class RecordOutSerializer(HandoffRecordRefSerializer):
     name = serializers.CharField()
 
 
@@ -151,7 +151,7 @@ class HandoffSerializer(serializers.ModelSerializer[Handoff]):
 
 class HandoffSendSerializer(serializers.Serializer[Handoff]):
     template = serializers.PrimaryKeyRelatedField(queryset=HandoffTemplate.objects.filter(is_active=True))
-    record = RecordRefSerializer()
+    record = HandoffRecordRefSerializer()
     recipient = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )

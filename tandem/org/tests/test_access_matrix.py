@@ -25,6 +25,11 @@ ROLE_CODES = sorted(BUILTIN_ROLE_NAMES)
 RESOURCE_NAMES = sorted(access.RESOURCES)
 
 
+def open_to_parties(resource: str, action: str) -> bool:
+    """Records every signed-in person may view when they are a party (approvals): no grant needed."""
+    return action == "view" and access.RESOURCES[resource].open_to_parties
+
+
 def expected_scope(role: str, resource: str, action: str) -> str | None:
     if role == ADMIN:
         return ALL
@@ -86,7 +91,7 @@ def test_it_applies_the_declared_grant(role: str, resource: str, action: str) ->
 
     assert actor.scope_for(resource, action) == expected
     assert actor.has(resource, action) is (expected is not None)
-    assert access.can(actor, action, resource) is (expected is not None)
+    assert access.can(actor, action, resource) is (expected is not None or open_to_parties(resource, action))
     model = ORG_MODELS.get(resource)
     if model is not None:
         qs = model._default_manager.all()
@@ -124,7 +129,7 @@ def test_it_makes_a_superuser_an_administrator_without_a_role() -> None:
 def test_it_gives_a_person_without_roles_nothing(resource: str, action: str) -> None:
     actor = actor_with_roles()
     assert actor.scope_for(resource, action) is None
-    assert not access.can(actor, action, resource)
+    assert access.can(actor, action, resource) is open_to_parties(resource, action)
 
 
 # --- Scoped visibility with the named people ------------------------------------------------
