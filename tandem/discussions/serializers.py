@@ -69,7 +69,9 @@ class CommentCreatedSerializer(CommentSerializer):
     not_visible = DiscussionPersonSerializer(
         many=True, read_only=True, help_text=_("Mentioned people who cannot see the record")
     )
-    mentioned = DiscussionPersonSerializer(many=True, read_only=True, help_text=_("Mentioned people who were told"))
+    mentioned = DiscussionPersonSerializer(
+        many=True, read_only=True, help_text=_("Mentioned people who were told")
+    )
 
     class Meta(CommentSerializer.Meta):
         fields = [*CommentSerializer.Meta.fields, "mentioned", "not_visible"]
