@@ -413,6 +413,10 @@ if not TANDEM_BASE_URL.startswith(("http://", "https://")):
     )
 # Webhooks and team robots may post to private, loopback and link-local addresses (off: SSRF guard).
 TANDEM_WEBHOOKS_ALLOW_PRIVATE = env_bool("TANDEM_WEBHOOKS_ALLOW_PRIVATE", False)
+# How long the author of a comment may still edit it (tandem/discussions).
+TANDEM_COMMENT_EDIT_MINUTES = env_int("TANDEM_COMMENT_EDIT_MINUTES", 15)
+if TANDEM_COMMENT_EDIT_MINUTES < 0:
+    raise ImproperlyConfigured("TANDEM_COMMENT_EDIT_MINUTES must be 0 or more.")
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from tandem.core import access
 from tandem.core.access import Actor
 from tandem.customers.models import Account
 from tandem.deals.models import Deal, DealStatus
@@ -176,7 +177,17 @@ def seed_discussions() -> DiscussionSeedResult:
             pinned_until=now + datetime.timedelta(days=14),
         )
         result.announcements += 1
-    team = Team.objects.filter(leader__is_active=True, children__isnull=True).order_by("path").first()
+    # A sales team's leader (a manager may announce to their team; an account manager's may not).
+    team = next(
+        (
+            t
+            for t in Team.objects.filter(leader__is_active=True, children__isnull=True)
+            .select_related("leader")
+            .order_by("path")
+            if t.leader is not None and access.can(Actor.for_user(t.leader), "create", "announcement")
+        ),
+        None,
+    )
     if team is not None and team.leader is not None:
         announcement = services.announcement_publish(
             actor=Actor.for_user(team.leader),

@@ -19,6 +19,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Locator, Page, expect
 
+from tandem.approvals.models import ApprovalFlow
 from tandem.deals.models import Deal, DealStatus, Pipeline, Product
 from tandem.deals.services import missing_for_stage
 from tandem.org.demo import DEMO_PASSWORD
@@ -169,6 +170,9 @@ def test_the_board_fits_1440_and_a_card_dropped_on_won_wins_the_deal(
 ) -> None:
     pipeline = Pipeline.objects.get(is_default=True)
     won = pipeline.stages.get(kind="won")
+    # The demo guards large deals' moves into Won with an approval (its own tests show the board
+    # holding them); here a drop wins the deal at once.
+    ApprovalFlow.objects.update(is_active=False)
     page = new_page(**WIDE)
     login(page, live_server, "manager", DEMO_PASSWORD)
     page.goto(url(live_server, "deals:board") + f"?pipeline={pipeline.pk}")
