@@ -143,6 +143,8 @@ INSTALLED_APPS = [
     "tandem.discussions",
     "tandem.approvals",
     "tandem.notifications",
+    "tandem.tasks",
+    "tandem.schedule",
 ]
 
 MIDDLEWARE = [

@@ -38,11 +38,14 @@ BUILTIN_ROLE_DESCRIPTIONS = {
 ALL_ACTIONS = ["view", "create", "edit", "delete", "import", "export", "assign", "manage"]
 WORK = ["view", "create", "edit", "delete", "export", "assign"]
 OWN_WORK = ["view", "create", "edit"]
+OWN_WORK_DELETE = ["view", "create", "edit", "delete"]
 VIEW = ["view"]
 TARGET_SETTING = ["view", "create", "edit", "delete"]  # targets of the people and teams below
 
 # The CRM resources later apps register; listed here so the seeded roles cover them.
 CRM_RESOURCES = ["account", "contact", "lead", "deal", "activity"]
+# Work management (issue 15): everyone works their own; managers see their teams', directors all.
+WORK_RESOURCES = ["task", "event"]
 
 BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
     DIRECTOR: {
@@ -56,6 +59,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "target": (TARGET_SETTING, "all"),
         "handoff": (OWN_WORK, "all"),
         "announcement": (["view", "create", "edit", "delete"], "all"),
+        **dict.fromkeys(WORK_RESOURCES, (WORK, "all")),
     },
     MANAGER: {
         "user": (VIEW, "all"),
@@ -68,6 +72,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "target": (TARGET_SETTING, "subtree"),
         "handoff": (OWN_WORK, "subtree"),
         "announcement": (["view", "create", "edit", "delete"], "subtree"),
+        **dict.fromkeys(WORK_RESOURCES, (WORK, "subtree")),
     },
     REP: {
         "user": (VIEW, "all"),
@@ -80,6 +85,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "target": (VIEW, "own"),
         "handoff": (OWN_WORK, "own"),
         "announcement": (VIEW, "own"),
+        **dict.fromkeys(WORK_RESOURCES, (OWN_WORK_DELETE, "own")),
     },
     ACCOUNT_MANAGER: {
         "user": (VIEW, "all"),
@@ -93,6 +99,7 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "target": (VIEW, "own"),
         "handoff": (OWN_WORK, "own"),
         "announcement": (VIEW, "own"),
+        **dict.fromkeys(WORK_RESOURCES, (OWN_WORK_DELETE, "own")),
     },
     SUPPORT: {
         "user": (VIEW, "all"),
@@ -106,5 +113,6 @@ BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
         "activity": (OWN_WORK, "own"),
         "handoff": (OWN_WORK, "own"),
         "announcement": (VIEW, "own"),
+        **dict.fromkeys(WORK_RESOURCES, (OWN_WORK_DELETE, "own")),
     },
 }
