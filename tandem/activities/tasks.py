@@ -1,7 +1,7 @@
-from celery import shared_task
+from tandem.core import jobs
 
 
-@shared_task(name="tandem.activities.tasks.remind_follow_ups")
+@jobs.job(name="tandem.activities.tasks.remind_follow_ups")
 def remind_follow_ups() -> int:
     from .services import remind_due_follow_ups
 

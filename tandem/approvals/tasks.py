@@ -1,7 +1,7 @@
-from celery import shared_task
+from tandem.core import jobs
 
 
-@shared_task(name="tandem.approvals.tasks.remind_approvers")
+@jobs.job(name="tandem.approvals.tasks.remind_approvers")
 def remind_approvers() -> int:
     """Remind approvers of requests waiting past their flow's reminder hours (once per request,
     step and period: overlapping runs never remind twice)."""

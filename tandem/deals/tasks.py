@@ -1,7 +1,7 @@
-from celery import shared_task
+from tandem.core import jobs
 
 
-@shared_task(name="tandem.deals.tasks.compact_stage_totals")
+@jobs.job(name="tandem.deals.tasks.compact_stage_totals")
 def compact_stage_totals() -> int:
     """Fold the board totals' deltas (docs/decisions/0009); idempotent, safe to run any time."""
     from .totals import compact

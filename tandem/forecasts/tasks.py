@@ -1,7 +1,7 @@
-from celery import shared_task
+from tandem.core import jobs
 
 
-@shared_task(name="tandem.forecasts.tasks.take_snapshots")
+@jobs.job(name="tandem.forecasts.tasks.take_snapshots")
 def take_snapshots() -> int:
     """Snapshot every forecast for the current periods (decision 0021); idempotent per day."""
     from .services import snapshot_take

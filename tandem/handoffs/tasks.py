@@ -1,7 +1,7 @@
-from celery import shared_task
+from tandem.core import jobs
 
 
-@shared_task(name="tandem.handoffs.tasks.escalate_overdue")
+@jobs.job(name="tandem.handoffs.tasks.escalate_overdue")
 def escalate_overdue() -> int:
     """Escalate pending handoffs past their acceptance deadline; idempotent (once per handoff)."""
     from .services import handoffs_escalate

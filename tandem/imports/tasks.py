@@ -11,6 +11,8 @@ import uuid
 
 from celery import shared_task
 
+from tandem.core import jobs
+
 
 @shared_task(name="tandem.imports.tasks.run_import", acks_late=True, reject_on_worker_lost=True)
 def run_import(job_id: int, commit: bool, language: str = "en", token: str | None = None) -> None:
@@ -19,7 +21,7 @@ def run_import(job_id: int, commit: bool, language: str = "en", token: str | Non
     run_job(job_id=job_id, commit=commit, language=language, token=uuid.UUID(token) if token else None)
 
 
-@shared_task(name="tandem.imports.tasks.sweep_stale_imports")
+@jobs.job(name="tandem.imports.tasks.sweep_stale_imports")
 def sweep_stale_imports() -> int:
     """Mark imports with no sign of progress for a while interrupted (every minute; idempotent)."""
     from .services import job_sweep_stale
@@ -35,7 +37,7 @@ def run_export(job_id: int) -> None:
     run(job_id=job_id)
 
 
-@shared_task(name="tandem.imports.tasks.delete_expired_exports")
+@jobs.job(name="tandem.imports.tasks.delete_expired_exports")
 def delete_expired_exports() -> int:
     """Daily: exports older than TANDEM_EXPORT_KEEP_DAYS go, files and all."""
     from .exportjobs import delete_expired

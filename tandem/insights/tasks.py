@@ -1,7 +1,7 @@
-from celery import shared_task
+from tandem.core import jobs
 
 
-@shared_task(name="tandem.insights.tasks.refresh_stage_medians")
+@jobs.job(name="tandem.insights.tasks.refresh_stage_medians")
 def refresh_stage_medians() -> int:
     """Each stage's median stay, for the "stuck in a stage" insight; idempotent."""
     from .services import stage_medians_refresh
@@ -9,7 +9,7 @@ def refresh_stage_medians() -> int:
     return stage_medians_refresh()
 
 
-@shared_task(name="tandem.insights.tasks.send_digests")
+@jobs.job(name="tandem.insights.tasks.send_digests")
 def send_digests() -> int:
     """The managers' daily digests: once per person and day, from 08:00 their time."""
     from .services import digest_send_all

@@ -1,7 +1,7 @@
-from celery import shared_task
+from tandem.core import jobs
 
 
-@shared_task(name="tandem.kpis.tasks.compact_month_totals")
+@jobs.job(name="tandem.kpis.tasks.compact_month_totals")
 def compact_month_totals() -> int:
     """Fold the monthly summaries' deltas (docs/decisions/0018); idempotent, safe any time."""
     from .summary import compact

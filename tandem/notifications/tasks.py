@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from tandem.core import jobs
+
 
 @shared_task(name="tandem.notifications.tasks.send_notification_email")
 def send_notification_email(user_id: int, language: str, subject: str, body: str, url: str) -> bool:
@@ -19,7 +21,7 @@ def send_deliveries(ids: list[int]) -> int:
     return sum(1 for pk in ids if send_one(pk) is not None)
 
 
-@shared_task(name="tandem.notifications.tasks.sweep_deliveries")
+@jobs.job(name="tandem.notifications.tasks.sweep_deliveries")
 def sweep_deliveries() -> int:
     """Every minute: the deliveries due (new ones in the embedded mode, and retries)."""
     from .sender import send_due
@@ -27,7 +29,7 @@ def sweep_deliveries() -> int:
     return send_due()
 
 
-@shared_task(name="tandem.notifications.tasks.send_digests")
+@jobs.job(name="tandem.notifications.tasks.send_digests")
 def send_digests() -> int:
     """Hourly: each person who chose a daily digest gets it once a day from 08:00 their time."""
     from .services import digest_send_all

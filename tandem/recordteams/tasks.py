@@ -1,7 +1,7 @@
-from celery import shared_task
+from tandem.core import jobs
 
 
-@shared_task(name="tandem.recordteams.tasks.remove_expired_members")
+@jobs.job(name="tandem.recordteams.tasks.remove_expired_members")
 def remove_expired_members() -> int:
     """Daily tidy-up: memberships whose end date has passed leave the team, with history. Access
     already ended with the date (the grants filter on it); this only keeps the teams short."""
