@@ -271,6 +271,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Notifications: webhook and team-robot deliveries due (new and retries), and daily digests.
     "webhook-deliveries": {"task": "tandem.notifications.tasks.sweep_deliveries", "schedule": 60.0},
     "notification-digest": {"task": "tandem.notifications.tasks.send_digests", "schedule": 3600.0},
+    # Tasks: due reminders, each claimed once by a conditional UPDATE (tasks/services.py), and the
+    # next occurrence of recurring tasks whose due time passed undone (once per series and date).
+    "task-reminders": {"task": "tandem.tasks.tasks.send_reminders", "schedule": 60.0},
+    "task-recurrences": {"task": "tandem.tasks.tasks.advance_recurrences", "schedule": 600.0},
     # Record teams: memberships past their end date leave the team (access already ended).
     "record-teams-expire": {"task": "tandem.recordteams.tasks.remove_expired_members", "schedule": 86400.0},
 }
@@ -469,6 +473,8 @@ SPECTACULAR_SETTINGS = {
         "ApproverKindEnum": "tandem.approvals.models.ApproverKind",
         "ModeEnum": "tandem.imports.models.ImportMode",  # beside the approval steps' mode
         "HandoffRecordKindEnum": "tandem.handoffs.models.RecordKind",
+        "TaskStatusEnum": "tandem.tasks.models.TaskStatus",
+        "TaskPriorityEnum": "tandem.tasks.models.TaskPriority",
     },
 }
 

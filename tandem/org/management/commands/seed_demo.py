@@ -88,3 +88,7 @@ class Command(BaseCommand):
         from tandem.notifications.demo import seed_notifications
 
         self.stdout.write(seed_notifications().summary_line())
+        # Tasks (任务): a live week for 华东销售一部 in every state (issue 15 §1).
+        from tandem.tasks.demo import seed_tasks
+
+        self.stdout.write(seed_tasks().summary_line())
