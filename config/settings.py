@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "tandem.notifications",
     "tandem.tasks",
     "tandem.schedule",
+    "tandem.projects",
 ]
 
 MIDDLEWARE = [
