@@ -470,6 +470,7 @@ SPECTACULAR_SETTINGS = {
         "ApproverKindEnum": "tandem.approvals.models.ApproverKind",
         "ModeEnum": "tandem.imports.models.ImportMode",  # beside the approval steps' mode
         "HandoffRecordKindEnum": "tandem.handoffs.models.RecordKind",
+        "ProjectStatusEnum": "tandem.projects.models.ProjectStatus",
     },
 }
 

@@ -168,9 +168,7 @@ def _clean_name(value: Any, field: str = "name", limit: int = 100) -> str:
     if not text:
         raise ValidationError({field: [_("This field is required.")]})
     if len(text) > limit:
-        raise ValidationError(
-            {field: [_("Ensure this value has at most %(limit_value)d characters.") % {"limit_value": limit}]}
-        )
+        raise ValidationError({field: [_("At most %(n)s characters.") % {"n": limit}]})
     return text
 
 
@@ -314,9 +312,7 @@ def task_create(*, actor: Actor, project: Project, data: Mapping[str, Any]) -> P
     if not title:
         errors["title"] = [_("This field is required.")]
     elif len(title) > 200:
-        errors["title"] = [
-            _("Ensure this value has at most %(limit_value)d characters.") % {"limit_value": 200}
-        ]
+        errors["title"] = [_("At most %(n)s characters.") % {"n": 200}]
     people = {p.pk: p for p in people_of(project)}
     assignee = data.get("assignee") or actor.user
     if assignee is None or assignee.pk not in people:

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from tandem.core import access, webforms
@@ -112,7 +113,7 @@ def _detail(
         "tabs": [
             ("board", _("Board"), "bi-kanban"),
             ("list", _("List"), "bi-list-check"),
-            ("timeline", _("Timeline"), "bi-bar-chart-steps"),
+            ("timeline", pgettext("project tab", "Timeline"), "bi-bar-chart-steps"),
             ("milestones", _("Milestones"), "bi-flag"),
             ("members", _("Members"), "bi-people"),
             ("links", _("Accounts and deals"), "bi-link-45deg"),

@@ -13,6 +13,7 @@ from tandem.conftest import World
 from tandem.core import access
 from tandem.core.models import Notification
 from tandem.customers.tests.factories import AccountFactory
+from tandem.org.models import User
 from tandem.tasks.models import Task, TaskStatus
 
 from .. import selectors, services
@@ -22,10 +23,10 @@ from .factories import project, task
 pytestmark = pytest.mark.django_db
 
 
-def visible_ids(world: World, user: object) -> set[int]:
+def visible_ids(world: World, user: User) -> set[int]:
     return set(
         access.visible(world.actor(user), "project", Project.objects.all()).values_list("pk", flat=True)
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_owner_member_and_manager_see_a_project_an_outsider_does_not(world: World) -> None:
