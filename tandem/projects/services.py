@@ -417,28 +417,6 @@ def task_set_status(*, actor: Actor, project: Project, link: ProjectTask, status
     return task
 
 
-@transaction.atomic
-def task_schedule(
-    *,
-    actor: Actor,
-    project: Project,
-    link: ProjectTask,
-    start_on: datetime.date | None,
-    due_on: datetime.date | None,
-) -> ProjectTask:
-    """Change when a project task starts and is due (the timeline's bar)."""
-    _require(actor, "edit", project)
-    if start_on and due_on and due_on < start_on:
-        raise ValidationError({"due_on": [_("The due date cannot be before the start.")]})
-    link.start_on = start_on
-    link.save(update_fields=["start_on"])
-    task = link.task
-    task.due_at = end_of_day(due_on, task.assignee) if due_on else None
-    task.all_day = bool(due_on)
-    task.save(update_fields=["due_at", "all_day", "updated_at"])
-    return link
-
-
 # --- Linked accounts and deals ------------------------------------------------------------------
 
 
