@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "tandem.notifications",
     "tandem.tasks",
     "tandem.schedule",
+    "tandem.projects",
 ]
 
 MIDDLEWARE = [
@@ -475,6 +476,7 @@ SPECTACULAR_SETTINGS = {
         "HandoffRecordKindEnum": "tandem.handoffs.models.RecordKind",
         "TaskStatusEnum": "tandem.tasks.models.TaskStatus",
         "TaskPriorityEnum": "tandem.tasks.models.TaskPriority",
+        "ProjectStatusEnum": "tandem.projects.models.ProjectStatus",
     },
 }
 

@@ -92,3 +92,7 @@ class Command(BaseCommand):
         from tandem.tasks.demo import seed_tasks
 
         self.stdout.write(seed_tasks().summary_line())
+        # Projects (项目, issue 15 §2): a key-account campaign and a tender with tasks and milestones.
+        from tandem.projects.demo import seed_projects
+
+        self.stdout.write(seed_projects().summary_line())
