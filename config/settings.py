@@ -278,6 +278,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "task-recurrences": {"task": "tandem.tasks.tasks.advance_recurrences", "schedule": 600.0},
     # Record teams: memberships past their end date leave the team (access already ended).
     "record-teams-expire": {"task": "tandem.recordteams.tasks.remove_expired_members", "schedule": 86400.0},
+    # Calendar: reminders 15 minutes before an occurrence, once per occurrence and person.
+    "event-reminders": {"task": "tandem.schedule.tasks.remind_events", "schedule": 60.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -418,6 +420,9 @@ if not TANDEM_BASE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(
         "TANDEM_BASE_URL must start with http:// or https:// (e.g. https://crm.example.com)."
     )
+# Workload (tandem/schedule): a person's weekly capacity unless a manager sets their own.
+TANDEM_WORK_HOURS_PER_WEEK = env_int("TANDEM_WORK_HOURS_PER_WEEK", 40)
+TANDEM_VISITS_PER_WEEK = env_int("TANDEM_VISITS_PER_WEEK", 10)
 # Webhooks and team robots may post to private, loopback and link-local addresses (off: SSRF guard).
 TANDEM_WEBHOOKS_ALLOW_PRIVATE = env_bool("TANDEM_WEBHOOKS_ALLOW_PRIVATE", False)
 # How long the author of a comment may still edit it (tandem/discussions).
@@ -477,6 +482,9 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "tandem.tasks.models.TaskStatus",
         "TaskPriorityEnum": "tandem.tasks.models.TaskPriority",
         "ProjectStatusEnum": "tandem.projects.models.ProjectStatus",
+        "CalendarEventKindEnum": "tandem.schedule.models.EventKind",
+        "CalendarEventStatusEnum": "tandem.schedule.models.EventStatus",
+        "CalendarResponseEnum": "tandem.schedule.models.Response",
     },
 }
 

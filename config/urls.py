@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("tandem.notifications.api_urls")),
     path("", include("tandem.tasks.api_urls")),
     path("", include("tandem.projects.api_urls")),
+    path("", include("tandem.schedule.api_urls")),
 ]
 
 urlpatterns = [
@@ -57,6 +58,7 @@ urlpatterns = [
     path("notifications/", include("tandem.notifications.urls")),
     path("tasks/", include("tandem.tasks.urls")),
     path("projects/", include("tandem.projects.urls")),
+    path("calendar/", include("tandem.schedule.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     # The schema describes every operation: for signed-in people and token holders (401 otherwise).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),

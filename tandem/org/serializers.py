@@ -175,13 +175,30 @@ class MeSerializer(UserSerializer):
 
     is_admin = serializers.SerializerMethodField()
     grants = serializers.SerializerMethodField()
+    calendar_feed_url = serializers.SerializerMethodField()
 
     class Meta(UserSerializer.Meta):
-        fields = [*UserSerializer.Meta.fields, "is_admin", "grants"]
+        fields = [*UserSerializer.Meta.fields, "is_admin", "grants", "calendar_feed_url"]
         read_only_fields = fields
 
     def get_is_admin(self, obj: User) -> bool:
         return _actor(self.context).is_admin
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "format": "uri",
+            "nullable": True,
+            "description": "The person's secret iCalendar feed.",
+        }
+    )
+    def get_calendar_feed_url(self, obj: User) -> str | None:
+        """The live iCalendar subscription URL (no login needed), or null (none, or revoked)."""
+        from tandem.schedule.feed import feed_url
+        from tandem.schedule.services import live_feed
+
+        feed = live_feed(obj)
+        return feed_url(feed) if feed is not None else None
 
     @extend_schema_field(
         {

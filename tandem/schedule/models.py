@@ -210,3 +210,27 @@ class WorkCapacity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.hours_per_week} h"
+
+
+class EventReminder(models.Model):
+    """The claim that one person was reminded of one occurrence: written before the reminder is
+    sent, unique, so a job run twice (or two workers) sends it once."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    occurrence_start = models.DateTimeField(_("occurrence"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("event reminder")
+        verbose_name_plural = _("event reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "occurrence_start", "user"], name="event_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.occurrence_start} {self.user_id}"
