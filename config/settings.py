@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "tandem.notifications",
     "tandem.tasks",
     "tandem.schedule",
+    "tandem.meetings",
 ]
 
 MIDDLEWARE = [
@@ -273,6 +274,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "notification-digest": {"task": "tandem.notifications.tasks.send_digests", "schedule": 3600.0},
     # Record teams: memberships past their end date leave the team (access already ended).
     "record-teams-expire": {"task": "tandem.recordteams.tasks.remove_expired_members", "schedule": 86400.0},
+    # Team meetings: keep the next 4 meetings of every active series (idempotent per series and slot).
+    "meetings-plan-series": {"task": "tandem.meetings.tasks.plan_series", "schedule": 86400.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -469,6 +472,8 @@ SPECTACULAR_SETTINGS = {
         "ApproverKindEnum": "tandem.approvals.models.ApproverKind",
         "ModeEnum": "tandem.imports.models.ImportMode",  # beside the approval steps' mode
         "HandoffRecordKindEnum": "tandem.handoffs.models.RecordKind",
+        "MeetingStatusEnum": "tandem.meetings.models.MeetingStatus",
+        "TaskStatusEnum": "tandem.tasks.models.TaskStatus",  # a meeting's action items are tasks
     },
 }
 
