@@ -88,3 +88,7 @@ class Command(BaseCommand):
         from tandem.notifications.demo import seed_notifications
 
         self.stdout.write(seed_notifications().summary_line())
+        # Team meetings (例会): a weekly sales meeting, last week's held, this week's agenda ready.
+        from tandem.meetings.demo import seed_meetings
+
+        self.stdout.write(seed_meetings().summary_line())
