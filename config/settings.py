@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "tandem.tasks",
     "tandem.schedule",
     "tandem.projects",
+    "tandem.meetings",
 ]
 
 MIDDLEWARE = [
@@ -280,6 +281,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "record-teams-expire": {"task": "tandem.recordteams.tasks.remove_expired_members", "schedule": 86400.0},
     # Calendar: reminders 15 minutes before an occurrence, once per occurrence and person.
     "event-reminders": {"task": "tandem.schedule.tasks.remind_events", "schedule": 60.0},
+    # Team meetings: keep the next 4 meetings of every active series (idempotent per series and slot).
+    "meetings-plan-series": {"task": "tandem.meetings.tasks.plan_series", "schedule": 86400.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -485,6 +488,8 @@ SPECTACULAR_SETTINGS = {
         "CalendarEventKindEnum": "tandem.schedule.models.EventKind",
         "CalendarEventStatusEnum": "tandem.schedule.models.EventStatus",
         "CalendarResponseEnum": "tandem.schedule.models.Response",
+        "MeetingStatusEnum": "tandem.meetings.models.MeetingStatus",
+        "TaskStatusEnum": "tandem.tasks.models.TaskStatus",  # a meeting's action items are tasks
     },
 }
 

@@ -28,6 +28,7 @@ api_v1 = [
     path("", include("tandem.tasks.api_urls")),
     path("", include("tandem.projects.api_urls")),
     path("", include("tandem.schedule.api_urls")),
+    path("", include("tandem.meetings.api_urls")),
 ]
 
 urlpatterns = [
@@ -59,6 +60,7 @@ urlpatterns = [
     path("tasks/", include("tandem.tasks.urls")),
     path("projects/", include("tandem.projects.urls")),
     path("calendar/", include("tandem.schedule.urls")),
+    path("meetings/", include("tandem.meetings.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     # The schema describes every operation: for signed-in people and token holders (401 otherwise).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),

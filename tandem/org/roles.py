@@ -46,6 +46,7 @@ TARGET_SETTING = ["view", "create", "edit", "delete"]  # targets of the people a
 CRM_RESOURCES = ["account", "contact", "lead", "deal", "activity"]
 # Work management (issue 15): everyone works their own; managers see their teams', directors all.
 WORK_RESOURCES = ["task", "event", "project"]
+WORK_RESOURCES = ["task", "event", "meeting"]
 
 BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
     DIRECTOR: {

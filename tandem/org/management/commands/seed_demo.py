@@ -96,3 +96,7 @@ class Command(BaseCommand):
         from tandem.projects.demo import seed_projects
 
         self.stdout.write(seed_projects().summary_line())
+        # Team meetings (例会): a weekly sales meeting, last week's held, this week's agenda ready.
+        from tandem.meetings.demo import seed_meetings
+
+        self.stdout.write(seed_meetings().summary_line())
