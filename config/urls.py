@@ -25,6 +25,7 @@ api_v1 = [
     path("", include("tandem.discussions.api_urls")),
     path("", include("tandem.approvals.api_urls")),
     path("", include("tandem.notifications.api_urls")),
+    path("", include("tandem.visits.api_urls")),
 ]
 
 urlpatterns = [
@@ -53,6 +54,7 @@ urlpatterns = [
     path("discussions/", include("tandem.discussions.urls")),
     path("approvals/", include("tandem.approvals.urls")),
     path("notifications/", include("tandem.notifications.urls")),
+    path("visits/", include("tandem.visits.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     # The schema describes every operation: for signed-in people and token holders (401 otherwise).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
