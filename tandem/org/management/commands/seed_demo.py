@@ -88,3 +88,7 @@ class Command(BaseCommand):
         from tandem.notifications.demo import seed_notifications
 
         self.stdout.write(seed_notifications().summary_line())
+        # Field visits (外勤签到, issue 15 §4): this week's check-ins of demo reps, one still open.
+        from tandem.visits.demo import seed_visits
+
+        self.stdout.write(seed_visits().summary_line())
