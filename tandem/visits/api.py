@@ -56,7 +56,7 @@ def _pick(actor: access.Actor, resource: str, model: Any, pk: int | None, field:
     if pk is None:
         return None
     if resource == "event":
-        found = model.objects.filter(pk=pk, deleted_at__isnull=True).first()
+        found = services.my_visits(actor).filter(pk=pk).first()
     else:
         found = access.visible(actor, resource, model.objects.all()).filter(pk=pk).first()
     if found is None:

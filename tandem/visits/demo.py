@@ -125,7 +125,7 @@ def seed_visits() -> VisitDemoResult:
         planned = _planned_visit(user, now) if index == 1 else None
         for day in days:
             for hour, minute in ((9, 30), (14, 0)):
-                if rng.random() < 0.35:
+                if rng.random() < 0.5:
                     continue
                 began = datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=zone)
                 began += datetime.timedelta(minutes=rng.randint(0, 40))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from tandem.core.access import Actor
@@ -42,7 +42,10 @@ class CheckInForm(PositionFields):
         self.planned = {e.pk: e for e in planned}
         self.fields["event"].choices = [  # type: ignore[attr-defined]
             ("", _("— none: pick an account —")),
-            *((e.pk, f"{formats.time_format(e.starts_at.astimezone(), 'H:i')} · {e.title}") for e in planned),
+            *(
+                (e.pk, f"{formats.time_format(timezone.localtime(e.starts_at), 'H:i')} · {e.title}")
+                for e in planned
+            ),
         ]
 
     def clean_event(self) -> Event | None:

@@ -95,11 +95,12 @@ def planned_visits(actor: Actor, day: datetime.date | None = None) -> list[Event
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
     end = start + datetime.timedelta(days=1)
     return list(
-        _my_visits(actor).filter(starts_at__lt=end, ends_at__gt=start).order_by("starts_at", "id")[:20]
+        my_visits(actor).filter(starts_at__lt=end, ends_at__gt=start).order_by("starts_at", "id")[:20]
     )
 
 
-def _my_visits(actor: Actor) -> Any:
+def my_visits(actor: Actor) -> Any:
+    """Calendar visits the actor organises or is invited to (not cancelled or deleted)."""
     invited = Attendee.objects.filter(user_id=actor.id or 0).values("event_id")
     return Event.objects.filter(kind=EventKind.VISIT, deleted_at__isnull=True).exclude(
         status=EventStatus.CANCELLED
@@ -154,7 +155,7 @@ def checkin_start(
     access.require(actor, "create", "checkin")
     errors: dict[str, list[str]] = {}
     if event is not None:
-        if not _my_visits(actor).filter(pk=event.pk).exists():
+        if not my_visits(actor).filter(pk=event.pk).exists():
             errors["event"] = [_("Choose one of your planned visits.")]
         elif account is None:
             account = event_account(event)

@@ -153,3 +153,29 @@ def test_the_list_filters_by_day_in_the_callers_zone_by_team_and_person(
     assert manager.get(URL, {"user": world.teammate.pk}).json()["results"] == []
     assert manager.get(URL, {"date": "yesterday"}).status_code == 400
     assert as_(world.director).get(URL).json()["count"] == 2
+
+
+def test_checking_in_from_a_planned_visit_and_someone_elses_visit_is_refused(
+    world: World, account: Account
+) -> None:
+    from tandem.schedule.models import Event, EventKind
+
+    def visit(organizer: User) -> Event:
+        return Event.objects.create(
+            title="Visit",
+            kind=EventKind.VISIT,
+            organizer=organizer,
+            team=world.east_sales,
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + datetime.timedelta(hours=1),
+            record_type="account",
+            record_id=account.pk,
+        )
+
+    theirs = as_(world.owner).post(URL, {"event": visit(world.teammate).pk}, format="json")
+    missing = as_(world.owner).post(URL, {"event": 999999}, format="json")
+    assert theirs.status_code == missing.status_code == 400
+    assert theirs.json() == missing.json()
+    mine = as_(world.owner).post(URL, {"event": visit(world.owner).pk}, format="json")
+    assert mine.status_code == 201
+    assert mine.json()["account"]["id"] == account.pk
