@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "tandem.schedule",
     "tandem.projects",
     "tandem.meetings",
+    "tandem.visits",
 ]
 
 MIDDLEWARE = [
@@ -283,6 +284,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "event-reminders": {"task": "tandem.schedule.tasks.remind_events", "schedule": 60.0},
     # Team meetings: keep the next 4 meetings of every active series (idempotent per series and slot).
     "meetings-plan-series": {"task": "tandem.meetings.tasks.plan_series", "schedule": 86400.0},
+    # Field visits left open past the person's midnight (or 12 h): closed once, follow-up written.
+    "checkins-close-forgotten": {"task": "tandem.visits.tasks.close_forgotten_checkins", "schedule": 900.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -394,6 +397,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 MEDIA_ROOT = VAR_DIR / "media"
+# Field visit photos (tandem.visits): JPEG, PNG, WebP or HEIC by content, at most this many MB.
+TANDEM_CHECKIN_PHOTO_MAX_MB = env_int("TANDEM_CHECKIN_PHOTO_MAX_MB", 8)
+if TANDEM_CHECKIN_PHOTO_MAX_MB < 1:
+    raise ImproperlyConfigured("TANDEM_CHECKIN_PHOTO_MAX_MB must be at least 1.")
 
 # --- Imports and exports --------------------------------------------------------------------
 # An upload is measured before it is read: more rows, or a workbook that unpacks to more, is refused.

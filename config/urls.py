@@ -29,6 +29,7 @@ api_v1 = [
     path("", include("tandem.projects.api_urls")),
     path("", include("tandem.schedule.api_urls")),
     path("", include("tandem.meetings.api_urls")),
+    path("", include("tandem.visits.api_urls")),
 ]
 
 urlpatterns = [
@@ -61,6 +62,7 @@ urlpatterns = [
     path("projects/", include("tandem.projects.urls")),
     path("calendar/", include("tandem.schedule.urls")),
     path("meetings/", include("tandem.meetings.urls")),
+    path("visits/", include("tandem.visits.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     # The schema describes every operation: for signed-in people and token holders (401 otherwise).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),

@@ -47,6 +47,7 @@ CRM_RESOURCES = ["account", "contact", "lead", "deal", "activity"]
 # Work management (issue 15): everyone works their own; managers see their teams', directors all.
 WORK_RESOURCES = ["task", "event", "project"]
 WORK_RESOURCES = ["task", "event", "meeting"]
+WORK_RESOURCES = ["task", "event", "checkin"]
 
 BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
     DIRECTOR: {

@@ -100,3 +100,7 @@ class Command(BaseCommand):
         from tandem.meetings.demo import seed_meetings
 
         self.stdout.write(seed_meetings().summary_line())
+        # Field visits (外勤签到, issue 15 §4): this week's check-ins of demo reps, one still open.
+        from tandem.visits.demo import seed_visits
+
+        self.stdout.write(seed_visits().summary_line())
