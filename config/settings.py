@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "tandem.notifications",
     "tandem.tasks",
     "tandem.schedule",
+    "tandem.reports",
 ]
 
 MIDDLEWARE = [
@@ -273,6 +274,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "notification-digest": {"task": "tandem.notifications.tasks.send_digests", "schedule": 3600.0},
     # Record teams: memberships past their end date leave the team (access already ended).
     "record-teams-expire": {"task": "tandem.recordteams.tasks.remove_expired_members", "schedule": 86400.0},
+    # Work reports: reminders before the due time and missing-report notices to managers (once each).
+    "report-reminders": {"task": "tandem.reports.tasks.send_report_reminders", "schedule": 300.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
