@@ -472,6 +472,9 @@ SPECTACULAR_SETTINGS = {
         "ApproverKindEnum": "tandem.approvals.models.ApproverKind",
         "ModeEnum": "tandem.imports.models.ImportMode",  # beside the approval steps' mode
         "HandoffRecordKindEnum": "tandem.handoffs.models.RecordKind",
+        "ReportKindEnum": "tandem.reports.models.ReportKind",  # daily, weekly, monthly
+        "ReportSectionKindEnum": "tandem.reports.models.SectionKind",
+        "ReportMissingStateEnum": "tandem.reports.models.MissingState",
     },
 }
 

@@ -29,6 +29,16 @@ class SectionKind(models.TextChoices):
     QUESTION = "question", pgettext_lazy("report section kind", "Question")
 
 
+class MissingState(models.TextChoices):
+    """Where one person's report of a period stands, in the missing-reports view."""
+
+    MISSING = "missing", _("Missing")
+    PENDING = "pending", _("Not due yet")
+    LATE = "late", _("Sent late")
+    ON_TIME = "on_time", _("Sent on time")
+    NOT_DUE = "not_due", _("Not due this day")
+
+
 class ReportTemplate(NamedInLanguages, models.Model):
     """Sections: ``[{"key", "title", "titles": {"zh-hans": ...}, "help", "kind", "required"}]``."""
 

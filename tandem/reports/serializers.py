@@ -10,7 +10,7 @@ from rest_framework import serializers
 from tandem.core.api import NamesField
 from tandem.org.models import Role, Team, User
 
-from .models import Report, ReportKind, ReportTemplate, SectionKind, SubmissionRule
+from .models import MissingState, Report, ReportKind, ReportTemplate, SectionKind, SubmissionRule
 
 
 class ReportRefSerializer(serializers.Serializer[Any]):
@@ -193,7 +193,7 @@ class ReportMissingRowSerializer(serializers.Serializer[Any]):
     period_start = serializers.DateField()
     period_end = serializers.DateField()
     due_at = serializers.DateTimeField(allow_null=True)
-    state = serializers.ChoiceField(choices=["missing", "pending", "late", "on_time", "not_due"])
+    state = serializers.ChoiceField(choices=MissingState.choices)
     report = serializers.IntegerField(allow_null=True)
     reminded = serializers.BooleanField()
 

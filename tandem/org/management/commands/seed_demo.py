@@ -88,3 +88,7 @@ class Command(BaseCommand):
         from tandem.notifications.demo import seed_notifications
 
         self.stdout.write(seed_notifications().summary_line())
+        # Work reports (issue 15 §6): rules, this week's daily reports and last week's weekly one.
+        from tandem.reports.demo import seed_reports
+
+        self.stdout.write(seed_reports().summary_line())
