@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "tandem.projects",
     "tandem.meetings",
     "tandem.visits",
+    "tandem.reports",
 ]
 
 MIDDLEWARE = [
@@ -286,6 +287,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "meetings-plan-series": {"task": "tandem.meetings.tasks.plan_series", "schedule": 86400.0},
     # Field visits left open past the person's midnight (or 12 h): closed once, follow-up written.
     "checkins-close-forgotten": {"task": "tandem.visits.tasks.close_forgotten_checkins", "schedule": 900.0},
+    # Work reports: reminders before the due time and missing-report notices to managers (once each).
+    "report-reminders": {"task": "tandem.reports.tasks.send_report_reminders", "schedule": 300.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -497,6 +500,9 @@ SPECTACULAR_SETTINGS = {
         "CalendarResponseEnum": "tandem.schedule.models.Response",
         "MeetingStatusEnum": "tandem.meetings.models.MeetingStatus",
         "TaskStatusEnum": "tandem.tasks.models.TaskStatus",  # a meeting's action items are tasks
+        "ReportKindEnum": "tandem.reports.models.ReportKind",  # daily, weekly, monthly
+        "ReportSectionKindEnum": "tandem.reports.models.SectionKind",
+        "ReportMissingStateEnum": "tandem.reports.models.MissingState",
     },
 }
 

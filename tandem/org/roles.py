@@ -48,6 +48,7 @@ CRM_RESOURCES = ["account", "contact", "lead", "deal", "activity"]
 WORK_RESOURCES = ["task", "event", "project"]
 WORK_RESOURCES = ["task", "event", "meeting"]
 WORK_RESOURCES = ["task", "event", "checkin"]
+WORK_RESOURCES = ["task", "event", "report"]
 
 BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
     DIRECTOR: {

@@ -104,3 +104,7 @@ class Command(BaseCommand):
         from tandem.visits.demo import seed_visits
 
         self.stdout.write(seed_visits().summary_line())
+        # Work reports (issue 15 §6): rules, this week's daily reports and last week's weekly one.
+        from tandem.reports.demo import seed_reports
+
+        self.stdout.write(seed_reports().summary_line())
