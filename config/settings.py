@@ -499,7 +499,6 @@ SPECTACULAR_SETTINGS = {
         "CalendarEventStatusEnum": "tandem.schedule.models.EventStatus",
         "CalendarResponseEnum": "tandem.schedule.models.Response",
         "MeetingStatusEnum": "tandem.meetings.models.MeetingStatus",
-        "TaskStatusEnum": "tandem.tasks.models.TaskStatus",  # a meeting's action items are tasks
         "ReportKindEnum": "tandem.reports.models.ReportKind",  # daily, weekly, monthly
         "ReportSectionKindEnum": "tandem.reports.models.SectionKind",
         "ReportMissingStateEnum": "tandem.reports.models.MissingState",

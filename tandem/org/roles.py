@@ -45,10 +45,7 @@ TARGET_SETTING = ["view", "create", "edit", "delete"]  # targets of the people a
 # The CRM resources later apps register; listed here so the seeded roles cover them.
 CRM_RESOURCES = ["account", "contact", "lead", "deal", "activity"]
 # Work management (issue 15): everyone works their own; managers see their teams', directors all.
-WORK_RESOURCES = ["task", "event", "project"]
-WORK_RESOURCES = ["task", "event", "meeting"]
-WORK_RESOURCES = ["task", "event", "checkin"]
-WORK_RESOURCES = ["task", "event", "report"]
+WORK_RESOURCES = ["task", "event", "project", "meeting", "checkin", "report"]
 
 BUILTIN_GRANTS: dict[str, dict[str, tuple[list[str], str]]] = {
     DIRECTOR: {

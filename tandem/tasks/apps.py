@@ -9,7 +9,7 @@ class TasksConfig(AppConfig):
     verbose_name = _("Tasks")
 
     def ready(self) -> None:
-        from tandem.core import events, nav, notify
+        from tandem.core import events, nav, notify, recycle
         from tandem.discussions import registry
 
         # Register the Celery tasks now: the embedded scheduler looks them up by name.
@@ -17,6 +17,8 @@ class TasksConfig(AppConfig):
         from .models import Task
 
         policies.register()
+        # Deleted tasks wait in the recycle bin (restored or purged there).
+        recycle.register("tasks.Task", resource="task", label=_("tasks"))
         events.register("task.created", _("Task created"), resource="task")
         events.register("task.completed", _("Task completed"), resource="task")
         notify.register_topic("task.assigned", _("A task is given to me"))

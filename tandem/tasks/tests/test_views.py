@@ -226,3 +226,13 @@ def test_pages_read_in_chinese(world: World) -> None:
     task = make_task(world.owner)
     page = as_(world.owner, "zh-hans").get(f"/tasks/{task.pk}/").content.decode()
     assert "清单" in page
+
+
+def test_a_deleted_task_waits_in_the_recycle_bin_and_comes_back(world: World) -> None:
+    task = make_task(world.owner, title="Bin me")
+    client = as_(world.owner)
+    assert client.post(f"/tasks/{task.pk}/delete/").status_code == 302
+    assert as_(world.outsider).post(f"/tasks/{task.pk}/delete/").status_code == 404
+    assert "Bin me" in client.get("/recycle-bin/").content.decode()
+    assert client.post(f"/recycle-bin/tasks.task/{task.pk}/restore/").status_code == 302
+    assert Task.objects.filter(pk=task.pk).exists()
