@@ -53,7 +53,11 @@ def report_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") or ""
     if kind not in ReportKind.values:
         kind = ""
-    qs = selectors.report_list(actor, box=box, kind=kind).annotate(n_likes=Count("likes", distinct=True))
+    author_raw = request.GET.get("author") or ""
+    author_id = int(author_raw) if author_raw.isdigit() and box == "team" else None
+    qs = selectors.report_list(actor, box=box, kind=kind, author_id=author_id).annotate(
+        n_likes=Count("likes", distinct=True)
+    )
     paginator = BoundedPaginator(qs, PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page") or 1)
     tabs = [("mine", _("My reports")), ("received", _("Received")), ("team", _("My teams' reports"))]
@@ -67,8 +71,17 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "tabs": tabs,
             "kind": kind,
             "kinds": ReportKind.choices,
+            "author_id": author_id,
+            "people": _people_followed(actor) if box == "team" else [],
         },
     )
+
+
+def _people_followed(actor: access.Actor) -> list[User]:
+    """The people whose reports the actor follows (the team filter's choices), at most 300."""
+    ids = services.reach_people_ids(actor)
+    ids.discard(actor.id or 0)
+    return list(User.objects.filter(pk__in=sorted(ids), is_active=True).order_by("display_name", "id")[:300])
 
 
 def report_write(request: HttpRequest) -> HttpResponse:

@@ -46,6 +46,22 @@ def test_write_a_report_from_its_draft_and_send_it(world: World) -> None:
     )
 
 
+def test_a_draft_opens_for_editing_and_saves_in_chinese(world: World) -> None:
+    world.owner.language = "zh-hans"
+    world.owner.save(update_fields=["language"])
+    draft = services.report_create(actor=world.actor(world.owner), kind=ReportKind.WEEKLY, day=WEDNESDAY)
+    client = login(world.owner)
+    page = client.get(f"/reports/{draft.pk}/")
+    assert page.status_code == 302 and page.url == f"/reports/{draft.pk}/edit/"
+    edit = client.get(page.url)
+    assert edit.status_code == 200 and "下周计划" in edit.content.decode()
+    saved = client.post(page.url, {"answer_done": "本周成果", "answer_plan": "下周拜访", "save": "1"})
+    assert saved.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == ReportStatus.DRAFT and draft.answers["plan"] == "下周拜访"
+    assert login(world.manager).get(f"/reports/{draft.pk}/edit/").status_code == 404
+
+
 def test_the_report_page_shows_receipts_and_leaves_one(world: World) -> None:
     report = services.report_create(
         actor=world.actor(world.owner), kind=ReportKind.DAILY, day=WEDNESDAY, answers=ANSWERS, submit=True
@@ -110,4 +126,10 @@ def test_administrators_edit_templates_with_inline_errors_and_rules(world: World
     )
     assert rule.status_code == 302, rule.content.decode()[:2000]
     assert SubmissionRule.objects.get().remind_minutes_before == 30
+    for url in (
+        "/reports/rules/",
+        f"/reports/rules/{SubmissionRule.objects.get().pk}/",
+        "/reports/templates/",
+    ):
+        assert client.get(url).status_code == 200, url
     assert login(world.owner).get("/reports/templates/").status_code == 403
