@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from tandem.core import access, webforms
+from tandem.core import access, history, webforms
 from tandem.core.listing import BoundedPaginator
 from tandem.customers.models import Account
 from tandem.deals.models import Deal
@@ -28,7 +28,8 @@ from .forms import MemberForm, MilestoneForm, ProjectForm, SectionForm, TaskForm
 from .models import Milestone, Project, ProjectSection, ProjectStatus, ProjectTask
 
 PER_PAGE = 25
-TABS = ("board", "list", "timeline", "milestones", "members", "links")
+TABS = ("board", "list", "timeline", "milestones", "members", "links", "history")
+HISTORY_LIMIT = 50
 SEARCH_LIMIT = 10
 
 
@@ -117,6 +118,7 @@ def _detail(
             ("milestones", _("Milestones"), "bi-flag"),
             ("members", _("Members"), "bi-people"),
             ("links", _("Accounts and deals"), "bi-link-45deg"),
+            ("history", _("History"), "bi-clock-history"),
         ],
         "may_edit": may_edit,
         "may_archive": access.can(actor, "delete", "project", project),
@@ -145,6 +147,9 @@ def _detail(
         context["members"] = list(
             project.memberships.select_related("user").order_by("user__display_name", "id")
         )
+    elif tab == "history":
+        context["history"] = list(history.entries_for(project)[:HISTORY_LIMIT])
+        context["history_object"] = project
     elif tab == "links":
         q = (request.GET.get("q") or "").strip()[:100]
         context["q"] = q

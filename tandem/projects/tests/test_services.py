@@ -199,3 +199,19 @@ def test_task_set_status_rejects_unknown(world: World) -> None:
     with pytest.raises(ValidationError):
         services.task_set_status(actor=world.actor(world.owner), project=p, link=link, status="nope")
     assert Task.objects.get(pk=link.task_id).status == TaskStatus.TODO
+
+
+def test_creating_and_completing_emit_events_and_write_history(world: World) -> None:
+    from tandem.core import events, history
+
+    seen: list[str] = []
+    events.LISTENERS.append(lambda event: seen.append(event.type))
+    try:
+        p = project(world.owner)
+        owner = world.actor(world.owner)
+        services.project_save(actor=owner, project=p, data={"status": "done"})
+        services.project_save(actor=owner, project=p, data={"description": "Won the tender"})
+    finally:
+        events.LISTENERS.pop()
+    assert [t for t in seen if t.startswith("project.")] == ["project.created", "project.completed"]
+    assert history.entries_for(p).count() == 3

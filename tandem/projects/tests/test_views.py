@@ -78,13 +78,15 @@ def test_the_list_query_count_stays_flat_as_projects_grow(world: World) -> None:
 def test_every_tab_renders_in_both_languages(world: World, language: str, words: list[str]) -> None:
     p = full_project(world)
     client = as_(world.teammate, language)
-    for tab in ("board", "list", "timeline", "milestones", "members", "links"):
+    for tab in ("board", "list", "timeline", "milestones", "members", "links", "history"):
         page = client.get(f"/projects/{p.pk}/?tab={tab}")
         assert page.status_code == 200, tab
     timeline = client.get(f"/projects/{p.pk}/?tab=timeline").content.decode()
     for word in words:
         assert word in timeline
     assert timeline.count('class="gantt-bar') == 3 and 'class="gantt-milestone' in timeline
+    joined = {"en": "Tom Teammate joined the project.", "zh-hans": "Tom Teammate 加入了项目。"}[language]
+    assert joined in client.get(f"/projects/{p.pk}/?tab=history").content.decode()
 
 
 def test_an_outsider_gets_404_and_cannot_post(world: World) -> None:
