@@ -88,3 +88,7 @@ class Command(BaseCommand):
         from tandem.notifications.demo import seed_notifications
 
         self.stdout.write(seed_notifications().summary_line())
+        # Calendars (issue 15 §3): this week's visits, meetings, a call, training, 团建, capacities.
+        from tandem.schedule.demo import seed_schedule
+
+        self.stdout.write(seed_schedule().summary_line())
