@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -99,7 +100,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
             contacts = list(access.visible(self.actor, "contact", Contact.objects.filter(pk__in=contact_ids)))
             if len(contacts) != len(set(contact_ids)):
-                raise ValidationError({"contacts": [services._tr("Select a valid choice.")]})
+                raise ValidationError({"contacts": [gettext("Select a valid choice.")]})
         return data, attendees, contacts
 
     def _answer(self, event: Event, code: int = status.HTTP_200_OK) -> Response:
@@ -206,7 +207,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         if "team" in data:
             team = next((t for t in workload.teams_for(actor) if t.pk == data["team"]), None)
             if team is None:
-                raise ValidationError({"team": [services._tr("Select a valid choice.")]})
+                raise ValidationError({"team": [gettext("Select a valid choice.")]})
         kinds = [data["kind"]] if data.get("kind") else None
         found = selectors.occurrences(
             actor,
@@ -257,7 +258,7 @@ class WorkloadView(TandemAPIView):
         if "team" in data:
             team = next((t for t in workload.teams_for(actor) if t.pk == data["team"]), None)
             if team is None:
-                raise ValidationError({"team": [services._tr("Select a valid choice.")]})
+                raise ValidationError({"team": [gettext("Select a valid choice.")]})
         people = workload.people_for(actor, team)
         loads = workload.load_for(people, week)
         iso = week.isocalendar()

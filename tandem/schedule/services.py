@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from tandem.core import access, events, history, notify
 from tandem.core.access import Actor
@@ -287,7 +287,7 @@ def event_create(
     if organizer.pk != actor.id and organizer.pk not in set(
         access.people_in_scope(actor, "event", "edit").values_list("pk", flat=True)
     ):
-        raise ValidationError({"organizer": [_tr("Select a valid choice.")]})
+        raise ValidationError({"organizer": [gettext("Select a valid choice.")]})
     event = Event(organizer=organizer, time_zone=getattr(organizer, "time_zone", "") or "Asia/Shanghai")
     values = {k: data[k] for k in EDITABLE if k in data}
     if "team" not in values:
@@ -362,13 +362,13 @@ def occurrence_update(
     occurrence's original start; the rest of the series stays."""
     _require_edit(actor, series)
     if not series.recurrence:
-        raise ValidationError({"occurrence": [_tr("This event does not repeat.")]})
+        raise ValidationError({"occurrence": [gettext("This event does not repeat.")]})
     exception = Event.all_objects.filter(series=series, original_start=original_start).first()
     if exception is None:
         if not recurrence.is_occurrence(
             series.recurrence, series.starts_at, series.time_zone, original_start
         ):
-            raise ValidationError({"occurrence": [_tr("No occurrence starts then.")]})
+            raise ValidationError({"occurrence": [gettext("No occurrence starts then.")]})
         length = series.ends_at - series.starts_at
         exception = Event(
             series=series,
@@ -429,12 +429,6 @@ def occurrence_update(
     else:
         _changed(exception, actor)
     return exception
-
-
-def _tr(text: str) -> str:
-    from django.utils.translation import gettext
-
-    return gettext(text)
 
 
 @transaction.atomic
@@ -517,14 +511,14 @@ def event_delete(*, actor: Actor, event: Event) -> None:
 def event_respond(*, actor: Actor, event: Event, response: str) -> Attendee:
     """Accept, decline or answer maybe to an invitation (for a series: every occurrence)."""
     if response not in (Response.ACCEPTED, Response.DECLINED, Response.TENTATIVE):
-        raise ValidationError({"response": [_tr("Answer accepted, declined or tentative.")]})
+        raise ValidationError({"response": [gettext("Answer accepted, declined or tentative.")]})
     attendee = (
         Attendee.objects.select_for_update().filter(event=event, user_id=actor.id).first()
         if actor.id is not None
         else None
     )
     if attendee is None:
-        raise ValidationError({"response": [_tr("You are not invited to this event.")]})
+        raise ValidationError({"response": [gettext("You are not invited to this event.")]})
     if attendee.response == response:
         return attendee
     attendee.response = response
@@ -611,9 +605,9 @@ def capacity_set(*, actor: Actor, user: Any, hours_per_week: int, visits_per_wee
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
     if not isinstance(hours_per_week, int) or not 0 <= hours_per_week <= 100:
-        errors["hours_per_week"] = [_tr("Give a number of hours from 0 to 100.")]
+        errors["hours_per_week"] = [gettext("Give a number of hours from 0 to 100.")]
     if not isinstance(visits_per_week, int) or not 0 <= visits_per_week <= 100:
-        errors["visits_per_week"] = [_tr("Give a number from 0 to 100.")]
+        errors["visits_per_week"] = [gettext("Give a number from 0 to 100.")]
     if errors:
         raise ValidationError(errors)
     capacity, _created = WorkCapacity.objects.get_or_create(user=user)

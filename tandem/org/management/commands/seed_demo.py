@@ -108,3 +108,7 @@ class Command(BaseCommand):
         from tandem.reports.demo import seed_reports
 
         self.stdout.write(seed_reports().summary_line())
+        # Calendars (issue 15 §3): this week's visits, meetings, a call, training, 团建, capacities.
+        from tandem.schedule.demo import seed_schedule
+
+        self.stdout.write(seed_schedule().summary_line())
