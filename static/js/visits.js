@@ -63,7 +63,7 @@
       aria: { enabled: true },
       tooltip: { trigger: "item", formatter: function (p) { return p.seriesName + "<br>" + window.echarts.format.encodeHTML(p.value[2]); } },
       legend: { type: "scroll", top: 0 },
-      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 16, top: 36, bottom: 32, containLabel: true },
       xAxis: { type: "value", name: spec.lon, scale: true, nameLocation: "middle", nameGap: 24 },
       yAxis: { type: "value", name: spec.lat, scale: true },
       series: spec.series.map(function (s) { return { type: "scatter", name: s.name, data: s.data, symbolSize: 12 }; })

@@ -179,3 +179,31 @@ def test_checking_in_from_a_planned_visit_and_someone_elses_visit_is_refused(
     mine = as_(world.owner).post(URL, {"event": visit(world.owner).pk}, format="json")
     assert mine.status_code == 201
     assert mine.json()["account"]["id"] == account.pk
+
+
+def test_the_list_reads_a_flat_number_of_queries(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tandem.org.tests.factories import UserFactory, join
+
+    manager = as_(world.manager)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            rep = UserFactory(roles=["sales-rep"], manager=world.manager)
+            join(rep, world.east_sales)
+            checkin = services.checkin_start(
+                actor=world.actor(rep), account=AccountFactory(owner=rep), photo=upload()
+            )
+            services.checkin_finish(actor=world.actor(rep), checkin=checkin)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert manager.get(URL).status_code == 200
+        return len(ctx.captured_queries)
+
+    add(2)
+    few = count()
+    add(6)
+    assert count() == few
