@@ -96,6 +96,10 @@ class Command(BaseCommand):
         from tandem.projects.demo import seed_projects
 
         self.stdout.write(seed_projects().summary_line())
+        # Calendars (issue 15 §3): this week's visits, meetings, a call, training, 团建, capacities.
+        from tandem.schedule.demo import seed_schedule
+
+        self.stdout.write(seed_schedule().summary_line())
         # Team meetings (例会): a weekly sales meeting, last week's held, this week's agenda ready.
         from tandem.meetings.demo import seed_meetings
 
@@ -108,7 +112,3 @@ class Command(BaseCommand):
         from tandem.reports.demo import seed_reports
 
         self.stdout.write(seed_reports().summary_line())
-        # Calendars (issue 15 §3): this week's visits, meetings, a call, training, 团建, capacities.
-        from tandem.schedule.demo import seed_schedule
-
-        self.stdout.write(seed_schedule().summary_line())
