@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tandem.core.dates import BUSINESS_DATE
 from tandem.org.forms import TablerForm
 from tandem.org.models import User
 
@@ -41,7 +42,10 @@ class TaskForm(TablerForm):
         label=_("Priority"), choices=TaskPriority.choices, initial=TaskPriority.NORMAL
     )
     due_date = forms.DateField(
-        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Due date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=BUSINESS_DATE,
     )
     due_time = forms.TimeField(
         label=_("Due time"),
@@ -142,7 +146,10 @@ class TaskForm(TablerForm):
 class QuickAddForm(TablerForm):
     title = forms.CharField(label=_("New task"), max_length=200)
     due_date = forms.DateField(
-        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Due date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=BUSINESS_DATE,
     )
     record_type = forms.CharField(required=False, widget=forms.HiddenInput)
     record_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)

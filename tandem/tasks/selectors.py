@@ -96,7 +96,8 @@ def apply_filters(actor: Actor, qs: QuerySet[Task], params: Mapping[str, Any]) -
     label = params.get("label")
     if label:
         label = str(label)
-        qs = qs.filter(labels__id=int(label)) if label.isdigit() else qs.filter(labels__name__iexact=label)
+        by_id = label.isdigit() and len(label) < 19
+        qs = qs.filter(labels__id=int(label)) if by_id else qs.filter(labels__name__iexact=label)
     due = params.get("due") or ""
     if due == "overdue" or params.get("overdue"):
         qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=now)

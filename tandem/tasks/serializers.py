@@ -9,6 +9,8 @@ from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tandem.core.dates import BUSINESS_DATE
+
 from .models import ChecklistItem, Task, TaskLabel, TaskPriority, TaskStatus
 
 
@@ -133,7 +135,7 @@ class TaskInputSerializer(serializers.Serializer[Any]):
         help_text="Label names; a new name creates the label.",
     )
     priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
-    due_at = serializers.DateTimeField(required=False, allow_null=True)
+    due_at = serializers.DateTimeField(required=False, allow_null=True, validators=BUSINESS_DATE)
     all_day = serializers.BooleanField(required=False)
     estimate_minutes = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=100000
@@ -163,8 +165,8 @@ class TaskListQuerySerializer(serializers.Serializer[Any]):
     created_by = serializers.CharField(required=False, help_text="me, or a person's id.")
     status = serializers.MultipleChoiceField(choices=TaskStatus.choices, required=False)
     priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
-    due_before = serializers.DateTimeField(required=False)
-    due_after = serializers.DateTimeField(required=False)
+    due_before = serializers.DateTimeField(required=False, validators=BUSINESS_DATE)
+    due_after = serializers.DateTimeField(required=False, validators=BUSINESS_DATE)
     overdue = serializers.BooleanField(required=False)
     record_type = serializers.CharField(required=False, max_length=20)
     record_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)

@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tandem.core import access, events, history, notify
+from tandem.core import access, dates, events, history, notify
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction
 from tandem.org.models import Membership
@@ -171,8 +171,10 @@ def _clean(actor: Actor, task: Task, data: Mapping[str, Any], *, creating: bool)
         task.all_day = bool(data.get("all_day"))
     if "due_at" in data:
         due = data.get("due_at")
-        if (due is not None and not isinstance(due, datetime.datetime)) or (
-            due is not None and timezone.is_naive(due)
+        if due is not None and (
+            not isinstance(due, datetime.datetime)
+            or timezone.is_naive(due)
+            or not dates.date_in_range(due.date())
         ):
             errors["due_at"] = [_("Enter a valid date/time.")]
         else:

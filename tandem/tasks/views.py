@@ -82,7 +82,7 @@ def _listing(request: HttpRequest, actor: access.Actor, *, board: bool = False) 
     if priority in TaskPriority.values:
         params["priority"] = priority
     label = request.GET.get("label") or ""
-    if label.isdigit() and TaskLabel.objects.filter(pk=int(label)).exists():
+    if label.isdigit() and len(label) < 19 and TaskLabel.objects.filter(pk=int(label)).exists():
         params["label"] = label
     else:
         label = ""

@@ -181,3 +181,10 @@ def test_the_list_query_count_stays_flat(world: World) -> None:
             collaborators=[world.owner.pk],
         )
     assert count() == few
+
+
+def test_a_due_time_out_of_the_business_range_answers_400(world: World) -> None:
+    answer = as_(world.owner).post(URL, {"title": "x", "due_at": "0429-11-19T18:35:52Z"}, format="json")
+    assert answer.status_code == 400 and "due_at" in answer.json()
+    assert as_(world.owner).get(URL, {"due_before": "9999-01-01T00:00:00Z"}).status_code == 400
+    assert not Task.objects.exists()
