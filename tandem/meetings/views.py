@@ -159,6 +159,7 @@ def _detail_context(
         "meeting": meeting,
         "may_manage": manage,
         "planned": planned,
+        "writable": meeting.status != MeetingStatus.CANCELLED,
         "attendees": attendees,
         "agenda": agenda,
         "carried": carried,
