@@ -132,4 +132,5 @@ def seed_meetings() -> MeetingDemoResult:
         )
     services.agenda_add(actor=rep, meeting=this, title="下季度重点客户拜访计划")
     services.agenda_add(actor=manager, meeting=this, title="新版合同模板培训安排")
-    return MeetingDemoResult(meetings=len(meetings), action_items=len(items))
+    services.plan_series(series)  # and four ahead of today, as the daily job keeps them
+    return MeetingDemoResult(meetings=Meeting.objects.filter(series=series).count(), action_items=len(items))

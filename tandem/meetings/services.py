@@ -151,9 +151,16 @@ def _require_manage(actor: Actor, meeting: Meeting) -> None:
         raise PermissionDenied
 
 
-def _require_planned(meeting: Meeting) -> None:
+def _require_open(meeting: Meeting) -> None:
+    """Minutes, decisions and action items may still be written after the meeting was held."""
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("This meeting is cancelled."))
+
+
+def _require_planned(meeting: Meeting) -> None:
+    """Its time, attendees and agenda change only before it is held."""
+    if meeting.status != MeetingStatus.PLANNED:
+        raise ValidationError(_("The agenda of a meeting that was held or cancelled is closed."))
 
 
 # --- The calendar event ----------------------------------------------------------------------
@@ -471,7 +478,8 @@ def meeting_update(
 ) -> Meeting:
     """Edit or reschedule; the calendar event follows with a higher sequence."""
     _require_manage(actor, meeting)
-    _require_planned(meeting)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise ValidationError(_("Only a planned meeting can be changed."))
     before = history.snapshot(meeting)
     if title is not None:
         meeting.title = _clean_title(title)
@@ -519,7 +527,7 @@ def meeting_cancel(*, actor: Actor, meeting: Meeting) -> Meeting:
 @transaction.atomic
 def minutes_write(*, actor: Actor, meeting: Meeting, minutes: str) -> Meeting:
     _require_manage(actor, meeting)
-    _require_planned(meeting)
+    _require_open(meeting)
     meeting.minutes = (minutes or "")[:50_000]
     meeting.save(update_fields=["minutes", "updated_at"])
     return meeting
@@ -685,7 +693,7 @@ def agenda_reorder(*, actor: Actor, meeting: Meeting, ids: Sequence[int]) -> lis
 @transaction.atomic
 def decision_add(*, actor: Actor, meeting: Meeting, text: str) -> Decision:
     _require_manage(actor, meeting)
-    _require_planned(meeting)
+    _require_open(meeting)
     body = (text or "").strip()
     if not body:
         raise ValidationError({"text": [_("This field is required.")]})
@@ -726,7 +734,7 @@ def action_item_add(
     """An action item is a task: assigned to ``owner`` (an attendee), due ``due_at`` (or the end
     of ``due_on`` in the owner's zone), linked to the meeting. The owner is told."""
     _require_manage(actor, meeting)
-    _require_planned(meeting)
+    _require_open(meeting)
     assert actor.user is not None
     errors: dict[str, list[str]] = {}
     clean_title = ""

@@ -41,6 +41,7 @@ from .models import ActionItem, AgendaItem, Decision, Meeting, MeetingStatus
 
 PER_PAGE = 25
 RECORD_CARD_LIMIT = 10
+STILL_OPEN = datetime.timedelta(days=7)
 
 
 def _actor(request: HttpRequest) -> access.Actor:
@@ -95,10 +96,13 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         )
         if team_id:
             qs = qs.filter(team_id=team_id)
+        # A meeting that ended in the last week but is not yet marked held is still to be written
+        # up: it stays with the upcoming ones.
+        current = Q(ends_at__gte=now) | Q(status=MeetingStatus.PLANNED, ends_at__gte=now - STILL_OPEN)
         if tab == "upcoming":
-            rows = qs.filter(ends_at__gte=now).order_by("starts_at", "id")
+            rows = qs.filter(current).order_by("starts_at", "id")
         else:
-            rows = qs.filter(ends_at__lt=now).order_by("-starts_at", "-id")
+            rows = qs.exclude(current).order_by("-starts_at", "-id")
     paginator = BoundedPaginator(rows, PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page") or 1)
     context.update(
@@ -155,6 +159,7 @@ def _detail_context(
         "meeting": meeting,
         "may_manage": manage,
         "planned": planned,
+        "writable": meeting.status != MeetingStatus.CANCELLED,
         "attendees": attendees,
         "agenda": agenda,
         "carried": carried,

@@ -202,3 +202,18 @@ def test_a_series_refuses_a_bad_rule_and_a_team_out_of_reach(world: World) -> No
     with pytest.raises(ValidationError):
         series(world, now=NOW, recurrence="FREQ=MINUTELY")
     assert Meeting.objects.count() == 0 and ActionItem.objects.count() == 0
+
+
+def test_after_the_meeting_its_record_is_completed_but_its_time_is_history(world: World) -> None:
+    m = meeting(world)
+    manager = world.actor(world.manager)
+    services.meeting_mark_held(actor=manager, meeting=m, minutes="Draft")
+    services.minutes_write(actor=manager, meeting=m, minutes="Final minutes")
+    services.action_item_add(actor=manager, meeting=m, title="Follow up", owner=world.teammate)
+    with pytest.raises(ValidationError):
+        services.meeting_update(actor=manager, meeting=m, starts_at=m.starts_at + datetime.timedelta(days=1))
+    m.refresh_from_db()
+    assert m.minutes == "Final minutes" and m.event is not None and m.event.sequence == 0
+    # Nor can a held meeting be cancelled.
+    with pytest.raises(ValidationError):
+        services.meeting_cancel(actor=manager, meeting=m)

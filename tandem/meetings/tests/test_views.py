@@ -146,3 +146,18 @@ def test_a_deal_page_lists_the_meetings_that_reviewed_it(world: World) -> None:
     card = as_(world.owner).get(f"/meetings/record/deal/{deal.pk}/")
     assert card.status_code == 200 and "Review of the tender" in card.content.decode()
     assert as_(world.outsider).get(f"/meetings/record/deal/{deal.pk}/").status_code == 404
+
+
+def test_a_meeting_not_yet_written_up_stays_with_the_upcoming_ones(world: World) -> None:
+    from django.utils import timezone
+
+    now = timezone.now()
+    recent = meeting(world, title="Yesterday's", starts_at=now - datetime.timedelta(days=1))
+    meeting(world, title="Last month's", starts_at=now - datetime.timedelta(days=30))
+    held = meeting(world, title="Held one", starts_at=now - datetime.timedelta(days=2))
+    services.meeting_mark_held(actor=world.actor(world.manager), meeting=held)
+    client = as_(world.owner)
+    upcoming = client.get("/meetings/").content.decode()
+    past = client.get("/meetings/?tab=past").content.decode()
+    assert recent.title.replace("'", "&#x27;") in upcoming and "Held one" not in upcoming
+    assert "Last month" in past and "Held one" in past and "Yesterday" not in past
