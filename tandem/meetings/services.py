@@ -28,7 +28,8 @@ from tandem.customers.models import Account
 from tandem.deals.models import Deal
 from tandem.org.models import Membership, Team, User
 from tandem.schedule.models import Attendee, Event, EventKind, EventStatus
-from tandem.tasks.models import OPEN_STATUSES, Task, TaskStatus
+from tandem.tasks import services as task_services
+from tandem.tasks.models import OPEN_STATUSES
 
 from . import policies
 from .models import ActionItem, AgendaItem, Decision, Meeting, MeetingSeries, MeetingStatus, RecordKind
@@ -755,18 +756,20 @@ def action_item_add(
     if all_day:
         assert due_on is not None
         due_at = end_of_day(due_on, owner.time_zone or meeting.time_zone)
-    task = Task.objects.create(
-        title=clean_title,
-        description=_("Action item from the meeting “%(name)s”.") % {"name": meeting.title},
-        assignee=owner,
-        team_id=primary_team_id(owner) or meeting.team_id,
-        created_by=actor.user,
-        due_at=due_at,
-        all_day=all_day,
-        record_type="meeting",
-        record_id=meeting.pk,
+    # Through the tasks app's own service: reminders, events, history and the owner's "assigned"
+    # notification are those of any task; the meeting's rule (above) is who may add one.
+    task = task_services.task_create(
+        actor=actor,
+        data={
+            "title": clean_title,
+            "description": _("Action item from the meeting “%(name)s”.") % {"name": meeting.title},
+            "assignee": owner,
+            "due_at": due_at,
+            "all_day": all_day,
+        },
+        record=meeting,
+        notify_assignee=False,
     )
-    history.record_create(actor=actor.user, obj=task)
     item = ActionItem.objects.create(meeting=meeting, task=task)
     if owner.pk != actor.id:
         name, who, url = meeting.title, actor.user.display_name, meeting.get_absolute_url()
@@ -784,23 +787,12 @@ def may_complete(actor: Actor, item: ActionItem) -> bool:
     return item.task.assignee_id == actor.id or policies.may_manage(actor, item.meeting)
 
 
-def set_task_status(task: Task, status: str) -> Task:
-    """The one place meetings change a task's status: ``completed_at`` follows ``done``."""
-    task.status = status
-    task.completed_at = timezone.now() if status == TaskStatus.DONE else None
-    task.save(update_fields=["status", "completed_at", "updated_at"])
-    return task
-
-
 @transaction.atomic
 def action_item_set_status(*, actor: Actor, item: ActionItem, status: str) -> ActionItem:
     if not may_complete(actor, item):
         raise PermissionDenied
-    if status not in TaskStatus.values:
-        raise ValidationError({"status": [_("Select a valid choice.")]})
-    before = history.snapshot(item.task)
-    set_task_status(item.task, status)
-    history.record_update(actor=actor.user, obj=item.task, before=before)
+    task_services.task_set_status(actor=actor, task=item.task, status=status, allowed=True)
+    item.task.refresh_from_db()
     return item
 
 

@@ -28,6 +28,7 @@ from tandem.core.access import Actor
 from tandem.core.models import HistoryAction
 from tandem.core.naming import Said
 from tandem.customers.services import primary_team_id
+from tandem.tasks import services as task_services
 from tandem.tasks.models import Task, TaskPriority, TaskStatus
 
 from .models import Milestone, Project, ProjectMember, ProjectSection, ProjectStatus, ProjectTask
@@ -330,25 +331,24 @@ def task_create(*, actor: Actor, project: Project, data: Mapping[str, Any]) -> P
         raise ValidationError(errors)
     top = ProjectTask.objects.filter(project=project, section=section).aggregate(m=Max("position"))["m"]
     position = (top + 1) if top is not None else 0
-    task = Task.objects.create(
-        title=title,
-        description=str(data.get("description") or ""),
-        assignee=assignee,
-        team_id=primary_team_id(assignee),
-        created_by=actor.user,
-        status=TaskStatus.TODO,
-        priority=priority,
-        due_at=end_of_day(due_on, assignee) if due_on else None,
-        all_day=bool(due_on),
-        estimate_minutes=data.get("estimate_minutes"),
-        record_type="project",
-        record_id=project.pk,
-        position=position,
+    # Through the tasks app's own service: reminders, events, the assignee's notification and
+    # history are those of any task; the project's rule (above) is who may add one.
+    task = task_services.task_create(
+        actor=actor,
+        data={
+            "title": title,
+            "description": str(data.get("description") or ""),
+            "assignee": assignee,
+            "priority": priority,
+            "due_at": end_of_day(due_on, assignee) if due_on else None,
+            "all_day": bool(due_on),
+            "estimate_minutes": data.get("estimate_minutes"),
+        },
+        record=project,
     )
     link = ProjectTask.objects.create(
         task=task, project=project, section=section, position=position, start_on=start_on
     )
-    history.record_create(actor=actor.user, obj=task)
     _said(project, actor.user, gettext_noop("Task “%(name)s” added."), name=title)
     Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
     return link
@@ -390,7 +390,6 @@ def task_move(
                 row.position = position
                 changed.append(row)
     ProjectTask.objects.bulk_update(changed, ["section", "position"])
-    Task.objects.filter(pk=link.task_id).update(position=link.position)
     if moved_from != link.section_id:
         _said(
             project,
@@ -408,13 +407,7 @@ def task_set_status(*, actor: Actor, project: Project, link: ProjectTask, status
     _require(actor, "edit", project)
     if status not in TaskStatus.values:
         raise ValidationError({"status": [_("Select a valid choice.")]})
-    task = Task.objects.select_for_update().get(pk=link.task_id)
-    before = history.snapshot(task)
-    task.status = status
-    task.completed_at = timezone.now() if status == TaskStatus.DONE else None
-    task.save(update_fields=["status", "completed_at", "updated_at"])
-    history.record_update(actor=actor.user, obj=task, before=before)
-    return task
+    return task_services.task_set_status(actor=actor, task=link.task, status=status, allowed=True)
 
 
 # --- Linked accounts and deals ------------------------------------------------------------------

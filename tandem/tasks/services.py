@@ -279,11 +279,18 @@ def _notify_assigned(actor: Actor, task: Task) -> None:
 
 @transaction.atomic
 def task_create(
-    *, actor: Actor, data: Mapping[str, Any], checklist: Sequence[str] = (), record: Any = None
+    *,
+    actor: Actor,
+    data: Mapping[str, Any],
+    checklist: Sequence[str] = (),
+    record: Any = None,
+    notify_assignee: bool = True,
 ) -> Task:
     """Create a task. ``data``: title (required), description, assignee (default: the actor),
     collaborators, labels (names, created when new), priority, due_at, all_day, estimate_minutes,
-    recurrence, remind_minutes_before, record_type + record_id (or ``record``)."""
+    recurrence, remind_minutes_before, record_type + record_id (or ``record``, which the caller
+    has checked). ``notify_assignee=False`` when the caller tells the assignee in its own words
+    (a meeting's action item)."""
     access.require(actor, "create", "task")
     assert actor.user is not None
     task = Task(created_by=actor.user)
@@ -319,7 +326,8 @@ def task_create(
     )
     history.record_create(actor=actor.user, obj=task)
     events.emit("task.created", record=task, actor=actor.user, assignee_id=task.assignee_id)
-    _notify_assigned(actor, task)
+    if notify_assignee:
+        _notify_assigned(actor, task)
     return task
 
 
@@ -391,13 +399,17 @@ def _locked(task: Task) -> Task:
 
 
 @transaction.atomic
-def task_set_status(*, actor: Actor, task: Task, status: str) -> Task:
+def task_set_status(*, actor: Actor, task: Task, status: str, allowed: bool | None = None) -> Task:
     """Move a task to ``status``: done stamps ``completed_at`` (and tells its creator), reopening
-    clears it; a recurring task done or cancelled creates its next occurrence, once."""
+    clears it; a recurring task done or cancelled creates its next occurrence, once.
+
+    Who may: the task's own rule (``may_work``), unless the caller has decided by a rule of its
+    own and says so with ``allowed`` (a project's editors, a meeting's organizer and action-item
+    owners) — the change is then the same, history, event and notification included."""
     if status not in TaskStatus.values:
         raise ValidationError({"status": [_("Select a valid choice.")]})
     task = _locked(task)
-    _require(may_work(actor, task))
+    _require(may_work(actor, task) if allowed is None else allowed)
     if task.status == status:
         return task
     before = history.snapshot(task)
