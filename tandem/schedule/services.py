@@ -28,6 +28,10 @@ from tandem.core.naming import Said
 from . import recurrence
 from .models import Attendee, CalendarFeed, Event, EventKind, EventStatus, Response, WorkCapacity
 
+# Calendar dates: from the epoch (older instants carry local mean time offsets clients reject).
+EARLIEST = datetime.date(1970, 1, 1)
+LATEST = datetime.date(2100, 12, 31)
+
 EDITABLE = (
     "title",
     "description",
@@ -127,7 +131,14 @@ def _clean(actor: Actor, event: Event, values: Mapping[str, Any]) -> None:
         errors["starts_at"] = [gettext_noop("This field is required.")]
     if event.ends_at is None:
         errors["ends_at"] = [gettext_noop("This field is required.")]
-    if event.starts_at and event.ends_at and tz is not None:
+    for name in ("starts_at", "ends_at"):
+        value = getattr(event, name)
+        if value is not None and not EARLIEST <= value.astimezone(datetime.UTC).date() <= LATEST:
+            errors[name] = [
+                gettext("Enter a date between %(earliest)s and %(latest)s.")
+                % {"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()}
+            ]
+    if event.starts_at and event.ends_at and tz is not None and not errors:
         if event.all_day:
             # All-day events cover whole days in the event's zone: midnight to midnight.
             first = event.starts_at.astimezone(tz).date()

@@ -48,6 +48,7 @@ def test_create_read_and_list_an_event(world: World) -> None:
         ("recurrence", {"recurrence": "FREQ=NEVER"}),
         ("time_zone", {"time_zone": "Nowhere/City"}),
         ("kind", {"kind": "party"}),
+        ("starts_at", {"starts_at": "0026-03-08T00:00:01Z", "ends_at": "0026-03-08T01:00:00Z"}),
     ],
 )
 def test_bad_input_answers_400_with_field_messages(world: World, field: str, changes: dict[str, str]) -> None:
