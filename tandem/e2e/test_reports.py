@@ -4,15 +4,17 @@ finds it sent, opens it (a read receipt) and likes it. Pages checked in both lan
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tandem.org.demo import DEMO_PASSWORD
-from tandem.org.models import User
+from tandem.org.models import Team, User
 from tandem.reports import periods
-from tandem.reports.models import Report, ReportKind, ReportRead, ReportStatus
+from tandem.reports.demo import TEAM
+from tandem.reports.models import Report, ReportKind, ReportRead, ReportStatus, SubmissionRule
 
 from .harness import PHONE, each_language, has_horizontal_overflow, login, logout, screenshot, visit
 
@@ -24,10 +26,17 @@ def test_the_rep_writes_the_daily_report_from_its_draft_and_the_manager_sees_it(
 ) -> None:
     rep = User.objects.get(username="rep")
     today = periods.today_for(rep)
+    # The demo's rule (seeded with the CRM demo; made here when the fixture seeds only the company).
+    team = Team.objects.get(name=TEAM, deleted_at__isnull=True)
+    SubmissionRule.objects.get_or_create(
+        kind=ReportKind.DAILY, team=team, defaults={"due_time": datetime.time(18, 0)}
+    )
+    Report.objects.filter(author=rep, kind=ReportKind.DAILY, period_start=today).delete()
 
     login(page, live_server, "manager", DEMO_PASSWORD)
     assert visit(page, live_server, f"/reports/missing/?kind=daily&date={today.isoformat()}") == 200
     row = page.locator("tr", has_text=rep.display_name)
+    assert row.count() == 1, "the rule covers the demo rep"
     if today.weekday() < 5:
         assert row.locator('form[action="/reports/missing/remind/"]').count() == 1
     for code in each_language(page):

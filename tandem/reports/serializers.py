@@ -198,7 +198,16 @@ class ReportMissingRowSerializer(serializers.Serializer[Any]):
     reminded = serializers.BooleanField()
 
 
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "18:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in each covered person's own zone ("18:00"): no offset, so not RFC 3339."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
 class SubmissionRuleSerializer(serializers.ModelSerializer[SubmissionRule]):
+    due_time = LocalTimeField()
     team = serializers.PrimaryKeyRelatedField(
         queryset=Team.objects.filter(deleted_at__isnull=True), allow_null=True, required=False
     )
