@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tandem.customers.models import Account
 from tandem.customers.tests.factories import AccountFactory
 from tandem.meetings.models import Meeting
 from tandem.org.demo import DEMO_PASSWORD
@@ -41,7 +42,8 @@ def test_a_rep_plans_the_week_reports_the_day_and_the_manager_sees_who_has_not(
 ) -> None:
     rep = User.objects.get(username="rep")
     team = rep.memberships.get(is_primary=True).team
-    account = AccountFactory(owner=rep, name="杭州云帆科技有限公司")
+    AccountFactory(owner=rep, name="杭州云帆科技有限公司")
+    account = Account.objects.get(name="杭州云帆科技有限公司")
     today = periods.today_for(rep)
     tomorrow = today + datetime.timedelta(days=1)
     later = today + datetime.timedelta(days=2)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MeetingsConfig(AppConfig):
@@ -25,5 +26,12 @@ class MeetingsConfig(AppConfig):
         notify.register_topic("meeting.minutes", _("The minutes of a meeting I attend"))
         registry.register("meeting", Meeting, Meeting.get_absolute_url)
         nav.register(
-            nav.NavItem(_("Work"), _("Meetings"), "meetings:list", "bi-people", order=330, resource="meeting")
+            nav.NavItem(
+                pgettext_lazy("nav section", "Work"),
+                _("Team meetings"),
+                "meetings:list",
+                "bi-people",
+                order=64,
+                resource="meeting",
+            )
         )

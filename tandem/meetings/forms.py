@@ -87,7 +87,9 @@ class MeetingForm(TablerForm):
 class SeriesForm(TablerForm):
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
     title = forms.CharField(label=pgettext_lazy("meeting", "Title"), max_length=200)
-    weekday = forms.TypedChoiceField(label=_("Day"), choices=WEEKDAYS, coerce=int, initial=0)
+    weekday = forms.TypedChoiceField(
+        label=pgettext_lazy("weekday", "Day"), choices=WEEKDAYS, coerce=int, initial=0
+    )
     interval = forms.TypedChoiceField(label=_("Repeats"), choices=INTERVALS, coerce=int, initial=1)
     time = forms.TimeField(label=_("Time"), widget=TimeInput(), initial=datetime.time(9, 30))
     starts_on = forms.DateField(

@@ -1,7 +1,7 @@
-from celery import shared_task
+from tandem.core import jobs
 
 
-@shared_task(name="tandem.meetings.tasks.plan_series", autoretry_for=(Exception,), max_retries=3)
+@jobs.job(name="tandem.meetings.tasks.plan_series")
 def plan_series() -> int:
     """Keep the next meetings of every active series planned; idempotent per series and slot."""
     from .services import plan_all_series

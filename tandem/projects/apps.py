@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ProjectsConfig(AppConfig):
@@ -23,5 +24,12 @@ class ProjectsConfig(AppConfig):
         recycle.register("projects.Project", resource="project", label=_("projects"))
         registry.register("project", Project, Project.get_absolute_url)
         nav.register(
-            nav.NavItem(_("Work"), _("Projects"), "projects:list", "bi-kanban", order=215, resource="project")
+            nav.NavItem(
+                pgettext_lazy("nav section", "Work"),
+                _("Projects"),
+                "projects:list",
+                "bi-kanban",
+                order=66,
+                resource="project",
+            )
         )

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def _ensure_defaults(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
@@ -39,10 +40,10 @@ class ReportsConfig(AppConfig):
         notify.register_topic("report.missing", _("A work report of my team is missing"))
         notify.register_topic("report.liked", _("Someone likes my work report"))
         registry.register("report", Report, Report.get_absolute_url)
-        work = _("Work")
+        work = pgettext_lazy("nav section", "Work")
         nav.register(
             nav.NavItem(
-                work, _("Work reports"), "reports:mine", "bi-journal-text", order=260, resource="report"
+                work, _("Work reports"), "reports:mine", "bi-journal-text", order=67, resource="report"
             )
         )
         nav.register(

@@ -1,12 +1,7 @@
-from celery import shared_task
+from tandem.core import jobs
 
 
-@shared_task(
-    name="tandem.reports.tasks.send_report_reminders",
-    autoretry_for=(Exception,),
-    max_retries=3,
-    retry_backoff=True,
-)
+@jobs.job(name="tandem.reports.tasks.send_report_reminders")
 def send_report_reminders() -> int:
     """Remind people before a work report is due, and tell managers of those missed: each once
     per person, kind and period (claim rows), so running twice sends once."""

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ScheduleConfig(AppConfig):
@@ -24,17 +25,15 @@ class ScheduleConfig(AppConfig):
         notify.register_topic("event.response", _("Someone answers my invitation"))
         notify.register_topic("event.changed", _("An event I attend changes or is cancelled"))
         notify.register_topic("event.reminder", _("An event I attend starts soon"))
-        work = _("Work")
+        work = pgettext_lazy("nav section", "Work")
         nav.register(
-            nav.NavItem(work, _("Calendar"), "schedule:calendar", "bi-calendar3", order=300, resource="event")
+            nav.NavItem(work, _("Calendar"), "schedule:calendar", "bi-calendar3", order=61, resource="event")
+        )
+        nav.register(
+            nav.NavItem(work, _("Team week"), "schedule:team", "bi-calendar-week", order=62, resource="event")
         )
         nav.register(
             nav.NavItem(
-                work, _("Team week"), "schedule:team", "bi-calendar-week", order=302, resource="event"
-            )
-        )
-        nav.register(
-            nav.NavItem(
-                work, _("Workload"), "schedule:workload", "bi-speedometer", order=304, resource="event"
+                work, _("Workload"), "schedule:workload", "bi-speedometer", order=63, resource="event"
             )
         )

@@ -1,7 +1,7 @@
-from celery import shared_task
+from tandem.core import jobs
 
 
-@shared_task(name="tandem.schedule.tasks.remind_events")
+@jobs.job(name="tandem.schedule.tasks.remind_events")
 def remind_events() -> int:
     """Remind attendees who accepted (and organizers) of occurrences starting soon; once each."""
     from .reminders import send_due

@@ -1,11 +1,9 @@
 """Scheduled jobs of tasks (listed in ``CELERY_BEAT_SCHEDULE``); each is idempotent."""
 
-from celery import shared_task
+from tandem.core import jobs
 
 
-@shared_task(
-    name="tandem.tasks.tasks.send_reminders", autoretry_for=(Exception,), max_retries=3, retry_backoff=True
-)
+@jobs.job(name="tandem.tasks.tasks.send_reminders")
 def send_reminders() -> int:
     """Remind assignees of tasks coming due; each reminder is claimed once (services.reminders_send)."""
     from .services import reminders_send
@@ -13,12 +11,7 @@ def send_reminders() -> int:
     return reminders_send()
 
 
-@shared_task(
-    name="tandem.tasks.tasks.advance_recurrences",
-    autoretry_for=(Exception,),
-    max_retries=3,
-    retry_backoff=True,
-)
+@jobs.job(name="tandem.tasks.tasks.advance_recurrences")
 def advance_recurrences() -> int:
     """Create the next occurrence of recurring tasks whose due time passed (once per occurrence)."""
     from .services import recurrences_advance

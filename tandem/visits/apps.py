@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class VisitsConfig(AppConfig):
@@ -18,11 +19,11 @@ class VisitsConfig(AppConfig):
         notify.register_topic("checkin.completed", _("A person I manage finishes a field visit"))
         nav.register(
             nav.NavItem(
-                _("Customers"),
+                pgettext_lazy("nav section", "Work"),
                 _("Field visits"),
                 "visits:checkin",
                 "bi-geo-alt",
-                order=97,
+                order=65,
                 resource="checkin",
             )
         )

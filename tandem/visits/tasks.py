@@ -1,7 +1,7 @@
-from celery import shared_task
+from tandem.core import jobs
 
 
-@shared_task(name="tandem.visits.tasks.close_forgotten_checkins")
+@jobs.job(name="tandem.visits.tasks.close_forgotten_checkins")
 def close_forgotten_checkins() -> int:
     """Close field visits left open past the person's midnight (or 12 h); idempotent (once each)."""
     from .services import checkins_close_forgotten

@@ -142,3 +142,43 @@ def test_a_worker_sends_follow_up_reminders_once_however_often_the_job_is_delive
         world.owner.pk,
         world.teammate.pk,
     }
+
+
+def test_a_worker_reminds_of_a_task_and_an_event_once_each_however_often_the_jobs_come(
+    world: World, worker: subprocess.Popen[str]
+) -> None:
+    """Work management's reminders (issue 15): a task coming due and an event about to start."""
+    import datetime
+
+    from tandem.schedule.models import Attendee, Event, EventKind, Response
+    from tandem.tasks.models import Task
+
+    now = timezone.now()
+    Task.objects.create(
+        title="Send the quote",
+        assignee=world.owner,
+        created_by=world.manager,
+        due_at=now + datetime.timedelta(minutes=20),
+        remind_minutes_before=30,
+    )
+    event = Event.objects.create(
+        title="Visit the customer",
+        kind=EventKind.VISIT,
+        organizer=world.owner,
+        starts_at=now + datetime.timedelta(minutes=10),
+        ends_at=now + datetime.timedelta(minutes=70),
+    )
+    Attendee.objects.create(event=event, user=world.teammate, response=Response.ACCEPTED)
+
+    for _delivery in range(2):
+        send("tandem.tasks.tasks.send_reminders")
+        send("tandem.schedule.tasks.remind_events")
+    wait_until(lambda: finished(worker, "tandem.tasks.tasks.send_reminders") == 2, worker)
+    wait_until(lambda: finished(worker, "tandem.schedule.tasks.remind_events") == 2, worker)
+
+    task_notes = Notification.objects.filter(kind="task.reminder")
+    assert list(task_notes.values_list("recipient_id", flat=True)) == [world.owner.pk]
+    event_notes = Notification.objects.filter(kind="event.reminder")
+    assert sorted(event_notes.values_list("recipient_id", flat=True)) == sorted(
+        [world.owner.pk, world.teammate.pk]
+    )
