@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tandem.org.forms import TablerForm
 from tandem.org.models import Role, Team, User
 
 from .models import ReportKind, ReportTemplate, SectionKind, SubmissionRule
@@ -22,7 +23,7 @@ WEEKDAYS = [
 ]
 
 
-class ReportForm(forms.Form):
+class ReportForm(TablerForm):
     """The sections of a template as text areas, and the extra recipients."""
 
     recipients = forms.ModelMultipleChoiceField(
@@ -61,7 +62,7 @@ class ReportForm(forms.Form):
         return [self[f"answer_{s['key']}"] for s in self.template.sections or []]
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(TablerForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     name_zh = forms.CharField(label=_("Name in Chinese"), max_length=100, required=False)
     kind = forms.ChoiceField(label=_("Report kind"), choices=ReportKind.choices)

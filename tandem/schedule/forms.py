@@ -10,11 +10,13 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tandem.core import access
 from tandem.core.access import Actor
+from tandem.org.forms import TablerForm
 from tandem.org.models import Team, User
 
 from . import recurrence
@@ -52,7 +54,7 @@ def record_type_choices() -> list[tuple[str, Any]]:
     return [("", _("— none —")), *[(k, labels.get(k, k)) for k in sorted(KINDS)]]
 
 
-class EventForm(forms.Form):
+class EventForm(TablerForm):
     kind = forms.ChoiceField(label=_("kind"), choices=EventKind.choices)
     title = forms.CharField(label=_("title"), max_length=200)
     all_day = forms.BooleanField(label=_("all day"), required=False)
@@ -84,6 +86,9 @@ class EventForm(forms.Form):
     def __init__(self, *args: Any, actor: Actor, occurrence: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from tandem.customers.models import Contact
+
+        for field in self.fields.values():  # the model's field names, read as form labels
+            field.label = capfirst(field.label)
 
         self.fields["time_zone"].choices = zone_choices()  # type: ignore[attr-defined]
         people = cast(forms.ModelMultipleChoiceField, self.fields["attendees"])
@@ -202,7 +207,7 @@ class EventForm(forms.Form):
         }
 
 
-class CapacityForm(forms.Form):
+class CapacityForm(TablerForm):
     hours_per_week = forms.IntegerField(label=_("hours per week"), min_value=0, max_value=100)
     visits_per_week = forms.IntegerField(label=_("visits per week"), min_value=0, max_value=100)
 
