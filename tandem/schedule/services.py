@@ -54,8 +54,12 @@ MAX_ATTENDEES = 200
 
 def may_edit(actor: Actor, event: Event) -> bool:
     """The organizer, or someone whose edit scope on "event" reaches the event's team (an invited
-    person sees the event but only answers the invitation)."""
-    if actor.id is None:
+    person sees the event but only answers the invitation).
+
+    A team meeting's event is the meeting's to keep in step (``meetings.services``): it is moved,
+    changed and cancelled from the meeting's page, never from the calendar, so the two never
+    disagree."""
+    if actor.id is None or event.record_type == "meeting":
         return False
     if event.organizer_id == actor.id:
         return actor.has("event", "edit")

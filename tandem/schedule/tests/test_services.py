@@ -226,3 +226,25 @@ def test_a_linked_record_must_be_one_the_actor_sees(world: World) -> None:
 def test_an_all_day_event_covers_whole_days_in_its_zone(world: World) -> None:
     event = make(world, all_day=True, starts_at=at("2026-12-09", "10:00"), ends_at=at("2026-12-09", "10:00"))
     assert event.starts_at == at("2026-12-09", "00:00") and event.ends_at == at("2026-12-10", "00:00")
+
+
+def test_a_team_meetings_event_is_changed_from_the_meeting_not_the_calendar(world: World) -> None:
+    from django.utils import timezone
+
+    from tandem.meetings import services as meeting_services
+
+    organizer = world.actor(world.manager)
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=2)
+    meeting = meeting_services.meeting_create(
+        actor=organizer,
+        team=world.east_sales,
+        title="Deal review",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+    )
+    event = meeting.event
+    assert event is not None
+    with pytest.raises(PermissionDenied):
+        services.event_move(actor=organizer, event=event, starts_at=start + datetime.timedelta(hours=1))
+    event.refresh_from_db()
+    assert event.starts_at == start and event.sequence == 0
