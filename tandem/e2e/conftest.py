@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import sync_playwright
+
+from tandem.core.tests.snapshot import seed_demo
 
 from .harness import CHROMIUM_ARGS, DESKTOP, TAKEN, screenshot_dir
 
@@ -99,18 +100,17 @@ def page(new_page: Callable[..., Any]) -> Any:
 
 @pytest.fixture
 def demo_company(live_server: Any) -> None:
-    """The demo company of `tandem seed-demo` (logins in tandem.org.demo.DEMO_LOGINS), without its CRM."""
-    from django.core.management import call_command
+    """The demo company of `tandem seed-demo` (logins in tandem.org.demo.DEMO_LOGINS), without its CRM.
 
-    call_command("seed_demo", "--no-crm", stdout=StringIO())
+    Seeded once per test process, then restored from a copy of its rows (core.tests.snapshot).
+    """
+    seed_demo("--no-crm")
 
 
 @pytest.fixture
 def demo_crm(live_server: Any) -> None:
     """The demo company with its year of CRM (accounts, pools, deals, follow-ups): `tandem seed-demo`."""
-    from django.core.management import call_command
-
-    call_command("seed_demo", stdout=StringIO())
+    seed_demo()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -161,8 +161,15 @@ def drag_and_drop(page: Page, source: Locator, target: Locator, *, steps: int = 
         None,
     )
     assert drop is not None, "drag: the drop target is covered or off screen"
-    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + min(start["height"] / 2, 24))
+    x0, y0 = start["x"] + start["width"] / 2, start["y"] + min(start["height"] / 2, 24)
+    page.mouse.move(x0, y0)
     page.mouse.down()
-    page.mouse.move(x, drop, steps=steps)
+    # Step by step with a pause, as a hand moves: SortableJS swaps items while it animates, and
+    # a pointer that outruns the animation leaves the item short of where it was dropped.
+    for step in range(1, steps + 1):
+        page.mouse.move(x0 + (x - x0) * step / steps, y0 + (drop - y0) * step / steps)
+        page.wait_for_timeout(25)
+    page.wait_for_timeout(200)
     page.mouse.move(x, drop + 2, steps=2)
+    page.wait_for_timeout(100)
     page.mouse.up()

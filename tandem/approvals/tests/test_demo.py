@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from tandem.approvals.demo import seed_approvals
 from tandem.approvals.models import ApprovalAction, ApprovalFlow, ApprovalRequest
+from tandem.core.tests.snapshot import seed_demo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("crm-demo")]
 
 
 def test_the_demo_has_flows_and_approvals_in_each_state_and_a_rerun_adds_nothing() -> None:
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    assert "Approvals: 2 flows" in out.getvalue()
+    out = seed_demo()
+    assert "Approvals: 2 flows" in out
     assert ApprovalFlow.objects.count() == 2
     statuses = set(ApprovalRequest.objects.values_list("status", flat=True))
     assert {"pending", "approved", "rejected", "returned"} <= statuses

@@ -3,11 +3,9 @@ items (one done, two open), this week's agenda of three items after the review; 
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
+from tandem.core.tests.snapshot import seed_demo
 from tandem.meetings.demo import seed_meetings
 from tandem.meetings.models import Meeting, MeetingSeries, MeetingStatus
 from tandem.meetings.services import carry_over
@@ -17,9 +15,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("crm-demo")]
 
 
 def test_the_demo_has_a_live_weekly_meeting_and_a_rerun_adds_nothing() -> None:
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    assert "Demo meetings: a weekly sales meeting" in out.getvalue()
+    out = seed_demo()
+    assert "Demo meetings: a weekly sales meeting" in out
     series = MeetingSeries.objects.get()
     last, this = Meeting.objects.filter(series=series).order_by("starts_at")[:2]
     assert last.status == MeetingStatus.HELD and last.minutes and last.decisions.count() == 2

@@ -3,12 +3,10 @@ missing), last week's weekly report with a like and comments; a rerun adds nothi
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
 
+from tandem.core.tests.snapshot import seed_demo
 from tandem.discussions.models import Comment
 from tandem.org.models import User
 
@@ -20,9 +18,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("crm-demo")]
 
 
 def test_the_demo_has_a_live_week_of_reports_and_a_rerun_adds_nothing() -> None:
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    assert "Work reports:" in out.getvalue()
+    out = seed_demo()
+    assert "Work reports:" in out
     assert SubmissionRule.objects.count() == 2
     rep = User.objects.get(username="rep")
     today = periods.today_for(rep)

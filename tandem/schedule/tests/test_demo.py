@@ -3,13 +3,10 @@ meeting with a moved occurrence, invitations in several states, one overloaded r
 
 from __future__ import annotations
 
-import time
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from tandem.core.access import Actor
+from tandem.core.tests.snapshot import seed_demo
 from tandem.org.models import User
 
 from .. import workload
@@ -20,9 +17,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("crm-demo")]
 
 
 def test_the_demo_plans_a_live_week_with_one_rep_overloaded_and_a_rerun_adds_nothing() -> None:
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    assert "Calendar:" in out.getvalue()
+    out = seed_demo()
+    assert "Calendar:" in out
     kinds = set(Event.objects.values_list("kind", flat=True))
     assert {"visit", "meeting", "call", "training", "team_building"} <= kinds
     assert Event.objects.filter(series__isnull=False).exists()
@@ -38,6 +34,5 @@ def test_the_demo_plans_a_live_week_with_one_rep_overloaded_and_a_rerun_adds_not
     team = workload.teams_for(manager)[0]
     assert rep in workload.people_for(manager, team)
     count = Event.objects.count()
-    started = time.monotonic()
     assert seed_schedule().skipped
-    assert Event.objects.count() == count and time.monotonic() - started < 3
+    assert Event.objects.count() == count
