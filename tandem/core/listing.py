@@ -135,15 +135,74 @@ class BoundedPaginator(Paginator):
         return self.count > self.max_rows
 
 
+class GroupWalk:
+    """The rows of ``queryset`` ordered by a small related table, read one group at a time.
+
+    Sorting a million deals by their stage's position (``ORDER BY stage.order, id``) makes the
+    database read and sort every match before it can return fifty. The stages are few, so the
+    page is read instead as the stages in their order (``groups``, the related ids), each an
+    index range on ``(field, id)`` cut at what the page still needs: rows ordered by (the
+    group's position, id), the same as ``order_by(<position>, <field>, "id")``. A page at
+    offset *n* reads at most *n* + one page of ids (the paginator stops at ``MAX_ROWS``), plus
+    one query for the rows themselves. ``descending`` walks the groups and the ids backwards.
+
+    Behaves as the paginator's ``object_list``: sliced for a page, ``order_by()`` for the count.
+    """
+
+    ordered = True
+
+    def __init__(self, queryset: QuerySet[Any], field: str, groups: Sequence[int], descending: bool) -> None:
+        self.queryset = queryset.order_by()
+        self.field = field
+        self.groups = list(reversed(groups)) if descending else list(groups)
+        self.id_order = "-id" if descending else "id"
+
+    def order_by(self, *fields: str) -> QuerySet[Any]:
+        return self.queryset.order_by(*fields)
+
+    def count(self) -> int:
+        return int(self.queryset.count())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Any]:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("GroupWalk is read by pages (a slice).")
+        skip, need = index.start or 0, (index.stop or 0) - (index.start or 0)
+        ids: list[int] = []
+        ids_only = self.queryset.order_by(self.id_order).values_list("id", flat=True)
+        for group in self.groups:
+            if need <= 0:
+                break
+            got = list(ids_only.filter(**{self.field: group})[: skip + need])
+            if len(got) <= skip:
+                skip -= len(got)
+                continue
+            ids.extend(got[skip:])
+            need -= len(got) - skip
+            skip = 0
+        if not ids:
+            return []
+        rows = {row.pk: row for row in self.queryset.filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
+
+
 @dataclass(frozen=True)
 class Column:
-    """A column a list may show. ``sort`` is the ORM ordering (None: not sortable)."""
+    """A column a list may show. ``sort`` is the ORM ordering (None: not sortable).
+
+    ``walk``, for a sort by a column of a small related table, gives the related ids in their
+    order and the deal's field that points at them (``GroupWalk``): the page is then read group
+    by group instead of sorting every row. ``sort`` states the same order for everything else.
+    """
 
     key: str
     label: str | Promise
     sort: str | None = None
     numeric: bool = False
     default: bool = True
+    walk: Callable[[], tuple[str, Sequence[int]]] | None = None
 
 
 @dataclass
@@ -299,17 +358,23 @@ def list_context(
     valid = not filterset.is_bound or filterset.is_valid()
     qs = filterset.qs if valid else queryset.none()
     known_count = count(filterset) if count is not None and valid else None
-    sortable = {c.key: c.sort for c in columns if c.sort}
+    sortable = {c.key: c for c in columns if c.sort}
     sort = params.get("sort") or default_sort
     key = sort.lstrip("-")
     if key not in sortable:
         sort, key = default_sort, default_sort.lstrip("-")
-    order = sortable.get(key) or key
+    column = sortable.get(key)
+    order = column.sort if column is not None and column.sort else key
     direction = "-" if sort.startswith("-") else ""
-    qs = qs.order_by(f"{direction}{order}", f"{direction}id")
+    object_list: Any
+    if column is not None and column.walk is not None:
+        field_name, groups = column.walk()
+        object_list = GroupWalk(qs, field_name, groups, descending=bool(direction))
+    else:
+        object_list = qs.order_by(f"{direction}{order}", f"{direction}id")
     wanted = [c for c in params.get("cols", "").split(",") if c]
     shown = [c for c in columns if c.key in wanted] if wanted else [c for c in columns if c.default]
-    paginator = BoundedPaginator(qs, per_page, known_count=known_count)
+    paginator = BoundedPaginator(object_list, per_page, known_count=known_count)
     try:
         page_obj = paginator.page(params.get("page") or 1)
     except (EmptyPage, PageNotAnInteger):

@@ -288,6 +288,8 @@ class Deal(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
             # The list page's sort by status (its other sorts by a column of the deal share the
             # API's indexes above).
             models.Index(fields=["status", "id"], name="deal_by_status", condition=ALIVE),
+            # The list page's sort by stage, read one stage at a time (core.listing.GroupWalk).
+            models.Index(fields=["stage", "id"], name="deal_by_stage", condition=ALIVE),
         ]
 
     def __str__(self) -> str:

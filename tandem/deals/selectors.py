@@ -52,6 +52,7 @@ LIST_FIELDS = (
     "currency",
     "expected_close_date",
     "probability",
+    "forecast_category",
     "last_follow_up_at",
     "created_at",
     "version",

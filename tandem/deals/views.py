@@ -141,11 +141,16 @@ def _totals_text(totals: dict[str, Decimal]) -> str:
 # --- Deal list ------------------------------------------------------------------------------
 
 
+def _stages_in_order() -> tuple[str, list[int]]:
+    """The deal list's sort by stage: every stage by its position (then id), walked in turn."""
+    return "stage_id", list(Stage.objects.order_by("order", "id").values_list("id", flat=True))
+
+
 def deal_columns() -> list[Column]:
     return [
         Column("name", _("Name"), "name"),
         Column("account", _("Account"), "account__name"),
-        Column("stage", _("Stage"), "stage__order"),
+        Column("stage", _("Stage"), "stage__order", walk=_stages_in_order),
         Column("amount", _("Amount"), "amount", numeric=True),
         Column("expected_close_date", _("Expected close"), "expected_close_date"),
         Column("owner", _("Owner"), "owner__display_name"),

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from tandem.activities.models import Activity
 from tandem.conftest import World
+from tandem.core.listing import GroupWalk
 from tandem.customers.tests.factories import AccountFactory, ContactFactory
 from tandem.deals import selectors
 from tandem.deals.models import Deal, DealContact, DealLine, DealStatus, Pipeline, Product, Stage
@@ -119,6 +120,63 @@ def test_it_lists_deals_with_a_query_count_that_does_not_grow_with_rows(world: W
     for i in range(45):
         _deal(world, account=AccountFactory(owner=world.owner), probability=i, stage=stage_named("Won"))
     assert _list_queries(client) == few
+
+
+def _spread_over_stages(world: World) -> list[Deal]:
+    """Deals in four stages of the default pipeline and two of a second pipeline whose positions
+    repeat the first's, one in the bin and one the manager may not see."""
+    other = Pipeline.objects.create(name="Renewals")
+    extra = [
+        Stage.objects.create(pipeline=other, name="Renewal due", order=1),
+        Stage.objects.create(pipeline=other, name="Renewal sent", order=3),
+    ]
+    stages = [stage_named(n) for n in ("Qualification", "Proposal", "Won", "Lost")] + extra
+    deals = [_deal(world, stage=stages[(i * 7) % len(stages)]) for i in range(23)]
+    Deal.all_objects.filter(pk=deals[4].pk).update(deleted_at=timezone.now())
+    _deal(world, owner=world.outsider, stage=stages[0])
+    return deals
+
+
+def test_the_walk_by_stage_pages_the_same_rows_as_the_plain_sort(world: World) -> None:
+    _spread_over_stages(world)
+    actor = world.actor(world.manager)
+    visible = selectors.deal_list_queryset(actor)
+    stages = list(Stage.objects.order_by("order", "id").values_list("id", flat=True))
+    for descending in (False, True):
+        d = "-" if descending else ""
+        plain = list(
+            visible.order_by(f"{d}stage__order", f"{d}stage_id", f"{d}id").values_list("id", flat=True)
+        )
+        assert len(plain) == 22
+        walk = GroupWalk(visible, "stage_id", stages, descending=descending)
+        for size in (1, 5, 7, 50):
+            paged = [row.pk for start in range(0, 30, size) for row in walk[start : start + size]]
+            assert paged == plain, (descending, size)
+        assert walk[22:29] == [] and walk.order_by().count() == 22
+
+
+def test_the_list_sorted_by_stage_shows_stages_in_order_in_queries_that_do_not_grow(world: World) -> None:
+    deals = _spread_over_stages(world)
+    client = _client(world.manager)
+    every_column = ",".join(c.key for c in deal_columns())
+
+    def page(sort: str) -> tuple[list[int], int]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(
+                reverse("deals:deal-list"), {"sort": sort, "whose": "all", "cols": every_column}
+            )
+        assert response.status_code == 200
+        return [d.pk for d in response.context["rows"]], len(ctx.captured_queries)
+
+    shown, few = page("stage")
+    visible = selectors.deal_list_queryset(world.actor(world.manager))
+    assert shown == list(visible.order_by("stage__order", "stage_id", "id").values_list("id", flat=True))
+    assert page("-stage")[0] == shown[::-1]
+    by_name = page("name")[1]
+    for i in range(30):
+        _deal(world, stage=deals[i % 5].stage)
+    # Open deals in the second pipeline among them: a forecast category was read a row each.
+    assert (page("stage")[1], page("name")[1]) == (few, by_name)
 
 
 def test_it_shows_an_empty_state_that_offers_the_first_deal(world: World) -> None:
