@@ -88,6 +88,28 @@ def test_its_filters_offer_all_owners_and_stages_in_the_persons_language(world: 
     assert ">全部负责人</option>" in body and ">全部阶段</option>" in body
 
 
+def test_every_column_of_a_row_reads_right_in_each_language(world: World) -> None:
+    account = AccountFactory(owner=world.owner, name="Harbour & Sons <Ltd>")
+    won = _deal(world, name="Crane", account=account, amount=Decimal("1234567.5"), currency="USD")
+    _move(_client(world.manager), won, stage_named("Won"))
+    _deal(world, name="No account", account=None, amount=None)
+    every_column = ",".join(c.key for c in deal_columns())
+    client = _client(world.owner)
+    body = client.get(reverse("deals:deal-list"), {"cols": every_column, "whose": "all"}).content.decode()
+    row = body[body.index(">Crane</a>") : body.index("</tr>", body.index(">Crane</a>"))]
+    assert "Harbour &amp; Sons &lt;Ltd&gt;" in row and f'href="/customers/accounts/{account.pk}/"' in row
+    assert "$1,234,567.50" in row and "bg-green-lt" in row and "bi-trophy" in row and ">Won<" in row
+    assert ">Closed</td>" in row and ">100%</td>" in row and ">never</span>" in row
+    assert f">{world.owner.initials}</span>{world.owner.display_name}</td>" in row
+    empty = body[body.index(">No account</a>") : body.index("</tr>", body.index(">No account</a>"))]
+    assert 'deal-account-cell cell-fact"><span class="text-secondary">—</span>' in empty
+    assert "bg-blue-lt" in empty and 'data-label="Expected close"' in empty
+    User.objects.filter(pk=world.owner.pk).update(language="zh-hans")
+    body = client.get(reverse("deals:deal-list"), {"cols": every_column, "whose": "all"}).content.decode()
+    row = body[body.index(">Crane</a>") : body.index("</tr>", body.index(">Crane</a>"))]
+    assert ">赢单<" in row and ">从未</span>" in row, row
+
+
 def test_it_answers_400_with_a_message_for_a_bad_filter_value(world: World) -> None:
     response = _client(world.owner).get(reverse("deals:deal-list"), {"amount_min": "lots"})
     assert response.status_code == 400
