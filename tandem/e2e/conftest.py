@@ -18,6 +18,8 @@ with a message saying so, they are never skipped.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -90,6 +92,19 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
     yield open_page
     for context in contexts:
         context.close()
+    _wait_for_requests_in_flight()
+
+
+def _wait_for_requests_in_flight(seconds: float = 30) -> None:
+    """Let the live server finish what the closed pages had asked for (an htmx card loading when
+    the test ended) before the test's database is emptied: on SQLite the server's threads share
+    the test's connection, and a request still reading while the flush deletes deadlocks both."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(
+        thread.is_alive() and thread.name.endswith("(process_request_thread)")
+        for thread in threading.enumerate()
+    ):
+        time.sleep(0.05)
 
 
 @pytest.fixture
