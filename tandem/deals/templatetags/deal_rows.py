@@ -1,4 +1,4 @@
-"""The deals list's cells, written in Python.
+"""The deals list's cells and the board cards' "Move to…" buttons, written in Python.
 
 Fifty rows of up to twelve columns went through a twelve-way ``{% if column.key == … %}``
 chain and two includes a row: about 7,000 variable look-ups, most of the page's time (issue 12,
@@ -175,3 +175,37 @@ CELLS: dict[str, Callable[[Any, Column], SafeString]] = {
 def deal_cells(deal: Any, columns: Sequence[Column]) -> SafeString:
     """The ``<td>`` of each shown column of one deals-list row."""
     return format_html_join("", "{}", ((CELLS[c.key](deal, c),) for c in columns if c.key in CELLS))
+
+
+MOVE_ICONS = {
+    "won": "bi-trophy me-2 text-green",
+    "lost": "bi-x-circle me-2 text-secondary",
+}
+
+
+@register.simple_tag(takes_context=True)
+def board_move_buttons(context: template.Context, stages: Sequence[Any], current_stage_id: int) -> SafeString:
+    """A board card's "Move to…" buttons: every stage but the card's own. They are the same for
+    every card of a column (about eighty cards of eight buttons on a board), so each is written
+    once a request and stage."""
+    request = context.get("request")
+    written: dict[int, SafeString] = getattr(request, "_board_move_buttons", None) or {}
+    if request is not None:
+        request._board_move_buttons = written
+    if current_stage_id not in written:
+        written[current_stage_id] = format_html_join(
+            "",
+            '<button class="dropdown-item" type="submit" name="stage" value="{}" data-kind="{}">'
+            '<i class="bi {}" aria-hidden="true"></i>{}</button>',
+            (
+                (
+                    stage.pk,
+                    stage.kind,
+                    MOVE_ICONS.get(stage.kind, "bi-arrow-right me-2 text-secondary"),
+                    stage.display_name,
+                )
+                for stage in stages
+                if stage.pk != current_stage_id
+            ),
+        )
+    return written[current_stage_id]

@@ -438,6 +438,22 @@ def test_it_moves_from_the_keyboard_menu_without_javascript(world: World) -> Non
     assert Deal.objects.get(pk=deal.pk).stage == stage_named("Needs analysis")
 
 
+def test_each_card_offers_every_other_stage_in_the_readers_language(world: World) -> None:
+    first, second = _deal(world, name="First card"), _deal(world, name="Second card")
+    _move(_client(world.owner), second, stage_named("Needs analysis"))
+    User.objects.filter(pk=world.owner.pk).update(language="zh-hans")
+    body = _client(world.owner).get(reverse("deals:board")).content.decode()
+    stages = list(pipeline().stages.order_by("order", "id"))
+    for deal in (first, Deal.objects.get(pk=second.pk)):
+        card = body[body.index(f'data-deal="{deal.pk}"') :]
+        menu = card[: card.index("</form>")]
+        offered = re.findall(r'name="stage" value="(\d+)"', menu)
+        assert offered == [str(s.pk) for s in stages if s.pk != deal.stage_id]
+        won = next(s for s in stages if s.kind == "won")
+        assert f'value="{won.pk}" data-kind="won"><i class="bi bi-trophy me-2 text-green"' in menu
+        assert ">赢单</button>" in menu
+
+
 # --- Deal page ------------------------------------------------------------------------------
 
 
