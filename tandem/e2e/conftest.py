@@ -1,7 +1,8 @@
 """Browser-test fixtures: one headless Chromium per test process, a fresh context per test.
 
-Every browser test is marked ``browser`` and placed in the xdist group ``browser`` (one worker
-runs them, so Chromium starts once)::
+Every browser test is marked ``browser`` and placed in the xdist group ``browser`` (meant to keep
+them on one test process; under pytest 9 pytest-xdist spreads them anyway, and each process
+launches its own Chromium)::
 
     pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
