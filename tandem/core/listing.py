@@ -160,12 +160,6 @@ class GroupWalk:
     def order_by(self, *fields: str) -> QuerySet[Any]:
         return self.queryset.order_by(*fields)
 
-    def count(self) -> int:
-        return int(self.queryset.count())
-
-    def __len__(self) -> int:
-        return self.count()
-
     def __getitem__(self, index: slice) -> list[Any]:
         if not isinstance(index, slice) or index.step not in (None, 1):
             raise TypeError("GroupWalk is read by pages (a slice).")

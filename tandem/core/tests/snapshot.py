@@ -40,15 +40,18 @@ _KEPT: dict[tuple[str, ...], Snapshot] = {}
 
 def seed_demo(*args: str) -> str:
     """What `tandem seed-demo <args>` prints; the database holds the demo company afterwards."""
+    if not _can_restore():
+        out = io.StringIO()
+        call_command("seed_demo", *args, stdout=out)
+        return out.getvalue()
     kept = _KEPT.get(args)
-    if kept is not None and time.monotonic() - kept.taken < MAX_AGE and _can_restore():
+    if kept is None or time.monotonic() - kept.taken >= MAX_AGE:
+        out = io.StringIO()
+        call_command("seed_demo", *args, stdout=out)
+        kept = _KEPT[args] = take(out.getvalue())
+    else:
         restore(kept)
-        return kept.output
-    out = io.StringIO()
-    call_command("seed_demo", *args, stdout=out)
-    if _can_restore():
-        _KEPT[args] = take(out.getvalue())
-    return out.getvalue()
+    return kept.output
 
 
 def _tables() -> list[str]:

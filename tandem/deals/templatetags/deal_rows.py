@@ -31,7 +31,9 @@ def _local(value: Any) -> Any:
     return timezone.localtime(value) if timezone.is_aware(value) else value
 
 
-def _markers(deal: Any) -> SafeString:
+@register.simple_tag
+def deal_markers(deal: Any) -> SafeString:
+    """The "Overdue" and "Stale" badges (deals/partials/_markers.html, the list's name cell)."""
     parts = []
     if deal.is_overdue:
         parts.append(
@@ -56,7 +58,7 @@ def _markers(deal: Any) -> SafeString:
 
 def _name(deal: Any, column: Column) -> SafeString:
     markers = (
-        format_html('<div class="d-flex gap-1 mt-1">{}</div>', _markers(deal))
+        format_html('<div class="d-flex gap-1 mt-1">{}</div>', deal_markers(deal))
         if getattr(deal, "is_overdue", False) or getattr(deal, "is_stale", False)
         else ""
     )
@@ -116,14 +118,20 @@ STATUS_BADGES = {
 }
 
 
-def _status(deal: Any, column: Column) -> SafeString:
+@register.simple_tag
+def deal_status(deal: Any) -> SafeString:
+    """The status badge (deals/partials/_status.html, the list's status cell)."""
     badge, icon = STATUS_BADGES.get(deal.status, ("bg-blue-lt", "bi-circle"))
     return format_html(
-        '<td><span class="badge {}"><i class="bi {}" aria-hidden="true"></i> {}</span></td>',
+        '<span class="badge {}"><i class="bi {}" aria-hidden="true"></i> {}</span>',
         badge,
         icon,
         deal.get_status_display(),
     )
+
+
+def _status(deal: Any, column: Column) -> SafeString:
+    return format_html("<td>{}</td>", deal_status(deal))
 
 
 def _probability(deal: Any, column: Column) -> SafeString:
