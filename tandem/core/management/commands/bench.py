@@ -1,3 +1,6 @@
+import json
+import math
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -13,8 +16,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only", action="append", default=[], help="run the cases whose name contains this (repeatable)"
         )
+        parser.add_argument(
+            "--json",
+            metavar="FILE",
+            help="also write every case's figures to FILE as JSON (- for standard output)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from bench.run import run
 
-        run(runs=options["runs"], out=lambda m: self.stdout.write(m), only=options["only"])
+        results = run(runs=options["runs"], out=lambda m: self.stdout.write(m), only=options["only"])
+        if options["json"]:
+            clean = [
+                {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+                for row in results
+            ]
+            text = json.dumps({"runs": options["runs"], "cases": clean}, ensure_ascii=False, indent=1)
+            if options["json"] == "-":
+                self.stdout.write(text)
+            else:
+                Path(options["json"]).write_text(text + "\n", encoding="utf-8")
