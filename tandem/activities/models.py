@@ -85,6 +85,8 @@ class Activity(SoftDeleteModel, TimeStampedModel):
             models.Index(fields=["lead", "-occurred_at", "-id"], name="activity_lead", condition=ALIVE),
             models.Index(fields=["author", "-occurred_at", "-id"], name="activity_author", condition=ALIVE),
             models.Index(fields=["team", "-occurred_at", "-id"], name="activity_team", condition=ALIVE),
+            # The list page's sort by author, read one person at a time (core.listing.GroupWalk).
+            models.Index(fields=["author", "id"], name="activity_by_author", condition=ALIVE),
         ]
 
     def __str__(self) -> str:

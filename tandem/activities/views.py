@@ -32,7 +32,7 @@ from django.views.decorators.http import require_POST
 
 from tandem.core import access, history, webforms
 from tandem.core.ids import parse_id
-from tandem.core.listing import Column, list_context
+from tandem.core.listing import Column, list_context, walk_by
 from tandem.customers.models import Account, Contact
 from tandem.deals.models import Deal
 from tandem.leads.models import Lead
@@ -143,7 +143,12 @@ COLUMNS = [
     Column("kind", gettext_lazy("Kind"), sort="kind"),
     Column("summary", gettext_lazy("What happened")),
     Column("record", gettext_lazy("About")),
-    Column("author", pgettext_lazy("follow-up author", "By"), sort="author__display_name"),
+    Column(
+        "author",
+        pgettext_lazy("follow-up author", "By"),
+        sort="author__display_name",
+        walk=walk_by("author_id", "org.User", "display_name"),
+    ),
     Column("next_follow_up_on", gettext_lazy("Next follow-up"), sort="next_follow_up_on"),
     Column("created_at", gettext_lazy("Logged"), sort="created_at", default=False),
 ]

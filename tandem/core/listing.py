@@ -23,11 +23,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import django_filters
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import connections, transaction
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, QueryDict
 from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -138,20 +140,28 @@ class BoundedPaginator(Paginator):
 class GroupWalk:
     """The rows of ``queryset`` ordered by a small related table, read one group at a time.
 
-    Sorting a million deals by their stage's position (``ORDER BY stage.order, id``) makes the
-    database read and sort every match before it can return fifty. The stages are few, so the
-    page is read instead as the stages in their order (``groups``, the related ids), each an
-    index range on ``(field, id)`` cut at what the page still needs: rows ordered by (the
-    group's position, id), the same as ``order_by(<position>, <field>, "id")``. A page at
-    offset *n* reads at most *n* + one page of ids (the paginator stops at ``MAX_ROWS``), plus
-    one query for the rows themselves. ``descending`` walks the groups and the ids backwards.
+    Sorting a million deals by their stage's position or their owner's name (``ORDER BY
+    stage.order, id``) makes the database read and sort every match before it can return fifty.
+    The groups (stages, people, teams) are few, so the page is read instead as the groups in
+    their order (``groups``, the related ids; ``None`` for the rows without one), each an index
+    range on ``(field, id)`` cut at what the page still needs: rows ordered by (the group's
+    position, id), the same as ``order_by(<position>, <field>, "id")`` with the empty group
+    where ``groups`` puts it. A page at offset *n* reads at most *n* + one page of ids (the
+    paginator stops at ``MAX_ROWS``), plus one query for the rows themselves.
+
+    On PostgreSQL a run of groups is one query: the ids as an array, each group's range joined
+    ``LATERAL`` in array order, so a rep's list sorted by owner does not ask three hundred
+    owners one by one; elsewhere (the embedded SQLite database) a query a group.
+    ``descending`` walks the groups and the ids backwards.
 
     Behaves as the paginator's ``object_list``: sliced for a page, ``order_by()`` for the count.
     """
 
     ordered = True
 
-    def __init__(self, queryset: QuerySet[Any], field: str, groups: Sequence[int], descending: bool) -> None:
+    def __init__(
+        self, queryset: QuerySet[Any], field: str, groups: Sequence[int | None], descending: bool
+    ) -> None:
         self.queryset = queryset.order_by()
         self.field = field
         self.groups = list(reversed(groups)) if descending else list(groups)
@@ -165,30 +175,181 @@ class GroupWalk:
             raise TypeError("GroupWalk is read by pages (a slice).")
         skip, need = index.start or 0, (index.stop or 0) - (index.start or 0)
         ids: list[int] = []
-        ids_only = self.queryset.order_by(self.id_order).values_list("id", flat=True)
-        for group in self.groups:
+        for run in self._runs():
             if need <= 0:
                 break
-            got = list(ids_only.filter(**{self.field: group})[: skip + need])
+            got = self._ids(run, skip + need)
             if len(got) <= skip:
                 skip -= len(got)
                 continue
-            ids.extend(got[skip:])
-            need -= len(got) - skip
+            ids.extend(got[skip : skip + need])
+            need -= len(got[skip : skip + need])
             skip = 0
         if not ids:
             return []
         rows = {row.pk: row for row in self.queryset.filter(pk__in=ids)}
         return [rows[pk] for pk in ids if pk in rows]
 
+    def _runs(self) -> list[list[int | None]]:
+        """The groups as the queries that read them: on PostgreSQL each run of ids between empty
+        groups is one; elsewhere every group is its own."""
+        if connections[self.queryset.db].vendor != "postgresql":
+            return [[group] for group in self.groups]
+        runs: list[list[int | None]] = []
+        for group in self.groups:
+            if group is None or not runs or runs[-1] == [None]:
+                runs.append([group])
+            else:
+                runs[-1].append(group)
+        return runs
+
+    def _ids(self, run: list[int | None], limit: int) -> list[int]:
+        """The first ``limit`` ids of the groups of ``run``, in the walk's order."""
+        ids_only = self.queryset.order_by(self.id_order).values_list("id", flat=True)
+        if run == [None]:
+            return list(ids_only.filter(**{f"{self.field}__isnull": True})[:limit])
+        if len(run) == 1:
+            return list(ids_only.filter(**{self.field: run[0]})[:limit])
+        inner = ids_only.filter(**{self.field: RawSQL("walk.gid", ())})[:limit]
+        sql, params = inner.query.sql_with_params()
+        direction = "DESC" if self.id_order.startswith("-") else "ASC"
+        # Rows come out group by group in array order (the function scan's ordinality), each
+        # group's ids already in order: PostgreSQL sorts nothing and stops at the limit.
+        walk = (
+            "SELECT run.id FROM unnest(%s::bigint[]) WITH ORDINALITY AS walk(gid, position) "  # noqa: S608 (the ORM's SQL, values as parameters)
+            f"CROSS JOIN LATERAL ({sql}) AS run(id) ORDER BY walk.position, run.id {direction} LIMIT %s"
+        )
+        with connections[self.queryset.db].cursor() as cursor:
+            cursor.execute(walk, [run, *params, limit])
+            return [row[0] for row in cursor.fetchall()]
+
+
+class TableWalk:
+    """The rows of ``queryset`` ordered by a large related table (a deal's or a contact's
+    account by name), PostgreSQL only: the related rows walked in ``order`` then id through an
+    index on those columns, each one's rows joined ``LATERAL`` by ``(field, id)``, then the rows
+    without one (``None`` group: last, or first when descending). The database stops at the page
+    and sorts only within a related row (an incremental sort), where ``ORDER BY account.name``
+    over a left join makes it read and sort every match. Same order as ``Walk.plain``."""
+
+    ordered = True
+
+    def __init__(
+        self,
+        queryset: QuerySet[Any],
+        field: str,
+        related: QuerySet[Any],
+        order: Sequence[str],
+        nullable: bool,
+        descending: bool,
+    ) -> None:
+        self.queryset = queryset.order_by()
+        self.field = field
+        self.related = related
+        self.order = list(order)
+        self.nullable = nullable
+        self.descending = descending
+
+    def order_by(self, *fields: str) -> QuerySet[Any]:
+        return self.queryset.order_by(*fields)
+
+    def __getitem__(self, index: slice) -> list[Any]:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("TableWalk is read by pages (a slice).")
+        skip, need = index.start or 0, (index.stop or 0) - (index.start or 0)
+        id_order = "-id" if self.descending else "id"
+        empty = self.queryset.filter(**{f"{self.field}__isnull": True}).order_by(id_order)
+        ids: list[int] = []
+        parts: list[Callable[[int], list[int]]] = [self._walked]
+        if self.nullable:
+            parts.append(lambda limit: list(empty.values_list("id", flat=True)[:limit]))
+        if self.descending:
+            parts.reverse()
+        for part in parts:
+            if need <= 0:
+                break
+            got = part(skip + need)
+            if len(got) <= skip:
+                skip -= len(got)
+                continue
+            ids.extend(got[skip : skip + need])
+            need -= len(got[skip : skip + need])
+            skip = 0
+        if not ids:
+            return []
+        rows = {row.pk: row for row in self.queryset.filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def _walked(self, limit: int) -> list[int]:
+        direction = "DESC" if self.descending else "ASC"
+        id_order = "-id" if self.descending else "id"
+        inner = (
+            self.queryset.filter(**{self.field: RawSQL("walk.id", ())})
+            .order_by(id_order)
+            .values_list("id", flat=True)[:limit]
+        )
+        inner_sql, inner_params = inner.query.sql_with_params()
+        columns = [*self.order, "id"]
+        outer_sql, outer_params = self.related.order_by().values(*columns).query.sql_with_params()
+        quote = connections[self.queryset.db].ops.quote_name
+        keys = ", ".join(f"walk.{quote(c)} {direction}" for c in columns)
+        sql = (
+            f"SELECT run.id FROM ({outer_sql}) AS walk CROSS JOIN LATERAL ({inner_sql}) AS run(id) "  # noqa: S608 (the ORM's SQL, quoted column names)
+            f"ORDER BY {keys}, run.id {direction} LIMIT %s"
+        )
+        with connections[self.queryset.db].cursor() as cursor:
+            cursor.execute(sql, [*outer_params, *inner_params, limit])
+            return [row[0] for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class Walk:
+    """How a list sorted by a column of a related table reads a page without sorting every
+    row: ``field`` (``owner_id``) points at ``model`` (``org.User``), ordered by ``order``
+    (``display_name``) then its id; ``nullable``: some rows point at none, which sort last (first
+    when descending, as PostgreSQL sorts empty values). ``table``: the related table is large
+    (accounts), walked through its index (``TableWalk``, PostgreSQL); otherwise its ids are
+    read and each is a group (``GroupWalk``).
+
+    The order is (the related ``order``, the related id, the row's id), by ``plain`` as well:
+    a list of at most ``MAX_ROWS`` rows is sorted by the database at once, a longer one walked.
+    """
+
+    field: str
+    model: str
+    order: tuple[str, ...]
+    nullable: bool = False
+    table: bool = False
+
+    def plain(self, sort: str, descending: bool) -> list[Any]:
+        keys = [F(sort), F(self.field), F("id")]
+        if descending:
+            return [key.desc(nulls_first=True) for key in keys]
+        return [key.asc(nulls_last=True) for key in keys]
+
+    def object_list(self, queryset: QuerySet[Any], descending: bool) -> Any | None:
+        related = apps.get_model(self.model)._base_manager.all()
+        if self.table:
+            if connections[queryset.db].vendor != "postgresql":
+                return None
+            return TableWalk(queryset, self.field, related, self.order, self.nullable, descending)
+        ids: list[int | None] = list(related.order_by(*self.order, "id").values_list("id", flat=True))
+        return GroupWalk(queryset, self.field, [*ids, None] if self.nullable else ids, descending)
+
+
+def walk_by(field: str, model: str, *order: str, nullable: bool = False, table: bool = False) -> Walk:
+    """A ``Column.walk`` (see ``Walk``); binned related rows are walked too: a record may still
+    point at one."""
+    return Walk(field, model, tuple(order), nullable, table)
+
 
 @dataclass(frozen=True)
 class Column:
     """A column a list may show. ``sort`` is the ORM ordering (None: not sortable).
 
-    ``walk``, for a sort by a column of a small related table, gives the related ids in their
-    order and the deal's field that points at them (``GroupWalk``): the page is then read group
-    by group instead of sorting every row. ``sort`` states the same order for everything else.
+    ``walk``, for a sort by a column of a related table (``sort`` names it: ``owner__display_name``),
+    says how a list longer than ``MAX_ROWS`` reads its page without sorting every row (``Walk``);
+    the order is then (``sort``, the related id, the row's id) however long the list.
     """
 
     key: str
@@ -196,7 +357,7 @@ class Column:
     sort: str | None = None
     numeric: bool = False
     default: bool = True
-    walk: Callable[[], tuple[str, Sequence[int]]] | None = None
+    walk: Walk | None = None
 
 
 @dataclass
@@ -360,15 +521,27 @@ def list_context(
     column = sortable.get(key)
     order = column.sort if column is not None and column.sort else key
     direction = "-" if sort.startswith("-") else ""
-    object_list: Any
     if column is not None and column.walk is not None:
-        field_name, groups = column.walk()
-        object_list = GroupWalk(qs, field_name, groups, descending=bool(direction))
+        paginator = BoundedPaginator(
+            qs.order_by(*column.walk.plain(order, bool(direction))),
+            per_page,
+            max_rows=MAX_ROWS,
+            known_count=known_count,
+        )
+        if paginator.is_capped:
+            # More rows than are worth sorting at once: read the page by walking the related table.
+            walked = column.walk.object_list(qs, bool(direction))
+            if walked is not None:
+                paginator.object_list = walked
     else:
-        object_list = qs.order_by(f"{direction}{order}", f"{direction}id")
+        paginator = BoundedPaginator(
+            qs.order_by(f"{direction}{order}", f"{direction}id"),
+            per_page,
+            max_rows=MAX_ROWS,
+            known_count=known_count,
+        )
     wanted = [c for c in params.get("cols", "").split(",") if c]
     shown = [c for c in columns if c.key in wanted] if wanted else [c for c in columns if c.default]
-    paginator = BoundedPaginator(object_list, per_page, known_count=known_count)
     try:
         page_obj = paginator.page(params.get("page") or 1)
     except (EmptyPage, PageNotAnInteger):

@@ -266,6 +266,18 @@ class Account(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
                     "released_at",
                 )
             ),
+            # The list page's sorts by owner and level, read one person or level at a time
+            # (core.listing.GroupWalk; by team it walks account_team_id).
+            models.Index(fields=["owner", "id"], name="account_by_owner", condition=ALIVE),
+            # Deals and contacts sorted by account walk every account by name (binned ones too: a
+            # record may still point at one; core.listing.TableWalk).
+            models.Index(fields=["name", "id"], name="account_name_id"),
+            models.Index(fields=["level", "id"], name="account_by_level", condition=ALIVE),
+            # ... and by a column of its own (the list orders by the column, then the id).
+            *(
+                models.Index(fields=[field, "id"], name=f"account_by_{field}", condition=ALIVE)
+                for field in ("lifecycle", "industry", "city")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -367,6 +379,9 @@ class Contact(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
                     "name",
                     "updated_at",
                     "last_follow_up_at",
+                    # The list page's sorts by job title and email.
+                    "title",
+                    "email",
                 )
             ),
         ]

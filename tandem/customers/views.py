@@ -31,7 +31,7 @@ from tandem.core import access, history, notify, webforms
 from tandem.core.access import Actor
 from tandem.core.errors import DuplicateFound, VersionConflict
 from tandem.core.ids import parse_id
-from tandem.core.listing import Column, list_context
+from tandem.core.listing import Column, list_context, walk_by
 from tandem.core.models import Tag
 from tandem.core.phones import format_phone
 from tandem.core.templatetags.tandem import history_changes
@@ -60,25 +60,51 @@ TIMELINE_LIMIT = 50
 
 ACCOUNT_COLUMNS = [
     Column("name", gettext_lazy("Name"), sort="name"),
-    Column("owner", gettext_lazy("Owner"), sort="owner__display_name"),
-    Column("level", gettext_lazy("Level"), sort="level__order"),
+    Column(
+        "owner",
+        gettext_lazy("Owner"),
+        sort="owner__display_name",
+        walk=walk_by("owner_id", "org.User", "display_name", nullable=True),
+    ),
+    Column(
+        "level",
+        gettext_lazy("Level"),
+        sort="level__order",
+        walk=walk_by("level_id", "customers.AccountLevel", "order", nullable=True),
+    ),
     Column("lifecycle", gettext_lazy("Lifecycle stage"), sort="lifecycle"),
     Column("industry", gettext_lazy("Industry"), sort="industry", default=False),
     Column("city", gettext_lazy("City"), sort="city"),
     Column("last_follow_up", gettext_lazy("Last follow-up"), sort="last_follow_up_at"),
     Column("next_follow_up", gettext_lazy("Next follow-up"), sort="next_follow_up_on"),
     Column("tags", gettext_lazy("Tags")),
-    Column("team", gettext_lazy("Team"), sort="team__name", default=False),
+    Column(
+        "team",
+        gettext_lazy("Team"),
+        sort="team__name",
+        default=False,
+        walk=walk_by("team_id", "org.Team", "name", nullable=True),
+    ),
     Column("created", gettext_lazy("Created"), sort="created_at", default=False),
 ]
 
 CONTACT_COLUMNS = [
     Column("name", gettext_lazy("Name"), sort="name"),
-    Column("account", gettext_lazy("Account"), sort="account__name"),
+    Column(
+        "account",
+        gettext_lazy("Account"),
+        sort="account__name",
+        walk=walk_by("account_id", "customers.Account", "name", nullable=True, table=True),
+    ),
     Column("title", gettext_lazy("Job title"), sort="title"),
     Column("mobile", gettext_lazy("Mobile")),
     Column("email", gettext_lazy("Email"), sort="email"),
-    Column("owner", gettext_lazy("Owner"), sort="owner__display_name"),
+    Column(
+        "owner",
+        gettext_lazy("Owner"),
+        sort="owner__display_name",
+        walk=walk_by("owner_id", "org.User", "display_name", nullable=True),
+    ),
     Column("last_follow_up", gettext_lazy("Last follow-up"), sort="last_follow_up_at", default=False),
     Column("tags", gettext_lazy("Tags"), default=False),
     Column("created", gettext_lazy("Created"), sort="created_at", default=False),
@@ -86,7 +112,12 @@ CONTACT_COLUMNS = [
 
 POOL_COLUMNS = [
     Column("name", gettext_lazy("Name"), sort="name"),
-    Column("level", gettext_lazy("Level"), sort="level__order"),
+    Column(
+        "level",
+        gettext_lazy("Level"),
+        sort="level__order",
+        walk=walk_by("level_id", "customers.AccountLevel", "order", nullable=True),
+    ),
     Column("industry", gettext_lazy("Industry"), sort="industry"),
     Column("city", gettext_lazy("City"), sort="city"),
     Column("released", gettext_lazy("Back in the pool since"), sort="released_at"),

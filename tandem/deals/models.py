@@ -288,8 +288,12 @@ class Deal(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
             # The list page's sort by status (its other sorts by a column of the deal share the
             # API's indexes above).
             models.Index(fields=["status", "id"], name="deal_by_status", condition=ALIVE),
+            models.Index(fields=["forecast_category", "id"], name="deal_by_forecast", condition=ALIVE),
             # The list page's sort by stage, read one stage at a time (core.listing.GroupWalk).
             models.Index(fields=["stage", "id"], name="deal_by_stage", condition=ALIVE),
+            # ... and by owner and by team, one person or team at a time.
+            models.Index(fields=["owner", "id"], name="deal_by_owner", condition=ALIVE),
+            models.Index(fields=["team", "id"], name="deal_by_team", condition=ALIVE),
         ]
 
     def __str__(self) -> str:

@@ -35,7 +35,7 @@ from tandem.core import access, naming, notify, webforms
 from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
 from tandem.core.ids import parse_id
-from tandem.core.listing import Column, ListResult, list_context, owner_options
+from tandem.core.listing import Column, ListResult, list_context, owner_options, walk_by
 from tandem.core.templatetags.tandem import CURRENCY_SYMBOLS, money
 from tandem.customers.models import Account
 
@@ -141,24 +141,32 @@ def _totals_text(totals: dict[str, Decimal]) -> str:
 # --- Deal list ------------------------------------------------------------------------------
 
 
-def _stages_in_order() -> tuple[str, list[int]]:
-    """The deal list's sort by stage: every stage by its position (then id), walked in turn."""
-    return "stage_id", list(Stage.objects.order_by("order", "id").values_list("id", flat=True))
-
-
 def deal_columns() -> list[Column]:
     return [
         Column("name", _("Name"), "name"),
-        Column("account", _("Account"), "account__name"),
-        Column("stage", _("Stage"), "stage__order", walk=_stages_in_order),
+        Column(
+            "account",
+            _("Account"),
+            "account__name",
+            walk=walk_by("account_id", "customers.Account", "name", nullable=True, table=True),
+        ),
+        Column("stage", _("Stage"), "stage__order", walk=walk_by("stage_id", "deals.Stage", "order")),
         Column("amount", _("Amount"), "amount", numeric=True),
         Column("expected_close_date", _("Expected close"), "expected_close_date"),
-        Column("owner", _("Owner"), "owner__display_name"),
+        Column(
+            "owner", _("Owner"), "owner__display_name", walk=walk_by("owner_id", "org.User", "display_name")
+        ),
         Column("status", _("Status"), "status"),
         Column("probability", _("Probability"), None, numeric=True, default=False),
         Column("forecast_category", _("Forecast category"), "forecast_category", default=False),
         Column("last_follow_up_at", _("Last follow-up"), "last_follow_up_at"),
-        Column("team", _("Team"), "team__name", default=False),
+        Column(
+            "team",
+            _("Team"),
+            "team__name",
+            default=False,
+            walk=walk_by("team_id", "org.Team", "name", nullable=True),
+        ),
         Column("created_at", _("Created"), "created_at", default=False),
     ]
 

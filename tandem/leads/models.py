@@ -104,6 +104,8 @@ class Lead(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
             # Every list opens newest first (created_at, id descending): walked, not sorted (decision 0011).
             models.Index(fields=["-created_at", "-id"], name="lead_created", condition=ALIVE),
             models.Index(fields=["external_id"], name="lead_external_id"),
+            # The list page's sort by owner, read one person at a time (core.listing.GroupWalk).
+            models.Index(fields=["owner", "id"], name="lead_by_owner", condition=ALIVE),
             # Every API ``ordering`` with the id as its tie-break (decision 0031).
             *(
                 models.Index(fields=[field, "id"], name=f"lead_by_{field}", condition=ALIVE)

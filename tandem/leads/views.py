@@ -26,7 +26,7 @@ from tandem.activities.models import Activity
 from tandem.core import access, history, notify, webforms
 from tandem.core.errors import DuplicateFound, VersionConflict
 from tandem.core.ids import parse_id
-from tandem.core.listing import Column, list_context
+from tandem.core.listing import Column, list_context, walk_by
 from tandem.customers.models import Account
 from tandem.search.selectors import record_url
 
@@ -52,7 +52,12 @@ COLUMNS = [
     Column("status", gettext_lazy("Status"), sort="status"),
     Column("mobile", gettext_lazy("Mobile")),
     Column("source", gettext_lazy("Source"), sort="source"),
-    Column("owner", gettext_lazy("Owner"), sort="owner__display_name"),
+    Column(
+        "owner",
+        gettext_lazy("Owner"),
+        sort="owner__display_name",
+        walk=walk_by("owner_id", "org.User", "display_name", nullable=True),
+    ),
     Column("last_follow_up_at", gettext_lazy("Last follow-up"), sort="last_follow_up_at"),
     Column("next_follow_up_on", gettext_lazy("Next follow-up"), sort="next_follow_up_on", default=False),
     Column("email", gettext_lazy("Email"), default=False),

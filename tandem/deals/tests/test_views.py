@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from tandem.activities.models import Activity
 from tandem.conftest import World
+from tandem.core import listing
 from tandem.core.listing import GroupWalk
 from tandem.customers.tests.factories import AccountFactory, ContactFactory
 from tandem.deals import selectors
@@ -29,6 +30,7 @@ from tandem.deals.models import Deal, DealContact, DealLine, DealStatus, Pipelin
 from tandem.deals.tests.factories import DealFactory, ProductFactory, lost_reason_named, pipeline, stage_named
 from tandem.deals.views import deal_columns
 from tandem.org.models import User
+from tandem.org.tests.factories import TeamFactory, UserFactory
 
 
 def _client(user: User) -> Client:
@@ -199,6 +201,93 @@ def test_the_list_sorted_by_stage_shows_stages_in_order_in_queries_that_do_not_g
         _deal(world, stage=deals[i % 5].stage)
     # Open deals in the second pipeline among them: a forecast category was read a row each.
     assert (page("stage")[1], page("name")[1]) == (few, by_name)
+
+
+def _spread_over_people(world: World) -> list[Deal]:
+    """Deals of four people in two teams (two people share a name; some deals have no team),
+    one binned and one the manager may not see."""
+    User.objects.filter(pk=world.teammate.pk).update(display_name=world.owner.display_name)
+    people = [world.owner, world.teammate, world.manager, world.two_teams]
+    deals = []
+    for i in range(23):
+        deal = _deal(world, owner=people[(i * 3) % len(people)])
+        if i % 5 == 0:
+            Deal.objects.filter(pk=deal.pk).update(team=None)
+        deals.append(deal)
+    Deal.all_objects.filter(pk=deals[4].pk).update(deleted_at=timezone.now())
+    _deal(world, owner=world.outsider)
+    return deals
+
+
+WALKED = {c.key: c for c in deal_columns() if c.walk is not None}
+
+
+@pytest.mark.parametrize("key", ["owner", "team", "account", "stage"])
+def test_each_walk_pages_the_same_rows_as_the_plain_sort(world: World, key: str) -> None:
+    """The walks (GroupWalk for owner, team and stage; TableWalk over the accounts on PostgreSQL)
+    read page after page the rows of the database's own sort, in both directions."""
+    deals = _spread_over_people(world)
+    accounts = [AccountFactory(name=n, owner=world.owner) for n in ("Beta", "Alpha", "Beta", "Gamma")]
+    for i, deal in enumerate(deals):
+        if i % 4:
+            Deal.all_objects.filter(pk=deal.pk).update(account=accounts[i % len(accounts)])
+    column = WALKED[key]
+    assert column.walk is not None and column.sort is not None
+    visible = selectors.deal_list_queryset(world.actor(world.manager))
+    for descending in (False, True):
+        plain = list(
+            visible.order_by(*column.walk.plain(column.sort, descending)).values_list("id", flat=True)
+        )
+        # Not the binned deal nor the outsider's (nor, by the manager's scope, some without a team).
+        assert 15 <= len(plain) <= 22
+        walk = column.walk.object_list(visible, descending)
+        if walk is None:  # the walk over a whole table is PostgreSQL's (LATERAL)
+            assert key == "account" and connection.vendor != "postgresql"
+            continue
+        for size in (1, 5, 7, 50):
+            paged = [row.pk for start in range(0, 30, size) for row in walk[start : start + size]]
+            assert paged == plain, (descending, size)
+        assert walk[len(plain) : len(plain) + 7] == []
+
+
+@pytest.mark.parametrize("sort", ["owner", "-owner", "team", "-team", "account", "-account"])
+def test_a_long_list_sorted_by_a_related_column_walks_in_queries_that_do_not_grow(
+    world: World, sort: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_ROWS the list walks instead of sorting: same rows as the plain sort, and on
+    PostgreSQL one walk for every person, team or account however many there are."""
+    deals = _spread_over_people(world)
+    monkeypatch.setattr(listing, "MAX_ROWS", 8)
+    client = _client(world.manager)
+
+    def page() -> tuple[list[int], int]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(
+                reverse("deals:deal-list"), {"sort": sort, "whose": "all", "cols": "name,team"}
+            )
+        assert response.status_code == 200
+        return [d.pk for d in response.context["rows"]], len(ctx.captured_queries)
+
+    page()  # the first request of a session reads a few things once
+    shown, few = page()
+    column = WALKED[sort.lstrip("-")]
+    assert column.walk is not None and column.sort is not None
+    visible = selectors.deal_list_queryset(world.actor(world.manager))
+    plain = visible.order_by(*column.walk.plain(column.sort, sort.startswith("-"))).values_list(
+        "id", flat=True
+    )
+    # The count stops at MAX_ROWS + 1, and so does this page.
+    assert shown == list(plain)[:9]
+    for i in range(30):
+        _deal(world, owner=deals[i % 4].owner, account=AccountFactory(owner=world.owner))
+    again, count = page()
+    # Fewer, if anything: the first groups now fill the page.
+    assert again == list(plain.all())[:9] and count <= few
+    if connection.vendor == "postgresql":  # elsewhere a query a person or team
+        for n in range(12):
+            UserFactory(display_name=f"Nobody {n}", roles=["sales-rep"])
+            TeamFactory(name=f"Empty team {n}")
+        assert page()[1] == count
 
 
 def test_it_shows_an_empty_state_that_offers_the_first_deal(world: World) -> None:
