@@ -6,6 +6,7 @@ Prints p50/p95 in milliseconds. Run ``tandem bench-data`` first (see bench/READM
 from __future__ import annotations
 
 import datetime
+import gc
 import logging
 import random
 import statistics
@@ -646,6 +647,9 @@ def run(
         cases += filter_cases(admin, manager, default, open_stages[1].pk)
     if not only or any("API" in part for part in only):
         cases += api_cases(admin)
+    # As a gunicorn worker does once it has started (config/gunicorn_conf.py, post_worker_init).
+    gc.collect()
+    gc.freeze()
     out(
         f"deals: {Deal.objects.count():,}  accounts: {Account.objects.count():,}  follow-ups: {Activity.objects.count():,}"
     )

@@ -84,3 +84,15 @@ def child_exit(server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+# --- Garbage collection --------------------------------------------------------------------------
+def post_worker_init(worker: Any) -> None:
+    """Move everything the worker loaded at start (Django, the URL conf, every module) out of the
+    collector's reach: a full collection then walks a page's own objects only. Measured on the
+    deal list at a million deals: the slowest of 60 requests 176 ms without, 70 ms with (a full
+    collection landing on it); the median unchanged (bench/README.md)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
