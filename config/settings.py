@@ -194,6 +194,9 @@ TEMPLATES = [
     }
 ]
 
+# Django's form renderer with <select> written in Python (tandem/core/forms_renderer.py).
+FORM_RENDERER = "tandem.core.forms_renderer.Renderer"
+
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'tandem.sqlite3'}"

@@ -36,7 +36,7 @@ from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
 from tandem.core.ids import parse_id
 from tandem.core.listing import Column, ListResult, list_context, owner_options, walk_by
-from tandem.core.templatetags.tandem import CURRENCY_SYMBOLS, money
+from tandem.core.templatetags.tandem import CURRENCY_SYMBOLS, PEOPLE_OPTION_FIELDS, money
 from tandem.customers.models import Account
 
 from . import selectors, services
@@ -204,7 +204,9 @@ def deal_list(request: HttpRequest) -> HttpResponse:
             "can_edit": actor.has("deal", "edit"),
             "bulk_stages": stage_choices(active_pipelines()),
             "bulk_lost_reasons": services.lost_reasons_offered() if actor.has("deal", "edit") else [],
-            "bulk_people": access.owner_candidates(actor, "deal") if actor.has("deal", "assign") else [],
+            "bulk_people": access.owner_candidates(actor, "deal").values_list(*PEOPLE_OPTION_FIELDS)
+            if actor.has("deal", "assign")
+            else [],
             "filtered": result.filtered,
             "more_filters_open": any(
                 request.GET.get(k)

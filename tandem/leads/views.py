@@ -123,7 +123,11 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         whose=True,
     )
     can_assign = actor.has("lead", "assign")
-    people = list(assignable_people(actor).only("id", "display_name")[:PEOPLE_LIMIT]) if can_assign else []
+    people = (
+        list(assignable_people(actor).only("display_name", "username", "is_active")[:PEOPLE_LIMIT])
+        if can_assign
+        else []
+    )
     context = {
         **result.as_context(),
         "list_url": reverse("leads:lead-list"),

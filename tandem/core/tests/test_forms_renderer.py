@@ -1,0 +1,84 @@
+"""The form renderer writes selects exactly as Django's templates do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy, override
+
+from tandem.core.forms_renderer import Renderer
+
+
+class Everything(forms.Form):
+    plain = forms.ChoiceField(choices=[("", "—"), ("a", "A & B"), ("1", "<b>one</b>"), (2, 3)])
+    grouped = forms.ChoiceField(
+        choices=[("", "Any"), ("东区", [("e1", "华东一部"), ("e2", gettext_lazy("Owner"))]), ("w", "West")]
+    )
+    many = forms.MultipleChoiceField(choices=[("x", "X"), ("y", 'Y "quoted"'), ("z", "Z")])
+    maybe = forms.NullBooleanField(widget=forms.NullBooleanSelect)
+    flagged = forms.ChoiceField(
+        choices=[("a", "A")],
+        widget=forms.Select(
+            attrs={
+                "class": "form-select",
+                "disabled": True,
+                "hidden": False,
+                "data-x": 0,
+                "title": mark_safe("<i>"),
+            }
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"plain": "a", "grouped": "e2", "many": ["x", "z"], "maybe": "true", "flagged": "a"},
+        {"plain": "<script>", "grouped": "nope", "many": ["y"], "maybe": "false"},
+    ],
+)
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_selects_are_written_as_the_templates_write_them(data: Any, language: str) -> None:
+    with override(language):
+        for name in Everything.base_fields:
+            ours = Everything(data, renderer=Renderer())[name].as_widget()
+            theirs = Everything(data, renderer=DjangoTemplates())[name].as_widget()
+            assert ours == theirs, name
+            assert "<select" in ours
+
+
+def test_other_widgets_are_left_to_the_templates() -> None:
+    class Other(forms.Form):
+        text = forms.CharField()
+        choice = forms.ChoiceField(choices=[("a", "A")], widget=forms.RadioSelect)
+
+    for name in ("text", "choice"):
+        assert (
+            Other(renderer=Renderer())[name].as_widget()
+            == Other(renderer=DjangoTemplates())[name].as_widget()
+        )
+
+
+@pytest.mark.django_db
+def test_people_options_choose_the_selected_person_and_mark_who_left() -> None:
+    from django.template import Context, Template
+
+    from tandem.org.tests.factories import UserFactory
+
+    here = UserFactory(display_name="<Ann> & co")
+    gone = UserFactory(display_name="王小明", is_active=False)
+    template = Template("{% load tandem %}{% people_options people selected label %}")
+    with override("zh-hans"):
+        html = template.render(Context({"people": [here, gone], "selected": gone.pk, "label": "所有负责人"}))
+    assert html == (
+        '<option value="">所有负责人</option>'
+        f'<option value="{here.pk}">&lt;Ann&gt; &amp; co</option>'
+        f'<option value="{gone.pk}" selected>王小明 (已离职)</option>'
+    )
+    plain = Template("{% load tandem %}{% people_options people %}").render(Context({"people": [here]}))
+    assert plain == f'<option value="{here.pk}">&lt;Ann&gt; &amp; co</option>'
