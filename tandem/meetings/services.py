@@ -27,6 +27,7 @@ from tandem.core.access import Actor
 from tandem.customers.models import Account
 from tandem.deals.models import Deal
 from tandem.org.models import Membership, Team, User
+from tandem.schedule import services as schedule_services
 from tandem.schedule.models import Attendee, Event, EventKind, EventStatus
 from tandem.tasks import services as task_services
 from tandem.tasks.models import OPEN_STATUSES
@@ -132,6 +133,22 @@ def _clean_times(starts_at: Any, ends_at: Any) -> None:
         errors["starts_at"] = [_("This field is required.")]
     if not isinstance(ends_at, datetime.datetime):
         errors["ends_at"] = [_("This field is required.")]
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        # The calendar's range (year 59 in Shanghai's local mean time has an offset of seconds,
+        # which no client parses back).
+        if (
+            name not in errors
+            and not schedule_services.EARLIEST
+            <= value.astimezone(datetime.UTC).date()
+            <= schedule_services.LATEST
+        ):
+            errors[name] = [
+                _("Enter a date between %(earliest)s and %(latest)s.")
+                % {
+                    "earliest": schedule_services.EARLIEST.isoformat(),
+                    "latest": schedule_services.LATEST.isoformat(),
+                }
+            ]
     if not errors and ends_at <= starts_at:
         errors["ends_at"] = [_("The meeting must end after it starts.")]
     elif not errors and ends_at - starts_at > datetime.timedelta(minutes=MAX_MINUTES):
