@@ -149,6 +149,43 @@ def stale(model: Any, label: str) -> int:
         count += sum(1 for row in rows if row[1] != search_text_of_values(row[2:]))
 
 
+def create_statistics(connection: BaseDatabaseWrapper, table: str) -> None:
+    """Statistics of the grams each live row's search text has, for the planner (PostgreSQL).
+
+    The grams index is partial (live rows), and PostgreSQL ignores a partial index's statistics
+    when it estimates: it took "1" or 商机 for rare and read 470,000 of a million deals through the
+    index, then sorted them (293 ms), where walking the newest deals finds fifty matches at once
+    (9 ms). Statistics on the expression itself tell it how common each gram is."""
+    if connection.vendor != "postgresql":
+        return
+    prefix = INDEX_PREFIX[table]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE STATISTICS IF NOT EXISTS {prefix}_search_grams_stats "
+            f"ON (tandem_search_grams(search_text)) FROM {table}"
+        )
+        cursor.execute(f"ANALYZE {table}")
+
+
+def drop_statistics(connection: BaseDatabaseWrapper, table: str) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP STATISTICS IF EXISTS {INDEX_PREFIX[table]}_search_grams_stats")
+
+
+def statistics_operations(table: str) -> tuple[Callable[..., None], Callable[..., None]]:
+    """``RunPython`` forward and backward of ``create_statistics``."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        create_statistics(schema_editor.connection, table)
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        drop_statistics(schema_editor.connection, table)
+
+    return forward, backward
+
+
 def migration_operations(label: str, table: str) -> tuple[Callable[..., None], Callable[..., None]]:
     """``RunPython`` forward (back-fill, then the indexes) and backward (drop the indexes)."""
     app_label, model_name = label.split(".")

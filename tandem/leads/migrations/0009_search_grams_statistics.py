@@ -1,0 +1,13 @@
+"""Statistics on the search grams (tandem.search.indexing.create_statistics): PostgreSQL only."""
+
+from django.db import migrations
+
+from tandem.search.indexing import statistics_operations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("leads", "0008_list_sorts")]
+
+    operations = [
+        migrations.RunPython(*statistics_operations("leads_lead")),
+    ]
