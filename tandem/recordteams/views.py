@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from tandem.core import access, webforms
 from tandem.core.access import Actor
+from tandem.core.templatetags.tandem import PEOPLE_OPTION_FIELDS
 from tandem.org.models import User
 
 from . import selectors, services
@@ -59,7 +60,9 @@ def card_context(actor: Actor, record: Model, kind: str, **extra: Any) -> dict[s
         "reach": reach,
         "roles": list(selectors.roles()),
         "access_choices": Access.choices,
-        "people": list(people_for(actor)[:PEOPLE_OPTIONS]) if reach else [],
+        "people": list(people_for(actor).values_list(*PEOPLE_OPTION_FIELDS)[:PEOPLE_OPTIONS])
+        if reach
+        else [],
         "add_form": extra.pop("add_form", None) or MemberForm(initial={"access": Access.READ}),
         "errors": extra.pop("errors", []),
     }
@@ -112,7 +115,7 @@ def people_options(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "recordteams/partials/_people_options.html",
-        {"people": list(people_for(actor, q)[:PEOPLE_OPTIONS])},
+        {"people": list(people_for(actor, q).values_list(*PEOPLE_OPTION_FIELDS)[:PEOPLE_OPTIONS])},
     )
 
 
@@ -280,7 +283,7 @@ def default_team(request: HttpRequest) -> HttpResponse:
     context = {
         "members": list(selectors.default_team_of(actor.user)),
         "form": form,
-        "people": list(people_for(actor)[:PEOPLE_OPTIONS]),
+        "people": list(people_for(actor).values_list(*PEOPLE_OPTION_FIELDS)[:PEOPLE_OPTIONS]),
         "roles": list(selectors.roles()),
     }
     return render(request, "recordteams/default_team.html", context, status=status)

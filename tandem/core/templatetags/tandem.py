@@ -209,3 +209,25 @@ def people_options(people: Any, selected: Any = "", empty_label: Any = None) -> 
 # What ``people_options`` reads of each person when given rows rather than users.
 PEOPLE_OPTION_FIELDS = ("pk", "display_name", "username", "is_active")
 
+
+class _CaptureNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, name: str) -> None:
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context: template.Context) -> str:
+        # What the block rendered is already escaped by the template engine.
+        context[self.name] = mark_safe(self.nodelist.render(context))  # noqa: S308
+        return ""
+
+
+@register.tag
+def capture(parser: template.base.Parser, token: template.base.Token) -> _CaptureNode:
+    """``{% capture as name %}…{% endcapture %}``: render a block once into ``name``, for a page
+    that shows the same part in two places (one for wide screens, one for phones)."""
+    bits = token.split_contents()
+    if len(bits) != 3 or bits[1] != "as":
+        raise template.TemplateSyntaxError("Use {% capture as name %}…{% endcapture %}.")
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return _CaptureNode(nodelist, bits[2])
