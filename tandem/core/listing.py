@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -137,7 +137,43 @@ class BoundedPaginator(Paginator):
         return self.count > self.max_rows
 
 
-class GroupWalk:
+class _Walked:
+    """A page read in parts, in order (``_parts``: each gives its first *limit* ids), then the
+    page's rows in one query. Behaves as the paginator's ``object_list``: sliced for a page,
+    ``order_by()`` for the count."""
+
+    ordered = True
+    queryset: QuerySet[Any]
+
+    def order_by(self, *fields: str) -> QuerySet[Any]:
+        return self.queryset.order_by(*fields)
+
+    def _parts(self) -> list[Callable[[int], list[int]]]:
+        raise NotImplementedError
+
+    def __getitem__(self, index: slice) -> list[Any]:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError(f"{type(self).__name__} is read by pages (a slice).")
+        skip, need = index.start or 0, (index.stop or 0) - (index.start or 0)
+        ids: list[int] = []
+        for part in self._parts():
+            if need <= 0:
+                break
+            got = part(skip + need)
+            if len(got) <= skip:
+                skip -= len(got)
+                continue
+            taken = got[skip : skip + need]
+            ids.extend(taken)
+            need -= len(taken)
+            skip = 0
+        if not ids:
+            return []
+        rows = {row.pk: row for row in self.queryset.filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
+
+
+class GroupWalk(_Walked):
     """The rows of ``queryset`` ordered by a small related table, read one group at a time.
 
     Sorting a million deals by their stage's position or their owner's name (``ORDER BY
@@ -153,11 +189,7 @@ class GroupWalk:
     ``LATERAL`` in array order, so a rep's list sorted by owner does not ask three hundred
     owners one by one; elsewhere (the embedded SQLite database) a query a group.
     ``descending`` walks the groups and the ids backwards.
-
-    Behaves as the paginator's ``object_list``: sliced for a page, ``order_by()`` for the count.
     """
-
-    ordered = True
 
     def __init__(
         self, queryset: QuerySet[Any], field: str, groups: Sequence[int | None], descending: bool
@@ -167,28 +199,8 @@ class GroupWalk:
         self.groups = list(reversed(groups)) if descending else list(groups)
         self.id_order = "-id" if descending else "id"
 
-    def order_by(self, *fields: str) -> QuerySet[Any]:
-        return self.queryset.order_by(*fields)
-
-    def __getitem__(self, index: slice) -> list[Any]:
-        if not isinstance(index, slice) or index.step not in (None, 1):
-            raise TypeError("GroupWalk is read by pages (a slice).")
-        skip, need = index.start or 0, (index.stop or 0) - (index.start or 0)
-        ids: list[int] = []
-        for run in self._runs():
-            if need <= 0:
-                break
-            got = self._ids(run, skip + need)
-            if len(got) <= skip:
-                skip -= len(got)
-                continue
-            ids.extend(got[skip : skip + need])
-            need -= len(got[skip : skip + need])
-            skip = 0
-        if not ids:
-            return []
-        rows = {row.pk: row for row in self.queryset.filter(pk__in=ids)}
-        return [rows[pk] for pk in ids if pk in rows]
+    def _parts(self) -> list[Callable[[int], list[int]]]:
+        return [partial(self._ids, run) for run in self._runs()]
 
     def _runs(self) -> list[list[int | None]]:
         """The groups as the queries that read them: on PostgreSQL each run of ids between empty
@@ -224,15 +236,13 @@ class GroupWalk:
             return [row[0] for row in cursor.fetchall()]
 
 
-class TableWalk:
+class TableWalk(_Walked):
     """The rows of ``queryset`` ordered by a large related table (a deal's or a contact's
     account by name), PostgreSQL only: the related rows walked in ``order`` then id through an
     index on those columns, each one's rows joined ``LATERAL`` by ``(field, id)``, then the rows
     without one (``None`` group: last, or first when descending). The database stops at the page
     and sorts only within a related row (an incremental sort), where ``ORDER BY account.name``
     over a left join makes it read and sort every match. Same order as ``Walk.plain``."""
-
-    ordered = True
 
     def __init__(
         self,
@@ -250,35 +260,14 @@ class TableWalk:
         self.nullable = nullable
         self.descending = descending
 
-    def order_by(self, *fields: str) -> QuerySet[Any]:
-        return self.queryset.order_by(*fields)
-
-    def __getitem__(self, index: slice) -> list[Any]:
-        if not isinstance(index, slice) or index.step not in (None, 1):
-            raise TypeError("TableWalk is read by pages (a slice).")
-        skip, need = index.start or 0, (index.stop or 0) - (index.start or 0)
-        id_order = "-id" if self.descending else "id"
-        empty = self.queryset.filter(**{f"{self.field}__isnull": True}).order_by(id_order)
-        ids: list[int] = []
+    def _parts(self) -> list[Callable[[int], list[int]]]:
+        empty = self.queryset.filter(**{f"{self.field}__isnull": True}).order_by(
+            "-id" if self.descending else "id"
+        )
         parts: list[Callable[[int], list[int]]] = [self._walked]
         if self.nullable:
             parts.append(lambda limit: list(empty.values_list("id", flat=True)[:limit]))
-        if self.descending:
-            parts.reverse()
-        for part in parts:
-            if need <= 0:
-                break
-            got = part(skip + need)
-            if len(got) <= skip:
-                skip -= len(got)
-                continue
-            ids.extend(got[skip : skip + need])
-            need -= len(got[skip : skip + need])
-            skip = 0
-        if not ids:
-            return []
-        rows = {row.pk: row for row in self.queryset.filter(pk__in=ids)}
-        return [rows[pk] for pk in ids if pk in rows]
+        return parts[::-1] if self.descending else parts
 
     def _walked(self, limit: int) -> list[int]:
         direction = "DESC" if self.descending else "ASC"
