@@ -39,7 +39,10 @@ def test_a_rep_adds_support_to_a_deal_team_on_a_phone(
     card = page.locator("#record-team")
     card.locator("details.card-footer > summary").click()
     form = card.locator('form[action$="/add/"]')
-    form.locator('input[type="search"]').fill("support")
+    # Wait for the search's answer: the search box sits in the add form and must not take on
+    # the form's hx-disabled-elt (htmx logged "find button[type=submit] returned no matches").
+    with page.expect_response(lambda response: "/people/?" in response.url):
+        form.locator('input[type="search"]').fill("support")
     expect(form.locator(f'select[name="user"] option[value="{support.pk}"]')).to_have_count(1)
     form.locator('select[name="user"]').select_option(str(support.pk))
     form.locator('select[name="role"]').select_option("support")
