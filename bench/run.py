@@ -383,7 +383,7 @@ def sort_cases(admin: User) -> list[tuple[str, tuple[Callable[[], Any], Callable
 
 
 def filter_cases(
-    admin: User, manager: User, pipeline: Pipeline, stage_id: int
+    admin: User, pipeline: Pipeline, stage_id: int
 ) -> list[tuple[str, tuple[Callable[[], Any], Callable[[], Any]]]]:
     """Each filter the deal list offers, alone, as a whole page for the administrator: ``page:
     deals filtered by …``."""
@@ -644,7 +644,7 @@ def run(
     if not only or any("sorted by" in part for part in only):
         cases += sort_cases(admin)
     if not only or any("filtered by" in part for part in only):
-        cases += filter_cases(admin, manager, default, open_stages[1].pk)
+        cases += filter_cases(admin, default, open_stages[1].pk)
     if not only or any("API" in part for part in only):
         cases += api_cases(admin)
     # As a gunicorn worker does once it has started (config/gunicorn_conf.py, post_worker_init).
