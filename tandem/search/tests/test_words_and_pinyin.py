@@ -304,3 +304,40 @@ def test_the_planner_knows_a_common_gram_is_common(world: World) -> None:
         )
         plan = cursor.fetchone()[0][0]["Plan"]
     assert plan["Plan Rows"] >= 150  # without the statistics: 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the grams function is PostgreSQL's")
+def test_the_grams_function_gives_the_first_versions_pieces(db: None) -> None:
+    """Customers 0011 replaced ``tandem_search_grams`` by a faster one without rebuilding the
+    indexes and statistics on it: every text must still give the same pieces, each once, sorted
+    by code point."""
+    texts = [
+        "",
+        " ",
+        "a",
+        "ab",
+        "aaaa",
+        "abab ab",
+        "  a  b ",
+        "\t上海\n x",
+        "a\u3000b",
+        "x\u00a0y",
+        "x\x0by\x0cz\r\n",
+        "商机 12",
+        "é e\u0301",
+        "😀😀a",
+        "a\u200bb",
+        "上海天祥精密机械有限公司 上海 shanghaitianxiangjingmijixieyouxiangongsi shtxjmjxyxgs shanghai sh",
+        "harbour glass co., ltd. 深圳 shenzhen sz",
+    ]
+    before = indexing.PREVIOUS_GRAMS_FUNCTION.replace("tandem_search_grams", "pg_temp.grams_before")
+    with connection.cursor() as cursor:
+        cursor.execute(before)
+        cursor.execute(
+            "SELECT t, tandem_search_grams(t), pg_temp.grams_before(t) FROM unnest(%s::text[]) AS t", [texts]
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == len(texts)
+    for text, now, first in rows:
+        assert now == sorted(set(first)), text
+    assert rows[1][1] == [] and rows[3][1] == ["a", "ab", "b"]
