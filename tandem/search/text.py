@@ -28,7 +28,9 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.models import Q
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style
+from pypinyin.converter import UltimateConverter
+from pypinyin.core import Pinyin
 
 # The searched fields, by model label (``app_label.ModelName``): the source of ``search_text``.
 SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
@@ -53,10 +55,36 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", text or "").casefold()).strip()
 
 
+# What ``pypinyin.lazy_pinyin`` builds on every call, built once; its two steps are used apart.
+_PINYIN = Pinyin(UltimateConverter())
+
+
 @functools.lru_cache(maxsize=65536)
 def _syllables(run: str) -> tuple[str, ...]:
-    """The pinyin of a run of Chinese characters, read as a phrase (cached: names repeat)."""
-    return tuple(lazy_pinyin(run, style=Style.NORMAL, errors="default"))
+    """The pinyin of a run of Chinese characters, read as a phrase: ``lazy_pinyin(run)``.
+
+    Done as ``lazy_pinyin`` does it — cut the run into words, then read each word on its own —
+    with each word's reading cached: company names are mostly unique runs made of a few hundred
+    common words (有限公司, 信息技术, 上海…), and reading whole runs was most of an import's
+    Python time on the write path (bench/README.md, "Import"). The cut is still the whole
+    run's, so a polyphonic character is read in its phrase as before.
+    """
+    syllables: list[str] = []
+    for word in _PINYIN.seg(run):
+        syllables += _word_syllables(word)
+    return tuple(syllables)
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_syllables(word: str) -> tuple[str, ...]:
+    # A list is taken as words already cut: each is read as it stands, not cut again.
+    return tuple(_PINYIN.lazy_pinyin([word], style=Style.NORMAL, errors="default"))
+
+
+def clear_memos() -> None:
+    """Forget cached readings (benchmarks measure cold runs)."""
+    _syllables.cache_clear()
+    _word_syllables.cache_clear()
 
 
 def pinyin_forms(text: str) -> tuple[str, str]:

@@ -81,6 +81,51 @@ def test_the_search_text_holds_the_words_their_pinyin_and_initials() -> None:
     assert terms("  上海   精密 ") == ["上海", "精密"]
 
 
+POLYPHONIC_NAMES = [
+    "重庆银行",
+    "长沙银行行长办公室",
+    "重庆长安汽车股份有限公司",
+    "朝阳区朝阳医院",
+    "乐山音乐学院",
+    "厦门单县蚌埠都市调查中心",
+    "了解行业的银行",
+    "中国银行上海分行",
+    "重重叠叠",
+]
+
+
+# Names made as the import benchmark makes them: a city, characters read one by one, a trade.
+COMPANY_NAMES = [
+    f"{city}{a}{b}{c}{trade}{suffix}"
+    for city, a, b, c, trade, suffix in zip(
+        "上北深广杭南苏成武西厦青",
+        "华信达通宏泰鑫源盛恒瑞丰",
+        "嘉成兴隆安康德利天祥云海",
+        "金汇博远创新科联合众智长",
+        ["科技", "贸易", "实业", "信息技术", "电子", "医药", "物流", "建材", "食品", "咨询", "银行", "重工"],
+        ["有限公司", "股份有限公司", "集团有限公司", "有限责任公司"] * 3,
+        strict=True,
+    )
+]
+
+
+@pytest.mark.parametrize("run", [*POLYPHONIC_NAMES, *COMPANY_NAMES])
+def test_a_run_reads_as_pinyin_reads_it_whole(run: str) -> None:
+    """Readings are cached by word, but the run is still cut as a whole: the same syllables as
+    ``lazy_pinyin`` of the run, polyphonic characters included, cold or warm."""
+    from pypinyin import Style, lazy_pinyin
+
+    from tandem.search import text
+
+    whole = tuple(lazy_pinyin(run, style=Style.NORMAL, errors="default"))
+    text.clear_memos()
+    assert text._syllables(run) == whole
+    for word in POLYPHONIC_NAMES:  # other runs' words cached first
+        text._syllables(word)
+    text._syllables.cache_clear()
+    assert text._syllables(run) == whole
+
+
 # --- Several words: every one of them ------------------------------------------------------
 
 
