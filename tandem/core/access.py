@@ -144,7 +144,7 @@ def resource_choices() -> list[tuple[str, str]]:
 
 
 class Actor:
-    """A person as the access policy sees them. Build with ``Actor.for_user`` (3 queries)."""
+    """A person as the access policy sees them. Build with ``Actor.for_user`` (2 queries)."""
 
     def __init__(
         self,
@@ -171,27 +171,39 @@ class Actor:
 
     @classmethod
     def for_user(cls, user: Any) -> Actor:
-        from tandem.org.models import Membership, RoleGrant, Team
+        from tandem.org.models import Role, Team
 
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return cls.anonymous()
-        is_admin = bool(user.is_superuser) or user.roles.filter(is_admin=True).exists()
+        # Every page builds one: two queries, the roles with their grants, the teams with their paths.
+        is_admin = bool(user.is_superuser)
         grants: dict[str, dict[str, str]] = {}
-        for grant in RoleGrant.objects.filter(role__users=user).only("resource", "actions", "scope"):
-            per_action = grants.setdefault(grant.resource, {})
-            for action in grant.actions:
+        for role_is_admin, resource, actions, scope in (
+            Role.objects.filter(users=user)
+            .order_by()
+            .values_list("is_admin", "grants__resource", "grants__actions", "grants__scope")
+        ):
+            is_admin = is_admin or role_is_admin
+            if resource is None:  # a role without grants
+                continue
+            per_action = grants.setdefault(resource, {})
+            for action in actions:
                 current = per_action.get(action)
-                if current is None or SCOPE_RANK[grant.scope] > SCOPE_RANK[current]:
-                    per_action[action] = grant.scope
-        team_ids = set(
-            Membership.objects.filter(user=user, team__deleted_at__isnull=True).values_list(
-                "team_id", flat=True
-            )
+                if current is None or SCOPE_RANK[scope] > SCOPE_RANK[current]:
+                    per_action[action] = scope
+        # The teams they belong to and the teams they lead (live teams only).
+        teams = dict(
+            Team.objects.filter(memberships__user=user)
+            .order_by()
+            .values_list("id", "path")
+            .union(Team.objects.filter(leader=user).order_by().values_list("id", "path"))
         )
-        team_ids |= set(Team.objects.filter(leader=user).values_list("id", flat=True))
-        paths = tuple(Team.objects.filter(pk__in=team_ids).values_list("path", flat=True))
         return cls(
-            user=user, grants=grants, team_ids=frozenset(team_ids), team_paths=paths, is_admin=is_admin
+            user=user,
+            grants=grants,
+            team_ids=frozenset(teams),
+            team_paths=tuple(sorted(teams.values())),
+            is_admin=is_admin,
         )
 
     @cached_property

@@ -25,17 +25,19 @@ def home(request: HttpRequest) -> HttpResponse:
     """The person's day, with the dashboard of their role (rep, manager, director; ``?view=``
     switches for someone who is more than one; ``?team=`` picks one of the teams a manager leads)."""
     from tandem.insights.dashboards import home_dashboard
+    from tandem.kpis.engine import remembering
     from tandem.org.selectors import person_home_context
     from tandem.search.home import person_day_context
 
     actor = access.get_actor(request)
     team = request.GET.get("team", "")
-    context = {
-        **person_home_context(actor=actor),
-        **person_day_context(actor=actor),
-        **home_dashboard(actor, request.GET.get("view"), int(team) if team.isdigit() else None),
-    }
-    return render(request, "core/home.html", context)
+    with remembering():
+        context = {
+            **person_home_context(actor=actor),
+            **person_day_context(actor=actor),
+            **home_dashboard(actor, request.GET.get("view"), int(team) if team.isdigit() else None),
+        }
+        return render(request, "core/home.html", context)
 
 
 @login_not_required

@@ -71,12 +71,13 @@ def extra_cards(role: str, actor: Actor, board: dict[str, Any]) -> list[dict[str
 def dashboard_roles(actor: Actor) -> list[str]:
     """The dashboards this person may open, widest first."""
     from tandem.org.models import Team
+    from tandem.org.selectors import held_roles
 
     user = actor.user
     if user is None or not actor.has("deal"):
         return []
     found = []
-    if actor.scope_for("deal") == ALL or user.roles.filter(code="sales-director").exists():
+    if actor.scope_for("deal") == ALL or any(role.code == "sales-director" for role in held_roles(actor)):
         found.append(DIRECTOR)
     if Team.objects.filter(leader=user, deleted_at__isnull=True).exists():
         found.append(MANAGER)

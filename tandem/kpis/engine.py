@@ -296,6 +296,29 @@ def reading_records_only() -> Iterator[None]:
         _direct_only.reset(token)
 
 
+# Within one request the same figure is often asked for more than once (the director's company
+# tiles, the targets' attainment rows and coverage insight all read "won this quarter by team").
+_request_memo: contextvars.ContextVar[dict[Any, tuple[Actor, dict[Any, Tally]]] | None] = (
+    contextvars.ContextVar("kpis_request_memo", default=None)
+)
+
+
+@contextlib.contextmanager
+def remembering() -> Iterator[None]:
+    """Within: the same grouped tallies (same actor, KPI definition, dates, scope and grouping)
+    are read from the database once. For a read-only request; nothing may change records meanwhile."""
+    token = _request_memo.set({})
+    try:
+        yield
+    finally:
+        _request_memo.reset(token)
+
+
+def _kpi_key(kpi: KpiDefinition) -> tuple[Any, ...]:
+    """What a (non-ratio) KPI's tallies depend on, whether or not it is saved."""
+    return (kpi.source, kpi.measure, kpi.sum_field, kpi.date_field, repr(sorted((kpi.filters or {}).items())))
+
+
 def month_split(start: datetime.date | None, end: datetime.date | None) -> tuple[Span | None, list[Span]]:
     """``start``..``end`` (either may be open) as the whole months inside it and the partial
     months at its edges: (first and last whole month as first days, None where unbounded — or
@@ -495,6 +518,25 @@ def _tallies(
 ) -> dict[Any, Tally]:
     """Per group key, the records a KPI counts over ``start``..``end`` and their sums: whole
     months from the monthly summary where it serves the KPI, the rest from the records."""
+    memo = _request_memo.get()
+    if memo is None:
+        return _read_tallies(actor, kpi, start, end, scope, group, currency)
+    # The actor is kept beside its tallies, so its id cannot name another actor while remembered.
+    key = (id(actor), _kpi_key(kpi), start, end, scope, group, currency, _direct_only.get())
+    if key not in memo:
+        memo[key] = (actor, _read_tallies(actor, kpi, start, end, scope, group, currency))
+    return dict(memo[key][1])
+
+
+def _read_tallies(
+    actor: Actor,
+    kpi: KpiDefinition,
+    start: datetime.date,
+    end: datetime.date,
+    scope: Scope,
+    group: str | None,
+    currency: str,
+) -> dict[Any, Tally]:
     spec = SOURCES[kpi.source]
     rows = summary_rows(actor, kpi.source, scope) if _summary_serves(kpi) else None
     if rows is None:

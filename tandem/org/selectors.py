@@ -24,17 +24,13 @@ def person_home_context(*, actor: Actor) -> dict[str, Any]:
     )
     team_ids = [m.team_id for m in memberships]
     faces: dict[int, list[User]] = {tid: [] for tid in team_ids}
-    counts = dict(
-        Membership.objects.filter(team_id__in=team_ids, user__is_active=True)
-        .values_list("team_id")
-        .annotate(n=Count("id"))
-        .values_list("team_id", "n")
-    )
+    counts: dict[int, int] = dict.fromkeys(team_ids, 0)
     for m in (
         Membership.objects.filter(team_id__in=team_ids, user__is_active=True)
         .select_related("user")
         .order_by("team_id", "user__display_name")
     ):
+        counts[m.team_id] += 1
         if len(faces[m.team_id]) < 6:
             faces[m.team_id].append(m.user)
     teams = [
@@ -52,9 +48,17 @@ def person_home_context(*, actor: Actor) -> dict[str, Any]:
     return {
         "person": person,
         "teams": teams,
-        "roles": list(person.roles.all()),
+        "roles": held_roles(actor),
         "direct_reports": direct_reports,
     }
+
+
+def held_roles(actor: Actor) -> list[Role]:
+    """The roles the person holds, by name; read once a request."""
+    user = actor.user
+    if user is None:
+        return []
+    return list(actor.memo("org.roles", lambda: list(user.roles.order_by("name"))))
 
 
 def team_list(*, actor: Actor) -> QuerySet[Team]:

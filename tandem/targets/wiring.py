@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -98,14 +99,27 @@ def _page(ctx: Any, findings: list[Any]) -> Any:
     return RuleResult(count=len(findings), more=False, items=page, next_cursor=following)
 
 
-def _members_of_subtree(team_id: int, actor: Any = None) -> set[int]:
-    from tandem.org.models import Membership
+def _teams_and_members() -> tuple[dict[int, str], dict[int, set[int]]]:
+    """Every live team's materialised path, and who is in each: two queries for all teams."""
+    from tandem.org.models import Membership, Team
 
-    return set(
-        Membership.objects.filter(team_id__in=engine.subtree_team_ids(team_id, actor)).values_list(
-            "user_id", flat=True
-        )
-    )
+    paths = dict(Team.objects.values_list("pk", "path"))
+    members: dict[int, set[int]] = defaultdict(set)
+    for team_id, user_id in Membership.objects.filter(team_id__in=list(paths)).values_list(
+        "team_id", "user_id"
+    ):
+        members[team_id].add(user_id)
+    return paths, members
+
+
+def _members_of_subtree(team_id: int, actor: Actor) -> set[int]:
+    """The members of a team and every team below it; read once a request for all teams (a
+    director's dashboard asks for each team it shows)."""
+    paths, members = actor.memo("targets.teams_and_members", _teams_and_members)
+    top = paths.get(team_id)
+    if top is None:
+        return set()
+    return set().union(*(members.get(pk, set()) for pk, path in paths.items() if path.startswith(top)))
 
 
 def behind_pace(ctx: Any) -> Any:
@@ -146,25 +160,39 @@ def low_coverage(ctx: Any) -> Any:
     )
     if ctx.scope.owner_id is not None:
         return _page(ctx, [])
-    if ctx.scope.team_id is not None:
+    sees_all = ctx.actor.scope_for("target") == "all"
+    if sees_all:
+        # Every team's rows once a request: a director's dashboard asks per team it shows.
+        team_ids = ctx.actor.memo("targets.team_ids", lambda: list(Team.objects.values_list("pk", flat=True)))
+    elif ctx.scope.team_id is not None:
         team_ids = [ctx.scope.team_id]
-    elif ctx.actor.scope_for("target") == "all":
-        team_ids = list(Team.objects.values_list("pk", flat=True))
     elif ctx.actor.user is not None:
         team_ids = list(Team.objects.filter(leader=ctx.actor.user).values_list("pk", flat=True))
     else:
         team_ids = []
-    subjects: list[Subject] = [(SubjectKind.TEAM.value, t) for t in team_ids]
-    try:
-        rows = selectors.attainment_rows(actor=ctx.actor, period=period, kpi_code=KPI, subjects=subjects)
-    except Http404:
-        rows = []
+
+    def attainment() -> list[Any]:
+        subjects: list[Subject] = [(SubjectKind.TEAM.value, t) for t in team_ids]
+        try:
+            return selectors.attainment_rows(actor=ctx.actor, period=period, kpi_code=KPI, subjects=subjects)
+        except Http404:
+            return []
+
+    if sees_all:
+        rows = ctx.actor.memo(f"targets.team_attainment:{KPI}:{period.start}:{period.end}", attainment)
+        if ctx.scope.team_id is not None:
+            rows = [row for row in rows if row.id == ctx.scope.team_id]
+    else:
+        rows = attainment()
     findings = []
     for row in rows:
         remaining = row.remaining
         if row.target is None or remaining is None or remaining <= 0:
             continue
-        weighted = weighted_open_pipeline(ctx.actor, Scope(team_id=row.id))
+        weighted = ctx.actor.memo(
+            f"targets.weighted_open_pipeline:{row.id}",
+            lambda team_id=row.id: weighted_open_pipeline(ctx.actor, Scope(team_id=team_id)),
+        )
         covered = (weighted / remaining).quantize(Decimal("0.01"), ROUND_HALF_UP)
         if covered >= minimum:
             continue

@@ -70,3 +70,36 @@ def test_a_loaded_subtree_names_a_team_and_the_teams_below_it_without_a_query(
     assert set(Team.objects.filter(pk__in=subtree_team_ids(world.east.pk))) == set(
         Team.objects.filter(pk__in=subtree_team_ids(world.east.pk, actor))
     )
+
+
+def test_an_actor_is_read_in_two_queries_with_every_role_grant_and_team(
+    world: World, django_assert_num_queries
+) -> None:
+    """Roles with and without grants, the widest scope of two roles, the teams someone is in and
+    the teams they lead (a deleted team neither), each once."""
+    from django.utils import timezone
+
+    from tandem.org.models import Role, RoleGrant
+
+    before = access.Actor.for_user(User.objects.get(pk=world.manager.pk))
+    bare = Role.objects.create(code="no-grants", name="No grants")
+    wide = Role.objects.create(code="wide-accounts", name="Wide accounts")
+    RoleGrant.objects.create(role=wide, resource="account", actions=["view"], scope="all")
+    world.manager.roles.add(bare, wide)
+    gone = Team.objects.create(name="Closed", parent=world.east, leader=world.manager)
+    gone.deleted_at = timezone.now()
+    gone.save()
+    user = User.objects.get(pk=world.manager.pk)
+
+    with django_assert_num_queries(2):
+        actor = access.Actor.for_user(user)
+
+    assert not actor.is_admin
+    assert actor.team_ids == {world.east_sales.pk}  # member and leader of it: once; not the deleted team
+    assert actor.team_paths == (world.east_sales.path,)
+    assert actor.scope_for("account") == "all"  # the widest of their roles' grants
+    assert {k: v for k, v in actor.grants.items() if k != "account"} == {
+        k: v for k, v in before.grants.items() if k != "account"
+    }
+    world.manager.roles.add(Role.objects.get(is_admin=True))
+    assert access.Actor.for_user(User.objects.get(pk=world.manager.pk)).is_admin

@@ -139,6 +139,48 @@ def test_the_dashboard_queries_stay_flat_as_deals_grow(world: World, person: str
     assert count() <= few
 
 
+def test_the_director_dashboard_reads_each_figure_once_however_many_teams(world: World) -> None:
+    """Per team the director's table adds only the insight rules' bounded counts and, for a team
+    short of its target, its weighted pipeline: the targets' rows, the team members and the won
+    figures are read once for every team."""
+    from tandem.kpis import periods
+    from tandem.org.tests.factories import TeamFactory, UserFactory, join
+    from tandem.targets.models import PeriodKind, SubjectKind
+    from tandem.targets.tests.factories import TargetFactory
+
+    client = _client(world.director)
+
+    def other_queries() -> list[str]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/", {"view": "director"})
+            assert response.status_code == 200
+        assert len(response.context["board"]["teams"]) >= 3
+        return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith("SELECT COUNT(*) FROM (")]
+
+    def region(n: int) -> None:
+        leader = UserFactory(username=f"region-{n}", roles=["sales-manager"])
+        team = TeamFactory(name=f"Region {n}", parent=world.company, leader=leader)
+        join(leader, team)
+        quarter = periods.period_containing(timezone.localdate(), periods.QUARTER)
+        TargetFactory(
+            subject_kind=SubjectKind.TEAM,
+            user=None,
+            team=team,
+            period_kind=PeriodKind.QUARTER,
+            start=quarter.start,
+            end=quarter.end,
+        )
+        deal(leader, last_follow_up_at=timezone.now() - datetime.timedelta(days=30))
+
+    region(1)
+    other_queries()
+    few = other_queries()
+    region(2)
+    region(3)
+    # Each team short of its target adds its weighted open pipeline (two queries), nothing else.
+    assert len(other_queries()) <= len(few) + 2 * 2
+
+
 def test_another_app_adds_a_card_to_a_dashboard(world: World, settings: Any) -> None:
     card = dashboards.Card(
         template="insights/partials/_tile.html", context=lambda actor, board: board["tiles"][0]

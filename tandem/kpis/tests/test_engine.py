@@ -560,3 +560,54 @@ def test_the_number_of_queries_does_not_grow_with_the_records(world: World) -> N
     few = _queries(work)
     add(20)
     assert _queries(work) == few
+
+
+# --- One read a request ---------------------------------------------------------------------------
+
+
+def test_remembering_reads_the_same_tallies_once_and_only_within(world: World) -> None:
+    won(world.owner, "100", JAN, team=world.east_sales)
+    won(world.teammate, "50", FEB, team=world.east_sales)
+    director = world.actor(world.admin)
+    args = {"actor": director, "kpi": kpi("won_amount"), "start": Q1[0], "end": Q1[1]}
+
+    with engine.remembering():
+        with CaptureQueriesContext(connection) as first:
+            by_team = engine.figures(group_by="team", **args)
+        with CaptureQueriesContext(connection) as again:
+            assert engine.figures(group_by="team", **args) == by_team
+        with CaptureQueriesContext(connection) as by_owner:
+            owners = engine.figures(group_by="owner", **args)  # another grouping: its own read
+        won(world.owner, "1000", FEB, team=world.east_sales)  # (a read-only request never does this)
+        assert engine.figures(group_by="team", **args) == by_team
+    outside = engine.figures(group_by="team", **args)
+
+    assert by_team[world.east_sales.pk].value == Decimal("150.00")
+    assert len(first.captured_queries) >= 1
+    assert not [q for q in again.captured_queries if "deal" in q["sql"]]
+    assert [q for q in by_owner.captured_queries if "deal" in q["sql"]]
+    assert owners[world.owner.pk].value == Decimal("100.00")
+    assert outside[world.east_sales.pk].value == Decimal("1150.00")
+
+
+def test_remembering_keeps_each_actor_and_scope_apart(world: World) -> None:
+    won(world.owner, "100", JAN, team=world.east_sales)
+    won(world.outsider, "7", JAN)
+    code = kpi("won_amount")
+
+    with engine.remembering():
+        everyone = engine.figure(actor=world.actor(world.admin), kpi=code, start=Q1[0], end=Q1[1])
+        theirs = engine.figure(actor=world.actor(world.owner), kpi=code, start=Q1[0], end=Q1[1])
+        outsiders = engine.figure(
+            actor=world.actor(world.admin),
+            kpi=code,
+            start=Q1[0],
+            end=Q1[1],
+            scope=Scope(owner_id=world.outsider.pk),
+        )
+
+    assert (everyone.value, theirs.value, outsiders.value) == (
+        Decimal("107.00"),
+        Decimal("100.00"),
+        Decimal("7.00"),
+    )

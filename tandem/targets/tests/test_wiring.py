@@ -123,6 +123,18 @@ def test_a_team_whose_pipeline_covers_too_little_of_its_target_is_flagged(
     ]
     assert _codes(world, world.outsider, "low_coverage") == []
     assert _codes(world, world.owner, "low_coverage") == []
+    # Per team, as a director's dashboard asks: each team's own finding, the same from one actor
+    # asking for every team (the company's rows read once) as from a fresh actor each time.
+    director = world.actor(world.director)
+    for team in (world.company, world.east, world.east_sales, world.west, world.west_sales):
+        alone = _codes(world, world.director, "low_coverage", Scope(team_id=team.pk))
+        shared = rules.evaluate(
+            actor=director, rule=rules.RULES["low_coverage"], scope=Scope(team_id=team.pk), now=NOW
+        )
+        assert [(f.record_type, f.record_id, f.why) for f in shared.items] == alone
+        assert [pk for _k, pk, _w in alone] == (
+            [team.pk] if team.pk in (world.company.pk, world.east.pk, world.east_sales.pk) else []
+        )
     # Enough weighted pipeline (a 75 % stage) clears it.
     DealFactory(owner=world.owner, stage=stage_named("Negotiation"), amount=Decimal("400000"))
     assert _codes(world, world.manager, "low_coverage") == []
