@@ -31,7 +31,7 @@ GRAMS_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION tandem_search_grams(t text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT coalesce(array_agg(DISTINCT g COLLATE "C"), '{}'::text[]) FROM (
-    SELECT string_to_table(regexp_replace(t, '\s', '', 'g'), NULL) AS g
+    SELECT unnest(string_to_array(regexp_replace(t, '\s', '', 'g'), NULL)) AS g
     UNION ALL
     SELECT substr(w, i, 2) FROM regexp_split_to_table(t, '\s+') AS w, generate_series(1, char_length(w) - 1) AS i
   ) AS pieces
