@@ -157,10 +157,15 @@ def search(
         return found
 
     every = Q()
+    plain: list[str] = []  # words matched by their text only: one grams condition for all
     for word in words:
-        word_q = search_text.text_q(model, word, text_fields)
         word_phones = phones(word)
-        every &= (word_q | word_phones) if word_phones else word_q
+        if word_phones:
+            every &= search_text.text_q(model, word, text_fields) | word_phones
+        else:
+            every &= search_text.text_q(model, word, text_fields, grams=False)
+            plain.append(word)
+    every &= search_text.grams_q(model, plain)
     if len(words) > 1 and _PHONE_LIKE.match(value):
         whole = phones(value)
         if whole:

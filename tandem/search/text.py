@@ -186,10 +186,14 @@ def terms(value: str) -> list[str]:
     return normalize(value).split(" ")[:MAX_TERMS] if normalize(value) else []
 
 
-def text_q(model: type[models.Model], term: str, text_fields: tuple[str, ...] = ()) -> Q:
+def text_q(
+    model: type[models.Model], term: str, text_fields: tuple[str, ...] = (), *, grams: bool = True
+) -> Q:
     """Rows whose search text holds ``term`` (already normalised).
 
-    A model without a search text (products) is matched on ``text_fields`` as typed.
+    A model without a search text (products) is matched on ``text_fields`` as typed. ``grams``:
+    also the grams condition of a short term (``grams_q``); a caller with several words asks
+    ``grams_q`` once for all of them instead.
     """
     if not fields_of(model):
         q = Q()
@@ -197,24 +201,41 @@ def text_q(model: type[models.Model], term: str, text_fields: tuple[str, ...] = 
             q |= Q(**{f"{field}__icontains": term})
         return q
     q = Q(search_text__contains=term)
-    if len(term) <= SHORT_TERM and connection.vendor == "postgresql":
-        # The same rows (a term's characters are among its text's grams); the grams index can
-        # serve it where trigrams cannot, and LIKE stays first where rows are walked in order.
-        q &= Q(GramsContain(term))
+    if grams:
+        q &= grams_q(model, [term])
     return q
 
 
+def grams_q(model: type[models.Model], terms: list[str]) -> Q:
+    """On PostgreSQL, for the one- and two-character ``terms``: their grams are all among the
+    search text's grams. The same rows as the terms' LIKE (a term's characters are among its
+    text's grams), but the grams index can serve it where trigrams cannot; LIKE stays first where
+    rows are walked in order. One condition for every term: where the rows are walked, each
+    evaluation of the grams function costs as much as a hundred LIKEs."""
+    short = [term for term in terms if len(term) <= SHORT_TERM]
+    if not short or not fields_of(model) or connection.vendor != "postgresql":
+        return Q()
+    return Q(GramsContain(*short))
+
+
 class GramsContain(models.Func):
-    """``tandem_search_grams(search_text) @> ARRAY[term]`` (PostgreSQL): a one- or two-character
-    term, read from the grams GIN index (created by the migrations on the same expression)."""
+    """``tandem_search_grams(search_text) @> ARRAY[term, …]`` (PostgreSQL): one- or two-character
+    terms, read from the grams GIN index (created by the migrations on the same expression)."""
 
     output_field = models.BooleanField()
     conditional = True
 
-    def __init__(self, term: str) -> None:
-        super().__init__(models.F("search_text"), models.Value(term, output_field=models.TextField()))
+    def __init__(self, *terms: str) -> None:
+        super().__init__(
+            models.F("search_text"), *(models.Value(term, output_field=models.TextField()) for term in terms)
+        )
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
-        column, column_params = compiler.compile(self.source_expressions[0])
-        term, term_params = compiler.compile(self.source_expressions[1])
-        return f"tandem_search_grams({column}) @> ARRAY[{term}]::text[]", [*column_params, *term_params]
+        column, params = compiler.compile(self.source_expressions[0])
+        params = list(params)
+        terms = []
+        for expression in self.source_expressions[1:]:
+            term, term_params = compiler.compile(expression)
+            terms.append(term)
+            params.extend(term_params)
+        return f"tandem_search_grams({column}) @> ARRAY[{', '.join(terms)}]::text[]", params

@@ -386,3 +386,19 @@ def test_the_grams_function_gives_the_first_versions_pieces(db: None) -> None:
     for text, now, first in rows:
         assert now == sorted(set(first)), text
     assert rows[1][1] == [] and rows[3][1] == ["a", "ab", "b"]
+
+
+def test_short_words_share_one_grams_condition_and_find_the_same_records(world: World) -> None:
+    """``商机 1``: two short words, each matched by LIKE, and on PostgreSQL one grams condition for
+    both (each evaluation of the grams function costs where rows are walked)."""
+    from tandem.customers.filters import search
+
+    for name in ("商机 1", "商机 12", "商机 2", "机会 1", "商 机1"):
+        DealFactory(owner=world.owner, name=name)
+    found = search(Deal.objects.all(), "商机 1", ("name",), ())
+    with CaptureQueriesContext(connection) as ctx:
+        names = sorted(found.values_list("name", flat=True))
+
+    assert names == ["商机 1", "商机 12"]
+    grams = ctx.captured_queries[0]["sql"].count("tandem_search_grams")
+    assert grams == (1 if connection.vendor == "postgresql" else 0)
