@@ -11,7 +11,9 @@ class CoreConfig(AppConfig):
         from django.core.signals import request_started
         from django.db.backends.signals import connection_created
 
-        from . import metrics, naming, nav
+        from . import choices, metrics, naming, nav
+
+        choices.install()
 
         request_started.connect(naming.forget_loaded, dispatch_uid="naming-forget-loaded")
         connection_created.connect(metrics.install_query_timer, dispatch_uid="metrics-query-timer")

@@ -767,8 +767,11 @@ def ensure_lost_reasons() -> None:
 
 def lost_reasons_offered(current: LostReason | None = None) -> list[LostReason]:
     """The active reasons in order, with a deal's current one when it has been deactivated."""
-    ensure_lost_reasons()
-    reasons = list(LostReason.objects.filter(is_active=True).order_by("order", "id"))
+    active = LostReason.objects.filter(is_active=True).order_by("order", "id")
+    reasons = list(active)
+    if not reasons:  # none active: perhaps none at all
+        ensure_lost_reasons()
+        reasons = list(active.all())
     if not any(r.is_other for r in reasons):  # "other" is always there to choose
         reasons.append(lost_reason_other())
     if current is not None and all(r.pk != current.pk for r in reasons):

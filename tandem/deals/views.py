@@ -96,8 +96,9 @@ def _deal_or_404(actor: Actor, pk: int) -> Deal:
     return access.get_visible_or_404(actor, "deal", selectors.deal_queryset(actor), pk=pk)
 
 
-def _style_filter_form(form: Any) -> None:
-    """Tabler classes on a FilterSet's form (its fields are django-filter's)."""
+def _style_filter_form(form: Any, pipelines: list[Pipeline] | None = None) -> None:
+    """Tabler classes on a FilterSet's form (its fields are django-filter's); ``pipelines``: the
+    active pipelines with their stages, when the caller has read them already."""
     from django import forms
 
     for name, field in form.fields.items():
@@ -111,7 +112,10 @@ def _style_filter_form(form: Any) -> None:
         if name in ("amount_min", "amount_max"):
             widget.attrs["inputmode"] = "decimal"
     if "stage" in form.fields:
-        form.fields["stage"].widget.choices = [("", _("All stages")), *stage_choices(active_pipelines())]
+        form.fields["stage"].widget.choices = [
+            ("", _("All stages")),
+            *stage_choices(active_pipelines() if pipelines is None else pipelines),
+        ]
     if "pipeline" in form.fields:
         # Pipelines by name in the reader's language (their __str__ is the stored name, for history).
         form.fields["pipeline"].label_from_instance = lambda pipeline: pipeline.display_name
@@ -191,7 +195,8 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     if not actor.has("deal", "view"):
         raise PermissionDenied
     result = deal_list_result(request, actor)
-    _style_filter_form(result.filterset.form)
+    pipelines = list(active_pipelines())  # the stage filter and the bulk "Move to stage" share them
+    _style_filter_form(result.filterset.form, pipelines)
     context = result.as_context()
     context.update(
         {
@@ -202,7 +207,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
             "can_assign": actor.has("deal", "assign"),
             "can_delete": actor.has("deal", "delete"),
             "can_edit": actor.has("deal", "edit"),
-            "bulk_stages": stage_choices(active_pipelines()),
+            "bulk_stages": stage_choices(pipelines),
             "bulk_lost_reasons": services.lost_reasons_offered() if actor.has("deal", "edit") else [],
             "bulk_people": access.owner_candidates(actor, "deal").values_list(*PEOPLE_OPTION_FIELDS)
             if actor.has("deal", "assign")
@@ -317,8 +322,7 @@ def _board_deals(
     return filterset, filterset.qs.filter(pipeline=pipeline).order_by()
 
 
-def _board_pipeline(params: QueryDict) -> Pipeline:
-    pipelines = selectors.board_pipelines()
+def _board_pipeline(params: QueryDict, pipelines: list[Pipeline]) -> Pipeline:
     if not pipelines:
         raise Http404
     wanted = params.get("pipeline")
@@ -345,7 +349,8 @@ def board(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
     if not actor.has("deal", "view"):
         raise PermissionDenied
-    pipeline = _board_pipeline(request.GET)
+    pipelines = selectors.board_pipelines()
+    pipeline = _board_pipeline(request.GET, pipelines)
     stages = selectors.board_stages(pipeline)
     open_ids = selectors.open_stage_ids(stages)
     filterset, deals = _board_deals(request, actor, pipeline, request.GET)
@@ -369,7 +374,7 @@ def board(request: HttpRequest) -> HttpResponse:
     ]
     filter_query = _board_filter_params(request.GET).urlencode()
     context = {
-        "pipelines": selectors.board_pipelines(),
+        "pipelines": pipelines,
         "pipeline": pipeline,
         "stages": stages,
         "columns": columns,
