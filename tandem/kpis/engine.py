@@ -23,8 +23,9 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime
+import functools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -507,6 +508,27 @@ def _summary_tallies(
     return found
 
 
+def _remembered(
+    read: Callable[..., dict[Any, Tally]],
+) -> Callable[..., dict[Any, Tally]]:
+    """``read(actor, kpi, start, end, scope, group, currency)``, once a ``remembering()`` block
+    for the same arguments (the KPI by what its tallies depend on)."""
+
+    @functools.wraps(read)
+    def tallies(actor: Actor, kpi: KpiDefinition, *rest: Any) -> dict[Any, Tally]:
+        memo = _request_memo.get()
+        if memo is None:
+            return read(actor, kpi, *rest)
+        # The actor is kept beside its tallies, so its id cannot name another actor meanwhile.
+        key = (id(actor), _kpi_key(kpi), *rest, _direct_only.get())
+        if key not in memo:
+            memo[key] = (actor, read(actor, kpi, *rest))
+        return dict(memo[key][1])
+
+    return tallies
+
+
+@_remembered
 def _tallies(
     actor: Actor,
     kpi: KpiDefinition,
@@ -518,25 +540,6 @@ def _tallies(
 ) -> dict[Any, Tally]:
     """Per group key, the records a KPI counts over ``start``..``end`` and their sums: whole
     months from the monthly summary where it serves the KPI, the rest from the records."""
-    memo = _request_memo.get()
-    if memo is None:
-        return _read_tallies(actor, kpi, start, end, scope, group, currency)
-    # The actor is kept beside its tallies, so its id cannot name another actor while remembered.
-    key = (id(actor), _kpi_key(kpi), start, end, scope, group, currency, _direct_only.get())
-    if key not in memo:
-        memo[key] = (actor, _read_tallies(actor, kpi, start, end, scope, group, currency))
-    return dict(memo[key][1])
-
-
-def _read_tallies(
-    actor: Actor,
-    kpi: KpiDefinition,
-    start: datetime.date,
-    end: datetime.date,
-    scope: Scope,
-    group: str | None,
-    currency: str,
-) -> dict[Any, Tally]:
     spec = SOURCES[kpi.source]
     rows = summary_rows(actor, kpi.source, scope) if _summary_serves(kpi) else None
     if rows is None:
