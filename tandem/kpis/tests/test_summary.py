@@ -402,3 +402,47 @@ def test_a_week_across_a_month_start_counts_both_sides(world: World) -> None:
     actor = world.actor(world.owner)
     fig = engine.figure(actor=actor, kpi=kpi("follow_ups"), start=D(2026, 11, 30), end=D(2026, 12, 5))
     assert fig.count == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="covering indexes are PostgreSQL's")
+@pytest.mark.parametrize(
+    ("who", "code", "group_by", "index"),
+    [
+        ("owner", "won_amount", None, "kpi_deal_owner_closed"),
+        ("owner", "new_pipeline", None, "kpi_deal_owner_opened"),
+        ("director", "won_amount", "team", "kpi_deal_closed_cover"),
+        ("director", "won_deals", "owner", "kpi_deal_closed_cover"),
+        ("director", "new_pipeline", "team", "kpi_deal_opened_cover"),
+    ],
+)
+def test_a_dashboards_summary_reads_need_only_the_covering_index(
+    world: World, who: str, code: str, group_by: str | None, index: str
+) -> None:
+    """A quarter's figures read the month totals through an index that holds every column the
+    sum needs (issue 12): were a summed column left out of it, PostgreSQL would fetch scattered
+    table pages again. Sequential and bitmap scans are disabled so the plan shows the choice."""
+    DealFactory(owner=world.owner, stage=stage_named("Won"), closed_on=D(2026, 2, 2), amount=Decimal("5"))
+    user = world.owner if who == "owner" else world.admin
+    scope = Scope(owner_id=world.owner.pk) if who == "owner" else Scope()
+    actor = world.actor(user)
+    plans: list[str] = []
+
+    def explain(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if "kpis_dealmonthtotal" in sql and not sql.startswith("EXPLAIN"):
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN " + sql, params)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    with connection.execute_wrapper(explain):
+        span = {"start": D(2026, 1, 1), "end": D(2026, 3, 31)}
+        if group_by is None:
+            engine.figure(actor=actor, kpi=kpi(code), scope=scope, **span)
+        else:
+            engine.figures(actor=actor, kpi=kpi(code), scope=scope, group_by=group_by, **span)
+    assert plans, "the figure was not read from the month totals"
+    for plan in plans:
+        assert f"Index Only Scan using {index}" in plan, plan
