@@ -213,6 +213,35 @@ def insight_cards(
     return cards
 
 
+def team_insight_cards(actor: Actor, teams: list[Any]) -> dict[int, list[dict[str, Any]]]:
+    """``insight_cards(actor, Scope(team_id=team.pk))`` for each team (counts, no records), with
+    each rule that can be counted across teams at once counted so (``rules.counts_in_teams``)."""
+    from tandem.org.models import Team
+
+    paths = list(Team.objects.values_list("pk", "path")) if teams else []
+    subtrees = {team.pk: [pk for pk, path in paths if path.startswith(team.path)] for team in teams}
+    cards: dict[int, list[dict[str, Any]]] = {team.pk: [] for team in teams}
+    for rule in rules.rules_for(actor):
+        counted = rules.counts_in_teams(actor=actor, rule=rule, teams=subtrees)
+        for team in teams:
+            scope = Scope(team_id=team.pk)
+            if counted is None:
+                result = rules.evaluate(actor=actor, rule=rule, scope=scope, limit=1, with_items=False)
+                count, more = result.count, result.more
+            else:
+                count, more = counted[team.pk]
+            cards[team.pk].append(
+                {
+                    "rule": rule,
+                    "count": count,
+                    "more": more,
+                    "items": [],
+                    "url": insight_url(rule.code, scope),
+                }
+            )
+    return cards
+
+
 def rep_dashboard(actor: Actor, today: datetime.date | None = None) -> dict[str, Any]:
     today = today or timezone.localdate()
     assert actor.user is not None
@@ -432,6 +461,7 @@ def director_dashboard(actor: Actor, today: datetime.date | None = None) -> dict
     }
     paths = _team_paths(*by_code.values())
     grouped = {code: _roll_up(by_team, tops, paths) for code, by_team in by_code.items()}
+    team_cards = team_insight_cards(actor, tops)
     teams = []
     for team in tops:
         won_deals = sum(f.count for f in grouped.get("won_deals", {}).get(team.pk, []))
@@ -450,7 +480,7 @@ def director_dashboard(actor: Actor, today: datetime.date | None = None) -> dict
                     closed_on_after=quarter.start.isoformat(),
                     closed_on_before=quarter.end.isoformat(),
                 ),
-                "insights": insight_cards(actor, team_scope),
+                "insights": team_cards[team.pk],
                 "insights_url": insight_url(None, team_scope),
             }
         )

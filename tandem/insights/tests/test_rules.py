@@ -17,6 +17,7 @@ from tandem.insights.models import InsightSettings, StageMedian
 from tandem.insights.services import stage_medians_refresh
 from tandem.insights.tests.factories import deal, stays
 from tandem.kpis.engine import Scope
+from tandem.org.models import Team
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -243,3 +244,58 @@ def test_the_rule_counts_cost_the_same_queries_for_more_deals(
         )
     assert run() == few
     assert Deal.objects.count() == 16
+
+
+@pytest.mark.parametrize("person", ["director", "east_manager", "owner"])
+@pytest.mark.parametrize("cap", [1000, 2])
+def test_counts_across_teams_equal_each_teams_own_count(
+    world: World, monkeypatch: pytest.MonkeyPatch, person: str, cap: int
+) -> None:
+    """The director's per-team counts, read in one statement, are each team's own ``evaluate``
+    count, for every rule that counts deals, whoever asks (their scope applies), with the bound."""
+    monkeypatch.setattr(rules, "COUNT_CAP", cap)
+    proposal = stage_named("Proposal")
+    stays(proposal, [2, 4, 5, 6, 10], world.teammate)
+    stage_medians_refresh()
+    old = NOW - datetime.timedelta(days=40)
+    for owner in (world.owner, world.owner, world.teammate, world.outsider):
+        deal(owner, last_follow_up_at=old, expected_close_date=NOW.date() - datetime.timedelta(days=3))
+        deal(owner, stage=proposal, stage_entered_at=old)
+    deal(world.owner, last_follow_up_at=old, team=None)  # no team: in no team's count
+    teams = [world.company, world.east, world.east_sales, world.west, world.support_team]
+    subtrees = {
+        t.pk: [pk for pk, path in Team.objects.values_list("pk", "path") if path.startswith(t.path)]
+        for t in teams
+    }
+    actor = world.actor(getattr(world, person))
+    counted = 0
+    for code in ("stale_follow_up", "overdue_close", "long_in_stage"):
+        rule = rules.RULES[code]
+        together = rules.counts_in_teams(actor=actor, rule=rule, teams=subtrees, now=NOW)
+        assert together is not None
+        for team in teams:
+            alone = rules.evaluate(
+                actor=actor, rule=rule, scope=Scope(team_id=team.pk), limit=1, with_items=False, now=NOW
+            )
+            assert together[team.pk] == (alone.count, alone.more), (code, team.name)
+            counted += alone.count
+    assert counted  # the deals were flagged at all
+    assert rules.counts_in_teams(actor=actor, rule=rules.RULES["pool_return"], teams=subtrees) is None
+
+
+def test_counts_across_teams_are_one_query_on_postgresql(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    deal(world.owner, last_follow_up_at=NOW - datetime.timedelta(days=40))
+    teams = {t.pk: [t.pk] for t in (world.east_sales, world.west, world.support_team)}
+    actor = world.actor(world.director)
+    actor.memo("insights.thresholds", rules.thresholds)
+    with CaptureQueriesContext(connection) as ctx:
+        found = rules.counts_in_teams(actor=actor, rule=rules.RULES["stale_follow_up"], teams=teams, now=NOW)
+    assert found == {
+        world.east_sales.pk: (1, False),
+        world.west.pk: (0, False),
+        world.support_team.pk: (0, False),
+    }
+    assert len(ctx.captured_queries) == (1 if connection.vendor == "postgresql" else len(teams))
