@@ -252,6 +252,12 @@ class Account(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
                 name="account_next_follow_due",
                 condition=ALIVE & Q(next_follow_up_on__isnull=False),
             ),
+            # My accounts due a follow-up (the home page, my day): one person's, not the company's.
+            models.Index(
+                fields=["owner", "next_follow_up_on", "id"],
+                name="account_owner_follow_due",
+                condition=ALIVE & Q(next_follow_up_on__isnull=False),
+            ),
             models.Index(fields=["name_key"], name="account_name_key"),
             models.Index(fields=["parent"], name="account_parent", condition=Q(parent__isnull=False)),
             # Every API ``ordering`` with the id as its tie-break (decision 0031).

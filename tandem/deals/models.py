@@ -297,6 +297,19 @@ class Deal(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
             # ... and by owner and by team, one person or team at a time.
             models.Index(fields=["owner", "id"], name="deal_by_owner", condition=ALIVE),
             models.Index(fields=["team", "id"], name="deal_by_team", condition=ALIVE),
+            # The person's day on the home page: my open deals closing this month (summed by
+            # currency from the index alone), and those whose next follow-up is due.
+            models.Index(
+                fields=["owner", "expected_close_date"],
+                include=["currency", "amount"],
+                name="deal_owner_open_close",
+                condition=ALIVE & Q(status="open"),
+            ),
+            models.Index(
+                fields=["owner", "next_follow_up_on", "id"],
+                name="deal_owner_follow_due",
+                condition=ALIVE & Q(status="open", next_follow_up_on__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -106,6 +106,12 @@ class Lead(SoftDeleteModel, TimeStampedModel, SearchTextMixin):
             models.Index(fields=["external_id"], name="lead_external_id"),
             # The list page's sort by owner, read one person at a time (core.listing.GroupWalk).
             models.Index(fields=["owner", "id"], name="lead_by_owner", condition=ALIVE),
+            # My leads due a follow-up (the home page, my day).
+            models.Index(
+                fields=["owner", "next_follow_up_on", "id"],
+                name="lead_owner_follow_due",
+                condition=ALIVE & Q(next_follow_up_on__isnull=False),
+            ),
             # Every API ``ordering`` with the id as its tie-break (decision 0031).
             *(
                 models.Index(fields=[field, "id"], name=f"lead_by_{field}", condition=ALIVE)

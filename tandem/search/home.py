@@ -7,7 +7,6 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -62,11 +61,24 @@ def due_follow_ups(*, actor: Actor, today: datetime.date | None = None) -> dict[
 
 
 def deals_closing_this_month(*, actor: Actor, today: datetime.date | None = None) -> dict[str, Any]:
-    """My open deals expected to close this month: count and total (one aggregate query)."""
+    """My open deals expected to close this month: how many, and their amount in the company
+    currency, other currencies converted at this month's rate as the open pipeline is (one
+    query grouped by currency); amounts without a rate are left out and said so."""
+    from tandem.kpis import engine
+
     today = today or timezone.localdate()
     first, last = _month_bounds(today)
+    currency = engine._company(actor).currency
+    found: dict[str, Any] = {
+        "count": 0,
+        "total": Decimal("0"),
+        "first": first,
+        "last": last,
+        "currency": currency,
+        "missing_rates": [],
+    }
     if not actor.has("deal"):
-        return {"count": 0, "total": Decimal("0"), "first": first, "last": last, "currency": ""}
+        return found
     qs = access.visible(
         actor,
         "deal",
@@ -74,14 +86,14 @@ def deals_closing_this_month(*, actor: Actor, today: datetime.date | None = None
             owner=actor.user, status=DealStatus.OPEN, expected_close_date__range=(first, last)
         ),
     )
-    agg = qs.aggregate(n=Count("id"), total=Sum("amount"))
-    return {
-        "count": agg["n"] or 0,
-        "total": agg["total"] or Decimal("0"),
-        "first": first,
-        "last": last,
-        "currency": getattr(settings, "DEFAULT_CURRENCY", "CNY"),
-    }
+    amounts = engine.Amounts()
+    for row in qs.order_by().values("currency").annotate(n=Count("id"), total=Sum("amount")):
+        found["count"] += row["n"]
+        amounts.add(row["currency"], None if row["currency"] == currency else first, row["total"])
+    total, _known, missing = engine.Rates(currency, amounts.needs(), actor).convert(amounts)
+    found["total"] = total
+    found["missing_rates"] = engine.missing_rates_text(missing)
+    return found
 
 
 def person_day_context(*, actor: Actor) -> dict[str, Any]:

@@ -249,3 +249,28 @@ def test_it_keeps_home_queries_flat(world: World) -> None:
         return len(queries)
 
     assert count_with(2) == count_with(15)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_deals_closing_this_month_in_other_currencies_are_converted_or_said_missing(
+    world: World, language: str
+) -> None:
+    """Amounts in another currency are converted at this month's rate, as the open pipeline is;
+    without a rate they are left out of the total and the card says so (not added as yuan)."""
+    from tandem.kpis.tests.factories import ExchangeRateFactory
+
+    today = timezone.localdate()
+    DealFactory(owner=world.owner, expected_close_date=today, amount=Decimal("1000"))
+    DealFactory(owner=world.owner, expected_close_date=today, amount=Decimal("100"), currency="USD")
+    DealFactory(owner=world.owner, expected_close_date=today, amount=Decimal("50"), currency="EUR")
+    ExchangeRateFactory(currency="USD", month=today.replace(day=1), rate=Decimal("7.1"))
+    if language != "en":
+        User.objects.filter(pk=world.owner.pk).update(language=language)
+    response = client_for(world.owner).get("/", HTTP_ACCEPT_LANGUAGE=language)
+    closing = response.context["closing"]
+    assert (closing["count"], closing["total"]) == (3, Decimal("1710.00"))
+    body = response.content.decode()
+    assert "¥1,710.00" in body
+    month = today.strftime("%Y-%m")
+    said = "EUR amounts of %s have no exchange rate" if language == "en" else "%s 的 EUR 金额没有汇率"
+    assert said % month in body
