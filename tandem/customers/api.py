@@ -428,6 +428,30 @@ def _before(cursor: Cursor | None, kind: str, at_field: str) -> Q:
     return older
 
 
+# The columns a timeline entry reads (a missing one would be read row by row: the tests count
+# the queries).
+_PERSON = ("display_name", "username")
+TIMELINE_ACTIVITY_FIELDS = (
+    "occurred_at",
+    "author_id",
+    "subject",
+    "kind",
+    "content",
+    "deal_id",
+    *(f"author__{name}" for name in _PERSON),
+)
+TIMELINE_STAY_FIELDS = (
+    "entered_at",
+    "deal_id",
+    "stage_id",
+    "actor_id",
+    "deal__name",
+    "stage__name",
+    "stage__names",
+    *(f"actor__{name}" for name in _PERSON),
+)
+
+
 def timeline_items(
     *, actor: access.Actor, account: Account, before: Cursor | None, limit: int, masked: bool
 ) -> list[dict[str, Any]]:
@@ -445,6 +469,8 @@ def timeline_items(
         access.visible_on_record(actor, "activity", Activity.objects.filter(account=account), strict=masked)
         .filter(_before(before, "follow_up", "occurred_at"))
         .select_related("author")
+        # What an entry shows: not the follow-up's other columns, nor the author's (issue 12).
+        .only(*TIMELINE_ACTIVITY_FIELDS)
         .order_by("-occurred_at", "-id")[:take]
     )
     for activity in activities:
@@ -465,6 +491,7 @@ def timeline_items(
         DealStageHistory.objects.filter(deal_id__in=deals)
         .filter(_before(before, "stage_change", "entered_at"))
         .select_related("deal", "stage", "actor")
+        .only(*TIMELINE_STAY_FIELDS)
         .order_by("-entered_at", "-id")[:take]
     )
     for stay in stays:

@@ -532,6 +532,42 @@ def test_it_pages_the_timeline_with_a_cursor_without_losing_entries(world: World
     assert client.get(url, {"limit": 0}).status_code == 400
 
 
+def test_the_timeline_reads_the_same_queries_for_more_entries_and_people(world: World) -> None:
+    """Entries read only the columns they show (``only``): none is fetched row by row, whoever
+    wrote them and whichever deal and stage they name."""
+    from tandem.deals.models import DealStageHistory
+    from tandem.deals.tests.factories import stage_named
+
+    account = AccountFactory(owner=world.owner)
+    client = as_(world.manager)
+    url = detail(account, "timeline/")
+
+    def add(author: User) -> None:
+        Activity.objects.create(
+            account=account, author=author, occurred_at=timezone.now(), content="called", kind="call"
+        )
+        deal = DealFactory(owner=world.owner, account=account)
+        DealStageHistory.objects.create(
+            deal=deal, stage=stage_named("Proposal"), entered_at=timezone.now(), actor=author
+        )
+
+    def count() -> tuple[int, list[str]]:
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(url).json()
+        assert all(item["actor_name"] for item in body["results"] if item["kind"] != "history")
+        return len(ctx.captured_queries), [item["title"] for item in body["results"]]
+
+    add(world.owner)
+    count()  # the first request may create what later ones only read
+    few, titles = count()
+    assert any("Proposal" in title for title in titles)
+    add(world.teammate)
+    add(world.manager)
+    more, titles = count()
+    assert more == few
+    assert sum("Proposal" in title for title in titles) == 3
+
+
 def test_it_masks_contact_details_in_a_pool_customers_timeline(world: World) -> None:
     pool = PoolFactory(members=[world.owner])
     account = AccountFactory(owner=world.manager, pool=pool)
