@@ -216,10 +216,8 @@ def insight_cards(
 def team_insight_cards(actor: Actor, teams: list[Any]) -> dict[int, list[dict[str, Any]]]:
     """``insight_cards(actor, Scope(team_id=team.pk))`` for each team (counts, no records), with
     each rule that can be counted across teams at once counted so (``rules.counts_in_teams``)."""
-    from tandem.org.models import Team
-
-    paths = list(Team.objects.values_list("pk", "path")) if teams else []
-    subtrees = {team.pk: [pk for pk, path in paths if path.startswith(team.path)] for team in teams}
+    paths = engine.team_paths(actor) if teams else {}
+    subtrees = {team.pk: engine.subtree_in(paths, team.pk) for team in teams}
     cards: dict[int, list[dict[str, Any]]] = {team.pk: [] for team in teams}
     for rule in rules.rules_for(actor):
         counted = rules.counts_in_teams(actor=actor, rule=rule, teams=subtrees)
@@ -388,14 +386,6 @@ def top_teams() -> list[Any]:
     return tops
 
 
-def _team_paths(*groups: dict[Any, Figure]) -> dict[int, str]:
-    """The materialised paths of the teams the grouped figures name: one query for all of them."""
-    from tandem.org.models import Team
-
-    ids = {k for by_team in groups for k in by_team if k}
-    return dict(Team.objects.filter(pk__in=sorted(ids)).values_list("pk", "path")) if ids else {}
-
-
 def _roll_up(by_team: dict[Any, Figure], tops: list[Any], paths: dict[int, str]) -> dict[int, list[Figure]]:
     rolled: dict[int, list[Figure]] = defaultdict(list)
     for team_id, fig in by_team.items():
@@ -459,7 +449,7 @@ def director_dashboard(actor: Actor, today: datetime.date | None = None) -> dict
         for code in ("won_amount", "won_deals", "closed_deals", "new_pipeline")
         if code in kpis
     }
-    paths = _team_paths(*by_code.values())
+    paths = engine.team_paths(actor)
     grouped = {code: _roll_up(by_team, tops, paths) for code, by_team in by_code.items()}
     team_cards = team_insight_cards(actor, tops)
     teams = []

@@ -229,6 +229,21 @@ def subtree_team_ids(team_id: int, actor: Actor | None = None) -> Subquery | lis
     return Subquery(Team.objects.filter(path__startswith=Subquery(path)).values("pk"))
 
 
+def team_paths(actor: Actor) -> dict[int, str]:
+    """Every live team's materialised path, read once per actor (a request builds one): for
+    pages that roll figures up several teams' subtrees (the director's dashboard)."""
+    paths: dict[int, str] = actor.memo(
+        "kpis.team_paths", lambda: dict(Team.objects.values_list("pk", "path"))
+    )
+    return paths
+
+
+def subtree_in(paths: Mapping[int, str], team_id: int) -> list[int]:
+    """The team and every team below it among ``paths`` (``team_paths``); none for a team not there."""
+    top = paths.get(team_id)
+    return [] if top is None else [pk for pk, path in paths.items() if path.startswith(top)]
+
+
 def scoped(actor: Actor, spec: SourceSpec, scope: Scope) -> models.QuerySet[Any]:
     """The live records of a source the actor may see, narrowed to ``scope``."""
     qs = access.visible(actor, spec.resource, spec.model._default_manager.all())

@@ -99,27 +99,24 @@ def _page(ctx: Any, findings: list[Any]) -> Any:
     return RuleResult(count=len(findings), more=False, items=page, next_cursor=following)
 
 
-def _teams_and_members() -> tuple[dict[int, str], dict[int, set[int]]]:
-    """Every live team's materialised path, and who is in each: two queries for all teams."""
-    from tandem.org.models import Membership, Team
+def _members_by_team() -> dict[int, set[int]]:
+    """Who is in each team: one query for all teams."""
+    from tandem.org.models import Membership
 
-    paths = dict(Team.objects.values_list("pk", "path"))
     members: dict[int, set[int]] = defaultdict(set)
-    for team_id, user_id in Membership.objects.filter(team_id__in=list(paths)).values_list(
+    for team_id, user_id in Membership.objects.filter(team__deleted_at__isnull=True).values_list(
         "team_id", "user_id"
     ):
         members[team_id].add(user_id)
-    return paths, members
+    return members
 
 
 def _members_of_subtree(team_id: int, actor: Actor) -> set[int]:
     """The members of a team and every team below it; read once a request for all teams (a
     director's dashboard asks for each team it shows)."""
-    paths, members = actor.memo("targets.teams_and_members", _teams_and_members)
-    top = paths.get(team_id)
-    if top is None:
-        return set()
-    return set().union(*(members.get(pk, set()) for pk, path in paths.items() if path.startswith(top)))
+    members = actor.memo("targets.members_by_team", _members_by_team)
+    subtree = engine.subtree_in(engine.team_paths(actor), team_id)
+    return set().union(*(members.get(pk, set()) for pk in subtree))
 
 
 def behind_pace(ctx: Any) -> Any:
