@@ -109,6 +109,27 @@
   document.body.addEventListener("htmx:afterSwap", function (event) { init(event.target); });
 })();
 
+/* A picker's options refreshed by a search (hx-target a <select>, innerHTML) keep the person or
+   record already chosen when the new list still holds it: a choice made while the search's answer
+   was on its way is not silently replaced by the list's first option. */
+(function () {
+  "use strict";
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.tagName === "SELECT" && !target.multiple) { target.dataset.keepValue = target.value; }
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.tagName !== "SELECT" || target.dataset.keepValue === undefined) { return; }
+    var kept = target.dataset.keepValue;
+    delete target.dataset.keepValue;
+    if (!kept) { return; }
+    for (var i = 0; i < target.options.length; i++) {
+      if (target.options[i].value === kept) { target.value = kept; return; }
+    }
+  });
+})();
+
 /* htmx and form errors. Forms answer 400 (invalid input) and 409 (changed by someone else) with the
    form re-rendered, inline errors included; the server retargets it with HX-Retarget/HX-Reswap when
    the form is not the request's target. htmx swaps no 4xx by default, so 400 and 409 are swapped

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tandem.core.tests.snapshot import seed_demo
 
@@ -35,6 +35,10 @@ from .harness import CHROMIUM_ARGS, DESKTOP, TAKEN, screenshot_dir
 # Playwright's sync API runs an event loop in this thread; Django would then refuse database
 # calls from it (SynchronousOnlyOperation), although nothing here is actually async.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+# Assertions wait as long as actions do (15 s, below): Playwright's own 5 s for ``expect`` failed
+# a test on a busy CI machine while the live server was still answering an htmx post.
+expect.set_options(timeout=15_000)
 
 CHROMIUM_PATH = os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium")
 MISSING_CHROMIUM = (

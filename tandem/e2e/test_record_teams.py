@@ -4,11 +4,12 @@ opens the deal they could not see before. Elements are found by names and data a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from tandem.customers.tests.factories import AccountFactory
 from tandem.deals.models import Deal
@@ -39,12 +40,25 @@ def test_a_rep_adds_support_to_a_deal_team_on_a_phone(
     card = page.locator("#record-team")
     card.locator("details.card-footer > summary").click()
     form = card.locator('form[action$="/add/"]')
-    # Wait for the search's answer: the search box sits in the add form and must not take on
-    # the form's hx-disabled-elt (htmx logged "find button[type=submit] returned no matches").
-    with page.expect_response(lambda response: "/people/?" in response.url):
-        form.locator('input[type="search"]').fill("support")
-    expect(form.locator(f'select[name="user"] option[value="{support.pk}"]')).to_have_count(1)
-    form.locator('select[name="user"]').select_option(str(support.pk))
+    search, person = form.locator('input[type="search"]'), form.locator('select[name="user"]')
+    # The rep picks support while the search's answer is still on its way (held here): the
+    # refreshed list must keep that choice, not fall back to "Choose a person". The search box
+    # sits in the add form and must not take on the form's hx-disabled-elt either (htmx logged
+    # "find button[type=submit] returned no matches").
+    held: list[Route] = []
+    page.route("**/people/?*", lambda route: held.append(route))
+    search.fill("support")
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(25)
+    assert held, "the people search was not sent"
+    person.select_option(str(support.pk))
+    held[0].continue_()
+    page.unroute("**/people/?*")
+    expect(search).not_to_have_class(re.compile(r"\bhtmx-request\b"))
+    expect(person.locator("option")).not_to_have_count(0)
+    expect(person).to_have_value(str(support.pk))
     form.locator('select[name="role"]').select_option("support")
     form.locator('button[type="submit"]').click()
     expect(page.locator(f'#record-team [data-member="{support.pk}"]')).to_be_visible()
