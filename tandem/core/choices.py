@@ -28,6 +28,13 @@ def _rows(self: ModelChoiceIterator) -> list[Any]:
     return rows
 
 
+def prime(field: Any, rows: list[Any]) -> None:
+    """Give a model choice field the rows of its current queryset, already read by the caller for
+    another part of the page: drawing the field then sends no query. ``rows`` must be that
+    queryset's rows in its order (the caller's list is kept, not copied)."""
+    field.__dict__["_listed_choices"] = (field.queryset, rows)
+
+
 def _iter(self: ModelChoiceIterator) -> Iterator[Any]:
     if self.field.empty_label is not None:
         yield ("", self.field.empty_label)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from .models import DefaultTeamMember, MemberRole, RecordMember, active_q
+
+if TYPE_CHECKING:
+    from tandem.core.access import Actor
 
 
 def members_of(record: models.Model) -> models.QuerySet[RecordMember]:
@@ -45,6 +48,13 @@ def member_of_user(record: models.Model, user_id: Any) -> RecordMember | None:
 
 def roles() -> models.QuerySet[MemberRole]:
     return MemberRole.objects.all()
+
+
+def roles_for(actor: Actor) -> list[MemberRole]:
+    """The member roles in their order, read once a request: a record page shows them in the
+    record team card, its add form and the handoffs card."""
+    rows: list[MemberRole] = actor.memo("recordteams.roles", lambda: list(roles()))
+    return rows
 
 
 def default_team_of(user: Any) -> models.QuerySet[DefaultTeamMember]:

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tandem.core import access, webforms
+from tandem.core import access, choices, webforms
 from tandem.core.access import Actor
 from tandem.core.templatetags.tandem import PEOPLE_OPTION_FIELDS
 from tandem.org.models import User
@@ -53,17 +53,20 @@ def people_for(actor: Actor, q: str = "") -> QuerySet[User]:
 def card_context(actor: Actor, record: Model, kind: str, **extra: Any) -> dict[str, Any]:
     members = list(selectors.members_of(record))
     reach = services.may_keep(actor, record)
+    roles = selectors.roles_for(actor)
+    add_form = extra.pop("add_form", None) or MemberForm(initial={"access": Access.READ})
+    choices.prime(add_form.fields["role"], roles)
     context: dict[str, Any] = {
         "record": record,
         "kind": kind,
         "members": members,
         "reach": reach,
-        "roles": list(selectors.roles()),
+        "roles": roles,
         "access_choices": Access.choices,
         "people": list(people_for(actor).values_list(*PEOPLE_OPTION_FIELDS)[:PEOPLE_OPTIONS])
         if reach
         else [],
-        "add_form": extra.pop("add_form", None) or MemberForm(initial={"access": Access.READ}),
+        "add_form": add_form,
         "errors": extra.pop("errors", []),
     }
     context.update(extra)

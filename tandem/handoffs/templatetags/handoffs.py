@@ -39,8 +39,8 @@ def handoff_card(context: dict[str, Any], record: Any, resource: str) -> dict[st
     from django.utils import timezone
 
     from tandem.core import access
+    from tandem.recordteams.selectors import roles_for
 
-    from ..models import role_choices
     from ..selectors import record_handoffs
     from ..services import offered_templates
 
@@ -54,6 +54,6 @@ def handoff_card(context: dict[str, Any], record: Any, resource: str) -> dict[st
         "resource": resource,
         "offered": offered_templates(actor, record, resource),
         "handoffs": record_handoffs(record, resource),
-        "roles": dict(role_choices()),
+        "roles": {role.code: role.display_name for role in roles_for(actor)},
         "now": timezone.now(),
     }

@@ -174,6 +174,26 @@ def test_the_deal_list_query_count_stays_flat_for_a_member(world: World) -> None
     assert count() == few
 
 
+@pytest.mark.parametrize("page", ["customers:account-detail", "deals:deal-detail"])
+def test_a_record_page_reads_the_member_roles_once(world: World, page: str) -> None:
+    """The record team card, its add form and the handoffs card all show the roles: one read."""
+    account = AccountFactory(owner=world.owner, name="Egret Foods")
+    deal = DealFactory(owner=world.owner, account=account)
+    services.member_add(actor=world.actor(world.owner), record=account, user=world.support, role="support")
+    services.member_add(actor=world.actor(world.owner), record=deal, user=world.support, role="support")
+    record = account if page.startswith("customers") else deal
+    with CaptureQueriesContext(connection) as ctx:
+        response = client_of(world.owner).get(reverse(page, args=[record.pk]))
+    assert response.status_code == 200
+    reads = [q["sql"] for q in ctx.captured_queries if 'FROM "recordteams_memberrole"' in q["sql"]]
+    assert len(reads) == 1, reads
+    body = response.content.decode()
+    # Every role is offered in the add form, the member's role shown and selected in "Change".
+    for role in MemberRole.objects.all():
+        assert f'<option value="{role.code}"' in body
+    assert 'value="support" selected' in body
+
+
 def test_the_settings_page_links_to_my_default_team(world: World) -> None:
     body = client_of(world.owner).get(reverse("auth:settings")).content.decode()
     assert reverse("recordteams:default-team") in body
