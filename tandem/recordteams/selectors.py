@@ -11,6 +11,8 @@ from .models import DefaultTeamMember, MemberRole, RecordMember, active_q
 if TYPE_CHECKING:
     from tandem.core.access import Actor
 
+OWNER_ROLE = "owner"
+
 
 def members_of(record: models.Model) -> models.QuerySet[RecordMember]:
     """The record's team, active and expired (``is_active`` tells), with role and person,
@@ -48,6 +50,12 @@ def member_of_user(record: models.Model, user_id: Any) -> RecordMember | None:
 
 def roles() -> models.QuerySet[MemberRole]:
     return MemberRole.objects.all()
+
+
+def offered_first(roles: list[MemberRole]) -> str | None:
+    """The role the add forms choose before the person does: the first one that is not "owner"
+    (the record's owner is not one of its members; the role is there for handoffs)."""
+    return next((role.code for role in roles if role.code != OWNER_ROLE), roles[0].code if roles else None)
 
 
 def roles_for(actor: Actor) -> list[MemberRole]:

@@ -54,7 +54,9 @@ def card_context(actor: Actor, record: Model, kind: str, **extra: Any) -> dict[s
     members = list(selectors.members_of(record))
     reach = services.may_keep(actor, record)
     roles = selectors.roles_for(actor)
-    add_form = extra.pop("add_form", None) or MemberForm(initial={"access": Access.READ})
+    add_form = extra.pop("add_form", None) or MemberForm(
+        initial={"access": Access.READ, "role": selectors.offered_first(roles)}
+    )
     choices.prime(add_form.fields["role"], roles)
     context: dict[str, Any] = {
         "record": record,
@@ -264,7 +266,11 @@ def default_team(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
     if actor.user is None:
         raise PermissionDenied
-    form = DefaultMemberForm(webforms.posted(request), initial={"access": Access.READ})
+    roles = list(selectors.roles())
+    form = DefaultMemberForm(
+        webforms.posted(request), initial={"access": Access.READ, "role": selectors.offered_first(roles)}
+    )
+    choices.prime(form.fields["role"], roles)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -287,7 +293,7 @@ def default_team(request: HttpRequest) -> HttpResponse:
         "members": list(selectors.default_team_of(actor.user)),
         "form": form,
         "people": list(people_for(actor).values_list(*PEOPLE_OPTION_FIELDS)[:PEOPLE_OPTIONS]),
-        "roles": list(selectors.roles()),
+        "roles": roles,
     }
     return render(request, "recordteams/default_team.html", context, status=status)
 

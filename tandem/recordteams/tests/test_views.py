@@ -4,6 +4,7 @@ and the summary path of the board for people on no record team."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -192,6 +193,22 @@ def test_a_record_page_reads_the_member_roles_once(world: World, page: str) -> N
     for role in MemberRole.objects.all():
         assert f'<option value="{role.code}"' in body
     assert 'value="support" selected' in body
+
+
+def test_the_add_forms_offer_a_member_role_before_the_owners(world: World) -> None:
+    """A new member is a co-seller until the person says otherwise, not an "Owner": the record's
+    owner is not one of its members (the role is there for handoffs)."""
+    deal = DealFactory(owner=world.owner)
+    client = client_of(world.owner)
+    pages = (
+        client.get(reverse("deals:deal-detail", args=[deal.pk])).content.decode(),
+        client.get(reverse("recordteams:default-team")).content.decode(),
+    )
+    for body in pages:
+        select = re.search(r'<select name="role"[^>]*>(.*?)</select>', body, re.S)
+        assert select is not None
+        assert re.findall(r'<option value="([^"]+)"[^>]*selected', select.group(1)) == ["co_seller"]
+        assert '<option value="owner"' in select.group(1)  # still offered
 
 
 def test_the_settings_page_links_to_my_default_team(world: World) -> None:
