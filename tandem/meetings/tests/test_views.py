@@ -161,3 +161,30 @@ def test_a_meeting_not_yet_written_up_stays_with_the_upcoming_ones(world: World)
     past = client.get("/meetings/?tab=past").content.decode()
     assert recent.title.replace("'", "&#x27;") in upcoming and "Held one" not in upcoming
     assert "Last month" in past and "Held one" in past and "Yesterday" not in past
+
+
+@pytest.mark.parametrize(
+    ("language", "past_label", "planned_label"),
+    [("en", "Awaiting minutes", "Planned"), ("zh-hans", "待补纪要", "待召开")],
+)
+def test_a_planned_meeting_whose_time_has_passed_says_its_minutes_are_due(
+    world: World, language: str, past_label: str, planned_label: str
+) -> None:
+    """Not "Planned" a week after it was to be held: the badge says what is left to do, in the
+    reader's language, on the list and on the meeting's page."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    past = meeting(world, title="Last Monday's", starts_at=now - datetime.timedelta(days=6))
+    meeting(world, title="Next Monday's", starts_at=now + datetime.timedelta(days=1))
+    User.objects.filter(pk=world.owner.pk).update(language=language)
+    client = as_(world.owner)
+    for body in (
+        client.get("/meetings/").content.decode(),
+        client.get(f"/meetings/{past.pk}/").content.decode(),
+    ):
+        badge = body.split("data-meeting-past", 1)[1].split("</span>", 1)[0]
+        assert past_label in badge
+    listing = client.get("/meetings/").content.decode()
+    assert listing.count("data-meeting-past") == 1
+    assert f'badge bg-blue-lt">{planned_label}</span>' in listing
