@@ -236,9 +236,11 @@ def manager_dashboard(manager: User) -> tuple[Callable[[], Any], Callable[[], An
     return orm, _replayed(orm)
 
 
-def home_page(user: User, view: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
-    """The home page with a role's dashboard (``?view=rep|manager|director``), as a whole page."""
-    return whole_page(user, "/", {"view": view})
+def home_page(user: User, view: str, *, refresh: bool = False) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """The home page with a role's dashboard (``?view=rep|manager|director``), as a whole page:
+    as a person opens it again within minutes (the figures kept, decision 0045), or with
+    ``refresh`` as on their first visit, or after a change of theirs (every figure computed)."""
+    return whole_page(user, "/", {"view": view, **({"refresh": "1"} if refresh else {})})
 
 
 def whole_page(
@@ -617,6 +619,15 @@ def run(
         ("home page, manager dashboard (through middleware)", home_page(manager, "manager")),
         ("home page, rep dashboard (through middleware)", home_page(_rep(), "rep")),
         ("home page, director dashboard (through middleware)", home_page(admin, "director")),
+        (
+            "home page, manager dashboard computed afresh (?refresh=1)",
+            home_page(manager, "manager", refresh=True),
+        ),
+        ("home page, rep dashboard computed afresh (?refresh=1)", home_page(_rep(), "rep", refresh=True)),
+        (
+            "home page, director dashboard computed afresh (?refresh=1)",
+            home_page(admin, "director", refresh=True),
+        ),
         ("company funnel (this fiscal year, stage history)", company_funnel(admin)),
         ("win rate by person (company, this fiscal year)", win_rate_by_person(admin)),
         ("analytics API by owner (company)", analytics_by_owner(admin)),

@@ -166,6 +166,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tandem.core.auth_middleware.WebLoginRequiredMiddleware",
     "tandem.core.middleware.PersonPreferencesMiddleware",
+    # A person's own writes show at once on figures kept a few minutes (core.changes).
+    "tandem.core.changes.OwnChangesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A write refused by a unique constraint another request met first: 409, never a 500.
     "tandem.core.middleware.SimultaneousWriteMiddleware",
@@ -446,6 +448,9 @@ TANDEM_VISITS_PER_WEEK = env_int("TANDEM_VISITS_PER_WEEK", 10)
 TANDEM_WEBHOOKS_ALLOW_PRIVATE = env_bool("TANDEM_WEBHOOKS_ALLOW_PRIVATE", False)
 # How long the author of a comment may still edit it (tandem/discussions).
 TANDEM_COMMENT_EDIT_MINUTES = env_int("TANDEM_COMMENT_EDIT_MINUTES", 15)
+# The home page's dashboard figures are kept this long per person, and say when they were
+# computed; the person's own changes and "Refresh" compute them afresh (decision 0045). 0: never kept.
+TANDEM_DASHBOARD_SECONDS = env_int("TANDEM_DASHBOARD_SECONDS", 300)
 if TANDEM_COMMENT_EDIT_MINUTES < 0:
     raise ImproperlyConfigured("TANDEM_COMMENT_EDIT_MINUTES must be 0 or more.")
 

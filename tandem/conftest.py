@@ -151,3 +151,12 @@ def _names_read_afresh() -> None:
 def _fast_password_hashing(settings: Any) -> None:
     """Argon2 is slow on purpose; tests that are not about hashing use a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _cache_emptied() -> None:
+    """Whatever a test kept in the cache (a home page's figures, the pool candidates) is gone
+    before the next: each test's ids may be another's, and nothing passes by the order tests run in."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -23,8 +23,9 @@ from .services import record_purge, record_restore
 
 def home(request: HttpRequest) -> HttpResponse:
     """The person's day, with the dashboard of their role (rep, manager, director; ``?view=``
-    switches for someone who is more than one; ``?team=`` picks one of the teams a manager leads)."""
-    from tandem.insights.dashboards import home_dashboard
+    switches for someone who is more than one; ``?team=`` picks one of the teams a manager leads;
+    ``?refresh=1`` computes the dashboard's figures now rather than read them kept)."""
+    from tandem.insights.snapshots import home_dashboard
     from tandem.kpis.engine import remembering
     from tandem.org.selectors import person_home_context
     from tandem.search.home import person_day_context
@@ -35,7 +36,12 @@ def home(request: HttpRequest) -> HttpResponse:
         context = {
             **person_home_context(actor=actor),
             **person_day_context(actor=actor),
-            **home_dashboard(actor, request.GET.get("view"), int(team) if team.isdigit() else None),
+            **home_dashboard(
+                actor,
+                request.GET.get("view"),
+                int(team) if team.isdigit() and len(team) < 10 else None,
+                refresh=request.GET.get("refresh") == "1",
+            ),
         }
         return render(request, "core/home.html", context)
 

@@ -49,4 +49,6 @@ def register() -> None:
         )
     )
     for role in (dashboards.REP, dashboards.MANAGER, dashboards.DIRECTOR):
-        dashboards.register_card(role, dashboards.Card("discussions/partials/_home_card.html", home_card, 1))
+        dashboards.register_card(
+            role, dashboards.Card("discussions/partials/_home_card.html", home_card, 1, live=True)
+        )

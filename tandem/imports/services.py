@@ -26,7 +26,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tandem.core import access, export, metrics
+from tandem.core import access, changes, export, metrics
 from tandem.core.access import Actor
 from tandem.org.models import User
 
@@ -505,6 +505,15 @@ def run_job(*, job_id: int, commit: bool, language: str = "en", token: uuid.UUID
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     user = User.objects.get(pk=job.created_by_id)
     actor = Actor.for_user(user)
+    try:
+        _run(job, actor, commit=commit, language=language, token=token)
+    finally:
+        if commit:  # the importer's figures kept a few minutes show the rows (core.changes)
+            changes.mark(user.pk)
+
+
+def _run(job: ImportJob, actor: Actor, *, commit: bool, language: str, token: uuid.UUID | None) -> None:
+    job_id = job.pk
     with translation.override(language):
         try:
             if not actor.has(job.resource, "import"):

@@ -43,11 +43,14 @@ PEOPLE_LIMIT = 50
 @dataclass(frozen=True)
 class Card:
     """A card another app adds to a dashboard: its template, rendered with ``card`` (the dict
-    ``context(actor, board)`` returns, or nothing shown when that is None) and ``board``."""
+    ``context(actor, board)`` returns, or nothing shown when that is None), ``board``,
+    ``dashboard`` and ``currency``. Cards are kept with the dashboard's figures a few minutes
+    (``insights.snapshots``); a ``live`` card is read on every visit and given an empty board."""
 
     template: str
     context: Any
     order: int = 100
+    live: bool = False
 
 
 CARDS: dict[str, list[Card]] = {REP: [], MANAGER: [], DIRECTOR: []}
@@ -59,13 +62,9 @@ def register_card(role: str, card: Card) -> None:
         CARDS[role].append(card)
 
 
-def extra_cards(role: str, actor: Actor, board: dict[str, Any]) -> list[dict[str, Any]]:
-    shown = []
-    for card in sorted(CARDS[role], key=lambda c: c.order):
-        found = card.context(actor, board)
-        if found is not None:
-            shown.append({"template": card.template, "card": found})
-    return shown
+def cards_for(role: str, *, live: bool) -> list[Card]:
+    """The cards of the ``role`` dashboard that are (``live``) or are not read on every visit."""
+    return sorted((c for c in CARDS[role] if c.live == live), key=lambda c: c.order)
 
 
 def dashboard_roles(actor: Actor) -> list[str]:
@@ -492,21 +491,3 @@ def director_dashboard(actor: Actor, today: datetime.date | None = None) -> dict
             "urls": [t["won_url"] for t in teams],
         },
     }
-
-
-def home_dashboard(actor: Actor, asked: str | None, team_id: int | None = None) -> dict[str, Any]:
-    role, roles = choose(actor, asked)
-    context: dict[str, Any] = {
-        "dashboard": role,
-        "dashboard_roles": [(r, ROLE_LABELS[r]) for r in roles],
-        "currency": engine._company(actor).currency if role else "",
-    }
-    if role == DIRECTOR:
-        context["board"] = director_dashboard(actor)
-    elif role == MANAGER:
-        context["board"] = manager_dashboard(actor, team_id)
-    elif role == REP:
-        context["board"] = rep_dashboard(actor)
-    if role:
-        context["board_cards"] = extra_cards(role, actor, context["board"])
-    return context

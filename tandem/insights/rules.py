@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
@@ -26,7 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from tandem.core import access
+from tandem.core import access, caching
 from tandem.core.access import Actor
 from tandem.kpis.engine import Scope, subtree_team_ids
 
@@ -400,7 +399,7 @@ def _pool_candidates(now: datetime.datetime, within_days: int) -> list[dict[str,
 
     slot = int(now.timestamp()) // POOL_CACHE_SECONDS
     key = f"insights:pool-candidates:v2:{slot}:{within_days}"
-    found: list[dict[str, Any]] | None = cache.get(key)
+    found: list[dict[str, Any]] | None = caching.get(key)
     if found is not None:
         return found
     found = []
@@ -420,7 +419,7 @@ def _pool_candidates(now: datetime.datetime, within_days: int) -> list[dict[str,
                 }
             )
     found.sort(key=lambda r: (r["due"], r["account_id"]))
-    cache.set(key, found, POOL_CACHE_SECONDS)
+    caching.put(key, found, POOL_CACHE_SECONDS)
     return found
 
 
