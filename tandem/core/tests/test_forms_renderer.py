@@ -52,9 +52,72 @@ def test_selects_are_written_as_the_templates_write_them(data: Any, language: st
             assert "<select" in ours
 
 
+class Inputs(forms.Form):
+    text = forms.CharField(
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "名称 & <co>"})
+    )
+    number = forms.DecimalField(widget=forms.NumberInput(attrs={"step": "0.01", "min": 0, "required": True}))
+    on = forms.DateField(widget=forms.DateInput(attrs={"type": "date", "disabled": False}))
+    at = forms.DateTimeField()
+    email = forms.EmailField()
+    url = forms.URLField(assume_scheme="https")
+    phone = forms.CharField(widget=forms.TextInput(attrs={"type": "tel", "title": mark_safe("<i>")}))
+    search = forms.CharField(widget=forms.SearchInput)
+    colour = forms.CharField(widget=forms.ColorInput)
+    secret = forms.CharField(widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(widget=forms.HiddenInput)
+    time = forms.TimeField()
+    agree = forms.BooleanField()
+    upload = forms.FileField()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {
+            "text": 'A "quoted" <b>name</b> & co',
+            "number": "12.50",
+            "on": "2026-12-06",
+            "at": "2026-12-06 09:30",
+            "email": "a@b.example",
+            "url": "https://x.example/?a=1&b=2",
+            "phone": "+86 138",
+            "search": "王",
+            "colour": "#ff0000",
+            "secret": "s3<cr>et",
+            "hidden": "7",
+            "time": "09:30",
+            "agree": "on",
+        },
+        {"text": "", "number": "not a number", "on": "yesterday", "agree": ""},
+    ],
+)
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_inputs_are_written_as_the_templates_write_them(data: Any, language: str) -> None:
+    with override(language):
+        for name in Inputs.base_fields:
+            ours = Inputs(data, renderer=Renderer())[name].as_widget()
+            theirs = Inputs(data, renderer=DjangoTemplates())[name].as_widget()
+            assert ours == theirs, name
+            assert "<input" in ours
+
+
+def test_every_input_template_is_only_the_input() -> None:
+    from pathlib import Path
+
+    import django
+
+    from tandem.core.forms_renderer import INPUTS
+
+    folder = Path(django.__file__).parent / "forms" / "templates"
+    for name in INPUTS:
+        assert (folder / name).read_text() == '{% include "django/forms/widgets/input.html" %}\n', name
+
+
 def test_other_widgets_are_left_to_the_templates() -> None:
     class Other(forms.Form):
-        text = forms.CharField()
+        text = forms.CharField(widget=forms.Textarea)
         choice = forms.ChoiceField(choices=[("a", "A")], widget=forms.RadioSelect)
 
     for name in ("text", "choice"):
