@@ -86,3 +86,25 @@ def test_the_three_dashboards_fit_in_both_languages(
             assert not has_horizontal_overflow(page), f"{who}'s dashboard overflows at {width} px in {code}"
         logout(page, live_server)
     assert page.errors == []
+
+
+def test_refresh_computes_the_figures_now_and_leaves_the_address_clean(
+    new_page: Any, live_server: Any, demo_company: None
+) -> None:
+    """The dashboard says when its kept figures were computed; Refresh computes them now, and
+    the address keeps no ``refresh`` for a reload or a bookmark to repeat."""
+    page = new_page(width=390)
+    login(page, live_server, "manager", DEMO_PASSWORD)
+    assert visit(page, live_server, "/") == 200
+    kept_at = page.locator("[data-dashboard-at]")
+    first = kept_at.get_attribute("data-dashboard-at")
+    assert visit(page, live_server, "/") == 200
+    assert kept_at.get_attribute("data-dashboard-at") == first  # read kept, not computed again
+    page.wait_for_timeout(50)
+    with page.expect_navigation():
+        page.locator("[data-dashboard-refresh]").click()
+    assert kept_at.get_attribute("data-dashboard-at") != first
+    page.wait_for_function("() => !window.location.search.includes('refresh')")
+    assert "view=manager" in page.url
+    assert not has_horizontal_overflow(page)
+    assert page.errors == []

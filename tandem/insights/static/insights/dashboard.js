@@ -52,7 +52,19 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
+  /* "Refresh" computed the figures now (?refresh=1): drop it from the address, so that a reload,
+     a bookmark or the back button reads the kept figures again rather than recompute them. */
+  function forgetRefresh() {
+    if (!window.history || !window.history.replaceState || !window.URLSearchParams) { return; }
+    var params = new URLSearchParams(window.location.search);
+    if (params.get("refresh") !== "1") { return; }
+    params.delete("refresh");
+    var query = params.toString();
+    window.history.replaceState(window.history.state, "", window.location.pathname + (query ? "?" + query : "") + window.location.hash);
+  }
+
   function init() {
+    forgetRefresh();
     var charts = document.querySelectorAll("[data-chart]");
     for (var i = 0; i < charts.length; i++) { draw(charts[i]); }
   }
