@@ -30,6 +30,14 @@ def get(key: str) -> Any:
     return get_many([key]).get(key)
 
 
+def forget(keys: list[str]) -> None:
+    """``cache.delete_many``, or nothing when the cache is away (the entries expire on their own)."""
+    try:
+        cache.delete_many(keys)
+    except Exception:
+        log.warning("the cache did not answer; %s not forgotten", keys, exc_info=True)
+
+
 def put(key: str, value: Any, seconds: int) -> None:
     """``cache.set``, or nothing when the cache is away."""
     try:

@@ -19,14 +19,14 @@ retry resumes it (skip mode: after the last committed batch) or starts it again.
 from __future__ import annotations
 
 import datetime
-import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+
+from tandem.core import caching
 
 from . import wording
 from .models import ImportJob, ImportStatus
@@ -34,7 +34,6 @@ from .models import ImportJob, ImportStatus
 if TYPE_CHECKING:
     from .engine import Totals
 
-log = logging.getLogger(__name__)
 
 RUNNING = (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
 # A job no run has claimed yet waits in the task queue, perhaps behind other imports: it counts
@@ -224,22 +223,12 @@ def recall_progress(job_id: int) -> int | None:
 
 
 def forget(job_id: int) -> None:
-    try:
-        cache.delete_many([progress_key(job_id), _beat_key(job_id)])
-    except Exception:
-        log.warning("import #%s: the cache cannot be reached", job_id, exc_info=True)
+    caching.forget([progress_key(job_id), _beat_key(job_id)])
 
 
 def _cache_set(key: str, value: Any) -> None:
-    try:
-        cache.set(key, value, timeout=3600)
-    except Exception:  # Redis away: the database has the job's progress
-        log.warning("the cache cannot be reached (%s)", key, exc_info=True)
+    caching.put(key, value, 3600)  # Redis away: the database has the job's progress
 
 
 def _cache_get(key: str) -> Any:
-    try:
-        return cache.get(key)
-    except Exception:
-        log.warning("the cache cannot be reached (%s)", key, exc_info=True)
-        return None
+    return caching.get(key)
