@@ -190,6 +190,12 @@ def parse_cursor(raw: str | None) -> Any:
     return at, KIND_RANK[parts[1]], pk
 
 
+def _count_beyond(rows: QuerySet[Any], shown: list[Any], limit: int) -> int:
+    """How many rows there are in all: those shown when fewer than a page (no count query, as
+    with most accounts), else counted."""
+    return len(shown) if len(shown) < limit else rows.count()
+
+
 def account_related(actor: Actor, account: Account, limit: int = 20) -> dict[str, Any]:
     """Contacts, deals, converted leads and child accounts the person may see (bounded)."""
     from tandem.deals.models import Deal
@@ -209,11 +215,13 @@ def account_related(actor: Actor, account: Account, limit: int = 20) -> dict[str
         .order_by("-id")
     )
     children = access.visible(actor, "account", Account.objects.filter(parent=account)).order_by("name", "id")
+    shown_contacts = list(contacts[:limit])
+    shown_deals = list(deals[:limit])
     return {
-        "contacts": list(contacts[:limit]),
-        "contact_count": contacts.count(),
-        "deals": list(deals[:limit]),
-        "deal_count": deals.count(),
+        "contacts": shown_contacts,
+        "contact_count": _count_beyond(contacts, shown_contacts, limit),
+        "deals": shown_deals,
+        "deal_count": _count_beyond(deals, shown_deals, limit),
         "leads": list(leads[:limit]),
         "children": list(children.select_related("owner")[:limit]),
     }

@@ -218,6 +218,27 @@ def test_the_account_page_shows_timeline_related_records_and_address_per_locale(
     assert "上海市浦东新区世纪大道100号" in body  # a municipality is named once
 
 
+def test_the_related_cards_count_only_beyond_a_page(world: World) -> None:
+    """Fewer contacts than a card shows: their number is the rows read, with no count query.
+    More: counted, without the teammate's contact, which the owner may not see."""
+    from tandem.core import access
+    from tandem.customers import selectors
+
+    account = AccountFactory(owner=world.owner)
+    ContactFactory.create_batch(3, account=account, owner=world.owner)
+    actor = access.Actor.for_user(world.owner)
+    with CaptureQueriesContext(connection) as few:
+        related = selectors.account_related(actor, account, limit=5)
+    assert related["contact_count"] == 3 and related["deal_count"] == 0
+    assert not [q for q in few.captured_queries if "COUNT(" in q["sql"]]
+    ContactFactory.create_batch(4, account=account, owner=world.owner)
+    ContactFactory(account=account, owner=world.teammate)
+    with CaptureQueriesContext(connection) as many:
+        related = selectors.account_related(actor, account, limit=5)
+    assert len(related["contacts"]) == 5 and related["contact_count"] == 7
+    assert len([q for q in many.captured_queries if "COUNT(" in q["sql"]]) == 1
+
+
 def test_the_account_page_shows_the_lifecycle_stages_with_dates_in_both_languages(world: World) -> None:
     client = as_(world.owner)
     client.post(url("account-create"), {"name": "Lifecycle Test Co", "lifecycle": "lead"})
