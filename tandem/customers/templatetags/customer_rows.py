@@ -35,7 +35,7 @@ def _local(value: Any) -> Any:
     return value
 
 
-def _short(value: Any) -> str:
+def short_date(value: Any) -> str:
     """``{{ value|date:"SHORT_DATE_FORMAT" }}``: "" for none."""
     return str(e(format_date(_local(value), "SHORT_DATE_FORMAT"))) if value else ""
 
@@ -145,10 +145,10 @@ ACCOUNT_CELLS: dict[str, Callable[[Any, Column, dict[str, str]], str]] = {
     "industry": lambda a, c, w: f"<td>{e(a.industry or '—')}</td>",
     "city": lambda a, c, w: f'<td class="text-nowrap">{e(a.city or "—")}</td>',
     "last_follow_up": _account_last_follow_up,
-    "next_follow_up": lambda a, c, w: f'<td class="num">{_short(a.next_follow_up_on) or NONE}</td>',
+    "next_follow_up": lambda a, c, w: f'<td class="num">{short_date(a.next_follow_up_on) or NONE}</td>',
     "tags": lambda a, c, w: _tags(a, NONE),
     "team": _account_team,
-    "created": lambda a, c, w: f'<td class="num">{_short(a.created_at)}</td>',
+    "created": lambda a, c, w: f'<td class="num">{short_date(a.created_at)}</td>',
 }
 
 
@@ -206,9 +206,9 @@ CONTACT_CELLS: dict[str, Callable[[Any, Column, dict[str, str]], str]] = {
     "mobile": _contact_mobile,
     "email": lambda c, col, w: f'<td class="text-break">{e(c.email or "—")}</td>',
     "owner": lambda c, col, w: f'<td class="text-nowrap">{e(c.owner or "—")}</td>',
-    "last_follow_up": lambda c, col, w: f'<td class="num">{_short(c.last_follow_up_at) or "—"}</td>',
+    "last_follow_up": lambda c, col, w: f'<td class="num">{short_date(c.last_follow_up_at) or "—"}</td>',
     "tags": lambda c, col, w: _tags(c, "—"),
-    "created": lambda c, col, w: f'<td class="num">{_short(c.created_at)}</td>',
+    "created": lambda c, col, w: f'<td class="num">{short_date(c.created_at)}</td>',
 }
 
 
