@@ -124,7 +124,7 @@ def _account_last_follow_up(account: Any, column: Column, words: dict[str, str])
     if at:
         at = _local(at)
         inner = (
-            f'<time datetime="{e(format_date(at, "c"))}" title="{e(format_date(at, "DATETIME_FORMAT"))}">'
+            f'<time datetime="{e(at.isoformat())}" title="{e(format_date(at, "DATETIME_FORMAT"))}">'
             f"{e(format_date(at, 'SHORT_DATE_FORMAT'))}</time>"
         )
     else:

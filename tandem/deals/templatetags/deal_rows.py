@@ -163,7 +163,7 @@ def _last_follow_up(deal: Any, column: Column) -> str:
         return f'<td class="text-nowrap"><span class="text-secondary">{e(_("never"))}</span></td>'
     at = _local(at)
     return (
-        f'<td class="text-nowrap"><time datetime="{e(format_date(at, "c"))}" '
+        f'<td class="text-nowrap"><time datetime="{e(at.isoformat())}" '
         f'title="{e(format_date(at, "DATETIME_FORMAT"))}">{e(format_date(at, "DATE_FORMAT"))}</time></td>'
     )
 
