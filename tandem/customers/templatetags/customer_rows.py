@@ -19,9 +19,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.phones import format_phone
-from tandem.deals.templatetags.deal_rows import url_of
 
 register = template.Library()
 
@@ -50,15 +50,23 @@ def _tags(record: Any, empty: str) -> str:
 CALL_ICON = '<i class="bi bi-telephone me-1" aria-hidden="true"></i>'
 
 
-def _call_label(record: Any, words: dict[str, str]) -> str:
+def call_label(record: Any, words: dict[str, str]) -> str:
     """The phone's "Call" button's label: "Call <name>"."""
     return words["call_name"] % {"name": e(record.name)}
+
+
+def select_cell(record: Any, words: dict[str, str]) -> str:
+    """A row's bulk-selection checkbox cell."""
+    return (
+        '<td><input class="form-check-input m-0" type="checkbox" name="ids" '
+        f'value="{int(record.pk)}" data-bulk-row aria-label="{words["select_name"] % {"name": e(record.name)}}"></td>'
+    )
 
 
 _WORDS: dict[str | None, dict[str, str]] = {}
 
 
-def _words() -> dict[str, str]:
+def row_words() -> dict[str, str]:
     """The words every row repeats, translated once a process and language."""
     language = get_language()
     if language not in _WORDS:
@@ -75,6 +83,7 @@ def _translate_words() -> dict[str, str]:
         "stale": str(e(_("stale"))),
         "in_pool": str(e(_("in pool"))),
         "never": str(e(_("never"))),
+        "unassigned": str(e(_("Unassigned"))),
     }
 
 
@@ -156,17 +165,12 @@ ACCOUNT_CELLS: dict[str, Callable[[Any, Column, dict[str, str]], str]] = {
 def account_row(account: Any, columns: Sequence[Column], bulk: bool = False) -> SafeString:
     """The ``<td>`` of one accounts-list row: its checkbox (with bulk actions), each shown column,
     and the phone's call button."""
-    words = _words()
-    check = (
-        '<td><input class="form-check-input m-0" type="checkbox" name="ids" '
-        f'value="{int(account.pk)}" data-bulk-row aria-label="{words["select_name"] % {"name": e(account.name)}}"></td>'
-        if bulk
-        else ""
-    )
+    words = row_words()
+    check = select_cell(account, words) if bulk else ""
     cells = "".join(ACCOUNT_CELLS[c.key](account, c, words) for c in columns if c.key in ACCOUNT_CELLS)
     call = (
         f'<td class="cell-action d-md-none"><a class="btn btn-outline-primary" href="tel:{e(account.phone)}" '
-        f'aria-label="{_call_label(account, words)}">{CALL_ICON}{words["call"]}</a></td>'
+        f'aria-label="{call_label(account, words)}">{CALL_ICON}{words["call"]}</a></td>'
         if account.owner_id and account.phone
         else ""
     )
@@ -192,7 +196,7 @@ def _contact_mobile(contact: Any, column: Column, words: dict[str, str]) -> str:
     return (
         f'<td class="text-nowrap cell-action"><a href="tel:{e(mobile)}" class="text-reset d-none d-md-inline">'
         f'{e(format_phone(mobile))}</a><a href="tel:{e(mobile)}" class="btn btn-outline-primary d-md-none" '
-        f'aria-label="{_call_label(contact, words)}">{CALL_ICON}{words["call"]}</a></td>'
+        f'aria-label="{call_label(contact, words)}">{CALL_ICON}{words["call"]}</a></td>'
     )
 
 
@@ -215,6 +219,6 @@ CONTACT_CELLS: dict[str, Callable[[Any, Column, dict[str, str]], str]] = {
 @register.simple_tag
 def contact_cells(contact: Any, columns: Sequence[Column]) -> SafeString:
     """The ``<td>`` of each shown column of one contacts-list row."""
-    words = _words()
+    words = row_words()
     cells = "".join(CONTACT_CELLS[c.key](contact, c, words) for c in columns if c.key in CONTACT_CELLS)
     return mark_safe(cells)  # noqa: S308 - every value escaped with e

@@ -10,13 +10,17 @@ from typing import Any
 from django import template
 from django.utils.html import conditional_escape as e
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
+from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.phones import format_phone
-from tandem.customers.templatetags.customer_rows import CALL_ICON, short_date
-from tandem.deals.templatetags.deal_rows import url_of
+from tandem.customers.templatetags.customer_rows import (
+    CALL_ICON,
+    call_label,
+    row_words,
+    select_cell,
+    short_date,
+)
 
 register = template.Library()
 
@@ -26,21 +30,6 @@ STATUS_BADGES = {
     "qualified": "bg-green-lt",
     "unqualified": "bg-secondary-lt",
 }
-
-_WORDS: dict[str | None, dict[str, str]] = {}
-
-
-def _words() -> dict[str, str]:
-    """The words every row repeats, translated once a process and language."""
-    language = get_language()
-    if language not in _WORDS:
-        _WORDS[language] = {
-            "call": str(e(_("Call"))),
-            "call_name": _("Call %(name)s"),
-            "select_name": _("Select %(name)s"),
-            "unassigned": str(e(_("Unassigned"))),
-        }
-    return _WORDS[language]
 
 
 def _name(lead: Any, column: Column, words: dict[str, str]) -> str:
@@ -60,11 +49,10 @@ def _mobile(lead: Any, column: Column, words: dict[str, str]) -> str:
     number = lead.mobile or lead.phone
     if not number:
         return '<td class="text-nowrap">—</td>'
-    label = words["call_name"] % {"name": e(lead.name)}
     return (
         f'<td class="text-nowrap cell-action"><a class="text-reset d-none d-md-inline" href="tel:{e(number)}">'
         f'{e(format_phone(number))}</a><a class="btn btn-outline-primary d-md-none" href="tel:{e(number)}" '
-        f'aria-label="{label}">{CALL_ICON}{words["call"]}</a></td>'
+        f'aria-label="{call_label(lead, words)}">{CALL_ICON}{words["call"]}</a></td>'
     )
 
 
@@ -96,12 +84,7 @@ CELLS: dict[str, Callable[[Any, Column, dict[str, str]], str]] = {
 @register.simple_tag
 def lead_row(lead: Any, columns: Sequence[Column], can_edit: Any = False) -> SafeString:
     """The ``<td>`` of one leads-list row: its checkbox (for those who may edit) and each shown column."""
-    words = _words()
-    check = (
-        '<td><input class="form-check-input m-0" type="checkbox" name="ids" '
-        f'value="{int(lead.pk)}" data-bulk-row aria-label="{words["select_name"] % {"name": e(lead.name)}}"></td>'
-        if can_edit
-        else ""
-    )
+    words = row_words()
+    check = select_cell(lead, words) if can_edit else ""
     cells = "".join(CELLS[c.key](lead, c, words) for c in columns if c.key in CELLS)
     return mark_safe(check + cells)  # noqa: S308 - every value escaped with e
