@@ -71,11 +71,13 @@ def quick_followup_modal_form(context: template.Context) -> SafeString:
         )
     token = str(context.get("csrf_token") or "")
     path = request.get_full_path() if request is not None else ""
-    written = _MODAL_FORMS[key].replace(_NEXT_MARK, escape(path))
+    written = _MODAL_FORMS[key]
     if token and token != "NOTPROVIDED":
         written = written.replace(_CSRF_MARK, escape(token))
     else:  # as {% csrf_token %} writes it without a token: nothing
         written = written.replace(
             f'<input type="hidden" name="csrfmiddlewaretoken" value="{_CSRF_MARK}">', ""
         )
+    # The path last: whatever it holds is written as it is, never taken for a marker.
+    written = written.replace(_NEXT_MARK, escape(path))
     return mark_safe(written)  # noqa: S308 - the template's output; the two values escaped

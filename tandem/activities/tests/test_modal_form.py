@@ -28,7 +28,7 @@ def untokened(html: str) -> str:
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-@pytest.mark.parametrize("path", ["/deals/", '/deals/?q=<b>"x"&sort=name'])
+@pytest.mark.parametrize("path", ["/deals/", '/deals/?q=<b>"x"&sort=name', "/deals/?q=tandemquickcsrfmark"])
 def test_the_kept_form_is_the_include_filled_in(language: str, path: str) -> None:
     request = RequestFactory().get(path)
     get_token(request)
@@ -36,7 +36,9 @@ def test_the_kept_form_is_the_include_filled_in(language: str, path: str) -> Non
         twice = [Template(TAG).render(RequestContext(request)) for _ in range(2)]
         expected = Template(INCLUDE).render(RequestContext(request))
     assert untokened(twice[0]) == untokened(twice[1]) == untokened(expected)
-    assert 'name="csrfmiddlewaretoken"' in expected and "tandemquick" not in expected
+    assert 'name="csrfmiddlewaretoken"' in expected and expected.count("tandemquick") == path.count(
+        "tandemquick"
+    )
     assert ("写跟进" in expected) == (language == "zh-hans")
 
 
