@@ -13,7 +13,6 @@ from typing import Any
 
 from django import template
 from django.template.defaultfilters import date as format_date
-from django.utils import timezone
 from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -22,14 +21,10 @@ from django.utils.translation import gettext as _
 from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.templatetags.tandem import money
+from tandem.customers.templatetags.customer_rows import NONE
+from tandem.customers.templatetags.customer_rows import _local as _local
 
 register = template.Library()
-
-NONE = mark_safe('<span class="text-secondary">—</span>')
-
-
-def _local(value: Any) -> Any:
-    return timezone.localtime(value) if timezone.is_aware(value) else value
 
 
 _MARKERS: dict[str | None, tuple[str, str]] = {}
