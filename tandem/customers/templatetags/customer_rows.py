@@ -7,37 +7,22 @@ Fifty rows of up to eleven columns went through an ``{% if column.key == … %}`
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import template
 from django.template.defaultfilters import date as format_date
-from django.utils import timezone
 from django.utils.html import conditional_escape as e
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from tandem.core.cells import NONE, local_time, short_date
 from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.phones import format_phone
 
 register = template.Library()
-
-NONE = '<span class="text-secondary">—</span>'
-
-
-def _local(value: Any) -> Any:
-    """An aware date and time in the current time zone, as the ``date`` filter shows it."""
-    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        return timezone.localtime(value)
-    return value
-
-
-def short_date(value: Any) -> str:
-    """``{{ value|date:"SHORT_DATE_FORMAT" }}``: "" for none."""
-    return str(e(format_date(_local(value), "SHORT_DATE_FORMAT"))) if value else ""
 
 
 def _tags(record: Any, empty: str) -> str:
@@ -131,7 +116,7 @@ def _account_level(account: Any, column: Column, words: dict[str, str]) -> str:
 def _account_last_follow_up(account: Any, column: Column, words: dict[str, str]) -> str:
     at = account.last_follow_up_at
     if at:
-        at = _local(at)
+        at = local_time(at)
         inner = (
             f'<time datetime="{e(at.isoformat())}" title="{e(format_date(at, "DATETIME_FORMAT"))}">'
             f"{e(format_date(at, 'SHORT_DATE_FORMAT'))}</time>"

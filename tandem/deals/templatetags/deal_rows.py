@@ -18,11 +18,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from tandem.core.cells import NONE, local_time
 from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.templatetags.tandem import money
-from tandem.customers.templatetags.customer_rows import NONE
-from tandem.customers.templatetags.customer_rows import _local as _local
 
 register = template.Library()
 
@@ -141,7 +140,7 @@ def _last_follow_up(deal: Any, column: Column) -> str:
     at = deal.last_follow_up_at
     if not at:
         return f'<td class="text-nowrap"><span class="text-secondary">{e(_("never"))}</span></td>'
-    at = _local(at)
+    at = local_time(at)
     return (
         f'<td class="text-nowrap"><time datetime="{e(at.isoformat())}" '
         f'title="{e(format_date(at, "DATETIME_FORMAT"))}">{e(format_date(at, "DATE_FORMAT"))}</time></td>'
@@ -153,7 +152,7 @@ def _team(deal: Any, column: Column) -> str:
 
 
 def _created(deal: Any, column: Column) -> str:
-    return f'<td class="text-nowrap">{e(format_date(_local(deal.created_at), "DATE_FORMAT"))}</td>'
+    return f'<td class="text-nowrap">{e(format_date(local_time(deal.created_at), "DATE_FORMAT"))}</td>'
 
 
 CELLS: dict[str, Callable[[Any, Column], str]] = {

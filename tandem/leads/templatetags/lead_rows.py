@@ -11,6 +11,7 @@ from django import template
 from django.utils.html import conditional_escape as e
 from django.utils.safestring import SafeString, mark_safe
 
+from tandem.core.cells import short_date
 from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.phones import format_phone
@@ -19,7 +20,6 @@ from tandem.customers.templatetags.customer_rows import (
     call_label,
     row_words,
     select_cell,
-    short_date,
 )
 
 register = template.Library()
