@@ -57,8 +57,8 @@ def _mobile(lead: Any, column: Column, words: dict[str, str]) -> str:
 
 
 def _owner(lead: Any, column: Column, words: dict[str, str]) -> str:
-    name = lead.owner.display_name if lead.owner else ""
-    return f"<td>{e(name) if name else words['unassigned']}</td>"
+    # An owner without a display name is shown by username, as everywhere else (User.__str__).
+    return f"<td>{e(str(lead.owner)) if lead.owner else words['unassigned']}</td>"
 
 
 CELLS: dict[str, Callable[[Any, Column, dict[str, str]], str]] = {

@@ -15,7 +15,8 @@ from tandem.leads.models import Lead
 from tandem.leads.tests.factories import LeadFactory
 from tandem.leads.views import COLUMNS as LEAD_COLUMNS
 
-# The rows as the list template wrote them before the tag, kept as the reference.
+# The rows as the list template wrote them before the tag, kept as the reference (the owner cell
+# as mended since: an owner without a display name is shown by username, not as "Unassigned").
 LEAD_ROW = """{% load i18n tandem %}{% for lead in rows %}<tr>
           {% if can_edit %}<td><input class="form-check-input m-0" type="checkbox" name="ids" value="{{ lead.pk }}" data-bulk-row aria-label="{% blocktranslate with name=lead.name %}Select {{ name }}{% endblocktranslate %}"></td>{% endif %}
           {% for column in columns %}
@@ -24,7 +25,7 @@ LEAD_ROW = """{% load i18n tandem %}{% for lead in rows %}<tr>
           {% elif column.key == "status" %}<td class="cell-fact">{% include "leads/partials/_status_badge.html" %}</td>
           {% elif column.key == "mobile" %}<td class="text-nowrap{% if lead.mobile or lead.phone %} cell-action{% endif %}">{% if lead.mobile or lead.phone %}<a class="text-reset d-none d-md-inline" href="tel:{{ lead.mobile|default:lead.phone }}">{{ lead.mobile|default:lead.phone|phone }}</a><a class="btn btn-outline-primary d-md-none" href="tel:{{ lead.mobile|default:lead.phone }}" aria-label="{% blocktranslate with name=lead.name %}Call {{ name }}{% endblocktranslate %}"><i class="bi bi-telephone me-1" aria-hidden="true"></i>{% translate "Call" %}</a>{% else %}—{% endif %}</td>
           {% elif column.key == "source" %}<td>{{ lead.get_source_display|default:"—" }}</td>
-          {% elif column.key == "owner" %}<td>{{ lead.owner.display_name|default:_("Unassigned") }}</td>
+          {% elif column.key == "owner" %}<td>{% if lead.owner %}{{ lead.owner }}{% else %}{% translate "Unassigned" %}{% endif %}</td>
           {% elif column.key == "last_follow_up_at" %}<td class="text-nowrap">{{ lead.last_follow_up_at|date:"SHORT_DATE_FORMAT"|default:"—" }}</td>
           {% elif column.key == "next_follow_up_on" %}<td class="text-nowrap cell-fact" data-label="{{ column.label }}">{{ lead.next_follow_up_on|date:"SHORT_DATE_FORMAT"|default:"—" }}</td>
           {% elif column.key == "email" %}<td>{{ lead.email|default:"—" }}</td>
@@ -72,3 +73,14 @@ def test_the_lead_row_tag_writes_what_the_template_wrote(world: World, language:
     assert written == expected
     assert "Wang &lt;Wu&gt; &quot;&amp;&quot;" in written and "tel:+8613900139000" in written
     assert ('name="ids"' in written) == can_edit
+
+
+def test_an_owner_without_a_display_name_is_shown_by_username(world: World) -> None:
+    world.teammate.display_name = ""
+    world.teammate.save(update_fields=["display_name"])
+    LeadFactory(owner=world.teammate, name="Kept")
+    LeadFactory(owner=None, name="Nobody's")
+    rows = list(Lead.objects.select_related("owner").order_by("id"))
+    written = render(LEAD_TAG, rows=rows, columns=LEAD_COLUMNS, can_edit=False)
+    assert f"<td>{world.teammate.username}</td>" in written
+    assert written.count("<td>Unassigned</td>") == 1

@@ -54,6 +54,16 @@ def test_it_lists_my_leads_but_not_others(world: World) -> None:
     assert mine.get_absolute_url() in body
 
 
+def test_an_owner_without_a_display_name_is_named_by_username(world: World) -> None:
+    world.owner.display_name = ""
+    world.owner.save(update_fields=["display_name"])
+    lead = LeadFactory(owner=world.owner, name="Named Lead")
+    client = client_for(world.owner)
+    for body in (client.get(LIST).content.decode(), client.get(lead.get_absolute_url()).content.decode()):
+        assert world.owner.username in body
+        assert "Unassigned" not in body
+
+
 def test_it_shows_the_manager_the_teams_leads(world: World) -> None:
     LeadFactory(owner=world.owner, name="Owner Lead")
     LeadFactory(owner=world.teammate, name="Teammate Lead")
