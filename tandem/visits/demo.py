@@ -160,13 +160,15 @@ def seed_visits() -> VisitDemoResult:
             result.visits += 1
             result.forgotten += services.checkins_close_forgotten(now=now)
         if index == 0:
-            # Checked in a while ago and still there.
+            # Checked in a while ago and still there: today, in the rep's time zone, or the
+            # forgotten check-ins' job below would close it (just after local midnight).
+            midnight = datetime.datetime.combine(today, datetime.time(0, 0), tzinfo=zone)
             services.checkin_start(
                 actor=actor,
                 account=accounts[-1],
                 position=_near(rng, CITIES[username]),
                 note="演示会议进行中 / Demo in progress",
-                at=now - datetime.timedelta(minutes=25),
+                at=max(now - datetime.timedelta(minutes=25), midnight),
             )
             result.visits += 1
             result.open += 1

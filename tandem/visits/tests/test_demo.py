@@ -15,7 +15,7 @@ from tandem.visits.models import CheckIn
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_gives_a_live_week_once() -> None:
+def _company() -> None:
     team = TeamFactory(name="华东销售一部")
     reps = []
     for username in ("rep", "zhang.wei", "liu.yang"):
@@ -35,6 +35,25 @@ def test_the_demo_gives_a_live_week_once() -> None:
         record_type="account",
         record_id=visit_account.pk,
     )
+
+
+# 00:10 in Shanghai: the rep's open check-in must not start yesterday (the forgotten check-ins'
+# job would close it) — this failed CI once, when a run passed local midnight.
+@pytest.mark.parametrize(
+    "now",
+    [
+        None,
+        datetime.datetime(2026, 12, 6, 16, 10, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 12, 7, 4, 0, tzinfo=datetime.UTC),
+    ],
+    ids=["now", "just-after-midnight-in-shanghai", "midday-in-shanghai"],
+)
+def test_the_demo_gives_a_live_week_once(
+    monkeypatch: pytest.MonkeyPatch, now: datetime.datetime | None
+) -> None:
+    if now is not None:
+        monkeypatch.setattr(timezone, "now", lambda: now)
+    _company()
     result = seed_visits()
     assert result.visits >= 3 and result.open == 1 and result.forgotten == 1
     assert result.linked == 1
