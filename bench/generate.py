@@ -19,6 +19,7 @@ import contextlib
 import datetime
 import itertools
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
@@ -161,15 +162,65 @@ def indexes_built_after(
         yield
     finally:
         started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '256MB'")
-            for name, ddl in saved:
-                one = time.perf_counter()
-                cursor.execute(ddl)
-                if time.perf_counter() - one > 10:
-                    log(f"  index {name}: {time.perf_counter() - one:.0f} s")
-            cursor.execute("RESET maintenance_work_mem")
+        build_indexes(saved, log=log)
         log(f"indexes: {len(saved)} built in {time.perf_counter() - started:.0f} s")
+
+
+INDEX_BUILDERS = 2
+
+
+def build_indexes(saved: list[tuple[str, str]], *, log: Callable[[str], None] = print) -> None:
+    """Run these CREATE INDEX statements on ``INDEX_BUILDERS`` connections at once, the biggest
+    tables' first: one build keeps one core busy (a trigram GIN index always, a B-tree mostly), so
+    two at a time use both of a small machine's cores (bench/README.md has the figures).
+
+    Inside a transaction (a test's) the other connections could not see the dropped indexes'
+    tables until it ends, so there they are built one by one on this connection."""
+    if connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            for _name, ddl in saved:
+                cursor.execute(ddl)
+        return
+    sizes: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for table in {ddl.split(" ON ", 1)[1].split(" USING ", 1)[0] for _name, ddl in saved}:
+            cursor.execute("SELECT pg_total_relation_size(%s::regclass)", [table])
+            sizes[table] = int(cursor.fetchone()[0])
+
+    def weight(item: tuple[str, str]) -> tuple[int, int]:
+        ddl = item[1]
+        table = ddl.split(" ON ", 1)[1].split(" USING ", 1)[0]
+        return (sizes.get(table, 0) * (3 if " USING gin " in ddl else 1), len(ddl))
+
+    queue = sorted(saved, key=weight, reverse=True)
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+
+    def builder() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '256MB'")
+                while not failures:
+                    with lock:
+                        if not queue:
+                            return
+                        name, ddl = queue.pop(0)
+                    one = time.perf_counter()
+                    cursor.execute(ddl)
+                    if time.perf_counter() - one > 10:
+                        log(f"  index {name}: {time.perf_counter() - one:.0f} s")
+        except BaseException as exc:  # reported in the calling thread below
+            failures.append(exc)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=builder, name=f"index-builder-{n}") for n in range(INDEX_BUILDERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
 
 
 def _is_superuser() -> bool:
