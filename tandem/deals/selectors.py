@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django_filters.constants import EMPTY_VALUES
 
@@ -86,10 +86,18 @@ def mark(deals: Iterable[Deal], *, now: datetime.datetime | None = None) -> list
 
 
 def board_pipelines() -> list[Pipeline]:
-    return list(Pipeline.objects.filter(is_active=True).order_by("-is_default", "order", "id"))
+    """The active pipelines, the default first, each with its stages: the board's pipeline menu,
+    its columns and its stage filter read them once."""
+    return list(
+        Pipeline.objects.filter(is_active=True)
+        .order_by("-is_default", "order", "id")
+        .prefetch_related(Prefetch("stages", queryset=Stage.objects.order_by("order", "id")))
+    )
 
 
 def board_stages(pipeline: Pipeline) -> list[Stage]:
+    if "stages" in getattr(pipeline, "_prefetched_objects_cache", {}):
+        return list(pipeline.stages.all())  # board_pipelines' order
     return list(pipeline.stages.order_by("order", "id"))
 
 

@@ -354,7 +354,8 @@ def board(request: HttpRequest) -> HttpResponse:
     stages = selectors.board_stages(pipeline)
     open_ids = selectors.open_stage_ids(stages)
     filterset, deals = _board_deals(request, actor, pipeline, request.GET)
-    _style_filter_form(filterset.form)
+    # Stage choices in the pipelines' own order, as the deal list's (the board's form has them).
+    _style_filter_form(filterset.form, sorted(pipelines, key=lambda p: (p.order, p.pk)))
     totals = selectors.board_totals(actor, deals, open_ids, filterset)
     cards = selectors.board_cards(deals, open_ids)
     headers = _column_headers(totals)

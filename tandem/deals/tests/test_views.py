@@ -398,6 +398,18 @@ def test_it_draws_the_board_with_a_query_count_that_does_not_grow_with_deals(wor
     assert _board_queries(client) == few
 
 
+def test_the_board_reads_the_pipelines_and_stages_once(world: World) -> None:
+    other = Pipeline.objects.create(name="Renewals", order=1)
+    Stage.objects.create(pipeline=other, name="Due", order=1, probability=50)
+    client = _client(world.owner)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(reverse("deals:board")).content.decode()
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert sum('FROM "deals_pipeline"' in sql for sql in sqls) == 1
+    assert sum('FROM "deals_stage"' in sql for sql in sqls) == 1
+    assert "Renewals" in body  # the pipeline menu
+
+
 LOAD_MORE = re.compile(r'board-more" hx-get="[^"]*\?after=([^"&]+)')
 
 
