@@ -243,4 +243,10 @@ def projects_linking(actor: Actor, resource: str, record: Any, limit: int = 10) 
         return []
     queryset = access.visible(actor, "project", Project.objects.all())
     queryset = queryset.filter(accounts=record) if resource == "account" else queryset.filter(deals=record)
-    return list(with_progress(queryset.select_related("owner")).order_by("-updated_at", "-id")[:limit])
+    # Most records link no project: find the ids first, and build the four progress counts (a
+    # few milliseconds of query building, issue 12) only for projects there are.
+    ids = list(queryset.order_by("-updated_at", "-id").values_list("pk", flat=True)[:limit])
+    if not ids:
+        return []
+    found = {p.pk: p for p in with_progress(Project.objects.filter(pk__in=ids).select_related("owner"))}
+    return [found[pk] for pk in ids if pk in found]

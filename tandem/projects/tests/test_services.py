@@ -7,7 +7,10 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tandem.conftest import World
 from tandem.core import access
@@ -184,6 +187,29 @@ def test_linking_needs_a_visible_record_and_completing_emits_once(world: World) 
     assert selectors.projects_linking(world.actor(world.sibling_manager), "account", mine) == []
     done = services.project_save(actor=owner, project=p, data={"status": "done"})
     assert done.completed_at is not None
+
+
+def test_a_records_projects_come_newest_first_with_progress_in_two_queries(world: World) -> None:
+    owner = world.actor(world.owner)
+    mine = AccountFactory(owner=world.owner)
+    with CaptureQueriesContext(connection) as none_yet:
+        assert selectors.projects_linking(owner, "account", mine) == []
+    assert len(none_yet.captured_queries) <= 1  # no project: no progress counts built or run
+    made = []
+    for name in ("First", "Second", "Third"):
+        p = project(world.owner, name=name)
+        services.link_record(actor=owner, project=p, resource="account", record=mine)
+        made.append(p)
+    task(made[1], world.owner, title="Open one")
+    for hours, p in zip((3, 1, 2), made, strict=True):
+        Project.objects.filter(pk=p.pk).update(updated_at=timezone.now() + datetime.timedelta(hours=hours))
+    with CaptureQueriesContext(connection) as read:
+        found = selectors.projects_linking(owner, "account", mine, limit=2)
+    assert [p.name for p in found] == ["First", "Third"]
+    assert len(read.captured_queries) == 2
+    assert selectors.progress_of(found[0]).tasks_total == 0
+    assert [p.name for p in selectors.projects_linking(owner, "account", mine)][2] == "Second"
+    assert selectors.progress_of(selectors.projects_linking(owner, "account", mine)[2]).tasks_total == 1
 
 
 def test_end_before_start_is_a_field_error(world: World) -> None:
