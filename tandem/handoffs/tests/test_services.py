@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tandem.conftest import World
@@ -21,6 +23,7 @@ from tandem.recordteams.selectors import membership
 
 from .. import services
 from ..models import Handoff, HandoffStatus
+from ..selectors import record_handoffs
 from .factories import send, template
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +239,19 @@ def test_templates_are_offered_at_the_right_time(world: World) -> None:
     assert services.offered_templates(world.actor(world.outsider), open_deal, "deal") == []
     send(world.owner, open_deal, manual, recipient=world.teammate)
     assert services.offered_templates(actor, open_deal, "deal") == []
+
+
+def test_a_records_handoffs_come_newest_first_and_none_costs_one_query(world: World) -> None:
+    deal = won_deal(world, amount=Decimal("1000"))
+    with CaptureQueriesContext(connection) as none_yet:
+        assert record_handoffs(deal, "deal") == []
+    assert len(none_yet.captured_queries) == 1
+    sent = [
+        send(world.owner, deal, template(name=f"Handoff {n}"), recipient=world.teammate) for n in range(3)
+    ]
+    Handoff.objects.filter(pk=sent[0].pk).update(created_at=timezone.now() + datetime.timedelta(hours=1))
+    with CaptureQueriesContext(connection) as read:
+        found = record_handoffs(deal, "deal", limit=2)
+    assert [h.pk for h in found] == [sent[0].pk, sent[2].pk]
+    assert len(read.captured_queries) == 2
+    assert found[0].recipient == world.teammate and found[0].template.name == "Handoff 0"  # joined
