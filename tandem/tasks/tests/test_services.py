@@ -8,6 +8,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tandem.conftest import World
@@ -161,6 +163,21 @@ def test_a_record_shows_only_the_tasks_its_viewer_may_see(world: World) -> None:
     assert {t.pk for t in on_deal} == {seen.pk, managers.pk}
     assert [t.pk for t in selectors.open_on_record(world.actor(world.owner), "deal", deal.pk)] == [seen.pk]
     assert selectors.open_on_record(world.actor(world.outsider), "deal", deal.pk) == []
+
+
+def test_a_record_without_open_tasks_costs_one_query_and_done_ones_stay_off_the_card(world: World) -> None:
+    deal = DealFactory(owner=world.owner)
+    owner = world.actor(world.owner)
+    done = make_task(world.owner, record_type="deal", record_id=deal.pk, title="finished")
+    Task.objects.filter(pk=done.pk).update(status=TaskStatus.DONE)
+    with CaptureQueriesContext(connection) as none_open:
+        assert selectors.open_on_record(owner, "deal", deal.pk) == []
+    assert len(none_open.captured_queries) == 1
+    later = make_task(world.owner, record_type="deal", record_id=deal.pk, title="later")
+    sooner = make_task(world.owner, record_type="deal", record_id=deal.pk, title="sooner")
+    Task.objects.filter(pk=later.pk).update(due_at=timezone.now() + datetime.timedelta(days=2))
+    Task.objects.filter(pk=sooner.pk).update(due_at=timezone.now() + datetime.timedelta(days=1))
+    assert [t.title for t in selectors.open_on_record(owner, "deal", deal.pk)] == ["sooner", "later"]
 
 
 def test_checklist_add_tick_reorder_delete(world: World) -> None:
