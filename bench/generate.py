@@ -181,16 +181,19 @@ def build_indexes(saved: list[tuple[str, str]], *, log: Callable[[str], None] = 
             for _name, ddl in saved:
                 cursor.execute(ddl)
         return
+
+    def table(ddl: str) -> str:  # "CREATE INDEX name ON public.table USING btree (…)"
+        return ddl.split(" ON ", 1)[1].split(" USING ", 1)[0]
+
     sizes: dict[str, int] = {}
     with connection.cursor() as cursor:
-        for table in {ddl.split(" ON ", 1)[1].split(" USING ", 1)[0] for _name, ddl in saved}:
-            cursor.execute("SELECT pg_total_relation_size(%s::regclass)", [table])
-            sizes[table] = int(cursor.fetchone()[0])
+        for name in {table(ddl) for _name, ddl in saved}:
+            cursor.execute("SELECT pg_total_relation_size(%s::regclass)", [name])
+            sizes[name] = int(cursor.fetchone()[0])
 
     def weight(item: tuple[str, str]) -> tuple[int, int]:
         ddl = item[1]
-        table = ddl.split(" ON ", 1)[1].split(" USING ", 1)[0]
-        return (sizes.get(table, 0) * (3 if " USING gin " in ddl else 1), len(ddl))
+        return (sizes[table(ddl)] * (3 if " USING gin " in ddl else 1), len(ddl))
 
     queue = sorted(saved, key=weight, reverse=True)
     lock = threading.Lock()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.template.defaultfilters import date as format_date
 from django.utils import timezone
 from django.utils.html import conditional_escape as e
+from django.utils.translation import get_language
+
+T = TypeVar("T")
 
 NONE = '<span class="text-secondary">—</span>'
 """An empty cell's dash, as the templates wrote it."""
@@ -24,3 +28,17 @@ def local_time(value: Any) -> Any:
 def short_date(value: Any) -> str:
     """``{{ value|date:"SHORT_DATE_FORMAT" }}``, escaped: "" for none."""
     return str(e(format_date(local_time(value), "SHORT_DATE_FORMAT"))) if value else ""
+
+
+def once_a_language(build: Callable[[], T]) -> Callable[[], T]:
+    """``build``, called once a process for each active language and kept: the translated words
+    and badges every row repeats."""
+    kept: dict[str | None, T] = {}
+
+    def get() -> T:
+        language = get_language()
+        if language not in kept:
+            kept[language] = build()
+        return kept[language]
+
+    return get

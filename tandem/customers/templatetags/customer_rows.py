@@ -14,10 +14,9 @@ from django import template
 from django.template.defaultfilters import date as format_date
 from django.utils.html import conditional_escape as e
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from tandem.core.cells import NONE, local_time, short_date
+from tandem.core.cells import NONE, local_time, once_a_language, short_date
 from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.phones import format_phone
@@ -48,17 +47,6 @@ def select_cell(record: Any, words: dict[str, str]) -> str:
     )
 
 
-_WORDS: dict[str | None, dict[str, str]] = {}
-
-
-def row_words() -> dict[str, str]:
-    """The words every row repeats, translated once a process and language."""
-    language = get_language()
-    if language not in _WORDS:
-        _WORDS[language] = _translate_words()
-    return _WORDS[language]
-
-
 def _translate_words() -> dict[str, str]:
     return {
         "call": str(e(_("Call"))),
@@ -70,6 +58,10 @@ def _translate_words() -> dict[str, str]:
         "never": str(e(_("never"))),
         "unassigned": str(e(_("Unassigned"))),
     }
+
+
+row_words = once_a_language(_translate_words)
+"""The words every row repeats, translated once a process and language."""
 
 
 # --- Accounts -------------------------------------------------------------------------------

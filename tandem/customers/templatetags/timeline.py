@@ -15,28 +15,23 @@ from django.template.defaultfilters import capfirst, linebreaksbr, truncatechars
 from django.template.defaultfilters import date as format_date
 from django.utils.html import conditional_escape as e
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from tandem.core.cells import local_time
+from tandem.core.cells import local_time, once_a_language
 
 register = template.Library()
 
-_WORDS: dict[str | None, dict[str, str]] = {}
 
-
+@once_a_language
 def _words() -> dict[str, str]:
     """The words every entry repeats, translated and escaped once a language."""
-    language = get_language()
-    if language not in _WORDS:
-        _WORDS[language] = {
-            "follow_up": str(e(_("Follow-up"))),
-            "stage_change": str(e(_("Deal stage"))),
-            "change": str(e(_("Change"))),
-            "system": str(e(_("System"))),
-            "changed_to": str(e(_("changed to"))),
-        }
-    return _WORDS[language]
+    return {
+        "follow_up": str(e(_("Follow-up"))),
+        "stage_change": str(e(_("Deal stage"))),
+        "change": str(e(_("Change"))),
+        "system": str(e(_("System"))),
+        "changed_to": str(e(_("changed to"))),
+    }
 
 
 def _icon(kind: str, words: Mapping[str, str]) -> str:

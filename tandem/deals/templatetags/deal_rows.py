@@ -15,10 +15,9 @@ from django import template
 from django.template.defaultfilters import date as format_date
 from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from tandem.core.cells import NONE, local_time
+from tandem.core.cells import NONE, local_time, once_a_language
 from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.templatetags.tandem import money
@@ -26,28 +25,23 @@ from tandem.core.templatetags.tandem import money
 register = template.Library()
 
 
-_MARKERS: dict[str | None, tuple[str, str]] = {}
-
-
+@once_a_language
 def _marker_badges() -> tuple[str, str]:
     """The "Overdue" and "Stale" badges in the active language, written once a language."""
-    language = get_language()
-    if language not in _MARKERS:
-        _MARKERS[language] = (
-            format_html(
-                '<span class="badge bg-red-lt deal-marker" title="{}"><i class="bi bi-alarm" '
-                'aria-hidden="true"></i> {}</span>',
-                _("The expected close date has passed and the deal is still open."),
-                _("Overdue"),
-            ),
-            format_html(
-                '<span class="badge bg-yellow-lt deal-marker" title="{}"><i class="bi bi-hourglass-split" '
-                'aria-hidden="true"></i> {}</span>',
-                _("No follow-up for 14 days."),
-                _("Stale"),
-            ),
-        )
-    return _MARKERS[language]
+    return (
+        format_html(
+            '<span class="badge bg-red-lt deal-marker" title="{}"><i class="bi bi-alarm" '
+            'aria-hidden="true"></i> {}</span>',
+            _("The expected close date has passed and the deal is still open."),
+            _("Overdue"),
+        ),
+        format_html(
+            '<span class="badge bg-yellow-lt deal-marker" title="{}"><i class="bi bi-hourglass-split" '
+            'aria-hidden="true"></i> {}</span>',
+            _("No follow-up for 14 days."),
+            _("Stale"),
+        ),
+    )
 
 
 @register.simple_tag

@@ -59,8 +59,11 @@ def test_an_owner_without_a_display_name_is_named_by_username(world: World) -> N
     world.owner.save(update_fields=["display_name"])
     lead = LeadFactory(owner=world.owner, name="Named Lead")
     client = client_for(world.owner)
-    for body in (client.get(LIST).content.decode(), client.get(lead.get_absolute_url()).content.decode()):
-        assert world.owner.username in body
+    listed = client.get(LIST).content.decode()
+    shown = client.get(lead.get_absolute_url()).content.decode()
+    assert f"<td>{world.owner.username}</td>" in listed
+    assert f'<dd class="col-7">{world.owner.username}</dd>' in shown
+    for body in (listed, shown):
         assert "Unassigned" not in body
 
 
