@@ -96,9 +96,12 @@ def _deal_or_404(actor: Actor, pk: int) -> Deal:
     return access.get_visible_or_404(actor, "deal", selectors.deal_queryset(actor), pk=pk)
 
 
-def _style_filter_form(form: Any, pipelines: list[Pipeline] | None = None) -> None:
+def _style_filter_form(
+    form: Any, pipelines: list[Pipeline] | None = None, every_pipeline: list[Pipeline] | None = None
+) -> None:
     """Tabler classes on a FilterSet's form (its fields are django-filter's); ``pipelines``: the
-    active pipelines with their stages, when the caller has read them already."""
+    active pipelines with their stages, when the caller has read them already; ``every_pipeline``:
+    all of them, archived ones too, in their order, for the pipeline filter's choices."""
     from django import forms
 
     for name, field in form.fields.items():
@@ -119,6 +122,12 @@ def _style_filter_form(form: Any, pipelines: list[Pipeline] | None = None) -> No
     if "pipeline" in form.fields:
         # Pipelines by name in the reader's language (their __str__ is the stored name, for history).
         form.fields["pipeline"].label_from_instance = lambda pipeline: pipeline.display_name
+        if every_pipeline is not None:
+            # The same choices the field would read again from the database.
+            form.fields["pipeline"].widget.choices = [
+                ("", form.fields["pipeline"].empty_label),
+                *((pipeline.pk, pipeline.display_name) for pipeline in every_pipeline),
+            ]
     if "q" in form.fields:
         form.fields["q"].widget.attrs.update(
             {"type": "search", "placeholder": _("Deal name"), "autocomplete": "off"}
@@ -195,8 +204,15 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     if not actor.has("deal", "view"):
         raise PermissionDenied
     result = deal_list_result(request, actor)
-    pipelines = list(active_pipelines())  # the stage filter and the bulk "Move to stage" share them
-    _style_filter_form(result.filterset.form, pipelines)
+    # The pipeline filter offers every pipeline; the stage filter and the bulk "Move to stage"
+    # the active ones: one read for the three.
+    every_pipeline = list(
+        Pipeline.objects.order_by("order", "id").prefetch_related(
+            Prefetch("stages", queryset=Stage.objects.order_by("order", "id"))
+        )
+    )
+    pipelines = [pipeline for pipeline in every_pipeline if pipeline.is_active]
+    _style_filter_form(result.filterset.form, pipelines, every_pipeline)
     context = result.as_context()
     context.update(
         {

@@ -410,6 +410,39 @@ def test_the_board_reads_the_pipelines_and_stages_once(world: World) -> None:
     assert "Renewals" in body  # the pipeline menu
 
 
+def test_the_deal_list_reads_the_pipelines_and_stages_once(world: World) -> None:
+    archived = Pipeline.objects.create(name="Old channel", order=2, is_active=False)
+    Stage.objects.create(pipeline=archived, name="Parked", order=1, probability=10)
+    renewals = Pipeline.objects.create(name="Renewals", order=1)
+    Stage.objects.create(pipeline=renewals, name="Due", order=1, probability=50)
+    client = _client(world.manager)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("deals:deal-list"))
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert response.status_code == 200
+    assert sum('FROM "deals_pipeline"' in sql for sql in sqls) == 1
+    assert sum('FROM "deals_stage"' in sql for sql in sqls) == 1
+    # Filtered by a pipeline, the filter also reads the one chosen, to validate it.
+    body = client.get(reverse("deals:deal-list"), {"pipeline": archived.pk}).content.decode()
+    pipeline_select = re.search(r'<select name="pipeline"[^>]*>(.*?)</select>', body, re.S)
+    assert pipeline_select is not None
+    # Every pipeline, archived ones too, in their order; the one filtered on chosen.
+    options = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', pipeline_select.group(1))
+    default = pipeline()
+    assert [(value, name) for value, _, name in options] == [
+        ("", "All pipelines"),
+        (str(default.pk), default.name),
+        (str(renewals.pk), "Renewals"),
+        (str(archived.pk), "Old channel"),
+    ]
+    assert [value for value, chosen, _ in options if chosen] == [str(archived.pk)]
+    # The stage filter offers the active pipelines' stages only.
+    stage_select = re.search(r'<select name="stage"[^>]*>(.*?)</select>', body, re.S)
+    assert stage_select is not None
+    assert "Due" in stage_select.group(1)
+    assert "Parked" not in stage_select.group(1)
+
+
 LOAD_MORE = re.compile(r'board-more" hx-get="[^"]*\?after=([^"&]+)')
 
 
