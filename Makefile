@@ -1,5 +1,10 @@
 # Tandem: `make run` to try it, `make test` before you push. See README.md.
-PY ?= python3
+# The Python that creates .venv: PY=python3.12 to choose. By default the operating system's own
+# python3 when it is 3.11 or newer and can make a virtualenv, else python3 on the PATH: the
+# distributions build theirs with profile-guided optimisation, and Tandem's pages take about a
+# quarter less CPU on it than on a version manager's plain build (decision 0046).
+SYSTEM_PY := $(shell /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && echo /usr/bin/python3)
+PY ?= $(or $(SYSTEM_PY),python3)
 # Where `make run` serves: `PORT=8080 make run`, `ADDR=0.0.0.0 make run` (your network can reach it).
 ADDR ?= 127.0.0.1
 PORT ?= 8000
@@ -19,7 +24,7 @@ help:
 
 $(VENV)/.python-ok:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Tandem needs Python 3.11 or newer; set PY=python3.x")'
-	@echo "Creating the virtualenv in $(VENV)/ ..."
+	@echo "Creating the virtualenv in $(VENV)/ with $$($(PY) -c 'import os, platform, sys; print("Python", platform.python_version(), os.path.realpath(sys.executable))') ..."
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	@touch $@

@@ -22,6 +22,8 @@ import pstats
 import time
 from typing import Any
 
+from bench import interpreter
+
 
 def _pages() -> list[tuple[str, Any, str]]:
     """(who, user, address) of each page measured."""
@@ -96,6 +98,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     logging.getLogger("tandem.access").setLevel(logging.WARNING)
 
     results = []
+    print(interpreter())
     print(f"{'person':16}{'page':32}{'calls':>9}{'queries':>9}{'CPU min':>9}{'CPU p25':>9}")
     for who, user, address in _pages():
         if args.only and not any(part in f"{who} {address}" for part in args.only):

@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import interpreter
+
 ROOT = Path(__file__).resolve().parent.parent
 MIX = ("/deals/", "/deals/board/")
 
@@ -178,9 +180,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "not_200": clients.failures,
         "mix": list(MIX),
         "load_average": os.getloadavg(),
+        "python": interpreter(),
     }
     print(
-        f"{args.workers} gunicorn workers, {args.clients} clients, {elapsed:.0f} s: "
+        f"{interpreter()}, {args.workers} gunicorn workers, {args.clients} clients, {elapsed:.0f} s: "
         f"{result['requests_per_second']} requests/s, p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, "
         f"max {result['max_ms']} ms, not 200: {clients.failures or 'none'}"
     )

@@ -19,6 +19,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bench import interpreter
 from tandem.activities.models import Activity
 from tandem.core import access, history
 from tandem.customers import dedupe
@@ -665,7 +666,8 @@ def run(
         f"deals: {Deal.objects.count():,}  accounts: {Account.objects.count():,}  follow-ups: {Activity.objects.count():,}"
     )
     out(
-        f"as {manager} (subtree of {len(actor.subtree_team_ids)} teams), {runs} runs each, database: {connection.vendor}"
+        f"as {manager} (subtree of {len(actor.subtree_team_ids)} teams), {runs} runs each, database: {connection.vendor}, "
+        f"{interpreter()}"
     )
     out(f"{'case':58} {'p50 ms':>8} {'p95 ms':>8} {'floor p95':>10} {'ratio':>6} {'target':>7}")
     for name, (orm, floor) in cases:

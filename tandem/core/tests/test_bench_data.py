@@ -5,13 +5,15 @@ the triggers would have kept (bench/generate.py)."""
 from __future__ import annotations
 
 import io
+import os
+import platform
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from bench import generate
+from bench import generate, interpreter
 from tandem.activities.models import Activity
 from tandem.customers.models import Account, Contact
 from tandem.deals import totals
@@ -92,3 +94,9 @@ def test_indexes_are_built_again_two_at_a_time_outside_a_transaction() -> None:
     with pytest.raises(Exception, match="no_such_column"):
         generate.build_indexes(broken)
     assert _indexes() == before
+
+
+def test_the_benchmarks_say_which_python_they_ran_on() -> None:
+    text = interpreter()
+    assert text.startswith(f"Python {platform.python_version()} (")
+    assert os.path.isfile(text.removeprefix(f"Python {platform.python_version()} (").removesuffix(")"))
