@@ -15,6 +15,7 @@ from django.utils.dates import MONTHS
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from tandem.core.dates import BUSINESS_DATE
 from tandem.org.forms import LanguageNamesForm, TablerForm
 
 from .models import CompanySettings, KpiDefinition, Measure, Source, Unit
@@ -90,7 +91,7 @@ class CompanySettingsForm(TablerForm):
 class RateCellForm(forms.Form):
     """One cell of the rates grid: a month, a currency and a rate (empty removes it)."""
 
-    month = forms.DateField(input_formats=["%Y-%m", "%Y-%m-%d"])
+    month = forms.DateField(input_formats=["%Y-%m", "%Y-%m-%d"], validators=BUSINESS_DATE)
     currency = forms.CharField(max_length=3)
     rate = forms.DecimalField(
         required=False, max_digits=18, decimal_places=8, min_value=Decimal("0.00000001")
@@ -103,6 +104,7 @@ class AddMonthForm(TablerForm):
         label=_("Month"),
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        validators=BUSINESS_DATE,
     )
 
 

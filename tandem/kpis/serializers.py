@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tandem.core.api import NamesField
+from tandem.core.dates import validate_business_date
 
 from . import engine
 from .models import CompanySettings, ExchangeRate, KpiDefinition, Measure, Source, Unit
@@ -29,9 +30,11 @@ def id_field(help_text: Any) -> serializers.IntegerField:
 
 
 class MonthField(serializers.Field):
-    """A month as ``YYYY-MM`` (stored as its first day)."""
+    """A month as ``YYYY-MM`` (stored as its first day), between 1900 and 2100 as every business
+    date (``core.dates``)."""
 
     default_error_messages = {"invalid": gettext_lazy("Give a month as YYYY-MM.")}
+    default_validators = [validate_business_date]
 
     def to_internal_value(self, data: Any) -> datetime.date:
         try:
@@ -41,7 +44,8 @@ class MonthField(serializers.Field):
             raise  # unreachable: fail() raises
 
     def to_representation(self, value: datetime.date) -> str:
-        return value.strftime(MONTH_FORMAT)
+        # Four digits of year whatever the year: strftime writes the year 609 as "609".
+        return f"{value.year:04d}-{value.month:02d}"
 
 
 extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-03"})(MonthField)

@@ -19,7 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from tandem.core import access, history, naming
+from tandem.core import access, dates, history, naming
 from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
 from tandem.core.models import HistoryAction
@@ -273,6 +273,10 @@ def _clean_rate_key(
     first: datetime.date | None = None
     if isinstance(month, datetime.date):
         first = month.replace(day=1)
+        try:
+            dates.validate_business_date(first)  # the year 609 is a slip of the keyboard
+        except ValidationError as exc:
+            errors["month"] = list(exc.messages)
     else:
         errors["month"] = [_("Give a month as YYYY-MM.")]
     code = str(currency or "").strip().upper()

@@ -226,6 +226,22 @@ def test_an_administrator_keeps_the_rates_of_each_month(world: World) -> None:
         assert admin.post(RATES, bad, format="json").status_code == 400
 
 
+@pytest.mark.parametrize("month", ["0609-01", "1899-12", "2101-01"])
+def test_a_rate_for_a_month_outside_1900_to_2100_is_refused(world: World, month: str) -> None:
+    # Found by schemathesis: "0609-01" was saved and read back as "609-01", breaking YYYY-MM.
+    admin = as_(world.admin)
+    answer = admin.post(RATES, {"month": month, "currency": "USD", "rate": "7"}, format="json")
+    assert answer.status_code == 400
+    assert answer.json()["month"] == ["Enter a date between 1900-01-01 and 2100-12-31."]
+    assert admin.get(RATES, {"month_from": month}).status_code == 400
+    assert not ExchangeRate.objects.exists()
+
+
+def test_a_month_reads_with_four_digits_of_year_whatever_the_year(world: World) -> None:
+    rate = ExchangeRateFactory(month=datetime.date(609, 1, 1), currency="USD", rate=Decimal("7"))
+    assert as_(world.admin).get(f"{RATES}{rate.pk}/").json()["month"] == "0609-01"
+
+
 def test_the_company_settings_read_and_change_with_a_version(world: World) -> None:
     admin = as_(world.admin)
     assert admin.get(SETTINGS).json() | {"updated_at": None} == {

@@ -153,6 +153,8 @@ def test_a_rate_is_set_for_the_month_then_replaced_then_removed(world: World) ->
         (JAN, "USD", "seven", ["rate"]),
         (JAN, "USD", "7.123456789", ["rate"]),
         (JAN, "USD", "NaN", ["rate"]),
+        (datetime.date(609, 1, 1), "USD", "7", ["month"]),
+        (datetime.date(2101, 1, 1), "USD", "7", ["month"]),
     ],
 )
 def test_bad_rates_are_refused_per_field(
