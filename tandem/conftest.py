@@ -11,6 +11,7 @@ admin: administrator role; gone: deactivated rep of East sales
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,26 @@ import pytest
 from tandem.core.access import Actor
 from tandem.org.models import Team, User
 from tandem.org.tests.factories import TeamFactory, UserFactory, join
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test has an id of its own, or the run stops.
+
+    ``@schema.parametrize()`` names its items ``test_x[GET /api/v1/accounts/]``, but under pytest 9
+    gives them all the id ``…::test_x``; pytest-xdist schedules by id, so under ``make test``
+    (``-n 2``) one operation of 326 ran and the rest were dropped without a word. Each such item
+    gets its operation as the id's parameters; any other repeated id is an error.
+    """
+    for item in items:
+        if type(item).__name__ != "SchemathesisFunction" or "[" not in item.name:
+            continue
+        if item._id.params is None:  # pytest 9's structured id (requirements.lock pins pytest)
+            item._id = item._id.with_params(item.name.partition("[")[2].removesuffix("]"))
+    repeated = sorted(nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1)
+    if repeated:
+        raise pytest.UsageError(
+            f"Tests that share an id (pytest-xdist would run one of each): {repeated[:5]}"
+        )
 
 
 @dataclass
