@@ -16,7 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tandem.core.api import NamesField
-from tandem.core.dates import validate_business_date
+from tandem.core.dates import BUSINESS_DATE, validate_business_date
 
 from . import engine
 from .models import CompanySettings, ExchangeRate, KpiDefinition, Measure, Source, Unit
@@ -232,8 +232,10 @@ GROUP_BY_HELP = gettext_lazy(
 
 
 class FiguresQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(help_text=gettext_lazy("First day, YYYY-MM-DD."))
-    end = serializers.DateField(help_text=gettext_lazy("Last day (included), YYYY-MM-DD."))
+    start = serializers.DateField(help_text=gettext_lazy("First day, YYYY-MM-DD."), validators=BUSINESS_DATE)
+    end = serializers.DateField(
+        help_text=gettext_lazy("Last day (included), YYYY-MM-DD."), validators=BUSINESS_DATE
+    )
     group_by = serializers.ChoiceField(choices=list(engine.GROUPS), required=False, help_text=GROUP_BY_HELP)
     team = id_field(gettext_lazy("A team: it and every team below it."))
     owner = id_field(gettext_lazy("A person (a follow-up's author)."))
@@ -301,10 +303,10 @@ class DealAnalyticsQuerySerializer(serializers.Serializer):
     team = id_field(gettext_lazy("A team: it and every team below it."))
     owner = id_field(gettext_lazy("A person."))
     pipeline = id_field(gettext_lazy("A pipeline."))
-    closed_from = serializers.DateField(required=False)
-    closed_to = serializers.DateField(required=False)
-    opened_from = serializers.DateField(required=False)
-    opened_to = serializers.DateField(required=False)
+    closed_from = serializers.DateField(required=False, validators=BUSINESS_DATE)
+    closed_to = serializers.DateField(required=False, validators=BUSINESS_DATE)
+    opened_from = serializers.DateField(required=False, validators=BUSINESS_DATE)
+    opened_to = serializers.DateField(required=False, validators=BUSINESS_DATE)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         _check_range(attrs, "closed_from", "closed_to")
