@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from tandem.core import dates
+
 from . import company
 
 MONTH, QUARTER, YEAR = "month", "quarter", "year"
@@ -189,7 +191,9 @@ def period_from_key(key: str, *, fiscal_start: int | None = None) -> Period:
     if fiscal_start is None:
         fiscal_start = _company_fiscal_start()
     year = int(match["year"])
-    if year < 1:
+    # The years every business date lies in (core.dates): the year 1 has no year before it to
+    # page back to, and the year 9999 none after.
+    if not dates.EARLIEST.year <= year <= dates.LATEST.year:
         raise ValueError(f"not a period key: {key!r}")
     if match["month"]:
         month = int(match["month"])

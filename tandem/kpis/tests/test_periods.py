@@ -57,9 +57,15 @@ def test_periods_tile_the_calendar_without_gaps_or_overlaps(fiscal_start: int) -
 
 
 def test_a_key_that_names_no_period_is_refused() -> None:
-    for key in ("2026-13", "2026-Q5", "26-Q1", "2026-1", "Q1-2026", "", "0000"):
+    for key in ("2026-13", "2026-Q5", "26-Q1", "2026-1", "Q1-2026", "", "0000", "0001", "1899-12", "2101-Q1"):
         with pytest.raises(ValueError):
             period_from_key(key, fiscal_start=1)
+    # The years every business date lies in, and the years beside them to page to.
+    first, last = period_from_key("1900", fiscal_start=4), period_from_key("2100-12", fiscal_start=4)
+    assert (first.previous().start, last.next().end) == (
+        datetime.date(1899, 4, 1),
+        datetime.date(2101, 1, 31),
+    )
 
 
 def test_the_fiscal_start_defaults_to_the_companys(db: None) -> None:

@@ -249,7 +249,9 @@ def test_the_grid_costs_the_same_queries_with_more_people(world: World) -> None:
     assert count() == few
 
 
-@pytest.mark.parametrize("query", ["?year=0000", "?year=20x6", "?kpi=nope", "?year=99999"])
+@pytest.mark.parametrize(
+    "query", ["?year=0000", "?year=0001", "?year=9999", "?year=20x6", "?kpi=nope", "?year=99999"]
+)
 def test_a_bad_year_or_kpi_in_the_address_is_404_not_an_error(world: World, query: str) -> None:
     client = _client(world.director)
     assert client.get(reverse("targets:team", args=[world.east_sales.pk]) + query).status_code == 404
