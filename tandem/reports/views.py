@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tandem.core import access, webforms
+from tandem.core import access, dates, webforms
 from tandem.core.listing import BoundedPaginator
 from tandem.org.models import Team, User
 
@@ -39,10 +39,12 @@ def _kind(request: HttpRequest) -> str:
 
 
 def _day(request: HttpRequest, user: Any, name: str = "date") -> datetime.date:
+    """The day asked for; the person's today when none, or one not between 1900 and 2100."""
     try:
-        return datetime.date.fromisoformat(request.GET.get(name) or "")
+        day = datetime.date.fromisoformat(request.GET.get(name) or "")
     except ValueError:
         return periods.today_for(user)
+    return day if dates.date_in_range(day) else periods.today_for(user)
 
 
 def report_list(request: HttpRequest) -> HttpResponse:
@@ -317,6 +319,8 @@ def remind(request: HttpRequest) -> HttpResponse:
         start = datetime.date.fromisoformat(request.POST.get("period_start") or "")
     except ValueError as exc:
         raise Http404 from exc
+    if not dates.date_in_range(start):
+        raise Http404
     person = get_object_or_404(User, pk=request.POST.get("person") or 0, is_active=True)
     try:
         sent = services.remind(actor=actor, person=person, kind=kind, start=start)

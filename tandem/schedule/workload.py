@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from tandem.core import access
+from tandem.core import access, dates
 from tandem.core.access import Actor
 
 from .models import Attendee, Event, EventKind, EventStatus, Response, WorkCapacity
@@ -86,6 +86,8 @@ def parse_week(value: str | None, time_zone: str = "UTC") -> datetime.date:
                 day = datetime.date.fromisoformat(text)
         except (ValueError, TypeError):
             raise ValidationError({"week": [_("Give a week as 2026-W49 or a date.")]}) from None
+        if not dates.date_in_range(day):  # the week after 9999-12-31 does not exist
+            raise ValidationError({"week": [_("Give a week as 2026-W49 or a date.")]})
     return day - datetime.timedelta(days=day.weekday())
 
 

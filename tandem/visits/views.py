@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from tandem.core import access, webforms
+from tandem.core import access, dates, webforms
 from tandem.org.forms import visible_teams
 from tandem.org.models import Team
 
@@ -153,10 +153,12 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _parse_day(raw: str | None) -> datetime.date:
+    """The day asked for; today when none, or one that is not a date between 1900 and 2100."""
     try:
-        return datetime.date.fromisoformat(raw or "")
+        day = datetime.date.fromisoformat(raw or "")
     except ValueError:
         return timezone.localdate()
+    return day if dates.date_in_range(day) else timezone.localdate()
 
 
 def day(request: HttpRequest) -> HttpResponse:

@@ -133,3 +133,16 @@ def test_administrators_edit_templates_with_inline_errors_and_rules(world: World
     ):
         assert client.get(url).status_code == 200, url
     assert login(world.owner).get("/reports/templates/").status_code == 403
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_day_outside_1900_to_2100_shows_today_not_an_error(world: World, day: str) -> None:
+    # Found by probing the pages' date parameters: the day before the year 1 and the day after
+    # 9999-12-31 do not exist, and the pages that page to them answered 500.
+    client = login(world.manager)
+    for url in ("/reports/write/", "/reports/missing/"):
+        assert client.get(url, {"kind": "daily", "date": day}).status_code == 200
+    reminded = client.post(
+        "/reports/missing/remind/", {"kind": "daily", "period_start": day, "person": world.owner.pk}
+    )
+    assert reminded.status_code == 404

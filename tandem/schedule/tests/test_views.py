@@ -186,3 +186,10 @@ def test_a_records_upcoming_events_card(world: World) -> None:
     assert signed_in(world.outsider).get(f"/calendar/upcoming/account/{account.pk}/").status_code == 404
     page = signed_in(world.owner).get(account.get_absolute_url())
     assert f"/calendar/upcoming/account/{account.pk}/" in page.content.decode()
+
+
+@pytest.mark.parametrize("week", ["0001-01-01", "9999-12-31", "0001-W01"])
+def test_a_week_outside_1900_to_2100_shows_this_week_not_an_error(world: World, week: str) -> None:
+    client = signed_in(world.manager)
+    for url in ("/calendar/team/", "/calendar/workload/"):
+        assert client.get(url, {"team": world.east_sales.pk, "week": week}).status_code == 200

@@ -166,3 +166,10 @@ def test_a_person_without_field_visits_gets_404(world: World) -> None:
     assert as_(nobody).get("/visits/").status_code == 404
     assert as_(nobody).get("/visits/day/").status_code == 404
     assert as_(nobody).post("/visits/", {}).status_code == 404
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_day_outside_1900_to_2100_shows_today_not_an_error(world: World, day: str) -> None:
+    page = as_(world.manager).get("/visits/day/", {"date": day})
+    assert page.status_code == 200
+    assert timezone.localdate().isoformat() in page.content.decode()
