@@ -31,6 +31,16 @@ def date_in_range(value: datetime.date) -> bool:
     return EARLIEST <= value <= LATEST
 
 
+def parse_day(text: str | None) -> datetime.date | None:
+    """The ISO date ``text`` names when it lies between 1900-01-01 and 2100-12-31; None for anything
+    else (a page's ``?date=`` that is missing, unreadable, or a day no page can step past)."""
+    try:
+        day = datetime.date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return day if date_in_range(day) else None
+
+
 def validate_business_date(value: Any) -> None:
     """A date or instant between 1900-01-01 and 2100-12-31."""
     day = _day(value)

@@ -34,7 +34,7 @@ from tandem.customers.api import (
     owner_change_response,
 )
 
-from . import services
+from . import selectors, services
 from .filters import DealFilter, ProductFilter, StageFilter
 from .models import Deal, DealContact, DealLine, LostReason, Pipeline, Product, Stage
 from .serializers import (
@@ -111,9 +111,7 @@ class PipelineViewSet(DealConfigViewSet):
     ordering: ClassVar[list[str]] = ["order", "id"]
 
     def get_queryset(self) -> QuerySet[Pipeline]:
-        return Pipeline.objects.prefetch_related(
-            Prefetch("stages", queryset=Stage.objects.order_by("order", "id"))
-        )
+        return selectors.with_stages(Pipeline.objects.all())
 
     @extend_schema(
         summary="Create a pipeline",

@@ -30,6 +30,7 @@ from tandem.customers.models import Account, Channel, Contact, Source
 from tandem.org.forms import LanguageNamesForm, PersonChoiceField, TablerForm
 from tandem.org.models import User
 
+from . import selectors
 from .models import ContactRole, Deal, ForecastCategory, LostReason, Pipeline, Product, Stage, StageKind
 from .services import REQUIRABLE_FIELDS, lost_reasons_offered, requirable_field_label
 
@@ -114,11 +115,7 @@ def stage_choices(pipelines: Iterable[Pipeline], *, include_closed: bool = True)
 
 
 def active_pipelines() -> QuerySet[Pipeline]:
-    from django.db.models import Prefetch
-
-    return Pipeline.objects.filter(is_active=True).prefetch_related(
-        Prefetch("stages", queryset=Stage.objects.order_by("order", "id"))
-    )
+    return selectors.with_stages(Pipeline.objects.filter(is_active=True))
 
 
 class DateInput(forms.DateInput):

@@ -85,14 +85,15 @@ def mark(deals: Iterable[Deal], *, now: datetime.datetime | None = None) -> list
     return out
 
 
+def with_stages(pipelines: QuerySet[Pipeline]) -> QuerySet[Pipeline]:
+    """``pipelines``, each with its stages in their order: two queries however many there are."""
+    return pipelines.prefetch_related(Prefetch("stages", queryset=Stage.objects.order_by("order", "id")))
+
+
 def board_pipelines() -> list[Pipeline]:
     """The active pipelines, the default first, each with its stages: the board's pipeline menu,
     its columns and its stage filter read them once."""
-    return list(
-        Pipeline.objects.filter(is_active=True)
-        .order_by("-is_default", "order", "id")
-        .prefetch_related(Prefetch("stages", queryset=Stage.objects.order_by("order", "id")))
-    )
+    return list(with_stages(Pipeline.objects.filter(is_active=True).order_by("-is_default", "order", "id")))
 
 
 def board_stages(pipeline: Pipeline) -> list[Stage]:

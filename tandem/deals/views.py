@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -206,11 +206,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     result = deal_list_result(request, actor)
     # The pipeline filter offers every pipeline; the stage filter and the bulk "Move to stage"
     # the active ones: one read for the three.
-    every_pipeline = list(
-        Pipeline.objects.order_by("order", "id").prefetch_related(
-            Prefetch("stages", queryset=Stage.objects.order_by("order", "id"))
-        )
-    )
+    every_pipeline = list(selectors.with_stages(Pipeline.objects.order_by("order", "id")))
     pipelines = [pipeline for pipeline in every_pipeline if pipeline.is_active]
     _style_filter_form(result.filterset.form, pipelines, every_pipeline)
     context = result.as_context()
@@ -1110,10 +1106,7 @@ def _require_manage(actor: Actor) -> None:
 def pipeline_list(request: HttpRequest) -> HttpResponse:
     actor = access.get_actor(request)
     _require_manage(actor)
-    pipelines = Pipeline.objects.prefetch_related(
-        Prefetch("stages", queryset=Stage.objects.order_by("order", "id"))
-    ).order_by("order", "id")
-    rows = list(pipelines)
+    rows = list(selectors.with_stages(Pipeline.objects.order_by("order", "id")))
     for pipeline in rows:
         for stage in pipeline.stages.all():
             stage.required_labels = [  # type: ignore[attr-defined]

@@ -88,17 +88,6 @@ class CompanySettingsForm(TablerForm):
         }
 
 
-class RateCellForm(forms.Form):
-    """One cell of the rates grid: a month, a currency and a rate (empty removes it)."""
-
-    month = forms.DateField(input_formats=["%Y-%m", "%Y-%m-%d"], validators=BUSINESS_DATE)
-    currency = forms.CharField(max_length=3)
-    rate = forms.DecimalField(
-        required=False, max_digits=18, decimal_places=8, min_value=Decimal("0.00000001")
-    )
-    version = forms.IntegerField(required=False)
-
-
 class AddMonthForm(TablerForm):
     month = forms.DateField(
         label=_("Month"),

@@ -40,11 +40,7 @@ def _kind(request: HttpRequest) -> str:
 
 def _day(request: HttpRequest, user: Any, name: str = "date") -> datetime.date:
     """The day asked for; the person's today when none, or one not between 1900 and 2100."""
-    try:
-        day = datetime.date.fromisoformat(request.GET.get(name) or "")
-    except ValueError:
-        return periods.today_for(user)
-    return day if dates.date_in_range(day) else periods.today_for(user)
+    return dates.parse_day(request.GET.get(name)) or periods.today_for(user)
 
 
 def report_list(request: HttpRequest) -> HttpResponse:
@@ -315,11 +311,8 @@ def remind(request: HttpRequest) -> HttpResponse:
     kind = request.POST.get("kind") or ""
     if kind not in ReportKind.values:
         raise Http404
-    try:
-        start = datetime.date.fromisoformat(request.POST.get("period_start") or "")
-    except ValueError as exc:
-        raise Http404 from exc
-    if not dates.date_in_range(start):
+    start = dates.parse_day(request.POST.get("period_start"))
+    if start is None:
         raise Http404
     person = get_object_or_404(User, pk=request.POST.get("person") or 0, is_active=True)
     try:

@@ -154,11 +154,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _parse_day(raw: str | None) -> datetime.date:
     """The day asked for; today when none, or one that is not a date between 1900 and 2100."""
-    try:
-        day = datetime.date.fromisoformat(raw or "")
-    except ValueError:
-        return timezone.localdate()
-    return day if dates.date_in_range(day) else timezone.localdate()
+    return dates.parse_day(raw) or timezone.localdate()
 
 
 def day(request: HttpRequest) -> HttpResponse:

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from tandem.activities.forms import QuickFollowUpForm
 from tandem.activities.models import Activity
 from tandem.conftest import World
+from tandem.core import dates
 from tandem.customers.forms import ContactForm
 from tandem.customers.tests.factories import AccountFactory
 from tandem.deals.forms import DealForm
@@ -96,3 +97,25 @@ def test_an_import_refuses_the_same_dates_cell_by_cell() -> None:
             parse_date(typed)
         assert str(refused.value) == RANGE, typed
     assert parse_date("2017-03-01") == datetime.date(2017, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2026-03-01", datetime.date(2026, 3, 1)),
+        ("1900-01-01", datetime.date(1900, 1, 1)),
+        ("2100-12-31", datetime.date(2100, 12, 31)),
+        ("1899-12-31", None),
+        ("2101-01-01", None),
+        ("0001-01-01", None),
+        ("9999-12-31", None),
+        ("2026-02-30", None),
+        ("yesterday", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_a_pages_date_parameter_names_a_day_in_range_or_none(
+    text: str | None, day: datetime.date | None
+) -> None:
+    assert dates.parse_day(text) == day
