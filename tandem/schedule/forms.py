@@ -68,7 +68,7 @@ class EventForm(TablerForm):
     contacts = forms.ModelMultipleChoiceField(
         label=_("Contacts"), queryset=User.objects.none(), required=False
     )
-    team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.none(), required=False)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
     record_type = forms.ChoiceField(label=_("linked record type"), choices=(), required=False)
     record_id = forms.IntegerField(label=_("linked record"), required=False, min_value=1)
     repeat = forms.ChoiceField(label=_("repeats"), choices=REPEAT_CHOICES, required=False)
