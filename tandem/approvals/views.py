@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.core import access
+from tandem.core.dates import parse_day
 from tandem.core.ids import parse_id
 from tandem.deals.models import Pipeline, Stage
 from tandem.org.models import Role, Team, User
@@ -24,13 +24,6 @@ from . import guards, selectors, services
 from .models import ApprovalFlow, ApprovalStatus, ApproverKind, StepMode
 
 PAGE_SIZE = 25
-
-
-def _date(value: str | None) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def approval_list(request: HttpRequest) -> HttpResponse:
@@ -42,7 +35,7 @@ def approval_list(request: HttpRequest) -> HttpResponse:
     status = status if status in ApprovalStatus.values else ""
     guard = request.GET.get("guard", "")
     guard = guard if guards.get(guard) else ""
-    since, until = _date(request.GET.get("since")), _date(request.GET.get("until"))
+    since, until = parse_day(request.GET.get("since")), parse_day(request.GET.get("until"))
     qs = selectors.approval_list(
         actor=actor,
         box="all" if box == "history" else box,

@@ -68,6 +68,18 @@ def test_history_filters_by_status(world: World) -> None:
     assert f'data-approval-row="{request.pk}"' not in page
 
 
+def test_history_dates_outside_1900_2100_are_ignored(world: World) -> None:
+    discount_flow()
+    _deal, request = _held(world)
+    as_(world.manager).post(f"/approvals/{request.pk}/reject/", {"text": "No"})
+    for since, until in (("0001-01-01", "9999-12-31"), ("1899-12-31", "2101-01-01"), ("x", "-1")):
+        answer = as_(world.owner).get(f"/approvals/?box=history&since={since}&until={until}")
+        assert answer.status_code == 200
+        assert f'data-approval-row="{request.pk}"' in answer.content.decode()
+    narrowed = as_(world.owner).get("/approvals/?box=history&since=2000-01-01&until=2000-01-02")
+    assert f'data-approval-row="{request.pk}"' not in narrowed.content.decode()
+
+
 def test_approving_from_the_page_applies_the_change(world: World) -> None:
     discount_flow()
     deal, request = _held(world)
