@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import DecimalValidator, ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -48,6 +49,27 @@ from .models import (
 STEP_FIELDS = ("approver_kind", "user", "role", "level", "mode", "min_amount", "min_discount")
 
 
+def _threshold_problem(model: type[ApprovalFlow | ApprovalStep], field: str, value: Any) -> str | None:
+    """Why ``value`` can't be a flow's or step's amount or discount threshold, or None: a number
+    not below 0 (a discount up to 100) that fits the column (``max_digits``, ``decimal_places``)."""
+    if value is None:
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return _("Enter a number.")
+    if not number.is_finite() or number < 0:
+        return _("Enter a number not below 0.")
+    if field == "min_discount" and number > 100:
+        return _("Enter a percentage from 0 to 100.")
+    column = model._meta.get_field(field)
+    try:
+        DecimalValidator(column.max_digits, column.decimal_places)(number)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return None
+
+
 def _clean_steps(steps: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     errors: list[str] = []
     cleaned: list[dict[str, Any]] = []
@@ -68,6 +90,10 @@ def _clean_steps(steps: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         step["mode"] = step["mode"] or StepMode.ANY
         if step["mode"] not in StepMode.values:
             errors.append(_("Step %(n)d: choose any-of or all-of.") % {"n": n})
+        for field in ("min_amount", "min_discount"):
+            problem = _threshold_problem(ApprovalStep, field, step[field])
+            if problem:
+                errors.append(_("Step %(n)d: %(problem)s") % {"n": n, "problem": problem})
         if kind != ApproverKind.PERSON:
             step["user"] = None
         if kind != ApproverKind.ROLE:
@@ -97,6 +123,15 @@ def flow_save(
     name = (data.get("name", flow.name) or "").strip()
     if not name:
         errors["name"] = [_("This field is required.")]
+    else:
+        try:
+            for validate in (
+                ProhibitNullCharactersValidator(),
+                *ApprovalFlow._meta.get_field("name").validators,
+            ):
+                validate(name)
+        except ValidationError as exc:
+            errors["name"] = exc.messages
     names = naming.names_given(data, flow.names, errors)
     code = data.get("guard", flow.guard)
     guard = guards.get(code or "")
@@ -105,11 +140,11 @@ def flow_save(
     for field in ("min_amount", "min_discount"):
         if field in data:
             value = data[field]
-            if value is not None and (Decimal(str(value)) < 0 or not Decimal(str(value)).is_finite()):
-                errors[field] = [_("Enter a number not below 0.")]
-            setattr(flow, field, value)
-    if flow.min_discount is not None and flow.min_discount > 100:
-        errors["min_discount"] = [_("Enter a percentage from 0 to 100.")]
+            problem = _threshold_problem(ApprovalFlow, field, value)
+            if problem:
+                errors[field] = [problem]
+            else:
+                setattr(flow, field, value)
     for field in ("team", "pipeline", "is_active", "priority", "reminder_hours"):
         if field in data:
             setattr(flow, field, data[field])

@@ -105,6 +105,10 @@ def clean_names(value: Any, *, max_length: int = NAME_MAX_LENGTH) -> dict[str, s
                     % {"language": language_label(code), "m": len(text), "n": max_length}
                 )
             )
+        elif "\x00" in text:
+            errors.append(
+                str(_("The name in %(language)s has a null character.") % {"language": language_label(code)})
+            )
         elif text:
             cleaned[code] = text
     if errors:

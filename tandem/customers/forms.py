@@ -30,7 +30,7 @@ from tandem.org.forms import (
     visible_teams,
 )
 
-from . import pools, selectors
+from . import pool_admin, pools, selectors
 from .bulk import ACTIONS
 from .models import (
     Account,
@@ -290,25 +290,47 @@ class PoolForm(LanguageNamesForm):
         help_text=_("Everyone in these teams (and their sub-teams) is a member."),
     )
     days_without_follow_up = forms.IntegerField(
-        label=_("Days without a follow-up"), min_value=0, initial=30, help_text=_("0 turns the rule off.")
+        label=_("Days without a follow-up"),
+        min_value=0,
+        max_value=pool_admin.MAX_DAYS,
+        initial=30,
+        help_text=_("0 turns the rule off."),
     )
-    days_without_open_deal = forms.IntegerField(label=_("Days without an open deal"), min_value=0, initial=0)
-    days_without_won_deal = forms.IntegerField(label=_("Days without a won deal"), min_value=0, initial=0)
+    days_without_open_deal = forms.IntegerField(
+        label=_("Days without an open deal"), min_value=0, max_value=pool_admin.MAX_DAYS, initial=0
+    )
+    days_without_won_deal = forms.IntegerField(
+        label=_("Days without a won deal"), min_value=0, max_value=pool_admin.MAX_DAYS, initial=0
+    )
     exempt_with_open_deal = forms.BooleanField(
         label=_("Exempt customers with an open deal"), required=False, initial=True
     )
     exempt_won_customers = forms.BooleanField(label=_("Exempt won customers"), required=False, initial=True)
     remind_days_before = forms.IntegerField(
-        label=_("Remind the owner this many days before"), min_value=0, initial=3
+        label=_("Remind the owner this many days before"),
+        min_value=0,
+        max_value=pool_admin.MAX_DAYS,
+        initial=3,
     )
     max_owned_per_person = forms.IntegerField(
-        label=_("Most customers one person may own"), min_value=0, initial=0, help_text=_("0 means no limit.")
+        label=_("Most customers one person may own"),
+        min_value=0,
+        max_value=pool_admin.MAX_COUNT,
+        initial=0,
+        help_text=_("0 means no limit."),
     )
     daily_claim_limit = forms.IntegerField(
-        label=_("Claims per person per day"), min_value=0, initial=0, help_text=_("0 means no limit.")
+        label=_("Claims per person per day"),
+        min_value=0,
+        max_value=pool_admin.MAX_COUNT,
+        initial=0,
+        help_text=_("0 means no limit."),
     )
     cooldown_days = forms.IntegerField(
-        label=_("Days before a previous owner may claim again"), min_value=0, initial=0
+        label=_("Days before a previous owner may claim again"),
+        min_value=0,
+        max_value=pool_admin.MAX_DAYS,
+        initial=0,
     )
 
     def __init__(self, *args: Any, actor: Actor, pool: Pool | None = None, **kwargs: Any) -> None:
@@ -321,6 +343,7 @@ class PoolForm(LanguageNamesForm):
                 label=_("Level %(name)s: days without a follow-up") % {"name": level.display_name},
                 min_value=0,
                 required=False,
+                max_value=pool_admin.MAX_DAYS,
                 help_text=_("Empty: the general rule applies."),
                 widget=forms.NumberInput(attrs={"class": "form-control"}),
             )

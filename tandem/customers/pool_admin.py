@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -37,10 +38,39 @@ RULE_FIELDS = (
     "cooldown_days",
 )
 
+# A rule's days and counts: anything beyond these is no rule a company means (a hundred years,
+# a million customers), and a date that far back or ahead does not exist.
+MAX_DAYS = 36_500
+MAX_COUNT = 1_000_000
+DAY_FIELDS = (
+    "days_without_follow_up",
+    "days_without_open_deal",
+    "days_without_won_deal",
+    "remind_days_before",
+    "cooldown_days",
+)
+COUNT_FIELDS = ("max_owned_per_person", "daily_claim_limit")
+
+
+def _number_problems(value: Any, most: int) -> list[str]:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return [str(_("Enter a whole number."))]
+    try:
+        MinValueValidator(0)(value)
+        MaxValueValidator(most)(value)
+    except ValidationError as exc:
+        return exc.messages
+    return []
+
 
 def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     values = {k: data[k] for k in RULE_FIELDS if k in data}
     errors: dict[str, list[str]] = {}
+    for field in (*DAY_FIELDS, *COUNT_FIELDS):
+        if field in values:
+            problems = _number_problems(values[field], MAX_DAYS if field in DAY_FIELDS else MAX_COUNT)
+            if problems:
+                errors[field] = problems
     if "name" in values:
         values["name"] = (values["name"] or "").strip()
         if not values["name"]:
@@ -59,6 +89,9 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
                 continue
             if not isinstance(days, int) or days < 0:
                 errors["days_by_level"] = [_("Days must be whole numbers, 0 or more.")]
+                break
+            if days > MAX_DAYS:
+                errors["days_by_level"] = _number_problems(days, MAX_DAYS)
                 break
             cleaned[str(code)] = days
         values["days_by_level"] = cleaned

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tandem.core.dates import BUSINESS_DATE
 from tandem.org.forms import PersonChoiceField, TablerForm
 from tandem.org.models import Team, User
 
@@ -55,7 +56,7 @@ INTERVALS = [(1, _("Every week")), (2, _("Every two weeks")), (4, _("Every four 
 class MeetingForm(TablerForm):
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
     title = forms.CharField(label=pgettext_lazy("meeting", "Title"), max_length=200)
-    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput())
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput(), validators=BUSINESS_DATE)
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"), min_value=5, max_value=24 * 60, initial=60
     )
@@ -95,6 +96,7 @@ class SeriesForm(TablerForm):
     starts_on = forms.DateField(
         label=_("First meeting from"),
         widget=DateInput(),
+        validators=BUSINESS_DATE,
         help_text=_("The first meeting is on this day or the first such day after it."),
     )
     duration_minutes = forms.IntegerField(
@@ -138,7 +140,7 @@ class DecisionForm(TablerForm):
 class ActionItemForm(TablerForm):
     title = forms.CharField(label=_("Action item"), max_length=200)
     owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none())
-    due_on = forms.DateField(label=_("Due"), widget=DateInput(), required=False)
+    due_on = forms.DateField(label=_("Due"), widget=DateInput(), required=False, validators=BUSINESS_DATE)
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.core import access, dates, webforms
+from tandem.core.ids import parse_id
 from tandem.core.listing import BoundedPaginator
 from tandem.org.models import Team, User
 
@@ -314,7 +315,7 @@ def remind(request: HttpRequest) -> HttpResponse:
     start = dates.parse_day(request.POST.get("period_start"))
     if start is None:
         raise Http404
-    person = get_object_or_404(User, pk=request.POST.get("person") or 0, is_active=True)
+    person = get_object_or_404(User, pk=parse_id(request.POST.get("person")) or 0, is_active=True)
     try:
         sent = services.remind(actor=actor, person=person, kind=kind, start=start)
     except PermissionDenied as exc:

@@ -152,6 +152,46 @@ def test_administrators_create_a_flow_from_the_form(world: World) -> None:
     assert as_(world.admin, "zh-hans").get(f"/approvals/flows/{flow.pk}/").status_code == 200
 
 
+def test_a_flow_with_figures_or_names_it_cannot_keep_is_refused_per_field(world: World) -> None:
+    body: dict[str, Any] = {
+        "name": "Big discounts",
+        "guard": "deal.discount",
+        "min_discount": "15",
+        "priority": "10",
+        "reminder_hours": "24",
+        "is_active": "1",
+        "step-0-kind": "manager",
+        "step-0-mode": "any",
+    }
+    assert as_(world.admin).post("/approvals/flows/new/", body).status_code == 302
+    flow = ApprovalFlow.objects.get()
+    before = (flow.name, flow.names, flow.min_amount, flow.min_discount, flow.updated_at)
+    for field, value, message in (
+        ("min_amount", "NaN", "Enter a number not below 0."),
+        ("min_discount", "Infinity", "Enter a number not below 0."),
+        ("min_amount", "1e309", "Ensure that there are no more than 14 digits in total."),
+        (
+            "min_amount",
+            "99999999999999999999999999",
+            "Ensure that there are no more than 14 digits in total.",
+        ),
+        ("min_amount", "1.001", "Ensure that there are no more than 2 decimal places."),
+        ("min_discount", "101", "Enter a percentage from 0 to 100."),
+        ("step-0-min_amount", "NaN", "Step 1: Enter a number not below 0."),
+        ("step-0-min_discount", "1e309", "Step 1: Enter a percentage from 0 to 100."),
+        ("step-0-min_amount", "1" * 20, "Step 1: Ensure that there are no more than 14 digits in total."),
+        ("name", "a\x00b", "Null characters are not allowed."),
+        ("name", "x" * 101, "Ensure this value has at most 100 characters (it has 101)."),
+        ("name_zh", "大\x00额", "The name in 简体中文 has a null character."),
+    ):
+        answer = as_(world.admin).post(f"/approvals/flows/{flow.pk}/", {**body, field: value})
+        assert answer.status_code == 400, (field, value)
+        assert message in answer.content.decode().replace("&#x27;", "'"), (field, value)
+        flow.refresh_from_db()
+        assert (flow.name, flow.names, flow.min_amount, flow.min_discount, flow.updated_at) == before
+        assert flow.steps.count() == 1
+
+
 def test_a_guarded_move_on_the_board_answers_202_and_the_deal_page_says_so(world: World) -> None:
     from tandem.deals.tests.factories import stage_named
 

@@ -48,6 +48,7 @@ def test_clean_names_keeps_known_languages_and_drops_blank_names() -> None:
         ({"fr": "Renouvellements"}, "“fr” is not a language of Tandem"),
         ({"en": 7}, "The name in English must be text."),
         ({"en": "x" * 101}, "has 101 characters; at most 100"),
+        ({"zh-hans": "大\x00额"}, "The name in 简体中文 has a null character."),
         (["en", "Renewals"], "Give the names as language code and name"),
     ],
 )
@@ -57,7 +58,11 @@ def test_clean_names_says_what_is_wrong(value: object, fragment: str) -> None:
     assert any(fragment in message for message in caught.value.messages)
 
 
-@given(st.dictionaries(st.sampled_from(["en", "zh-hans"]), st.text(max_size=100)))
+@given(
+    st.dictionaries(
+        st.sampled_from(["en", "zh-hans"]), st.text(st.characters(blacklist_characters="\x00"), max_size=100)
+    )
+)
 def test_cleaned_names_are_stripped_non_empty_and_clean_again_to_themselves(value: dict[str, str]) -> None:
     cleaned = naming.clean_names(value)
     assert all(text and text == text.strip() for text in cleaned.values())

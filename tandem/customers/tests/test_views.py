@@ -14,6 +14,7 @@ from importlib import import_module
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -521,6 +522,59 @@ def test_bad_pool_rules_re_render_with_inline_errors(world: World, pool: Pool) -
     response = as_(world.manager).post(url("pool-edit", pool.pk), {"name": "", "days_without_follow_up": -1})
     assert response.status_code == 400
     assert {"name", "days_without_follow_up"} <= set(response.context["form"].errors)
+
+
+def test_pool_rules_past_a_hundred_years_or_a_million_are_refused_inline(world: World, pool: Pool) -> None:
+    level_a = AccountLevel.objects.get(code="A")
+    good = {
+        "name": "East pool",
+        "is_active": "on",
+        "days_without_follow_up": 20,
+        "days_without_open_deal": 0,
+        "days_without_won_deal": 0,
+        "remind_days_before": 3,
+        "max_owned_per_person": 50,
+        "daily_claim_limit": 5,
+        "cooldown_days": 7,
+    }
+    for field, value in (
+        ("days_without_follow_up", "99999999999999999999999999"),
+        ("days_without_open_deal", "36501"),
+        ("days_without_won_deal", "2147483648"),
+        ("remind_days_before", "99999999999"),
+        ("cooldown_days", "36501"),
+        ("max_owned_per_person", "1000001"),
+        ("daily_claim_limit", "99999999999999999999999999"),
+        (f"level_{level_a.pk}", "36501"),
+    ):
+        response = as_(world.manager).post(url("pool-edit", pool.pk), {**good, field: value})
+        assert response.status_code == 400, field
+        assert field in response.context["form"].errors
+        pool.refresh_from_db()
+        assert pool.days_without_follow_up == 30 and pool.days_by_level == {} and pool.daily_claim_limit == 0
+    assert (
+        as_(world.manager).post(url("pool-edit", pool.pk), {**good, "cooldown_days": "36500"}).status_code
+        == 302
+    )
+
+
+def test_the_pool_service_refuses_rules_it_cannot_keep(world: World, pool: Pool) -> None:
+    from tandem.core.access import Actor
+    from tandem.customers import pool_admin
+
+    actor = Actor.for_user(world.manager)
+    for data, field in (
+        ({"cooldown_days": 36_501}, "cooldown_days"),
+        ({"daily_claim_limit": 2**40}, "daily_claim_limit"),
+        ({"days_without_won_deal": -1}, "days_without_won_deal"),
+        ({"remind_days_before": "3"}, "remind_days_before"),
+        ({"days_by_level": {"A": 10**9}}, "days_by_level"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            pool_admin.pool_update(actor=actor, pool=pool, data=data)
+        assert field in refused.value.message_dict
+    pool.refresh_from_db()
+    assert pool.cooldown_days == 0 and pool.days_by_level == {}
 
 
 def test_a_member_may_not_edit_pool_rules_and_nothing_changes(world: World, pool: Pool) -> None:

@@ -138,6 +138,36 @@ def test_the_forms_show_inline_errors_and_write_nothing(world: World) -> None:
     assert Meeting.objects.get().ends_at == datetime.datetime(2030, 1, 7, 2, 0, tzinfo=datetime.UTC)
 
 
+def test_a_meeting_at_the_end_of_time_is_refused_inline(world: World) -> None:
+    m = meeting(world, title="Weekly", starts_at=datetime.datetime(2030, 1, 7, 1, tzinfo=datetime.UTC))
+    client = as_(world.manager)
+    for starts_at in ("9999-12-31T23:59", "0001-01-01T00:00", "2101-01-01T00:00"):
+        answer = client.post(
+            f"/meetings/{m.pk}/edit/", {"title": "Weekly", "starts_at": starts_at, "duration_minutes": "60"}
+        )
+        assert answer.status_code == 200, starts_at
+        assert "Enter a date between 1900-01-01 and 2100-12-31." in answer.content.decode()
+        m.refresh_from_db()
+        assert m.starts_at == datetime.datetime(2030, 1, 7, 1, tzinfo=datetime.UTC)
+    series = client.post(
+        "/meetings/series/new/",
+        {
+            "team": world.east_sales.pk,
+            "title": "Weekly",
+            "weekday": "0",
+            "interval": "1",
+            "time": "09:30",
+            "starts_on": "9999-12-31",
+            "duration_minutes": "60",
+        },
+    )
+    assert (
+        series.status_code == 200
+        and "Enter a date between 1900-01-01 and 2100-12-31." in series.content.decode()
+    )
+    assert MeetingSeries.objects.count() == 0
+
+
 def test_a_deal_page_lists_the_meetings_that_reviewed_it(world: World) -> None:
     deal = DealFactory(owner=world.owner)
     meeting(world, deals=[deal.pk], title="Review of the tender")

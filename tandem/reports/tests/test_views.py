@@ -95,6 +95,17 @@ def test_lists_missing_statistics_and_remind(world: World) -> None:
     assert login(world.sibling_manager).post("/reports/missing/remind/", form).status_code == 404
 
 
+def test_a_reminder_for_a_person_who_is_not_a_number_answers_404(world: World) -> None:
+    from tandem.core.models import Notification
+
+    daily_rule(world.east_sales)
+    client = login(world.manager)
+    for person in ("1e309", "abc", "-1", "99999999999999999999999999", "a\x00b", "", "١"):
+        form = {"person": person, "kind": "daily", "period_start": WEDNESDAY.isoformat()}
+        assert client.post("/reports/missing/remind/", form).status_code == 404, person
+    assert not Notification.objects.filter(kind="report.reminder").exists()
+
+
 def test_administrators_edit_templates_with_inline_errors_and_rules(world: World) -> None:
     client = login(world.admin)
     assert client.get("/reports/templates/").status_code == 200
