@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from tandem.core import export
 from tandem.core.dates import BUSINESS_DATE
 from tandem.core.export import Column
+from tandem.core.filtersets import FilterSet
 from tandem.customers.api import ERRORS, EXPORT_PARAMETERS, CrmModelViewSet
 from tandem.customers.filters import InstantFilter, visible_choices
 from tandem.customers.models import Account, Contact
@@ -52,7 +53,7 @@ def still_open(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
     return queryset.filter(next_follow_up_on__isnull=False).exclude(Exists(later))
 
 
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(FilterSet):
     account = django_filters.ModelChoiceFilter(
         queryset=visible_choices("account", Account), field_name="account"
     )

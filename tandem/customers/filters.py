@@ -23,6 +23,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from tandem.core import access
+from tandem.core.filtersets import FilterSet
 from tandem.core.ids import parse_id
 from tandem.core.listing import WhoseFilter, scoped_people
 from tandem.core.models import Tag
@@ -195,7 +196,7 @@ def start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-class AccountFilter(django_filters.FilterSet):
+class AccountFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("Search name or phone"))
     whose = WhoseFilter()
     owner = django_filters.ModelChoiceFilter(queryset=scoped_people("account"), field_name="owner")
@@ -232,7 +233,7 @@ class AccountFilter(django_filters.FilterSet):
         return queryset.filter(Q(last_follow_up_at__lt=start_of(value)) | Q(last_follow_up_at__isnull=True))
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("Search name, phone or email"))
     account = django_filters.ModelChoiceFilter(
         queryset=visible_choices("account", Account), field_name="account"

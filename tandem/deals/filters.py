@@ -12,6 +12,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from tandem.core.filtersets import FilterSet
 from tandem.core.listing import WhoseFilter, scoped_people
 from tandem.customers.filters import TagFilter, filter_team_subtree, search, visible_choices
 from tandem.customers.models import Account
@@ -25,7 +26,7 @@ def _stages(request: Any) -> QuerySet[Stage]:
     return Stage.objects.all()
 
 
-class DealFilter(django_filters.FilterSet):
+class DealFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("Name contains"))
     whose = WhoseFilter()
     owner = django_filters.ModelChoiceFilter(
@@ -79,7 +80,7 @@ class DealFilter(django_filters.FilterSet):
         return queryset.filter(status=DealStatus.OPEN, forecast_category=value)
 
 
-class StageFilter(django_filters.FilterSet):
+class StageFilter(FilterSet):
     pipeline = django_filters.ModelChoiceFilter(queryset=Pipeline.objects.all(), field_name="pipeline")
     kind = django_filters.ChoiceFilter(choices=Stage._meta.get_field("kind").choices)
 
@@ -88,7 +89,7 @@ class StageFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("Name or code contains"))
     family = django_filters.CharFilter(field_name="family", lookup_expr="iexact", max_length=100)
     is_active = StrictBooleanFilter(field_name="is_active")

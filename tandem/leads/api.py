@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from tandem.core import export
 from tandem.core.api import IF_MATCH, version_read
 from tandem.core.export import Column
+from tandem.core.filtersets import FilterSet
 from tandem.core.listing import WhoseFilter, scoped_people
 from tandem.core.phones import format_phone
 from tandem.customers.api import (
@@ -42,7 +43,7 @@ from .serializers import (
 )
 
 
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", max_length=100, label=gettext_lazy("Search name, company or phone")
     )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
 
 from tandem.core import access
+from tandem.core.filtersets import FilterSet
 from tandem.core.ids import parse_id
 from tandem.org.forms import PositionChoiceField
 
@@ -96,7 +97,7 @@ def _search(queryset: QuerySet[Any], fields: tuple[str, ...], value: str) -> Que
     return queryset.filter(q)
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", max_length=100, label=_("Search name, username or email")
     )
@@ -125,7 +126,7 @@ class UserFilter(django_filters.FilterSet):
         return queryset.filter(Exists(through.objects.filter(user_id=OuterRef("pk"), role_id=value.pk)))
 
 
-class TeamFilter(django_filters.FilterSet):
+class TeamFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("Search name"))
     parent = django_filters.ModelChoiceFilter(queryset=_visible("team", Team), field_name="parent")
 
@@ -137,7 +138,7 @@ class TeamFilter(django_filters.FilterSet):
         return _search(queryset, ("name",), value)
 
 
-class PositionFilter(django_filters.FilterSet):
+class PositionFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("Search title"))
 
     class Meta:
@@ -148,7 +149,7 @@ class PositionFilter(django_filters.FilterSet):
         return _search(queryset, ("title",), value)
 
 
-class RoleFilter(django_filters.FilterSet):
+class RoleFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("Search code or name"))
 
     class Meta:
