@@ -98,9 +98,14 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     logging.getLogger("tandem.access").setLevel(logging.WARNING)
 
     results = []
+    pages = _pages()
+    # As a gunicorn worker does once it has started (config/gunicorn_conf.py, post_worker_init).
+    from tandem.core.collector import settle
+
+    settle()
     print(interpreter())
     print(f"{'person':16}{'page':32}{'calls':>9}{'queries':>9}{'CPU min':>9}{'CPU p25':>9}")
-    for who, user, address in _pages():
+    for who, user, address in pages:
         if args.only and not any(part in f"{who} {address}" for part in args.only):
             continue
         figures = {"person": who, "page": address, **measure(user, address, max(args.runs, 1))}

@@ -6,7 +6,6 @@ Prints p50/p95 in milliseconds. Run ``tandem bench-data`` first (see bench/READM
 from __future__ import annotations
 
 import datetime
-import gc
 import logging
 import random
 import statistics
@@ -22,6 +21,7 @@ from django.utils import timezone
 from bench import interpreter
 from tandem.activities.models import Activity
 from tandem.core import access, history
+from tandem.core.collector import settle
 from tandem.customers import dedupe
 from tandem.customers.models import Account, Contact
 from tandem.deals import selectors
@@ -660,8 +660,7 @@ def run(
     if not only or any("API" in part for part in only):
         cases += api_cases(admin)
     # As a gunicorn worker does once it has started (config/gunicorn_conf.py, post_worker_init).
-    gc.collect()
-    gc.freeze()
+    settle()
     out(
         f"deals: {Deal.objects.count():,}  accounts: {Account.objects.count():,}  follow-ups: {Activity.objects.count():,}"
     )
