@@ -80,7 +80,9 @@ class StepMode(models.TextChoices):
 
 
 class ApprovalStep(models.Model):
-    flow = models.ForeignKey(ApprovalFlow, on_delete=models.CASCADE, related_name="steps")
+    # None for a step the flow no longer has that requests still name (their ``step_ids``): a
+    # request keeps the steps it was sent with when an administrator changes the flow's.
+    flow = models.ForeignKey(ApprovalFlow, on_delete=models.CASCADE, related_name="steps", null=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     approver_kind = models.CharField(_("approvers"), max_length=12, choices=ApproverKind.choices)
     user = models.ForeignKey(

@@ -16,8 +16,8 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import DecimalValidator, ProhibitNullCharactersValidator
-from django.db import IntegrityError, transaction
+from django.core.validators import DecimalValidator, MaxLengthValidator, ProhibitNullCharactersValidator
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from tandem.core.access import Actor
 from tandem.core.errors import VersionConflict
 from tandem.core.models import HistoryAction
 from tandem.core.naming import Said
+from tandem.core.text import without_nul
 from tandem.org.models import Role, Team, User
 
 from . import guards
@@ -63,6 +64,7 @@ def _threshold_problem(model: type[ApprovalFlow | ApprovalStep], field: str, val
     if field == "min_discount" and number > 100:
         return _("Enter a percentage from 0 to 100.")
     column = model._meta.get_field(field)
+    assert isinstance(column, models.DecimalField)
     try:
         DecimalValidator(column.max_digits, column.decimal_places)(number)
     except ValidationError as exc:
@@ -124,12 +126,11 @@ def flow_save(
     if not name:
         errors["name"] = [_("This field is required.")]
     else:
+        column = ApprovalFlow._meta.get_field("name")
+        assert isinstance(column, models.CharField) and column.max_length
         try:
-            for validate in (
-                ProhibitNullCharactersValidator(),
-                *ApprovalFlow._meta.get_field("name").validators,
-            ):
-                validate(name)
+            ProhibitNullCharactersValidator()(name)
+            MaxLengthValidator(column.max_length)(name)
         except ValidationError as exc:
             errors["name"] = exc.messages
     names = naming.names_given(data, flow.names, errors)
@@ -171,6 +172,14 @@ def flow_save(
     if stages is not None:
         flow.stages.set(stages)
     if cleaned_steps is not None:
+        # Requests already sent keep the steps they were sent with (their step_ids): those steps
+        # leave the flow but stay; the rest go. New and resubmitted requests take the new ones.
+        named = {
+            pk
+            for ids in ApprovalRequest.objects.filter(flow=flow).values_list("step_ids", flat=True)
+            for pk in ids
+        }
+        flow.steps.filter(pk__in=named).update(flow=None)
         flow.steps.all().delete()
         ApprovalStep.objects.bulk_create(
             [ApprovalStep(flow=flow, order=i, **step) for i, step in enumerate(cleaned_steps)]
@@ -302,7 +311,11 @@ def _history(request: ApprovalRequest, actor: User | None, record: Any, msgid: s
 
 def _start_step(request: ApprovalRequest, index: int, facts_record: Any) -> list[User]:
     """Open step ``index``: its approvers get a task and are told."""
-    step = ApprovalStep.objects.select_related("user", "role").get(pk=request.step_ids[index])
+    step = ApprovalStep.objects.select_related("user", "role").filter(pk=request.step_ids[index]).first()
+    if step is None:  # only a request sent before flows kept their requests' steps (approvals 0002)
+        raise ValidationError(
+            _("The next step of this approval no longer exists; ask the submitter to cancel and resubmit.")
+        )
     submitter = request.submitter
     people = approvers_for(step, submitter)
     request.current_step = index
@@ -504,13 +517,14 @@ def _finish(request: ApprovalRequest, by: User | None, record: Any) -> None:
 def request_approve(*, actor: Actor, request: ApprovalRequest, comment: str = "") -> ApprovalRequest:
     request = _locked(request)
     task = _my_task(actor, request)
+    comment = without_nul(comment or "", "comment")
     now = timezone.now()
     task.decision, task.decided_at, task.is_open = "approved", now, False
     task.save(update_fields=["decision", "decided_at", "is_open"])
     _log(request, actor.user, ActionKind.APPROVED, comment.strip(), request.current_step)
-    step = ApprovalStep.objects.get(pk=request.step_ids[request.current_step])
+    step = ApprovalStep.objects.filter(pk=request.step_ids[request.current_step]).first()
     waiting = ApprovalTask.objects.filter(request=request, step_index=request.current_step, is_open=True)
-    if step.mode == StepMode.ALL and waiting.exists():
+    if step is not None and step.mode == StepMode.ALL and waiting.exists():
         return request
     waiting.update(is_open=False)
     record = _record_of(request)
@@ -535,7 +549,7 @@ def request_reject(*, actor: Actor, request: ApprovalRequest, reason: str) -> Ap
     """Reject: the held change is discarded. A reason is required."""
     request = _locked(request)
     task = _my_task(actor, request)
-    reason = (reason or "").strip()
+    reason = without_nul((reason or "").strip(), "reason")
     if not reason:
         raise ValidationError({"reason": [_("Say why you reject it.")]})
     task.decision, task.decided_at = "rejected", timezone.now()
@@ -552,7 +566,7 @@ def request_return(*, actor: Actor, request: ApprovalRequest, comment: str) -> A
     """Return for changes: the submitter edits the record and resubmits, or cancels."""
     request = _locked(request)
     task = _my_task(actor, request)
-    comment = (comment or "").strip()
+    comment = without_nul((comment or "").strip(), "comment")
     if not comment:
         raise ValidationError({"comment": [_("Say what should change.")]})
     task.decision, task.decided_at = "returned", timezone.now()
@@ -604,7 +618,7 @@ COMMENT_MAX_LENGTH = 2000
 @transaction.atomic
 def request_comment(*, actor: Actor, request: ApprovalRequest, body: str) -> ApprovalAction:
     """A comment by a participant (the caller found the request visible: submitter or approver)."""
-    body = (body or "").strip()
+    body = without_nul((body or "").strip(), "body")
     if not body:
         raise ValidationError({"body": [_("This field is required.")]})
     if len(body) > COMMENT_MAX_LENGTH:

@@ -27,6 +27,7 @@ from tandem.core import services as core_services
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction
 from tandem.core.naming import Said
+from tandem.core.text import without_nul
 from tandem.customers.services import primary_team_id
 from tandem.tasks import services as task_services
 from tandem.tasks.models import Task, TaskPriority, TaskStatus
@@ -165,7 +166,7 @@ def member_remove(*, actor: Actor, project: Project, user: Any) -> None:
 
 
 def _clean_name(value: Any, field: str = "name", limit: int = 100) -> str:
-    text = str(value or "").strip()
+    text = without_nul(str(value or "").strip(), field)
     if not text:
         raise ValidationError({field: [_("This field is required.")]})
     if len(text) > limit:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from tandem.core import access, dates, events, history, notify
 from tandem.core.access import Actor
 from tandem.core.models import HistoryAction
+from tandem.core.text import without_nul
 from tandem.org.models import Membership
 
 from . import recurrence
@@ -517,7 +518,7 @@ def collaborator_remove(*, actor: Actor, task: Task, user_id: int) -> Task:
 @transaction.atomic
 def checklist_add(*, actor: Actor, task: Task, text: str) -> ChecklistItem:
     _require(may_edit(actor, task))
-    text = str(text or "").strip()
+    text = without_nul(str(text or "").strip(), "text")
     if not text:
         raise ValidationError({"text": [_("This field is required.")]})
     if len(text) > 300:
@@ -537,7 +538,7 @@ def checklist_update(
     task = item.task
     if text is not None:
         _require(may_edit(actor, task))
-        text = text.strip()
+        text = without_nul(text.strip(), "text")
         if not text:
             raise ValidationError({"text": [_("This field is required.")]})
         item.text = text[:300]

@@ -12,6 +12,7 @@ from tandem.approvals.models import (
     ApprovalReminder,
     ApprovalRequest,
     ApprovalStatus,
+    ApprovalStep,
     ApproverKind,
 )
 from tandem.conftest import World
@@ -353,3 +354,80 @@ def test_lines_changed_meanwhile_fail_the_approved_discount(world: World) -> Non
     request.refresh_from_db()
     assert request.status == ApprovalStatus.FAILED
     assert deal.lines.get().product_id == other.pk
+
+
+def test_a_request_in_flight_keeps_its_steps_when_the_flow_changes(world: World) -> None:
+    from .factories import admin_actor
+
+    flow = discount_flow(
+        steps=[{"approver_kind": "manager"}, {"approver_kind": "person", "user": world.director}]
+    )
+    deal = DealFactory(owner=world.owner, amount=Decimal("1000"))
+    [request] = _discounted(world, deal, "20").held_approvals
+    sent_with = list(request.step_ids)
+    services.flow_save(
+        actor=admin_actor(),
+        flow=flow,
+        data={},
+        steps=[{"approver_kind": "person", "user": world.sibling_manager}],
+    )
+    assert [s.user_id for s in flow.steps.all()] == [world.sibling_manager.pk]
+    request.refresh_from_db()
+    assert request.step_ids == sent_with
+
+    services.request_approve(actor=world.actor(world.manager), request=request)
+    request.refresh_from_db()
+    assert request.current_step == 1 and request.status == ApprovalStatus.PENDING
+    with pytest.raises(PermissionDenied):
+        services.request_approve(actor=world.actor(world.sibling_manager), request=request)
+    services.request_approve(actor=world.actor(world.director), request=request)
+    request.refresh_from_db()
+    deal.refresh_from_db()
+    assert request.status == ApprovalStatus.APPROVED and deal.amount == Decimal("800.00")
+
+    # A request sent after the change takes the flow's new step.
+    other = DealFactory(owner=world.owner)
+    [later] = _discounted(world, other, "20").held_approvals
+    assert later.step_ids == [flow.steps.get().pk]
+    # Editing again keeps the step the later request names and drops one no request names.
+    named = flow.steps.get().pk
+    services.flow_save(actor=admin_actor(), flow=flow, data={}, steps=[{"approver_kind": "manager"}])
+    assert ApprovalStep.objects.filter(pk=named, flow=None).exists()
+    unnamed = flow.steps.get().pk
+    services.flow_save(actor=admin_actor(), flow=flow, data={}, steps=[{"approver_kind": "manager"}])
+    assert not ApprovalStep.objects.filter(pk=unnamed).exists()
+    assert ApprovalStep.objects.filter(pk__in=sent_with, flow=None).count() == 2
+
+
+def test_a_request_naming_a_step_that_is_gone_answers_with_a_message(world: World) -> None:
+    discount_flow(steps=[{"approver_kind": "manager"}])
+    deal = DealFactory(owner=world.owner, amount=Decimal("1000"))
+    [request] = _discounted(world, deal, "20").held_approvals
+    ApprovalRequest.objects.filter(pk=request.pk).update(step_ids=[*request.step_ids, 999_999])
+    request.refresh_from_db()
+    with pytest.raises(ValidationError) as refused:
+        services.request_approve(actor=world.actor(world.manager), request=request)
+    assert "no longer exists" in refused.value.messages[0]
+    request.refresh_from_db()
+    deal.refresh_from_db()
+    assert request.status == ApprovalStatus.PENDING and request.current_step == 0
+    assert deal.amount == Decimal("1000")
+
+
+def test_words_with_a_nul_are_refused_and_the_request_waits(world: World) -> None:
+    discount_flow()
+    deal = DealFactory(owner=world.owner, amount=Decimal("1000"))
+    [request] = _discounted(world, deal, "20").held_approvals
+    manager = world.actor(world.manager)
+    for act in (
+        lambda: services.request_approve(actor=manager, request=request, comment="o\x00k"),
+        lambda: services.request_reject(actor=manager, request=request, reason="n\x00o"),
+        lambda: services.request_return(actor=manager, request=request, comment="f\x00ix"),
+        lambda: services.request_comment(actor=manager, request=request, body="\x00"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            act()
+        assert refused.value.messages == ["Null characters are not allowed."]
+    request.refresh_from_db()
+    assert request.status == ApprovalStatus.PENDING
+    assert not ApprovalAction.objects.filter(request=request).exclude(kind="submitted").exists()

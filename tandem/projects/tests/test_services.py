@@ -173,6 +173,13 @@ def test_sections_reorder_and_rename(world: World) -> None:
     assert list(p.sections.order_by("position").values_list("name", flat=True)) == ["C", "Alpha", "B"]
     with pytest.raises(ValidationError):
         services.section_reorder(actor=owner, project=p, order=[c.pk, a.pk])
+    for name in ("A\x00lpha", "\x00"):
+        with pytest.raises(ValidationError) as nul:
+            services.section_rename(actor=owner, section=a, name=name)
+        assert nul.value.message_dict == {"name": ["Null characters are not allowed."]}
+        with pytest.raises(ValidationError):
+            services.section_add(actor=owner, project=p, name=name)
+    assert list(p.sections.order_by("position").values_list("name", flat=True)) == ["C", "Alpha", "B"]
 
 
 def test_linking_needs_a_visible_record_and_completing_emits_once(world: World) -> None:

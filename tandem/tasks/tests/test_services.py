@@ -192,6 +192,12 @@ def test_checklist_add_tick_reorder_delete(world: World) -> None:
     assert list(task.checklist.values_list("text", "done")) == [("three", True), ("one", False)]
     with pytest.raises(ValidationError):
         services.checklist_add(actor=actor, task=task, text="  ")
+    with pytest.raises(ValidationError) as nul:
+        services.checklist_add(actor=actor, task=task, text="a\x00b")
+    assert nul.value.message_dict == {"text": ["Null characters are not allowed."]}
+    with pytest.raises(ValidationError):
+        services.checklist_update(actor=actor, item=three, text="a\x00b")
+    assert list(task.checklist.values_list("text", flat=True)) == ["three", "one"]
 
 
 def test_a_deleted_task_leaves_the_lists(world: World) -> None:
