@@ -166,6 +166,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tandem.core.auth_middleware.WebLoginRequiredMiddleware",
     "tandem.core.middleware.PersonPreferencesMiddleware",
+    # A NUL character in parameters, form fields or a JSON body: 400, never a database error.
+    "tandem.core.middleware.NulCharacterMiddleware",
     # A person's own writes show at once on figures kept a few minutes (core.changes).
     "tandem.core.changes.OwnChangesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

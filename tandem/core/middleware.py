@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import zoneinfo
 from collections.abc import Callable, Iterator
@@ -272,3 +273,57 @@ class SimultaneousWriteMiddleware:
             return None
         log.warning("integrity conflict answered 409: %s", exception)
         return render(request, "409.html", {"message": SIMULTANEOUS}, status=409)
+
+
+# --- NUL characters --------------------------------------------------------------------------
+
+# A JSON string's escaped NUL: \u0000 after an even number of backslashes (an odd number
+# escapes the backslash itself, and the text says "\u0000" in six characters).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def nul_names(request: HttpRequest) -> list[str]:
+    """The parameters of the address, and the fields of a posted form, that hold a NUL; or
+    ``["body"]`` for a JSON body that does."""
+    names = [k for k, values in request.GET.lists() if "\x00" in k or any("\x00" in v for v in values)]
+    if request.method in ("POST", "PUT", "PATCH"):
+        content_type = request.content_type or ""
+        if request.path.startswith("/api/"):
+            if content_type.endswith("json") and _JSON_NUL.search(request.body):
+                names.append("body")
+        elif content_type in _FORM_TYPES:
+            names += [
+                k for k, values in request.POST.lists() if "\x00" in k or any("\x00" in v for v in values)
+            ]
+    return [name.replace("\x00", "\\0") for name in names]
+
+
+class NulCharacterMiddleware:
+    """A NUL character in an address's parameters, a form's fields or a JSON body answers 400 and
+    names where it was. PostgreSQL cannot keep NUL in text, no search, filter or form value means
+    one, and a view that let it through to a query answered 500: it stops here for every view
+    (the API's own fields refuse it too, with the same message)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        names = nul_names(request)
+        if not names:
+            return self.get_response(request)
+        from django.http import JsonResponse
+        from django.shortcuts import render
+        from django.utils.translation import gettext as _
+
+        message = _("Null characters are not allowed.")
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {("non_field_errors" if name == "body" else name): [message] for name in names}, status=400
+            )
+        return render(
+            request,
+            "400.html",
+            {"message": message, "names": names, "back": request.path},
+            status=400,
+        )

@@ -23,6 +23,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from tandem.core import access
+from tandem.core.dates import BUSINESS_DATE
 from tandem.core.filtersets import FilterSet
 from tandem.core.ids import parse_id
 from tandem.core.listing import WhoseFilter, scoped_people
@@ -180,8 +181,13 @@ def account_search(queryset: QuerySet[Account], value: str, actor: access.Actor)
 
 
 class InstantFilter(django_filters.IsoDateTimeFilter):
-    """An instant (ISO 8601), compared in UTC: an offset PostgreSQL does not hold (it stops at
-    ±15:59; ISO and Python allow ±23:59) would otherwise reach the database and fail there."""
+    """An instant (ISO 8601) between 1900 and 2100 like every business date (a field error
+    otherwise), compared in UTC: an offset PostgreSQL does not hold (it stops at ±15:59; ISO and
+    Python allow ±23:59) would otherwise reach the database and fail there."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("validators", BUSINESS_DATE)
+        super().__init__(*args, **kwargs)
 
     def filter(self, qs: QuerySet[Any], value: datetime.datetime | None) -> QuerySet[Any]:
         if value is not None and timezone.is_aware(value):

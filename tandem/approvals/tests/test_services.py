@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from tandem.approvals import services
 from tandem.approvals.models import (
     ApprovalAction,
+    ApprovalFlow,
     ApprovalReminder,
     ApprovalRequest,
     ApprovalStatus,
@@ -431,3 +432,21 @@ def test_words_with_a_nul_are_refused_and_the_request_waits(world: World) -> Non
     request.refresh_from_db()
     assert request.status == ApprovalStatus.PENDING
     assert not ApprovalAction.objects.filter(request=request).exclude(kind="submitted").exists()
+
+
+def test_a_flow_named_with_a_nul_is_refused_per_field(world: World) -> None:
+    from .factories import admin_actor
+
+    for data, field in (
+        ({"name": "Big\x00 discounts"}, "name"),
+        ({"name": "Big discounts", "names": {"zh-hans": "大\x00额"}}, "names"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            services.flow_save(
+                actor=admin_actor(),
+                flow=None,
+                data={"guard": "deal.discount", "min_discount": Decimal("15"), **data},
+                steps=[{"approver_kind": "manager"}],
+            )
+        assert field in refused.value.message_dict
+    assert not ApprovalFlow.objects.exists()

@@ -100,7 +100,7 @@ def test_a_reminder_for_a_person_who_is_not_a_number_answers_404(world: World) -
 
     daily_rule(world.east_sales)
     client = login(world.manager)
-    for person in ("1e309", "abc", "-1", "99999999999999999999999999", "a\x00b", "", "١"):
+    for person in ("1e309", "abc", "-1", "99999999999999999999999999", "", "١"):
         form = {"person": person, "kind": "daily", "period_start": WEDNESDAY.isoformat()}
         assert client.post("/reports/missing/remind/", form).status_code == 404, person
     assert not Notification.objects.filter(kind="report.reminder").exists()
