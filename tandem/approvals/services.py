@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import DecimalValidator, MaxLengthValidator, ProhibitNullCharactersValidator
+from django.core.validators import DecimalValidator, MaxLengthValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -129,7 +129,7 @@ def flow_save(
         column = ApprovalFlow._meta.get_field("name")
         assert isinstance(column, models.CharField) and column.max_length
         try:
-            ProhibitNullCharactersValidator()(name)
+            without_nul(name, "name")
             MaxLengthValidator(column.max_length)(name)
         except ValidationError as exc:
             errors["name"] = exc.messages

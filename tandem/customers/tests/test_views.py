@@ -496,20 +496,23 @@ def test_the_pool_page_query_count_does_not_grow_with_rows(world: World, pool: P
     assert len(many) == len(few)
 
 
+# A pool's rules as its administrator fills them in.
+POOL_RULES = {
+    "name": "East pool",
+    "is_active": "on",
+    "days_without_follow_up": 20,
+    "days_without_open_deal": 0,
+    "days_without_won_deal": 0,
+    "remind_days_before": 3,
+    "max_owned_per_person": 50,
+    "daily_claim_limit": 5,
+    "cooldown_days": 7,
+}
+
+
 def test_a_pool_administrator_edits_the_rules_including_days_per_level(world: World, pool: Pool) -> None:
     level_a = AccountLevel.objects.get(code="A")
-    data = {
-        "name": "East pool",
-        "is_active": "on",
-        "days_without_follow_up": 20,
-        f"level_{level_a.pk}": 90,
-        "days_without_open_deal": 0,
-        "days_without_won_deal": 0,
-        "remind_days_before": 3,
-        "max_owned_per_person": 50,
-        "daily_claim_limit": 5,
-        "cooldown_days": 7,
-    }
+    data = {**POOL_RULES, f"level_{level_a.pk}": 90}
     response = as_(world.manager).post(url("pool-edit", pool.pk), data)
     assert response.status_code == 302
     pool.refresh_from_db()
@@ -526,17 +529,7 @@ def test_bad_pool_rules_re_render_with_inline_errors(world: World, pool: Pool) -
 
 def test_pool_rules_past_a_hundred_years_or_a_million_are_refused_inline(world: World, pool: Pool) -> None:
     level_a = AccountLevel.objects.get(code="A")
-    good = {
-        "name": "East pool",
-        "is_active": "on",
-        "days_without_follow_up": 20,
-        "days_without_open_deal": 0,
-        "days_without_won_deal": 0,
-        "remind_days_before": 3,
-        "max_owned_per_person": 50,
-        "daily_claim_limit": 5,
-        "cooldown_days": 7,
-    }
+    good = POOL_RULES
     for field, value in (
         ("days_without_follow_up", "99999999999999999999999999"),
         ("days_without_open_deal", "36501"),
