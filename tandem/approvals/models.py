@@ -80,8 +80,8 @@ class StepMode(models.TextChoices):
 
 
 class ApprovalStep(models.Model):
-    # None for a step the flow no longer has that requests still name (their ``step_ids``): a
-    # request keeps the steps it was sent with when an administrator changes the flow's.
+    # None for a step the flow no longer has: an administrator changed the flow's steps, and a
+    # request keeps the steps it was sent with (its ``step_ids``).
     flow = models.ForeignKey(ApprovalFlow, on_delete=models.CASCADE, related_name="steps", null=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     approver_kind = models.CharField(_("approvers"), max_length=12, choices=ApproverKind.choices)

@@ -172,15 +172,11 @@ def flow_save(
     if stages is not None:
         flow.stages.set(stages)
     if cleaned_steps is not None:
-        # Requests already sent keep the steps they were sent with (their step_ids): those steps
-        # leave the flow but stay; the rest go. New and resubmitted requests take the new ones.
-        named = {
-            pk
-            for ids in ApprovalRequest.objects.filter(flow=flow).values_list("step_ids", flat=True)
-            for pk in ids
-        }
-        flow.steps.filter(pk__in=named).update(flow=None)
-        flow.steps.all().delete()
+        # Requests already sent keep the steps they were sent with (their step_ids): the old
+        # steps leave the flow but stay. Not only those some request names now: a request being
+        # sent at this moment, not yet committed, names them too. New and resubmitted requests
+        # take the new steps.
+        flow.steps.update(flow=None)
         ApprovalStep.objects.bulk_create(
             [ApprovalStep(flow=flow, order=i, **step) for i, step in enumerate(cleaned_steps)]
         )

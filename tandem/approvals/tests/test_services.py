@@ -390,13 +390,15 @@ def test_a_request_in_flight_keeps_its_steps_when_the_flow_changes(world: World)
     other = DealFactory(owner=world.owner)
     [later] = _discounted(world, other, "20").held_approvals
     assert later.step_ids == [flow.steps.get().pk]
-    # Editing again keeps the step the later request names and drops one no request names.
+    # Editing again keeps the step the later request names out of the flow, as it keeps every
+    # old step: a request sent while the flow is saved names them before it is committed.
     named = flow.steps.get().pk
     services.flow_save(actor=admin_actor(), flow=flow, data={}, steps=[{"approver_kind": "manager"}])
     assert ApprovalStep.objects.filter(pk=named, flow=None).exists()
     unnamed = flow.steps.get().pk
     services.flow_save(actor=admin_actor(), flow=flow, data={}, steps=[{"approver_kind": "manager"}])
-    assert not ApprovalStep.objects.filter(pk=unnamed).exists()
+    assert ApprovalStep.objects.filter(pk=unnamed, flow=None).exists()
+    assert flow.steps.count() == 1
     assert ApprovalStep.objects.filter(pk__in=sent_with, flow=None).count() == 2
 
 
