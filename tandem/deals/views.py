@@ -219,6 +219,8 @@ def deal_list(request: HttpRequest) -> HttpResponse:
             "can_assign": actor.has("deal", "assign"),
             "can_delete": actor.has("deal", "delete"),
             "can_edit": actor.has("deal", "edit"),
+            # A row's checkbox serves the bulk actions below the list.
+            "can_select": any(actor.has("deal", action) for action in ("edit", "assign", "delete")),
             "bulk_stages": stage_choices(pipelines),
             "bulk_lost_reasons": services.lost_reasons_offered() if actor.has("deal", "edit") else [],
             "bulk_people": access.owner_candidates(actor, "deal").values_list(*PEOPLE_OPTION_FIELDS)

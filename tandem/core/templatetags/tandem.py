@@ -13,13 +13,14 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from tandem.core import naming
+from tandem.core.cells import two_places
 from tandem.core.countries import country_name
 from tandem.core.phones import format_phone
 
@@ -85,7 +86,7 @@ def money(value: Any, currency: str = "CNY") -> str:
         return str(value)
     symbol = CURRENCY_SYMBOLS.get((currency or "CNY").upper(), f"{currency} ")
     sign = "-" if amount < 0 else ""
-    return f"{sign}{symbol}{number_format(abs(amount), decimal_pos=2, force_grouping=True)}"
+    return f"{sign}{symbol}{two_places(abs(amount))}"
 
 
 def _show(value: Any) -> str:

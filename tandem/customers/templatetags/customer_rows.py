@@ -16,7 +16,7 @@ from django.utils.html import conditional_escape as e
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from tandem.core.cells import NONE, local_time, once_a_language, short_date
+from tandem.core.cells import NONE, label, local_time, once_a_language, short_date
 from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.phones import format_phone
@@ -111,7 +111,7 @@ def _account_last_follow_up(account: Any, column: Column, words: dict[str, str])
         at = local_time(at)
         inner = (
             f'<time datetime="{e(at.isoformat())}" title="{e(format_date(at, "DATETIME_FORMAT"))}">'
-            f"{e(format_date(at, 'SHORT_DATE_FORMAT'))}</time>"
+            f"{short_date(at)}</time>"
         )
     else:
         inner = f'<span class="text-secondary">{words["never"]}</span>'
@@ -127,7 +127,7 @@ ACCOUNT_CELLS: dict[str, Callable[[Any, Column, dict[str, str]], str]] = {
     "name": _account_name,
     "owner": _account_owner,
     "level": _account_level,
-    "lifecycle": lambda a, c, w: f'<td class="text-nowrap">{e(a.get_lifecycle_display())}</td>',
+    "lifecycle": lambda a, c, w: f'<td class="text-nowrap">{e(label(a, "lifecycle"))}</td>',
     "industry": lambda a, c, w: f"<td>{e(a.industry or '—')}</td>",
     "city": lambda a, c, w: f'<td class="text-nowrap">{e(a.city or "—")}</td>',
     "last_follow_up": _account_last_follow_up,

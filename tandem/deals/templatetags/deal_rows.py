@@ -17,7 +17,7 @@ from django.utils.html import conditional_escape, escape, format_html, format_ht
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from tandem.core.cells import NONE, local_time, once_a_language
+from tandem.core.cells import NONE, day, label, local_time, once_a_language
 from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.templatetags.tandem import money
@@ -89,8 +89,8 @@ def _amount(deal: Any, column: Column) -> str:
 
 
 def _close(deal: Any, column: Column) -> str:
-    day = deal.expected_close_date
-    inner = f'<time datetime="{day.isoformat()}">{e(format_date(day, "DATE_FORMAT"))}</time>' if day else NONE
+    close = deal.expected_close_date
+    inner = f'<time datetime="{close.isoformat()}">{day(close)}</time>' if close else NONE
     tone = " text-danger" if getattr(deal, "is_overdue", False) else ""
     return f'<td class="text-nowrap cell-fact{tone}" data-label="{e(str(column.label))}">{inner}</td>'
 
@@ -114,7 +114,7 @@ def deal_status(deal: Any) -> SafeString:
     """The status badge (deals/partials/_status.html, the list's status cell)."""
     badge, icon = STATUS_BADGES.get(deal.status, ("bg-blue-lt", "bi-circle"))
     return mark_safe(  # noqa: S308 - constant classes, the status label escaped
-        f'<span class="badge {badge}"><i class="bi {icon}" aria-hidden="true"></i> {e(deal.get_status_display())}</span>'
+        f'<span class="badge {badge}"><i class="bi {icon}" aria-hidden="true"></i> {e(label(deal, "status"))}</span>'
     )
 
 
@@ -137,7 +137,7 @@ def _last_follow_up(deal: Any, column: Column) -> str:
     at = local_time(at)
     return (
         f'<td class="text-nowrap"><time datetime="{e(at.isoformat())}" '
-        f'title="{e(format_date(at, "DATETIME_FORMAT"))}">{e(format_date(at, "DATE_FORMAT"))}</time></td>'
+        f'title="{e(format_date(at, "DATETIME_FORMAT"))}">{day(at.date())}</time></td>'
     )
 
 
@@ -146,7 +146,7 @@ def _team(deal: Any, column: Column) -> str:
 
 
 def _created(deal: Any, column: Column) -> str:
-    return f'<td class="text-nowrap">{e(format_date(local_time(deal.created_at), "DATE_FORMAT"))}</td>'
+    return f'<td class="text-nowrap">{day(local_time(deal.created_at).date())}</td>'
 
 
 CELLS: dict[str, Callable[[Any, Column], str]] = {
@@ -165,10 +165,23 @@ CELLS: dict[str, Callable[[Any, Column], str]] = {
 }
 
 
+@once_a_language
+def _select_words() -> str:
+    return _("Select %(name)s")
+
+
 @register.simple_tag
-def deal_cells(deal: Any, columns: Sequence[Column]) -> SafeString:
-    """The ``<td>`` of each shown column of one deals-list row."""
-    return mark_safe("".join(CELLS[c.key](deal, c) for c in columns if c.key in CELLS))  # noqa: S308 - see e
+def deal_cells(deal: Any, columns: Sequence[Column], select: bool = False) -> SafeString:
+    """The ``<td>`` of each shown column of one deals-list row, after the bulk-selection
+    checkbox's when ``select``."""
+    cells = "".join(CELLS[c.key](deal, c) for c in columns if c.key in CELLS)
+    if select:
+        cells = (
+            '<td><input class="form-check-input m-0" type="checkbox" name="ids" '
+            f'value="{int(deal.pk)}" data-bulk-row aria-label="{_select_words() % {"name": e(deal.name)}}"></td>'
+            f"{cells}"
+        )
+    return mark_safe(cells)  # noqa: S308 - see e
 
 
 MOVE_ICONS = {
@@ -227,13 +240,13 @@ def board_card(context: template.Context, deal: Any) -> SafeString:
             f'<h3 class="dropdown-header">{words["move_to"]}</h3>'
             f"{board_move_buttons(context, context.get('stages') or [], deal.stage_id)}</form></div>"
         )
-    day = deal.expected_close_date
-    if day:
+    close_on = deal.expected_close_date
+    if close_on:
         tone = "text-danger" if getattr(deal, "is_overdue", False) else "text-secondary"
         close = (
             f'<span class="ms-auto text-nowrap {tone}" title="{words["close_title"]}">'
             '<i class="bi bi-calendar-event" aria-hidden="true"></i> '
-            f'<time datetime="{day.isoformat()}">{escape(format_date(day, "SHORT_DATE_FORMAT"))}</time></span>'
+            f'<time datetime="{close_on.isoformat()}">{day(close_on, "SHORT_DATE_FORMAT")}</time></span>'
         )
     else:
         close = '<span class="ms-auto"></span>'

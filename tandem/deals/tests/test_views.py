@@ -29,7 +29,7 @@ from tandem.deals import selectors
 from tandem.deals.models import Deal, DealContact, DealLine, DealStatus, Pipeline, Product, Stage
 from tandem.deals.tests.factories import DealFactory, ProductFactory, lost_reason_named, pipeline, stage_named
 from tandem.deals.views import deal_columns
-from tandem.org.models import User
+from tandem.org.models import Role, RoleGrant, User
 from tandem.org.tests.factories import TeamFactory, UserFactory
 
 
@@ -110,6 +110,25 @@ def test_every_column_of_a_row_reads_right_in_each_language(world: World) -> Non
     body = client.get(reverse("deals:deal-list"), {"cols": every_column, "whose": "all"}).content.decode()
     row = body[body.index(">Crane</a>") : body.index("</tr>", body.index(">Crane</a>"))]
     assert ">赢单<" in row and ">从未</span>" in row, row
+    created = timezone.localdate(won.created_at)
+    assert f">{created:%Y-%m-%d}</td>" in row
+
+
+def test_each_row_has_a_checkbox_named_for_its_deal_where_bulk_actions_are_offered(world: World) -> None:
+    deal = _deal(world, name='Crane "A" <B>')
+    body = _client(world.owner).get(reverse("deals:deal-list")).content.decode()
+    assert (
+        f'<tr><td><input class="form-check-input m-0" type="checkbox" name="ids" value="{deal.pk}" '
+        'data-bulk-row aria-label="Select Crane &quot;A&quot; &lt;B&gt;"></td><td class="deal-name-cell'
+    ) in body
+    User.objects.filter(pk=world.owner.pk).update(language="zh-hans")
+    body = _client(world.owner).get(reverse("deals:deal-list")).content.decode()
+    assert 'aria-label="选择 Crane &quot;A&quot; &lt;B&gt;"' in body
+    viewer = Role.objects.create(code="deal-viewer", name="Deal viewer")
+    RoleGrant.objects.create(role=viewer, resource="deal", actions=["view"], scope="all")
+    only_views = UserFactory(username="only_views", roles=["deal-viewer"])
+    body = _client(only_views).get(reverse("deals:deal-list")).content.decode()
+    assert "Crane &quot;A&quot; &lt;B&gt;" in body and "data-bulk-row" not in body
 
 
 def test_it_answers_400_with_a_message_for_a_bad_filter_value(world: World) -> None:

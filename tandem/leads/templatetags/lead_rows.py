@@ -11,7 +11,7 @@ from django import template
 from django.utils.html import conditional_escape as e
 from django.utils.safestring import SafeString, mark_safe
 
-from tandem.core.cells import short_date
+from tandem.core.cells import label, short_date
 from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.phones import format_phone
@@ -42,7 +42,7 @@ def _name(lead: Any, column: Column, words: dict[str, str]) -> str:
 
 def _status(lead: Any, column: Column, words: dict[str, str]) -> str:
     badge = STATUS_BADGES.get(lead.status, "bg-purple-lt")
-    return f'<td class="cell-fact"><span class="badge {badge}">{e(lead.get_status_display())}</span></td>'
+    return f'<td class="cell-fact"><span class="badge {badge}">{e(label(lead, "status"))}</span></td>'
 
 
 def _mobile(lead: Any, column: Column, words: dict[str, str]) -> str:
@@ -66,7 +66,7 @@ CELLS: dict[str, Callable[[Any, Column, dict[str, str]], str]] = {
     "company": lambda lead, c, w: f'<td class="cell-fact">{e(lead.company or "—")}</td>',
     "status": _status,
     "mobile": _mobile,
-    "source": lambda lead, c, w: f"<td>{e(lead.get_source_display() or '—')}</td>",
+    "source": lambda lead, c, w: f"<td>{e(label(lead, 'source') or '—')}</td>",
     "owner": _owner,
     "last_follow_up_at": lambda lead, c, w: (
         f'<td class="text-nowrap">{short_date(lead.last_follow_up_at) or "—"}</td>'
