@@ -54,6 +54,37 @@ def _day(language: str | None, format_name: str, value: datetime.date) -> str:
     return str(e(format_date(value, format_name)))
 
 
+def moment(value: datetime.datetime, format_name: str = "DATETIME_FORMAT") -> str:
+    """``{{ value|date:format_name }}`` of a date and time in the current time zone, escaped.
+
+    Where the language's format is a day's format followed by " H:i" (as "M j, Y H:i" and
+    "Y-m-d H:i" are), the day's part is the kept text of ``day`` and the time is Python's."""
+    local = local_time(value)
+    if not isinstance(local, datetime.datetime):
+        return day(local, format_name)
+    day_format = _day_part(get_language(), format_name)
+    if day_format is None:
+        return str(e(format_date(local, format_name)))
+    return f"{_day(get_language(), day_format, local.date())} {local:%H:%M}"
+
+
+# The format characters of Django's ``date`` that read only a calendar day.
+DAY_CHARACTERS = frozenset("dDjlNSwzWFmMnyYotLE")
+
+
+@functools.lru_cache(maxsize=64)
+def _day_part(language: str | None, format_name: str) -> str | None:
+    """The day's format before a trailing " H:i" of ``format_name`` in ``language``, or None
+    when the format is anything else."""
+    written = str(get_format(format_name))
+    if not written.endswith(" H:i"):
+        return None
+    head = written[: -len(" H:i")]
+    if "\\" in head or any(c.isascii() and c.isalpha() and c not in DAY_CHARACTERS for c in head):
+        return None
+    return head
+
+
 def label(record: models.Model, field_name: str) -> str:
     """``record.get_<field>_display()``: the label of the field's stored choice in the active
     language, or the stored value when it is not a choice; "" for none. The labels of a field
@@ -102,6 +133,7 @@ def _forget(**kwargs: Any) -> None:
     """The days and labels kept above depend on settings (formats, languages): a test that
     changes one starts afresh."""
     _day.cache_clear()
+    _day_part.cache_clear()
     _labels.cache_clear()
     _python_separators.cache_clear()
 

@@ -34,7 +34,7 @@ from tandem.core.ids import parse_id
 from tandem.core.listing import Column, list_context, walk_by
 from tandem.core.models import Tag
 from tandem.core.phones import format_phone
-from tandem.core.templatetags.tandem import history_changes
+from tandem.core.templatetags.tandem import PEOPLE_OPTION_FIELDS, history_changes
 from tandem.org.models import User
 
 from . import bulk, merge, pool_admin, pools, selectors, services
@@ -219,7 +219,7 @@ def _out_of_sight(request: HttpRequest, actor: Actor, resource: str, record: Any
 def _people_and_tags(actor: Actor) -> dict[str, Any]:
     return {
         "assignable_people": list(
-            access.owner_candidates(actor, "account").only("id", "display_name", "username")
+            access.owner_candidates(actor, "account").values_list(*PEOPLE_OPTION_FIELDS)
         )
         if actor.has("account", "assign")
         else [],

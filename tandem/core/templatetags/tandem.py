@@ -14,7 +14,7 @@ from django.db import models
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -181,6 +181,24 @@ def query_with(context: dict[str, Any], **params: Any) -> str:
             query[key] = str(value)
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def choice_options(choices: Any, selected: Any = None) -> str:
+    """``<option>``s of a filter's choices but its empty one, the one whose value reads as
+    ``selected`` chosen: what ``{% for value, label in field.choices %}{% if value %}<option …>``
+    wrote, in Python (a filter offers tens of teams, kinds or sources a page)."""
+    chosen = None if selected in (None, "") else str(selected)
+    parts = []
+    for value, text in choices:
+        if not value:
+            continue
+        value = str(value)
+        parts.append(
+            f'<option value="{conditional_escape(value)}"{" selected" if value == chosen else ""}>'
+            f"{conditional_escape(text)}</option>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value and label is escaped
 
 
 @register.simple_tag

@@ -105,3 +105,42 @@ def test_a_label_is_the_choice_display_in_each_language(language: str) -> None:
 def test_a_value_that_is_not_a_choice_shows_as_it_is() -> None:
     assert cells.label(Deal(status="gone"), "status") == "gone"
     assert cells.label(Lead(source=None), "source") == ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    at=st.datetimes(
+        min_value=datetime.datetime(1900, 1, 2),
+        max_value=datetime.datetime(2100, 12, 30),
+        timezones=st.just(datetime.UTC),
+    ),
+    language=st.sampled_from(LANGUAGES),
+    format_name=st.sampled_from(["DATETIME_FORMAT", "SHORT_DATETIME_FORMAT"]),
+    zone=st.sampled_from(["UTC", "Asia/Shanghai", "America/New_York"]),
+)
+def test_a_moment_reads_as_the_date_filter_writes_it(
+    at: datetime.datetime, language: str, format_name: str, zone: str
+) -> None:
+    with translation.override(language), timezone.override(zone):
+        assert cells.moment(at, format_name) == format_date(timezone.localtime(at), format_name)
+
+
+def test_a_moment_in_each_language() -> None:
+    at = datetime.datetime(2026, 3, 9, 6, 5, tzinfo=datetime.UTC)
+    with timezone.override("Asia/Shanghai"):
+        with translation.override("en"):
+            assert cells.moment(at) == "Mar 9, 2026 14:05"
+            assert cells.moment(at, "SHORT_DATETIME_FORMAT") == "Mar 9, 14:05"
+        with translation.override("zh-hans"):
+            assert cells.moment(at) == "2026-03-09 14:05"
+            assert cells.moment(at, "SHORT_DATETIME_FORMAT") == "3月9日 14:05"
+
+
+def test_a_format_that_is_not_a_day_and_a_time_is_written_by_django() -> None:
+    at = datetime.datetime(2026, 3, 9, 6, 5, tzinfo=datetime.UTC)
+    with translation.override("en"), timezone.override("UTC"):
+        assert cells._day_part("en", "DATETIME_FORMAT") == "M j, Y"
+    with translation.override("en-us"), timezone.override("UTC"):
+        assert cells._day_part("en-us", "TIME_FORMAT") is None
+        assert cells.moment(at, "TIME_FORMAT") == format_date(at, "TIME_FORMAT")
+        assert cells.moment(at, "g:i A") == format_date(at, "g:i A") == "6:05 AM"

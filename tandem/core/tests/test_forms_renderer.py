@@ -145,3 +145,36 @@ def test_people_options_choose_the_selected_person_and_mark_who_left() -> None:
     )
     plain = Template("{% load tandem %}{% people_options people %}").render(Context({"people": [here]}))
     assert plain == f'<option value="{here.pk}">&lt;Ann&gt; &amp; co</option>'
+
+
+# What the filter templates wrote before ``choice_options``, kept as the reference.
+CHOICES_LOOP = (
+    '{% for value, label in field.choices %}{% if value %}<option value="{{ value }}"'
+    '{% if selected == value|stringformat:"s" %} selected{% endif %}>{{ label }}</option>{% endif %}{% endfor %}'
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("selected", [None, "", "a", "1", "2", "e2", "nothing"])
+def test_choice_options_write_what_the_filters_loop_wrote(selected: Any) -> None:
+    from django.template import Context, Template
+
+    from tandem.org.models import Team
+    from tandem.org.tests.factories import TeamFactory
+
+    TeamFactory(name="East <1> & co")
+    TeamFactory(name="华东")
+    teams = forms.ModelChoiceField(queryset=Team.objects.order_by("name"), required=False)
+    fields = [Everything.base_fields["plain"], teams]
+    with override("zh-hans"):
+        for field in fields:
+            context = Context({"field": field, "selected": selected})
+            loop = Template("{% load tandem %}" + CHOICES_LOOP).render(context)
+            tag = Template("{% load tandem %}{% choice_options field.choices selected %}").render(context)
+            assert tag == loop, field
+    team = Team.objects.get(name="华东")
+    html = Template("{% load tandem %}{% choice_options field.choices selected %}").render(
+        Context({"field": teams, "selected": str(team.pk)})
+    )
+    assert f'<option value="{team.pk}" selected>华东</option>' in html
+    assert "East &lt;1&gt; &amp; co" in html and 'value=""' not in html

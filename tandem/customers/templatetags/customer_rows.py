@@ -11,12 +11,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import template
-from django.template.defaultfilters import date as format_date
 from django.utils.html import conditional_escape as e
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from tandem.core.cells import NONE, label, local_time, once_a_language, short_date
+from tandem.core.cells import NONE, label, local_time, moment, once_a_language, short_date
 from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.phones import format_phone
@@ -109,10 +108,7 @@ def _account_last_follow_up(account: Any, column: Column, words: dict[str, str])
     at = account.last_follow_up_at
     if at:
         at = local_time(at)
-        inner = (
-            f'<time datetime="{e(at.isoformat())}" title="{e(format_date(at, "DATETIME_FORMAT"))}">'
-            f"{short_date(at)}</time>"
-        )
+        inner = f'<time datetime="{e(at.isoformat())}" title="{moment(at)}">{short_date(at)}</time>'
     else:
         inner = f'<span class="text-secondary">{words["never"]}</span>'
     return f'<td class="num cell-fact" data-label="{e(str(column.label))}">{inner}</td>'

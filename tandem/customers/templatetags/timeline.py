@@ -12,12 +12,11 @@ from typing import Any
 
 from django import template
 from django.template.defaultfilters import capfirst, linebreaksbr, truncatechars
-from django.template.defaultfilters import date as format_date
 from django.utils.html import conditional_escape as e
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from tandem.core.cells import local_time, once_a_language
+from tandem.core.cells import local_time, moment, once_a_language
 
 register = template.Library()
 
@@ -69,7 +68,7 @@ def _entry(item: Mapping[str, Any], words: Mapping[str, str]) -> str:
     at = local_time(item["at"])
     when = (
         f'<time datetime="{e(at.isoformat()) if at else ""}">'
-        f"{e(format_date(at, 'SHORT_DATETIME_FORMAT'))}</time>"
+        f"{moment(at, 'SHORT_DATETIME_FORMAT') if at else ''}</time>"
     )
     text = item.get("text")
     body = f'<div class="text-break">{linebreaksbr(text, autoescape=True)}</div>' if text else ""

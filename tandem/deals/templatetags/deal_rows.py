@@ -12,12 +12,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import template
-from django.template.defaultfilters import date as format_date
 from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from tandem.core.cells import NONE, day, label, local_time, once_a_language
+from tandem.core.cells import NONE, day, label, local_time, moment, once_a_language
 from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.templatetags.tandem import money
@@ -137,7 +136,7 @@ def _last_follow_up(deal: Any, column: Column) -> str:
     at = local_time(at)
     return (
         f'<td class="text-nowrap"><time datetime="{e(at.isoformat())}" '
-        f'title="{e(format_date(at, "DATETIME_FORMAT"))}">{day(at.date())}</time></td>'
+        f'title="{moment(at)}">{day(at.date())}</time></td>'
     )
 
 
