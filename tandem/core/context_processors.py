@@ -4,11 +4,12 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from . import access, nav
+from .links import address
 
 # The phone's bottom bar (decision 0026): the four places a rep works in between visits, each
 # shown when the sidebar offers it; every other area is one tap away under "Menu". The path
@@ -31,7 +32,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     current = request.path
     for item in nav.items_for(actor):
         try:
-            url = reverse(item.url_name)
+            url = address(item.url_name)
         except NoReverseMatch:
             continue
         urls[item.url_name] = url
@@ -43,7 +44,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         by_section[key]["items"].append(
             {"label": item.label, "url": url, "icon": item.icon, "active": active}
         )
-    bottom = [{"label": _("Home"), "url": reverse("core:home"), "icon": "bi-house", "active": current == "/"}]
+    bottom = [{"label": _("Home"), "url": address("core:home"), "icon": "bi-house", "active": current == "/"}]
     bottom += [
         {"label": label, "url": urls[name], "icon": icon, "active": current.startswith(prefix)}
         for name, label, icon, prefix in BOTTOM_NAV

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.urls import get_script_prefix, reverse
+from django.core.signals import setting_changed
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 
 def url_of(name: str, pk: int) -> str:
@@ -18,3 +19,27 @@ def url_of(name: str, pk: int) -> str:
 
 _PK_MARK = 987654321987
 _URL_PATTERNS: dict[tuple[str, str], list[str]] = {}
+
+
+def address(name: str) -> str:
+    """``reverse(name)`` for a route without arguments, reversed once a process, URL prefix and
+    URL configuration: the layout's sidebar and bars reverse thirty-odd a page. Raises
+    ``NoReverseMatch`` as ``reverse`` does (and is asked again next time)."""
+    key = (name, get_script_prefix(), get_urlconf())
+    found = _ADDRESSES.get(key)
+    if found is None:
+        found = _ADDRESSES[key] = reverse(name)
+    return found
+
+
+_ADDRESSES: dict[tuple[str, str, object], str] = {}
+
+
+def _forget(*, setting: str, **kwargs: object) -> None:
+    """A test that changes the URL configuration starts afresh."""
+    if setting == "ROOT_URLCONF":
+        _ADDRESSES.clear()
+        _URL_PATTERNS.clear()
+
+
+setting_changed.connect(_forget, dispatch_uid="tandem.core.links.forget")

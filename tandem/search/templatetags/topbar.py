@@ -29,10 +29,11 @@ def unread_notifications(request: HttpRequest | None) -> int:
 @register.simple_tag(takes_context=True)
 def quick_add_items(context: Any) -> list[dict[str, str]]:
     """The "+" menu: create forms the person may use (a page not mounted yet is left out)."""
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import NoReverseMatch
     from django.utils.translation import gettext as _
 
     from tandem.core import access
+    from tandem.core.links import address
 
     request = context.get("request")
     if request is None or not getattr(request.user, "is_authenticated", False):
@@ -47,7 +48,7 @@ def quick_add_items(context: Any) -> list[dict[str, str]]:
         if not actor.has(resource, "create"):
             continue
         try:
-            url = reverse(url_name)
+            url = address(url_name)
         except NoReverseMatch:
             continue
         items.append({"label": label, "url": url, "icon": icon, "key": key})
