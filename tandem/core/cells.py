@@ -62,10 +62,11 @@ def moment(value: datetime.datetime, format_name: str = "DATETIME_FORMAT") -> st
     local = local_time(value)
     if not isinstance(local, datetime.datetime):
         return day(local, format_name)
-    day_format = _day_part(get_language(), format_name)
+    language = get_language()
+    day_format = _day_part(language, format_name)
     if day_format is None:
         return str(e(format_date(local, format_name)))
-    return f"{_day(get_language(), day_format, local.date())} {local:%H:%M}"
+    return f"{_day(language, day_format, local.date())} {local:%H:%M}"
 
 
 # The format characters of Django's ``date`` that read only a calendar day.

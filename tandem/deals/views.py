@@ -209,6 +209,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     every_pipeline = list(selectors.with_stages(Pipeline.objects.order_by("order", "id")))
     pipelines = [pipeline for pipeline in every_pipeline if pipeline.is_active]
     _style_filter_form(result.filterset.form, pipelines, every_pipeline)
+    can_assign, can_delete, can_edit = (actor.has("deal", action) for action in ("assign", "delete", "edit"))
     context = result.as_context()
     context.update(
         {
@@ -216,15 +217,15 @@ def deal_list(request: HttpRequest) -> HttpResponse:
             "export_url": reverse("api:deals-list") if actor.has("deal", "export") else "",
             "shown": {c.key for c in result.columns},
             "can_create": actor.has("deal", "create"),
-            "can_assign": actor.has("deal", "assign"),
-            "can_delete": actor.has("deal", "delete"),
-            "can_edit": actor.has("deal", "edit"),
-            # A row's checkbox serves the bulk actions below the list.
-            "can_select": any(actor.has("deal", action) for action in ("edit", "assign", "delete")),
+            "can_assign": can_assign,
+            "can_delete": can_delete,
+            "can_edit": can_edit,
+            # The rows' checkboxes and the bulk bar serve the bulk actions.
+            "can_select": can_edit or can_assign or can_delete,
             "bulk_stages": stage_choices(pipelines),
-            "bulk_lost_reasons": services.lost_reasons_offered() if actor.has("deal", "edit") else [],
+            "bulk_lost_reasons": services.lost_reasons_offered() if can_edit else [],
             "bulk_people": access.owner_candidates(actor, "deal").values_list(*PEOPLE_OPTION_FIELDS)
-            if actor.has("deal", "assign")
+            if can_assign
             else [],
             "filtered": result.filtered,
             "more_filters_open": any(

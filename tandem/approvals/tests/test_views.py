@@ -159,8 +159,7 @@ def test_administrators_create_a_flow_from_the_form(world: World) -> None:
 
 
 def test_a_flow_with_figures_or_names_it_cannot_keep_is_refused_per_field(world: World) -> None:
-    body = FLOW_FORM
-    assert as_(world.admin).post("/approvals/flows/new/", body).status_code == 302
+    assert as_(world.admin).post("/approvals/flows/new/", FLOW_FORM).status_code == 302
     flow = ApprovalFlow.objects.get()
     before = (flow.name, flow.names, flow.min_amount, flow.min_discount, flow.updated_at)
     for field, value, message in (
@@ -180,7 +179,7 @@ def test_a_flow_with_figures_or_names_it_cannot_keep_is_refused_per_field(world:
         ("name", "a\x00b", "Null characters are not allowed."),
         ("name", "x" * 101, "Ensure this value has at most 100 characters (it has 101)."),
     ):
-        answer = as_(world.admin).post(f"/approvals/flows/{flow.pk}/", {**body, field: value})
+        answer = as_(world.admin).post(f"/approvals/flows/{flow.pk}/", {**FLOW_FORM, field: value})
         assert answer.status_code == 400, (field, value)
         assert message in answer.content.decode().replace("&#x27;", "'"), (field, value)
         flow.refresh_from_db()

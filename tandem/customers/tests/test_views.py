@@ -529,7 +529,6 @@ def test_bad_pool_rules_re_render_with_inline_errors(world: World, pool: Pool) -
 
 def test_pool_rules_past_a_hundred_years_or_a_million_are_refused_inline(world: World, pool: Pool) -> None:
     level_a = AccountLevel.objects.get(code="A")
-    good = POOL_RULES
     for field, value in (
         ("days_without_follow_up", "99999999999999999999999999"),
         ("days_without_open_deal", "36501"),
@@ -540,13 +539,15 @@ def test_pool_rules_past_a_hundred_years_or_a_million_are_refused_inline(world: 
         ("daily_claim_limit", "99999999999999999999999999"),
         (f"level_{level_a.pk}", "36501"),
     ):
-        response = as_(world.manager).post(url("pool-edit", pool.pk), {**good, field: value})
+        response = as_(world.manager).post(url("pool-edit", pool.pk), {**POOL_RULES, field: value})
         assert response.status_code == 400, field
         assert field in response.context["form"].errors
         pool.refresh_from_db()
         assert pool.days_without_follow_up == 30 and pool.days_by_level == {} and pool.daily_claim_limit == 0
     assert (
-        as_(world.manager).post(url("pool-edit", pool.pk), {**good, "cooldown_days": "36500"}).status_code
+        as_(world.manager)
+        .post(url("pool-edit", pool.pk), {**POOL_RULES, "cooldown_days": "36500"})
+        .status_code
         == 302
     )
 

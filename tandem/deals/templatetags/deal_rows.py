@@ -20,6 +20,7 @@ from tandem.core.cells import NONE, day, label, local_time, moment, once_a_langu
 from tandem.core.links import url_of
 from tandem.core.listing import Column
 from tandem.core.templatetags.tandem import money
+from tandem.customers.templatetags.customer_rows import row_words, select_cell
 
 register = template.Library()
 
@@ -164,22 +165,13 @@ CELLS: dict[str, Callable[[Any, Column], str]] = {
 }
 
 
-@once_a_language
-def _select_words() -> str:
-    return _("Select %(name)s")
-
-
 @register.simple_tag
 def deal_cells(deal: Any, columns: Sequence[Column], select: bool = False) -> SafeString:
     """The ``<td>`` of each shown column of one deals-list row, after the bulk-selection
     checkbox's when ``select``."""
     cells = "".join(CELLS[c.key](deal, c) for c in columns if c.key in CELLS)
     if select:
-        cells = (
-            '<td><input class="form-check-input m-0" type="checkbox" name="ids" '
-            f'value="{int(deal.pk)}" data-bulk-row aria-label="{_select_words() % {"name": e(deal.name)}}"></td>'
-            f"{cells}"
-        )
+        cells = select_cell(deal, row_words()) + cells
     return mark_safe(cells)  # noqa: S308 - see e
 
 
