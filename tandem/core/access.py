@@ -144,7 +144,7 @@ def resource_choices() -> list[tuple[str, str]]:
 
 
 class Actor:
-    """A person as the access policy sees them. Build with ``Actor.for_user`` (2 queries)."""
+    """A person as the access policy sees them. Build with ``Actor.for_user`` (one query)."""
 
     def __init__(
         self,
@@ -171,40 +171,32 @@ class Actor:
 
     @classmethod
     def for_user(cls, user: Any) -> Actor:
-        from tandem.org.models import Role, Team
+        from . import actor_facts
 
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return cls.anonymous()
-        # Every page builds one: two queries, the roles with their grants, the teams with their paths.
-        is_admin = bool(user.is_superuser)
+        # Every page builds one: one statement for the roles with their grants, the live teams
+        # they belong to or lead, and the facts other apps memoise (``actor_facts``).
+        loaded = actor_facts.load(user.pk)
+        is_admin = bool(user.is_superuser) or loaded.is_admin
         grants: dict[str, dict[str, str]] = {}
-        for role_is_admin, resource, actions, scope in (
-            Role.objects.filter(users=user)
-            .order_by()
-            .values_list("is_admin", "grants__resource", "grants__actions", "grants__scope")
-        ):
-            is_admin = is_admin or role_is_admin
-            if resource is None:  # a role without grants
-                continue
+        for resource, actions, scope in loaded.grants:
             per_action = grants.setdefault(resource, {})
             for action in actions:
                 current = per_action.get(action)
                 if current is None or SCOPE_RANK[scope] > SCOPE_RANK[current]:
                     per_action[action] = scope
-        # The teams they belong to and the teams they lead (live teams only).
-        teams = dict(
-            Team.objects.filter(memberships__user=user)
-            .order_by()
-            .values_list("id", "path")
-            .union(Team.objects.filter(leader=user).order_by().values_list("id", "path"))
-        )
-        return cls(
+        actor = cls(
             user=user,
             grants=grants,
-            team_ids=frozenset(teams),
-            team_paths=tuple(sorted(teams.values())),
+            team_ids=frozenset(loaded.teams),
+            team_paths=tuple(sorted(loaded.teams.values())),
             is_admin=is_admin,
         )
+        if loaded.subtree is not None:
+            actor.__dict__["subtree_team_paths"] = loaded.subtree
+        actor.__dict__["_memo"] = loaded.memo
+        return actor
 
     @cached_property
     def subtree_team_paths(self) -> dict[int, str]:

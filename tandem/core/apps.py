@@ -11,9 +11,14 @@ class CoreConfig(AppConfig):
         from django.core.signals import request_started
         from django.db.backends.signals import connection_created
 
-        from . import choices, metrics, naming, nav
+        from . import actor_facts, choices, metrics, naming, nav, notify
 
         choices.install()
+        actor_facts.register(
+            actor_facts.Fact(
+                notify.UNREAD_MEMO_KEY, notify.unread_sql, lambda values: int(values[0]) if values else 0
+            )
+        )
 
         request_started.connect(naming.forget_loaded, dispatch_uid="naming-forget-loaded")
         connection_created.connect(metrics.install_query_timer, dispatch_uid="metrics-query-timer")

@@ -106,6 +106,15 @@ def unread_count(user: Any) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
+UNREAD_MEMO_KEY = "notify.unread"
+
+
+def unread_sql(qn: Any) -> str:
+    """``unread_count`` as SQL for ``actor_facts``: the top bar shows it on every page."""
+    table = qn(Notification._meta.db_table)
+    return f"SELECT COUNT(*) AS v FROM {table} WHERE recipient_id = %(user)s AND read_at IS NULL"  # noqa: S608 (models' own table names)
+
+
 # --- Topics: what a notification is about, for people's preferences ------------------------
 
 

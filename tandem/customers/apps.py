@@ -5,6 +5,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+POOLS_MEMO_KEY = "pool_ids"
+
 
 def pool_ids_for(actor: Any) -> frozenset[int]:
     """Pools the actor belongs to: named members, or people in a member team or below it."""
@@ -23,8 +25,23 @@ def pool_ids_for(actor: Any) -> frozenset[int]:
             .values_list("pk", flat=True)
         )
 
-    result: frozenset[int] = actor.memo("pool_ids", compute)
+    result: frozenset[int] = actor.memo(POOLS_MEMO_KEY, compute)
     return result
+
+
+def _pools_sql(qn: Any) -> str:
+    """``pool_ids_for`` as SQL for ``actor_facts``: the active pools naming the person, or naming
+    a team at or above one of their live teams (its id is in the team's path)."""
+    from .models import Pool, PoolMember
+
+    pool, member = qn(Pool._meta.db_table), qn(PoolMember._meta.db_table)
+    teams = qn(Pool.teams.through._meta.db_table)
+    return (
+        f"SELECT p.id AS v FROM {pool} p WHERE p.is_active AND ("  # noqa: S608 (models' own table names)
+        f"EXISTS (SELECT 1 FROM {member} pm WHERE pm.pool_id = p.id AND pm.user_id = %(user)s)"
+        f" OR EXISTS (SELECT 1 FROM {teams} pt INNER JOIN tandem_mine"
+        f" ON tandem_mine.path LIKE '%%/' || CAST(pt.team_id AS TEXT) || '/%%' WHERE pt.pool_id = p.id))"
+    )
 
 
 def _pool_visibility(actor: Any, action: str, scope: str) -> Q | None:
@@ -71,7 +88,7 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from tandem.core import access, nav, notify, recycle, transfer
+        from tandem.core import access, actor_facts, nav, notify, recycle, transfer
 
         post_migrate.connect(_ensure_defaults, sender=self)
 
@@ -91,6 +108,9 @@ class CustomersConfig(AppConfig):
             )
         )
         access.register_visibility_extension("account", _pool_visibility)
+        actor_facts.register(
+            actor_facts.Fact(POOLS_MEMO_KEY, _pools_sql, lambda values: frozenset(int(v) for v in values))
+        )
         accounts_counted = ngettext_lazy("%(n)d account", "%(n)d accounts", "n")
         contacts_counted = ngettext_lazy("%(n)d contact", "%(n)d contacts", "n")
         transfer.register(

@@ -64,6 +64,18 @@ def awaits_me(actor: Actor) -> bool:
     return found
 
 
+def _awaits_me_sql(qn: Any) -> str:
+    """``awaits_me`` as SQL for ``actor_facts``."""
+    from .models import Handoff
+
+    table = qn(Handoff._meta.db_table)
+    return (
+        f"SELECT 1 AS v WHERE EXISTS (SELECT 1 FROM {table} h WHERE h.status = %(handoff_pending)s"  # noqa: S608 (models' own table names)
+        " AND (h.recipient_id = %(user)s"
+        " OR (h.recipient_id IS NULL AND h.recipient_team_id IN (SELECT id FROM tandem_mine))))"
+    )
+
+
 def forget(actor: Actor) -> None:
     memo = getattr(actor, "__dict__", {}).get("_memo")
     if memo is not None:
@@ -95,6 +107,15 @@ def recipient_can_view_account(actor: Actor, action: str) -> Q | None:
 def register() -> None:
     from django.utils.translation import gettext_lazy as _
 
+    from tandem.core import actor_facts
+
+    from .models import HandoffStatus
+
+    actor_facts.register(
+        actor_facts.Fact(
+            MEMO_KEY, _awaits_me_sql, bool, params=lambda: {"handoff_pending": HandoffStatus.PENDING.value}
+        )
+    )
     access.register_resource(
         access.Resource("handoff", _("handoffs"), owner_field=None, team_field=None, scope_q=handoff_scope)
     )

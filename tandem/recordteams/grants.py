@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
+from . import models
 from .models import Access, RecordMember, active_q
 
 MEMO_KEY = "record_teams.any"
@@ -30,6 +31,15 @@ def on_any_team(actor: Any) -> bool:
 
     found: bool = actor.memo(MEMO_KEY, compute)
     return found
+
+
+def _any_team_sql(qn: Any) -> str:
+    """``on_any_team`` as SQL for ``actor_facts``."""
+    table = qn(RecordMember._meta.db_table)
+    return (
+        f"SELECT 1 AS v WHERE EXISTS (SELECT 1 FROM {table} WHERE user_id = %(user)s"  # noqa: S608 (models' own table names)
+        f" AND (until IS NULL OR until >= %(record_teams_today)s))"
+    )
 
 
 def forget(actor: Any) -> None:
@@ -83,8 +93,11 @@ def activity_grant(actor: Any, action: str) -> Q | None:
 
 
 def register() -> None:
-    from tandem.core import access
+    from tandem.core import access, actor_facts
 
+    actor_facts.register(
+        actor_facts.Fact(MEMO_KEY, _any_team_sql, bool, params=lambda: {"record_teams_today": models.today()})
+    )
     access.register_record_grant("account", account_grant)
     access.register_record_grant("contact", contact_grant)
     access.register_record_grant("deal", deal_grant)

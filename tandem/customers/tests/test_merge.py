@@ -58,6 +58,7 @@ def pair(world: World) -> tuple[Account, Account]:
     deleted_contact = ContactFactory(account=other, owner=owner)
     services.contact_delete(actor=world.actor(world.manager), contact=deleted_contact)
     pool = PoolFactory(teams=[world.east_sales])
+    actor = world.actor(owner)  # as the next request would: a member of the new pool
     Account.objects.filter(pk=other.pk).update(pool=pool)
     other.refresh_from_db()
     pools.account_release(actor=actor, account=other, reason="Not now")

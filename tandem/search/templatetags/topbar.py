@@ -7,7 +7,8 @@ from typing import Any
 from django import template
 from django.http import HttpRequest
 
-from tandem.core.notify import unread_count
+from tandem.core import access
+from tandem.core.notify import UNREAD_MEMO_KEY, unread_count
 
 register = template.Library()
 
@@ -21,7 +22,17 @@ def unread_notifications(request: HttpRequest | None) -> int:
         return 0
     cached: Any = getattr(request, "_tandem_unread", None)
     if cached is None:
-        cached = unread_count(getattr(request, "user", None))
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and getattr(user, "is_authenticated", False)
+            and request.method in ("GET", "HEAD")
+        ):
+            # Read with the person's roles when the request began (``actor_facts``): nothing a
+            # GET does marks notifications read. After a POST, count afresh.
+            cached = access.get_actor(request).memo(UNREAD_MEMO_KEY, lambda: unread_count(user))
+        else:
+            cached = unread_count(user)
         request._tandem_unread = cached  # type: ignore[attr-defined]
     return int(cached)
 
@@ -32,7 +43,6 @@ def quick_add_items(context: Any) -> list[dict[str, str]]:
     from django.urls import NoReverseMatch
     from django.utils.translation import gettext as _
 
-    from tandem.core import access
     from tandem.core.links import address
 
     request = context.get("request")
@@ -57,8 +67,6 @@ def quick_add_items(context: Any) -> list[dict[str, str]]:
 
 @register.simple_tag(takes_context=True)
 def can_log_follow_up(context: Any) -> bool:
-    from tandem.core import access
-
     request = context.get("request")
     if request is None or not getattr(request.user, "is_authenticated", False):
         return False
