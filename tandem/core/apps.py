@@ -11,13 +11,16 @@ class CoreConfig(AppConfig):
         from django.core.signals import request_started
         from django.db.backends.signals import connection_created
 
-        from . import actor_facts, choices, metrics, naming, nav, notify
+        from . import actor_facts, choices, listing, metrics, naming, nav, notify
 
         choices.install()
         actor_facts.register(
             actor_facts.Fact(
                 notify.UNREAD_MEMO_KEY, notify.unread_sql, lambda values: int(values[0]) if values else 0
             )
+        )
+        actor_facts.register(
+            actor_facts.Fact(listing.SAVED_VIEW_LISTS, listing.saved_view_lists_sql, frozenset)
         )
 
         request_started.connect(naming.forget_loaded, dispatch_uid="naming-forget-loaded")

@@ -13,7 +13,8 @@ from django.utils import timezone
 from tandem.conftest import World
 from tandem.core import access
 from tandem.core.access import SCOPE_RANK, Actor
-from tandem.core.models import Notification
+from tandem.core.listing import SAVED_VIEW_LISTS, saved_view_lists
+from tandem.core.models import Notification, SavedView
 from tandem.customers.apps import POOLS_MEMO_KEY, pool_ids_for
 from tandem.customers.tests.factories import AccountFactory, PoolFactory
 from tandem.deals.tests.factories import DealFactory
@@ -61,6 +62,7 @@ def _orm_facts(actor: Actor) -> dict[str, Any]:
         "record teams": record_grants.on_any_team(fresh),
         "handoffs": handoff_policies.awaits_me(fresh),
         "unread": unread_count(actor.user),
+        "view lists": saved_view_lists(fresh),
     }
 
 
@@ -73,6 +75,7 @@ def _loaded_facts(actor: Actor) -> dict[str, Any]:
         "record teams": memo[record_grants.MEMO_KEY],
         "handoffs": memo[handoff_policies.MEMO_KEY],
         "unread": memo["notify.unread"],
+        "view lists": memo[SAVED_VIEW_LISTS],
     }
 
 
@@ -118,6 +121,15 @@ def company(world: World) -> World:
     for read_at in (None, None, timezone.now()):
         Notification.objects.create(recipient=world.owner, kind="x", title="t", read_at=read_at)
     Notification.objects.create(recipient=world.teammate, kind="x", title="t")
+
+    # Saved views: one's own, shared with everyone, for a team (reaching the teams below it).
+    SavedView.objects.create(owner=world.owner, resource="lead", name="Mine")
+    SavedView.objects.create(owner=world.director, resource="account", name="All", is_shared=True)
+    SavedView.objects.create(owner=world.east_manager, resource="deal", name="East", team=world.east)
+    SavedView.objects.create(
+        owner=world.sibling_manager, resource="contact", name="West", team=world.west_sales
+    )
+    SavedView.objects.create(owner=world.manager, resource="task", name="Closed", team=closed)
 
     # Roles with and without grants, and the wider of two scopes.
     bare = Role.objects.create(code="no-grants", name="No grants")
@@ -171,6 +183,9 @@ def test_the_facts_reach_the_people_they_name(company: World) -> None:
     assert [who for who in PEOPLE if facts[who]["record teams"]] == ["manager", "teammate"]
     # Picked up by the teammate; sent to Support, which two_teams is also in.
     assert [who for who in PEOPLE if facts[who]["handoffs"]] == ["teammate", "two_teams", "support"]
+    assert facts["owner"]["view lists"] == {"lead", "account", "deal"}  # not the deleted team's
+    assert facts["outsider"]["view lists"] == {"account", "contact"}
+    assert facts["director"]["view lists"] == {"account"}  # a team's view reaches down, not up
     assert (
         facts["owner"]["unread"] == 2 and facts["teammate"]["unread"] == 1 and facts["admin"]["unread"] == 0
     )
@@ -203,6 +218,18 @@ def test_a_fact_forgotten_within_a_request_is_asked_again(company: World, django
     record_grants.forget(actor)
     with django_assert_num_queries(1):
         assert not record_grants.on_any_team(actor)
+
+
+def test_a_list_without_views_sends_no_query_and_a_new_view_shows_at_once(
+    company: World, django_assert_num_queries
+) -> None:
+    from tandem.core.listing import saved_view_create, saved_views_for
+
+    actor = company.actor(company.teammate)
+    with django_assert_num_queries(0):
+        assert saved_views_for(actor, "lead") == []
+    saved_view_create(actor=actor, resource="lead", name="Hot", query="status=new")
+    assert [view.name for view in saved_views_for(actor, "lead")] == ["Hot"]
 
 
 def test_pages_show_the_unread_count_read_with_the_actor(company: World, client) -> None:
