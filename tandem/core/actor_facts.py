@@ -8,8 +8,8 @@ compiled afresh (about half a millisecond of Python apiece). Here they are one p
 statement, written once per process, sent with the person's id and today's date as parameters.
 
 An app adds a fact with ``register``: a SELECT of one column ``v`` that may read the person's
-live teams from ``tandem_mine(id, path)`` and the parameters ``%(user)s`` and ``%(today)s``, and
-how to read its values. The fact lands in ``Actor.memo`` under its key, so the app's own
+live teams from ``tandem_mine(id, path)``, the person's id as ``%(user)s`` and the named
+parameters its own ``params()`` gives (a day, a status), and how to read its values. The fact lands in ``Actor.memo`` under its key, so the app's own
 ``actor.memo(key, compute)`` finds it; ``compute`` (the ORM) still answers for an actor built
 some other way, or after the app forgot the memo within a request. The statement runs on
 PostgreSQL and SQLite alike; the tests hold every fact equal to its ORM definition.
