@@ -100,7 +100,10 @@ def scoped_people(resource: str) -> Callable[[HttpRequest | None], QuerySet[Any]
 
 def owner_options(actor: access.Actor, resource: str, selected: str | None) -> dict[str, Any]:
     """What an owner filter shows: the first ``OWNER_OPTIONS`` people in scope (one query), the
-    chosen one among them even when further down, and whether a search is needed for the rest."""
+    chosen one among them even when further down, and whether a search is needed for the rest.
+    Someone who sees only their own records is offered only themselves: no query."""
+    if actor.user is not None and actor.scope_for(resource) == access.OWN:
+        return {"people": [actor.user], "more": False, "selected": selected or "", "resource": resource}
     people = access.people_in_scope(actor, resource).only("id", "display_name", "username", "is_active")
     rows = list(people[: OWNER_OPTIONS + 1])
     more = len(rows) > OWNER_OPTIONS

@@ -71,3 +71,23 @@ def test_a_list_opens_in_an_order_an_index_serves(world: World, url: str, factor
         if list(index.fields) == ["-created_at", "-id"] and index.condition == Q(deleted_at__isnull=True)
     ]
     assert served, f"{table} has no index on (created_at, id) for its live rows"
+
+
+@pytest.mark.parametrize("resource", ["deal", "account", "lead"])
+def test_someone_who_sees_only_their_own_records_is_offered_only_themselves_without_a_query(
+    world: World, resource: str, django_assert_num_queries: Any
+) -> None:
+    from tandem.core import access
+    from tandem.core.listing import owner_options
+
+    rep = world.actor(world.owner)
+    assert rep.scope_for(resource) == access.OWN
+    with django_assert_num_queries(0):
+        offered = owner_options(rep, resource, str(world.teammate.pk))  # another person typed in
+    in_scope = list(access.people_in_scope(rep, resource))
+    assert [p.pk for p in offered["people"]] == [p.pk for p in in_scope] == [world.owner.pk]
+    assert offered["more"] is False and offered["selected"] == str(world.teammate.pk)
+    manager = world.actor(world.manager)  # a team scope still reads the people
+    assert {p.pk for p in owner_options(manager, resource, None)["people"]} == {
+        p.pk for p in access.people_in_scope(manager, resource)
+    }
