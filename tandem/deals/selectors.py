@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.db import connections
 from django.db.models import Count, F, Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django_filters.constants import EMPTY_VALUES
@@ -243,18 +244,30 @@ def board_totals(
 
 
 def board_cards(deals: QuerySet[Deal], stage_ids: Sequence[int]) -> dict[int, list[Deal]]:
-    """The first ``CARDS_PER_COLUMN`` cards of every column: one query a column, each an index
-    range read on (stage, close date, id) that stops at the page's end.
+    """The first ``CARDS_PER_COLUMN`` cards of every column: an index range read on (stage,
+    close date, id) a column that stops at the page's end, all columns in one ``UNION ALL``
+    where the database takes a ``LIMIT`` in each part (PostgreSQL), else one query a column.
 
     Not one windowed query over all columns: ``ROW_NUMBER() OVER (PARTITION BY stage)`` has to
     number every visible deal of every column before it can keep twenty, about 90,000 rows and
     over a second for a region manager at a million deals (measured, bench/README.md).
     """
-    cards: dict[int, list[Deal]] = {}
-    for pk in stage_ids:
-        column = _cards(deals.filter(stage_id=pk)).order_by(*_card_order())
-        cards[pk] = mark(column[:CARDS_PER_COLUMN])
-    return cards
+    columns = [
+        _cards(deals.filter(stage_id=pk)).order_by(*_card_order())[:CARDS_PER_COLUMN] for pk in stage_ids
+    ]
+    if len(columns) < 2 or not connections[deals.db].features.supports_slicing_ordering_in_compound:
+        return {pk: mark(column) for pk, column in zip(stage_ids, columns, strict=True)}
+    found: dict[int, list[Deal]] = {pk: [] for pk in stage_ids}
+    for deal in columns[0].union(*columns[1:], all=True):
+        found[deal.stage_id].append(deal)
+    # A union's rows come in no promised order: each column in the cards' own (close date, no
+    # date last, then id).
+    return {pk: mark(sorted(cards, key=_card_key)) for pk, cards in found.items()}
+
+
+def _card_key(deal: Deal) -> tuple[bool, datetime.date, int]:
+    day = deal.expected_close_date
+    return (day is None, day or datetime.date.min, deal.pk)
 
 
 CardCursor = tuple[datetime.date | None, int]

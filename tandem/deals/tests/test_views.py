@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from tandem.activities.models import Activity
 from tandem.conftest import World
-from tandem.core import listing
+from tandem.core import access, listing
 from tandem.core.listing import GroupWalk
 from tandem.customers.tests.factories import AccountFactory, ContactFactory
 from tandem.deals import selectors
@@ -415,6 +415,39 @@ def test_it_draws_the_board_with_a_query_count_that_does_not_grow_with_deals(wor
             stage=stage_named("Qualification" if i % 2 else "Proposal"),
         )
     assert _board_queries(client) == few
+
+
+def test_the_board_reads_every_columns_first_cards_as_one_query_a_column_would(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    """On PostgreSQL the columns' first cards are one UNION ALL (on SQLite one query a column):
+    the same cards in the same order (close date, no date last, then id), owners and accounts
+    read with them."""
+    from django.db.models import F
+
+    today = timezone.localdate()
+    stages = [stage_named(name) for name in ("Qualification", "Proposal", "Negotiation")]
+    account = AccountFactory(owner=world.owner)
+    for i in range(selectors.CARDS_PER_COLUMN + 7):  # one column longer than a page
+        close = None if i % 5 == 0 else today + datetime.timedelta(days=i % 3)  # ties and no dates
+        DealFactory(owner=world.owner, account=account, stage=stages[0], expected_close_date=close)
+    for _ in range(3):
+        DealFactory(owner=world.teammate, account=account, stage=stages[1], expected_close_date=None)
+    deals = access.visible(world.actor(world.manager), "deal", Deal.objects.all())
+    stage_ids = [stage.pk for stage in stages]
+    with django_assert_max_num_queries(len(stage_ids)):
+        cards = selectors.board_cards(deals, stage_ids)
+        names = {pk: [(d.owner.pk, d.account.name) for d in column] for pk, column in cards.items()}
+    for pk in stage_ids:
+        one_column = deals.filter(stage_id=pk).order_by(F("expected_close_date").asc(nulls_last=True), "id")
+        assert [d.pk for d in cards[pk]] == [d.pk for d in one_column[: selectors.CARDS_PER_COLUMN]]
+    assert [len(cards[pk]) for pk in stage_ids] == [selectors.CARDS_PER_COLUMN, 3, 0]
+    assert names[stage_ids[1]] == [(world.teammate.pk, account.name)] * 3
+    if connection.vendor == "postgresql":
+        with CaptureQueriesContext(connection) as ctx:
+            again = selectors.board_cards(deals, stage_ids)
+            assert [d.owner.display_name for d in again[stage_ids[1]]] == [world.teammate.display_name] * 3
+        assert len(ctx.captured_queries) == 1
 
 
 def test_the_board_reads_the_pipelines_and_stages_once(world: World) -> None:
