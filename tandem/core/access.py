@@ -240,6 +240,10 @@ class Actor:
             cache[key] = compute()
         return cache[key]
 
+    def forget(self, key: str) -> None:
+        """Drop a memoised fact (it changed within the request): the next ``memo`` asks again."""
+        self.__dict__.get("_memo", {}).pop(key, None)
+
     def scope_for(self, resource: str, action: str = "view") -> str | None:
         if self.user is None:
             return None
@@ -510,6 +514,12 @@ def owner_candidates(actor: Actor, resource: str) -> models.QuerySet[User]:
     else:
         reach = people.filter(pk=actor.id)
     return reach.order_by("display_name", "id")
+
+
+def sees_only_themselves(actor: Actor, resource: str, action: str = "view") -> bool:
+    """Is ``people_in_scope`` the actor alone (an own scope)? A caller may then offer the
+    actor's own user, already loaded, rather than read it."""
+    return actor.id is not None and actor.scope_for(resource, action) == OWN
 
 
 def people_in_scope(actor: Actor, resource: str, action: str = "view") -> models.QuerySet[User]:

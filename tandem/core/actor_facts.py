@@ -44,6 +44,15 @@ def register(fact: Fact) -> None:
     _statements.clear()
 
 
+def at_or_above_mine(team_id_column: str) -> str:
+    """SQL for "the team ``team_id_column`` is one of the person's live teams or above one": its
+    id is in one of their teams' materialised paths ("/1/4/9/"). For a fact's ``sql``."""
+    return (
+        f"EXISTS (SELECT 1 FROM tandem_mine"  # noqa: S608 (a column the caller names)
+        f" WHERE tandem_mine.path LIKE '%%/' || CAST({team_id_column} AS TEXT) || '/%%')"
+    )
+
+
 def truth(value: str | None) -> bool:
     """A boolean column cast to text: "true" on PostgreSQL, "1" on SQLite."""
     return value in ("1", "true", "t")

@@ -35,7 +35,7 @@ from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access
+from . import access, actor_facts
 from .models import SavedView
 
 MAX_ROWS = 10_000
@@ -102,7 +102,7 @@ def owner_options(actor: access.Actor, resource: str, selected: str | None) -> d
     """What an owner filter shows: the first ``OWNER_OPTIONS`` people in scope (one query), the
     chosen one among them even when further down, and whether a search is needed for the rest.
     Someone who sees only their own records is offered only themselves: no query."""
-    if actor.user is not None and actor.scope_for(resource) == access.OWN:
+    if access.sees_only_themselves(actor, resource):
         return {"people": [actor.user], "more": False, "selected": selected or "", "resource": resource}
     people = access.people_in_scope(actor, resource).only("id", "display_name", "username", "is_active")
     rows = list(people[: OWNER_OPTIONS + 1])
@@ -490,9 +490,8 @@ def saved_view_lists_sql(qn: Callable[[str], str]) -> str:
     teams = qn(team_model._meta.db_table)
     return (
         f"SELECT DISTINCT sv.resource AS v FROM {views} sv WHERE sv.owner_id = %(user)s OR sv.is_shared"  # noqa: S608 (models' own table names)
-        f" OR EXISTS (SELECT 1 FROM {teams} st INNER JOIN tandem_mine"
-        f" ON tandem_mine.path LIKE '%%/' || CAST(st.id AS TEXT) || '/%%'"
-        f" WHERE st.id = sv.team_id AND st.deleted_at IS NULL)"
+        f" OR EXISTS (SELECT 1 FROM {teams} st WHERE st.id = sv.team_id AND st.deleted_at IS NULL"
+        f" AND {actor_facts.at_or_above_mine('st.id')})"
     )
 
 
@@ -648,13 +647,8 @@ def saved_view_create(
     view = SavedView.objects.create(
         owner=actor.user, resource=resource, name=name, query=encoded, is_shared=is_shared, team_id=team_id
     )
-    _forget_view_lists(actor)
+    actor.forget(SAVED_VIEW_LISTS)  # the lists with views changed
     return view
-
-
-def _forget_view_lists(actor: access.Actor) -> None:
-    """The lists with views changed: the rest of the request asks again."""
-    actor.__dict__.get("_memo", {}).pop(SAVED_VIEW_LISTS, None)
 
 
 @transaction.atomic
@@ -666,4 +660,4 @@ def saved_view_delete(*, actor: access.Actor, view: SavedView) -> None:
 
         raise PermissionDenied
     view.delete()
-    _forget_view_lists(actor)
+    actor.forget(SAVED_VIEW_LISTS)

@@ -32,6 +32,8 @@ def pool_ids_for(actor: Any) -> frozenset[int]:
 def _pools_sql(qn: Any) -> str:
     """``pool_ids_for`` as SQL for ``actor_facts``: the active pools naming the person, or naming
     a team at or above one of their live teams (its id is in the team's path)."""
+    from tandem.core.actor_facts import at_or_above_mine
+
     from .models import Pool, PoolMember
 
     pool, member = qn(Pool._meta.db_table), qn(PoolMember._meta.db_table)
@@ -39,8 +41,7 @@ def _pools_sql(qn: Any) -> str:
     return (
         f"SELECT p.id AS v FROM {pool} p WHERE p.is_active AND ("  # noqa: S608 (models' own table names)
         f"EXISTS (SELECT 1 FROM {member} pm WHERE pm.pool_id = p.id AND pm.user_id = %(user)s)"
-        f" OR EXISTS (SELECT 1 FROM {teams} pt INNER JOIN tandem_mine"
-        f" ON tandem_mine.path LIKE '%%/' || CAST(pt.team_id AS TEXT) || '/%%' WHERE pt.pool_id = p.id))"
+        f" OR EXISTS (SELECT 1 FROM {teams} pt WHERE pt.pool_id = p.id AND {at_or_above_mine('pt.team_id')}))"
     )
 
 

@@ -77,9 +77,8 @@ def _awaits_me_sql(qn: Any) -> str:
 
 
 def forget(actor: Actor) -> None:
-    memo = getattr(actor, "__dict__", {}).get("_memo")
-    if memo is not None:
-        memo.pop(MEMO_KEY, None)
+    """Drop the memo (after a handoff to the actor or their teams changed within one request)."""
+    actor.forget(MEMO_KEY)
 
 
 def _pending_ids(actor: Actor, field: str) -> Any:

@@ -44,9 +44,7 @@ def _any_team_sql(qn: Any) -> str:
 
 def forget(actor: Any) -> None:
     """Drop the memo (after the actor's own memberships changed within one request)."""
-    memo = getattr(actor, "__dict__", {}).get("_memo")
-    if memo is not None:
-        memo.pop(MEMO_KEY, None)
+    actor.forget(MEMO_KEY)
 
 
 def member_record_ids(actor: Any, model: str, action: str) -> QuerySet[Any, Any]:

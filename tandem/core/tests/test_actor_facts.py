@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tandem.conftest import World
@@ -175,7 +177,7 @@ def test_one_statement_reads_what_the_orm_read(company: World, who: str, django_
 def test_the_facts_reach_the_people_they_name(company: World) -> None:
     """Not only equal to the ORM: right. (Both could be wrong the same way.)"""
     facts = {who: _loaded_facts(company.actor(getattr(company, who))) for who in PEOPLE}
-    named, east, support = (p.pk for p in access_pools(["Named", "East", "Support"]))
+    named, east, support = (p.pk for p in _pools_named(["Named", "East", "Support"]))
     assert facts["owner"]["pools"] == {named, east}  # not the inactive one, nor the deleted team's
     assert facts["outsider"]["pools"] == {named}
     assert facts["two_teams"]["pools"] == {east, support}
@@ -196,7 +198,7 @@ def test_the_facts_reach_the_people_they_name(company: World) -> None:
     assert company.actor(company.owner).known_subtree(company.east_sales.pk) is None  # no subtree scope
 
 
-def access_pools(names: list[str]) -> list[Any]:
+def _pools_named(names: list[str]) -> list[Any]:
     from tandem.customers.models import Pool
 
     by_name = {pool.name: pool for pool in Pool.objects.all()}
@@ -234,12 +236,17 @@ def test_a_list_without_views_sends_no_query_and_a_new_view_shows_at_once(
 
 def test_pages_show_the_unread_count_read_with_the_actor(company: World, client) -> None:
     client.force_login(company.owner)
-    response = client.get("/")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/")
     assert response.status_code == 200
     assert response.context["request"]._tandem_unread == 2
+    counted_apart = [
+        q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"] and "core_notification" in q["sql"]
+    ]
+    assert [sql for sql in counted_apart if not sql.startswith("WITH tandem_mine")] == []
 
 
-def test_the_actor_is_read_in_one_query_on_sqlite_and_postgresql(company: World) -> None:
+def test_the_statement_names_every_table_through_the_models(company: World) -> None:
     """The statement names every table through the models, so it follows a renamed table."""
     from tandem.core import actor_facts
 
